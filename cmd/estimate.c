@@ -1,0 +1,242 @@
+/* SPDX-License-Identifier: MIT */
+/* mapsize estimate: predict the bytes of a map[K]V. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "opts.h"
+
+#define MAX_VERSIONS 32
+#define MAX_LEN      ((uint64_t)1 << 32)
+
+static const char usage_text[] =
+    "usage: mapsize estimate TYPE --len N [--hint H] [--deleted D] [--go VERSION[,...]|all]\n"
+    "                        [--arch ARCH] [--define NAME=TYPE]... [--budget BYTES]\n"
+    "                        [--seed S] [--seeds N] [--bytes] [--format text|json]\n";
+
+struct estimate_opts {
+	const char *type_text;
+	struct ms_estimate_params params;
+	bool has_len;
+	struct ms_go_version versions[MAX_VERSIONS];
+	size_t nversions;
+	enum ms_arch arch;
+	enum ms_format format;
+	struct ms_emit_opts emit;
+	bool has_budget;
+	uint64_t budget_bytes;
+};
+
+static struct ms_error *parse_versions(const char *text, struct estimate_opts *o)
+{
+	char *copy, *tok, *save = NULL;
+	struct ms_error *err = NULL;
+
+	if (strcmp(text, "all") == 0) {
+		size_t n;
+		const struct ms_go_version *all = ms_go_versions(&n);
+
+		memcpy(o->versions, all, n * sizeof(*all));
+		o->nversions = n;
+		return NULL;
+	}
+	copy = strdup(text);
+	if (!copy)
+		return &ms_error_nomem;
+	o->nversions = 0;
+	for (tok = strtok_r(copy, ",", &save); tok && !err; tok = strtok_r(NULL, ",", &save)) {
+		if (o->nversions == MAX_VERSIONS)
+			err = ms_error_create(MS_ERR_USAGE, "--go: too many versions");
+		else
+			err = ms_go_version_parse(tok, &o->versions[o->nversions++]);
+	}
+	if (!err && o->nversions == 0)
+		err = ms_error_create(MS_ERR_USAGE, "--go: no version given");
+	free(copy);
+	return err;
+}
+
+static struct ms_error *define(struct ms_typeenv *env, const char *arg)
+{
+	const char *eq = strchr(arg, '=');
+	char *name;
+	struct ms_error *err;
+
+	if (!eq || eq == arg)
+		return ms_error_create(MS_ERR_USAGE, "--define: '%s' is not NAME=TYPE", arg);
+	name = strndup(arg, (size_t)(eq - arg));
+	if (!name)
+		return &ms_error_nomem;
+	err = ms_typeenv_define(env, name, eq + 1);
+	if (err)
+		ms_error_prefix(err, "--define %s", name);
+	free(name);
+	return err;
+}
+
+static struct ms_error *parse_args(int argc, char **argv, struct ms_typeenv *env,
+                                   struct estimate_opts *o, bool *ret_help)
+{
+	enum {
+		OPT_HINT = 256,
+		OPT_DELETED,
+		OPT_GO,
+		OPT_ARCH,
+		OPT_FORMAT,
+		OPT_DEFINE,
+		OPT_BUDGET,
+		OPT_SEED,
+		OPT_SEEDS,
+		OPT_BYTES
+	};
+	static const struct option longopts[] = {
+	    {"len", required_argument, NULL, 'n'},
+	    {"hint", required_argument, NULL, OPT_HINT},
+	    {"deleted", required_argument, NULL, OPT_DELETED},
+	    {"go", required_argument, NULL, OPT_GO},
+	    {"arch", required_argument, NULL, OPT_ARCH},
+	    {"format", required_argument, NULL, OPT_FORMAT},
+	    {"define", required_argument, NULL, OPT_DEFINE},
+	    {"budget", required_argument, NULL, OPT_BUDGET},
+	    {"seed", required_argument, NULL, OPT_SEED},
+	    {"seeds", required_argument, NULL, OPT_SEEDS},
+	    {"bytes", no_argument, NULL, OPT_BYTES},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	struct ms_error *err = NULL;
+	uint64_t v;
+	int c;
+
+	opterr = 0;
+	optind = 1;
+	while (!err && (c = getopt_long(argc, argv, "+n:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'n':
+			err = ms_opt_count("--len", optarg, MAX_LEN, &o->params.len);
+			o->has_len = true;
+			break;
+		case OPT_HINT:
+			err = ms_opt_count("--hint", optarg, (uint64_t)1 << 62, &o->params.hint);
+			o->params.has_hint = true;
+			break;
+		case OPT_DELETED:
+			err = ms_opt_count("--deleted", optarg, MAX_LEN, &o->params.deleted);
+			break;
+		case OPT_GO:
+			err = parse_versions(optarg, o);
+			break;
+		case OPT_ARCH:
+			err = ms_arch_parse(optarg, &o->arch);
+			break;
+		case OPT_FORMAT:
+			err = ms_opt_format(optarg, &o->format);
+			break;
+		case OPT_DEFINE:
+			err = define(env, optarg);
+			break;
+		case OPT_BUDGET:
+			err = ms_opt_bytes("--budget", optarg, &o->budget_bytes);
+			o->has_budget = true;
+			break;
+		case OPT_SEED:
+			err = ms_opt_count("--seed", optarg, UINT64_MAX, &o->params.seed);
+			break;
+		case OPT_SEEDS:
+			err = ms_opt_count("--seeds", optarg, 10000, &v);
+			if (!err && v == 0)
+				err = ms_error_create(MS_ERR_USAGE, "--seeds: must be at least 1");
+			o->params.nseeds = (unsigned)v;
+			break;
+		case OPT_BYTES:
+			o->emit.exact_bytes = true;
+			break;
+		case 'h':
+			*ret_help = true;
+			return NULL;
+		default:
+			return ms_error_create(MS_ERR_USAGE,
+			                       "estimate: unknown or incomplete option '%s'",
+			                       argv[optind - 1]);
+		}
+	}
+	if (err)
+		return err;
+	if (optind != argc - 1)
+		return ms_error_create(MS_ERR_USAGE,
+		                       optind >= argc ? "estimate: no map type given "
+		                                        "(e.g. 'map[string]int64')"
+		                                      : "estimate: one map type expected, "
+		                                        "got extra argument '%s'",
+		                       optind < argc ? argv[optind + 1] : "");
+	o->type_text = argv[optind];
+	if (!o->has_len && !o->has_budget)
+		return ms_error_create(MS_ERR_USAGE,
+		                       "estimate: --len N (or --budget BYTES) is required");
+	if (o->params.deleted > o->params.len)
+		return ms_error_create(MS_ERR_USAGE, "--deleted: %llu is more than --len %llu",
+		                       (unsigned long long)o->params.deleted,
+		                       (unsigned long long)o->params.len);
+	return NULL;
+}
+
+struct ms_error *cmd_estimate(int argc, char **argv)
+{
+	struct estimate_opts o = {.arch = MS_ARCH_AMD64, .format = MS_FORMAT_TEXT};
+	struct ms_typeenv *env = NULL;
+	struct ms_map_type type = {0};
+	struct ms_estimate *ests = NULL;
+	struct ms_error *err;
+	bool help = false;
+
+	err = ms_typeenv_create(&env);
+	if (err)
+		return err;
+	/* Default: the newest supported Go. */
+	o.nversions = 1;
+	err = ms_go_version_parse("1.27", &o.versions[0]);
+	if (!err)
+		err = parse_args(argc, argv, env, &o, &help);
+	if (err || help) {
+		if (help)
+			fputs(usage_text, stdout);
+		goto out;
+	}
+	err = ms_map_type_parse(o.type_text, env, o.arch, &type);
+	if (err) {
+		ms_error_prefix(err, "type '%s'", o.type_text);
+		goto out;
+	}
+	ests = calloc(o.nversions, sizeof(*ests));
+	if (!ests) {
+		err = &ms_error_nomem;
+		goto out;
+	}
+	if (o.has_budget) {
+		uint64_t max_len;
+
+		err = ms_estimate_capacity(&type, &o.versions[0], o.arch, &o.params, o.budget_bytes,
+		                           &max_len);
+		if (!err) {
+			o.params.len = max_len;
+			o.params.deleted = 0;
+			o.params.has_hint = false;
+			err = ms_estimate(&type, &o.versions[0], o.arch, &o.params, &ests[0]);
+		}
+		if (!err)
+			err = ms_emit_capacity(stdout, o.format, &type, o.budget_bytes, max_len,
+			                       &ests[0], &o.emit);
+		goto out;
+	}
+	for (size_t i = 0; i < o.nversions && !err; i++)
+		err = ms_estimate(&type, &o.versions[i], o.arch, &o.params, &ests[i]);
+	if (!err)
+		err = ms_emit_estimates(stdout, o.format, &type, ests, o.nversions, &o.emit);
+out:
+	free(ests);
+	ms_map_type_deinit(&type);
+	ms_typeenv_destroy(env);
+	return err;
+}

@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: MIT */
+#include "opts.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static struct ms_error *bad(const char *opt, const char *text, const char *what)
+{
+	return ms_error_create(MS_ERR_USAGE, "%s: '%s' is not %s", opt, text, what);
+}
+
+/* Digits with optional '_' separators; *end points after them. */
+static bool parse_digits(const char *s, const char **end, uint64_t *ret)
+{
+	uint64_t n = 0;
+	bool any = false;
+
+	for (; (*s >= '0' && *s <= '9') || (*s == '_' && any); s++) {
+		if (*s == '_')
+			continue;
+		if (!ms_mul_u64(n, 10, &n) || !ms_add_u64(n, (uint64_t)(*s - '0'), &n))
+			return false;
+		any = true;
+	}
+	*end = s;
+	*ret = n;
+	return any;
+}
+
+static bool parse_count(const char *text, const char **end, uint64_t *ret)
+{
+	const char *p;
+	uint64_t n, e;
+
+	if (!parse_digits(text, &p, &n))
+		return false;
+	if (*p == '^') {
+		/* 2^20 */
+		if (!parse_digits(p + 1, &p, &e) || e > 63)
+			return false;
+		if (n == 0 || e == 0) {
+			n = e == 0 ? 1 : 0;
+		} else {
+			uint64_t base = n;
+
+			for (n = 1; e--;)
+				if (!ms_mul_u64(n, base, &n))
+					return false;
+		}
+	} else if (*p == '.' || *p == 'e' || *p == 'E') {
+		/* 1e6, 2.5e5: exact only when the result is an integer */
+		char *q;
+		double d = strtod(text, &q);
+
+		if (q == text || d < 0 || d >= 1.8e19 || d != floor(d))
+			return false;
+		n = (uint64_t)d;
+		p = q;
+	}
+	*end = p;
+	*ret = n;
+	return true;
+}
+
+struct ms_error *ms_opt_count(const char *opt, const char *text, uint64_t max, uint64_t *ret)
+{
+	const char *end;
+	uint64_t n;
+
+	if (*text == '-')
+		return bad(opt, text, "a non-negative number");
+	if (!parse_count(text, &end, &n) || *end)
+		return bad(opt, text, "a whole number (e.g. 1000000, 1e6, 2^20)");
+	if (n > max)
+		return ms_error_create(MS_ERR_USAGE, "%s: %s is too large (at most %llu)", opt,
+		                       text, (unsigned long long)max);
+	*ret = n;
+	return NULL;
+}
+
+struct ms_error *ms_opt_bytes(const char *opt, const char *text, uint64_t *ret)
+{
+	static const struct {
+		const char *suffix;
+		uint64_t mult;
+	} units[] = {
+	    {"", 1},
+	    {"B", 1},
+	    {"KB", 1000},
+	    {"MB", 1000000},
+	    {"GB", 1000000000},
+	    {"TB", 1000000000000},
+	    {"KiB", 1ull << 10},
+	    {"MiB", 1ull << 20},
+	    {"GiB", 1ull << 30},
+	    {"TiB", 1ull << 40},
+	};
+	const char *end;
+	uint64_t n;
+
+	if (*text == '-' || !parse_count(text, &end, &n))
+		return bad(opt, text, "a size in bytes (e.g. 64MiB, 1GB, 1e9)");
+	while (*end == ' ')
+		end++;
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (strcmp(end, units[i].suffix) == 0) {
+			if (!ms_mul_u64(n, units[i].mult, &n) || n > (1ull << 50))
+				return ms_error_create(MS_ERR_USAGE, "%s: %s is too large", opt,
+				                       text);
+			*ret = n;
+			return NULL;
+		}
+	}
+	return bad(opt, text, "a size in bytes (units: B, KB, MB, GB, KiB, MiB, GiB)");
+}
+
+struct ms_error *ms_opt_format(const char *text, enum ms_format *ret)
+{
+	if (strcmp(text, "text") == 0)
+		*ret = MS_FORMAT_TEXT;
+	else if (strcmp(text, "json") == 0)
+		*ret = MS_FORMAT_JSON;
+	else
+		return ms_error_create(MS_ERR_USAGE, "--format: '%s' is not one of text, json",
+		                       text);
+	return NULL;
+}

@@ -1,0 +1,458 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Classic bucket maps: runtime/map.go in Go 1.19-1.23 and map_noswiss.go in
+ * 1.24/1.25 built with GOEXPERIMENT=noswissmap.
+ *
+ * The estimate replays the runtime's insert path (mapassign, hashGrow,
+ * growWork, evacuate, newoverflow, makeBucketArray) on entry counts instead of
+ * keys. With no deletes before the last insert, a chain of c entries fills
+ * exactly ceil(c/8) buckets, and an entry's hash bits that the map has not
+ * used yet are independent fair coins, so splitting a chain on evacuation is a
+ * Binomial(c, 1/2) draw taken entry by entry. That makes each simulated run a
+ * faithful sample of what the runtime does for one random hash seed.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "estimator.h"
+
+/* One bucket chain: entries and the overflow buckets hanging off it. */
+struct chain {
+	uint32_t count;
+	uint16_t novf;
+	uint16_t pre; /* bit i: overflow bucket i came from the preallocated tail */
+};
+
+struct array {
+	struct chain *c;
+	unsigned B;
+	uint64_t nbuckets; /* allocated, including preallocated overflow */
+	uint64_t prealloc_left;
+	uint64_t ovf_used; /* overflow buckets in use: preallocated + separate */
+	uint64_t sep_live; /* separately allocated overflow buckets still reachable */
+	bool slice;        /* pointer-free: mapextra.overflow slice exists */
+	uint64_t slice_len, slice_cap;
+	bool single; /* B = 0 bucket from newobject, not an array */
+};
+
+struct sim {
+	const struct ms_est_ctx *ctx;
+	struct ms_rng rng;
+	uint64_t bucket_bytes;
+	bool bucket_ptrs;
+	struct array cur, old;
+	bool allocated, growing, same_size, extra;
+	uint8_t *evacuated;
+	uint64_t nevacuate, count, noverflow;
+	uint64_t peak;
+};
+
+static uint64_t bucket_bytes(const struct ms_est_ctx *ctx)
+{
+	/* tophash [8]uint8; keys [8]K'; elems [8]V'; overflow *bmap: never padded */
+	return MS_BUCKET_SLOTS + MS_BUCKET_SLOTS * (ctx->kslot_bytes + ctx->vslot_bytes) +
+	       ctx->ptr_bytes;
+}
+
+static uint64_t alloc_total(const struct sim *s, uint64_t bytes, bool ptrs)
+{
+	return ms_alloc_object(s->ctx->go, s->ctx->arch, bytes, ptrs).total_bytes;
+}
+
+/* makeBucketArray: 2^B buckets, plus 2^(B-4) and allocator rounding for B >= 4. */
+static struct ms_error *make_array(struct sim *s, unsigned B, struct array *ret)
+{
+	const struct ms_est_ctx *ctx = s->ctx;
+	uint64_t base = (uint64_t)1 << B, nb = base;
+	struct array a = {.B = B};
+
+	if (B >= 4) {
+		uint64_t sz, up;
+
+		nb += (uint64_t)1 << (B - 4);
+		sz = nb * s->bucket_bytes;
+		up = ms_alloc_roundup(ctx->go, ctx->arch, sz, s->bucket_ptrs);
+		if (up != sz)
+			nb = up / s->bucket_bytes;
+	}
+	a.c = calloc(base, sizeof(*a.c));
+	if (!a.c)
+		return &ms_error_nomem;
+	a.nbuckets = nb;
+	a.prealloc_left = nb - base;
+	*ret = a;
+	return NULL;
+}
+
+static uint64_t array_total(const struct sim *s, const struct array *a)
+{
+	uint64_t t = alloc_total(s, a->nbuckets * s->bucket_bytes, s->bucket_ptrs);
+	uint64_t ptr = s->ctx->ptr_bytes;
+
+	t += a->sep_live * alloc_total(s, s->bucket_bytes, s->bucket_ptrs);
+	if (a->slice) {
+		t += alloc_total(s, 3 * ptr, true);
+		t += alloc_total(s, a->slice_cap * ptr, true);
+	}
+	return t;
+}
+
+/* Bytes the map holds right now (garbage assumed collected). */
+static uint64_t live_bytes(const struct sim *s)
+{
+	const struct ms_est_ctx *ctx = s->ctx;
+	uint64_t t = alloc_total(s, ms_go_hmap_bytes(ctx->go, ctx->arch), true);
+
+	if (s->extra)
+		t += alloc_total(s, ms_go_mapextra_bytes(ctx->arch), true);
+	if (s->allocated)
+		t += array_total(s, &s->cur);
+	if (s->growing)
+		t += array_total(s, &s->old);
+	t += s->count * (ctx->key_obj_bytes + ctx->elem_obj_bytes);
+	return t;
+}
+
+static void note_peak(struct sim *s)
+{
+	uint64_t t = live_bytes(s);
+
+	if (t > s->peak)
+		s->peak = t;
+}
+
+static void incr_noverflow(struct sim *s)
+{
+	/* exact below B = 16, sampled with probability 1/2^(B-15) above */
+	if (s->cur.B < 16)
+		s->noverflow++;
+	else if ((ms_rng_next(&s->rng) & (((uint64_t)1 << (s->cur.B - 15)) - 1)) == 0)
+		s->noverflow++;
+}
+
+static void new_overflow(struct sim *s, struct chain *ch)
+{
+	struct array *a = &s->cur;
+
+	if (a->prealloc_left) {
+		a->prealloc_left--;
+		if (ch->novf < 16)
+			ch->pre |= (uint16_t)(1u << ch->novf);
+	} else {
+		a->sep_live++;
+	}
+	ch->novf++;
+	a->ovf_used++;
+	incr_noverflow(s);
+	if (!s->bucket_ptrs) {
+		/* createOverflow + append(*h.extra.overflow, ovf) */
+		s->extra = true;
+		a->slice = true;
+		if (a->slice_len == a->slice_cap) {
+			uint64_t cap = ms_go_next_slice_cap(a->slice_len + 1, a->slice_cap);
+			uint64_t ptr = s->ctx->ptr_bytes;
+
+			a->slice_cap =
+			    ms_alloc_roundup(s->ctx->go, s->ctx->arch, cap * ptr, true) / ptr;
+		}
+		a->slice_len++;
+	}
+}
+
+static void chain_add(struct sim *s, struct chain *ch)
+{
+	if (ch->count >= MS_BUCKET_SLOTS * (1u + ch->novf))
+		new_overflow(s, ch);
+	ch->count++;
+}
+
+/*
+ * Separately allocated overflow buckets of an evacuated old chain that die: the
+ * runtime clears the main bucket's overflow link (pointerful maps only), but a
+ * preallocated overflow bucket inside the old array keeps its own link.
+ */
+static uint64_t dead_after_evacuation(const struct chain *ch)
+{
+	uint64_t dead = 0;
+	bool prev_alive = false; /* the main bucket's link is cleared */
+
+	for (unsigned i = 0; i < ch->novf; i++) {
+		bool pre = i < 16 && (ch->pre >> i & 1);
+		bool alive = pre || prev_alive;
+
+		if (!pre && !alive)
+			dead++;
+		/* a preallocated bucket is alive (it is the array), and links on */
+		prev_alive = pre || alive;
+	}
+	return dead;
+}
+
+static void finish_growth(struct sim *s)
+{
+	note_peak(s);
+	free(s->old.c);
+	free(s->evacuated);
+	memset(&s->old, 0, sizeof(s->old));
+	s->evacuated = NULL;
+	s->growing = false;
+	s->same_size = false;
+}
+
+static void evacuate(struct sim *s, uint64_t oldbucket)
+{
+	uint64_t oldn = (uint64_t)1 << s->old.B;
+
+	if (!s->evacuated[oldbucket]) {
+		struct chain *oc = &s->old.c[oldbucket];
+		struct chain *x = &s->cur.c[oldbucket];
+		struct chain *y = s->same_size ? x : &s->cur.c[oldbucket + oldn];
+		uint64_t bits = 0;
+
+		for (uint32_t i = 0; i < oc->count; i++) {
+			if (i % 64 == 0)
+				bits = ms_rng_next(&s->rng);
+			chain_add(s, (bits >> (i % 64) & 1) ? y : x);
+		}
+		if (s->bucket_ptrs)
+			s->old.sep_live -= dead_after_evacuation(oc);
+		s->evacuated[oldbucket] = 1;
+	}
+	if (oldbucket == s->nevacuate) {
+		/* advanceEvacuationMark looks ahead at most 1024 buckets */
+		uint64_t stop = s->nevacuate + 1024;
+
+		if (stop > oldn)
+			stop = oldn;
+		while (s->nevacuate != stop && s->evacuated[s->nevacuate])
+			s->nevacuate++;
+		if (s->nevacuate == oldn)
+			finish_growth(s);
+	}
+}
+
+static void grow_work(struct sim *s, uint64_t bucket)
+{
+	evacuate(s, bucket & (((uint64_t)1 << s->old.B) - 1));
+	if (s->growing)
+		evacuate(s, s->nevacuate);
+}
+
+static bool too_many_overflow(const struct sim *s)
+{
+	unsigned B = s->cur.B > 15 ? 15 : s->cur.B;
+
+	return s->noverflow >= ((uint64_t)1 << B);
+}
+
+static struct ms_error *hash_grow(struct sim *s)
+{
+	bool bigger = ms_go_classic_overloaded(s->ctx->go, s->count + 1, s->cur.B);
+	struct ms_error *err;
+
+	s->old = s->cur;
+	s->evacuated = calloc((size_t)1 << s->old.B, 1);
+	if (!s->evacuated)
+		return &ms_error_nomem;
+	err = make_array(s, s->old.B + bigger, &s->cur);
+	if (err)
+		return err;
+	if (s->cur.prealloc_left)
+		s->extra = true;
+	s->growing = true;
+	s->same_size = !bigger;
+	s->nevacuate = 0;
+	s->noverflow = 0;
+	note_peak(s);
+	return NULL;
+}
+
+static struct ms_error *insert(struct sim *s)
+{
+	uint64_t hash = ms_rng_next(&s->rng);
+	struct ms_error *err;
+	uint64_t b;
+
+	if (!s->allocated) {
+		/* h.buckets = newobject(t.bucket): cur already models that B = 0 bucket */
+		s->cur.single = true;
+		s->allocated = true;
+	}
+again:
+	b = hash & (((uint64_t)1 << s->cur.B) - 1);
+	if (s->growing)
+		grow_work(s, b);
+	if (!s->growing && (ms_go_classic_overloaded(s->ctx->go, s->count + 1, s->cur.B) ||
+	                    too_many_overflow(s))) {
+		err = hash_grow(s);
+		if (err)
+			return err;
+		goto again;
+	}
+	chain_add(s, &s->cur.c[b]);
+	s->count++;
+	return NULL;
+}
+
+/*
+ * Delete one uniformly chosen entry. Only matters while growth is in progress:
+ * mapdelete calls growWork, which may finish the growth and free the old array.
+ */
+static void delete_one(struct sim *s, uint32_t wmax)
+{
+	uint64_t oldn = (uint64_t)1 << s->old.B, mask = ((uint64_t)1 << s->cur.B) - 1;
+
+	for (;;) {
+		uint64_t r = ms_rng_next(&s->rng), b = r & mask, o = b & (oldn - 1);
+		/* accept with probability weight/wmax, where an unevacuated old chain's
+		 * entries are shared by the two new buckets it splits into */
+		bool same_size = s->same_size; /* evacuate() may end the growth */
+		uint64_t scale = same_size ? 1 : 2;
+		uint64_t draw = (r >> 40) % ((uint64_t)wmax * scale);
+
+		if (!s->evacuated[o]) {
+			if (draw >= s->old.c[o].count)
+				continue;
+			evacuate(s, o);
+			if (!same_size) {
+				uint64_t nx = s->cur.c[o].count, ny = s->cur.c[o + oldn].count;
+				b = (ms_rng_next(&s->rng) % (nx + ny)) < nx ? o : o + oldn;
+			} else {
+				b = o;
+			}
+		} else if (draw >= s->cur.c[b].count * scale) {
+			continue;
+		}
+		if (s->growing)
+			evacuate(s, s->nevacuate);
+		s->cur.c[b].count--;
+		s->count--;
+		return;
+	}
+}
+
+static uint32_t max_chain(const struct sim *s)
+{
+	uint32_t m = 1;
+
+	for (uint64_t i = 0; i < ((uint64_t)1 << s->cur.B); i++)
+		m = s->cur.c[i].count > m ? s->cur.c[i].count : m;
+	for (uint64_t i = 0; s->growing && i < ((uint64_t)1 << s->old.B); i++)
+		m = s->old.c[i].count > m ? s->old.c[i].count : m;
+	return m;
+}
+
+static unsigned hint_B(const struct ms_est_ctx *ctx, uint64_t bucket_size)
+{
+	uint64_t hint = ctx->params->has_hint ? ctx->params->hint : 0, mem;
+	unsigned B = 0;
+
+	/* makemap: a hint whose buckets would overflow maxAlloc is ignored */
+	if (!ms_mul_u64(hint, bucket_size, &mem) || mem > ms_go_max_alloc(ctx->arch))
+		hint = 0;
+	while (B < 62 && ms_go_classic_overloaded(ctx->go, hint, B))
+		B++;
+	return B;
+}
+
+static void describe(const struct ms_est_ctx *ctx, struct ms_estimate_shape *ret)
+{
+	ret->bucket_bytes = bucket_bytes(ctx);
+	ret->key_indirect = ctx->key_indirect;
+	ret->elem_indirect = ctx->elem_indirect;
+}
+
+static bool seed_dependent(const struct ms_est_ctx *ctx)
+{
+	/* up to 8 entries never overflow a bucket, and B = 0 never grows */
+	return ctx->params->len > MS_BUCKET_SLOTS;
+}
+
+static void tally(const struct sim *s, struct ms_tally *t)
+{
+	const struct ms_est_ctx *ctx = s->ctx;
+	uint64_t ptr = ctx->ptr_bytes;
+
+	ms_tally_alloc(t, ctx, ms_go_hmap_bytes(ctx->go, ctx->arch), true, MS_CORR_HEADERS, 1);
+	if (s->extra)
+		ms_tally_alloc(t, ctx, ms_go_mapextra_bytes(ctx->arch), true, MS_CORR_HEADERS, 1);
+	if (s->allocated) {
+		const struct array *a = &s->cur;
+		uint64_t main = (uint64_t)1 << a->B;
+
+		ms_tally_alloc(t, ctx, a->nbuckets * s->bucket_bytes, s->bucket_ptrs,
+		               MS_CORR__COUNT, 1);
+		t->corr[MS_CORR_TOPHASH] += (int64_t)(main * MS_BUCKET_SLOTS);
+		t->corr[MS_CORR_OVF_PTRS] += (int64_t)(main * ptr);
+		t->corr[MS_CORR_PREALLOC] += (int64_t)((a->nbuckets - main) * s->bucket_bytes);
+		ms_tally_slots(t, ctx, main * MS_BUCKET_SLOTS);
+		ms_tally_alloc(t, ctx, s->bucket_bytes, s->bucket_ptrs, MS_CORR_OVF_BUCKETS,
+		               a->sep_live);
+		if (a->slice) {
+			ms_tally_alloc(t, ctx, 3 * ptr, true, MS_CORR_OVF_SLICE, 1);
+			ms_tally_alloc(t, ctx, a->slice_cap * ptr, true, MS_CORR_OVF_SLICE, 1);
+		}
+		t->shape.B = a->B;
+		t->shape.buckets = main;
+		t->shape.prealloc_overflow = a->nbuckets - main;
+		t->shape.overflow_buckets = (double)a->ovf_used;
+		t->shape.capacity_slots = main * MS_BUCKET_SLOTS;
+	} else {
+		ms_tally_slots(t, ctx, 0);
+		t->shape.B = s->cur.B;
+		t->shape.buckets = (uint64_t)1 << s->cur.B;
+	}
+	if (s->growing) {
+		uint64_t old = array_total(s, &s->old);
+
+		t->corr[MS_CORR_GROWTH] += (int64_t)old;
+		t->total_bytes += old;
+		t->shape.growing_probability = 1;
+	}
+	ms_tally_out_of_line(t, ctx);
+	t->peak_bytes = s->peak > t->total_bytes ? s->peak : t->total_bytes;
+}
+
+static struct ms_error *run(const struct ms_est_ctx *ctx, uint64_t seed, struct ms_tally *ret)
+{
+	struct sim s = {.ctx = ctx};
+	struct ms_error *err = NULL;
+	unsigned B;
+
+	ms_rng_seed(&s.rng, seed);
+	s.bucket_bytes = bucket_bytes(ctx);
+	s.bucket_ptrs = ctx->slot_has_pointers;
+	B = hint_B(ctx, s.bucket_bytes);
+	err = make_array(&s, B, &s.cur);
+	if (err)
+		return err;
+	if (B > 0) {
+		s.allocated = true;
+		s.extra = s.cur.prealloc_left > 0;
+	}
+	for (uint64_t i = 0; i < ctx->params->len && !err; i++)
+		err = insert(&s);
+	if (!err && s.growing && ctx->params->deleted) {
+		uint32_t wmax = max_chain(&s);
+
+		for (uint64_t i = 0; i < ctx->params->deleted && s.growing; i++)
+			delete_one(&s, wmax);
+	}
+	s.count = ctx->live;
+	if (!err) {
+		note_peak(&s);
+		tally(&s, ret);
+	}
+	free(s.cur.c);
+	free(s.old.c);
+	free(s.evacuated);
+	return err;
+}
+
+const struct ms_estimator ms_estimator_bucket = {
+    .name = "bucket",
+    .impl = MS_IMPL_CLASSIC,
+    .describe = describe,
+    .seed_dependent = seed_dependent,
+    .run = run,
+};

@@ -1,0 +1,343 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The estimator table, and the one place that turns per-seed outcomes into an
+ * estimate: the naive formula plus named corrections that add up exactly.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "estimator.h"
+
+static const struct ms_estimator *const estimators[MS_IMPL__COUNT] = {
+    [MS_IMPL_CLASSIC] = &ms_estimator_bucket,
+    [MS_IMPL_SWISS] = &ms_estimator_swiss,
+    [MS_IMPL_SWISS_SPLIT] = &ms_estimator_swiss,
+};
+
+const struct ms_corr_info ms_corr_info[MS_CORR__COUNT] = {
+    [MS_CORR_TOPHASH] = {"tophash-bytes", "8 tophash bytes per bucket of the real 2^B buckets"},
+    [MS_CORR_CONTROL] = {"control-bytes", "an 8-byte control word per group instead of tophash"},
+    [MS_CORR_PADDING] = {"kv-padding", "padding between keys and values inside slots and groups"},
+    [MS_CORR_EMPTY] = {"empty-slots", "slots allocated but never filled (load limit, sizing)"},
+    [MS_CORR_DELETED] = {"deleted-slots", "slots of deleted entries: maps never shrink"},
+    [MS_CORR_OVF_PTRS] = {"overflow-pointers", "the overflow pointer at the end of each bucket"},
+    [MS_CORR_OOL_KEYS] = {"indirect-keys",
+                          "keys over 128 bytes: a pointer in the slot plus an object each"},
+    [MS_CORR_OOL_ELEMS] = {"indirect-values",
+                           "values over 128 bytes: a pointer in the slot plus an object each"},
+    [MS_CORR_PREALLOC] = {"preallocated-overflow",
+                          "overflow buckets allocated with the array (B >= 4, rounding)"},
+    [MS_CORR_OVF_BUCKETS] = {"overflow-buckets",
+                             "overflow buckets allocated one by one for colliding hashes"},
+    [MS_CORR_OVF_SLICE] = {"overflow-slice",
+                           "pointer-free maps keep overflow buckets alive through a slice"},
+    [MS_CORR_GROWTH] = {"growth-copy",
+                        "the old bucket array still held while growth is in progress"},
+    [MS_CORR_HEADERS] = {"header-structs", "map header, mapextra and table structs"},
+    [MS_CORR_DIRECTORY] = {"directory", "the directory of table pointers"},
+    [MS_CORR_ROUNDING] = {"size-class-rounding", "allocator size classes and page rounding"},
+    [MS_CORR_MALLOC_HDR] = {"malloc-headers",
+                            "8-byte type header of pointerful objects over 512 bytes (1.22+)"},
+};
+
+/* Which corrections each implementation reports (a stable set, zeros included). */
+static bool corr_applies(enum ms_map_impl impl, enum ms_corr c)
+{
+	switch (c) {
+	case MS_CORR_TOPHASH:
+	case MS_CORR_OVF_PTRS:
+	case MS_CORR_PREALLOC:
+	case MS_CORR_OVF_BUCKETS:
+	case MS_CORR_OVF_SLICE:
+	case MS_CORR_GROWTH:
+		return impl == MS_IMPL_CLASSIC;
+	case MS_CORR_CONTROL:
+	case MS_CORR_PADDING:
+	case MS_CORR_DIRECTORY:
+		return impl != MS_IMPL_CLASSIC;
+	default:
+		return true;
+	}
+}
+
+void ms_rng_seed(struct ms_rng *r, uint64_t seed)
+{
+	/* splitmix64 expands the seed, as xoshiro's authors recommend */
+	for (int i = 0; i < 4; i++) {
+		uint64_t z = (seed += 0x9e3779b97f4a7c15ull);
+		z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+		z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+		r->s[i] = z ^ (z >> 31);
+	}
+}
+
+uint64_t ms_rng_binomial_half(struct ms_rng *r, uint64_t n)
+{
+	uint64_t k = 0;
+
+	for (; n >= 64; n -= 64)
+		k += (uint64_t)__builtin_popcountll(ms_rng_next(r));
+	if (n)
+		k += (uint64_t)__builtin_popcountll(ms_rng_next(r) >> (64 - n));
+	return k;
+}
+
+void ms_tally_alloc(struct ms_tally *t, const struct ms_est_ctx *ctx, uint64_t req_bytes,
+                    bool has_pointers, enum ms_corr raw_id, uint64_t count)
+{
+	struct ms_alloc a = ms_alloc_object(ctx->go, ctx->arch, req_bytes, has_pointers);
+
+	if (raw_id < MS_CORR__COUNT) /* else the caller splits the raw bytes itself */
+		t->corr[raw_id] += (int64_t)(a.req_bytes * count);
+	t->corr[MS_CORR_MALLOC_HDR] += (int64_t)(a.header_bytes * count);
+	t->corr[MS_CORR_ROUNDING] += (int64_t)(a.slack_bytes * count);
+	t->total_bytes += a.total_bytes * count;
+}
+
+void ms_tally_slots(struct ms_tally *t, const struct ms_est_ctx *ctx, uint64_t nslots)
+{
+	uint64_t slot = ctx->kslot_bytes + ctx->vslot_bytes;
+	uint64_t inserted = ctx->params->len;
+
+	t->slots_bytes += nslots * slot;
+	/* live entries are in the naive formula; deleted ones left their slots behind */
+	t->corr[MS_CORR_DELETED] += (int64_t)(ctx->params->deleted * slot);
+	t->corr[MS_CORR_EMPTY] += ((int64_t)nslots - (int64_t)inserted) * (int64_t)slot;
+	/* the naive formula counts K and V, the slot holds K' and V' */
+	t->corr[MS_CORR_OOL_KEYS] +=
+	    (int64_t)ctx->live * ((int64_t)ctx->kslot_bytes - (int64_t)ctx->type->key.size_bytes);
+	t->corr[MS_CORR_OOL_ELEMS] +=
+	    (int64_t)ctx->live * ((int64_t)ctx->vslot_bytes - (int64_t)ctx->type->elem.size_bytes);
+}
+
+void ms_tally_out_of_line(struct ms_tally *t, const struct ms_est_ctx *ctx)
+{
+	if (ctx->key_indirect) {
+		t->corr[MS_CORR_OOL_KEYS] += (int64_t)(ctx->live * ctx->key_obj_bytes);
+		t->total_bytes += ctx->live * ctx->key_obj_bytes;
+	}
+	if (ctx->elem_indirect) {
+		t->corr[MS_CORR_OOL_ELEMS] += (int64_t)(ctx->live * ctx->elem_obj_bytes);
+		t->total_bytes += ctx->live * ctx->elem_obj_bytes;
+	}
+}
+
+static void ctx_init(struct ms_est_ctx *ctx, const struct ms_map_type *type,
+                     const struct ms_go_version *v, enum ms_arch arch,
+                     const struct ms_estimate_params *params)
+{
+	uint64_t naive_bytes, naive_buckets;
+
+	memset(ctx, 0, sizeof(*ctx));
+	ctx->type = type;
+	ctx->go = v;
+	ctx->arch = arch;
+	ctx->params = params;
+	ctx->ptr_bytes = ms_arch_info(arch)->ptr_bytes;
+	ctx->key_indirect = type->key.size_bytes > MS_MAX_INLINE_BYTES;
+	ctx->elem_indirect = type->elem.size_bytes > MS_MAX_INLINE_BYTES;
+	ctx->kslot_bytes = ctx->key_indirect ? ctx->ptr_bytes : type->key.size_bytes;
+	ctx->vslot_bytes = ctx->elem_indirect ? ctx->ptr_bytes : type->elem.size_bytes;
+	ctx->kslot_align = ctx->key_indirect ? ctx->ptr_bytes : type->key.align;
+	ctx->vslot_align = ctx->elem_indirect ? ctx->ptr_bytes : type->elem.align;
+	ctx->slot_has_pointers = ctx->key_indirect || ctx->elem_indirect ||
+	                         type->key.has_pointers || type->elem.has_pointers;
+	if (ctx->key_indirect)
+		ctx->key_obj_bytes =
+		    ms_alloc_object(v, arch, type->key.size_bytes, type->key.has_pointers)
+		        .total_bytes;
+	if (ctx->elem_indirect)
+		ctx->elem_obj_bytes =
+		    ms_alloc_object(v, arch, type->elem.size_bytes, type->elem.has_pointers)
+		        .total_bytes;
+	ctx->live = params->len - params->deleted;
+	ms_naive(type, ctx->live, &naive_bytes, &naive_buckets);
+	ctx->naive_tophash_bytes = naive_buckets * 8;
+}
+
+/* Simulated runs: enough for a stable mean, bounded work for big maps. */
+static unsigned auto_seeds(uint64_t len)
+{
+	uint64_t budget = (uint64_t)1 << 25;
+	uint64_t n = len ? budget / len : 128;
+
+	if (n < 24)
+		n = 24;
+	if (n > 128)
+		n = 128;
+	return (unsigned)n;
+}
+
+static void add_shape(struct ms_estimate_shape *sum, const struct ms_estimate_shape *s)
+{
+	sum->overflow_buckets += s->overflow_buckets;
+	sum->growing_probability += s->growing_probability;
+	sum->tables += s->tables;
+	sum->dir_len += s->dir_len;
+	sum->groups += s->groups;
+	sum->capacity_slots += s->capacity_slots;
+}
+
+struct ms_error *ms_estimate(const struct ms_map_type *type, const struct ms_go_version *v,
+                             enum ms_arch arch, const struct ms_estimate_params *params,
+                             struct ms_estimate *ret)
+{
+	struct ms_est_ctx ctx;
+	struct ms_estimate est;
+	const struct ms_estimator *e;
+	struct ms_tally t;
+	double sum[MS_CORR__COUNT] = {0}, tot_sum = 0, tot_sq = 0, peak_sum = 0;
+	uint64_t lo = UINT64_MAX, hi = 0;
+	struct ms_estimate_shape shape_sum = {0};
+	unsigned nseeds = 1;
+	struct ms_error *err;
+
+	if (!ms_go_facts(v) || !ms_arch_info(arch))
+		return ms_error_create(MS_ERR_UNSUPPORTED, "unsupported Go version or arch");
+	if (params->deleted > params->len)
+		return ms_error_create(MS_ERR_USAGE, "cannot delete %llu of %llu entries",
+		                       (unsigned long long)params->deleted,
+		                       (unsigned long long)params->len);
+	if (params->len > ((uint64_t)1 << 32))
+		return ms_error_create(MS_ERR_USAGE, "len %llu is over the supported 2^32",
+		                       (unsigned long long)params->len);
+	memset(&est, 0, sizeof(est));
+	ctx_init(&ctx, type, v, arch, params);
+	est.go = *v;
+	est.arch = arch;
+	est.impl = ms_go_map_impl(v);
+	est.len = ctx.live;
+	ms_naive(type, ctx.live, &est.naive_bytes, &est.naive_buckets);
+	est.live_kv_bytes = ctx.live * (type->key.size_bytes + type->elem.size_bytes);
+	e = estimators[est.impl];
+	e->describe(&ctx, &est.shape);
+	est.exact = !e->seed_dependent(&ctx);
+	if (!est.exact)
+		nseeds = params->nseeds ? params->nseeds : auto_seeds(params->len);
+	for (unsigned s = 0; s < nseeds; s++) {
+		int64_t check;
+
+		memset(&t, 0, sizeof(t));
+		t.shape = est.shape;
+		err = e->run(&ctx, params->seed * 1000003u + s, &t);
+		if (err)
+			return err;
+		if (e->impl == MS_IMPL_CLASSIC)
+			t.corr[MS_CORR_TOPHASH] -= (int64_t)ctx.naive_tophash_bytes;
+		else
+			t.corr[MS_CORR_CONTROL] -= (int64_t)ctx.naive_tophash_bytes;
+		check = (int64_t)est.naive_bytes;
+		for (int c = 0; c < MS_CORR__COUNT; c++) {
+			check += t.corr[c];
+			sum[c] += (double)t.corr[c];
+		}
+		if (check != (int64_t)t.total_bytes)
+			return ms_error_create(MS_ERR_INTERNAL,
+			                       "%s estimator: corrections add up to %lld, "
+			                       "allocations to %llu",
+			                       e->name, (long long)check,
+			                       (unsigned long long)t.total_bytes);
+		tot_sum += (double)t.total_bytes;
+		tot_sq += (double)t.total_bytes * (double)t.total_bytes;
+		peak_sum += (double)t.peak_bytes;
+		lo = t.total_bytes < lo ? t.total_bytes : lo;
+		hi = t.total_bytes > hi ? t.total_bytes : hi;
+		add_shape(&shape_sum, &t.shape);
+	}
+	/* Expected corrections, rounded each; the total is their exact sum. */
+	est.total_bytes = est.naive_bytes;
+	for (int c = 0; c < MS_CORR__COUNT; c++) {
+		struct ms_correction *corr;
+		int64_t bytes = (int64_t)llround(sum[c] / nseeds);
+
+		if (!corr_applies(est.impl, (enum ms_corr)c))
+			continue;
+		corr = &est.corrections[est.ncorrections++];
+		corr->id = ms_corr_info[c].id;
+		corr->reason = ms_corr_info[c].reason;
+		corr->bytes = bytes;
+		est.total_bytes = (uint64_t)((int64_t)est.total_bytes + bytes);
+	}
+	if (nseeds > 1) {
+		double mean = tot_sum / nseeds;
+		double var = tot_sq / nseeds - mean * mean;
+		double sd = var > 0 ? sqrt(var * nseeds / (nseeds - 1)) : 0;
+		double l = mean - 3 * sd, h = mean + 3 * sd;
+
+		/* The sampled range, widened towards mean -/+ 3 sd by at most one sd. */
+		if (l < (double)lo - sd)
+			l = (double)lo - sd;
+		if (h > (double)hi + sd)
+			h = (double)hi + sd;
+		est.total_low_bytes = l < (double)lo ? (uint64_t)(l < 0 ? 0 : l) : lo;
+		est.total_high_bytes = h > (double)hi ? (uint64_t)ceil(h) : hi;
+		if (est.total_low_bytes > est.total_bytes)
+			est.total_low_bytes = est.total_bytes;
+		if (est.total_high_bytes < est.total_bytes)
+			est.total_high_bytes = est.total_bytes;
+		est.nseeds = nseeds;
+	} else {
+		est.total_low_bytes = est.total_high_bytes = est.total_bytes;
+	}
+	est.peak_bytes = (uint64_t)llround(peak_sum / nseeds);
+	/* B, bucket and group geometry and small-map form never depend on the seed */
+	est.shape.B = t.shape.B;
+	est.shape.buckets = t.shape.buckets;
+	est.shape.prealloc_overflow = t.shape.prealloc_overflow;
+	est.shape.small = t.shape.small;
+	est.shape.overflow_buckets = shape_sum.overflow_buckets / nseeds;
+	est.shape.growing_probability = shape_sum.growing_probability / nseeds;
+	est.shape.tables = shape_sum.tables / nseeds;
+	est.shape.dir_len = shape_sum.dir_len / nseeds;
+	est.shape.groups = shape_sum.groups / nseeds;
+	est.shape.capacity_slots = (uint64_t)llround((double)shape_sum.capacity_slots / nseeds);
+	*ret = est;
+	return NULL;
+}
+
+struct ms_error *ms_estimate_capacity(const struct ms_map_type *type, const struct ms_go_version *v,
+                                      enum ms_arch arch, const struct ms_estimate_params *params,
+                                      uint64_t budget_bytes, uint64_t *ret_len)
+{
+	struct ms_estimate_params p = *params;
+	struct ms_estimate est;
+	struct ms_error *err;
+	uint64_t lo = 0, hi = 1;
+
+	p.deleted = 0;
+	p.has_hint = false;
+	/* Exponential search for an upper bound, then bisection on the expected total. */
+	for (;;) {
+		p.len = hi;
+		err = ms_estimate(type, v, arch, &p, &est);
+		if (err)
+			return err;
+		if (est.total_bytes > budget_bytes)
+			break;
+		lo = hi;
+		if (hi >= ((uint64_t)1 << 32)) {
+			*ret_len = lo;
+			return NULL;
+		}
+		hi *= 2;
+	}
+	while (hi - lo > 1) {
+		uint64_t mid = lo + (hi - lo) / 2;
+
+		p.len = mid;
+		err = ms_estimate(type, v, arch, &p, &est);
+		if (err)
+			return err;
+		if (est.total_bytes <= budget_bytes)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	p.len = 0;
+	err = ms_estimate(type, v, arch, &p, &est);
+	if (err)
+		return err;
+	*ret_len = est.total_bytes <= budget_bytes ? lo : 0;
+	return NULL;
+}

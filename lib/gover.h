@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The Go version model: every fact about Go maps that changes between releases.
+ * Other code asks these questions and never compares version numbers itself.
+ */
+#ifndef MS_GOVER_H
+#define MS_GOVER_H
+
+#include "mapsize.h"
+
+/* Facts that hold for a range of Go minor versions. */
+struct ms_go_facts {
+	unsigned minor_lo, minor_hi;
+	/* Classic loadFactorNum with loadFactorDen 2: 13 means 6.5 entries per bucket. */
+	unsigned classic_load_num;
+	/* 8-byte malloc header on small pointerful objects > ptr*ptr*8 bytes. */
+	bool malloc_headers;
+	bool swiss_default;     /* Swiss tables unless built with noswissmap */
+	bool has_noswissmap;    /* GOEXPERIMENT=noswissmap exists */
+	bool has_splitgroup;    /* GOEXPERIMENT=mapsplitgroup exists */
+	bool prunes_tombstones; /* maps.table.pruneTombstones */
+	bool small_update_fix;  /* small map no longer grows on update of an existing key */
+	const char *source;     /* where the facts were read */
+};
+
+/* Borrowed, static. Never NULL for a version accepted by ms_go_version_parse(). */
+const struct ms_go_facts *ms_go_facts(const struct ms_go_version *v);
+
+/* Classic: bytes of runtime.hmap (48/28; 56/36 with noswissmap's clearSeq). */
+uint64_t ms_go_hmap_bytes(const struct ms_go_version *v, enum ms_arch arch);
+/* Classic: runtime.mapextra, three pointers. */
+uint64_t ms_go_mapextra_bytes(enum ms_arch arch);
+/* Classic: overLoadFactor(count, B). */
+bool ms_go_classic_overloaded(const struct ms_go_version *v, uint64_t count, unsigned B);
+/* Swiss: internal/runtime/maps.Map and table struct sizes. */
+uint64_t ms_go_swiss_map_bytes(enum ms_arch arch);
+uint64_t ms_go_swiss_table_bytes(enum ms_arch arch);
+/* runtime.maxAlloc: larger requests are refused (makemap then ignores the hint). */
+uint64_t ms_go_max_alloc(enum ms_arch arch);
+/* growslice's next capacity (before size-class rounding), runtime/slice.go nextslicecap. */
+uint64_t ms_go_next_slice_cap(uint64_t new_len, uint64_t old_cap);
+
+/* Layout constants shared by every version (runtime/map.go, internal/runtime/maps). */
+#define MS_BUCKET_SLOTS     8u    /* bucketCnt, abi.MapBucketCount */
+#define MS_MAX_INLINE_BYTES 128u  /* maxKeySize/maxElemSize, abi.MapMaxKeyBytes */
+#define MS_GROUP_SLOTS      8u    /* abi.SwissMapGroupSlots */
+#define MS_MAX_TABLE_SLOTS  1024u /* maps.maxTableCapacity */
+
+#endif

@@ -1,0 +1,313 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * libmapsize: the memory model of Go maps.
+ *
+ * The only public header of the library. Conventions:
+ * - A function that can fail returns struct ms_error * (NULL on success) and
+ *   writes its results through the last parameters (ret, ret_*) only on success.
+ * - "owned" results are freed by the caller with the matching _destroy/_deinit;
+ *   "borrowed" ones are valid as long as the object they came from.
+ * - The library never prints and never exits.
+ */
+#ifndef MAPSIZE_H
+#define MAPSIZE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- Errors --------------------------------------------------------------- */
+
+/*
+ * Every error code with its process exit status and meaning. This table is the
+ * single source for cmd/main.c, the EXIT STATUS section of man/mapsize.1 and
+ * the tests.
+ */
+#define MS_ERROR_CODES(X)                                                                   \
+	X(USAGE, 2, "bad command line or bad argument value")                               \
+	X(TYPE, 2, "malformed or unsupported Go type expression")                           \
+	X(IO, 3, "cannot open, read or write a file")                                       \
+	X(FORMAT, 3, "input is not what it claims to be")                                   \
+	X(FAULT, 3, "address not in this memory source")                                    \
+	X(UNSUPPORTED, 4, "valid input mapsize cannot handle (unknown Go version or arch)") \
+	X(TARGET, 5, "cannot attach to the process")                                        \
+	X(NOMEM, 70, "out of memory")                                                       \
+	X(INTERNAL, 70, "internal error")
+
+enum ms_error_code {
+#define MS_ERROR_ENUM(name, status, text) MS_ERR_##name,
+	MS_ERROR_CODES(MS_ERROR_ENUM)
+#undef MS_ERROR_ENUM
+	    MS_ERR__COUNT
+};
+
+struct ms_error;
+
+/* The static out-of-memory error; allocates nothing, _destroy ignores it. */
+extern struct ms_error ms_error_nomem;
+
+/* Create an error with a printf-style message (lowercase, no full stop). Owned. */
+struct ms_error *ms_error_create(enum ms_error_code code, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Prefix the message with "PREFIX: " (e.g. the input's name). Returns err. */
+struct ms_error *ms_error_prefix(struct ms_error *err, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+enum ms_error_code ms_error_code(const struct ms_error *err);
+/* Borrowed, valid until ms_error_destroy(). */
+const char *ms_error_message(const struct ms_error *err);
+/* Exit status for a code, from MS_ERROR_CODES. */
+int ms_error_code_status(enum ms_error_code code);
+/* Name ("USAGE") and meaning of a code, for documentation and tests. */
+const char *ms_error_code_name(enum ms_error_code code);
+const char *ms_error_code_text(enum ms_error_code code);
+/* Free err. NULL and &ms_error_nomem are ignored. */
+void ms_error_destroy(struct ms_error *err);
+
+/* ---- Checked arithmetic on values that come from input -------------------- */
+
+static inline bool ms_mul_u64(uint64_t a, uint64_t b, uint64_t *ret)
+{
+	return !__builtin_mul_overflow(a, b, ret);
+}
+
+static inline bool ms_add_u64(uint64_t a, uint64_t b, uint64_t *ret)
+{
+	return !__builtin_add_overflow(a, b, ret);
+}
+
+/* ---- Architectures -------------------------------------------------------- */
+
+enum ms_arch { MS_ARCH_AMD64, MS_ARCH_ARM64, MS_ARCH_386, MS_ARCH_ARM, MS_ARCH__COUNT };
+
+struct ms_arch_info {
+	const char *name;   /* as Go spells GOARCH: "amd64" */
+	unsigned ptr_bytes; /* 8 or 4 */
+	unsigned max_align; /* largest alignment of any Go type (RegSize): 8 or 4 */
+	bool big_endian;
+};
+
+/* Borrowed, static. NULL if arch is out of range. */
+const struct ms_arch_info *ms_arch_info(enum ms_arch arch);
+/* Look up by GOARCH name; MS_ERR_UNSUPPORTED names the accepted ones. */
+struct ms_error *ms_arch_parse(const char *name, enum ms_arch *ret);
+
+/* ---- Go versions ------------------------------------------------------------ */
+
+/* Map implementation selected by a Go version and its build experiments. */
+enum ms_map_impl {
+	MS_IMPL_CLASSIC,     /* runtime/map.go buckets: 1.19-1.23, 1.24/1.25 noswissmap */
+	MS_IMPL_SWISS,       /* internal/runtime/maps: 1.24+ */
+	MS_IMPL_SWISS_SPLIT, /* 1.27 GOEXPERIMENT=mapsplitgroup: keys and elems apart */
+	MS_IMPL__COUNT
+};
+
+/* A Go release plus the experiments that change map layout. */
+struct ms_go_version {
+	unsigned minor;     /* 19 for go1.19 */
+	unsigned patch;     /* 0 when not given */
+	bool noswissmap;    /* GOEXPERIMENT=noswissmap (1.24, 1.25 only) */
+	bool mapsplitgroup; /* GOEXPERIMENT=mapsplitgroup (1.27+) */
+};
+
+/*
+ * Parse "1.23", "go1.23", "go1.23.5", optionally with experiments as the
+ * runtime prints them ("go1.24.4 X:noswissmap", "go1.27.3-X:mapsplitgroup") or
+ * as "1.24+noswissmap". Unknown or unsupported versions give MS_ERR_UNSUPPORTED
+ * listing the supported range; an experiment that does not exist in that
+ * version also does.
+ */
+struct ms_error *ms_go_version_parse(const char *text, struct ms_go_version *ret);
+/* Write "go1.24" or "go1.24+noswissmap" into buf (always NUL-terminated). */
+void ms_go_version_format(const struct ms_go_version *v, char *buf, size_t len);
+/*
+ * Every supported configuration, in release order, including the experiment
+ * variants. Borrowed, static; *ret_count receives the count.
+ */
+const struct ms_go_version *ms_go_versions(size_t *ret_count);
+enum ms_map_impl ms_go_map_impl(const struct ms_go_version *v);
+const char *ms_map_impl_name(enum ms_map_impl impl);
+
+/* ---- Go types ---------------------------------------------------------------- */
+
+/* Size, alignment and pointerness of a Go type on one architecture. */
+struct ms_type_layout {
+	uint64_t size_bytes;
+	uint32_t align;
+	bool has_pointers;
+};
+
+/* Named type definitions usable in type expressions ("User" -> struct{...}). */
+struct ms_typeenv;
+
+/* Create an empty environment (the predeclared types are always known). Owned. */
+struct ms_error *ms_typeenv_create(struct ms_typeenv **ret);
+/*
+ * Define NAME as the Go type expression EXPR ("struct{ID int64; Name string}")
+ * or as an opaque type "opaque(SIZE[, ALIGN[, ptr]])" of known size, alignment
+ * (default: the largest power of two <= min(SIZE, 8) dividing SIZE) and
+ * pointerness. NAME may be qualified ("time.Time"). A later definition of the
+ * same name replaces the earlier one. MS_ERR_TYPE on a malformed EXPR.
+ */
+struct ms_error *ms_typeenv_define(struct ms_typeenv *env, const char *name, const char *expr);
+void ms_typeenv_destroy(struct ms_typeenv *env);
+
+/* A parsed map type, resolved for one architecture. */
+struct ms_map_type {
+	char *name;                 /* owned: canonical text, "map[string]*main.User" */
+	char *key_name, *elem_name; /* owned: canonical text of K and V */
+	struct ms_type_layout key, elem;
+};
+
+/*
+ * Parse a Go type expression that denotes a map ("map[string]*User", or a name
+ * defined in env as a map type) and resolve K and V on arch. env may be NULL.
+ * Errors are MS_ERR_TYPE with a message that names the 1-based column:
+ * "column 5: unknown type 'strin'". A pointer to an unknown named type is
+ * accepted (a pointer's size does not depend on its target).
+ */
+struct ms_error *ms_map_type_parse(const char *text, const struct ms_typeenv *env,
+                                   enum ms_arch arch, struct ms_map_type *ret);
+void ms_map_type_deinit(struct ms_map_type *type);
+
+/*
+ * Resolve any Go type expression (not only maps) on arch. For tests and for
+ * --define checks. canonical may be NULL; if not, *canonical is owned.
+ */
+struct ms_error *ms_type_parse(const char *text, const struct ms_typeenv *env, enum ms_arch arch,
+                               struct ms_type_layout *ret, char **ret_canonical);
+
+/* ---- The allocator -------------------------------------------------------- */
+
+/* What the Go heap really takes for one object of req_bytes (HeapAlloc's view). */
+struct ms_alloc {
+	uint64_t req_bytes;    /* what the runtime asked for */
+	uint64_t header_bytes; /* malloc header (1.22+, pointerful, small, > ptr*ptr*8) */
+	uint64_t slack_bytes;  /* size-class or page rounding */
+	uint64_t total_bytes;  /* req + header + slack; 0 for a 0-byte request */
+};
+
+struct ms_alloc ms_alloc_object(const struct ms_go_version *v, enum ms_arch arch,
+                                uint64_t req_bytes, bool has_pointers);
+/*
+ * runtime.roundupsize: the usable bytes the allocator hands out for req_bytes
+ * (class size minus the malloc header where one applies; page-rounded when
+ * large). Used by makeBucketArray and growslice.
+ */
+uint64_t ms_alloc_roundup(const struct ms_go_version *v, enum ms_arch arch, uint64_t req_bytes,
+                          bool has_pointers);
+
+/* ---- Estimates ------------------------------------------------------------ */
+
+/*
+ * One named correction between the naive formula and the exact total.
+ * ids are stable: scripts read them.
+ */
+struct ms_correction {
+	const char *id;     /* static: "size-class-rounding" */
+	const char *reason; /* static: one line */
+	int64_t bytes;      /* signed */
+};
+
+#define MS_MAX_CORRECTIONS 24
+
+struct ms_estimate_params {
+	uint64_t len;  /* entries inserted (distinct keys) */
+	uint64_t hint; /* make(map[K]V, hint); meaningful when has_hint */
+	bool has_hint;
+	uint64_t deleted; /* entries deleted after inserting len; <= len */
+	uint64_t seed;    /* seeds the hash simulation; results are reproducible */
+	unsigned nseeds;  /* simulated runs for seed-dependent parts; 0 = automatic */
+};
+
+/* Structure of the map the estimate predicts (expected values where random). */
+struct ms_estimate_shape {
+	/* classic */
+	unsigned B;
+	uint64_t buckets;           /* 2^B */
+	uint64_t bucket_bytes;      /* runtime bucketsize */
+	uint64_t prealloc_overflow; /* preallocated overflow buckets in the array */
+	double overflow_buckets;    /* expected overflow buckets in use (incl. prealloc) */
+	double growing_probability; /* share of runs still evacuating at the end */
+	/* swiss */
+	bool small;     /* one group, no directory */
+	double tables;  /* expected distinct tables */
+	double dir_len; /* expected directory length */
+	uint64_t group_bytes, slot_bytes;
+	double groups; /* expected groups over all tables */
+	/* both */
+	bool key_indirect, elem_indirect;
+	uint64_t capacity_slots; /* slots (main buckets or table slots), expected if random */
+};
+
+struct ms_estimate {
+	struct ms_go_version go;
+	enum ms_arch arch;
+	enum ms_map_impl impl;
+	uint64_t len;         /* entries in the map at the end: params.len - params.deleted */
+	uint64_t naive_bytes; /* buckets*8 + (key+value)*len, buckets from load 6.5 */
+	uint64_t naive_buckets;
+	uint64_t total_bytes; /* expected: naive + sum of corrections, exactly */
+	uint64_t total_low_bytes, total_high_bytes; /* spread over hash seeds */
+	bool exact;                                 /* true when no part depends on the hash seed */
+	uint64_t live_kv_bytes;                     /* (key+value sizes) x len */
+	uint64_t peak_bytes; /* expected largest live footprint while inserting */
+	unsigned nseeds;     /* simulated runs behind the expectation (0: none needed) */
+	struct ms_estimate_shape shape;
+	size_t ncorrections;
+	struct ms_correction corrections[MS_MAX_CORRECTIONS];
+};
+
+/*
+ * Predict the heap bytes of a map[K]V built by inserting params->len distinct
+ * keys (after make with params->hint if has_hint) and then deleting
+ * params->deleted of them, on Go version v and arch. Fills ret completely.
+ * Errors: MS_ERR_USAGE for deleted > len or absurd sizes.
+ */
+struct ms_error *ms_estimate(const struct ms_map_type *type, const struct ms_go_version *v,
+                             enum ms_arch arch, const struct ms_estimate_params *params,
+                             struct ms_estimate *ret);
+
+/* The number of entries whose expected total fits in budget_bytes (0 if none). */
+struct ms_error *ms_estimate_capacity(const struct ms_map_type *type, const struct ms_go_version *v,
+                                      enum ms_arch arch, const struct ms_estimate_params *params,
+                                      uint64_t budget_bytes, uint64_t *ret_len);
+
+/* ---- Output ---------------------------------------------------------------- */
+
+/* Version of every JSON document mapsize writes; fields are only ever added. */
+#define MS_SCHEMA_VERSION 1
+
+enum ms_format {
+	MS_FORMAT_TEXT,
+	MS_FORMAT_JSON,
+};
+
+struct ms_emit_opts {
+	bool exact_bytes; /* text: print exact byte counts instead of human units */
+	bool color;       /* text: ANSI colour */
+};
+
+/*
+ * Write one estimate (n == 1) or a side-by-side comparison of several (n > 1,
+ * e.g. every Go version) for the same map type. Emitters only format: every
+ * number comes from the estimate. MS_ERR_IO if writing fails.
+ */
+struct ms_error *ms_emit_estimates(FILE *out, enum ms_format fmt, const struct ms_map_type *type,
+                                   const struct ms_estimate *ests, size_t n,
+                                   const struct ms_emit_opts *opts);
+/* Write the answer to "how many entries fit in budget_bytes". */
+struct ms_error *ms_emit_capacity(FILE *out, enum ms_format fmt, const struct ms_map_type *type,
+                                  uint64_t budget_bytes, uint64_t max_len,
+                                  const struct ms_estimate *at_max,
+                                  const struct ms_emit_opts *opts);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MAPSIZE_H */

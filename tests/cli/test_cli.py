@@ -1,0 +1,94 @@
+#!/usr/bin/env python3
+"""mapsize's command line: bad input gets one line on stderr naming what is
+wrong, the documented exit status, and nothing on stdout; good input gets the
+JSON contract. TAP on stdout."""
+import json, subprocess, sys
+
+mapsize = sys.argv[1]
+n = failed = 0
+
+def check(ok, msg, diag=""):
+    global n, failed
+    n += 1
+    failed += not ok
+    print("ok" if ok else "not ok", n, "-", msg)
+    for line in str(diag).splitlines():
+        print("#", line)
+
+def run(*args, stdout=subprocess.PIPE):
+    return subprocess.run([mapsize, *args], stdout=stdout, stderr=subprocess.PIPE, text=True,
+                          timeout=120)
+
+# (arguments, exit status, a fragment the one-line message must contain)
+BAD = [
+    (["estimate", "map[strin]int", "--len", "5"], 2, "column 5"),
+    (["estimate", "map[string]int", "--len", "5", "--go", "1.18"], 4, "1.18"),
+    (["estimate", "map[string]int", "--len", "5", "--go", "1.99"], 4, "1.99"),
+    (["estimate", "map[string]int", "--len", "5", "--go", "1.23+noswissmap"], 4, "noswissmap"),
+    (["estimate", "map[string]int", "--len", "5", "--arch", "mips"], 4, "mips"),
+    (["estimate", "map[string]int", "--len", "-5"], 2, "--len"),
+    (["estimate", "map[string]int", "--len", "1e30"], 2, "--len"),
+    (["estimate", "map[string]int", "--len", "abc"], 2, "--len"),
+    (["estimate", "map[string]int", "--len", "1e6", "--deleted", "2e6"], 2, "--deleted"),
+    (["estimate", "map[string]int"], 2, "--len"),
+    (["estimate", "--len", "5"], 2, "map type"),
+    (["estimate", "map[string]int", "--len", "5", "--bogus"], 2, "--bogus"),
+    (["estimate", "map[string]int", "--len", "5", "--format", "xml"], 2, "xml"),
+    (["estimate", "[]int", "--len", "5"], 2, "not a map"),
+    (["estimate", "map[User]int", "--len", "5"], 2, "User"),
+    (["estimate", "map[int]int", "--len", "5", "--define", "X"], 2, "--define"),
+    (["estimate", "map[int]int", "--budget", "lots"], 2, "--budget"),
+    (["frobnicate"], 2, "frobnicate"),
+]
+for args, status, frag in BAD:
+    r = run(*args)
+    lines = r.stderr.splitlines()
+    check(r.returncode == status and r.stdout == "" and len(lines) == 1
+          and lines[0].startswith("mapsize: ") and frag in lines[0],
+          f"{' '.join(args)} -> exit {status}, one line naming '{frag}'",
+          f"exit {r.returncode}\nstdout: {r.stdout!r}\nstderr: {r.stderr!r}")
+
+# Output that cannot be written is an error too.
+with open("/dev/full", "w") as full:
+    r = subprocess.run([mapsize, "estimate", "map[int64]int64", "--len", "100"], stdout=full,
+                       stderr=subprocess.PIPE, text=True)
+check(r.returncode == 3 and "standard output" in r.stderr, "writing to /dev/full fails with 3",
+      r.stderr)
+
+# The JSON contract of issue #2 (more fields are allowed, these never change).
+r = run("estimate", "map[string]*User", "--len", "1e5", "--go", "1.23", "--format", "json")
+try:
+    doc = json.loads(r.stdout)
+except ValueError as e:
+    doc = {}
+    check(False, "estimate --format json is JSON", e)
+for key in ["schema_version", "go_version", "arch", "map_type", "len", "total_bytes",
+            "naive_bytes", "corrections", "total_bytes_low", "total_bytes_high"]:
+    check(key in doc, f"estimate JSON has '{key}'")
+check(doc.get("map_type") == "map[string]*User" and doc.get("go_version") == "go1.23"
+      and doc.get("arch") == "amd64" and doc.get("len") == 100000, "JSON names what was asked")
+check(all("id" in c and "bytes" in c for c in doc.get("corrections", [])),
+      "each correction has id and bytes")
+check(doc.get("naive_bytes", 0) + sum(c["bytes"] for c in doc.get("corrections", []))
+      == doc.get("total_bytes"), "naive + corrections = total")
+
+for v in ["1.23", "go1.23", "go1.23.5"]:
+    r = run("estimate", "map[int]int", "--len", "10", "--go", v, "--format", "json")
+    check(r.returncode == 0 and json.loads(r.stdout)["go_version"] == "go1.23",
+          f"--go {v} is go1.23")
+
+r = run("estimate", "map[int64]int64", "--len", "1e6", "--go", "all", "--format", "json")
+doc = json.loads(r.stdout) if r.returncode == 0 else {}
+check(len(doc.get("estimates", [])) == 12, "--go all compares every configuration")
+
+r = run("estimate", "map[int64]int64", "--budget", "1MiB", "--go", "1.24", "--format", "json")
+doc = json.loads(r.stdout) if r.returncode == 0 else {}
+check(doc.get("max_len", 0) > 0 and doc["estimate"]["total_bytes"] <= 1 << 20,
+      "--budget answers with entries that fit", r.stderr)
+
+r = run("estimate", "map[string]*User", "--len", "1e6", "--go", "1.23")
+check(r.returncode == 0 and "naive formula" in r.stdout and "= total" in r.stdout,
+      "text output names the naive formula and the total", r.stderr)
+
+print(f"1..{n}")
+sys.exit(1 if failed else 0)

@@ -1,0 +1,39 @@
+#!/usr/bin/env python3
+"""The man page: every option of every command is documented, and every
+EXAMPLES line runs and succeeds. TAP on stdout."""
+import re, shlex, subprocess, sys
+
+page, mapsize = sys.argv[1], sys.argv[2]
+text = open(page).read()
+n = 0
+failed = 0
+
+def check(ok, msg, diag=""):
+    global n, failed
+    n += 1
+    if not ok:
+        failed += 1
+    print(("ok" if ok else "not ok"), n, "-", msg)
+    for line in diag.splitlines():
+        print("#", line)
+
+# Options the program knows: read from its own --help text.
+for cmd in ["estimate"]:
+    help_text = subprocess.run([mapsize, cmd, "--help"], capture_output=True, text=True).stdout
+    opts = sorted(set(re.findall(r"--([a-z][a-z-]*)", help_text)))
+    check(len(opts) > 3, f"{cmd} --help lists its options ({len(opts)})")
+    for o in opts:
+        check(f"Fl -{o}" in text, f"{cmd} --{o} is documented in the man page")
+
+# EXAMPLES: each .Dl line is a command to run.
+examples = text.split(".Sh EXAMPLES", 1)[1].split(".Sh ", 1)[0]
+for line in examples.splitlines():
+    if not line.startswith(".Dl "):
+        continue
+    args = shlex.split(line[4:].replace("\\(dq", '"'))
+    assert args[0] == "mapsize"
+    r = subprocess.run([mapsize] + args[1:], capture_output=True, text=True, timeout=120)
+    check(r.returncode == 0 and r.stdout.strip() != "" and r.stderr == "",
+          "example runs: " + line[4:], r.stderr)
+print(f"1..{n}")
+sys.exit(1 if failed else 0)

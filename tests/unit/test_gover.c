@@ -1,0 +1,102 @@
+/* The Go version model: parsing, implementations, experiments, load factors. */
+#include <stdlib.h>
+
+#include "gover.h"
+#include "harness.h"
+
+static void parses(const char *text, unsigned minor, bool noswiss, bool split)
+{
+	struct ms_go_version v;
+	struct ms_error *err = ms_go_version_parse(text, &v);
+
+	CHECK(!err && v.minor == minor && v.noswissmap == noswiss && v.mapsplitgroup == split,
+	      "'%s' parses as 1.%u%s%s", text, minor, noswiss ? "+noswissmap" : "",
+	      split ? "+mapsplitgroup" : "");
+	ms_error_destroy(err);
+}
+
+static void rejects(const char *text)
+{
+	struct ms_go_version v;
+	struct ms_error *err = ms_go_version_parse(text, &v);
+
+	CHECK(err && ms_error_code(err) == MS_ERR_UNSUPPORTED, "'%s' rejected: %s", text,
+	      err ? ms_error_message(err) : "(accepted)");
+	ms_error_destroy(err);
+}
+
+static enum ms_map_impl impl_of(const char *text)
+{
+	struct ms_go_version v;
+
+	ms_error_destroy(ms_go_version_parse(text, &v));
+	return ms_go_map_impl(&v);
+}
+
+/* Largest count a given B holds without growing. */
+static uint64_t max_entries(const char *ver, unsigned B)
+{
+	struct ms_go_version v;
+	uint64_t n = 0;
+
+	ms_error_destroy(ms_go_version_parse(ver, &v));
+	while (!ms_go_classic_overloaded(&v, n + 1, B))
+		n++;
+	return n;
+}
+
+int main(void)
+{
+	size_t n;
+	const struct ms_go_version *all = ms_go_versions(&n);
+
+	parses("1.23", 23, false, false);
+	parses("go1.23", 23, false, false);
+	parses("go1.23.5", 23, false, false);
+	parses("go1.24.4 X:noswissmap", 24, true, false);
+	parses("go1.25.12 X:noswissmap", 25, true, false);
+	parses("go1.27.3-X:mapsplitgroup", 27, false, true);
+	parses("1.24+noswissmap", 24, true, false);
+	parses("go1.26rc1", 26, false, false);
+	rejects("1.18");
+	rejects("1.28");
+	rejects("2.0");
+	rejects("1.x");
+	rejects("");
+	rejects("1.23+noswissmap");
+	rejects("1.26+noswissmap");
+	rejects("1.25+mapsplitgroup");
+	rejects("1.24+bogus");
+
+	CHECK(impl_of("1.19") == MS_IMPL_CLASSIC, "1.19 is classic");
+	CHECK(impl_of("1.23") == MS_IMPL_CLASSIC, "1.23 is classic");
+	CHECK(impl_of("1.24") == MS_IMPL_SWISS, "1.24 is swiss");
+	CHECK(impl_of("1.24+noswissmap") == MS_IMPL_CLASSIC, "1.24 noswissmap is classic");
+	CHECK(impl_of("1.27+mapsplitgroup") == MS_IMPL_SWISS_SPLIT, "1.27 mapsplitgroup splits");
+
+	/* runtime/map.go: 6.5 per bucket, except go1.21's truncated 6.0 */
+	CHECK_U64(max_entries("1.22", 0), 8, "B=0 holds 8");
+	CHECK_U64(max_entries("1.22", 1), 13, "1.22 B=1 holds 13");
+	CHECK_U64(max_entries("1.21", 1), 12, "1.21 B=1 holds 12");
+	CHECK_U64(max_entries("1.19", 14), 106496, "1.19 B=14 holds 13*2^13");
+	CHECK_U64(max_entries("1.21", 14), 98304, "1.21 B=14 holds 12*2^13");
+
+	CHECK(n == 12, "12 supported configurations");
+	for (size_t i = 0; i < n; i++) {
+		char buf[64];
+		struct ms_go_version v;
+		struct ms_error *err;
+
+		ms_go_version_format(&all[i], buf, sizeof(buf));
+		err = ms_go_version_parse(buf, &v);
+		CHECK(!err && v.minor == all[i].minor && v.noswissmap == all[i].noswissmap &&
+		          v.mapsplitgroup == all[i].mapsplitgroup,
+		      "'%s' round-trips", buf);
+		ms_error_destroy(err);
+	}
+	/* growslice: doubling below 256, then the smooth 1.25x formula */
+	CHECK_U64(ms_go_next_slice_cap(1, 0), 1, "append to nil");
+	CHECK_U64(ms_go_next_slice_cap(5, 4), 8, "doubles below 256");
+	CHECK_U64(ms_go_next_slice_cap(257, 256), 512, "256 + (256+768)/4");
+	return tap_done();
+}
