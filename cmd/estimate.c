@@ -14,6 +14,7 @@
 static const char usage_text[] =
     "usage: mapsize estimate TYPE --len N [--hint H] [--deleted D] [--go VERSION[,...]|all]\n"
     "                        [--arch ARCH] [--define NAME=TYPE]... [--budget BYTES]\n"
+    "                        [--key-payload BYTES[,ptr]] [--value-payload BYTES[,ptr]]\n"
     "                        [--seed S] [--seeds N] [--bytes] [--format text|json]\n";
 
 struct estimate_opts {
@@ -76,6 +77,26 @@ static struct ms_error *define(struct ms_typeenv *env, const char *arg)
 	return err;
 }
 
+/* "24" or "24,ptr": average bytes each key or value points to. */
+static struct ms_error *payload(const char *opt, const char *arg, uint64_t *ret_bytes,
+                                bool *ret_pointers)
+{
+	const char *comma = strchr(arg, ',');
+	char *num;
+	struct ms_error *err;
+
+	if (comma && strcmp(comma + 1, "ptr") != 0)
+		return ms_error_create(MS_ERR_USAGE, "%s: '%s' is not BYTES or BYTES,ptr", opt,
+		                       arg);
+	num = strndup(arg, comma ? (size_t)(comma - arg) : strlen(arg));
+	if (!num)
+		return &ms_error_nomem;
+	err = ms_opt_bytes(opt, num, ret_bytes);
+	free(num);
+	*ret_pointers = comma != NULL;
+	return err;
+}
+
 static struct ms_error *parse_args(int argc, char **argv, struct ms_typeenv *env,
                                    struct estimate_opts *o, bool *ret_help)
 {
@@ -89,7 +110,9 @@ static struct ms_error *parse_args(int argc, char **argv, struct ms_typeenv *env
 		OPT_BUDGET,
 		OPT_SEED,
 		OPT_SEEDS,
-		OPT_BYTES
+		OPT_BYTES,
+		OPT_KEY_PAYLOAD,
+		OPT_VALUE_PAYLOAD
 	};
 	static const struct option longopts[] = {
 	    {"len", required_argument, NULL, 'n'},
@@ -103,6 +126,8 @@ static struct ms_error *parse_args(int argc, char **argv, struct ms_typeenv *env
 	    {"seed", required_argument, NULL, OPT_SEED},
 	    {"seeds", required_argument, NULL, OPT_SEEDS},
 	    {"bytes", no_argument, NULL, OPT_BYTES},
+	    {"key-payload", required_argument, NULL, OPT_KEY_PAYLOAD},
+	    {"value-payload", required_argument, NULL, OPT_VALUE_PAYLOAD},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -152,6 +177,14 @@ static struct ms_error *parse_args(int argc, char **argv, struct ms_typeenv *env
 			break;
 		case OPT_BYTES:
 			o->emit.exact_bytes = true;
+			break;
+		case OPT_KEY_PAYLOAD:
+			err = payload("--key-payload", optarg, &o->params.key_payload_bytes,
+			              &o->params.key_payload_pointers);
+			break;
+		case OPT_VALUE_PAYLOAD:
+			err = payload("--value-payload", optarg, &o->params.elem_payload_bytes,
+			              &o->params.elem_payload_pointers);
 			break;
 		case 'h':
 			*ret_help = true;

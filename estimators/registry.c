@@ -281,6 +281,10 @@ struct ms_error *ms_estimate(const struct ms_map_type *type, const struct ms_go_
 		est.total_low_bytes = est.total_high_bytes = est.total_bytes;
 	}
 	est.peak_bytes = (uint64_t)llround(peak_sum / nseeds);
+	est.payload_bytes = (uint64_t)llround(
+	    (double)ctx.live *
+	    (ms_alloc_average(v, arch, params->key_payload_bytes, params->key_payload_pointers) +
+	     ms_alloc_average(v, arch, params->elem_payload_bytes, params->elem_payload_pointers)));
 	/* B, bucket and group geometry and small-map form never depend on the seed */
 	est.shape.B = t.shape.B;
 	est.shape.buckets = t.shape.buckets;

@@ -127,6 +127,11 @@ static void one_text(FILE *out, const struct ms_map_type *type, const struct ms_
 	}
 	fmt_bytes(a, sizeof(a), (double)e->peak_bytes, opts);
 	fprintf(out, "  %-*s %14s   largest live footprint while inserting\n", (int)idw, "peak", a);
+	if (e->payload_bytes) {
+		fmt_bytes(a, sizeof(a), (double)e->payload_bytes, opts);
+		fprintf(out, "  %-*s %14s   what keys and values point to, not in the total\n",
+		        (int)idw, "payload", a);
+	}
 	fputc('\n', out);
 	shape_text(out, e);
 }

@@ -78,3 +78,28 @@ uint64_t ms_alloc_roundup(const struct ms_go_version *v, enum ms_arch arch, uint
 
 	return a.total_bytes - a.header_bytes;
 }
+
+double ms_alloc_average(const struct ms_go_version *v, enum ms_arch arch, uint64_t req_bytes,
+                        bool has_pointers)
+{
+	const uint64_t tiny_block = 16;
+	uint64_t align = 1, slot, per_block = 0, off = 0;
+
+	if (has_pointers || req_bytes == 0 || req_bytes >= tiny_block)
+		return (double)ms_alloc_object(v, arch, req_bytes, has_pointers).total_bytes;
+	/* mallocgc's tiny path aligns each object by what its size allows */
+	if (req_bytes % 8 == 0 || (ms_arch_info(arch)->ptr_bytes == 4 && req_bytes == 12))
+		align = 8;
+	else if (req_bytes % 4 == 0)
+		align = 4;
+	else if (req_bytes % 2 == 0)
+		align = 2;
+	for (;;) {
+		slot = (off + align - 1) / align * align;
+		if (slot + req_bytes > tiny_block)
+			break;
+		per_block++;
+		off = slot + req_bytes;
+	}
+	return (double)tiny_block / (double)per_block;
+}

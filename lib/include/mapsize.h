@@ -198,6 +198,13 @@ struct ms_alloc ms_alloc_object(const struct ms_go_version *v, enum ms_arch arch
  * (class size minus the malloc header where one applies; page-rounded when
  * large). Used by makeBucketArray and growslice.
  */
+/*
+ * Average heap bytes per object when many objects of req_bytes are allocated
+ * one after another: as ms_alloc_object, except that pointer-free objects
+ * under 16 bytes share 16-byte blocks (the tiny allocator, malloc.go).
+ */
+double ms_alloc_average(const struct ms_go_version *v, enum ms_arch arch, uint64_t req_bytes,
+                        bool has_pointers);
 uint64_t ms_alloc_roundup(const struct ms_go_version *v, enum ms_arch arch, uint64_t req_bytes,
                           bool has_pointers);
 
@@ -221,7 +228,11 @@ struct ms_estimate_params {
 	bool has_hint;
 	uint64_t deleted; /* entries deleted after inserting len; <= len */
 	uint64_t seed;    /* seeds the hash simulation; results are reproducible */
-	unsigned nseeds;  /* simulated runs for seed-dependent parts; 0 = automatic */
+	/* Average bytes each key / value points to (string bytes, a *T's T), with
+	 * whether those objects hold pointers; reported apart from the map's bytes. */
+	uint64_t key_payload_bytes, elem_payload_bytes;
+	bool key_payload_pointers, elem_payload_pointers;
+	unsigned nseeds; /* simulated runs for seed-dependent parts; 0 = automatic */
 };
 
 /* Structure of the map the estimate predicts (expected values where random). */
@@ -255,8 +266,9 @@ struct ms_estimate {
 	uint64_t total_low_bytes, total_high_bytes; /* spread over hash seeds */
 	bool exact;                                 /* true when no part depends on the hash seed */
 	uint64_t live_kv_bytes;                     /* (key+value sizes) x len */
-	uint64_t peak_bytes; /* expected largest live footprint while inserting */
-	unsigned nseeds;     /* simulated runs behind the expectation (0: none needed) */
+	uint64_t peak_bytes;    /* expected largest live footprint while inserting */
+	uint64_t payload_bytes; /* what keys and values point to; not in total_bytes */
+	unsigned nseeds;        /* simulated runs behind the expectation (0: none needed) */
 	struct ms_estimate_shape shape;
 	size_t ncorrections;
 	struct ms_correction corrections[MS_MAX_CORRECTIONS];
