@@ -137,7 +137,7 @@ static struct ms_error *parse_args(int argc, char **argv, struct ms_typeenv *env
 
 	opterr = 0;
 	optind = 1;
-	while (!err && (c = getopt_long(argc, argv, "+n:h", longopts, NULL)) != -1) {
+	while (!err && (c = getopt_long(argc, argv, "n:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'n':
 			err = ms_opt_count("--len", optarg, MAX_LEN, &o->params.len);

@@ -27,7 +27,7 @@ static void fmt_bytes(char *buf, size_t len, double bytes, const struct ms_emit_
 
 static void fmt_signed(char *buf, size_t len, int64_t bytes, const struct ms_emit_opts *opts)
 {
-	char tmp[48];
+	char tmp[40];
 
 	fmt_bytes(tmp, sizeof(tmp), (double)(bytes < 0 ? -bytes : bytes), opts);
 	snprintf(buf, len, "%s %s", bytes < 0 ? "-" : "+", tmp);

@@ -2,10 +2,17 @@
 """mapsize's command line: bad input gets one line on stderr naming what is
 wrong, the documented exit status, and nothing on stdout; good input gets the
 JSON contract. TAP on stdout."""
-import json, subprocess, sys
+import json, os, subprocess, sys
 
 mapsize = sys.argv[1]
 n = failed = 0
+schema_path = os.path.join(os.path.dirname(__file__), "..", "..", "doc", "schema",
+                           "estimate.schema.json")
+try:
+    import jsonschema
+    validator = jsonschema.Draft202012Validator(json.load(open(schema_path)))
+except ImportError:
+    validator = None
 
 def check(ok, msg, diag=""):
     global n, failed
@@ -16,8 +23,13 @@ def check(ok, msg, diag=""):
         print("#", line)
 
 def run(*args, stdout=subprocess.PIPE):
-    return subprocess.run([mapsize, *args], stdout=stdout, stderr=subprocess.PIPE, text=True,
-                          timeout=120)
+    r = subprocess.run([mapsize, *args], stdout=stdout, stderr=subprocess.PIPE, text=True,
+                       timeout=120)
+    if "json" in args and r.returncode == 0:
+        validated.append((" ".join(args), r.stdout))
+    return r
+
+validated = []
 
 # (arguments, exit status, a fragment the one-line message must contain)
 BAD = [
@@ -90,5 +102,10 @@ r = run("estimate", "map[string]*User", "--len", "1e6", "--go", "1.23")
 check(r.returncode == 0 and "naive formula" in r.stdout and "= total" in r.stdout,
       "text output names the naive formula and the total", r.stderr)
 
+check(validator is not None, "python3-jsonschema is installed (apt-get install python3-jsonschema)")
+for args, out in validated:
+    errors = list(validator.iter_errors(json.loads(out))) if validator else ["no validator"]
+    check(not errors, f"JSON of '{args}' validates against doc/schema/estimate.schema.json",
+          "\n".join(str(e)[:300] for e in errors[:3]))
 print(f"1..{n}")
 sys.exit(1 if failed else 0)
