@@ -159,7 +159,7 @@ static void ctx_init(struct ms_est_ctx *ctx, const struct ms_map_type *type,
 /* Simulated runs: enough for a stable mean, bounded work for big maps. */
 static unsigned auto_seeds(uint64_t len)
 {
-	uint64_t budget = (uint64_t)1 << 25;
+	uint64_t budget = (uint64_t)1 << 24;
 	uint64_t n = len ? budget / len : 128;
 
 	if (n < 24)

@@ -24,7 +24,7 @@ static const struct {
 #undef MS_ERROR_ROW
 };
 
-static char *vformat(const char *fmt, va_list ap)
+__attribute__((format(printf, 1, 0))) static char *vformat(const char *fmt, va_list ap)
 {
 	va_list copy;
 	int n;
