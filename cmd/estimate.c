@@ -9,7 +9,7 @@
 #include "opts.h"
 
 #define MAX_VERSIONS 32
-#define MAX_LEN      ((uint64_t)1 << 32)
+#define MAX_LEN      MS_MAX_LEN
 
 static const char usage_text[] =
     "usage: mapsize estimate TYPE --len N [--hint H] [--deleted D] [--go VERSION[,...]|all]\n"

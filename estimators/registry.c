@@ -156,14 +156,18 @@ static void ctx_init(struct ms_est_ctx *ctx, const struct ms_map_type *type,
 	ctx->naive_tophash_bytes = naive_buckets * 8;
 }
 
-/* Simulated runs: enough for a stable mean, bounded work for big maps. */
+/*
+ * Simulated runs: at least 24 for maps up to 2^20 entries, where the spread
+ * matters; fewer (at least 4) for larger ones, whose relative spread is small,
+ * so that the work stays near 2^25 simulated inserts (2 runs past 2^22).
+ */
 static unsigned auto_seeds(uint64_t len)
 {
-	uint64_t budget = (uint64_t)1 << 24;
-	uint64_t n = len ? budget / len : 128;
+	uint64_t n = len ? ((uint64_t)1 << 25) / len : 128;
+	uint64_t min = len <= ((uint64_t)1 << 20) ? 24 : len <= ((uint64_t)1 << 22) ? 4 : 2;
 
-	if (n < 24)
-		n = 24;
+	if (n < min)
+		n = min;
 	if (n > 128)
 		n = 128;
 	return (unsigned)n;
@@ -311,6 +315,8 @@ struct ms_error *ms_estimate_capacity(const struct ms_map_type *type, const stru
 
 	p.deleted = 0;
 	p.has_hint = false;
+	if (!p.nseeds)
+		p.nseeds = 1; /* a search runs many estimates; the answer is a len, not a spread */
 	/* Exponential search for an upper bound, then bisection on the expected total. */
 	for (;;) {
 		p.len = hi;
@@ -320,11 +326,11 @@ struct ms_error *ms_estimate_capacity(const struct ms_map_type *type, const stru
 		if (est.total_bytes > budget_bytes)
 			break;
 		lo = hi;
-		if (hi >= ((uint64_t)1 << 32)) {
+		if (hi >= MS_MAX_LEN) {
 			*ret_len = lo;
 			return NULL;
 		}
-		hi *= 2;
+		hi = 2 * hi > MS_MAX_LEN ? MS_MAX_LEN : 2 * hi;
 	}
 	while (hi - lo > 1) {
 		uint64_t mid = lo + (hi - lo) / 2;

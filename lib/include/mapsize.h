@@ -221,6 +221,8 @@ struct ms_correction {
 };
 
 #define MS_MAX_CORRECTIONS 24
+/* Largest len an estimate simulates (2^26 entries: maps of several GiB). */
+#define MS_MAX_LEN ((uint64_t)1 << 26)
 
 struct ms_estimate_params {
 	uint64_t len;  /* entries inserted (distinct keys) */
