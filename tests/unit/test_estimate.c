@@ -78,7 +78,7 @@ int main(void)
 
 	{
 		struct ms_map_type t = make_type(&types[1], MS_ARCH_AMD64);
-		struct ms_estimate_params p = {.len = 100000, .seed = 7};
+		struct ms_estimate_params p = {.len = 100000, .seed = 7, .nseeds = 1};
 		struct ms_estimate a, b, d;
 		struct ms_go_version v;
 		uint64_t fit;
