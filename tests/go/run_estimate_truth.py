@@ -16,7 +16,7 @@ with `mapsize estimate` for the same type, length, hint and deletes:
 It also checks --key-payload against tests/go/progs/payload_truth.go.
 TAP on stdout. Usage: run_estimate_truth.py --mapsize PATH [--quick] [--only CONFIGS]
 """
-import argparse, concurrent.futures, json, os, subprocess, sys, tempfile
+import argparse, concurrent.futures, json, os, signal, subprocess, sys, tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CACHE = os.environ.get("MAPSIZE_GO_CACHE") or os.path.join(
@@ -204,6 +204,9 @@ def compare_payload(mapsize, workdir):
 
 
 def main():
+    # meson's timeout sends SIGTERM: leave through the with-blocks so the
+    # temporary directory of built programs is removed.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     ap = argparse.ArgumentParser()
     ap.add_argument("--mapsize", required=True)
     ap.add_argument("--quick", action="store_true", help="lengths up to 100000 only")
