@@ -225,8 +225,9 @@ struct ms_error *ms_estimate(const struct ms_map_type *type, const struct ms_go_
 		memset(&t, 0, sizeof(t));
 		t.shape = est.shape;
 		err = e->run(&ctx, params->seed * 1000003u + s, &t);
+		/* errors are heap or static objects, never ctx or t */
 		if (err)
-			return err;
+			return err; /* cppcheck-suppress returnDanglingLifetime */
 		if (e->impl == MS_IMPL_CLASSIC)
 			t.corr[MS_CORR_TOPHASH] -= (int64_t)ctx.naive_tophash_bytes;
 		else

@@ -1,0 +1,22 @@
+#!/bin/sh
+# Lint as TAP: clang-format over every C file, cppcheck over the build.
+# usage: lint.sh SOURCE_ROOT BUILD_ROOT
+src=$1 build=$2
+n=0 failed=0
+check() { # check DESCRIPTION COMMAND...
+	desc=$1; shift
+	n=$((n + 1))
+	if out=$("$@" 2>&1); then
+		echo "ok $n - $desc"
+	else
+		failed=1
+		echo "not ok $n - $desc"
+		printf '%s\n' "$out" | head -40 | sed 's/^/# /'
+	fi
+}
+files=$(cd "$src" && find cmd lib estimators tests fuzz bench -name '*.[ch]' 2>/dev/null | sort)
+check "clang-format agrees with every C file" sh -c "cd '$src' && clang-format --dry-run -Werror $(echo $files)"
+check "cppcheck finds nothing" cppcheck --project="$build/compile_commands.json" --error-exitcode=1 \
+	--enable=warning,portability --inline-suppr --suppress=missingIncludeSystem -q
+echo "1..$n"
+exit $failed
