@@ -937,6 +937,14 @@ void ms_typeenv_destroy(struct ms_typeenv *env)
 	free(env);
 }
 
+/* A name used by value that nothing defines. */
+static struct ms_error *unknown_type(int col, const char *name, size_t n)
+{
+	return ms_error_create(MS_ERR_TYPE,
+	                       "column %d: unknown type '%.*s' (define it with --define %.*s=TYPE)",
+	                       col, (int)n, name, (int)n, name);
+}
+
 struct ms_error *ms_type_parse(const char *text, const struct ms_typeenv *env, enum ms_arch arch,
                                struct ms_type_layout *ret, char **ret_canonical)
 {
@@ -949,11 +957,7 @@ struct ms_error *ms_type_parse(const char *text, const struct ms_typeenv *env, e
 		return ms_error_create(MS_ERR_UNSUPPORTED, "unknown architecture");
 	err = parse_top(text, env, ai, NULL, &r, &canon);
 	if (!err && !r.known)
-		err = ms_error_create(MS_ERR_TYPE,
-		                      "column %d: unknown type '%.*s' (define it with --define "
-		                      "%.*s=TYPE)",
-		                      r.unknown_col, (int)r.unknown_len, r.unknown,
-		                      (int)r.unknown_len, r.unknown);
+		err = unknown_type(r.unknown_col, r.unknown, r.unknown_len);
 	tres_deinit(&r);
 	if (err) {
 		free(canon.s);
@@ -983,13 +987,10 @@ struct ms_error *ms_map_type_parse(const char *text, const struct ms_typeenv *en
 		                      canon.s ? canon.s : text);
 	if (!err && r.unknown_kv)
 		/* columns of names met inside definitions are relative to those */
-		err = ms_error_create(
-		    MS_ERR_TYPE,
-		    "column %d: unknown type '%.*s' (define it with --define "
-		    "%.*s=TYPE)",
-		    r.unknown_kv >= text && r.unknown_kv < text + strlen(text) ? r.unknown_kv_col
-		                                                               : 1,
-		    (int)r.unknown_kv_len, r.unknown_kv, (int)r.unknown_kv_len, r.unknown_kv);
+		err = unknown_type(r.unknown_kv >= text && r.unknown_kv < text + strlen(text)
+		                       ? r.unknown_kv_col
+		                       : 1,
+		                   r.unknown_kv, r.unknown_kv_len);
 	if (err) {
 		tres_deinit(&r);
 		free(canon.s);
