@@ -202,7 +202,7 @@ def compare_payload(mapsize, workdir):
             # object less (or the first tiny objects share a block counted
             # before), and tiny blocks are whole 16 bytes: allow one object or
             # one block either way. An unrelated allocation is re-measured.
-            one = max(16, -(-row["size"] // 16) * 16)
+            one = max(16, -(-got // row["n"]))  # one object at its size class
             measured, tries = row["bytes"], 0
             while abs(got - measured) > one and tries < 2:
                 tries += 1
