@@ -945,17 +945,24 @@ static struct ms_error *unknown_type(int col, const char *name, size_t n)
 	                       col, (int)n, name, (int)n, name);
 }
 
+/* Parse a whole expression for one arch (the entry of both public parsers). */
+static struct ms_error *parse_on(const char *text, const struct ms_typeenv *env, enum ms_arch arch,
+                                 struct tres *r, struct sbuf *canon)
+{
+	const struct ms_arch_info *ai = ms_arch_info(arch);
+
+	if (!ai)
+		return ms_error_create(MS_ERR_UNSUPPORTED, "unknown architecture");
+	return parse_top(text, env, ai, NULL, r, canon);
+}
+
 struct ms_error *ms_type_parse(const char *text, const struct ms_typeenv *env, enum ms_arch arch,
                                struct ms_type_layout *ret, char **ret_canonical)
 {
 	struct tres r = {0};
 	struct sbuf canon = {0};
-	struct ms_error *err;
-	const struct ms_arch_info *ai = ms_arch_info(arch);
+	struct ms_error *err = parse_on(text, env, arch, &r, &canon);
 
-	if (!ai)
-		return ms_error_create(MS_ERR_UNSUPPORTED, "unknown architecture");
-	err = parse_top(text, env, ai, NULL, &r, &canon);
 	if (!err && !r.known)
 		err = unknown_type(r.unknown_col, r.unknown, r.unknown_len);
 	tres_deinit(&r);
@@ -976,12 +983,8 @@ struct ms_error *ms_map_type_parse(const char *text, const struct ms_typeenv *en
 {
 	struct tres r = {0};
 	struct sbuf canon = {0};
-	struct ms_error *err;
-	const struct ms_arch_info *ai = ms_arch_info(arch);
+	struct ms_error *err = parse_on(text, env, arch, &r, &canon);
 
-	if (!ai)
-		return ms_error_create(MS_ERR_UNSUPPORTED, "unknown architecture");
-	err = parse_top(text, env, ai, NULL, &r, &canon);
 	if (!err && !r.is_map)
 		err = ms_error_create(MS_ERR_TYPE, "'%s' is not a map type",
 		                      canon.s ? canon.s : text);
