@@ -14,5 +14,6 @@
 #include "mapsize.h"
 
 struct ms_error *cmd_estimate(int argc, char **argv);
+struct ms_error *cmd_inspect(int argc, char **argv);
 
 #endif

@@ -13,6 +13,7 @@ static const struct {
 	const char *summary;
 } commands[] = {
     {"estimate", cmd_estimate, "predict the bytes of a map[K]V for a Go version and arch"},
+    {"inspect", cmd_inspect, "report every map in a core dump of a Go process"},
 };
 
 static void usage(FILE *out)

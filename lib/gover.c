@@ -210,6 +210,12 @@ uint64_t ms_go_swiss_table_bytes(enum ms_arch arch)
 	return ms_arch_info(arch)->ptr_bytes == 8 ? 32 : 24;
 }
 
+bool ms_go_direct_iface_in_tflag(const struct ms_go_version *v)
+{
+	/* internal/abi/type.go go1.26: TFlagDirectIface replaces KindDirectIface */
+	return v->minor >= 26;
+}
+
 uint64_t ms_go_max_alloc(enum ms_arch arch)
 {
 	/* runtime/malloc.go: maxAlloc = 1<<heapAddrBits - (1-_64bit)*1 */

@@ -320,6 +320,171 @@ struct ms_error *ms_emit_capacity(FILE *out, enum ms_format fmt, const struct ms
                                   const struct ms_estimate *at_max,
                                   const struct ms_emit_opts *opts);
 
+/* ---- Inspecting a process (core dump, live process, recorded layout) ------- */
+
+/* Where the bytes a map holds go; each a byte count, adding up to held_bytes. */
+enum ms_held_part {
+	MS_HELD_LIVE,       /* key+value bytes of occupied slots */
+	MS_HELD_EMPTY,      /* key+value bytes of never-used or emptied slots */
+	MS_HELD_DELETED,    /* key+value bytes of deleted slots (emptyOne, tombstones) */
+	MS_HELD_TOPHASH,    /* classic: 8 tophash bytes per bucket */
+	MS_HELD_CONTROL,    /* swiss: 8-byte control word per group */
+	MS_HELD_PADDING,    /* swiss: padding inside slots and groups */
+	MS_HELD_OVF_PTRS,   /* classic: the overflow pointer of every bucket */
+	MS_HELD_OOL_KEYS,   /* separately allocated keys (> 128 bytes) */
+	MS_HELD_OOL_ELEMS,  /* separately allocated values (> 128 bytes) */
+	MS_HELD_HEADERS,    /* hmap, mapextra, Map and table structs */
+	MS_HELD_DIRECTORY,  /* swiss: the directory of table pointers */
+	MS_HELD_OVF_SLICE,  /* classic, pointer-free: mapextra.overflow slices */
+	MS_HELD_GROWTH,     /* classic: old bucket array (and its overflow) while growing */
+	MS_HELD_ROUNDING,   /* size-class and page rounding (the span's element size) */
+	MS_HELD_MALLOC_HDR, /* 8-byte malloc headers (1.22+) */
+	MS_HELD__COUNT
+};
+
+/* Stable id ("live-entries", "size-class-rounding") of a part. Static. */
+const char *ms_held_part_id(enum ms_held_part part);
+
+/* How a map was found. */
+enum ms_found_by {
+	MS_FOUND_GLOBAL, /* typed path from a package-level variable */
+	MS_FOUND_STACK,  /* header in a goroutine stack */
+	MS_FOUND_HEAP,   /* heap scan: a header nothing typed reached */
+	MS_FOUND__COUNT
+};
+const char *ms_found_by_name(enum ms_found_by by);
+
+#define MS_CHAIN_HIST 16 /* classic chain lengths 0..14, and 15 or more */
+#define MS_FILL_HIST  9  /* swiss groups with 0..8 full slots */
+
+struct ms_table_report {
+	uint64_t addr;
+	uint16_t capacity, used, growth_left;
+	uint8_t local_depth;
+	uint64_t tombstones;
+	uint64_t dir_refs; /* directory entries pointing here */
+};
+
+struct ms_map_report {
+	uint64_t addr;              /* the header */
+	char *type;                 /* owned: "map[string]int64", or "map[?]?" when unknown */
+	char *key_type, *elem_type; /* owned; may be NULL */
+	enum ms_map_impl impl;
+	enum ms_found_by found_by;
+	char **paths; /* owned: shortest path first ("main.cache.byID"); npaths may be 0 */
+	size_t npaths;
+	uint64_t refs; /* references found to this header */
+	char *where;   /* owned: "heap", "stack of goroutine 7 (main.worker)", "data" */
+	uint64_t goid; /* stack maps */
+	char *error;   /* owned: why the walk stopped (corrupt memory), NULL if complete */
+
+	uint64_t len;      /* the header's count */
+	uint64_t occupied; /* full slots counted by walking */
+	uint64_t capacity; /* slots: 8 x buckets (2^B), or table capacities */
+	double load;       /* len / capacity */
+	uint64_t empty_slots, deleted_slots;
+	uint64_t key_bytes, elem_bytes; /* K' and V' in a slot */
+	bool key_indirect, elem_indirect;
+	bool has_pointers; /* the GC scans its buckets or groups */
+
+	/* classic */
+	unsigned B;
+	uint64_t buckets; /* 2^B */
+	uint64_t bucket_bytes;
+	uint64_t buckets_alloc;    /* buckets in the array object, preallocated overflow included */
+	uint64_t noverflow;        /* header's counter (sampled for B >= 16) */
+	uint64_t overflow_buckets; /* linked from the current array's chains */
+	uint64_t overflow_alloc;   /* of those, allocated one by one */
+	uint64_t chain_hist[MS_CHAIN_HIST];
+	uint64_t max_chain;
+	uint64_t buckets_with_overflow;
+	bool growing, same_size_grow;
+	uint64_t old_buckets, evacuated, nevacuate;
+	uint64_t old_entries; /* entries still in unevacuated old buckets */
+
+	/* swiss */
+	bool small;
+	uint64_t dir_len;
+	unsigned global_depth;
+	uint64_t group_bytes, slot_bytes;
+	uint64_t groups;
+	uint64_t tombstones;
+	uint64_t growth_left;
+	uint64_t fill_hist[MS_FILL_HIST];
+	size_t ntables;                 /* distinct tables */
+	struct ms_table_report *tables; /* owned */
+
+	/* bytes */
+	uint64_t held_bytes; /* sum of the heap objects' real sizes */
+	uint64_t held[MS_HELD__COUNT];
+	uint64_t stack_bytes;       /* header and group/bucket inside a goroutine stack */
+	uint64_t nobjects;          /* heap objects held */
+	uint64_t fresh_bytes;       /* a fresh map of the same len on the same Go (expected) */
+	uint64_t reclaimable_bytes; /* held - fresh, 0 when negative */
+};
+
+struct ms_type_total {
+	char *name; /* owned: a map type or a package */
+	uint64_t maps, len, held_bytes, reclaimable_bytes;
+};
+
+struct ms_inspect_report {
+	char *source;     /* owned: the core's path or "pid 4242" */
+	char *exe;        /* owned */
+	char *go_version; /* owned: as the binary says it, "go1.24.4 X:noswissmap" */
+	struct ms_go_version go;
+	enum ms_arch arch;
+	enum ms_map_impl impl;
+	bool dwarf;          /* facts came from DWARF */
+	char *layout_source; /* owned: "dwarf" or "version model" */
+	int pid;
+	size_t nmaps;
+	struct ms_map_report *maps; /* owned, sorted by address */
+	uint64_t found[MS_FOUND__COUNT];
+	uint64_t heap_inuse_bytes; /* in-use spans of the Go heap */
+	uint64_t total_held_bytes, total_reclaimable_bytes, total_len;
+	size_t nby_type, nby_package;
+	struct ms_type_total *by_type, *by_package; /* owned, by held bytes, descending */
+	size_t nwarnings;
+	char **warnings; /* owned */
+	double elapsed_s;
+	uint64_t walked_bytes; /* target bytes read */
+};
+
+struct ms_inspect_opts {
+	bool no_heap_scan; /* only typed roots and stacks */
+	bool no_stacks;
+	uint64_t max_objects; /* bound on traversal work (0: default) */
+	void (*progress)(void *arg, const char *what, uint64_t done, uint64_t total);
+	void *progress_arg;
+};
+
+/*
+ * Inspect the core dump at core_path of a process running exe_path. Checks
+ * that they belong together (MS_ERR_FORMAT "... does not match ..."). Damage
+ * local to one map is reported in that map's error, not as a failure.
+ * Owned: free with ms_inspect_report_destroy().
+ */
+struct ms_error *ms_inspect_core(const char *core_path, const char *exe_path,
+                                 const struct ms_inspect_opts *opts,
+                                 struct ms_inspect_report **ret);
+void ms_inspect_report_destroy(struct ms_inspect_report *r);
+
+/* Sorting and filtering of a report before it is printed. */
+enum ms_sort_key { MS_SORT_HELD, MS_SORT_RECLAIMABLE, MS_SORT_LEN, MS_SORT_ADDR, MS_SORT_TYPE };
+struct ms_error *ms_sort_key_parse(const char *text, enum ms_sort_key *ret);
+
+struct ms_report_view {
+	enum ms_sort_key sort;
+	size_t top;         /* 0: all */
+	const char *filter; /* glob over type and paths ("*Session*"); NULL: all */
+};
+
+/* Write an inspect report. Emitters only format. MS_ERR_IO if writing fails. */
+struct ms_error *ms_emit_inspect(FILE *out, enum ms_format fmt, const struct ms_inspect_report *r,
+                                 const struct ms_report_view *view,
+                                 const struct ms_emit_opts *opts);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,376 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Walk a classic bucket map (runtime/map.go up to go1.23, map_noswiss.go in
+ * 1.24/1.25): the header, the bucket array with its preallocated overflow
+ * buckets, every overflow chain, the old array while growing, the overflow
+ * slices of pointer-free maps, and out-of-line keys and values.
+ */
+#include <stdlib.h>
+
+#include "gover.h"
+#include "walk.h"
+
+/* runtime/map.go tophash values */
+#define EMPTY_REST      0
+#define EMPTY_ONE       1
+#define EVACUATED_X     2
+#define EVACUATED_EMPTY 4
+#define MIN_TOPHASH     5
+#define SAME_SIZE_GROW  8
+#define MAX_B           48 /* 2^48 buckets cannot exist in any address space */
+#define MAX_CHAIN_STEPS (1ull << 32)
+
+struct bwalk {
+	struct ms_walk *w;
+	uint64_t bs, ptr;
+	uint64_t arr, nb; /* the array being walked */
+	uint8_t *visited; /* buckets of the array already on a chain */
+	uint64_t steps;
+	uint8_t buf[4096];
+};
+
+/* Classify the 8 slots of a bucket; return how many are occupied. */
+static unsigned slots_of(struct bwalk *b, uint64_t addr, const uint8_t *bucket, enum ms_hold h,
+                         bool old)
+{
+	struct ms_walk *w = b->w;
+	const struct ms_map_geom *g = w->g;
+	uint64_t slot = g->kslot + g->vslot;
+	unsigned live = 0;
+
+	ms_walk_part(w, h, old ? MS_HELD_GROWTH : MS_HELD_TOPHASH, MS_BUCKET_SLOTS);
+	ms_walk_part(w, h, old ? MS_HELD_GROWTH : MS_HELD_OVF_PTRS, b->ptr);
+	for (unsigned i = 0; i < MS_BUCKET_SLOTS; i++) {
+		uint8_t top = bucket[i];
+		uint64_t k = addr + g->keys_off + i * g->key_stride;
+		uint64_t e = addr + g->elems_off + i * g->elem_stride;
+
+		if (top >= MIN_TOPHASH) {
+			live++;
+			ms_walk_part(w, h, MS_HELD_LIVE, slot);
+			if (g->key_indirect)
+				k = ms_walk_indirect(w, k, true);
+			if (g->elem_indirect)
+				e = ms_walk_indirect(w, e, false);
+			if (w->slot)
+				w->slot(w->arg, k, e);
+		} else if (old) {
+			ms_walk_part(w, h, MS_HELD_GROWTH, slot);
+		} else if (top == EMPTY_ONE) {
+			w->r->deleted_slots++;
+			ms_walk_part(w, h, MS_HELD_DELETED, slot);
+		} else {
+			w->r->empty_slots++;
+			ms_walk_part(w, h, MS_HELD_EMPTY, slot);
+		}
+	}
+	/* the padding-free bucket: tophash, slots, overflow pointer */
+	if (g->unit_bytes > 8 + 8 * slot + b->ptr)
+		ms_walk_part(w, h, old ? MS_HELD_GROWTH : MS_HELD_PADDING,
+		             g->unit_bytes - 8 - 8 * slot - b->ptr);
+	return live;
+}
+
+static uint64_t overflow_of(const struct bwalk *b, const uint8_t *bucket)
+{
+	return ms_source_decode(b->w->t->mem, bucket + b->bs - b->ptr, (unsigned)b->ptr);
+}
+
+static bool in_array(const struct bwalk *b, uint64_t p, uint64_t *ret_idx)
+{
+	if (p < b->arr || p - b->arr >= b->nb * b->bs || (p - b->arr) % b->bs)
+		return false;
+	*ret_idx = (p - b->arr) / b->bs;
+	return true;
+}
+
+/*
+ * Follow the chain hanging from a bucket whose overflow word is ovf. Returns
+ * its length and the entries in chained buckets allocated on their own
+ * (preallocated ones are counted with their array).
+ */
+static struct ms_error *chain(struct bwalk *b, uint64_t ovf, bool old, uint64_t *ret_len,
+                              uint64_t *ret_live)
+{
+	struct ms_walk *w = b->w;
+	uint64_t len = 0, live = 0, idx;
+	struct ms_error *err;
+
+	while (ovf) {
+		enum ms_hold h;
+
+		if (++b->steps > MAX_CHAIN_STEPS)
+			return ms_error_create(MS_ERR_FORMAT, "overflow chains do not end");
+		if (in_array(b, ovf, &idx)) {
+			/* a preallocated bucket: its slots were counted with the array */
+			if (b->visited[idx / 8] & (1u << (idx % 8)))
+				return ms_error_create(MS_ERR_FORMAT,
+				                       "overflow chain cycle at bucket 0x%llx",
+				                       (unsigned long long)ovf);
+			b->visited[idx / 8] |= (uint8_t)(1u << (idx % 8));
+			err = ms_walk_read(w, ovf, b->buf, b->bs, "overflow bucket");
+			if (err)
+				return err;
+		} else {
+			err = ms_walk_read(w, ovf, b->buf, b->bs, "overflow bucket");
+			if (err)
+				return err;
+			h = ms_walk_hold(w, ovf, b->bs, NULL);
+			if (h == MS_HOLD_DUP)
+				return ms_error_create(
+				    MS_ERR_FORMAT,
+				    "overflow bucket 0x%llx is on two chains (cycle)",
+				    (unsigned long long)ovf);
+			if (h == MS_HOLD_OTHER)
+				return ms_error_create(
+				    MS_ERR_FORMAT, "overflow bucket 0x%llx is not a heap object",
+				    (unsigned long long)ovf);
+			if (!old)
+				w->r->overflow_alloc++;
+			live += slots_of(b, ovf, b->buf, h, old);
+		}
+		len++;
+		ovf = overflow_of(b, b->buf);
+	}
+	*ret_len = len;
+	*ret_live = live;
+	return NULL;
+}
+
+/* Buckets in the array object at arr for B: 2^B, or what makeBucketArray fitted (B >= 4). */
+static struct ms_error *array_size(struct ms_walk *w, uint64_t arr, unsigned B, uint64_t bs,
+                                   struct ms_heap_obj *obj, bool *heap, uint64_t *ret_nb)
+{
+	uint64_t nb = 1ull << B, usable;
+
+	*heap = ms_heap_find(w->t, arr, obj);
+	if (!*heap) {
+		*ret_nb = nb;
+		return NULL; /* on a stack (B = 0): exactly one bucket */
+	}
+	usable = obj->base + obj->elemsize - arr;
+	if (usable / bs < nb)
+		return ms_error_create(MS_ERR_FORMAT,
+		                       "bucket array 0x%llx holds %llu bytes, B=%u needs %llu",
+		                       (unsigned long long)arr, (unsigned long long)usable, B,
+		                       (unsigned long long)(nb * bs));
+	/* map.go makeBucketArray: from B = 4 the array is rounded up to whole buckets */
+	*ret_nb = B >= 4 ? usable / bs : nb;
+	return NULL;
+}
+
+/* Walk one bucket array (current or old) with its chains. */
+static struct ms_error *walk_array(struct bwalk *b, uint64_t arr, unsigned B, bool old,
+                                   uint64_t *ret_live, uint64_t *ret_evacuated)
+{
+	struct ms_walk *w = b->w;
+	struct ms_map_report *r = w->r;
+	uint64_t nmain = 1ull << B, nb = 0, live = 0, evacuated = 0;
+	struct ms_heap_obj obj;
+	bool heap;
+	enum ms_hold h;
+	struct ms_error *err = array_size(w, arr, B, b->bs, &obj, &heap, &nb);
+
+	if (err)
+		return err;
+	b->arr = arr;
+	b->nb = nb;
+	free(b->visited);
+	b->visited = calloc((size_t)(nb / 8 + 1), 1);
+	if (!b->visited)
+		return &ms_error_nomem;
+	if (!old)
+		r->buckets_alloc = nb;
+	h = ms_walk_hold(w, arr, nb * b->bs, NULL);
+	/* every bucket of the object: main ones, then preallocated overflow */
+	for (uint64_t i = 0; i < nb; i++) {
+		uint8_t bucket[4096];
+		uint64_t addr = arr + i * b->bs;
+
+		err = ms_walk_read(w, addr, bucket, b->bs, "bucket");
+		if (err)
+			return err;
+		if (old && i < nmain && bucket[0] >= EVACUATED_X && bucket[0] <= EVACUATED_EMPTY)
+			evacuated++;
+		live += slots_of(b, addr, bucket, h, old);
+	}
+	/* chains from the main buckets */
+	for (uint64_t i = 0; i < nmain; i++) {
+		uint64_t len, clive;
+		uint8_t bucket[4096];
+
+		err = ms_walk_read(w, arr + i * b->bs, bucket, b->bs, "bucket");
+		if (!err)
+			err = chain(b, overflow_of(b, bucket), old, &len, &clive);
+		if (err)
+			return err;
+		if (!old) {
+			r->chain_hist[len < MS_CHAIN_HIST ? len : MS_CHAIN_HIST - 1]++;
+			r->overflow_buckets += len;
+			r->buckets_with_overflow += len > 0;
+			if (len > r->max_chain)
+				r->max_chain = len;
+		}
+		live += clive;
+	}
+	/*
+	 * Preallocated buckets on no main chain can still link to buckets of
+	 * their own (an evacuated chain whose head was cleared): the GC keeps
+	 * those alive, so they are held too.
+	 */
+	for (uint64_t i = nmain; i + 1 < nb; i++) {
+		uint64_t len, clive, next, idx;
+		uint8_t bucket[4096];
+
+		if (b->visited[i / 8] & (1u << (i % 8)))
+			continue;
+		err = ms_walk_read(w, arr + i * b->bs, bucket, b->bs, "bucket");
+		if (err)
+			return err;
+		next = overflow_of(b, bucket);
+		if (!next || in_array(b, next, &idx))
+			continue;
+		err = chain(b, next, true, &len, &clive);
+		if (err)
+			return err;
+		live += clive;
+	}
+	*ret_live = live;
+	*ret_evacuated = evacuated;
+	return NULL;
+}
+
+/* Pointer-free maps keep their overflow buckets alive through mapextra slices. */
+static struct ms_error *overflow_slice(struct bwalk *b, uint64_t sp, bool old)
+{
+	struct ms_walk *w = b->w;
+	uint8_t hdr[24];
+	uint64_t arr, len, cap;
+	enum ms_hold h;
+	struct ms_heap_obj obj;
+	struct ms_error *err;
+
+	if (!sp)
+		return NULL;
+	err = ms_walk_read(w, sp, hdr, 3 * b->ptr, "overflow slice");
+	if (err)
+		return err;
+	h = ms_walk_hold(w, sp, 3 * b->ptr, NULL);
+	ms_walk_part(w, h, MS_HELD_OVF_SLICE, 3 * b->ptr);
+	arr = ms_source_decode(w->t->mem, hdr, (unsigned)b->ptr);
+	len = ms_source_decode(w->t->mem, hdr + b->ptr, (unsigned)b->ptr);
+	cap = ms_source_decode(w->t->mem, hdr + 2 * b->ptr, (unsigned)b->ptr);
+	if (!arr)
+		return NULL;
+	if (len > cap || !ms_heap_find(w->t, arr, &obj) || cap * b->ptr > obj.elemsize)
+		return ms_error_create(MS_ERR_FORMAT, "overflow slice 0x%llx is damaged",
+		                       (unsigned long long)sp);
+	h = ms_walk_hold(w, arr, cap * b->ptr, NULL);
+	ms_walk_part(w, h, MS_HELD_OVF_SLICE, cap * b->ptr);
+	for (uint64_t i = 0; i < len; i++) {
+		uint64_t p, idx;
+		uint8_t bucket[4096];
+
+		err = ms_source_read_ptr(w->t->mem, arr + i * b->ptr, &p);
+		if (err) {
+			ms_error_destroy(err);
+			return ms_error_create(MS_ERR_FAULT, "overflow slice element is missing");
+		}
+		if (!p || in_array(b, p, &idx))
+			continue;
+		/* not on any chain (e.g. after evacuation), yet kept alive by the slice */
+		if (ms_walk_read(w, p, bucket, b->bs, "overflow bucket") == NULL) {
+			h = ms_walk_hold(w, p, b->bs, NULL);
+			if (h == MS_HOLD_HEAP)
+				slots_of(b, p, bucket, h, true);
+		}
+	}
+	(void)old;
+	return NULL;
+}
+
+struct ms_error *ms_walk_classic(struct ms_walk *w, uint64_t addr)
+{
+	const struct ms_rt *rt = &w->t->rt;
+	struct ms_map_report *r = w->r;
+	struct bwalk *b = calloc(1, sizeof(*b));
+	uint8_t hdr[128], extra[64];
+	uint64_t buckets, oldbuckets, extra_p = 0, live = 0, old_live = 0, evac = 0;
+	uint64_t ovf_slice = 0, oldovf_slice = 0;
+	struct ms_error *err;
+	enum ms_hold h;
+	unsigned flags;
+
+	if (!b)
+		return &ms_error_nomem;
+	b->w = w;
+	b->bs = w->g->unit_bytes;
+	b->ptr = w->t->ptr;
+	if (b->bs > sizeof(b->buf) || rt->hmap.size > sizeof(hdr)) {
+		err = ms_error_create(MS_ERR_UNSUPPORTED, "bucket of %llu bytes",
+		                      (unsigned long long)b->bs);
+		goto out;
+	}
+	err = ms_walk_read(w, addr, hdr, rt->hmap.size, "map header");
+	if (err)
+		goto out;
+	h = ms_walk_hold(w, addr, rt->hmap.size, NULL);
+	ms_walk_part(w, h, MS_HELD_HEADERS, rt->hmap.size);
+	r->len = ms_source_decode(w->t->mem, hdr + rt->hmap.count, b->ptr);
+	flags = hdr[rt->hmap.flags];
+	r->B = hdr[rt->hmap.B];
+	r->noverflow = ms_source_decode(w->t->mem, hdr + rt->hmap.noverflow, 2);
+	buckets = ms_source_decode(w->t->mem, hdr + rt->hmap.buckets, b->ptr);
+	oldbuckets = ms_source_decode(w->t->mem, hdr + rt->hmap.oldbuckets, b->ptr);
+	r->nevacuate = ms_source_decode(w->t->mem, hdr + rt->hmap.nevacuate, b->ptr);
+	if (rt->hmap.extra != UINT64_MAX)
+		extra_p = ms_source_decode(w->t->mem, hdr + rt->hmap.extra, b->ptr);
+	r->bucket_bytes = b->bs;
+	r->same_size_grow = flags & SAME_SIZE_GROW;
+	r->growing = oldbuckets != 0;
+	if (r->B > MAX_B || flags >= 16) {
+		err =
+		    ms_error_create(MS_ERR_FORMAT, "absurd header (B=%u, flags=%#x)", r->B, flags);
+		goto out;
+	}
+	r->buckets = 1ull << r->B;
+	r->capacity = r->buckets * MS_BUCKET_SLOTS;
+	if (extra_p) {
+		err = ms_walk_read(w, extra_p, extra, rt->mapextra.size, "mapextra");
+		if (err)
+			goto out;
+		h = ms_walk_hold(w, extra_p, rt->mapextra.size, NULL);
+		ms_walk_part(w, h, MS_HELD_HEADERS, rt->mapextra.size);
+		ovf_slice = ms_source_decode(w->t->mem, extra + rt->mapextra.overflow, b->ptr);
+		oldovf_slice =
+		    ms_source_decode(w->t->mem, extra + rt->mapextra.oldoverflow, b->ptr);
+	}
+	if (buckets) {
+		err = walk_array(b, buckets, r->B, false, &live, &evac);
+		if (!err && !w->g->has_pointers)
+			err = overflow_slice(b, ovf_slice, false);
+		if (err)
+			goto out;
+	}
+	if (oldbuckets) {
+		unsigned oldB = r->same_size_grow ? r->B : r->B - 1u;
+
+		if (r->B == 0 && !r->same_size_grow) {
+			err = ms_error_create(MS_ERR_FORMAT, "growing with B=0");
+			goto out;
+		}
+		r->old_buckets = 1ull << oldB;
+		err = walk_array(b, oldbuckets, oldB, true, &old_live, &r->evacuated);
+		if (!err && !w->g->has_pointers)
+			err = overflow_slice(b, oldovf_slice, true);
+		if (err)
+			goto out;
+	}
+	r->old_entries = old_live;
+	r->occupied = live + old_live;
+out:
+	if (b)
+		free(b->visited);
+	free(b);
+	return err;
+}

@@ -1,0 +1,244 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Walk a Swiss-table map (internal/runtime/maps, go1.24+): the header, a
+ * small map's group, or the directory, each distinct table and its groups,
+ * and out-of-line keys and values.
+ */
+#include <stdlib.h>
+
+#include "gover.h"
+#include "walk.h"
+
+/* internal/runtime/maps/group.go control bytes */
+#define CTRL_EMPTY   0x80
+#define CTRL_DELETED 0xfe
+#define MAX_DIR_LEN  (1ull << 26)
+#define CHUNK_GROUPS 64
+
+/* Classify the slots of one group; returns the number of full slots. */
+static unsigned group_slots(struct ms_walk *w, uint64_t addr, const uint8_t *grp, enum ms_hold h,
+                            uint64_t *ret_tombstones)
+{
+	const struct ms_map_geom *g = w->g;
+	uint64_t slot = g->kslot + g->vslot;
+	unsigned full = 0;
+
+	ms_walk_part(w, h, MS_HELD_CONTROL, 8);
+	if (g->unit_bytes > 8 + MS_GROUP_SLOTS * slot)
+		ms_walk_part(w, h, MS_HELD_PADDING, g->unit_bytes - 8 - MS_GROUP_SLOTS * slot);
+	for (unsigned i = 0; i < MS_GROUP_SLOTS; i++) {
+		/* byte i of the little-endian control word belongs to slot i */
+		uint8_t c = grp[w->t->mem->big_endian ? 7 - i : i];
+		uint64_t k = addr + g->keys_off + i * g->key_stride;
+		uint64_t e = addr + g->elems_off + i * g->elem_stride;
+
+		if (!(c & 0x80)) {
+			full++;
+			ms_walk_part(w, h, MS_HELD_LIVE, slot);
+			if (g->key_indirect)
+				k = ms_walk_indirect(w, k, true);
+			if (g->elem_indirect)
+				e = ms_walk_indirect(w, e, false);
+			if (w->slot)
+				w->slot(w->arg, k, e);
+		} else if (c == CTRL_DELETED) {
+			(*ret_tombstones)++;
+			w->r->deleted_slots++;
+			ms_walk_part(w, h, MS_HELD_DELETED, slot);
+		} else {
+			w->r->empty_slots++;
+			ms_walk_part(w, h, MS_HELD_EMPTY, slot);
+		}
+	}
+	w->r->fill_hist[full]++;
+	w->r->groups++;
+	return full;
+}
+
+/* The groups of one table (or the single group of a small map). */
+static struct ms_error *walk_groups(struct ms_walk *w, uint64_t data, uint64_t ngroups,
+                                    uint64_t *ret_full, uint64_t *ret_tombstones)
+{
+	uint64_t gs = w->g->unit_bytes, full = 0, tomb = 0;
+	struct ms_heap_obj obj;
+	uint8_t *buf = malloc(CHUNK_GROUPS * gs);
+	enum ms_hold h;
+	struct ms_error *err = NULL;
+
+	if (!buf)
+		return &ms_error_nomem;
+	/* never trust a count from the target beyond the object that holds it */
+	if (ms_heap_find(w->t, data, &obj) && obj.base + obj.elemsize - data < ngroups * gs) {
+		err = ms_error_create(MS_ERR_FORMAT,
+		                      "groups 0x%llx: %llu groups do not fit in a %llu-byte object",
+		                      (unsigned long long)data, (unsigned long long)ngroups,
+		                      (unsigned long long)obj.elemsize);
+		goto out;
+	}
+	h = ms_walk_hold(w, data, ngroups * gs, NULL);
+	if (h == MS_HOLD_DUP) {
+		err = ms_error_create(MS_ERR_FORMAT, "groups 0x%llx belong to two tables",
+		                      (unsigned long long)data);
+		goto out;
+	}
+	for (uint64_t i = 0; i < ngroups; i += CHUNK_GROUPS) {
+		uint64_t n = ngroups - i < CHUNK_GROUPS ? ngroups - i : CHUNK_GROUPS;
+
+		err = ms_walk_read(w, data + i * gs, buf, n * gs, "groups");
+		if (err)
+			goto out;
+		for (uint64_t k = 0; k < n; k++)
+			full += group_slots(w, data + (i + k) * gs, buf + k * gs, h, &tomb);
+	}
+	*ret_full = full;
+	*ret_tombstones = tomb;
+out:
+	free(buf);
+	return err;
+}
+
+static struct ms_error *walk_table(struct ms_walk *w, uint64_t taddr, struct ms_table_report *tr)
+{
+	const struct ms_rt *rt = &w->t->rt;
+	struct ms_source *m = w->t->mem;
+	uint8_t buf[64];
+	uint64_t data, mask, full = 0, tomb = 0;
+	enum ms_hold h;
+	struct ms_error *err;
+
+	if (rt->table.size > sizeof(buf) || rt->table.groups_data == UINT64_MAX)
+		return ms_error_create(MS_ERR_UNSUPPORTED, "unknown table layout");
+	err = ms_walk_read(w, taddr, buf, rt->table.size, "table");
+	if (err)
+		return err;
+	tr->addr = taddr;
+	tr->used = (uint16_t)ms_source_decode(m, buf + rt->table.used, 2);
+	tr->capacity = (uint16_t)ms_source_decode(m, buf + rt->table.capacity, 2);
+	tr->growth_left = (uint16_t)ms_source_decode(m, buf + rt->table.growth_left, 2);
+	tr->local_depth = buf[rt->table.local_depth];
+	data = ms_source_decode(m, buf + rt->table.groups_data, w->t->ptr);
+	mask = ms_source_decode(m, buf + rt->table.groups_mask, 8);
+	if (tr->capacity < MS_GROUP_SLOTS || tr->capacity > MS_MAX_TABLE_SLOTS ||
+	    (tr->capacity & (tr->capacity - 1)) || mask + 1 != tr->capacity / MS_GROUP_SLOTS ||
+	    tr->used > tr->capacity || !data)
+		return ms_error_create(
+		    MS_ERR_FORMAT, "table 0x%llx is damaged (capacity %u, used %u, %llu groups)",
+		    (unsigned long long)taddr, tr->capacity, tr->used,
+		    (unsigned long long)(mask + 1));
+	h = ms_walk_hold(w, taddr, rt->table.size, NULL);
+	ms_walk_part(w, h, MS_HELD_HEADERS, rt->table.size);
+	err = walk_groups(w, data, mask + 1, &full, &tomb);
+	if (err)
+		return err;
+	tr->tombstones = tomb;
+	w->r->tombstones += tomb;
+	w->r->growth_left += tr->growth_left;
+	w->r->capacity += tr->capacity;
+	w->r->occupied += full;
+	if (full != tr->used && !w->r->error) {
+		char msg[160];
+		snprintf(msg, sizeof(msg), "table 0x%llx says %u used but holds %llu entries",
+		         (unsigned long long)taddr, tr->used, (unsigned long long)full);
+		w->r->error = strdup(msg);
+	}
+	return NULL;
+}
+
+static struct ms_error *walk_directory(struct ms_walk *w, uint64_t dir, uint64_t dir_len)
+{
+	struct ms_map_report *r = w->r;
+	unsigned ptr = w->t->ptr;
+	struct ms_heap_obj obj;
+	struct ms_addrset tables = {0};
+	uint8_t buf[512 * 8];
+	uint64_t prev = 0;
+	enum ms_hold h;
+	bool nomem = false;
+	struct ms_error *err = NULL;
+
+	if (dir_len > MAX_DIR_LEN || (dir_len & (dir_len - 1)))
+		return ms_error_create(MS_ERR_FORMAT, "absurd directory length %llu",
+		                       (unsigned long long)dir_len);
+	if (ms_heap_find(w->t, dir, &obj) && obj.base + obj.elemsize - dir < dir_len * ptr)
+		return ms_error_create(
+		    MS_ERR_FORMAT, "directory of %llu entries does not fit in its %llu-byte object",
+		    (unsigned long long)dir_len, (unsigned long long)obj.elemsize);
+	h = ms_walk_hold(w, dir, dir_len * ptr, NULL);
+	ms_walk_part(w, h, MS_HELD_DIRECTORY, dir_len * ptr);
+	for (uint64_t i = 0; i < dir_len && !err; i += 512) {
+		uint64_t n = dir_len - i < 512 ? dir_len - i : 512;
+
+		err = ms_walk_read(w, dir + i * ptr, buf, n * ptr, "directory");
+		for (uint64_t k = 0; k < n && !err; k++) {
+			uint64_t tp = ms_source_decode(w->t->mem, buf + k * ptr, ptr);
+
+			if (tp == prev && r->ntables) {
+				r->tables[r->ntables - 1].dir_refs++;
+				continue;
+			}
+			prev = tp;
+			if (!ms_addrset_add(&tables, tp, &nomem)) {
+				err = nomem ? &ms_error_nomem
+				            : ms_error_create(MS_ERR_FORMAT,
+				                              "directory entry %llu points back to "
+				                              "table 0x%llx",
+				                              (unsigned long long)(i + k),
+				                              (unsigned long long)tp);
+				break;
+			}
+			struct ms_table_report *nt =
+			    realloc(r->tables, (r->ntables + 1) * sizeof(*r->tables));
+			if (!nt) {
+				err = &ms_error_nomem;
+				break;
+			}
+			r->tables = nt;
+			memset(&nt[r->ntables], 0, sizeof(*nt));
+			nt[r->ntables].dir_refs = 1;
+			err = walk_table(w, tp, &nt[r->ntables]);
+			r->ntables++;
+		}
+	}
+	ms_addrset_deinit(&tables);
+	return err;
+}
+
+struct ms_error *ms_walk_swiss(struct ms_walk *w, uint64_t addr)
+{
+	const struct ms_rt *rt = &w->t->rt;
+	struct ms_map_report *r = w->r;
+	struct ms_source *m = w->t->mem;
+	uint8_t hdr[128];
+	uint64_t dir, full = 0, tomb = 0;
+	enum ms_hold h;
+	struct ms_error *err;
+
+	r->group_bytes = w->g->unit_bytes;
+	r->slot_bytes = w->g->impl == MS_IMPL_SWISS ? w->g->key_stride : 0;
+	if (rt->smap.size > sizeof(hdr) || rt->smap.dir_ptr == UINT64_MAX)
+		return ms_error_create(MS_ERR_UNSUPPORTED, "unknown Swiss map layout");
+	err = ms_walk_read(w, addr, hdr, rt->smap.size, "map header");
+	if (err)
+		return err;
+	h = ms_walk_hold(w, addr, rt->smap.size, NULL);
+	ms_walk_part(w, h, MS_HELD_HEADERS, rt->smap.size);
+	r->len = ms_source_decode(m, hdr + rt->smap.used, 8);
+	dir = ms_source_decode(m, hdr + rt->smap.dir_ptr, w->t->ptr);
+	r->dir_len = ms_source_decode(m, hdr + rt->smap.dir_len, w->t->ptr);
+	r->global_depth = hdr[rt->smap.global_depth];
+	if (r->dir_len == 0) {
+		r->small = true;
+		if (!dir)
+			return NULL;
+		r->capacity = MS_GROUP_SLOTS;
+		err = walk_groups(w, dir, 1, &full, &tomb);
+		r->occupied = full;
+		r->tombstones = tomb;
+		return err;
+	}
+	if (r->global_depth >= 64 || (1ull << r->global_depth) != r->dir_len)
+		return ms_error_create(MS_ERR_FORMAT,
+		                       "directory length %llu does not match global depth %u",
+		                       (unsigned long long)r->dir_len, r->global_depth);
+	return walk_directory(w, dir, r->dir_len);
+}

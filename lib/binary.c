@@ -1,0 +1,438 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A Go executable: sections, loadable segments (as a memory source that
+ * backs a core's missing read-only pages), .go.buildinfo and the Go build ID.
+ */
+#include "binary.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define MAX_SECTIONS (1u << 16)
+
+/* ---- the executable's segments as a memory source ---- */
+
+struct exe_source {
+	struct ms_source base;
+	const uint8_t *map; /* borrowed from the binary */
+	size_t map_bytes;
+	struct ms_segment *segments;
+	size_t nsegments;
+};
+
+static const struct ms_source_ops exe_ops;
+
+static const struct ms_segment *exe_segment(struct exe_source *e, uint64_t addr)
+{
+	for (size_t i = 0; i < e->nsegments; i++) {
+		const struct ms_segment *s = &e->segments[i];
+		if (addr >= s->vaddr && addr - s->vaddr < s->memsz)
+			return s;
+	}
+	return NULL;
+}
+
+static struct ms_error *exe_read(struct ms_source *src, uint64_t addr, void *buf, size_t len)
+{
+	struct exe_source *e = (struct exe_source *)src;
+	uint8_t *out = buf;
+
+	while (len) {
+		const struct ms_segment *s = exe_segment(e, addr);
+		uint64_t in, n;
+
+		if (!s)
+			return ms_error_create(MS_ERR_FAULT,
+			                       "'%s': address 0x%llx is not in the executable",
+			                       src->path, (unsigned long long)addr);
+		in = addr - s->vaddr;
+		n = s->memsz - in < len ? s->memsz - in : len;
+		for (uint64_t i = 0; i < n; i++) {
+			/* bytes past filesz are .bss: zero at start-up */
+			uint64_t at = in + i;
+			out[i] = at < s->filesz ? e->map[s->offset + at] : 0;
+		}
+		out += n;
+		addr += n;
+		len -= n;
+	}
+	return NULL;
+}
+
+static bool exe_has(struct ms_source *src, uint64_t addr, uint64_t len)
+{
+	struct exe_source *e = (struct exe_source *)src;
+
+	while (len) {
+		const struct ms_segment *s = exe_segment(e, addr);
+		uint64_t n;
+
+		if (!s)
+			return false;
+		n = s->memsz - (addr - s->vaddr);
+		if (n >= len)
+			return true;
+		addr += n;
+		len -= n;
+	}
+	return true;
+}
+
+static void exe_destroy(struct ms_source *src)
+{
+	struct exe_source *e = (struct exe_source *)src;
+
+	if (!e)
+		return;
+	free(e->segments);
+	free(e->base.path);
+	free(e);
+}
+
+static const struct ms_source_ops exe_ops = {
+    .name = "exe",
+    .read = exe_read,
+    .has = exe_has,
+    .destroy = exe_destroy,
+};
+
+/* ---- the binary ---- */
+
+struct binary_priv {
+	struct ms_binary pub;
+	int fd;
+	const uint8_t *map;
+	size_t map_bytes;
+};
+
+static bool arch_of(uint16_t machine, enum ms_arch *ret)
+{
+	switch (machine) {
+	case EM_X86_64:
+		*ret = MS_ARCH_AMD64;
+		return true;
+	case EM_AARCH64:
+		*ret = MS_ARCH_ARM64;
+		return true;
+	case EM_386:
+		*ret = MS_ARCH_386;
+		return true;
+	case EM_ARM:
+		*ret = MS_ARCH_ARM;
+		return true;
+	default:
+		return false;
+	}
+}
+
+const struct ms_section *ms_binary_section(const struct ms_binary *b, const char *name)
+{
+	for (size_t i = 0; i < b->nsections; i++)
+		if (strcmp(b->sections[i].name, name) == 0)
+			return &b->sections[i];
+	return NULL;
+}
+
+struct ms_error *ms_binary_section_read(const struct ms_binary *b, const struct ms_section *s,
+                                        uint64_t off, void *buf, size_t len)
+{
+	const struct binary_priv *p = (const struct binary_priv *)b;
+
+	if (s->type == SHT_NOBITS || off > s->size || len > s->size - off ||
+	    s->offset > p->map_bytes || s->offset + off + len > p->map_bytes)
+		return ms_error_create(MS_ERR_FORMAT, "'%s': section %s is shorter than it claims",
+		                       b->path, s->name);
+	memcpy(buf, p->map + s->offset + off, len);
+	return NULL;
+}
+
+/* Go's varint (encoding/binary.Uvarint). */
+static bool uvarint(const uint8_t *p, size_t len, size_t *pos, uint64_t *ret)
+{
+	uint64_t v = 0;
+
+	for (unsigned shift = 0; *pos < len && shift < 64; shift += 7) {
+		uint8_t c = p[(*pos)++];
+		v |= (uint64_t)(c & 0x7f) << shift;
+		if (!(c & 0x80)) {
+			*ret = v;
+			return true;
+		}
+	}
+	return false;
+}
+
+static char *take_string(const uint8_t *p, size_t len, size_t *pos)
+{
+	uint64_t n;
+	char *s;
+
+	if (!uvarint(p, len, pos, &n) || n > len - *pos)
+		return NULL;
+	s = malloc(n + 1);
+	if (!s)
+		return NULL;
+	memcpy(s, p + *pos, n);
+	s[n] = '\0';
+	*pos += n;
+	return s;
+}
+
+/*
+ * .go.buildinfo: "\xff Go buildinf:", pointer size, flags (bit 1: inline
+ * strings, Go 1.18+), padding to 32, then the version and module strings
+ * (runtime/debug, debug/buildinfo).
+ */
+static struct ms_error *read_buildinfo(struct ms_binary *b)
+{
+	static const char magic[14] = "\xff Go buildinf:";
+	const struct ms_section *s = ms_binary_section(b, ".go.buildinfo");
+	uint8_t buf[4096];
+	size_t len, pos = 32;
+	struct ms_error *err;
+
+	if (!s)
+		return ms_error_create(MS_ERR_UNSUPPORTED,
+		                       "'%s': not a Go executable (no .go.buildinfo section)",
+		                       b->path);
+	len = s->size < sizeof(buf) ? (size_t)s->size : sizeof(buf);
+	err = ms_binary_section_read(b, s, 0, buf, len);
+	if (err)
+		return err;
+	if (len < 32 || memcmp(buf, magic, sizeof(magic)) != 0)
+		return ms_error_create(MS_ERR_FORMAT, "'%s': .go.buildinfo has no build-info magic",
+		                       b->path);
+	if (!(buf[15] & 2))
+		return ms_error_create(MS_ERR_UNSUPPORTED,
+		                       "'%s': build info from before Go 1.18 (supported: 1.19 to "
+		                       "1.27)",
+		                       b->path);
+	b->buildinfo_addr = s->addr;
+	b->go_version_text = take_string(buf, len, &pos);
+	if (!b->go_version_text)
+		return ms_error_create(MS_ERR_FORMAT, "'%s': .go.buildinfo version is damaged",
+		                       b->path);
+	b->modinfo = take_string(buf, len, &pos); /* optional */
+	b->go_known = ms_go_version_parse(b->go_version_text, &b->go) == NULL;
+	return NULL;
+}
+
+bool ms_binary_setting(const struct ms_binary *b, const char *key, char *buf, size_t len)
+{
+	size_t klen = strlen(key);
+
+	for (const char *line = b->modinfo; line && *line;) {
+		const char *end = strchr(line, '\n');
+		size_t n = end ? (size_t)(end - line) : strlen(line);
+
+		/* "build\tKEY=VALUE" */
+		if (n > 6 + klen && strncmp(line, "build\t", 6) == 0 &&
+		    strncmp(line + 6, key, klen) == 0 && line[6 + klen] == '=') {
+			snprintf(buf, len, "%.*s", (int)(n - 7 - klen), line + 7 + klen);
+			return true;
+		}
+		line = end ? end + 1 : NULL;
+	}
+	return false;
+}
+
+static void read_go_buildid(struct ms_binary *b)
+{
+	const struct ms_section *s = ms_binary_section(b, ".note.go.buildid");
+	uint8_t buf[256];
+	uint32_t namesz, descsz;
+
+	/* namesz 4, descsz, type 4, "Go\0\0", id */
+	if (!s || s->size < 16 || s->size > sizeof(buf) ||
+	    ms_binary_section_read(b, s, 0, buf, (size_t)s->size))
+		return;
+	namesz = (uint32_t)ms_source_decode(b->mem, buf, 4);
+	descsz = (uint32_t)ms_source_decode(b->mem, buf + 4, 4);
+	if (namesz != 4 || descsz >= sizeof(b->go_buildid) || 16 + (uint64_t)descsz > s->size)
+		return;
+	memcpy(b->go_buildid, buf + 16, descsz);
+	b->go_buildid[descsz] = '\0';
+	b->go_buildid_addr = s->addr + 16;
+}
+
+static struct ms_error *load_sections(struct binary_priv *p, Elf *elf)
+{
+	struct ms_binary *b = &p->pub;
+	size_t shnum, shstrndx;
+	Elf_Scn *scn = NULL;
+	Elf_Data *names;
+
+	if (elf_getshdrnum(elf, &shnum) != 0 || elf_getshdrstrndx(elf, &shstrndx) != 0 ||
+	    shnum > MAX_SECTIONS)
+		return ms_error_create(MS_ERR_FORMAT, "'%s': cannot read the section headers",
+		                       b->path);
+	scn = elf_getscn(elf, shstrndx);
+	names = scn ? elf_rawdata(scn, NULL) : NULL;
+	if (!names || !names->d_buf || names->d_size == 0)
+		return ms_error_create(MS_ERR_FORMAT, "'%s': no section name table", b->path);
+	b->shstrtab = malloc(names->d_size + 1);
+	b->sections = calloc(shnum ? shnum : 1, sizeof(*b->sections));
+	if (!b->shstrtab || !b->sections)
+		return &ms_error_nomem;
+	memcpy(b->shstrtab, names->d_buf, names->d_size);
+	b->shstrtab[names->d_size] = '\0';
+	scn = NULL;
+	while ((scn = elf_nextscn(elf, scn)) != NULL) {
+		GElf_Shdr sh;
+		struct ms_section *s;
+
+		if (!gelf_getshdr(scn, &sh) || b->nsections >= shnum)
+			continue;
+		s = &b->sections[b->nsections++];
+		s->name = sh.sh_name < names->d_size ? b->shstrtab + sh.sh_name : "";
+		s->addr = sh.sh_addr;
+		s->size = sh.sh_size;
+		s->offset = sh.sh_offset;
+		s->type = sh.sh_type;
+		s->flags = sh.sh_flags;
+		if (strcmp(s->name, ".debug_info") == 0 || strcmp(s->name, ".zdebug_info") == 0)
+			b->has_dwarf = true;
+		if (s->type == SHT_SYMTAB)
+			b->has_symtab = true;
+	}
+	return NULL;
+}
+
+static struct ms_error *load_segments(struct binary_priv *p, Elf *elf)
+{
+	struct exe_source *e = calloc(1, sizeof(*e));
+	size_t nph;
+
+	if (!e)
+		return &ms_error_nomem;
+	e->base.ops = &exe_ops;
+	e->base.path = strdup(p->pub.path);
+	e->base.ptr_bytes = p->pub.ptr_bytes;
+	e->base.big_endian = p->pub.big_endian;
+	e->map = p->map;
+	e->map_bytes = p->map_bytes;
+	p->pub.mem = &e->base;
+	if (!e->base.path || elf_getphdrnum(elf, &nph) != 0 || nph > MAX_SECTIONS)
+		return e->base.path
+		           ? ms_error_create(MS_ERR_FORMAT, "'%s': cannot read the program headers",
+		                             p->pub.path)
+		           : &ms_error_nomem;
+	e->segments = calloc(nph ? nph : 1, sizeof(*e->segments));
+	if (!e->segments)
+		return &ms_error_nomem;
+	for (size_t i = 0; i < nph; i++) {
+		GElf_Phdr ph;
+
+		if (!gelf_getphdr(elf, (int)i, &ph) || ph.p_type != PT_LOAD)
+			continue;
+		if (ph.p_offset > p->map_bytes || ph.p_filesz > p->map_bytes - ph.p_offset)
+			return ms_error_create(MS_ERR_FORMAT,
+			                       "'%s': segment %zu lies past the end of the file "
+			                       "(truncated?)",
+			                       p->pub.path, i);
+		struct ms_segment *s = &e->segments[e->nsegments++];
+		s->vaddr = ph.p_vaddr;
+		s->memsz = ph.p_memsz;
+		s->filesz = ph.p_filesz < ph.p_memsz ? ph.p_filesz : ph.p_memsz;
+		s->offset = ph.p_offset;
+		s->flags = ph.p_flags;
+	}
+	return NULL;
+}
+
+struct ms_error *ms_binary_open(const char *path, struct ms_binary **ret)
+{
+	struct binary_priv *p = calloc(1, sizeof(*p));
+	struct ms_binary *b = &p->pub;
+	struct ms_error *err = NULL;
+	Elf *elf = NULL;
+	GElf_Ehdr eh;
+	struct stat st;
+
+	if (!p)
+		return &ms_error_nomem;
+	p->fd = -1;
+	b->path = strdup(path);
+	if (!b->path) {
+		err = &ms_error_nomem;
+		goto out;
+	}
+	p->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (p->fd < 0 || fstat(p->fd, &st) != 0) {
+		err = ms_error_create(MS_ERR_IO, "'%s': %s", path, strerror(errno));
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_size < 64) {
+		err = ms_error_create(MS_ERR_FORMAT, "'%s': not an ELF executable", path);
+		goto out;
+	}
+	p->map_bytes = (size_t)st.st_size;
+	p->map = mmap(NULL, p->map_bytes, PROT_READ, MAP_PRIVATE, p->fd, 0);
+	if (p->map == MAP_FAILED) {
+		p->map = NULL;
+		err = ms_error_create(MS_ERR_IO, "'%s': cannot map: %s", path, strerror(errno));
+		goto out;
+	}
+	elf_version(EV_CURRENT);
+	elf = elf_memory((char *)p->map, p->map_bytes);
+	if (!elf || elf_kind(elf) != ELF_K_ELF || !gelf_getehdr(elf, &eh)) {
+		err = ms_error_create(MS_ERR_FORMAT, "'%s': not an ELF file", path);
+		goto out;
+	}
+	if (eh.e_type != ET_EXEC && eh.e_type != ET_DYN) {
+		err = ms_error_create(MS_ERR_FORMAT, "'%s': not an ELF executable (%s)", path,
+		                      eh.e_type == ET_CORE ? "it is a core file" : "wrong e_type");
+		goto out;
+	}
+	b->e_machine = eh.e_machine;
+	b->entry = eh.e_entry;
+	b->ptr_bytes = gelf_getclass(elf) == ELFCLASS64 ? 8 : 4;
+	b->big_endian = eh.e_ident[EI_DATA] == ELFDATA2MSB;
+	if (!arch_of(eh.e_machine, &b->arch)) {
+		err = ms_error_create(MS_ERR_UNSUPPORTED,
+		                      "'%s': unsupported machine %u (supported: amd64, arm64, 386, "
+		                      "arm)",
+		                      path, eh.e_machine);
+		goto out;
+	}
+	err = load_segments(p, elf);
+	if (!err)
+		err = load_sections(p, elf);
+	if (!err)
+		err = read_buildinfo(b);
+	if (err)
+		goto out;
+	read_go_buildid(b);
+	elf_end(elf);
+	*ret = b;
+	return NULL;
+out:
+	if (elf)
+		elf_end(elf);
+	ms_binary_destroy(b);
+	return err;
+}
+
+void ms_binary_destroy(struct ms_binary *b)
+{
+	struct binary_priv *p = (struct binary_priv *)b;
+
+	if (!b)
+		return;
+	ms_source_destroy(b->mem);
+	if (p->map)
+		munmap((void *)p->map, p->map_bytes);
+	if (p->fd >= 0)
+		close(p->fd);
+	free(b->sections);
+	free(b->shstrtab);
+	free(b->go_version_text);
+	free(b->modinfo);
+	free(b->path);
+	free(p);
+}

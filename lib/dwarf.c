@@ -1,0 +1,969 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The DWARF of a Go executable through libdwarf (Debian 12's 20210528 API):
+ * the type DIEs and package-level variables at unit level, copied into plain
+ * arrays so that nothing of libdwarf outlives ms_dwarf_load(). The file is
+ * hostile input: every libdwarf call is checked, DIE offsets must increase
+ * (so every walk ends), and only struct and array DIEs are descended into.
+ */
+#include "dwarf.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libdwarf.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "mapsize.h"
+
+/*
+ * libdwarf's own dwarf.h (the DW_TAG_, DW_AT_, DW_FORM_ and DW_OP_ values):
+ * "dwarf.h" and <dwarf.h> both name ours, since lib/ is on the include path.
+ * libdwarf 0.9+ installs into libdwarf-0/.
+ */
+#if __has_include(<libdwarf/dwarf.h>)
+#include <libdwarf/dwarf.h>
+#else
+#include <libdwarf-0/dwarf.h>
+#endif
+
+/* The name index: open addressing over type and variable names. */
+struct name_index {
+	size_t *type_slots; /* index + 1 into d->types; 0 is empty */
+	size_t ntype_slots; /* a power of two */
+	size_t *var_slots;
+	size_t nvar_slots;
+};
+
+struct loader {
+	const char *path;
+	Dwarf_Debug dbg;
+	struct ms_dwarf *d;
+	struct ms_error *err; /* set by the helper that failed */
+	size_t types_cap, vars_cap;
+	bool big_endian;
+	unsigned addr_bytes; /* of the current unit: 4 or 8 */
+	Dwarf_Off last_off;  /* of the last unit-level DIE, to keep walks moving forward */
+	bool saw_unit;
+};
+
+/* The attributes mapsize reads, from any DIE. */
+struct die_attrs {
+	const char *name; /* borrowed from libdwarf, valid until dwarf_finish() */
+	uint64_t size;
+	uint64_t type_off, key_off, elem_off, runtime_type;
+	uint64_t member_offset;
+	uint64_t count, upper_bound;
+	uint64_t addr;
+	uint8_t go_kind;
+	bool has_count, has_upper_bound, has_addr, embedded;
+};
+
+/* ---- Errors ------------------------------------------------------------- */
+
+static bool fail_dwarf(struct loader *ld, Dwarf_Error e, const char *what)
+{
+	const char *msg = e ? dwarf_errmsg(e) : NULL;
+
+	while (msg && *msg == ' ')
+		msg++;
+	ld->err = ms_error_create(MS_ERR_FORMAT, "'%s': bad DWARF (%s): %s", ld->path, what,
+	                          msg ? msg : "unknown libdwarf error");
+	if (e)
+		dwarf_dealloc_error(ld->dbg, e);
+	return false;
+}
+
+__attribute__((format(printf, 2, 3))) static bool fail_format(struct loader *ld, const char *fmt,
+                                                              ...)
+{
+	char buf[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	ld->err = ms_error_create(MS_ERR_FORMAT, "'%s': %s", ld->path, buf);
+	return false;
+}
+
+static bool fail_nomem(struct loader *ld)
+{
+	ld->err = &ms_error_nomem;
+	return false;
+}
+
+/* ---- Memory ------------------------------------------------------------- */
+
+/* Make room for one more element in *arr of *cap elements holding n. */
+static bool grow(void **arr, size_t *cap, size_t n, size_t elem_bytes)
+{
+	size_t ncap;
+	uint64_t bytes;
+	void *p;
+
+	if (n < *cap)
+		return true;
+	ncap = *cap ? *cap * 2 : 16;
+	if (ncap <= *cap || !ms_mul_u64(ncap, elem_bytes, &bytes) || bytes > SIZE_MAX)
+		return false;
+	p = realloc(*arr, (size_t)bytes);
+	if (!p)
+		return false;
+	*arr = p;
+	*cap = ncap;
+	return true;
+}
+
+/* ---- Forms -------------------------------------------------------------- */
+
+static bool form_is_constant(Dwarf_Half form)
+{
+	switch (form) {
+	case DW_FORM_data1:
+	case DW_FORM_data2:
+	case DW_FORM_data4:
+	case DW_FORM_data8:
+	case DW_FORM_udata:
+	case DW_FORM_sdata:
+	case DW_FORM_implicit_const:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static bool form_is_reference(Dwarf_Half form)
+{
+	switch (form) {
+	case DW_FORM_ref_addr:
+	case DW_FORM_ref1:
+	case DW_FORM_ref2:
+	case DW_FORM_ref4:
+	case DW_FORM_ref8:
+	case DW_FORM_ref_udata:
+	case DW_FORM_ref_sig8:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static bool form_is_block(Dwarf_Half form)
+{
+	return form == DW_FORM_block1 || form == DW_FORM_block2 || form == DW_FORM_block4 ||
+	       form == DW_FORM_block;
+}
+
+/*
+ * A constant attribute as an unsigned value. *ret_ok is false (and the
+ * attribute treated as absent) for other forms and for negative values, as a
+ * C array's DW_AT_upper_bound of -1.
+ */
+static bool attr_unsigned(struct loader *ld, Dwarf_Attribute attr, Dwarf_Half form, uint64_t *ret,
+                          bool *ret_ok)
+{
+	Dwarf_Error e = NULL;
+	Dwarf_Unsigned u;
+	Dwarf_Signed s;
+	int res;
+
+	*ret_ok = false;
+	if (!form_is_constant(form))
+		return true;
+	if (form == DW_FORM_sdata || form == DW_FORM_implicit_const) {
+		res = dwarf_formsdata(attr, &s, &e);
+		if (res == DW_DLV_ERROR)
+			return fail_dwarf(ld, e, "signed constant");
+		if (res == DW_DLV_OK && s >= 0) {
+			*ret = (uint64_t)s;
+			*ret_ok = true;
+		}
+		return true;
+	}
+	res = dwarf_formudata(attr, &u, &e);
+	if (res == DW_DLV_ERROR)
+		return fail_dwarf(ld, e, "constant");
+	if (res == DW_DLV_OK) {
+		*ret = u;
+		*ret_ok = true;
+	}
+	return true;
+}
+
+/* A reference as a global .debug_info offset; 0 when it cannot be resolved. */
+static bool attr_reference(struct loader *ld, Dwarf_Attribute attr, Dwarf_Half form, uint64_t *ret)
+{
+	Dwarf_Error e = NULL;
+	Dwarf_Off off;
+	int res;
+
+	*ret = 0;
+	if (!form_is_reference(form))
+		return true;
+	res = dwarf_global_formref(attr, &off, &e);
+	if (res == DW_DLV_ERROR) {
+		/* A type unit signature libdwarf cannot find is no reason to fail. */
+		if (form == DW_FORM_ref_sig8) {
+			dwarf_dealloc_error(ld->dbg, e);
+			return true;
+		}
+		return fail_dwarf(ld, e, "reference");
+	}
+	if (res == DW_DLV_OK)
+		*ret = off;
+	return true;
+}
+
+/* The raw bytes of a block or exprloc attribute; *ret_block must be freed if set. */
+static bool attr_bytes(struct loader *ld, Dwarf_Attribute attr, Dwarf_Half form,
+                       const uint8_t **ret_bytes, uint64_t *ret_len, Dwarf_Block **ret_block)
+{
+	Dwarf_Error e = NULL;
+	Dwarf_Block *block;
+	Dwarf_Unsigned len;
+	Dwarf_Ptr ptr;
+	int res;
+
+	*ret_bytes = NULL;
+	*ret_len = 0;
+	*ret_block = NULL;
+	if (form == DW_FORM_exprloc) {
+		res = dwarf_formexprloc(attr, &len, &ptr, &e);
+		if (res == DW_DLV_ERROR)
+			return fail_dwarf(ld, e, "expression");
+		if (res == DW_DLV_OK) {
+			*ret_bytes = ptr;
+			*ret_len = len;
+		}
+	} else if (form_is_block(form)) {
+		res = dwarf_formblock(attr, &block, &e);
+		if (res == DW_DLV_ERROR)
+			return fail_dwarf(ld, e, "block");
+		if (res == DW_DLV_OK) {
+			*ret_block = block;
+			*ret_bytes = block->bl_data;
+			*ret_len = block->bl_len;
+		}
+	}
+	return true;
+}
+
+static uint64_t get_uint(const uint8_t *p, unsigned n, bool big_endian)
+{
+	uint64_t v = 0;
+
+	for (unsigned i = 0; i < n; i++)
+		v = v << 8 | p[big_endian ? i : n - 1 - i];
+	return v;
+}
+
+static bool read_uleb(const uint8_t **p, const uint8_t *end, uint64_t *ret)
+{
+	uint64_t v = 0;
+	unsigned shift = 0;
+
+	while (*p < end) {
+		uint8_t b = *(*p)++;
+
+		if (shift >= 64 || (shift == 63 && (b & 0x7e)))
+			return false;
+		v |= (uint64_t)(b & 0x7f) << shift;
+		shift += 7;
+		if (!(b & 0x80)) {
+			*ret = v;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* DW_AT_data_member_location: a constant, or an expression that is one DW_OP_plus_uconst. */
+static bool attr_member_location(struct loader *ld, Dwarf_Attribute attr, Dwarf_Half form,
+                                 uint64_t *ret)
+{
+	const uint8_t *bytes, *p;
+	Dwarf_Block *block;
+	uint64_t len, v;
+	bool ok;
+
+	/* An offset mapsize cannot express: reading through it faults rather than misleads. */
+	*ret = UINT64_MAX;
+	if (form_is_constant(form)) {
+		if (!attr_unsigned(ld, attr, form, &v, &ok))
+			return false;
+		if (ok)
+			*ret = v;
+		return true;
+	}
+	if (!attr_bytes(ld, attr, form, &bytes, &len, &block))
+		return false;
+	p = bytes;
+	if (len > 1 && p[0] == DW_OP_plus_uconst) {
+		p++;
+		if (read_uleb(&p, bytes + len, &v) && p == bytes + len)
+			*ret = v;
+	}
+	if (block)
+		dwarf_dealloc(ld->dbg, block, DW_DLA_BLOCK);
+	return true;
+}
+
+/* DW_AT_location: exactly DW_OP_addr and an address of the unit's size. */
+static bool attr_location(struct loader *ld, Dwarf_Attribute attr, Dwarf_Half form,
+                          struct die_attrs *a)
+{
+	const uint8_t *bytes;
+	Dwarf_Block *block;
+	uint64_t len;
+
+	if (!attr_bytes(ld, attr, form, &bytes, &len, &block))
+		return false;
+	if (bytes && len == 1 + (uint64_t)ld->addr_bytes && bytes[0] == DW_OP_addr) {
+		a->addr = get_uint(bytes + 1, ld->addr_bytes, ld->big_endian);
+		a->has_addr = true;
+	}
+	if (block)
+		dwarf_dealloc(ld->dbg, block, DW_DLA_BLOCK);
+	return true;
+}
+
+static bool attr_one(struct loader *ld, Dwarf_Attribute attr, struct die_attrs *a)
+{
+	Dwarf_Error e = NULL;
+	Dwarf_Half num, form;
+	Dwarf_Addr addr;
+	Dwarf_Bool flag;
+	char *str;
+	uint64_t v;
+	bool ok;
+	int res;
+
+	if (dwarf_whatattr(attr, &num, &e) != DW_DLV_OK)
+		return fail_dwarf(ld, e, "attribute");
+	if (dwarf_whatform(attr, &form, &e) != DW_DLV_OK)
+		return fail_dwarf(ld, e, "attribute form");
+	switch (num) {
+	case DW_AT_name:
+		res = dwarf_formstring(attr, &str, &e);
+		if (res == DW_DLV_ERROR)
+			return fail_dwarf(ld, e, "name");
+		if (res == DW_DLV_OK)
+			a->name = str;
+		return true;
+	case DW_AT_byte_size:
+		if (!attr_unsigned(ld, attr, form, &v, &ok))
+			return false;
+		if (ok)
+			a->size = v;
+		return true;
+	case DW_AT_type:
+		return attr_reference(ld, attr, form, &a->type_off);
+	case DW_AT_data_member_location:
+		return attr_member_location(ld, attr, form, &a->member_offset);
+	case DW_AT_count:
+		return attr_unsigned(ld, attr, form, &a->count, &a->has_count);
+	case DW_AT_upper_bound:
+		return attr_unsigned(ld, attr, form, &a->upper_bound, &a->has_upper_bound);
+	case DW_AT_location:
+		return attr_location(ld, attr, form, a);
+	case MS_DW_AT_GO_KIND:
+		if (!attr_unsigned(ld, attr, form, &v, &ok))
+			return false;
+		if (ok)
+			a->go_kind = (uint8_t)(v & 0x1f);
+		return true;
+	case MS_DW_AT_GO_KEY:
+		return attr_reference(ld, attr, form, &a->key_off);
+	case MS_DW_AT_GO_ELEM:
+		return attr_reference(ld, attr, form, &a->elem_off);
+	case MS_DW_AT_GO_EMBEDDED_FIELD:
+		if (form != DW_FORM_flag && form != DW_FORM_flag_present)
+			return true;
+		if (dwarf_formflag(attr, &flag, &e) != DW_DLV_OK)
+			return fail_dwarf(ld, e, "flag");
+		a->embedded = flag != 0;
+		return true;
+	case MS_DW_AT_GO_RUNTIME_TYPE:
+		if (form == DW_FORM_addr) {
+			if (dwarf_formaddr(attr, &addr, &e) != DW_DLV_OK)
+				return fail_dwarf(ld, e, "address");
+			a->runtime_type = addr;
+			return true;
+		}
+		if (!attr_unsigned(ld, attr, form, &v, &ok))
+			return false;
+		if (ok)
+			a->runtime_type = v;
+		return true;
+	default:
+		return true;
+	}
+}
+
+static bool read_attrs(struct loader *ld, Dwarf_Die die, struct die_attrs *a)
+{
+	Dwarf_Error e = NULL;
+	Dwarf_Attribute *list;
+	Dwarf_Signed n;
+	bool ok = true;
+	int res;
+
+	memset(a, 0, sizeof(*a));
+	a->size = UINT64_MAX;
+	res = dwarf_attrlist(die, &list, &n, &e);
+	if (res == DW_DLV_ERROR)
+		return fail_dwarf(ld, e, "attribute list");
+	if (res == DW_DLV_NO_ENTRY)
+		return true;
+	for (Dwarf_Signed i = 0; i < n; i++) {
+		if (ok)
+			ok = attr_one(ld, list[i], a);
+		dwarf_dealloc_attribute(list[i]);
+	}
+	dwarf_dealloc(ld->dbg, list, DW_DLA_LIST);
+	return ok;
+}
+
+/* ---- DIEs --------------------------------------------------------------- */
+
+static bool is_type_tag(Dwarf_Half tag)
+{
+	switch (tag) {
+	case DW_TAG_array_type:
+	case DW_TAG_class_type:
+	case DW_TAG_enumeration_type:
+	case DW_TAG_pointer_type:
+	case DW_TAG_reference_type:
+	case DW_TAG_string_type:
+	case DW_TAG_structure_type:
+	case DW_TAG_subroutine_type:
+	case DW_TAG_typedef:
+	case DW_TAG_union_type:
+	case DW_TAG_ptr_to_member_type:
+	case DW_TAG_set_type:
+	case DW_TAG_subrange_type:
+	case DW_TAG_base_type:
+	case DW_TAG_const_type:
+	case DW_TAG_file_type:
+	case DW_TAG_packed_type:
+	case DW_TAG_volatile_type:
+	case DW_TAG_restrict_type:
+	case DW_TAG_interface_type:
+	case DW_TAG_unspecified_type:
+	case DW_TAG_shared_type:
+	case DW_TAG_rvalue_reference_type:
+	case DW_TAG_coarray_type:
+	case DW_TAG_dynamic_type:
+	case DW_TAG_atomic_type:
+	case DW_TAG_immutable_type:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static bool has_members(Dwarf_Half tag)
+{
+	return tag == DW_TAG_structure_type || tag == DW_TAG_class_type || tag == DW_TAG_union_type;
+}
+
+static bool die_tag_offset(struct loader *ld, Dwarf_Die die, Dwarf_Half *tag, Dwarf_Off *off)
+{
+	Dwarf_Error e = NULL;
+
+	if (dwarf_tag(die, tag, &e) != DW_DLV_OK)
+		return fail_dwarf(ld, e, "tag");
+	if (dwarf_dieoffset(die, off, &e) != DW_DLV_OK)
+		return fail_dwarf(ld, e, "DIE offset");
+	return true;
+}
+
+static bool add_member(struct loader *ld, struct ms_dtype *t, size_t *cap,
+                       const struct die_attrs *a)
+{
+	struct ms_dmember *m;
+
+	if (!grow((void **)&t->members, cap, t->nmembers, sizeof(*t->members)))
+		return fail_nomem(ld);
+	m = &t->members[t->nmembers];
+	m->name = strdup(a->name ? a->name : "");
+	if (!m->name)
+		return fail_nomem(ld);
+	/* A union member without a location sits at offset 0 (DWARF 5, 5.7.6). */
+	m->offset = a->member_offset;
+	m->type_off = a->type_off;
+	m->embedded = a->embedded;
+	t->nmembers++;
+	return true;
+}
+
+/* The element count a subrange contributes: DW_AT_count, or DW_AT_upper_bound + 1. */
+static bool add_subrange(struct loader *ld, struct ms_dtype *t, bool *first,
+                         const struct die_attrs *a, Dwarf_Off off)
+{
+	uint64_t n = 0;
+
+	if (a->has_count)
+		n = a->count;
+	else if (a->has_upper_bound && !ms_add_u64(a->upper_bound, 1, &n))
+		return fail_format(ld, "array at 0x%llx: upper bound overflows",
+		                   (unsigned long long)off);
+	/* A C array of arrays has one subrange per dimension. */
+	if (*first)
+		t->count = n;
+	else if (!ms_mul_u64(t->count, n, &t->count))
+		return fail_format(ld, "array at 0x%llx: element count overflows",
+		                   (unsigned long long)off);
+	*first = false;
+	return true;
+}
+
+/* The DW_TAG_member children of a struct, or the DW_TAG_subrange_type ones of an array. */
+static bool load_children(struct loader *ld, Dwarf_Die parent, struct ms_dtype *t)
+{
+	Dwarf_Error e = NULL;
+	Dwarf_Die die, next;
+	Dwarf_Off off, last_off = t->off;
+	Dwarf_Half tag;
+	struct die_attrs a;
+	size_t cap = 0;
+	bool first = true;
+	int res;
+
+	res = dwarf_child(parent, &die, &e);
+	if (res == DW_DLV_ERROR)
+		return fail_dwarf(ld, e, "child DIE");
+	if (res == DW_DLV_NO_ENTRY)
+		return true;
+	for (;;) {
+		bool ok = die_tag_offset(ld, die, &tag, &off);
+		if (ok && off <= last_off)
+			ok = fail_format(ld, "DIE at 0x%llx: children out of order",
+			                 (unsigned long long)off);
+		last_off = off;
+		if (ok && t->tag == DW_TAG_array_type && tag == DW_TAG_subrange_type)
+			ok = read_attrs(ld, die, &a) && add_subrange(ld, t, &first, &a, t->off);
+		else if (ok && has_members(t->tag) && tag == DW_TAG_member)
+			ok = read_attrs(ld, die, &a) && add_member(ld, t, &cap, &a);
+		if (!ok) {
+			dwarf_dealloc_die(die);
+			return false;
+		}
+		res = dwarf_siblingof_b(ld->dbg, die, true, &next, &e);
+		dwarf_dealloc_die(die);
+		if (res == DW_DLV_ERROR)
+			return fail_dwarf(ld, e, "sibling DIE");
+		if (res == DW_DLV_NO_ENTRY)
+			return true;
+		die = next;
+	}
+}
+
+static bool load_type(struct loader *ld, Dwarf_Die die, Dwarf_Half tag, Dwarf_Off off)
+{
+	struct ms_dwarf *d = ld->d;
+	struct ms_dtype *t;
+	struct die_attrs a;
+
+	if (!read_attrs(ld, die, &a))
+		return false;
+	if (!grow((void **)&d->types, &ld->types_cap, d->ntypes, sizeof(*d->types)))
+		return fail_nomem(ld);
+	t = &d->types[d->ntypes];
+	memset(t, 0, sizeof(*t));
+	t->off = off;
+	t->tag = tag;
+	t->go_kind = a.go_kind;
+	t->size = a.size;
+	t->type_off = a.type_off;
+	t->key_off = a.key_off;
+	t->elem_off = a.elem_off;
+	t->runtime_type = a.runtime_type;
+	if (a.name) {
+		t->name = strdup(a.name);
+		if (!t->name)
+			return fail_nomem(ld);
+	}
+	/* Counted now so that ms_dwarf_destroy() frees what a failing child walk leaves. */
+	d->ntypes++;
+	if (tag == DW_TAG_array_type || has_members(tag))
+		return load_children(ld, die, t);
+	return true;
+}
+
+static bool load_var(struct loader *ld, Dwarf_Die die)
+{
+	struct ms_dwarf *d = ld->d;
+	struct ms_dvar *v;
+	struct die_attrs a;
+
+	if (!read_attrs(ld, die, &a))
+		return false;
+	if (!a.name || !a.has_addr)
+		return true;
+	if (!grow((void **)&d->vars, &ld->vars_cap, d->nvars, sizeof(*d->vars)))
+		return fail_nomem(ld);
+	v = &d->vars[d->nvars];
+	v->name = strdup(a.name);
+	if (!v->name)
+		return fail_nomem(ld);
+	v->addr = a.addr;
+	v->type_off = a.type_off;
+	d->nvars++;
+	return true;
+}
+
+static bool load_die(struct loader *ld, Dwarf_Die die)
+{
+	Dwarf_Half tag;
+	Dwarf_Off off;
+
+	if (!die_tag_offset(ld, die, &tag, &off))
+		return false;
+	if (off <= ld->last_off)
+		return fail_format(ld, "DIE at 0x%llx: DIEs out of order", (unsigned long long)off);
+	ld->last_off = off;
+	if (is_type_tag(tag))
+		return load_type(ld, die, tag, off);
+	if (tag == DW_TAG_variable)
+		return load_var(ld, die);
+	return true;
+}
+
+/* The unit-level DIEs of the unit whose header was just read. */
+static bool load_unit(struct loader *ld)
+{
+	Dwarf_Error e = NULL;
+	Dwarf_Die unit, die, next;
+	int res;
+
+	res = dwarf_siblingof_b(ld->dbg, NULL, true, &unit, &e);
+	if (res == DW_DLV_ERROR)
+		return fail_dwarf(ld, e, "unit DIE");
+	if (res == DW_DLV_NO_ENTRY)
+		return true;
+	res = dwarf_child(unit, &die, &e);
+	dwarf_dealloc_die(unit);
+	if (res == DW_DLV_ERROR)
+		return fail_dwarf(ld, e, "unit's first DIE");
+	if (res == DW_DLV_NO_ENTRY)
+		return true;
+	for (;;) {
+		if (!load_die(ld, die)) {
+			dwarf_dealloc_die(die);
+			return false;
+		}
+		res = dwarf_siblingof_b(ld->dbg, die, true, &next, &e);
+		dwarf_dealloc_die(die);
+		if (res == DW_DLV_ERROR)
+			return fail_dwarf(ld, e, "sibling DIE");
+		if (res == DW_DLV_NO_ENTRY)
+			return true;
+		die = next;
+	}
+}
+
+static bool load_units(struct loader *ld)
+{
+	Dwarf_Error e = NULL;
+	Dwarf_Unsigned length, type_offset, next_offset;
+	Dwarf_Half version, addr_bytes, offset_bytes, ext_bytes, unit_type;
+	Dwarf_Off abbrev_offset;
+	Dwarf_Sig8 signature;
+	int res;
+
+	for (;;) {
+		res = dwarf_next_cu_header_d(ld->dbg, true, &length, &version, &abbrev_offset,
+		                             &addr_bytes, &offset_bytes, &ext_bytes, &signature,
+		                             &type_offset, &next_offset, &unit_type, &e);
+		if (res == DW_DLV_ERROR)
+			return fail_dwarf(ld, e, "unit header");
+		if (res == DW_DLV_NO_ENTRY)
+			return true;
+		if (addr_bytes != 4 && addr_bytes != 8)
+			return fail_format(ld, "unit with %u-byte addresses", (unsigned)addr_bytes);
+		if (!ld->saw_unit)
+			ld->d->version = version;
+		ld->saw_unit = true;
+		ld->addr_bytes = addr_bytes;
+		if (!load_unit(ld))
+			return false;
+	}
+}
+
+/* ---- The file ------------------------------------------------------------- */
+
+/*
+ * An ELF file whose section headers are all there: libdwarf would call a
+ * truncated file stripped, and one that is not ELF at all unknown.
+ */
+static struct ms_error *check_elf(int fd, const char *path, bool *ret_big_endian)
+{
+	uint8_t h[64];
+	struct stat st;
+	ssize_t n;
+	uint64_t shoff, shnum, shentsize, end;
+	bool is64, big;
+
+	if (fstat(fd, &st) != 0)
+		return ms_error_create(MS_ERR_IO, "'%s': %s", path, strerror(errno));
+	n = pread(fd, h, sizeof(h), 0);
+	if (n < 0)
+		return ms_error_create(MS_ERR_IO, "'%s': %s", path, strerror(errno));
+	if (n < 6 || memcmp(h, "\177ELF", 4) != 0 || (h[4] != 1 && h[4] != 2) ||
+	    (h[5] != 1 && h[5] != 2))
+		return ms_error_create(MS_ERR_FORMAT, "'%s': not an ELF file", path);
+	is64 = h[4] == 2;
+	big = h[5] == 2;
+	if (n < (is64 ? 64 : 52))
+		return ms_error_create(MS_ERR_FORMAT, "'%s': truncated ELF header", path);
+	shoff = is64 ? get_uint(h + 0x28, 8, big) : get_uint(h + 0x20, 4, big);
+	shentsize = get_uint(h + (is64 ? 0x3a : 0x2e), 2, big);
+	shnum = get_uint(h + (is64 ? 0x3c : 0x30), 2, big);
+	if (shoff == 0)
+		return ms_error_create(MS_ERR_UNSUPPORTED,
+		                       "'%s': no DWARF (the executable was stripped)", path);
+	end = shoff + shnum * shentsize;
+	if (end < shoff || end > (uint64_t)st.st_size)
+		return ms_error_create(MS_ERR_FORMAT,
+		                       "'%s': truncated ELF file (section headers end at %llu, "
+		                       "the file at %llu)",
+		                       path, (unsigned long long)end,
+		                       (unsigned long long)st.st_size);
+	*ret_big_endian = big;
+	return NULL;
+}
+
+/* ---- The name index ---------------------------------------------------------- */
+
+static uint64_t hash_name(const char *s)
+{
+	uint64_t h = 0xcbf29ce484222325u; /* FNV-1a */
+
+	for (; *s; s++)
+		h = (h ^ (uint8_t)*s) * 0x100000001b3u;
+	return h;
+}
+
+/*
+ * Slots for n names at most half full; names(i) is the i-th name. A name
+ * seen before keeps its first slot, which is the first by offset.
+ */
+static bool index_build(size_t **ret_slots, size_t *ret_nslots, size_t n,
+                        const char *(*name_of)(const struct ms_dwarf *, size_t),
+                        const struct ms_dwarf *d)
+{
+	size_t nslots = 16, *slots;
+
+	while (nslots < n * 2) {
+		if (nslots > SIZE_MAX / 4 / sizeof(*slots))
+			return false;
+		nslots *= 2;
+	}
+	slots = calloc(nslots, sizeof(*slots));
+	if (!slots)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		const char *name = name_of(d, i);
+		size_t at;
+
+		if (!name)
+			continue;
+		at = (size_t)hash_name(name) & (nslots - 1);
+		while (slots[at] && strcmp(name_of(d, slots[at] - 1), name) != 0)
+			at = (at + 1) & (nslots - 1);
+		if (!slots[at])
+			slots[at] = i + 1;
+	}
+	*ret_slots = slots;
+	*ret_nslots = nslots;
+	return true;
+}
+
+/* The index + 1 of name in slots; 0 if none. */
+static size_t index_find(const size_t *slots, size_t nslots, const char *name,
+                         const char *(*name_of)(const struct ms_dwarf *, size_t),
+                         const struct ms_dwarf *d)
+{
+	size_t at = (size_t)hash_name(name) & (nslots - 1);
+
+	while (slots[at]) {
+		if (strcmp(name_of(d, slots[at] - 1), name) == 0)
+			return slots[at];
+		at = (at + 1) & (nslots - 1);
+	}
+	return 0;
+}
+
+static const char *type_name(const struct ms_dwarf *d, size_t i)
+{
+	return d->types[i].name;
+}
+
+static const char *var_name(const struct ms_dwarf *d, size_t i)
+{
+	return d->vars[i].name;
+}
+
+static struct ms_error *build_index(struct ms_dwarf *d)
+{
+	struct name_index *idx = calloc(1, sizeof(*idx));
+
+	if (!idx)
+		return &ms_error_nomem;
+	d->priv = idx;
+	if (!index_build(&idx->type_slots, &idx->ntype_slots, d->ntypes, type_name, d) ||
+	    !index_build(&idx->var_slots, &idx->nvar_slots, d->nvars, var_name, d))
+		return &ms_error_nomem;
+	return NULL;
+}
+
+/* ---- The interface ----------------------------------------------------------- */
+
+struct ms_error *ms_dwarf_load(const char *path, struct ms_dwarf **ret)
+{
+	struct loader ld = {.path = path};
+	Dwarf_Error e = NULL;
+	struct ms_error *err;
+	int fd, res;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return ms_error_create(MS_ERR_IO, "'%s': %s", path, strerror(errno));
+	err = check_elf(fd, path, &ld.big_endian);
+	if (err)
+		goto out_close;
+	ld.d = calloc(1, sizeof(*ld.d));
+	if (!ld.d) {
+		err = &ms_error_nomem;
+		goto out_close;
+	}
+	res = dwarf_init_b(fd, DW_DLC_READ, DW_GROUPNUMBER_ANY, NULL, NULL, &ld.dbg, &e);
+	if (res == DW_DLV_NO_ENTRY) {
+		err = ms_error_create(MS_ERR_UNSUPPORTED,
+		                      "'%s': no DWARF (the executable was stripped)", path);
+		goto out_close;
+	}
+	if (res != DW_DLV_OK) {
+		ld.dbg = NULL;
+		fail_dwarf(&ld, e, "opening");
+		err = ld.err;
+		goto out_close;
+	}
+	if (!load_units(&ld))
+		err = ld.err;
+	else if (!ld.saw_unit)
+		err = ms_error_create(MS_ERR_UNSUPPORTED,
+		                      "'%s': no DWARF (the executable was stripped)", path);
+	if (dwarf_finish(ld.dbg, &e) == DW_DLV_ERROR)
+		dwarf_dealloc_error(NULL, e);
+	if (!err)
+		err = build_index(ld.d);
+out_close:
+	close(fd);
+	if (err) {
+		ms_dwarf_destroy(ld.d);
+		return err;
+	}
+	*ret = ld.d;
+	return NULL;
+}
+
+const struct ms_dtype *ms_dwarf_type(const struct ms_dwarf *d, uint64_t off)
+{
+	size_t lo = 0, hi;
+
+	if (!d)
+		return NULL;
+	hi = d->ntypes;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (d->types[mid].off == off)
+			return &d->types[mid];
+		if (d->types[mid].off < off)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+const struct ms_dtype *ms_dwarf_type_by_name(const struct ms_dwarf *d, const char *name)
+{
+	const struct name_index *idx;
+	size_t i;
+
+	if (!d || !name)
+		return NULL;
+	idx = d->priv;
+	if (idx) {
+		i = index_find(idx->type_slots, idx->ntype_slots, name, type_name, d);
+		return i ? &d->types[i - 1] : NULL;
+	}
+	for (i = 0; i < d->ntypes; i++) {
+		if (d->types[i].name && strcmp(d->types[i].name, name) == 0)
+			return &d->types[i];
+	}
+	return NULL;
+}
+
+const struct ms_dvar *ms_dwarf_var(const struct ms_dwarf *d, const char *name)
+{
+	const struct name_index *idx;
+	size_t i;
+
+	if (!d || !name)
+		return NULL;
+	idx = d->priv;
+	if (idx) {
+		i = index_find(idx->var_slots, idx->nvar_slots, name, var_name, d);
+		return i ? &d->vars[i - 1] : NULL;
+	}
+	for (i = 0; i < d->nvars; i++) {
+		if (d->vars[i].name && strcmp(d->vars[i].name, name) == 0)
+			return &d->vars[i];
+	}
+	return NULL;
+}
+
+const struct ms_dmember *ms_dtype_member(const struct ms_dtype *t, const char *name)
+{
+	if (!t || !name)
+		return NULL;
+	for (size_t i = 0; i < t->nmembers; i++) {
+		if (strcmp(t->members[i].name, name) == 0)
+			return &t->members[i];
+	}
+	return NULL;
+}
+
+void ms_dwarf_destroy(struct ms_dwarf *d)
+{
+	struct name_index *idx;
+
+	if (!d)
+		return;
+	for (size_t i = 0; i < d->ntypes; i++) {
+		for (size_t j = 0; j < d->types[i].nmembers; j++)
+			free(d->types[i].members[j].name);
+		free(d->types[i].members);
+		free(d->types[i].name);
+	}
+	free(d->types);
+	for (size_t i = 0; i < d->nvars; i++)
+		free(d->vars[i].name);
+	free(d->vars);
+	idx = d->priv;
+	if (idx) {
+		free(idx->type_slots);
+		free(idx->var_slots);
+		free(idx);
+	}
+	free(d);
+}

@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The DWARF of a Go executable, reduced to what mapsize needs: every type DIE
+ * (with struct members and array counts) and every package-level variable.
+ *
+ * Only lib/dwarf.c includes libdwarf.h: supporting a newer libdwarf API
+ * (0.9+, Debian 13, Fedora) is a change to that one file.
+ */
+#ifndef MS_DWARF_H
+#define MS_DWARF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mapsize.h"
+
+/* Go's own DWARF attributes (cmd/internal/dwarf). */
+#define MS_DW_AT_GO_KIND           0x2900
+#define MS_DW_AT_GO_KEY            0x2901
+#define MS_DW_AT_GO_ELEM           0x2902
+#define MS_DW_AT_GO_EMBEDDED_FIELD 0x2903
+#define MS_DW_AT_GO_RUNTIME_TYPE   0x2904
+
+/* Go kinds (internal/abi Kind), as DW_AT_go_kind spells them. */
+enum ms_go_kind {
+	MS_KIND_INVALID = 0,
+	MS_KIND_BOOL = 1,
+	MS_KIND_INT = 2,
+	MS_KIND_UINTPTR = 12,
+	MS_KIND_FLOAT64 = 14,
+	MS_KIND_COMPLEX128 = 16,
+	MS_KIND_ARRAY = 17,
+	MS_KIND_CHAN = 18,
+	MS_KIND_FUNC = 19,
+	MS_KIND_INTERFACE = 20,
+	MS_KIND_MAP = 21,
+	MS_KIND_PTR = 22,
+	MS_KIND_SLICE = 23,
+	MS_KIND_STRING = 24,
+	MS_KIND_STRUCT = 25,
+	MS_KIND_UNSAFE_POINTER = 26,
+};
+
+/* The DWARF tags a Go type can have (values of DW_TAG_*). */
+enum ms_dtag {
+	MS_DTAG_ARRAY = 0x01,
+	MS_DTAG_POINTER = 0x0f,
+	MS_DTAG_STRUCT = 0x13,
+	MS_DTAG_SUBROUTINE = 0x15,
+	MS_DTAG_TYPEDEF = 0x16,
+	MS_DTAG_BASE = 0x24,
+	MS_DTAG_UNSPECIFIED = 0x3b,
+};
+
+struct ms_dmember {
+	char *name;        /* owned; "" if absent */
+	uint64_t offset;   /* DW_AT_data_member_location */
+	uint64_t type_off; /* DIE offset of the member's type; 0 if none */
+	bool embedded;     /* DW_AT_go_embedded_field */
+};
+
+struct ms_dtype {
+	uint64_t off;          /* global .debug_info offset of the DIE */
+	uint16_t tag;          /* DW_TAG_* (enum ms_dtag values) */
+	uint8_t go_kind;       /* DW_AT_go_kind & 0x1f, 0 if absent */
+	char *name;            /* owned; NULL if absent */
+	uint64_t size;         /* DW_AT_byte_size; UINT64_MAX if absent */
+	uint64_t type_off;     /* DW_AT_type: pointer target, typedef target, array element */
+	uint64_t key_off;      /* DW_AT_go_key (map typedefs) */
+	uint64_t elem_off;     /* DW_AT_go_elem (map typedefs, slices, chans) */
+	uint64_t runtime_type; /* DW_AT_go_runtime_type: offset in the type section; 0 none */
+	uint64_t count;        /* arrays: element count (from the subrange) */
+	size_t nmembers;
+	struct ms_dmember *members; /* owned; structs only */
+};
+
+struct ms_dvar {
+	char *name;        /* owned: "main.cache" */
+	uint64_t addr;     /* DW_OP_addr of the location */
+	uint64_t type_off; /* DIE offset of its type */
+};
+
+struct ms_dwarf {
+	struct ms_dtype *types; /* owned, sorted by off */
+	size_t ntypes;
+	struct ms_dvar *vars; /* owned, package-level variables with a DW_OP_addr location */
+	size_t nvars;
+	unsigned version; /* DWARF version of the first unit (4 or 5) */
+	void *priv;       /* dwarf.c's name index */
+};
+
+/*
+ * Load the types and package-level variables from the executable at path
+ * (compressed sections are handled). MS_ERR_FORMAT names path and the reason;
+ * MS_ERR_UNSUPPORTED when the file has no DWARF at all ("no DWARF (stripped?)").
+ * Owned: free with ms_dwarf_destroy().
+ */
+struct ms_error *ms_dwarf_load(const char *path, struct ms_dwarf **ret);
+/* The type whose DIE is at off; NULL if none. Borrowed. */
+const struct ms_dtype *ms_dwarf_type(const struct ms_dwarf *d, uint64_t off);
+/* A type by its DW_AT_name ("runtime.hmap"); the first one if several; NULL if none. */
+const struct ms_dtype *ms_dwarf_type_by_name(const struct ms_dwarf *d, const char *name);
+/* A package-level variable by name ("runtime.mheap_"); NULL if none. */
+const struct ms_dvar *ms_dwarf_var(const struct ms_dwarf *d, const char *name);
+/* The member called name of a struct type; NULL if none. */
+const struct ms_dmember *ms_dtype_member(const struct ms_dtype *t, const char *name);
+void ms_dwarf_destroy(struct ms_dwarf *d);
+
+#endif

@@ -1,0 +1,423 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Emitters of the inspect report: JSON (doc/schema/inspect.schema.json) and
+ * text. They format only; every number comes from the report.
+ */
+#include <inttypes.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "emit.h"
+
+bool ms_view_matches(const struct ms_report_view *v, const struct ms_map_report *r);
+
+static const struct ms_report_view *sort_view;
+
+static int cmp_view(const void *a, const void *b)
+{
+	const struct ms_map_report *x = *(const struct ms_map_report *const *)a;
+	const struct ms_map_report *y = *(const struct ms_map_report *const *)b;
+	int c;
+
+	switch (sort_view->sort) {
+	case MS_SORT_HELD:
+		if (x->held_bytes != y->held_bytes)
+			return x->held_bytes > y->held_bytes ? -1 : 1;
+		break;
+	case MS_SORT_RECLAIMABLE:
+		if (x->reclaimable_bytes != y->reclaimable_bytes)
+			return x->reclaimable_bytes > y->reclaimable_bytes ? -1 : 1;
+		break;
+	case MS_SORT_LEN:
+		if (x->len != y->len)
+			return x->len > y->len ? -1 : 1;
+		break;
+	case MS_SORT_TYPE:
+		c = strcmp(x->type, y->type);
+		if (c)
+			return c;
+		break;
+	case MS_SORT_ADDR:
+		break;
+	}
+	return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+/* The maps to show, in the view's order. Owned array of borrowed pointers. */
+static const struct ms_map_report **view_maps(const struct ms_inspect_report *r,
+                                              const struct ms_report_view *v, size_t *ret_n)
+{
+	const struct ms_map_report **sel = calloc(r->nmaps ? r->nmaps : 1, sizeof(*sel));
+	size_t n = 0;
+
+	if (!sel)
+		return NULL;
+	for (size_t i = 0; i < r->nmaps; i++)
+		if (ms_view_matches(v, &r->maps[i]))
+			sel[n++] = &r->maps[i];
+	sort_view = v;
+	qsort(sel, n, sizeof(*sel), cmp_view);
+	if (v->top && n > v->top)
+		n = v->top;
+	*ret_n = n;
+	return sel;
+}
+
+/* ---- JSON ---- */
+
+static json_t *juint(uint64_t v)
+{
+	return json_integer((json_int_t)v);
+}
+
+static void set(json_t *o, const char *k, json_t *v)
+{
+	json_object_set_new(o, k, v);
+}
+
+static json_t *hist_json(const uint64_t *h, size_t n)
+{
+	json_t *a = json_array();
+	size_t last = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (h[i])
+			last = i + 1;
+	for (size_t i = 0; i < last; i++)
+		json_array_append_new(a, juint(h[i]));
+	return a;
+}
+
+static json_t *map_json(const struct ms_map_report *m)
+{
+	json_t *o = json_object(), *paths = json_array(), *held = json_object();
+	char addr[32];
+
+	snprintf(addr, sizeof(addr), "0x%" PRIx64, m->addr);
+	set(o, "address", json_string(addr));
+	set(o, "type", json_string(m->type));
+	set(o, "key_type", m->key_type ? json_string(m->key_type) : json_null());
+	set(o, "value_type", m->elem_type ? json_string(m->elem_type) : json_null());
+	set(o, "impl", json_string(ms_map_impl_name(m->impl)));
+	set(o, "found_by", json_string(ms_found_by_name(m->found_by)));
+	for (size_t i = 0; i < m->npaths; i++)
+		json_array_append_new(paths, json_string(m->paths[i]));
+	set(o, "paths", paths);
+	set(o, "refs", juint(m->refs));
+	set(o, "where", json_string(m->where));
+	if (m->found_by == MS_FOUND_STACK)
+		set(o, "goroutine", juint(m->goid));
+	set(o, "len", juint(m->len));
+	set(o, "occupied", juint(m->occupied));
+	set(o, "capacity_slots", juint(m->capacity));
+	set(o, "load", json_real(m->load));
+	set(o, "empty_slots", juint(m->empty_slots));
+	set(o, "deleted_slots", juint(m->deleted_slots));
+	set(o, "key_slot_bytes", juint(m->key_bytes));
+	set(o, "value_slot_bytes", juint(m->elem_bytes));
+	set(o, "key_indirect", json_boolean(m->key_indirect));
+	set(o, "value_indirect", json_boolean(m->elem_indirect));
+	set(o, "has_pointers", json_boolean(m->has_pointers));
+	if (m->impl == MS_IMPL_CLASSIC) {
+		set(o, "B", juint(m->B));
+		set(o, "buckets", juint(m->buckets));
+		set(o, "bucket_bytes", juint(m->bucket_bytes));
+		set(o, "buckets_allocated", juint(m->buckets_alloc));
+		set(o, "noverflow", juint(m->noverflow));
+		set(o, "overflow_buckets", juint(m->overflow_buckets));
+		set(o, "overflow_buckets_allocated", juint(m->overflow_alloc));
+		set(o, "overflow_density",
+		    json_real(m->buckets ? (double)m->overflow_buckets / (double)m->buckets : 0));
+		set(o, "buckets_with_overflow", juint(m->buckets_with_overflow));
+		set(o, "chain_histogram", hist_json(m->chain_hist, MS_CHAIN_HIST));
+		set(o, "max_chain", juint(m->max_chain));
+		set(o, "growing", json_boolean(m->growing));
+		set(o, "same_size_grow", json_boolean(m->same_size_grow));
+		set(o, "old_buckets", juint(m->old_buckets));
+		set(o, "evacuated", juint(m->evacuated));
+		set(o, "nevacuate", juint(m->nevacuate));
+		set(o, "old_entries", juint(m->old_entries));
+	} else {
+		json_t *tables = json_array();
+
+		set(o, "small", json_boolean(m->small));
+		set(o, "dir_len", juint(m->dir_len));
+		set(o, "global_depth", juint(m->global_depth));
+		set(o, "tables", juint(m->ntables));
+		set(o, "group_bytes", juint(m->group_bytes));
+		if (m->impl == MS_IMPL_SWISS)
+			set(o, "slot_bytes", juint(m->slot_bytes));
+		set(o, "groups", juint(m->groups));
+		set(o, "tombstones", juint(m->tombstones));
+		set(o, "growth_left", juint(m->growth_left));
+		set(o, "group_fill_histogram", hist_json(m->fill_hist, MS_FILL_HIST));
+		for (size_t i = 0; i < m->ntables; i++) {
+			const struct ms_table_report *t = &m->tables[i];
+			json_t *to = json_object();
+
+			snprintf(addr, sizeof(addr), "0x%" PRIx64, t->addr);
+			set(to, "address", json_string(addr));
+			set(to, "capacity", juint(t->capacity));
+			set(to, "used", juint(t->used));
+			set(to, "growth_left", juint(t->growth_left));
+			set(to, "local_depth", juint(t->local_depth));
+			set(to, "tombstones", juint(t->tombstones));
+			set(to, "dir_refs", juint(t->dir_refs));
+			json_array_append_new(tables, to);
+		}
+		set(o, "table_list", tables);
+	}
+	set(o, "held_bytes", juint(m->held_bytes));
+	for (int i = 0; i < MS_HELD__COUNT; i++)
+		set(held, ms_held_part_id((enum ms_held_part)i), juint(m->held[i]));
+	set(o, "held", held);
+	set(o, "heap_objects", juint(m->nobjects));
+	set(o, "stack_bytes", juint(m->stack_bytes));
+	set(o, "live_bytes", juint(m->held[MS_HELD_LIVE]));
+	set(o, "fresh_bytes", juint(m->fresh_bytes));
+	set(o, "reclaimable_bytes", juint(m->reclaimable_bytes));
+	set(o, "error", m->error ? json_string(m->error) : json_null());
+	return o;
+}
+
+static json_t *totals_json(const struct ms_type_total *t, size_t n)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < n; i++) {
+		json_t *o = json_object();
+
+		set(o, "name", json_string(t[i].name));
+		set(o, "maps", juint(t[i].maps));
+		set(o, "len", juint(t[i].len));
+		set(o, "held_bytes", juint(t[i].held_bytes));
+		set(o, "reclaimable_bytes", juint(t[i].reclaimable_bytes));
+		json_array_append_new(a, o);
+	}
+	return a;
+}
+
+static struct ms_error *inspect_json(FILE *out, const struct ms_inspect_report *r,
+                                     const struct ms_map_report **sel, size_t n)
+{
+	json_t *doc = json_object(), *maps = json_array(), *sum = json_object(),
+	       *found = json_object(), *warn = json_array();
+	char ver[64];
+	int rc;
+
+	if (!doc || !maps || !sum || !found || !warn) {
+		json_decref(doc);
+		json_decref(maps);
+		json_decref(sum);
+		json_decref(found);
+		json_decref(warn);
+		return &ms_error_nomem;
+	}
+	ms_go_version_format(&r->go, ver, sizeof(ver));
+	set(doc, "schema_version", json_integer(MS_SCHEMA_VERSION));
+	set(doc, "kind", json_string("inspect"));
+	set(doc, "source", json_string(r->source));
+	set(doc, "exe", json_string(r->exe));
+	set(doc, "pid", json_integer(r->pid));
+	set(doc, "go_version", json_string(r->go_version));
+	set(doc, "go", json_string(ver));
+	set(doc, "arch", json_string(ms_arch_info(r->arch)->name));
+	set(doc, "impl", json_string(ms_map_impl_name(r->impl)));
+	set(doc, "layout_source", json_string(r->layout_source));
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(maps, map_json(sel[i]));
+	set(doc, "maps", maps);
+	set(sum, "maps", juint(r->nmaps));
+	set(sum, "maps_shown", juint(n));
+	set(sum, "len", juint(r->total_len));
+	set(sum, "held_bytes", juint(r->total_held_bytes));
+	set(sum, "reclaimable_bytes", juint(r->total_reclaimable_bytes));
+	set(sum, "heap_inuse_bytes", juint(r->heap_inuse_bytes));
+	set(sum, "heap_share",
+	    json_real(r->heap_inuse_bytes
+	                  ? (double)r->total_held_bytes / (double)r->heap_inuse_bytes
+	                  : 0));
+	for (int i = 0; i < MS_FOUND__COUNT; i++)
+		set(found, ms_found_by_name((enum ms_found_by)i), juint(r->found[i]));
+	set(sum, "found_by", found);
+	set(sum, "by_type", totals_json(r->by_type, r->nby_type));
+	set(sum, "by_package", totals_json(r->by_package, r->nby_package));
+	set(sum, "elapsed_seconds", json_real(r->elapsed_s));
+	set(sum, "bytes_read", juint(r->walked_bytes));
+	set(doc, "summary", sum);
+	for (size_t i = 0; i < r->nwarnings; i++)
+		json_array_append_new(warn, json_string(r->warnings[i]));
+	set(doc, "warnings", warn);
+	rc = json_dumpf(doc, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	json_decref(doc);
+	if (rc != 0 || fputc('\n', out) == EOF)
+		return ms_error_create(MS_ERR_IO, "cannot write JSON output");
+	return NULL;
+}
+
+/* ---- text ---- */
+
+static void human(char *buf, size_t len, uint64_t bytes, const struct ms_emit_opts *o)
+{
+	static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+	double v = (double)bytes;
+	int u = 0;
+
+	if (o->exact_bytes || bytes < 1024) {
+		snprintf(buf, len, "%" PRIu64 " B", bytes);
+		return;
+	}
+	while (v >= 1024 && u < 4) {
+		v /= 1024;
+		u++;
+	}
+	snprintf(buf, len, "%.*f %s", v < 10 ? 2 : 1, v, units[u]);
+}
+
+static void hist_text(FILE *out, const char *label, const uint64_t *h, size_t n)
+{
+	uint64_t max = 0;
+	size_t last = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (h[i] > max)
+			max = h[i];
+		if (h[i])
+			last = i + 1;
+	}
+	fprintf(out, "    %s:\n", label);
+	for (size_t i = 0; i < last; i++) {
+		int bar = max ? (int)((h[i] * 40 + max - 1) / max) : 0;
+
+		fprintf(out, "      %2zu%s %10" PRIu64 " %.*s\n", i, i + 1 == n ? "+" : " ", h[i],
+		        bar, "########################################");
+	}
+}
+
+static void map_text(FILE *out, const struct ms_map_report *m, const struct ms_emit_opts *o)
+{
+	char held[32], fresh[32], recl[32], b[32];
+
+	human(held, sizeof(held), m->held_bytes, o);
+	human(fresh, sizeof(fresh), m->fresh_bytes, o);
+	human(recl, sizeof(recl), m->reclaimable_bytes, o);
+	fprintf(out, "\n%s  %s  (0x%" PRIx64 ", %s, found by %s", m->npaths ? m->paths[0] : "-",
+	        m->type, m->addr, ms_map_impl_name(m->impl), ms_found_by_name(m->found_by));
+	if (m->refs > 1)
+		fprintf(out, ", %" PRIu64 " references", m->refs);
+	fprintf(out, ")\n");
+	for (size_t i = 1; i < m->npaths; i++)
+		fprintf(out, "  also %s\n", m->paths[i]);
+	if (m->error)
+		fprintf(out, "  ! %s\n", m->error);
+	fprintf(out,
+	        "  len %" PRIu64 ", capacity %" PRIu64 " slots, load %.2f, %" PRIu64
+	        " empty, %" PRIu64 " deleted\n",
+	        m->len, m->capacity, m->load, m->empty_slots, m->deleted_slots);
+	if (m->impl == MS_IMPL_CLASSIC) {
+		fprintf(out,
+		        "  B=%u: %" PRIu64 " buckets of %" PRIu64 " B (%" PRIu64
+		        " allocated), overflow %" PRIu64 " (%.3f per bucket, %" PRIu64
+		        " buckets with any, max chain %" PRIu64 ", noverflow %" PRIu64 ")\n",
+		        m->B, m->buckets, m->bucket_bytes, m->buckets_alloc, m->overflow_buckets,
+		        m->buckets ? (double)m->overflow_buckets / (double)m->buckets : 0,
+		        m->buckets_with_overflow, m->max_chain, m->noverflow);
+		if (m->growing)
+			fprintf(out,
+			        "  growing%s: %" PRIu64 " of %" PRIu64
+			        " old buckets evacuated, %" PRIu64
+			        " entries still in the old array\n",
+			        m->same_size_grow ? " (same size)" : "", m->evacuated,
+			        m->old_buckets, m->old_entries);
+		if (m->overflow_buckets)
+			hist_text(out, "chain lengths (overflow buckets per bucket)", m->chain_hist,
+			          MS_CHAIN_HIST);
+	} else if (m->small) {
+		fprintf(out, "  small map: one group of %" PRIu64 " B\n", m->group_bytes);
+	} else {
+		fprintf(out,
+		        "  directory %" PRIu64 " (depth %u), %zu tables, %" PRIu64
+		        " groups of %" PRIu64 " B, %" PRIu64 " tombstones, growth left %" PRIu64
+		        "\n",
+		        m->dir_len, m->global_depth, m->ntables, m->groups, m->group_bytes,
+		        m->tombstones, m->growth_left);
+		hist_text(out, "group fill (full slots per group)", m->fill_hist, MS_FILL_HIST);
+	}
+	fprintf(out,
+	        "  held %s in %" PRIu64 " objects%s; a fresh map would hold %s; reclaimable %s\n",
+	        held, m->nobjects, m->has_pointers ? " (scanned by the GC)" : "", fresh, recl);
+	if (m->stack_bytes) {
+		human(b, sizeof(b), m->stack_bytes, o);
+		fprintf(out, "  plus %s in the goroutine's stack\n", b);
+	}
+	for (int i = 0; i < MS_HELD__COUNT; i++) {
+		if (!m->held[i])
+			continue;
+		human(b, sizeof(b), m->held[i], o);
+		fprintf(out, "    %-22s %12s  %5.1f%%\n", ms_held_part_id((enum ms_held_part)i), b,
+		        m->held_bytes ? 100.0 * (double)m->held[i] / (double)m->held_bytes : 0);
+	}
+}
+
+static struct ms_error *inspect_text(FILE *out, const struct ms_inspect_report *r,
+                                     const struct ms_map_report **sel, size_t n,
+                                     const struct ms_emit_opts *o)
+{
+	char held[32], recl[32], heap[32];
+
+	human(held, sizeof(held), r->total_held_bytes, o);
+	human(recl, sizeof(recl), r->total_reclaimable_bytes, o);
+	human(heap, sizeof(heap), r->heap_inuse_bytes, o);
+	fprintf(out, "%s: %s %s/%s, %s maps (layout from %s)\n", r->source, r->go_version, "linux",
+	        ms_arch_info(r->arch)->name, ms_map_impl_name(r->impl), r->layout_source);
+	fprintf(out,
+	        "%zu maps (%" PRIu64 " from globals, %" PRIu64 " on stacks, %" PRIu64
+	        " by heap scan), %" PRIu64 " entries\n",
+	        r->nmaps, r->found[MS_FOUND_GLOBAL], r->found[MS_FOUND_STACK],
+	        r->found[MS_FOUND_HEAP], r->total_len);
+	fprintf(out, "held %s (%.1f%% of %s heap in use), reclaimable %s\n", held,
+	        r->heap_inuse_bytes
+	            ? 100.0 * (double)r->total_held_bytes / (double)r->heap_inuse_bytes
+	            : 0,
+	        heap, recl);
+	fprintf(out, "\nby type:\n");
+	for (size_t i = 0; i < r->nby_type && i < 10; i++) {
+		human(held, sizeof(held), r->by_type[i].held_bytes, o);
+		human(recl, sizeof(recl), r->by_type[i].reclaimable_bytes, o);
+		fprintf(out, "  %-40s %5" PRIu64 " maps %12s held %12s reclaimable\n",
+		        r->by_type[i].name, r->by_type[i].maps, held, recl);
+	}
+	fprintf(out, "\nby package:\n");
+	for (size_t i = 0; i < r->nby_package && i < 10; i++) {
+		human(held, sizeof(held), r->by_package[i].held_bytes, o);
+		human(recl, sizeof(recl), r->by_package[i].reclaimable_bytes, o);
+		fprintf(out, "  %-40s %5" PRIu64 " maps %12s held %12s reclaimable\n",
+		        r->by_package[i].name, r->by_package[i].maps, held, recl);
+	}
+	for (size_t i = 0; i < n; i++)
+		map_text(out, sel[i], o);
+	if (n < r->nmaps)
+		fprintf(out, "\n(%zu of %zu maps shown)\n", n, r->nmaps);
+	for (size_t i = 0; i < r->nwarnings; i++)
+		fprintf(out, "warning: %s\n", r->warnings[i]);
+	if (ferror(out))
+		return ms_error_create(MS_ERR_IO, "cannot write the report");
+	return NULL;
+}
+
+struct ms_error *ms_emit_inspect(FILE *out, enum ms_format fmt, const struct ms_inspect_report *r,
+                                 const struct ms_report_view *view, const struct ms_emit_opts *opts)
+{
+	struct ms_report_view def = {MS_SORT_HELD, 0, NULL};
+	size_t n;
+	const struct ms_map_report **sel = view_maps(r, view ? view : &def, &n);
+	struct ms_error *err;
+
+	if (!sel)
+		return &ms_error_nomem;
+	err = fmt == MS_FORMAT_JSON ? inspect_json(out, r, sel, n)
+	                            : inspect_text(out, r, sel, n, opts);
+	free(sel);
+	return err;
+}

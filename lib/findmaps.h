@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: MIT */
+/* Finding the maps of a target, and the set that holds what was found. */
+#ifndef MS_FINDMAPS_H
+#define MS_FINDMAPS_H
+
+#include "gotype.h"
+
+struct ms_found_map {
+	uint64_t addr;
+	const struct ms_dtype *type; /* the map typedef; NULL when untyped */
+	const struct ms_map_geom *geom;
+	enum ms_found_by by;
+	uint64_t refs;
+	char *paths[8]; /* owned, shortest first */
+	size_t npaths;
+	uint64_t stack_lo, stack_hi, goid; /* stack maps */
+	struct ms_map_report report;       /* filled by the walk; strings set later */
+};
+
+/* Found maps, by header address. Elements are allocated one by one: pointers stay valid. */
+struct ms_found {
+	struct ms_found_map **maps;
+	size_t n, nalloc;
+	size_t *index; /* open addressing over maps, 1-based */
+	size_t cap;
+};
+
+struct ms_found_map *ms_found_lookup(struct ms_found *fd, uint64_t addr);
+/* A new zeroed entry for addr (not yet present); NULL when out of memory. */
+struct ms_found_map *ms_found_add(struct ms_found *fd, uint64_t addr);
+void ms_found_deinit(struct ms_found *fd);
+
+struct ms_find_opts {
+	uint64_t max_values; /* bound on values visited; 0: 2^30 */
+};
+
+/* Walk from every package-level variable; found maps are walked as they are found. */
+struct ms_error *ms_find_maps(struct ms_target *t, struct ms_types *ty,
+                              const struct ms_find_opts *opts, struct ms_found *found);
+
+#endif

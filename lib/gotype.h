@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Go types of a target, from its DWARF: layouts, "can a value of this type
+ * lead to a map", runtime type descriptors, and the geometry of map types
+ * (bucket or group size, where keys and values sit).
+ */
+#ifndef MS_GOTYPE_H
+#define MS_GOTYPE_H
+
+#include "target.h"
+
+/* Where keys and values of a map type live inside a bucket or group. */
+struct ms_map_geom {
+	const struct ms_dtype *type;       /* the map typedef ("map[string]int64") */
+	const struct ms_dtype *key, *elem; /* K and V */
+	enum ms_map_impl impl;
+	uint64_t unit_bytes;           /* classic bucketsize, swiss GroupSize */
+	uint64_t keys_off, key_stride; /* key i at keys_off + i*key_stride */
+	uint64_t elems_off, elem_stride;
+	uint64_t kslot, vslot;          /* K' and V': inline sizes (a pointer when indirect) */
+	uint64_t key_bytes, elem_bytes; /* K and V */
+	bool key_indirect, elem_indirect;
+	bool has_pointers;              /* the bucket or group holds pointers */
+	bool key_reaches, elem_reaches; /* a key or value may lead to another map */
+	struct ms_map_type mtype;       /* for the estimator; owned strings */
+};
+
+struct ms_types;
+
+/* Index the target's DWARF types. Owned: ms_types_destroy(). */
+struct ms_error *ms_types_create(struct ms_target *t, struct ms_types **ret);
+void ms_types_destroy(struct ms_types *ty);
+
+/* Follow typedefs; bounded. NULL stays NULL. */
+const struct ms_dtype *ms_types_underlying(const struct ms_types *ty, const struct ms_dtype *d);
+/* The DWARF type of a runtime type descriptor at addr; NULL if none. */
+const struct ms_dtype *ms_types_by_runtime(const struct ms_types *ty, uint64_t addr);
+/* Can a value of d hold (through pointers) a map, or an interface that might? */
+bool ms_types_reaches_map(const struct ms_types *ty, const struct ms_dtype *d);
+/* Size, alignment and pointerness of d on the target's architecture. */
+struct ms_type_layout ms_types_layout(const struct ms_types *ty, const struct ms_dtype *d);
+/* Is d a map typedef (DW_AT_go_kind map with a header pointer)? */
+bool ms_types_is_map(const struct ms_dtype *d);
+/*
+ * Geometry of the map typedef d (cached in ty; borrowed). MS_ERR_FORMAT when
+ * the DWARF does not describe it the way Go writes it.
+ */
+struct ms_error *ms_types_geom(struct ms_types *ty, const struct ms_dtype *d,
+                               const struct ms_map_geom **ret);
+/* Every map typedef in the binary (for typing maps found without a typed path). */
+size_t ms_types_maps(const struct ms_types *ty, const struct ms_dtype *const **ret);
+/* Runtime type descriptor: is the kind "direct interface" (value in the data word)? */
+bool ms_types_direct_iface(struct ms_types *ty, uint64_t rtype_addr, const struct ms_dtype *d);
+
+#endif

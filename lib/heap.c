@@ -1,0 +1,351 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The Go heap of a target: address -> span -> object, through
+ * mheap_.arenas[L1][L2].spans[page] (runtime/mheap.go, malloc.go), with the
+ * span structures' offsets from DWARF. Decoded spans are cached.
+ */
+#include <stdlib.h>
+
+#include "gover.h"
+#include "target.h"
+
+#define PAGE_BYTES   8192u
+#define CACHE_SLOTS  4096u
+#define MSPAN_MAX    512u /* bytes of runtime.mspan we read */
+#define MSPAN_INUSE  1u   /* mSpanInUse */
+#define MAX_ALLSPANS (1ull << 28)
+
+struct span {
+	uint64_t addr; /* the mspan itself; 0 = empty cache slot */
+	uint64_t start, npages, freeindex, nelems, alloc_bits, elemsize;
+	uint8_t spanclass, state;
+	bool ok;
+};
+
+struct ms_span_cache {
+	struct span slots[CACHE_SLOTS];
+	uint64_t l2_addr[4]; /* mheap_.arenas[l1] for l1 < 4; 0 unknown, 1 nil */
+	uint64_t arena_idx[64], arena_addr[64];
+};
+
+void ms_span_cache_destroy(struct ms_span_cache *c);
+void ms_span_cache_destroy(struct ms_span_cache *c)
+{
+	free(c);
+}
+
+static bool heap_known(const struct ms_target *t)
+{
+	const struct ms_rt *rt = &t->rt;
+
+	return rt->mheap.addr != UINT64_MAX && rt->mheap.arenas != UINT64_MAX &&
+	       rt->mheap.l2_count && rt->mheap.l2_count != UINT64_MAX &&
+	       rt->arena.spans != UINT64_MAX && rt->arena_bytes && rt->span.start != UINT64_MAX &&
+	       rt->span.elemsize != UINT64_MAX && rt->span.size != UINT64_MAX &&
+	       rt->span.size <= MSPAN_MAX;
+}
+
+static uint64_t field(const struct ms_target *t, const uint8_t *buf, uint64_t off, unsigned n)
+{
+	if (off == UINT64_MAX || off + n > t->rt.span.size)
+		return 0;
+	return ms_source_decode(t->mem, buf + off, n);
+}
+
+static bool decode_span(struct ms_target *t, uint64_t addr, struct span *s)
+{
+	const struct ms_rt *rt = &t->rt;
+	uint8_t buf[MSPAN_MAX];
+	struct ms_error *err = ms_source_read(t->mem, addr, buf, rt->span.size);
+
+	memset(s, 0, sizeof(*s));
+	s->addr = addr;
+	if (err) {
+		ms_error_destroy(err);
+		return false;
+	}
+	s->start = field(t, buf, rt->span.start, t->ptr);
+	s->npages = field(t, buf, rt->span.npages, t->ptr);
+	s->freeindex = field(t, buf, rt->span.freeindex, rt->span.freeindex_bytes);
+	s->nelems = field(t, buf, rt->span.nelems, rt->span.nelems_bytes);
+	s->alloc_bits = field(t, buf, rt->span.alloc_bits, t->ptr);
+	s->elemsize = field(t, buf, rt->span.elemsize, t->ptr);
+	s->spanclass = (uint8_t)field(t, buf, rt->span.spanclass, 1);
+	s->state = (uint8_t)field(t, buf, rt->span.state, 1);
+	s->ok = s->state == MSPAN_INUSE && s->elemsize > 0 && s->npages > 0 &&
+	        s->npages < (1ull << 40) && s->start + s->npages * PAGE_BYTES > s->start;
+	return true;
+}
+
+static const struct span *span_at(struct ms_target *t, uint64_t span_addr)
+{
+	struct ms_span_cache *c = t->spans;
+	struct span *s = &c->slots[(span_addr >> 4) % CACHE_SLOTS];
+
+	if (s->addr != span_addr && !decode_span(t, span_addr, s))
+		return NULL;
+	return s->ok ? s : NULL;
+}
+
+static bool rd_ptr(struct ms_target *t, uint64_t addr, uint64_t *ret)
+{
+	struct ms_error *err = ms_source_read_ptr(t->mem, addr, ret);
+
+	ms_error_destroy(err);
+	return err == NULL;
+}
+
+static uint64_t read_ptr_or0(struct ms_target *t, uint64_t addr)
+{
+	uint64_t v = 0;
+	struct ms_error *err = ms_source_read_ptr(t->mem, addr, &v);
+
+	if (err) {
+		ms_error_destroy(err);
+		return 0;
+	}
+	return v;
+}
+
+/* The heapArena of addr, or 0. */
+static uint64_t arena_of(struct ms_target *t, uint64_t addr)
+{
+	const struct ms_rt *rt = &t->rt;
+	struct ms_span_cache *c = t->spans;
+	uint64_t idx = (addr - rt->arena_base_offset) / rt->arena_bytes;
+	uint64_t l2count = rt->mheap.l2_count;
+	uint64_t l1 = idx / l2count, l2 = idx % l2count, l2addr, slot = idx % 64;
+
+	if (c->arena_idx[slot] == idx + 1)
+		return c->arena_addr[slot];
+	if (l1 >= rt->mheap.l1_count || l1 >= 4)
+		return 0;
+	if (!c->l2_addr[l1]) {
+		uint64_t p = read_ptr_or0(t, rt->mheap.addr + rt->mheap.arenas + l1 * t->ptr);
+		c->l2_addr[l1] = p ? p : 1;
+	}
+	l2addr = c->l2_addr[l1];
+	if (l2addr == 1)
+		return 0;
+	c->arena_idx[slot] = idx + 1;
+	c->arena_addr[slot] = read_ptr_or0(t, l2addr + l2 * t->ptr);
+	return c->arena_addr[slot];
+}
+
+static bool span_has_headers(const struct ms_target *t, const struct span *s)
+{
+	/* malloc.go (1.22+): pointerful small objects over ptr*ptr*8 bytes carry a header */
+	return ms_go_facts(&t->go)->malloc_headers && !(s->spanclass & 1) &&
+	       (s->spanclass >> 1) != 0 && s->elemsize > (uint64_t)t->ptr * t->ptr * 8;
+}
+
+static void object_of(const struct ms_target *t, const struct span *s, uint64_t idx,
+                      struct ms_heap_obj *ret)
+{
+	ret->base = s->start + idx * s->elemsize;
+	ret->elemsize = s->elemsize;
+	ret->span_start = s->start;
+	ret->spanclass = s->spanclass;
+	ret->noscan = s->spanclass & 1;
+	ret->malloc_header = span_has_headers(t, s);
+	ret->allocated = true;
+}
+
+static bool alloc_bit(struct ms_target *t, const struct span *s, uint64_t idx)
+{
+	uint8_t byte;
+	struct ms_error *err;
+
+	if (idx < s->freeindex)
+		return true;
+	if (!s->alloc_bits)
+		return false;
+	err = ms_source_read(t->mem, s->alloc_bits + idx / 8, &byte, 1);
+	if (err) {
+		ms_error_destroy(err);
+		return true; /* cannot tell: trust the pointer that led here */
+	}
+	return byte & (1u << (idx % 8));
+}
+
+bool ms_heap_find(struct ms_target *t, uint64_t addr, struct ms_heap_obj *ret)
+{
+	const struct ms_rt *rt = &t->rt;
+	const struct span *s;
+	uint64_t arena, span_addr, idx;
+
+	if (!heap_known(t) || addr == 0)
+		return false;
+	if (!t->spans) {
+		t->spans = calloc(1, sizeof(*t->spans));
+		if (!t->spans)
+			return false;
+	}
+	arena = arena_of(t, addr);
+	if (!arena)
+		return false;
+	span_addr = read_ptr_or0(t, arena + rt->arena.spans +
+	                                ((addr / PAGE_BYTES) % rt->arena.spans_count) * t->ptr);
+	if (!span_addr)
+		return false;
+	s = span_at(t, span_addr);
+	if (!s || addr < s->start || addr - s->start >= s->npages * PAGE_BYTES)
+		return false;
+	idx = (addr - s->start) / s->elemsize;
+	if (s->nelems && idx >= s->nelems)
+		return false;
+	object_of(t, s, idx, ret);
+	ret->allocated = alloc_bit(t, s, idx);
+	return true;
+}
+
+/* Call fn(span) for each in-use span in mheap_.allspans. */
+static struct ms_error *each_span(struct ms_target *t, bool (*fn)(void *, const struct span *),
+                                  void *arg)
+{
+	const struct ms_rt *rt = &t->rt;
+	uint64_t arr, len;
+	struct ms_error *err;
+
+	if (!heap_known(t) || rt->mheap.allspans == UINT64_MAX)
+		return ms_error_create(MS_ERR_UNSUPPORTED, "the heap layout is unknown");
+	if (!t->spans) {
+		t->spans = calloc(1, sizeof(*t->spans));
+		if (!t->spans)
+			return &ms_error_nomem;
+	}
+	err = ms_source_read_ptr(t->mem, rt->mheap.addr + rt->mheap.allspans, &arr);
+	if (!err)
+		err =
+		    ms_source_read_ptr(t->mem, rt->mheap.addr + rt->mheap.allspans + t->ptr, &len);
+	if (err)
+		return ms_error_prefix(err, "runtime.mheap_.allspans");
+	if (len > MAX_ALLSPANS)
+		return ms_error_create(MS_ERR_FORMAT, "runtime.mheap_.allspans has %llu spans",
+		                       (unsigned long long)len);
+	for (uint64_t i = 0; i < len; i += 512) {
+		uint8_t buf[512 * 8];
+		uint64_t n = len - i < 512 ? len - i : 512;
+
+		err = ms_source_read(t->mem, arr + i * t->ptr, buf, n * t->ptr);
+		if (err)
+			return ms_error_prefix(err, "runtime.mheap_.allspans");
+		for (uint64_t k = 0; k < n; k++) {
+			struct span s;
+			uint64_t p = ms_source_decode(t->mem, buf + k * t->ptr, t->ptr);
+
+			if (p && decode_span(t, p, &s) && s.ok && !fn(arg, &s))
+				return NULL;
+		}
+	}
+	return NULL;
+}
+
+static bool add_inuse(void *arg, const struct span *s)
+{
+	*(uint64_t *)arg += s->npages * PAGE_BYTES;
+	return true;
+}
+
+struct ms_error *ms_heap_inuse(struct ms_target *t, uint64_t *ret_bytes)
+{
+	uint64_t total = 0;
+	struct ms_error *err = each_span(t, add_inuse, &total);
+
+	if (!err)
+		*ret_bytes = total;
+	return err;
+}
+
+struct each_obj {
+	struct ms_target *t;
+	uint64_t elemsize;
+	bool (*fn)(void *arg, const struct ms_heap_obj *obj);
+	void *arg;
+	bool stop;
+};
+
+static bool visit_span_objects(void *arg, const struct span *s)
+{
+	struct each_obj *e = arg;
+	uint64_t n = s->nelems;
+
+	if (s->elemsize != e->elemsize || (s->spanclass >> 1) == 0)
+		return true;
+	if (!n || n > s->npages * PAGE_BYTES / s->elemsize)
+		n = s->npages * PAGE_BYTES / s->elemsize;
+	for (uint64_t i = 0; i < n; i++) {
+		struct ms_heap_obj o;
+
+		if (!alloc_bit(e->t, s, i))
+			continue;
+		object_of(e->t, s, i, &o);
+		if (!e->fn(e->arg, &o)) {
+			e->stop = true;
+			return false;
+		}
+	}
+	return true;
+}
+
+struct ms_error *ms_heap_each_object(struct ms_target *t, uint64_t elemsize,
+                                     bool (*fn)(void *arg, const struct ms_heap_obj *obj),
+                                     void *arg)
+{
+	struct each_obj e = {t, elemsize, fn, arg, false};
+
+	return each_span(t, visit_span_objects, &e);
+}
+
+struct ms_error *ms_target_stacks(struct ms_target *t, struct ms_stack **ret, size_t *ret_n)
+{
+	const struct ms_rt *rt = &t->rt;
+	uint64_t arr, len, glen = 0;
+	struct ms_stack *stacks;
+	size_t n = 0;
+	struct ms_error *err;
+
+	*ret = NULL;
+	*ret_n = 0;
+	if (rt->g.allgs == UINT64_MAX || rt->g.stack_lo == UINT64_MAX)
+		return ms_error_create(MS_ERR_UNSUPPORTED, "runtime.allgs is unknown");
+	err = ms_source_read_ptr(t->mem, rt->g.allgs, &arr);
+	if (!err)
+		err = ms_source_read_ptr(t->mem, rt->g.allgs + t->ptr, &len);
+	if (err)
+		return ms_error_prefix(err, "runtime.allgs");
+	if (rt->g.allglen != UINT64_MAX) {
+		ms_error_destroy(ms_source_read_ptr(t->mem, rt->g.allglen, &glen));
+		if (glen && glen < len)
+			len = glen;
+	}
+	if (len > (1u << 24))
+		return ms_error_create(MS_ERR_FORMAT, "runtime.allgs has %llu goroutines",
+		                       (unsigned long long)len);
+	stacks = calloc(len ? len : 1, sizeof(*stacks));
+	if (!stacks)
+		return &ms_error_nomem;
+	for (uint64_t i = 0; i < len; i++) {
+		uint64_t g, lo, hi, status = 0, goid = 0;
+
+		if (!rd_ptr(t, arr + i * t->ptr, &g) || !g)
+			continue;
+		if (!rd_ptr(t, g + rt->g.stack_lo, &lo) || !rd_ptr(t, g + rt->g.stack_hi, &hi) ||
+		    lo >= hi || hi - lo > (1ull << 30))
+			continue;
+		if (rt->g.status != UINT64_MAX)
+			ms_error_destroy(ms_source_read_uint(t->mem, g + rt->g.status, 4, &status));
+		if (rt->g.goid != UINT64_MAX)
+			ms_error_destroy(ms_source_read_uint(t->mem, g + rt->g.goid, 8, &goid));
+		if (status == 6) /* _Gdead */
+			continue;
+		stacks[n].lo = lo;
+		stacks[n].hi = hi;
+		stacks[n].goid = goid;
+		stacks[n].status = (uint32_t)status;
+		n++;
+	}
+	*ret = stacks;
+	*ret_n = n;
+	return NULL;
+}

@@ -1,0 +1,326 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The inspect report: every map found in a target, walked, with the bytes it
+ * holds, what a fresh map of its len would hold, and the summary. Every
+ * number of the report is computed here; emitters only format it.
+ */
+#include <fnmatch.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "findmaps.h"
+
+static const char *const held_ids[MS_HELD__COUNT] = {
+    [MS_HELD_LIVE] = "live-entries",          [MS_HELD_EMPTY] = "empty-slots",
+    [MS_HELD_DELETED] = "deleted-slots",      [MS_HELD_TOPHASH] = "tophash-bytes",
+    [MS_HELD_CONTROL] = "control-bytes",      [MS_HELD_PADDING] = "kv-padding",
+    [MS_HELD_OVF_PTRS] = "overflow-pointers", [MS_HELD_OOL_KEYS] = "indirect-keys",
+    [MS_HELD_OOL_ELEMS] = "indirect-values",  [MS_HELD_HEADERS] = "header-structs",
+    [MS_HELD_DIRECTORY] = "directory",        [MS_HELD_OVF_SLICE] = "overflow-slice",
+    [MS_HELD_GROWTH] = "growth-copy",         [MS_HELD_ROUNDING] = "size-class-rounding",
+    [MS_HELD_MALLOC_HDR] = "malloc-headers",
+};
+
+const char *ms_held_part_id(enum ms_held_part part)
+{
+	return (unsigned)part < MS_HELD__COUNT ? held_ids[part] : "?";
+}
+
+const char *ms_found_by_name(enum ms_found_by by)
+{
+	static const char *const names[MS_FOUND__COUNT] = {"global", "stack", "heap"};
+
+	return (unsigned)by < MS_FOUND__COUNT ? names[by] : "?";
+}
+
+struct ms_error *ms_sort_key_parse(const char *text, enum ms_sort_key *ret)
+{
+	static const struct {
+		const char *name;
+		enum ms_sort_key key;
+	} keys[] = {{"held", MS_SORT_HELD},
+	            {"reclaimable", MS_SORT_RECLAIMABLE},
+	            {"len", MS_SORT_LEN},
+	            {"addr", MS_SORT_ADDR},
+	            {"type", MS_SORT_TYPE}};
+
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		if (strcmp(text, keys[i].name) == 0) {
+			*ret = keys[i].key;
+			return NULL;
+		}
+	}
+	return ms_error_create(
+	    MS_ERR_USAGE, "--sort: '%s' is not one of held, reclaimable, len, addr, type", text);
+}
+
+/* What a fresh map of the same len would hold on the same Go version. */
+static void fresh_estimate(struct ms_target *t, const struct ms_found_map *m,
+                           struct ms_map_report *r)
+{
+	struct ms_estimate_params p = {0};
+	struct ms_estimate *e;
+	struct ms_error *err;
+
+	if (!m->geom)
+		return;
+	e = malloc(sizeof(*e));
+	if (!e)
+		return;
+	p.len = r->len < MS_MAX_LEN ? r->len : MS_MAX_LEN;
+	p.seed = 1;
+	p.nseeds = r->len > 100000 ? 1 : 4;
+	err = ms_estimate(&m->geom->mtype, &t->go, t->arch, &p, e);
+	if (!err) {
+		r->fresh_bytes = e->total_bytes;
+		r->reclaimable_bytes =
+		    r->held_bytes > e->total_bytes ? r->held_bytes - e->total_bytes : 0;
+	}
+	ms_error_destroy(err);
+	free(e);
+}
+
+static char *package_of(const char *path)
+{
+	/* "main.cache.byID" -> "main"; "net/http.DefaultServeMux.m" -> "net/http" */
+	const char *slash = strrchr(path, '/');
+	const char *dot = strchr(slash ? slash : path, '.');
+
+	return dot ? strndup(path, (size_t)(dot - path)) : strdup("?");
+}
+
+static struct ms_error *add_total(struct ms_type_total **arr, size_t *n, const char *name,
+                                  const struct ms_map_report *r)
+{
+	struct ms_type_total *t;
+
+	for (size_t i = 0; i < *n; i++) {
+		if (strcmp((*arr)[i].name, name) == 0) {
+			t = &(*arr)[i];
+			goto add;
+		}
+	}
+	t = realloc(*arr, (*n + 1) * sizeof(**arr));
+	if (!t)
+		return &ms_error_nomem;
+	*arr = t;
+	t = &t[(*n)++];
+	memset(t, 0, sizeof(*t));
+	t->name = strdup(name);
+	if (!t->name)
+		return &ms_error_nomem;
+add:
+	t->maps++;
+	t->len += r->len;
+	t->held_bytes += r->held_bytes;
+	t->reclaimable_bytes += r->reclaimable_bytes;
+	return NULL;
+}
+
+static int cmp_total(const void *a, const void *b)
+{
+	const struct ms_type_total *x = a, *y = b;
+
+	if (x->held_bytes != y->held_bytes)
+		return x->held_bytes > y->held_bytes ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+static int cmp_addr(const void *a, const void *b)
+{
+	const struct ms_map_report *x = a, *y = b;
+
+	return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+/* Move one found map into the report, taking its strings. */
+static struct ms_error *take_map(struct ms_target *t, struct ms_found_map *m,
+                                 struct ms_map_report *r)
+{
+	char buf[256];
+
+	*r = m->report;
+	m->report.error = NULL;
+	m->report.tables = NULL;
+	r->found_by = m->by;
+	r->refs = m->refs;
+	r->goid = m->goid;
+	r->impl = m->geom ? m->geom->impl : (t->classic_layout ? MS_IMPL_CLASSIC : MS_IMPL_SWISS);
+	r->type = strdup(m->geom ? m->geom->mtype.name : "map[?]?");
+	if (m->geom) {
+		r->key_type = strdup(m->geom->mtype.key_name);
+		r->elem_type = strdup(m->geom->mtype.elem_name);
+		r->key_bytes = m->geom->kslot;
+		r->elem_bytes = m->geom->vslot;
+		r->key_indirect = m->geom->key_indirect;
+		r->elem_indirect = m->geom->elem_indirect;
+		r->has_pointers = m->geom->has_pointers;
+	}
+	if (m->by == MS_FOUND_STACK)
+		snprintf(buf, sizeof(buf), "stack of goroutine %llu", (unsigned long long)m->goid);
+	else
+		snprintf(buf, sizeof(buf), "%s", r->held_bytes ? "heap" : "none");
+	r->where = strdup(buf);
+	r->paths = calloc(m->npaths ? m->npaths : 1, sizeof(*r->paths));
+	if (!r->type || !r->where || !r->paths)
+		return &ms_error_nomem;
+	for (size_t i = 0; i < m->npaths; i++) {
+		r->paths[i] = m->paths[i];
+		m->paths[i] = NULL;
+	}
+	r->npaths = m->npaths;
+	m->npaths = 0;
+	r->load = r->capacity ? (double)r->len / (double)r->capacity : 0;
+	if (!r->error && r->occupied != r->len) {
+		snprintf(buf, sizeof(buf), "the header says len %llu but %llu slots are occupied",
+		         (unsigned long long)r->len, (unsigned long long)r->occupied);
+		r->error = strdup(buf);
+	}
+	fresh_estimate(t, m, r);
+	return NULL;
+}
+
+static struct ms_error *summarize(struct ms_target *t, struct ms_inspect_report *rep)
+{
+	struct ms_error *err;
+
+	for (size_t i = 0; i < rep->nmaps; i++) {
+		const struct ms_map_report *r = &rep->maps[i];
+		char *pkg = package_of(r->npaths ? r->paths[0] : r->type);
+
+		if (!pkg)
+			return &ms_error_nomem;
+		rep->found[r->found_by]++;
+		rep->total_held_bytes += r->held_bytes;
+		rep->total_reclaimable_bytes += r->reclaimable_bytes;
+		rep->total_len += r->len;
+		err = add_total(&rep->by_type, &rep->nby_type, r->type, r);
+		if (!err)
+			err = add_total(&rep->by_package, &rep->nby_package,
+			                r->npaths ? pkg : "(unreached)", r);
+		free(pkg);
+		if (err)
+			return err;
+	}
+	qsort(rep->by_type, rep->nby_type, sizeof(*rep->by_type), cmp_total);
+	qsort(rep->by_package, rep->nby_package, sizeof(*rep->by_package), cmp_total);
+	err = ms_heap_inuse(t, &rep->heap_inuse_bytes);
+	if (err) {
+		ms_target_warn(t, "heap in use unknown: %s", ms_error_message(err));
+		ms_error_destroy(err);
+	}
+	return NULL;
+}
+
+struct ms_error *ms_inspect_core(const char *core_path, const char *exe_path,
+                                 const struct ms_inspect_opts *opts, struct ms_inspect_report **ret)
+{
+	struct ms_inspect_report *rep = calloc(1, sizeof(*rep));
+	struct ms_target *t = NULL;
+	struct ms_types *ty = NULL;
+	struct ms_found found = {0};
+	struct ms_find_opts fopts = {0};
+	struct timespec t0, t1;
+	struct ms_error *err;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (!rep)
+		return &ms_error_nomem;
+	err = ms_target_open_core(core_path, exe_path, &t);
+	if (err)
+		goto out;
+	err = ms_types_create(t, &ty);
+	if (err)
+		goto out;
+	fopts.max_values = opts ? opts->max_objects : 0;
+	err = ms_find_maps(t, ty, &fopts, &found);
+	if (err)
+		goto out;
+	rep->source = strdup(core_path);
+	rep->exe = strdup(exe_path);
+	rep->go_version = strdup(t->exe->go_version_text);
+	rep->layout_source = strdup("dwarf");
+	rep->go = t->go;
+	rep->arch = t->arch;
+	rep->impl = t->classic_layout ? MS_IMPL_CLASSIC : ms_go_map_impl(&t->go);
+	rep->dwarf = true;
+	rep->pid = ms_source_core_info(t->mem)->pid;
+	rep->maps = calloc(found.n ? found.n : 1, sizeof(*rep->maps));
+	if (!rep->source || !rep->exe || !rep->go_version || !rep->layout_source || !rep->maps) {
+		err = &ms_error_nomem;
+		goto out;
+	}
+	for (size_t i = 0; i < found.n; i++) {
+		err = take_map(t, found.maps[i], &rep->maps[i]);
+		rep->nmaps++;
+		if (err)
+			goto out;
+	}
+	qsort(rep->maps, rep->nmaps, sizeof(*rep->maps), cmp_addr);
+	err = summarize(t, rep);
+	if (err)
+		goto out;
+	rep->walked_bytes = t->mem->nread_bytes;
+	rep->warnings = t->warnings;
+	rep->nwarnings = t->nwarnings;
+	t->warnings = NULL;
+	t->nwarnings = 0;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	rep->elapsed_s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	*ret = rep;
+	rep = NULL;
+out:
+	ms_found_deinit(&found);
+	ms_types_destroy(ty);
+	ms_target_destroy(t);
+	ms_inspect_report_destroy(rep);
+	return err;
+}
+
+void ms_inspect_report_destroy(struct ms_inspect_report *r)
+{
+	if (!r)
+		return;
+	for (size_t i = 0; i < r->nmaps; i++) {
+		struct ms_map_report *m = &r->maps[i];
+
+		free(m->type);
+		free(m->key_type);
+		free(m->elem_type);
+		for (size_t k = 0; k < m->npaths; k++)
+			free(m->paths[k]);
+		free(m->paths);
+		free(m->where);
+		free(m->error);
+		free(m->tables);
+	}
+	free(r->maps);
+	for (size_t i = 0; i < r->nby_type; i++)
+		free(r->by_type[i].name);
+	for (size_t i = 0; i < r->nby_package; i++)
+		free(r->by_package[i].name);
+	free(r->by_type);
+	free(r->by_package);
+	for (size_t i = 0; i < r->nwarnings; i++)
+		free(r->warnings[i]);
+	free(r->warnings);
+	free(r->source);
+	free(r->exe);
+	free(r->go_version);
+	free(r->layout_source);
+	free(r);
+}
+
+/* Does map r pass the view's filter (a glob over its type and paths)? */
+bool ms_view_matches(const struct ms_report_view *v, const struct ms_map_report *r);
+bool ms_view_matches(const struct ms_report_view *v, const struct ms_map_report *r)
+{
+	if (!v || !v->filter)
+		return true;
+	if (fnmatch(v->filter, r->type, 0) == 0)
+		return true;
+	for (size_t i = 0; i < r->npaths; i++)
+		if (fnmatch(v->filter, r->paths[i], 0) == 0)
+			return true;
+	return false;
+}

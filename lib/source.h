@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Memory sources: where the bytes of a Go process come from (an ELF core, a
+ * live process, a recorded layout). Walkers and root finders read through
+ * this interface only and never know which one they have.
+ */
+#ifndef MS_SOURCE_H
+#define MS_SOURCE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "mapsize.h"
+
+struct ms_source;
+
+struct ms_source_ops {
+	const char *name; /* "core", "exe", "live", "layout" */
+	/* Read len bytes at addr. MS_ERR_FAULT (naming addr) if any byte is absent. Required. */
+	struct ms_error *(*read)(struct ms_source *src, uint64_t addr, void *buf, size_t len);
+	/* Is [addr, addr+len) entirely readable? Required. */
+	bool (*has)(struct ms_source *src, uint64_t addr, uint64_t len);
+	/* Free everything; "live" detaches, leaving the process as it was. Required. */
+	void (*destroy)(struct ms_source *src);
+};
+
+struct ms_source {
+	const struct ms_source_ops *ops;
+	char *path;         /* owned: "core.4242", "pid 4242", "app.msl" */
+	unsigned ptr_bytes; /* 8 or 4 */
+	bool big_endian;
+	/* Read-only fallback for addresses this source lacks (the executable's
+	 * segments behind a core that left them out). Borrowed; may be NULL. */
+	struct ms_source *fallback;
+	uint64_t nreads, nread_bytes; /* statistics */
+};
+
+static inline struct ms_error *ms_source_read(struct ms_source *src, uint64_t addr, void *buf,
+                                              size_t len)
+{
+	src->nreads++;
+	src->nread_bytes += len;
+	return src->ops->read(src, addr, buf, len);
+}
+
+static inline bool ms_source_has(struct ms_source *src, uint64_t addr, uint64_t len)
+{
+	return src->ops->has(src, addr, len);
+}
+
+/* Decode an unsigned integer of n bytes (1, 2, 4, 8) in the source's byte order. */
+static inline uint64_t ms_source_decode(const struct ms_source *src, const void *p, unsigned n)
+{
+	const uint8_t *b = p;
+	uint64_t v = 0;
+
+	for (unsigned i = 0; i < n; i++)
+		v |= (uint64_t)b[src->big_endian ? n - 1 - i : i] << (8 * i);
+	return v;
+}
+
+/* Read an unsigned integer of n bytes at addr. */
+static inline struct ms_error *ms_source_read_uint(struct ms_source *src, uint64_t addr, unsigned n,
+                                                   uint64_t *ret)
+{
+	uint8_t buf[8];
+	struct ms_error *err = ms_source_read(src, addr, buf, n);
+
+	if (!err)
+		*ret = ms_source_decode(src, buf, n);
+	return err;
+}
+
+static inline struct ms_error *ms_source_read_ptr(struct ms_source *src, uint64_t addr,
+                                                  uint64_t *ret)
+{
+	return ms_source_read_uint(src, addr, src->ptr_bytes, ret);
+}
+
+/* Free src (NULL does nothing). */
+void ms_source_destroy(struct ms_source *src);
+
+/* One loaded segment of an ELF file: [vaddr, vaddr+memsz), file bytes for the first filesz. */
+struct ms_segment {
+	uint64_t vaddr, memsz, filesz, offset;
+	uint32_t flags; /* PF_R, PF_W, PF_X */
+};
+
+/*
+ * An ELF core (ET_CORE). Segments are mapped lazily (mmap); the file is never
+ * read whole. MS_ERR_IO if it cannot be opened, MS_ERR_FORMAT (naming path)
+ * if it is not a core or is truncated beyond its program headers. A segment
+ * whose bytes lie past the end of a truncated file is kept only up to the
+ * end; reads beyond give MS_ERR_FAULT. Owned.
+ */
+struct ms_error *ms_source_core_create(const char *path, struct ms_source **ret);
+
+/* What a core says about the process, borrowed from the core source. */
+struct ms_core_info {
+	int pid;              /* from NT_PRSTATUS, 0 if none */
+	unsigned nthreads;    /* NT_PRSTATUS notes */
+	uint16_t e_machine;   /* EM_X86_64, EM_386, ... */
+	bool truncated;       /* the file is shorter than its segments claim */
+	uint64_t auxv_entry;  /* AT_ENTRY, 0 if no auxv */
+	uint64_t auxv_phdr;   /* AT_PHDR */
+	size_t nfiles;        /* NT_FILE mappings */
+	struct ms_core_file { /* borrowed strings */
+		uint64_t start, end, file_ofs;
+		const char *name;
+	} * files;
+	size_t nsegments;
+	const struct ms_segment *segments; /* sorted by vaddr */
+	uint64_t file_bytes;
+};
+const struct ms_core_info *ms_source_core_info(struct ms_source *src);
+
+/*
+ * The loadable segments of an executable as a read-only memory source
+ * (.rodata, .go.type, .data as initialised). Owned; the ELF stays open.
+ */
+struct ms_error *ms_source_exe_create(const char *path, struct ms_source **ret);
+
+#endif

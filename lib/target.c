@@ -1,0 +1,348 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Opening a Go process image: the core, its executable and DWARF, the check
+ * that they belong together, and the runtime layouts read from DWARF.
+ */
+#include "target.h"
+
+#include <gelf.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "gover.h"
+
+#define UNKNOWN UINT64_MAX
+
+void ms_target_warn(struct ms_target *t, const char *fmt, ...)
+{
+	char buf[512];
+	char **w;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (t->nwarnings >= 1000)
+		return;
+	w = realloc(t->warnings, (t->nwarnings + 1) * sizeof(*w));
+	if (!w)
+		return;
+	t->warnings = w;
+	w[t->nwarnings] = strdup(buf);
+	if (w[t->nwarnings])
+		t->nwarnings++;
+}
+
+/* Follow typedefs to the underlying DIE. Bounded: DWARF can be hostile. */
+static const struct ms_dtype *underlying(const struct ms_dwarf *d, const struct ms_dtype *t)
+{
+	for (int i = 0; t && t->tag == MS_DTAG_TYPEDEF && i < 16; i++)
+		t = ms_dwarf_type(d, t->type_off);
+	return t;
+}
+
+static const struct ms_dtype *struct_named(const struct ms_dwarf *d, const char *name)
+{
+	const struct ms_dtype *t = underlying(d, ms_dwarf_type_by_name(d, name));
+
+	return t && t->tag == MS_DTAG_STRUCT ? t : NULL;
+}
+
+static uint64_t member_off(const struct ms_dtype *s, const char *name)
+{
+	const struct ms_dmember *m = s ? ms_dtype_member(s, name) : NULL;
+
+	return m ? m->offset : UNKNOWN;
+}
+
+static unsigned member_size(const struct ms_dwarf *d, const struct ms_dtype *s, const char *name)
+{
+	const struct ms_dmember *m = s ? ms_dtype_member(s, name) : NULL;
+	const struct ms_dtype *t = m ? underlying(d, ms_dwarf_type(d, m->type_off)) : NULL;
+
+	return t && t->size <= 8 ? (unsigned)t->size : 0;
+}
+
+/* runtime structures from DWARF */
+static struct ms_error *layouts_from_dwarf(struct ms_target *t)
+{
+	const struct ms_dwarf *d = t->dwarf;
+	struct ms_rt *rt = &t->rt;
+	const struct ms_dtype *s;
+	const struct ms_dvar *v;
+
+	memset(rt, 0xff, sizeof(*rt));
+	s = struct_named(d, "runtime.hmap");
+	if (s && ms_dtype_member(s, "buckets")) {
+		t->classic_layout = true;
+		rt->hmap.size = s->size;
+		rt->hmap.count = member_off(s, "count");
+		rt->hmap.flags = member_off(s, "flags");
+		rt->hmap.B = member_off(s, "B");
+		rt->hmap.noverflow = member_off(s, "noverflow");
+		rt->hmap.hash0 = member_off(s, "hash0");
+		rt->hmap.buckets = member_off(s, "buckets");
+		rt->hmap.oldbuckets = member_off(s, "oldbuckets");
+		rt->hmap.nevacuate = member_off(s, "nevacuate");
+		rt->hmap.extra = member_off(s, "extra");
+		s = struct_named(d, "runtime.mapextra");
+		rt->mapextra.size = s ? s->size : 3ull * t->ptr;
+		rt->mapextra.overflow = s ? member_off(s, "overflow") : 0;
+		rt->mapextra.oldoverflow = s ? member_off(s, "oldoverflow") : t->ptr;
+		rt->mapextra.next_overflow = s ? member_off(s, "nextOverflow") : 2ull * t->ptr;
+	}
+	s = struct_named(d, "internal/runtime/maps.Map");
+	if (s) {
+		if (t->classic_layout)
+			return ms_error_create(MS_ERR_FORMAT,
+			                       "'%s': DWARF describes both classic and Swiss maps",
+			                       t->exe->path);
+		rt->smap.size = s->size;
+		rt->smap.used = member_off(s, "used");
+		rt->smap.seed = member_off(s, "seed");
+		rt->smap.dir_ptr = member_off(s, "dirPtr");
+		rt->smap.dir_len = member_off(s, "dirLen");
+		rt->smap.global_depth = member_off(s, "globalDepth");
+		rt->smap.global_shift = member_off(s, "globalShift");
+		s = struct_named(d, "internal/runtime/maps.table");
+		if (s) {
+			const struct ms_dmember *g = ms_dtype_member(s, "groups");
+			const struct ms_dtype *gr =
+			    g ? underlying(d, ms_dwarf_type(d, g->type_off)) : NULL;
+
+			rt->table.size = s->size;
+			rt->table.used = member_off(s, "used");
+			rt->table.capacity = member_off(s, "capacity");
+			rt->table.growth_left = member_off(s, "growthLeft");
+			rt->table.local_depth = member_off(s, "localDepth");
+			rt->table.index = member_off(s, "index");
+			if (g && gr) {
+				rt->table.groups_data = g->offset + member_off(gr, "data");
+				rt->table.groups_mask = g->offset + member_off(gr, "lengthMask");
+			}
+		}
+	} else if (!t->classic_layout) {
+		return ms_error_create(MS_ERR_UNSUPPORTED,
+		                       "'%s': DWARF has neither runtime.hmap nor "
+		                       "internal/runtime/maps.Map",
+		                       t->exe->path);
+	}
+
+	s = struct_named(d, "runtime.mspan");
+	if (s) {
+		rt->span.size = s->size;
+		rt->span.start = member_off(s, "startAddr");
+		rt->span.npages = member_off(s, "npages");
+		rt->span.freeindex = member_off(s, "freeindex");
+		rt->span.freeindex_bytes = member_size(d, s, "freeindex");
+		rt->span.nelems = member_off(s, "nelems");
+		rt->span.nelems_bytes = member_size(d, s, "nelems");
+		rt->span.alloc_bits = member_off(s, "allocBits");
+		rt->span.spanclass = member_off(s, "spanclass");
+		rt->span.state = member_off(s, "state");
+		rt->span.elemsize = member_off(s, "elemsize");
+		rt->span.limit = member_off(s, "limit");
+		rt->span.large_type = member_off(s, "largeType");
+	}
+	v = ms_dwarf_var(d, "runtime.mheap_");
+	s = struct_named(d, "runtime.mheap");
+	if (v && s) {
+		const struct ms_dmember *m = ms_dtype_member(s, "arenas");
+		const struct ms_dtype *l1 = m ? underlying(d, ms_dwarf_type(d, m->type_off)) : NULL;
+		const struct ms_dtype *p =
+		    l1 ? underlying(d, ms_dwarf_type(d, l1->type_off)) : NULL;
+		const struct ms_dtype *l2 = p ? underlying(d, ms_dwarf_type(d, p->type_off)) : NULL;
+
+		rt->mheap.addr = v->addr;
+		rt->mheap.arenas = member_off(s, "arenas");
+		rt->mheap.allspans = member_off(s, "allspans");
+		if (l1 && l1->tag == MS_DTAG_ARRAY && l2 && l2->tag == MS_DTAG_ARRAY) {
+			rt->mheap.l1_count = l1->count;
+			rt->mheap.l2_count = l2->count;
+		}
+	}
+	s = struct_named(d, "runtime.heapArena");
+	if (s) {
+		const struct ms_dmember *m = ms_dtype_member(s, "spans");
+		const struct ms_dtype *a = m ? underlying(d, ms_dwarf_type(d, m->type_off)) : NULL;
+
+		if (m && a && a->tag == MS_DTAG_ARRAY) {
+			rt->arena.spans = m->offset;
+			rt->arena.spans_count = a->count;
+			rt->arena_bytes = a->count * 8192;
+		}
+	}
+	/* runtime/malloc.go: arenaBaseOffset is 0xffff800000000000 on amd64, 0 elsewhere. */
+	rt->arena_base_offset = t->arch == MS_ARCH_AMD64 ? 0xffff800000000000ull : 0;
+
+	v = ms_dwarf_var(d, "runtime.allgs");
+	rt->g.allgs = v ? v->addr : UNKNOWN;
+	v = ms_dwarf_var(d, "runtime.allglen");
+	rt->g.allglen = v ? v->addr : UNKNOWN;
+	s = struct_named(d, "runtime.g");
+	if (s) {
+		const struct ms_dmember *m = ms_dtype_member(s, "sched");
+		const struct ms_dtype *gb = m ? underlying(d, ms_dwarf_type(d, m->type_off)) : NULL;
+
+		rt->g.stack_lo = member_off(s, "stack");
+		rt->g.stack_hi = rt->g.stack_lo == UNKNOWN ? UNKNOWN : rt->g.stack_lo + t->ptr;
+		rt->g.status = member_off(s, "atomicstatus");
+		rt->g.goid = member_off(s, "goid");
+		if (m && gb) {
+			rt->g.sched_sp = m->offset + member_off(gb, "sp");
+			rt->g.sched_pc = m->offset + member_off(gb, "pc");
+		}
+	}
+	return NULL;
+}
+
+/* Compare the bytes of [addr, addr+len) in the core with the executable's, where present. */
+static int compare_range(struct ms_target *t, uint64_t addr, size_t len)
+{
+	uint8_t a[4096], b[4096];
+	struct ms_source *fallback = t->mem->fallback;
+	int same;
+
+	if (len > sizeof(a))
+		len = sizeof(a);
+	t->mem->fallback = NULL; /* compare the core's own bytes only */
+	same = -1;
+	if (ms_source_has(t->mem, addr, len) && ms_source_has(t->exe->mem, addr, len)) {
+		struct ms_error *e1 = ms_source_read(t->mem, addr, a, len);
+		struct ms_error *e2 = ms_source_read(t->exe->mem, addr, b, len);
+
+		same = !e1 && !e2 && memcmp(a, b, len) == 0;
+		ms_error_destroy(e1);
+		ms_error_destroy(e2);
+	}
+	t->mem->fallback = fallback;
+	return same;
+}
+
+/*
+ * The core must come from this executable: the Go build ID note, the build
+ * info and the start of each read-only segment must be byte-identical
+ * wherever the core holds them.
+ */
+static struct ms_error *check_match(struct ms_target *t, const char *core_path)
+{
+	const struct ms_core_info *ci = ms_source_core_info(t->mem);
+	unsigned compared = 0;
+	int r;
+
+	if (ci && ci->e_machine != t->exe->e_machine)
+		return ms_error_create(MS_ERR_FORMAT,
+		                       "'%s' does not match '%s': the core is for machine %u, the "
+		                       "executable for %u",
+		                       core_path, t->exe->path, ci->e_machine, t->exe->e_machine);
+	if (t->mem->ptr_bytes != t->exe->ptr_bytes)
+		return ms_error_create(
+		    MS_ERR_FORMAT, "'%s' does not match '%s': %u-bit core, %u-bit executable",
+		    core_path, t->exe->path, t->mem->ptr_bytes * 8, t->exe->ptr_bytes * 8);
+	if (t->exe->go_buildid_addr) {
+		r = compare_range(t, t->exe->go_buildid_addr, strlen(t->exe->go_buildid));
+		if (r == 0)
+			return ms_error_create(MS_ERR_FORMAT,
+			                       "'%s' does not match '%s': different Go build ID",
+			                       core_path, t->exe->path);
+		compared += r > 0;
+	}
+	if (t->exe->buildinfo_addr) {
+		r = compare_range(t, t->exe->buildinfo_addr, 32 + strlen(t->exe->go_version_text));
+		if (r == 0)
+			return ms_error_create(MS_ERR_FORMAT,
+			                       "'%s' does not match '%s': different build info",
+			                       core_path, t->exe->path);
+		compared += r > 0;
+	}
+	for (size_t i = 0; i < t->exe->nsections; i++) {
+		const struct ms_section *s = &t->exe->sections[i];
+
+		if (!(s->flags & SHF_ALLOC) || (s->flags & SHF_WRITE) || s->type == SHT_NOBITS ||
+		    s->size == 0)
+			continue;
+		r = compare_range(t, s->addr, s->size < 4096 ? (size_t)s->size : 4096);
+		if (r == 0)
+			return ms_error_create(MS_ERR_FORMAT,
+			                       "'%s' does not match '%s': section %s differs",
+			                       core_path, t->exe->path, s->name);
+		compared += r > 0;
+	}
+	if (compared == 0)
+		ms_target_warn(t, "could not check that the core matches the executable (no common "
+		                  "bytes)");
+	return NULL;
+}
+
+struct ms_error *ms_target_open_core(const char *core_path, const char *exe_path,
+                                     struct ms_target **ret)
+{
+	struct ms_target *t = calloc(1, sizeof(*t));
+	const struct ms_section *types;
+	struct ms_error *err;
+
+	if (!t)
+		return &ms_error_nomem;
+	err = ms_binary_open(exe_path, &t->exe);
+	if (err)
+		goto out;
+	if (!t->exe->go_known) {
+		err = ms_error_create(MS_ERR_UNSUPPORTED,
+		                      "'%s': Go version '%s' is not supported (supported: 1.19 to "
+		                      "1.27)",
+		                      exe_path, t->exe->go_version_text);
+		goto out;
+	}
+	t->go = t->exe->go;
+	t->arch = t->exe->arch;
+	t->ptr = t->exe->ptr_bytes;
+	err = ms_source_core_create(core_path, &t->mem);
+	if (err)
+		goto out;
+	t->mem->fallback = t->exe->mem;
+	err = check_match(t, core_path);
+	if (err)
+		goto out;
+	if (!t->exe->has_dwarf) {
+		err = ms_error_create(MS_ERR_UNSUPPORTED,
+		                      "'%s': no DWARF (the executable was stripped); build without "
+		                      "-ldflags=-s/-w",
+		                      exe_path);
+		goto out;
+	}
+	err = ms_dwarf_load(exe_path, &t->dwarf);
+	if (err)
+		goto out;
+	err = layouts_from_dwarf(t);
+	if (err)
+		goto out;
+	types = ms_binary_section(t->exe, ".go.type");
+	if (!types)
+		types = ms_binary_section(t->exe, ".rodata");
+	t->rt.types_base = types ? types->addr : 0;
+	if (ms_source_core_info(t->mem)->truncated)
+		ms_target_warn(t, "'%s' is truncated: memory past %llu bytes is missing", core_path,
+		               (unsigned long long)ms_source_core_info(t->mem)->file_bytes);
+	*ret = t;
+	return NULL;
+out:
+	ms_target_destroy(t);
+	return err;
+}
+
+void ms_span_cache_destroy(struct ms_span_cache *c);
+
+void ms_target_destroy(struct ms_target *t)
+{
+	if (!t)
+		return;
+	ms_span_cache_destroy(t->spans);
+	ms_source_destroy(t->mem);
+	ms_dwarf_destroy(t->dwarf);
+	ms_binary_destroy(t->exe);
+	for (size_t i = 0; i < t->nwarnings; i++)
+		free(t->warnings[i]);
+	free(t->warnings);
+	free(t);
+}

@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A Go process to inspect: its memory (a source), its executable, the
+ * executable's DWARF, and the runtime structure layouts taken from that DWARF
+ * (the version model fills what DWARF lacks).
+ */
+#ifndef MS_TARGET_H
+#define MS_TARGET_H
+
+#include "binary.h"
+#include "dwarf.h"
+#include "source.h"
+
+/* Offsets of the runtime structures mapsize reads; UINT64_MAX when unknown. */
+struct ms_rt {
+	struct {
+		uint64_t size, count, flags, B, noverflow, hash0, buckets, oldbuckets, nevacuate,
+		    extra;
+	} hmap;
+	struct {
+		uint64_t size, overflow, oldoverflow, next_overflow;
+	} mapextra;
+	struct {
+		uint64_t size, used, seed, dir_ptr, dir_len, global_depth, global_shift;
+	} smap;
+	struct {
+		uint64_t size, used, capacity, growth_left, local_depth, index, groups_data,
+		    groups_mask;
+	} table;
+	struct {
+		uint64_t size, start, npages, freeindex, nelems, alloc_bits, spanclass, state,
+		    elemsize, limit, large_type;
+		unsigned freeindex_bytes, nelems_bytes;
+	} span;
+	struct {
+		uint64_t addr, arenas, allspans;
+		uint64_t l1_count, l2_count;
+	} mheap;
+	struct {
+		uint64_t spans, spans_count; /* heapArena.spans and its length (pages per arena) */
+	} arena;
+	uint64_t arena_bytes;       /* heapArenaBytes */
+	uint64_t arena_base_offset; /* arenaBaseOffset */
+	struct {
+		uint64_t allgs, allglen;                   /* addresses of the globals */
+		uint64_t stack_lo, stack_hi, status, goid; /* runtime.g member offsets */
+		uint64_t sched_sp, sched_pc;
+	} g;
+	uint64_t types_base; /* section holding the runtime type descriptors */
+};
+
+/* One heap object, as the allocator sees it. */
+struct ms_heap_obj {
+	uint64_t base;     /* first byte of the slot (the malloc header, if any) */
+	uint64_t elemsize; /* what the object really occupies */
+	uint64_t span_start;
+	uint8_t spanclass; /* sizeclass*2 + noscan; class 0 = large object */
+	bool noscan;
+	bool allocated;
+	bool malloc_header; /* 1.22+: 8-byte type header before the data */
+};
+
+struct ms_span_cache;
+
+struct ms_target {
+	struct ms_source *mem;  /* owned: the process's memory */
+	struct ms_binary *exe;  /* owned */
+	struct ms_dwarf *dwarf; /* owned; NULL without DWARF */
+	struct ms_go_version go;
+	enum ms_arch arch;
+	unsigned ptr;
+	struct ms_rt rt;
+	bool classic_layout;         /* the binary's maps are classic (DWARF: hash<K,V>) */
+	struct ms_span_cache *spans; /* owned */
+	size_t nwarnings;
+	char **warnings; /* owned */
+};
+
+/*
+ * Open a core and its executable, check that they match, read the layouts.
+ * Owned: ms_target_destroy().
+ */
+struct ms_error *ms_target_open_core(const char *core_path, const char *exe_path,
+                                     struct ms_target **ret);
+void ms_target_destroy(struct ms_target *t);
+/* Add a warning to the target (formatted); out of memory drops it. */
+void ms_target_warn(struct ms_target *t, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/*
+ * Find the heap object containing addr. false if addr is not in an in-use
+ * span of the Go heap (a stack, a global, garbage, or not mapped).
+ */
+bool ms_heap_find(struct ms_target *t, uint64_t addr, struct ms_heap_obj *ret);
+/* Bytes in in-use heap spans (mSpanInUse), from mheap_.allspans. */
+struct ms_error *ms_heap_inuse(struct ms_target *t, uint64_t *ret_bytes);
+/* Visit every allocated object of every in-use span with the given spanclass>>1 size class. */
+struct ms_error *ms_heap_each_object(struct ms_target *t, uint64_t elemsize,
+                                     bool (*fn)(void *arg, const struct ms_heap_obj *obj),
+                                     void *arg);
+
+/* Is [lo, hi) a goroutine stack? Filled by ms_target_stacks(). */
+struct ms_stack {
+	uint64_t lo, hi, goid;
+	uint32_t status;
+};
+struct ms_error *ms_target_stacks(struct ms_target *t, struct ms_stack **ret, size_t *ret_n);
+
+#endif
