@@ -145,8 +145,13 @@ static struct ms_error *array_size(struct ms_walk *w, uint64_t arr, unsigned B, 
 
 	*heap = ms_heap_find(w->t, arr, obj);
 	if (!*heap) {
-		*ret_nb = nb;
-		return NULL; /* on a stack (B = 0): exactly one bucket */
+		/* only a non-escaping map's single bucket lives outside the heap (its stack) */
+		if (B != 0 || arr < w->stack_lo || arr + bs > w->stack_hi)
+			return ms_error_create(MS_ERR_FORMAT,
+			                       "bucket array 0x%llx (B=%u) is not a heap object",
+			                       (unsigned long long)arr, B);
+		*ret_nb = 1;
+		return NULL;
 	}
 	usable = obj->base + obj->elemsize - arr;
 	if (usable / bs < nb)

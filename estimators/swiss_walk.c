@@ -68,7 +68,14 @@ static struct ms_error *walk_groups(struct ms_walk *w, uint64_t data, uint64_t n
 	if (!buf)
 		return &ms_error_nomem;
 	/* never trust a count from the target beyond the object that holds it */
-	if (ms_heap_find(w->t, data, &obj) && obj.base + obj.elemsize - data < ngroups * gs) {
+	if (!ms_heap_find(w->t, data, &obj)) {
+		/* only a non-escaping small map's group lives outside the heap (its stack) */
+		if (ngroups != 1 || data < w->stack_lo || data + gs > w->stack_hi) {
+			err = ms_error_create(MS_ERR_FORMAT, "groups 0x%llx are not a heap object",
+			                      (unsigned long long)data);
+			goto out;
+		}
+	} else if (obj.base + obj.elemsize - data < ngroups * gs) {
 		err = ms_error_create(MS_ERR_FORMAT,
 		                      "groups 0x%llx: %llu groups do not fit in a %llu-byte object",
 		                      (unsigned long long)data, (unsigned long long)ngroups,
@@ -108,6 +115,9 @@ static struct ms_error *walk_table(struct ms_walk *w, uint64_t taddr, struct ms_
 
 	if (rt->table.size > sizeof(buf) || rt->table.groups_data == UINT64_MAX)
 		return ms_error_create(MS_ERR_UNSUPPORTED, "unknown table layout");
+	if (!ms_heap_find(w->t, taddr, NULL))
+		return ms_error_create(MS_ERR_FORMAT, "table 0x%llx is not a heap object",
+		                       (unsigned long long)taddr);
 	err = ms_walk_read(w, taddr, buf, rt->table.size, "table");
 	if (err)
 		return err;
@@ -159,7 +169,10 @@ static struct ms_error *walk_directory(struct ms_walk *w, uint64_t dir, uint64_t
 	if (dir_len > MAX_DIR_LEN || (dir_len & (dir_len - 1)))
 		return ms_error_create(MS_ERR_FORMAT, "absurd directory length %llu",
 		                       (unsigned long long)dir_len);
-	if (ms_heap_find(w->t, dir, &obj) && obj.base + obj.elemsize - dir < dir_len * ptr)
+	if (!ms_heap_find(w->t, dir, &obj))
+		return ms_error_create(MS_ERR_FORMAT, "directory 0x%llx is not a heap object",
+		                       (unsigned long long)dir);
+	if (obj.base + obj.elemsize - dir < dir_len * ptr)
 		return ms_error_create(
 		    MS_ERR_FORMAT, "directory of %llu entries does not fit in its %llu-byte object",
 		    (unsigned long long)dir_len, (unsigned long long)obj.elemsize);

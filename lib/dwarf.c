@@ -6,8 +6,6 @@
  * hostile input: every libdwarf call is checked, DIE offsets must increase
  * (so every walk ends), and only struct and array DIEs are descended into.
  */
-#include "dwarf.h"
-
 #include <errno.h>
 #include <fcntl.h>
 #include <libdwarf.h>
@@ -18,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "godwarf.h"
 #include "mapsize.h"
 
 /*
@@ -44,7 +43,7 @@ struct loader {
 	Dwarf_Debug dbg;
 	struct ms_dwarf *d;
 	struct ms_error *err; /* set by the helper that failed */
-	size_t types_cap, vars_cap;
+	size_t types_cap, vars_cap, funcs_cap;
 	bool big_endian;
 	unsigned addr_bytes; /* of the current unit: 4 or 8 */
 	Dwarf_Off last_off;  /* of the last unit-level DIE, to keep walks moving forward */
@@ -59,8 +58,10 @@ struct die_attrs {
 	uint64_t member_offset;
 	uint64_t count, upper_bound;
 	uint64_t addr;
+	uint64_t low_pc, high_pc;
 	uint8_t go_kind;
 	bool has_count, has_upper_bound, has_addr, embedded;
+	bool has_low_pc, has_high_pc, high_pc_is_offset;
 };
 
 /* ---- Errors ------------------------------------------------------------- */
@@ -332,6 +333,12 @@ static bool attr_location(struct loader *ld, Dwarf_Attribute attr, Dwarf_Half fo
 	return true;
 }
 
+/* DW_FORM_addr, or an index into .debug_addr (DWARF 5, Go 1.25+). */
+static bool form_is_address(Dwarf_Half form)
+{
+	return form == DW_FORM_addr || form == 0x1b /* addrx */ || (form >= 0x29 && form <= 0x2c);
+}
+
 static bool attr_one(struct loader *ld, Dwarf_Attribute attr, struct die_attrs *a)
 {
 	Dwarf_Error e = NULL;
@@ -371,6 +378,26 @@ static bool attr_one(struct loader *ld, Dwarf_Attribute attr, struct die_attrs *
 		return attr_unsigned(ld, attr, form, &a->upper_bound, &a->has_upper_bound);
 	case DW_AT_location:
 		return attr_location(ld, attr, form, a);
+	case DW_AT_low_pc:
+		if (!form_is_address(form))
+			return true;
+		if (dwarf_formaddr(attr, &addr, &e) != DW_DLV_OK)
+			return fail_dwarf(ld, e, "low_pc");
+		a->low_pc = addr;
+		a->has_low_pc = true;
+		return true;
+	case DW_AT_high_pc:
+		if (form_is_address(form)) {
+			if (dwarf_formaddr(attr, &addr, &e) != DW_DLV_OK)
+				return fail_dwarf(ld, e, "high_pc");
+			a->high_pc = addr;
+			a->has_high_pc = true;
+			return true;
+		}
+		if (!attr_unsigned(ld, attr, form, &a->high_pc, &a->has_high_pc))
+			return false;
+		a->high_pc_is_offset = true;
+		return true;
 	case MS_DW_AT_GO_KIND:
 		if (!attr_unsigned(ld, attr, form, &v, &ok))
 			return false;
@@ -618,6 +645,86 @@ static bool load_var(struct loader *ld, Dwarf_Die die)
 	return true;
 }
 
+#define MAX_BLOCK_DEPTH 16
+#define MAX_LOCALS      4096
+
+/* Variables and parameters of a function, descending into lexical blocks. */
+static bool load_locals(struct loader *ld, Dwarf_Die parent, struct ms_dfunc *f, size_t *cap,
+                        unsigned depth)
+{
+	Dwarf_Error e = NULL;
+	Dwarf_Die die, next;
+	Dwarf_Half tag;
+	Dwarf_Off off;
+	struct die_attrs a;
+	int res;
+
+	if (depth > MAX_BLOCK_DEPTH)
+		return true;
+	res = dwarf_child(parent, &die, &e);
+	if (res == DW_DLV_ERROR)
+		return fail_dwarf(ld, e, "child DIE");
+	if (res == DW_DLV_NO_ENTRY)
+		return true;
+	for (;;) {
+		bool ok = die_tag_offset(ld, die, &tag, &off);
+
+		if (ok && (tag == DW_TAG_variable || tag == DW_TAG_formal_parameter) &&
+		    f->nlocals < MAX_LOCALS) {
+			ok = read_attrs(ld, die, &a);
+			if (ok && a.type_off) {
+				if (!grow((void **)&f->locals, cap, f->nlocals, sizeof(*f->locals)))
+					ok = fail_nomem(ld);
+				else {
+					f->locals[f->nlocals].name = strdup(a.name ? a.name : "");
+					f->locals[f->nlocals].type_off = a.type_off;
+					if (!f->locals[f->nlocals].name)
+						ok = fail_nomem(ld);
+					else
+						f->nlocals++;
+				}
+			}
+		} else if (ok && tag == DW_TAG_lexical_block) {
+			ok = load_locals(ld, die, f, cap, depth + 1);
+		}
+		if (!ok) {
+			dwarf_dealloc_die(die);
+			return false;
+		}
+		res = dwarf_siblingof_b(ld->dbg, die, true, &next, &e);
+		dwarf_dealloc_die(die);
+		if (res == DW_DLV_ERROR)
+			return fail_dwarf(ld, e, "sibling DIE");
+		if (res == DW_DLV_NO_ENTRY)
+			return true;
+		die = next;
+	}
+}
+
+static bool load_func(struct loader *ld, Dwarf_Die die)
+{
+	struct ms_dwarf *d = ld->d;
+	struct ms_dfunc *f;
+	struct die_attrs a;
+	size_t cap = 0;
+
+	if (!read_attrs(ld, die, &a))
+		return false;
+	if (!a.name || !a.has_low_pc || !a.has_high_pc)
+		return true;
+	if (!grow((void **)&d->funcs, &ld->funcs_cap, d->nfuncs, sizeof(*d->funcs)))
+		return fail_nomem(ld);
+	f = &d->funcs[d->nfuncs];
+	memset(f, 0, sizeof(*f));
+	f->name = strdup(a.name);
+	if (!f->name)
+		return fail_nomem(ld);
+	f->low_pc = a.low_pc;
+	f->high_pc = a.high_pc_is_offset ? a.low_pc + a.high_pc : a.high_pc;
+	d->nfuncs++;
+	return load_locals(ld, die, f, &cap, 0);
+}
+
 static bool load_die(struct loader *ld, Dwarf_Die die)
 {
 	Dwarf_Half tag;
@@ -632,6 +739,8 @@ static bool load_die(struct loader *ld, Dwarf_Die die)
 		return load_type(ld, die, tag, off);
 	if (tag == DW_TAG_variable)
 		return load_var(ld, die);
+	if (tag == DW_TAG_subprogram)
+		return load_func(ld, die);
 	return true;
 }
 
@@ -825,6 +934,30 @@ static struct ms_error *build_index(struct ms_dwarf *d)
 
 /* ---- The interface ----------------------------------------------------------- */
 
+static int cmp_func(const void *a, const void *b)
+{
+	const struct ms_dfunc *x = a, *y = b;
+
+	return x->low_pc < y->low_pc ? -1 : x->low_pc > y->low_pc;
+}
+
+const struct ms_dfunc *ms_dwarf_func_at(const struct ms_dwarf *d, uint64_t pc)
+{
+	size_t lo = 0, hi = d ? d->nfuncs : 0;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (d->funcs[mid].low_pc <= pc)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == 0 || pc >= d->funcs[lo - 1].high_pc)
+		return NULL;
+	return &d->funcs[lo - 1];
+}
+
 struct ms_error *ms_dwarf_load(const char *path, struct ms_dwarf **ret)
 {
 	struct loader ld = {.path = path};
@@ -864,6 +997,8 @@ struct ms_error *ms_dwarf_load(const char *path, struct ms_dwarf **ret)
 		dwarf_dealloc_error(NULL, e);
 	if (!err)
 		err = build_index(ld.d);
+	if (!err)
+		qsort(ld.d->funcs, ld.d->nfuncs, sizeof(*ld.d->funcs), cmp_func);
 out_close:
 	close(fd);
 	if (err) {
@@ -959,6 +1094,13 @@ void ms_dwarf_destroy(struct ms_dwarf *d)
 	for (size_t i = 0; i < d->nvars; i++)
 		free(d->vars[i].name);
 	free(d->vars);
+	for (size_t i = 0; i < d->nfuncs; i++) {
+		for (size_t j = 0; j < d->funcs[i].nlocals; j++)
+			free(d->funcs[i].locals[j].name);
+		free(d->funcs[i].locals);
+		free(d->funcs[i].name);
+	}
+	free(d->funcs);
 	idx = d->priv;
 	if (idx) {
 		free(idx->type_slots);

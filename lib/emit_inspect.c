@@ -101,6 +101,14 @@ static json_t *map_json(const struct ms_map_report *m)
 	set(o, "value_type", m->elem_type ? json_string(m->elem_type) : json_null());
 	set(o, "impl", json_string(ms_map_impl_name(m->impl)));
 	set(o, "found_by", json_string(ms_found_by_name(m->found_by)));
+	set(o, "type_source", json_string(m->type_source ? m->type_source : "dwarf"));
+	if (m->ntype_candidates) {
+		json_t *c = json_array();
+
+		for (size_t i = 0; i < m->ntype_candidates; i++)
+			json_array_append_new(c, json_string(m->type_candidates[i]));
+		set(o, "type_candidates", c);
+	}
 	for (size_t i = 0; i < m->npaths; i++)
 		json_array_append_new(paths, json_string(m->paths[i]));
 	set(o, "paths", paths);

@@ -112,13 +112,21 @@ static bool rd_ptr(struct finder *f, uint64_t addr, uint64_t *ret)
 	return !err;
 }
 
-/* The map at header addr, reached through path: record or count it. */
-static void found_map(struct finder *f, uint64_t addr, const struct ms_dtype *type,
-                      const char *path, unsigned depth, enum ms_found_by by)
+/*
+ * The map at header addr, reached through path (NULL: none): record it and
+ * queue its walk, or count one more reference. Returns the entry; *ret_new
+ * says whether it was new (the caller may still set its fields: the walk
+ * runs later, from the queue).
+ */
+static struct ms_found_map *found_map(struct finder *f, uint64_t addr, const struct ms_dtype *type,
+                                      const char *path, unsigned depth, enum ms_found_by by,
+                                      bool *ret_new)
 {
 	struct ms_found *fd = f->found;
 	struct ms_found_map *m = ms_found_lookup(fd, addr);
 
+	if (ret_new)
+		*ret_new = !m;
 	if (m) {
 		m->refs++;
 		if (m->npaths < MAX_PATHS && path) {
@@ -126,21 +134,23 @@ static void found_map(struct finder *f, uint64_t addr, const struct ms_dtype *ty
 			if (p)
 				m->paths[m->npaths++] = p;
 		}
-		return;
+		return m;
 	}
 	m = ms_found_add(fd, addr);
 	if (!m) {
 		f->err = &ms_error_nomem;
-		return;
+		return NULL;
 	}
 	m->type = type;
 	m->by = by;
 	m->refs = 1;
+	m->type_source = "dwarf";
 	if (path) {
 		m->paths[0] = strdup(path);
 		m->npaths = m->paths[0] != NULL;
 	}
 	enqueue(f, addr, type, strdup(path ? path : ""), depth + 1, true);
+	return m;
 }
 
 static void visit(struct finder *f, uint64_t addr, const struct ms_dtype *type, const char *path,
@@ -223,11 +233,28 @@ static void visit(struct finder *f, uint64_t addr, const struct ms_dtype *type, 
 	f->budget--;
 	if (ms_types_is_map(type)) {
 		if (rd_ptr(f, addr, &p) && p)
-			found_map(f, p, type, path, depth, MS_FOUND_GLOBAL);
+			found_map(f, p, type, path, depth, MS_FOUND_GLOBAL, NULL);
 		return;
 	}
-	u = ms_types_underlying(f->ty, type);
-	if (!u || !ms_types_reaches_map(f->ty, u))
+	if (!ms_types_reaches_map(f->ty, type))
+		return;
+	/* typedefs down to the type itself; Go puts the interface kind on a typedef */
+	u = type;
+	for (int i = 0; u && u->tag == MS_DTAG_TYPEDEF && i < 16; i++) {
+		if (ms_types_is_map(u)) {
+			visit(f, addr, u, path, depth);
+			return;
+		}
+		if (u->go_kind == MS_KIND_INTERFACE) {
+			const struct ms_dtype *s = ms_types_underlying(f->ty, u);
+
+			if (s && s->tag == MS_DTAG_STRUCT)
+				visit_interface(f, addr, s, path, depth);
+			return;
+		}
+		u = ms_dwarf_type(f->t->dwarf, u->type_off);
+	}
+	if (!u)
 		return;
 	switch (u->tag) {
 	case MS_DTAG_POINTER:
@@ -414,6 +441,318 @@ static void drain(struct finder *f)
 	}
 }
 
+/* ---- maps nothing typed reached: stacks and the heap ---- */
+
+/* Would a walk of the map at addr with type succeed and agree with its header? */
+static bool validate(struct finder *f, uint64_t addr, const struct ms_dtype *type,
+                     uint64_t stack_lo, uint64_t stack_hi, bool need_entries)
+{
+	const struct ms_map_geom *g;
+	struct ms_map_report r;
+	struct ms_walk w = {0};
+	struct ms_error *err = ms_types_geom(f->ty, type, &g);
+	bool ok;
+
+	if (err) {
+		ms_error_destroy(err);
+		return false;
+	}
+	memset(&r, 0, sizeof(r));
+	w.t = f->t;
+	w.g = g;
+	w.r = &r;
+	w.stack_lo = stack_lo;
+	w.stack_hi = stack_hi;
+	err = g->impl == MS_IMPL_CLASSIC ? ms_walk_classic(&w, addr) : ms_walk_swiss(&w, addr);
+	ok = !err && !r.error && r.occupied == r.len && (r.len > 0 || !need_entries) &&
+	     (g->impl == MS_IMPL_CLASSIC) == f->t->classic_layout;
+	if (err && ms_error_code(err) == MS_ERR_NOMEM)
+		f->err = err;
+	else
+		ms_error_destroy(err);
+	free(r.error);
+	free(r.tables);
+	ms_addrset_deinit(&w.seen);
+	return ok;
+}
+
+/* Do two map types walk the same (same sizes, offsets and pointerness)? */
+static bool same_geometry(const struct ms_map_geom *a, const struct ms_map_geom *b)
+{
+	return a->impl == b->impl && a->unit_bytes == b->unit_bytes && a->kslot == b->kslot &&
+	       a->vslot == b->vslot && a->keys_off == b->keys_off && a->elems_off == b->elems_off &&
+	       a->key_stride == b->key_stride && a->elem_stride == b->elem_stride &&
+	       a->key_indirect == b->key_indirect && a->elem_indirect == b->elem_indirect &&
+	       a->key_bytes == b->key_bytes && a->elem_bytes == b->elem_bytes &&
+	       a->has_pointers == b->has_pointers;
+}
+
+/*
+ * Every map type whose layout walks the header at addr cleanly (at most 8;
+ * the first one's layout gives the numbers). store_noscan: -1 unknown, else
+ * whether the buckets or groups are pointer-free, as their span says.
+ */
+static size_t type_by_layout(struct finder *f, uint64_t addr, uint64_t lo, uint64_t hi,
+                             int store_noscan, const struct ms_dtype **fits)
+{
+	const struct ms_dtype *const *all;
+	const struct ms_map_geom *g0 = NULL;
+	size_t nall = ms_types_maps(f->ty, &all), nfits = 0;
+
+	for (size_t i = 0; i < nall && !f->err; i++) {
+		const struct ms_map_geom *g;
+		struct ms_error *gerr = ms_types_geom(f->ty, all[i], &g);
+
+		if (gerr) {
+			ms_error_destroy(gerr);
+			continue;
+		}
+		if (store_noscan >= 0 && g->has_pointers == (store_noscan > 0))
+			continue;
+		if (!(g0 && same_geometry(g0, g)) && !validate(f, addr, all[i], lo, hi, true))
+			continue;
+		if (!g0)
+			g0 = g;
+		if (nfits < 8)
+			fits[nfits++] = all[i];
+	}
+	return nfits;
+}
+
+/* Is word a return address into known code? Then that function. */
+static const struct ms_dfunc *code_at(struct finder *f, uint64_t word)
+{
+	return ms_dwarf_func_at(f->t->dwarf, word);
+}
+
+/*
+ * Functions whose return addresses lie below addr on the stack, nearest
+ * first: the frame holding addr belongs to one of them (the return address
+ * into a function sits just below its frame, pushed when it made a call;
+ * stale words in frames can add others, which is why all are kept).
+ */
+static size_t frames_below(struct finder *f, uint64_t addr, uint64_t sp, const uint8_t *stack,
+                           uint64_t lo, const struct ms_dfunc **ret, size_t max)
+{
+	unsigned ptr = f->t->ptr;
+	size_t n = 0;
+
+	for (uint64_t a = (addr - lo) / ptr * ptr + lo; a >= sp + ptr && a - ptr >= lo && n < max;
+	     a -= ptr) {
+		uint64_t w = ms_source_decode(f->t->mem, stack + (a - ptr - lo), ptr);
+		const struct ms_dfunc *fn = code_at(f, w);
+
+		if (fn && (n == 0 || ret[n - 1] != fn))
+			ret[n++] = fn;
+	}
+	return n;
+}
+
+static bool local_map_type(struct finder *f, const struct ms_dfunc *fn, size_t i,
+                           const struct ms_dtype **ret)
+{
+	const struct ms_dtype *t = ms_dwarf_type(f->t->dwarf, fn->locals[i].type_off);
+
+	if (!ms_types_is_map(t))
+		return false;
+	*ret = t;
+	return true;
+}
+
+/* A header at addr inside the stack [lo, hi) of goroutine goid. */
+static void stack_candidate(struct finder *f, const struct ms_stack *st, uint64_t sp,
+                            const uint8_t *stack, uint64_t addr)
+{
+	const struct ms_dfunc *fn, *fns[64];
+	const struct ms_dtype *type = NULL, *fits[8];
+	struct ms_found_map *m;
+	size_t nfits = 0, nfns;
+	bool is_new;
+
+	m = ms_found_lookup(f->found, addr);
+	if (m) {
+		m->refs++;
+		return;
+	}
+	/* the map-typed locals of the functions below first, then any map type with entries */
+	nfns = frames_below(f, addr, sp, stack, st->lo, fns, 64);
+	fn = NULL;
+	for (size_t k = 0; k < nfns && !type; k++) {
+		for (size_t i = 0; i < fns[k]->nlocals && !type; i++) {
+			const struct ms_dtype *t;
+
+			if (local_map_type(f, fns[k], i, &t) &&
+			    validate(f, addr, t, st->lo, st->hi, false)) {
+				type = t;
+				fn = fns[k];
+			}
+		}
+	}
+	if (type)
+		fits[nfits++] = type;
+	else
+		nfits = type_by_layout(f, addr, st->lo, st->hi, -1, fits);
+	if (!nfits)
+		return;
+	m = found_map(f, addr, fits[0], NULL, 0, MS_FOUND_STACK, &is_new);
+	if (m && is_new) {
+		m->type_source = type ? "dwarf" : "layout";
+		memcpy(m->candidates, fits, nfits * sizeof(fits[0]));
+		m->ncandidates = nfits;
+		m->stack_lo = st->lo;
+		m->stack_hi = st->hi;
+		m->goid = st->goid;
+		m->func = fn ? fn->name : NULL;
+	}
+}
+
+static void scan_stacks(struct finder *f)
+{
+	struct ms_stack *stacks;
+	size_t n;
+	unsigned ptr = f->t->ptr;
+	struct ms_error *err = ms_target_stacks(f->t, &stacks, &n);
+
+	if (err) {
+		ms_target_warn(f->t, "goroutine stacks not scanned: %s", ms_error_message(err));
+		ms_error_destroy(err);
+		return;
+	}
+	for (size_t i = 0; i < n && !f->err; i++) {
+		const struct ms_stack *st = &stacks[i];
+		uint64_t len = st->hi - st->lo;
+		uint64_t sp = st->sp >= st->lo && st->sp < st->hi ? st->sp : st->lo;
+		uint8_t *buf = malloc(len);
+
+		if (!buf) {
+			f->err = &ms_error_nomem;
+			break;
+		}
+		err = ms_source_read(f->t->mem, st->lo, buf, len);
+		if (err) {
+			ms_error_destroy(err);
+			free(buf);
+			continue;
+		}
+		/* every word of the live part that points into the same stack */
+		for (uint64_t a = sp; a + ptr <= st->hi && !f->err; a += ptr) {
+			uint64_t w = ms_source_decode(f->t->mem, buf + (a - st->lo), ptr);
+
+			if (w >= sp && w < st->hi && w % ptr == 0 && w != a)
+				stack_candidate(f, st, sp, buf, w);
+		}
+		free(buf);
+		drain(f);
+	}
+	free(stacks);
+}
+
+struct heap_scan {
+	struct finder *f;
+	uint64_t hdr_bytes;
+	uint64_t candidates, accepted;
+};
+
+/* The array object holding a map's buckets or groups, if its type is recorded. */
+static const struct ms_dtype *recorded_type(struct finder *f, uint64_t data, const char **ret_src)
+{
+	struct ms_heap_obj o;
+	uint64_t tp = 0;
+
+	if (!ms_heap_find(f->t, data, &o))
+		return NULL;
+	if (o.malloc_header && data == o.base + 8) {
+		/* 1.22+: the 8-byte header is the element type of the array */
+		if (!rd_ptr(f, o.base, &tp))
+			return NULL;
+		*ret_src = "malloc-header";
+	} else if (o.spanclass >> 1 == 0 && f->t->rt.span.large_type != UINT64_MAX) {
+		tp = ms_heap_large_type(f->t, data);
+		*ret_src = "span-type";
+	}
+	return tp ? ms_types_by_unit_rtype(f->ty, tp) : NULL;
+}
+
+/* The first word that points at buckets or groups: the data the type is recorded for. */
+static uint64_t header_data(struct finder *f, const uint8_t *hdr)
+{
+	const struct ms_rt *rt = &f->t->rt;
+	uint64_t off = f->t->classic_layout ? rt->hmap.buckets : rt->smap.dir_ptr;
+	uint64_t p = ms_source_decode(f->t->mem, hdr + off, f->t->ptr);
+
+	if (!f->t->classic_layout && p &&
+	    ms_source_decode(f->t->mem, hdr + rt->smap.dir_len, f->t->ptr) > 0) {
+		/* a directory: the groups of its first table */
+		uint64_t tab;
+
+		if (!rd_ptr(f, p, &tab) || !rd_ptr(f, tab + rt->table.groups_data, &p))
+			return 0;
+	}
+	return p;
+}
+
+static bool heap_candidate(void *arg, const struct ms_heap_obj *o)
+{
+	struct heap_scan *hs = arg;
+	struct finder *f = hs->f;
+	const struct ms_dtype *type, *fits[8];
+	const char *src = "layout";
+	struct ms_found_map *m;
+	struct ms_heap_obj store;
+	uint8_t hdr[128];
+	uint64_t data;
+	size_t nfits = 0;
+	bool is_new, store_known;
+	struct ms_error *err;
+
+	if (o->noscan || ms_found_lookup(f->found, o->base) || hs->hdr_bytes > sizeof(hdr))
+		return !f->err;
+	err = ms_source_read(f->t->mem, o->base, hdr, hs->hdr_bytes);
+	if (err) {
+		ms_error_destroy(err);
+		return true;
+	}
+	data = header_data(f, hdr);
+	if (!data)
+		return true; /* an empty map with no storage: nothing tells it from other memory */
+	hs->candidates++;
+	store_known = ms_heap_find(f->t, data, &store);
+	type = recorded_type(f, data, &src);
+	if (type && !validate(f, o->base, type, 0, 0, false))
+		type = NULL;
+	if (type) {
+		fits[nfits++] = type;
+	} else {
+		/* no recorded type: every map type whose layout walks this memory cleanly */
+		nfits = type_by_layout(f, o->base, 0, 0, store_known ? store.noscan : -1, fits);
+		src = "layout";
+	}
+	if (!nfits)
+		return !f->err;
+	m = found_map(f, o->base, fits[0], NULL, 0, MS_FOUND_HEAP, &is_new);
+	if (m && is_new) {
+		m->type_source = src;
+		memcpy(m->candidates, fits, nfits * sizeof(fits[0]));
+		m->ncandidates = nfits;
+		hs->accepted++;
+	}
+	return !f->err;
+}
+
+static void scan_heap(struct finder *f)
+{
+	const struct ms_rt *rt = &f->t->rt;
+	struct heap_scan hs = {f, f->t->classic_layout ? rt->hmap.size : rt->smap.size, 0, 0};
+	uint64_t elemsize = ms_alloc_roundup(&f->t->go, f->t->arch, hs.hdr_bytes, true);
+	struct ms_error *err = ms_heap_each_object(f->t, elemsize, heap_candidate, &hs);
+
+	if (err) {
+		ms_target_warn(f->t, "heap not scanned: %s", ms_error_message(err));
+		ms_error_destroy(err);
+	}
+	drain(f);
+}
+
 struct ms_error *ms_find_maps(struct ms_target *t, struct ms_types *ty,
                               const struct ms_find_opts *opts, struct ms_found *found)
 {
@@ -433,6 +772,10 @@ struct ms_error *ms_find_maps(struct ms_target *t, struct ms_types *ty,
 		drain(&f);
 	}
 	drain(&f);
+	if (!opts->no_stacks && !f.err)
+		scan_stacks(&f);
+	if (!opts->no_heap_scan && !f.err)
+		scan_heap(&f);
 	if (!f.budget)
 		ms_target_warn(t, "stopped following pointers after %llu values (--max-values)",
 		               (unsigned long long)(opts->max_values ? opts->max_values : 0));

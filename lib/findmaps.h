@@ -14,7 +14,12 @@ struct ms_found_map {
 	char *paths[8]; /* owned, shortest first */
 	size_t npaths;
 	uint64_t stack_lo, stack_hi, goid; /* stack maps */
-	struct ms_map_report report;       /* filled by the walk; strings set later */
+	const char *func;                  /* stack maps: the frame's function; borrowed */
+	const char *type_source;           /* static: "dwarf", "malloc-header", ... */
+	/* heap finds typed by layout only: every map type that fits (type is the first) */
+	const struct ms_dtype *candidates[8];
+	size_t ncandidates;
+	struct ms_map_report report; /* filled by the walk; strings set later */
 };
 
 /* Found maps, by header address. Elements are allocated one by one: pointers stay valid. */
@@ -32,9 +37,14 @@ void ms_found_deinit(struct ms_found *fd);
 
 struct ms_find_opts {
 	uint64_t max_values; /* bound on values visited; 0: 2^30 */
+	bool no_stacks, no_heap_scan;
 };
 
-/* Walk from every package-level variable; found maps are walked as they are found. */
+/*
+ * Walk from every package-level variable, then scan goroutine stacks and the
+ * heap for headers nothing typed reached; found maps are walked as they are
+ * found, and their entries followed.
+ */
 struct ms_error *ms_find_maps(struct ms_target *t, struct ms_types *ty,
                               const struct ms_find_opts *opts, struct ms_found *found);
 

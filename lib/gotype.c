@@ -19,6 +19,8 @@ struct ms_types {
 	} * by_rt;
 	size_t nby_rt;
 	const struct ms_dtype **maps; /* every map typedef */
+	struct rt_entry *by_unit;     /* bucket/group runtime type -> map typedef, sorted */
+	size_t nby_unit;
 	size_t nmaps;
 	struct geom_entry {
 		uint64_t off;
@@ -51,6 +53,8 @@ static bool reaches_now(const struct ms_types *ty, const struct ms_dtype *d)
 
 	if (ms_types_is_map(d))
 		return true;
+	if (d->go_kind == MS_KIND_INTERFACE)
+		return true; /* the typedef "interface {}" carries the kind, not its struct */
 	switch (d->tag) {
 	case MS_DTAG_TYPEDEF:
 	case MS_DTAG_POINTER:
@@ -93,6 +97,8 @@ bool ms_types_reaches_map(const struct ms_types *ty, const struct ms_dtype *d)
 	return d && ty->reaches[type_index(ty, d)];
 }
 
+static void index_units(struct ms_types *ty);
+
 static int cmp_rt(const void *a, const void *b)
 {
 	const struct rt_entry *x = a, *y = b;
@@ -130,9 +136,62 @@ struct ms_error *ms_types_create(struct ms_target *t, struct ms_types **ret)
 			ty->maps[ty->nmaps++] = dt;
 	}
 	qsort(ty->by_rt, ty->nby_rt, sizeof(*ty->by_rt), cmp_rt);
+	index_units(ty);
 	compute_reaches(ty);
 	*ret = ty;
 	return NULL;
+}
+
+/*
+ * abi.MapType / maptype: after the abi.Type prefix (48 bytes, 32 on 32-bit)
+ * come key, elem and then the bucket (classic) or group (Swiss) type.
+ */
+static void index_units(struct ms_types *ty)
+{
+	struct ms_target *t = ty->t;
+	uint64_t off = (t->ptr == 8 ? 48 : 32) + 2ull * t->ptr;
+
+	ty->by_unit = calloc(ty->nmaps ? ty->nmaps : 1, sizeof(*ty->by_unit));
+	if (!ty->by_unit)
+		return;
+	for (size_t i = 0; i < ty->nmaps; i++) {
+		uint64_t unit = 0;
+		struct ms_error *err;
+
+		if (!ty->maps[i]->runtime_type)
+			continue;
+		err = ms_source_read_ptr(t->mem, t->rt.types_base + ty->maps[i]->runtime_type + off,
+		                         &unit);
+		if (err) {
+			ms_error_destroy(err);
+			continue;
+		}
+		if (unit) {
+			ty->by_unit[ty->nby_unit].addr = unit;
+			ty->by_unit[ty->nby_unit++].type = ty->maps[i];
+		}
+	}
+	qsort(ty->by_unit, ty->nby_unit, sizeof(*ty->by_unit), cmp_rt);
+}
+
+static const struct ms_dtype *lookup_rt(const struct rt_entry *arr, size_t n, uint64_t addr)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (arr[mid].addr < addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < n && arr[lo].addr == addr ? arr[lo].type : NULL;
+}
+
+const struct ms_dtype *ms_types_by_unit_rtype(const struct ms_types *ty, uint64_t addr)
+{
+	return ty->by_unit ? lookup_rt(ty->by_unit, ty->nby_unit, addr) : NULL;
 }
 
 static void geom_free(struct ms_map_geom *g)
@@ -153,22 +212,13 @@ void ms_types_destroy(struct ms_types *ty)
 	free(ty->reaches);
 	free(ty->by_rt);
 	free(ty->maps);
+	free(ty->by_unit);
 	free(ty);
 }
 
 const struct ms_dtype *ms_types_by_runtime(const struct ms_types *ty, uint64_t addr)
 {
-	size_t lo = 0, hi = ty->nby_rt;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (ty->by_rt[mid].addr < addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < ty->nby_rt && ty->by_rt[lo].addr == addr ? ty->by_rt[lo].type : NULL;
+	return lookup_rt(ty->by_rt, ty->nby_rt, addr);
 }
 
 size_t ms_types_maps(const struct ms_types *ty, const struct ms_dtype *const **ret)

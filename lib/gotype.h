@@ -49,6 +49,8 @@ struct ms_error *ms_types_geom(struct ms_types *ty, const struct ms_dtype *d,
                                const struct ms_map_geom **ret);
 /* Every map typedef in the binary (for typing maps found without a typed path). */
 size_t ms_types_maps(const struct ms_types *ty, const struct ms_dtype *const **ret);
+/* The map typedef whose bucket or group runtime type is at addr; NULL if none. */
+const struct ms_dtype *ms_types_by_unit_rtype(const struct ms_types *ty, uint64_t addr);
 /* Runtime type descriptor: is the kind "direct interface" (value in the data word)? */
 bool ms_types_direct_iface(struct ms_types *ty, uint64_t rtype_addr, const struct ms_dtype *d);
 

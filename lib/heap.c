@@ -173,7 +173,10 @@ bool ms_heap_find(struct ms_target *t, uint64_t addr, struct ms_heap_obj *ret)
 	const struct ms_rt *rt = &t->rt;
 	const struct span *s;
 	uint64_t arena, span_addr, idx;
+	struct ms_heap_obj scratch;
 
+	if (!ret)
+		ret = &scratch;
 	if (!heap_known(t) || addr == 0)
 		return false;
 	if (!t->spans) {
@@ -197,6 +200,22 @@ bool ms_heap_find(struct ms_target *t, uint64_t addr, struct ms_heap_obj *ret)
 	object_of(t, s, idx, ret);
 	ret->allocated = alloc_bit(t, s, idx);
 	return true;
+}
+
+uint64_t ms_heap_large_type(struct ms_target *t, uint64_t addr)
+{
+	const struct ms_rt *rt = &t->rt;
+	struct ms_heap_obj o;
+	uint64_t arena, span_addr;
+
+	if (rt->span.large_type == UINT64_MAX || !ms_heap_find(t, addr, &o) || o.spanclass >> 1)
+		return 0;
+	arena = arena_of(t, addr);
+	span_addr =
+	    arena ? read_ptr_or0(t, arena + rt->arena.spans +
+	                                ((addr / PAGE_BYTES) % rt->arena.spans_count) * t->ptr)
+	          : 0;
+	return span_addr ? read_ptr_or0(t, span_addr + rt->span.large_type) : 0;
 }
 
 /* Call fn(span) for each in-use span in mheap_.allspans. */
@@ -339,6 +358,8 @@ struct ms_error *ms_target_stacks(struct ms_target *t, struct ms_stack **ret, si
 			ms_error_destroy(ms_source_read_uint(t->mem, g + rt->g.goid, 8, &goid));
 		if (status == 6) /* _Gdead */
 			continue;
+		if (rt->g.sched_sp != UINT64_MAX && !rd_ptr(t, g + rt->g.sched_sp, &stacks[n].sp))
+			stacks[n].sp = 0;
 		stacks[n].lo = lo;
 		stacks[n].hi = hi;
 		stacks[n].goid = goid;

@@ -146,18 +146,37 @@ static struct ms_error *take_map(struct ms_target *t, struct ms_found_map *m,
 	r->refs = m->refs;
 	r->goid = m->goid;
 	r->impl = m->geom ? m->geom->impl : (t->classic_layout ? MS_IMPL_CLASSIC : MS_IMPL_SWISS);
-	r->type = strdup(m->geom ? m->geom->mtype.name : "map[?]?");
-	if (m->geom) {
+	if (m->ncandidates > 1) {
+		r->type = strdup("map[?]?");
+		r->type_candidates = calloc(m->ncandidates, sizeof(*r->type_candidates));
+		if (!r->type_candidates)
+			return &ms_error_nomem;
+		for (size_t i = 0; i < m->ncandidates; i++) {
+			r->type_candidates[i] =
+			    strdup(m->candidates[i]->name ? m->candidates[i]->name : "?");
+			if (!r->type_candidates[i])
+				return &ms_error_nomem;
+			r->ntype_candidates++;
+		}
+	} else {
+		r->type = strdup(m->geom ? m->geom->mtype.name : "map[?]?");
+	}
+	if (m->geom && m->ncandidates <= 1) {
 		r->key_type = strdup(m->geom->mtype.key_name);
 		r->elem_type = strdup(m->geom->mtype.elem_name);
+	}
+	if (m->geom) {
 		r->key_bytes = m->geom->kslot;
 		r->elem_bytes = m->geom->vslot;
 		r->key_indirect = m->geom->key_indirect;
 		r->elem_indirect = m->geom->elem_indirect;
 		r->has_pointers = m->geom->has_pointers;
 	}
+	r->type_source = m->type_source ? m->type_source : "dwarf";
 	if (m->by == MS_FOUND_STACK)
-		snprintf(buf, sizeof(buf), "stack of goroutine %llu", (unsigned long long)m->goid);
+		snprintf(buf, sizeof(buf), "stack of goroutine %llu%s%s",
+		         (unsigned long long)m->goid, m->func ? " in " : "",
+		         m->func ? m->func : "");
 	else
 		snprintf(buf, sizeof(buf), "%s", r->held_bytes ? "heap" : "none");
 	r->where = strdup(buf);
@@ -233,6 +252,8 @@ struct ms_error *ms_inspect_core(const char *core_path, const char *exe_path,
 	if (err)
 		goto out;
 	fopts.max_values = opts ? opts->max_objects : 0;
+	fopts.no_stacks = opts && opts->no_stacks;
+	fopts.no_heap_scan = opts && opts->no_heap_scan;
 	err = ms_find_maps(t, ty, &fopts, &found);
 	if (err)
 		goto out;
@@ -293,6 +314,9 @@ void ms_inspect_report_destroy(struct ms_inspect_report *r)
 		free(m->where);
 		free(m->error);
 		free(m->tables);
+		for (size_t k = 0; k < m->ntype_candidates; k++)
+			free(m->type_candidates[k]);
+		free(m->type_candidates);
 	}
 	free(r->maps);
 	for (size_t i = 0; i < r->nby_type; i++)

@@ -8,7 +8,7 @@
 #define MS_TARGET_H
 
 #include "binary.h"
-#include "dwarf.h"
+#include "godwarf.h"
 #include "source.h"
 
 /* Offsets of the runtime structures mapsize reads; UINT64_MAX when unknown. */
@@ -89,9 +89,11 @@ void ms_target_warn(struct ms_target *t, const char *fmt, ...)
 
 /*
  * Find the heap object containing addr. false if addr is not in an in-use
- * span of the Go heap (a stack, a global, garbage, or not mapped).
+ * span of the Go heap (a stack, a global, garbage, or not mapped). ret may be NULL.
  */
 bool ms_heap_find(struct ms_target *t, uint64_t addr, struct ms_heap_obj *ret);
+/* The type a large object's span records (1.22+, pointerful objects); 0 if none. */
+uint64_t ms_heap_large_type(struct ms_target *t, uint64_t addr);
 /* Bytes in in-use heap spans (mSpanInUse), from mheap_.allspans. */
 struct ms_error *ms_heap_inuse(struct ms_target *t, uint64_t *ret_bytes);
 /* Visit every allocated object of every in-use span with the given spanclass>>1 size class. */
@@ -102,6 +104,7 @@ struct ms_error *ms_heap_each_object(struct ms_target *t, uint64_t elemsize,
 /* Is [lo, hi) a goroutine stack? Filled by ms_target_stacks(). */
 struct ms_stack {
 	uint64_t lo, hi, goid;
+	uint64_t sp; /* g.sched.sp: valid for a goroutine that is not running */
 	uint32_t status;
 };
 struct ms_error *ms_target_stacks(struct ms_target *t, struct ms_stack **ret, size_t *ret_n);

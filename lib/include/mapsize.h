@@ -371,6 +371,11 @@ struct ms_map_report {
 	char *key_type, *elem_type; /* owned; may be NULL */
 	enum ms_map_impl impl;
 	enum ms_found_by found_by;
+	const char *type_source; /* static: "dwarf", "malloc-header", "span-type", "layout" */
+	/* type_source "layout": the map types whose layout fits (type is "map[?]?" when
+	 * more than one does; every number is the same for all of them) */
+	char **type_candidates; /* owned */
+	size_t ntype_candidates;
 	char **paths; /* owned: shortest path first ("main.cache.byID"); npaths may be 0 */
 	size_t npaths;
 	uint64_t refs; /* references found to this header */

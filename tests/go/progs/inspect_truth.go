@@ -28,11 +28,32 @@
 // source for Go 1.19 - 1.27; the layout is chosen at run time from
 // runtime.Version() (" X:noswissmap") and the pointer size.
 //
+// Field notes: "found" is "global" for maps reachable from a typed global
+// (also through pointers, slices, arrays, map values and interfaces),
+// "stack" for the non-escaping maps of two goroutines (header in their
+// stack frames; their addresses are re-read after every other map was built)
+// and "heap" for maps reachable only untyped (gHidden, gFn's closure,
+// sync.Map internals); "path" is "" for those. held_bytes is null for the
+// sync.Map internals (Go <= 1.23; 1.24+ has no Go map inside sync.Map).
+// Classic: "buckets" is 2^B from the header even while no array exists
+// (then nbuckets_alloc is 0 and chain_histogram is []); nbuckets_alloc is
+// makeBucketArray's rule (1.8), checked against the sentinel. gGrowing
+// (classic) is filled until a doubling grow with 64 old buckets has started,
+// then gets 3 more inserts (420 entries; 388 on Go 1.21); Swiss versions get
+// the same 420 inserts.
+//
+// Build: GOTOOLCHAIN=local CGO_ENABLED=0 [GOARCH=386] [GOEXPERIMENT=…] goX build
+// (tests/go/gocore.py build()); run with GOGC=off (the program also sets
+// GOMAXPROCS=1 and warms the runtime up so that no runtime allocation lands
+// in a measuring window).
+//
 // Self-checks (a failure prints a line starting with "ERROR" and exits 1):
 // classic: occupied == len, bucket size == the bucket type's size, the
 // preallocated-overflow sentinel sits in the last bucket of the array when
 // one is still armed; swiss: full control bytes == len, sum of table used ==
-// len, groups == capacity/8, capacity*7/8 == used + growthLeft + tombstones.
+// len, groups == capacity/8, capacity*7/8 == used + growthLeft + tombstones,
+// GroupSize == the group type's size; every header count == len(m); stack
+// headers lie next to a local of their goroutine; gGrowing is still growing.
 package main
 
 import (
@@ -46,6 +67,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 	"unsafe"
 )
 
@@ -159,10 +181,10 @@ func fail(format string, args ...any) {
 }
 
 func at(p unsafe.Pointer, off uintptr) unsafe.Pointer { return unsafe.Add(p, off) }
-func u8(p unsafe.Pointer, off uintptr) uint8         { return *(*uint8)(at(p, off)) }
-func u16(p unsafe.Pointer, off uintptr) uint16       { return *(*uint16)(at(p, off)) }
-func u64(p unsafe.Pointer, off uintptr) uint64       { return *(*uint64)(at(p, off)) }
-func word(p unsafe.Pointer, off uintptr) uintptr     { return *(*uintptr)(at(p, off)) }
+func u8(p unsafe.Pointer, off uintptr) uint8          { return *(*uint8)(at(p, off)) }
+func u16(p unsafe.Pointer, off uintptr) uint16        { return *(*uint16)(at(p, off)) }
+func u64(p unsafe.Pointer, off uintptr) uint64        { return *(*uint64)(at(p, off)) }
+func word(p unsafe.Pointer, off uintptr) uintptr      { return *(*uintptr)(at(p, off)) }
 func pointer(p unsafe.Pointer, off uintptr) unsafe.Pointer {
 	return *(*unsafe.Pointer)(at(p, off))
 }
@@ -462,10 +484,14 @@ func end(base int64) *int64 {
 }
 
 // warmRuntime makes the runtime allocate, before any measurement, what it
-// would otherwise allocate lazily inside a window: Ms (an OS thread costs
-// about 5 KB of heap: m, g0, gsignal, profiling stack), the GC's mark workers,
-// sudogs in the per-P caches (gcMarkDone takes one) and timer heaps.
+// would otherwise allocate lazily inside a window (seen with
+// MemProfileRate=1): Ms (an OS thread costs about 5 KB of heap: m, g0,
+// gsignal, profiling stack), the GC's mark workers, sudogs in the per-P
+// caches (gcMarkDone takes one) and timer heaps.
 func warmRuntime() {
+	// one P: GC work is not raced for (no semaphore contention in
+	// gcMarkDone, fewer Ms woken) and the goroutines run one at a time
+	runtime.GOMAXPROCS(1)
 	var wg sync.WaitGroup
 	release := make(chan struct{})
 	for i := 0; i < 8; i++ { // each blocked locked goroutine parks its own M
@@ -492,6 +518,14 @@ func warmRuntime() {
 	}
 	close(release)
 	wg.Wait()
+	for i := 0; i < 64; i++ { // timers
+		wg.Add(1)
+		go func() {
+			time.Sleep(time.Millisecond)
+			wg.Done()
+		}()
+	}
+	wg.Wait()
 	for i := 0; i < 20; i++ {
 		heap()
 	}
@@ -510,7 +544,9 @@ type stackReq struct {
 }
 
 // stackMap builds a map that does not escape: its header (and for up to 8
-// entries its only bucket / group) lives in this goroutine's stack frame. The
+// entries its only bucket / group) lives in this goroutine's stack frame
+// (`go build -gcflags=-m` must say "make(map[int64]int64) does not escape"
+// for the make below; describe and the walkers must not leak h). The
 // pad keeps more than a quarter of the stack in use, so GC never shrinks
 // (moves) the stack and the reported address stays valid.
 func stackMap(n int, name string, q *stackReq) {
@@ -524,6 +560,11 @@ func stackMap(n int, name string, q *stackReq) {
 		m[int64(i)] = int64(i) * 3
 	}
 	held := end(base)
+	// the header must be in this frame, next to pad
+	h := uintptr(*(*unsafe.Pointer)(unsafe.Pointer(&m)))
+	if p := uintptr(unsafe.Pointer(&pad[0])); h+65536 < p || h > p+65536 {
+		fail("%s: header %#x is not on the goroutine stack (pad at %#x)", name, h, p)
+	}
 	q.rep <- describe(name, "", "stack", i64Type, *(*unsafe.Pointer)(unsafe.Pointer(&m)),
 		"map[int64]int64", held)
 	<-q.wake
@@ -574,7 +615,7 @@ func closureMap() unsafe.Pointer {
 // syncMaps returns the Go maps inside gSync (read.m, dirty), none for the
 // HashTrieMap of Go 1.24+.
 func syncMaps() {
-	st := reflect.TypeOf(gSync)
+	st := reflect.TypeOf(&gSync).Elem()
 	df, ok := st.FieldByName("dirty")
 	if !ok {
 		return
@@ -662,7 +703,9 @@ func main() {
 	gEmptyHint = make(map[int64]int64, 100000)
 	held = end(base)
 	add("gEmptyHint", "main.gEmptyHint", "global", gEmptyHint, held)
-	_ = gNil
+	if gNil != nil || len(gNil) != 0 { // a nil map global: a tool must report nothing for it
+		fail("gNil")
+	}
 
 	// a struct behind pointers
 	gSvc = &Service{name: "svc", cache: &Cache{}}

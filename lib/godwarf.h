@@ -81,11 +81,27 @@ struct ms_dvar {
 	uint64_t type_off; /* DIE offset of its type */
 };
 
+/* A local variable or parameter of a function (its location is not kept). */
+struct ms_dlocal {
+	char *name;        /* owned */
+	uint64_t type_off; /* DIE offset of its type */
+};
+
+/* A function (DW_TAG_subprogram with code). */
+struct ms_dfunc {
+	char *name; /* owned: "main.worker" */
+	uint64_t low_pc, high_pc;
+	size_t nlocals;
+	struct ms_dlocal *locals; /* owned: variables and parameters, nested blocks included */
+};
+
 struct ms_dwarf {
 	struct ms_dtype *types; /* owned, sorted by off */
 	size_t ntypes;
 	struct ms_dvar *vars; /* owned, package-level variables with a DW_OP_addr location */
 	size_t nvars;
+	struct ms_dfunc *funcs; /* owned, sorted by low_pc */
+	size_t nfuncs;
 	unsigned version; /* DWARF version of the first unit (4 or 5) */
 	void *priv;       /* dwarf.c's name index */
 };
@@ -103,6 +119,8 @@ const struct ms_dtype *ms_dwarf_type(const struct ms_dwarf *d, uint64_t off);
 const struct ms_dtype *ms_dwarf_type_by_name(const struct ms_dwarf *d, const char *name);
 /* A package-level variable by name ("runtime.mheap_"); NULL if none. */
 const struct ms_dvar *ms_dwarf_var(const struct ms_dwarf *d, const char *name);
+/* The function whose code holds pc; NULL if none. Borrowed. */
+const struct ms_dfunc *ms_dwarf_func_at(const struct ms_dwarf *d, uint64_t pc);
 /* The member called name of a struct type; NULL if none. */
 const struct ms_dmember *ms_dtype_member(const struct ms_dtype *t, const char *name);
 void ms_dwarf_destroy(struct ms_dwarf *d);

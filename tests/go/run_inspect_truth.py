@@ -1,0 +1,225 @@
+#!/usr/bin/env python3
+"""The Go runtime judges `mapsize inspect`.
+
+For every toolchain configuration (Go 1.19, 1.21-1.27 on amd64, 1.24/1.25 with
+noswissmap, 1.27 with mapsplitgroup, and 386 for some) this builds
+tests/go/progs/inspect_truth.go, runs it, and takes a core dump of it, both
+with gdb's gcore and as a kernel core (GOTRACEBACK=crash). The program prints
+the truth about each of its maps, read from the inside (unsafe, MemStats);
+`mapsize inspect --format json` on the core must agree map for map:
+
+- every map is found, at its header address, by the same method (or by a
+  typed path where the program only hid it behind an untyped pointer);
+- its type (or, for a map found only by the heap scan whose storage records
+  no type, "map[?]?" with the true type among the candidates), its shortest
+  path, len, and the structure: B, noverflow, overflow buckets, chain
+  histogram, buckets allocated, growth state (classic); small form, directory,
+  tables and their capacities, tombstones, growth left (Swiss);
+- held_bytes equal to the bytes the runtime allocated for it, exactly; an
+  unrelated runtime allocation can land in the program's measuring window
+  (always an excess), so a configuration whose held bytes miss is run again,
+  at most three times, and says so;
+- the held breakdown adds up to held_bytes for every map of the report.
+
+TAP on stdout. Usage: run_inspect_truth.py --mapsize PATH [--only CONFIGS] [--keep]
+"""
+import argparse, json, os, shutil, subprocess, sys, tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import gocore  # noqa: E402
+
+REQUIRE = bool(os.environ.get("MAPSIZE_REQUIRE_GO"))
+PROG = os.path.join(HERE, "progs", "inspect_truth.go")
+SCHEMA = os.path.join(HERE, "..", "..", "doc", "schema", "inspect.schema.json")
+ATTEMPTS = 3
+
+# (name, go version, GOARCH, GOEXPERIMENT)
+CONFIGS = [(f"go1.{v}", f"1.{v}", "amd64", "") for v in (19, 21, 22, 23, 24, 25, 26, 27)]
+CONFIGS += [("go1.24+noswissmap", "1.24", "amd64", "noswissmap"),
+            ("go1.25+noswissmap", "1.25", "amd64", "noswissmap"),
+            ("go1.27+mapsplitgroup", "1.27", "amd64", "mapsplitgroup"),
+            ("go1.22/386", "1.22", "386", ""),
+            ("go1.26/386", "1.26", "386", "")]
+
+tap_n = 0
+tap_failed = 0
+
+
+def tap(ok, msg, diag=(), skip=None):
+    global tap_n, tap_failed
+    tap_n += 1
+    if skip:
+        print(f"ok {tap_n} - {msg} # SKIP {skip}", flush=True)
+        return
+    if not ok:
+        tap_failed += 1
+    print(f"{'ok' if ok else 'not ok'} {tap_n} - {msg}", flush=True)
+    for line in diag:
+        print(f"# {line}", flush=True)
+
+
+def validator():
+    try:
+        import jsonschema
+    except ImportError:
+        return None
+    with open(SCHEMA) as f:
+        schema = json.load(f)
+    return jsonschema.Draft202012Validator(schema)
+
+
+VALIDATOR = None
+
+
+def inspect(mapsize, core, exe):
+    r = subprocess.run([mapsize, "inspect", core, "--exe", exe, "--format", "json"],
+                       capture_output=True, text=True, timeout=600)
+    if r.returncode != 0:
+        return None, f"exit {r.returncode}: {r.stderr.strip()}"
+    doc = json.loads(r.stdout)
+    if VALIDATOR:
+        errs = sorted(VALIDATOR.iter_errors(doc), key=lambda e: list(e.path))
+        if errs:
+            return None, f"schema: {errs[0].message} at {list(errs[0].path)}"
+    return doc, None
+
+
+CLASSIC = [("B", "B"), ("noverflow", "noverflow"), ("overflow_buckets", "overflow_buckets"),
+           ("chain_histogram", "chain_histogram"), ("nbuckets_alloc", "buckets_allocated"),
+           ("growing", "growing"), ("same_size_grow", "same_size_grow"),
+           ("nevacuate", "nevacuate"), ("old_buckets", "old_buckets"),
+           ("occupied", "occupied"), ("empty_one", "deleted_slots")]
+SWISS = [("small", "small"), ("dir_len", "dir_len"), ("global_depth", "global_depth"),
+         ("tables", "tables"), ("capacity", "capacity_slots"), ("tombstones", "tombstones"),
+         ("growth_left", "growth_left")]
+
+
+def compare(truth, doc):
+    """Return (problems, held_misses): lists of strings."""
+    problems, held_misses = [], []
+    by_addr = {m["address"]: m for m in doc["maps"]}
+    for t in truth:
+        m = by_addr.get(t["addr"])
+        name = t["name"]
+        if m is None:
+            problems.append(f"{name}: not found (header {t['addr']}, {t['type']}, "
+                            f"found {t['found']})")
+            continue
+        d = []
+        if m["type"] != t["type"] and not (m["type"] == "map[?]?" and t["found"] == "heap" and
+                                           t["type"] in m.get("type_candidates", [])):
+            d.append(f"type {m['type']} (candidates {m.get('type_candidates')}), "
+                     f"truth {t['type']}")
+        if m["found_by"] != t["found"] and not (t["found"] == "heap" and
+                                                m["found_by"] == "global"):
+            d.append(f"found by {m['found_by']}, truth {t['found']}")
+        if t["path"] and (not m["paths"] or m["paths"][0] != t["path"]):
+            d.append(f"path {m['paths'][:1]}, truth {t['path']}")
+        if m["impl"].startswith("swiss") != (t["impl"] == "swiss"):
+            d.append(f"impl {m['impl']}, truth {t['impl']}")
+        if m["len"] != t["len"]:
+            d.append(f"len {m['len']}, truth {t['len']}")
+        for tk, mk in (CLASSIC if t["impl"] == "classic" else SWISS):
+            if tk in t and m.get(mk) != t[tk]:
+                d.append(f"{mk} {m.get(mk)}, truth {t[tk]}")
+        if t["impl"] == "swiss" and "table_caps" in t:
+            caps = [x["capacity"] for x in m.get("table_list", [])]
+            if caps != t["table_caps"]:
+                d.append(f"table capacities {caps[:8]}..., truth {t['table_caps'][:8]}...")
+        if m["error"]:
+            d.append(f"error: {m['error']}")
+        if d:
+            problems.append(f"{name}: " + "; ".join(d))
+        if t["held_bytes"] is not None and m["held_bytes"] != t["held_bytes"]:
+            held_misses.append(f"{name}: held {m['held_bytes']}, runtime {t['held_bytes']} "
+                               f"({m['held_bytes'] - t['held_bytes']:+d})")
+    for m in doc["maps"]:
+        if sum(m["held"].values()) != m["held_bytes"]:
+            problems.append(f"{m['address']} {m['type']}: breakdown adds up to "
+                            f"{sum(m['held'].values())}, not {m['held_bytes']}")
+    return problems, held_misses
+
+
+def run_config(mapsize, cfg, workdir, keep):
+    name, version, arch, experiment = cfg
+    if not gocore.go_wrapper(version):
+        why = f"toolchain go{version} not installed (scripts/install-go-toolchains)"
+        if REQUIRE:
+            tap(False, f"{name}: toolchain present", [why])
+        else:
+            tap(True, f"{name}: inspect matches the runtime", skip=why)
+        return
+    binary = os.path.join(workdir, name.replace("/", "-").replace("+", "-"))
+    try:
+        gocore.build(version, binary, arch=arch, experiment=experiment, prog=PROG)
+    except gocore.GoCoreError as e:
+        tap(False, f"{name}: inspect_truth.go builds", str(e).splitlines()[-10:])
+        return
+    for kind in ("kernel", "gcore"):
+        log = []
+        ok = False
+        for attempt in range(1, ATTEMPTS + 1):
+            core = os.path.join(workdir, f"core-{kind}")
+            try:
+                if kind == "kernel":
+                    truth, core = gocore.kernel_core(binary, workdir)
+                else:
+                    with gocore.TruthProcess(binary, workdir) as p:
+                        truth = p.maps
+                        gocore.gcore(p.pid, core)
+            except Exception as e:  # a core that cannot be taken fails the case
+                log.append(f"attempt {attempt}: no core: {e}")
+                break
+            try:
+                size = os.path.getsize(core)
+                doc, err = inspect(mapsize, core, binary)
+            finally:
+                if not keep and os.path.exists(core):
+                    os.unlink(core)
+            if err:
+                log.append(f"attempt {attempt}: inspect failed: {err}")
+                break
+            problems, held = compare(truth, doc)
+            if problems:
+                log += [f"attempt {attempt}: {p}" for p in problems]
+                break
+            if held:
+                log += [f"attempt {attempt} (an unrelated allocation may land in the window, "
+                        f"running again): {h}" for h in held]
+                continue
+            ok = True
+            log.insert(0, f"{len(truth)} maps of the program, {len(doc['maps'])} in the report "
+                          f"({doc['summary']['found_by']}), core {size >> 20} MiB, inspect "
+                          f"{doc['summary']['elapsed_seconds']:.3f} s" +
+                       (f", after {attempt} attempts" if attempt > 1 else ""))
+            break
+        tap(ok, f"{name}: inspect of a {kind} core matches the runtime", log)
+
+
+def main():
+    global VALIDATOR
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--mapsize", required=True)
+    ap.add_argument("--only", default="")
+    ap.add_argument("--keep", action="store_true", help="keep the work directory and cores")
+    args = ap.parse_args()
+    VALIDATOR = validator()
+    configs = [c for c in CONFIGS if not args.only or c[0] in args.only.split(",")]
+    workdir = tempfile.mkdtemp(prefix="mapsize-inspect-")
+    try:
+        if VALIDATOR is None:
+            tap(not REQUIRE, "python3-jsonschema is installed", ["JSON is not validated"])
+        for cfg in configs:
+            run_config(args.mapsize, cfg, workdir, args.keep)
+    finally:
+        if args.keep:
+            print(f"# kept {workdir}")
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
+    print(f"1..{tap_n}")
+    return 1 if tap_failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
