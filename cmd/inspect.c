@@ -90,6 +90,16 @@ static struct ms_error *parse_args(int argc, char **argv, struct inspect_opts *o
 	return NULL;
 }
 
+static void progress(void *arg, const char *what, uint64_t done, uint64_t total)
+{
+	(void)arg;
+	if (total)
+		fprintf(stderr, "\r\033[K%s %llu/%llu", what, (unsigned long long)done,
+		        (unsigned long long)total);
+	else
+		fprintf(stderr, "\r\033[K%s %llu", what, (unsigned long long)done);
+}
+
 struct ms_error *cmd_inspect(int argc, char **argv)
 {
 	struct inspect_opts o = {.format = MS_FORMAT_TEXT};
@@ -106,9 +116,18 @@ struct ms_error *cmd_inspect(int argc, char **argv)
 	/* people want the biggest first; scripts get a stable order */
 	if (!o.has_sort)
 		o.view.sort = o.format == MS_FORMAT_JSON ? MS_SORT_ADDR : MS_SORT_HELD;
+	if (isatty(STDERR_FILENO)) {
+		o.insp.progress = progress;
+		o.insp.progress_arg = NULL;
+	}
 	err = ms_inspect_core(o.core, o.exe, &o.insp, &r);
+	if (o.insp.progress)
+		fputs("\r\033[K", stderr);
 	if (!err)
 		err = ms_emit_inspect(stdout, o.format, r, &o.view, &o.emit);
+	/* a report that could be written but misses something says so in its status */
+	if (!err)
+		err = ms_inspect_report_complete(r);
 	ms_inspect_report_destroy(r);
 	return err;
 }

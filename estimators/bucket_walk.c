@@ -161,6 +161,16 @@ static struct ms_error *array_size(struct ms_walk *w, uint64_t arr, unsigned B, 
 		                       (unsigned long long)(nb * bs));
 	/* map.go makeBucketArray: from B = 4 the array is rounded up to whole buckets */
 	*ret_nb = B >= 4 ? usable / bs : nb;
+	if (w->strict) {
+		uint64_t want = nb;
+
+		if (B >= 4)
+			want = ms_alloc_roundup(&w->t->go, w->t->arch, (nb + (nb >> 4)) * bs,
+			                        w->g->has_pointers) /
+			       bs;
+		if (!ms_walk_storage_fits(w, obj, want * bs))
+			return ms_error_create(MS_ERR_FORMAT, "bucket array does not fit the type");
+	}
 	return NULL;
 }
 

@@ -75,6 +75,9 @@ static struct ms_error *walk_groups(struct ms_walk *w, uint64_t data, uint64_t n
 			                      (unsigned long long)data);
 			goto out;
 		}
+	} else if (w->strict && !ms_walk_storage_fits(w, &obj, ngroups * gs)) {
+		err = ms_error_create(MS_ERR_FORMAT, "groups do not fit the type");
+		goto out;
 	} else if (obj.base + obj.elemsize - data < ngroups * gs) {
 		err = ms_error_create(MS_ERR_FORMAT,
 		                      "groups 0x%llx: %llu groups do not fit in a %llu-byte object",

@@ -101,6 +101,14 @@ enum ms_hold ms_walk_hold(struct ms_walk *w, uint64_t addr, uint64_t req_bytes,
 	return MS_HOLD_HEAP;
 }
 
+bool ms_walk_storage_fits(const struct ms_walk *w, const struct ms_heap_obj *obj,
+                          uint64_t req_bytes)
+{
+	struct ms_alloc a = ms_alloc_object(&w->t->go, w->t->arch, req_bytes, w->g->has_pointers);
+
+	return obj->noscan == !w->g->has_pointers && obj->elemsize == a.total_bytes;
+}
+
 uint64_t ms_walk_indirect(struct ms_walk *w, uint64_t slot_addr, bool key)
 {
 	uint64_t p = 0;

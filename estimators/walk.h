@@ -32,7 +32,16 @@ struct ms_walk {
 	void *arg;
 	struct ms_addrset seen;      /* heap objects already counted */
 	uint64_t stack_lo, stack_hi; /* the stack holding the header, if any */
+	/* Typing memory by its layout: also require that every bucket array and
+	 * groups object has exactly the size and pointerness the runtime gives
+	 * this type's storage (runtime/malloc.go), so a wrong type fails fast. */
+	bool strict;
 };
+
+/* In strict mode: is the heap object obj exactly what the runtime allocates for
+ * req_bytes of this map's storage? */
+bool ms_walk_storage_fits(const struct ms_walk *w, const struct ms_heap_obj *obj,
+                          uint64_t req_bytes);
 
 /* Where an object lives, once held. */
 enum ms_hold { MS_HOLD_HEAP, MS_HOLD_STACK, MS_HOLD_OTHER, MS_HOLD_DUP };

@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "walk.h"
 
@@ -40,7 +41,26 @@ struct finder {
 	const struct ms_map_geom *cur_geom;
 	const char *cur_path;
 	unsigned cur_depth;
+	const struct ms_find_opts *opts;
+	uint64_t ticks;
+	double last_progress;
 };
+
+/* Tell the caller how far we are, at most ten times a second. */
+static void tick(struct finder *f, const char *what)
+{
+	struct timespec ts;
+	double now;
+
+	if (!f->opts->progress || (++f->ticks & 1023))
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	if (now - f->last_progress < 0.1)
+		return;
+	f->last_progress = now;
+	f->opts->progress(f->opts->progress_arg, what, f->found->n, 0);
+}
 
 static char *path_join(const char *base, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
@@ -433,6 +453,7 @@ static void drain(struct finder *f)
 	while (f->qhead < f->qtail && !f->err) {
 		struct item it = f->queue[f->qhead++];
 
+		tick(f, "maps found:");
 		if (it.is_map)
 			walk_map(f, &it);
 		else
@@ -463,6 +484,7 @@ static bool validate(struct finder *f, uint64_t addr, const struct ms_dtype *typ
 	w.r = &r;
 	w.stack_lo = stack_lo;
 	w.stack_hi = stack_hi;
+	w.strict = true;
 	err = g->impl == MS_IMPL_CLASSIC ? ms_walk_classic(&w, addr) : ms_walk_swiss(&w, addr);
 	ok = !err && !r.error && r.occupied == r.len && (r.len > 0 || !need_entries) &&
 	     (g->impl == MS_IMPL_CLASSIC) == f->t->classic_layout;
@@ -705,6 +727,7 @@ static bool heap_candidate(void *arg, const struct ms_heap_obj *o)
 	bool is_new, store_known;
 	struct ms_error *err;
 
+	tick(f, "scanning the heap, maps found:");
 	if (o->noscan || ms_found_lookup(f->found, o->base) || hs->hdr_bytes > sizeof(hdr))
 		return !f->err;
 	err = ms_source_read(f->t->mem, o->base, hdr, hs->hdr_bytes);
@@ -761,6 +784,7 @@ struct ms_error *ms_find_maps(struct ms_target *t, struct ms_types *ty,
 	f.t = t;
 	f.ty = ty;
 	f.found = found;
+	f.opts = opts;
 	f.budget = opts->max_values ? opts->max_values : (1ull << 30);
 	for (size_t i = 0; i < t->dwarf->nvars && !f.err; i++) {
 		const struct ms_dvar *v = &t->dwarf->vars[i];

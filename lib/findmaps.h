@@ -38,6 +38,9 @@ void ms_found_deinit(struct ms_found *fd);
 struct ms_find_opts {
 	uint64_t max_values; /* bound on values visited; 0: 2^30 */
 	bool no_stacks, no_heap_scan;
+	/* Called now and then (at most 10 times a second) with what is being done. */
+	void (*progress)(void *arg, const char *what, uint64_t done, uint64_t total);
+	void *progress_arg;
 };
 
 /*

@@ -254,6 +254,8 @@ struct ms_error *ms_inspect_core(const char *core_path, const char *exe_path,
 	fopts.max_values = opts ? opts->max_objects : 0;
 	fopts.no_stacks = opts && opts->no_stacks;
 	fopts.no_heap_scan = opts && opts->no_heap_scan;
+	fopts.progress = opts ? opts->progress : NULL;
+	fopts.progress_arg = opts ? opts->progress_arg : NULL;
 	err = ms_find_maps(t, ty, &fopts, &found);
 	if (err)
 		goto out;
@@ -266,6 +268,7 @@ struct ms_error *ms_inspect_core(const char *core_path, const char *exe_path,
 	rep->impl = t->classic_layout ? MS_IMPL_CLASSIC : ms_go_map_impl(&t->go);
 	rep->dwarf = true;
 	rep->pid = ms_source_core_info(t->mem)->pid;
+	rep->truncated = ms_source_core_info(t->mem)->truncated;
 	rep->maps = calloc(found.n ? found.n : 1, sizeof(*rep->maps));
 	if (!rep->source || !rep->exe || !rep->go_version || !rep->layout_source || !rep->maps) {
 		err = &ms_error_nomem;
@@ -296,6 +299,19 @@ out:
 	ms_target_destroy(t);
 	ms_inspect_report_destroy(rep);
 	return err;
+}
+
+struct ms_error *ms_inspect_report_complete(const struct ms_inspect_report *r)
+{
+	size_t damaged = 0;
+
+	for (size_t i = 0; i < r->nmaps; i++)
+		damaged += r->maps[i].error != NULL;
+	if (!damaged && !r->truncated)
+		return NULL;
+	return ms_error_create(MS_ERR_INCOMPLETE, "'%s': report incomplete: %s%s%zu map%s damaged",
+	                       r->source, r->truncated ? "the core is truncated" : "",
+	                       r->truncated ? ", " : "", damaged, damaged == 1 ? "" : "s");
 }
 
 void ms_inspect_report_destroy(struct ms_inspect_report *r)

@@ -28,15 +28,16 @@ extern "C" {
  * single source for cmd/main.c, the EXIT STATUS section of man/mapsize.1 and
  * the tests.
  */
-#define MS_ERROR_CODES(X)                                                                   \
-	X(USAGE, 2, "bad command line or bad argument value")                               \
-	X(TYPE, 2, "malformed or unsupported Go type expression")                           \
-	X(IO, 3, "cannot open, read or write a file")                                       \
-	X(FORMAT, 3, "input is not what it claims to be")                                   \
-	X(FAULT, 3, "address not in this memory source")                                    \
-	X(UNSUPPORTED, 4, "valid input mapsize cannot handle (unknown Go version or arch)") \
-	X(TARGET, 5, "cannot attach to the process")                                        \
-	X(NOMEM, 70, "out of memory")                                                       \
+#define MS_ERROR_CODES(X)                                                                        \
+	X(USAGE, 2, "bad command line or bad argument value")                                    \
+	X(TYPE, 2, "malformed or unsupported Go type expression")                                \
+	X(IO, 3, "cannot open, read or write a file")                                            \
+	X(FORMAT, 3, "input is not what it claims to be")                                        \
+	X(FAULT, 3, "address not in this memory source")                                         \
+	X(UNSUPPORTED, 4, "valid input mapsize cannot handle (unknown Go version or arch)")      \
+	X(TARGET, 5, "cannot attach to the process")                                             \
+	X(INCOMPLETE, 6, "the report was written but is incomplete (damaged or missing memory)") \
+	X(NOMEM, 70, "out of memory")                                                            \
 	X(INTERNAL, 70, "internal error")
 
 enum ms_error_code {
@@ -443,6 +444,7 @@ struct ms_inspect_report {
 	bool dwarf;          /* facts came from DWARF */
 	char *layout_source; /* owned: "dwarf" or "version model" */
 	int pid;
+	bool truncated; /* the core file is shorter than its segments say */
 	size_t nmaps;
 	struct ms_map_report *maps; /* owned, sorted by address */
 	uint64_t found[MS_FOUND__COUNT];
@@ -474,6 +476,11 @@ struct ms_error *ms_inspect_core(const char *core_path, const char *exe_path,
                                  const struct ms_inspect_opts *opts,
                                  struct ms_inspect_report **ret);
 void ms_inspect_report_destroy(struct ms_inspect_report *r);
+/*
+ * NULL if the report is complete; else MS_ERR_INCOMPLETE saying why (maps
+ * whose walk stopped on damaged memory, a truncated core). Owned.
+ */
+struct ms_error *ms_inspect_report_complete(const struct ms_inspect_report *r);
 
 /* Sorting and filtering of a report before it is printed. */
 enum ms_sort_key { MS_SORT_HELD, MS_SORT_RECLAIMABLE, MS_SORT_LEN, MS_SORT_ADDR, MS_SORT_TYPE };

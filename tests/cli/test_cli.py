@@ -51,6 +51,16 @@ BAD = [
     (["estimate", "map[int]int", "--len", "5", "--define", "X"], 2, "--define"),
     (["estimate", "map[int]int", "--budget", "lots"], 2, "--budget"),
     (["frobnicate"], 2, "frobnicate"),
+    (["inspect"], 2, "no core"),
+    (["inspect", "core.1"], 2, "--exe"),
+    (["inspect", "core.1", "core.2", "--exe", "x"], 2, "one core"),
+    (["inspect", "core.1", "--exe", "x", "--sort", "size"], 2, "--sort"),
+    (["inspect", "core.1", "--exe", "x", "--format", "xml"], 2, "xml"),
+    (["inspect", "core.1", "--exe", "x", "--top", "-1"], 2, "--top"),
+    (["inspect", "core.1", "--exe", "/nonexistent/app"], 3, "/nonexistent/app"),
+    (["inspect", "core.1", "--exe", "/etc/passwd"], 3, "not an ELF"),
+    (["inspect", "core.1", "--exe", "/bin/true"], 4, "not a Go executable"),
+    (["inspect", "core.1", "--exe", "/dev/null"], 3, "/dev/null"),
 ]
 for args, status, frag in BAD:
     r = run(*args)
