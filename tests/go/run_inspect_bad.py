@@ -1,0 +1,262 @@
+#!/usr/bin/env python3
+"""`mapsize inspect` on bad and hostile input: every case gets the exit status
+and the one-line message that man/mapsize.1 documents, never a crash, a hang
+or unbounded memory; where the damage is local to one map, that map carries
+the error and every other map of the program is still reported exactly as
+the Go runtime says (tests/go/progs/inspect_truth.go).
+
+Cases, on a classic (Go 1.23) and a Swiss (Go 1.24) kernel core:
+- cores truncated at several offsets, and a core with a zeroed segment;
+- the core with a different executable, a non-Go ELF, a stripped executable;
+- map memory corrupted in the core: an absurd B, a cycle in an overflow
+  chain, a bucket pointer outside the core, a directory of 2^40 entries, two
+  tables sharing their groups, a directory pointer outside the core.
+
+TAP on stdout. Usage: run_inspect_bad.py --mapsize PATH
+"""
+import argparse, json, os, resource, shutil, struct, subprocess, sys, tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import gocore  # noqa: E402
+from run_inspect_truth import compare  # noqa: E402
+
+REQUIRE = bool(os.environ.get("MAPSIZE_REQUIRE_GO"))
+MAX_RSS_MB = 256
+tap_n = tap_failed = 0
+
+
+def tap(ok, msg, diag=(), skip=None):
+    global tap_n, tap_failed
+    tap_n += 1
+    if skip:
+        print(f"ok {tap_n} - {msg} # SKIP {skip}", flush=True)
+        return
+    tap_failed += not ok
+    print(f"{'ok' if ok else 'not ok'} {tap_n} - {msg}", flush=True)
+    for line in diag:
+        print(f"# {line}", flush=True)
+
+
+def run(mapsize, core, exe):
+    """Run inspect in a child and measure it: (status, stdout, stderr, peak RSS MiB)."""
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(r)
+        resource.setrlimit(resource.RLIMIT_AS, (4 << 30, 4 << 30))  # a runaway is caught
+        out = os.open(os.path.join(os.path.dirname(core), "out.json"),
+                      os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+        os.dup2(out, 1)
+        os.dup2(w, 2)
+        os.execv(mapsize, [mapsize, "inspect", core, "--exe", exe, "--format", "json"])
+    os.close(w)
+    err = b""
+    with os.fdopen(r, "rb") as f:
+        err = f.read()
+    _, status, usage = os.wait4(pid, 0)
+    with open(os.path.join(os.path.dirname(core), "out.json")) as f:
+        out = f.read()
+    code = os.waitstatus_to_exitcode(status)
+    return code, out, err.decode(errors="replace"), usage.ru_maxrss / 1024
+
+
+def expect(mapsize, name, core, exe, status, fragment, truth=None, damaged=()):
+    """One case: status, one stderr line with fragment; with truth, the report's other maps."""
+    try:
+        code, out, err, rss = run(mapsize, core, exe)
+    except Exception as e:  # noqa: BLE001
+        tap(False, name, [f"could not run: {e}"])
+        return
+    lines = err.splitlines()
+    diag = [f"exit {code}, stderr {err.strip()!r}, peak RSS {rss:.0f} MiB"]
+    ok = (code == status and len(lines) == 1 and lines[0].startswith("mapsize: ") and
+          fragment in lines[0] and rss < MAX_RSS_MB)
+    if ok and status != 6 and out != "":
+        ok = False
+        diag.append("an error must write nothing on stdout")
+    if ok and truth is not None:
+        doc = json.loads(out)
+        by_addr = {m["address"]: m for m in doc["maps"]}
+        for name_, frag in damaged:
+            t = next(t for t in truth if t["name"] == name_)
+            m = by_addr.get(t["addr"])
+            if not m or not m["error"] or frag not in m["error"]:
+                ok = False
+                diag.append(f"{name_}: expected an error with '{frag}', got "
+                            f"{m and m['error']!r}")
+        rest = [t for t in truth if t["name"] not in dict(damaged)]
+        problems, held = compare(rest, doc)
+        if problems or held:
+            ok = False
+            diag += problems + held
+    tap(ok, name, diag)
+
+
+class Core:
+    """A copy of a core that can be patched at virtual addresses."""
+
+    def __init__(self, src, dst):
+        shutil.copyfile(src, dst)
+        self.path = dst
+        self.segs = gocore.load_segments(dst)
+
+    def offset(self, addr):
+        for s in self.segs:
+            if s.vaddr <= addr < s.vaddr + s.filesz:
+                return s.offset + addr - s.vaddr
+        raise gocore.GoCoreError(f"{addr:#x} not in {self.path}")
+
+    def read(self, addr, n):
+        return gocore.read_memory(self.path, addr, n, self.segs)
+
+    def word(self, addr):
+        return int.from_bytes(self.read(addr, 8), "little")
+
+    def write(self, addr, data):
+        with open(self.path, "r+b") as f:
+            f.seek(self.offset(addr))
+            f.write(data)
+
+    def set_word(self, addr, value):
+        self.write(addr, struct.pack("<Q", value))
+
+
+def find(truth, name):
+    return next(t for t in truth if t["name"] == name)
+
+
+def classic_cases(mapsize, work, exe, core, truth):
+    # B = 63 in gInt's header (hmap.B at offset 9)
+    c = Core(core, os.path.join(work, "bad-B"))
+    c.write(int(find(truth, "gInt")["addr"], 16) + 9, bytes([63]))
+    expect(mapsize, "classic: B=63 is one map's error, the rest is intact", c.path, exe, 6,
+           "incomplete", truth, [("gInt", "absurd")])
+
+    # a cycle: an overflow bucket of gBig pointing at itself
+    c = Core(core, os.path.join(work, "bad-cycle"))
+    big = find(truth, "gBig")
+    hdr = int(big["addr"], 16)
+    buckets = c.word(hdr + 16)
+    bsize = 144
+    for i in range(1 << big["B"]):
+        ovf = c.word(buckets + i * bsize + bsize - 8)
+        if ovf:
+            c.set_word(ovf + bsize - 8, ovf)
+            break
+    else:
+        tap(False, "classic: gBig has an overflow chain to corrupt")
+        return
+    expect(mapsize, "classic: a cycle in an overflow chain is one map's error", c.path, exe, 6,
+           "incomplete", truth, [("gBig", "cycle")])
+
+    # buckets pointing outside the core
+    c = Core(core, os.path.join(work, "bad-ptr"))
+    c.set_word(int(find(truth, "gStr")["addr"], 16) + 16, 0x7ff000000000)
+    expect(mapsize, "classic: a bucket pointer outside the core is one map's error", c.path,
+           exe, 6, "incomplete", truth, [("gStr", "not a heap object")])
+
+
+def swiss_cases(mapsize, work, exe, core, truth):
+    big = find(truth, "gBig")
+    hdr = int(big["addr"], 16)
+    # dirLen (Map offset 24) = 2^40
+    c = Core(core, os.path.join(work, "bad-dirlen"))
+    c.set_word(hdr + 24, 1 << 40)
+    expect(mapsize, "swiss: a directory of 2^40 entries is one map's error", c.path, exe, 6,
+           "incomplete", truth, [("gBig", "directory")])
+
+    # the second table's groups are the first table's (table.groups.data at 16)
+    c = Core(core, os.path.join(work, "bad-overlap"))
+    d = c.word(hdr + 16)
+    t0, t1 = c.word(d), c.word(d + 8)
+    c.set_word(t1 + 16, c.word(t0 + 16))
+    expect(mapsize, "swiss: two tables sharing groups is one map's error", c.path, exe, 6,
+           "incomplete", truth, [("gBig", "two tables")])
+
+    # dirPtr outside the core
+    c = Core(core, os.path.join(work, "bad-dirptr"))
+    c.set_word(int(find(truth, "gStr")["addr"], 16) + 16, 0x7ff000000000)
+    expect(mapsize, "swiss: a directory pointer outside the core is one map's error", c.path,
+           exe, 6, "incomplete", truth, [("gStr", "not a heap object")])
+
+
+def common_cases(mapsize, work, label, version, exe, core, truth):
+    size = os.path.getsize(core)
+    for frac in (0.9, 0.5, 0.2):
+        t = os.path.join(work, f"trunc-{frac}")
+        shutil.copyfile(core, t)
+        os.truncate(t, int(size * frac))
+        expect(mapsize, f"{label}: a core truncated to {int(frac * 100)}% reports what is "
+               f"there and says it is incomplete", t, exe, 6, "truncated")
+    for n, status, frag in ((3000, 6, "truncated"), (40, 3, "not an ELF")):
+        t = os.path.join(work, f"trunc-{n}")
+        shutil.copyfile(core, t)
+        os.truncate(t, n)
+        expect(mapsize, f"{label}: a core cut to {n} bytes", t, exe, status, frag)
+
+    # zero the segment holding gInt's buckets: that map is damaged, nothing else
+    c = Core(core, os.path.join(work, "zeroed"))
+    gint = find(truth, "gInt")
+    buckets = c.word(int(gint["addr"], 16) + 16)
+    seg = next(s for s in c.segs if s.vaddr <= buckets < s.vaddr + s.filesz)
+    victims = [t["name"] for t in truth
+               if any(seg.vaddr <= a < seg.vaddr + seg.filesz
+                      for a in [int(t["addr"], 16)])]
+    with open(c.path, "r+b") as f:
+        f.seek(seg.offset)
+        f.write(bytes(seg.filesz))
+    code, out, err, rss = run(mapsize, c.path, exe)
+    tap(code in (0, 6) and rss < MAX_RSS_MB and len(err.splitlines()) <= 1,
+        f"{label}: a core with a zeroed segment ({seg.filesz >> 10} KiB, {len(victims)} headers "
+        f"in it) still gives a report", [f"exit {code}, {err.strip()!r}, {rss:.0f} MiB"])
+
+    # zero only gInt's storage: gInt says len 1000 but holds nothing; the rest is intact
+    c = Core(core, os.path.join(work, "zeroed-map"))
+    first = c.word(int(gint["addr"], 16) + 16)
+    if gint["impl"] == "swiss":
+        first = c.word(c.word(first) + 16)  # the first table's groups
+    c.write(first, bytes(4096))
+    expect(mapsize, f"{label}: zeroed storage of one map is that map's error", c.path, exe, 6,
+           "incomplete", truth, [("gInt", "holds" if gint["impl"] == "swiss" else "occupied")])
+
+    other = os.path.join(work, "other-exe")
+    gocore.build(version, other, ldflags="-X main.unused=1 -buildid=other")
+    expect(mapsize, f"{label}: the core with another build of the program", core, other, 3,
+           "does not match")
+    expect(mapsize, f"{label}: a non-Go executable", core, "/bin/true", 4, "not a Go executable")
+    stripped = os.path.join(work, "stripped")
+    shutil.copyfile(exe, stripped)
+    subprocess.run(["strip", stripped], check=True)
+    expect(mapsize, f"{label}: a stripped executable says DWARF is missing", core, stripped, 4,
+           "no DWARF")
+    expect(mapsize, f"{label}: the executable given as the core", exe, exe, 3, "not an ELF core")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--mapsize", required=True)
+    args = ap.parse_args()
+    mapsize = os.path.abspath(args.mapsize)
+    for label, version, cases in (("go1.23", "1.23", classic_cases),
+                                  ("go1.24", "1.24", swiss_cases)):
+        if not gocore.go_wrapper(version):
+            tap(not REQUIRE, f"{label}: toolchain present", skip=None if REQUIRE else
+                "toolchain not installed")
+            continue
+        work = tempfile.mkdtemp(prefix="mapsize-bad-")
+        try:
+            exe = gocore.build(version, os.path.join(work, "truth"))
+            truth, core = gocore.kernel_core(exe, work)
+            cases(mapsize, work, exe, core, truth)
+            common_cases(mapsize, work, label, version, exe, core, truth)
+        except gocore.GoCoreError as e:
+            tap(False, f"{label}: set up", str(e).splitlines()[-8:])
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+    print(f"1..{tap_n}")
+    return 1 if tap_failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
