@@ -54,8 +54,8 @@ static const struct ms_map_report **view_maps(const struct ms_inspect_report *r,
 	if (!sel)
 		return NULL;
 	for (size_t i = 0; i < r->nmaps; i++)
-		if (ms_view_matches(v, &r->maps[i]))
-			sel[n++] = &r->maps[i];
+		if (ms_view_matches(v, r->maps[i]))
+			sel[n++] = r->maps[i];
 	sort_view = v;
 	qsort(sel, n, sizeof(*sel), cmp_view);
 	if (v->top && n > v->top)
@@ -138,6 +138,9 @@ static json_t *map_json(const struct ms_map_report *m)
 		set(o, "overflow_density",
 		    json_real(m->buckets ? (double)m->overflow_buckets / (double)m->buckets : 0));
 		set(o, "buckets_with_overflow", juint(m->buckets_with_overflow));
+		set(o, "overflow_share",
+		    json_real(m->buckets ? (double)m->buckets_with_overflow / (double)m->buckets
+		                         : 0));
 		set(o, "chain_histogram", hist_json(m->chain_hist, MS_CHAIN_HIST));
 		set(o, "max_chain", juint(m->max_chain));
 		set(o, "growing", json_boolean(m->growing));
@@ -206,36 +209,54 @@ static json_t *totals_json(const struct ms_type_total *t, size_t n)
 	return a;
 }
 
-static struct ms_error *inspect_json(FILE *out, const struct ms_inspect_report *r,
-                                     const struct ms_map_report **sel, size_t n)
+/* The ten maps with the most held (or reclaimable) bytes, for the summary. */
+static json_t *top_json(const struct ms_inspect_report *r, enum ms_sort_key key)
 {
-	json_t *doc = json_object(), *maps = json_array(), *sum = json_object(),
-	       *found = json_object(), *warn = json_array();
-	char ver[64];
+	struct ms_report_view v = {key, 10, NULL};
+	size_t n;
+	const struct ms_map_report **sel = view_maps(r, &v, &n);
+	json_t *a = json_array();
+	char addr[32];
+
+	for (size_t i = 0; sel && i < n; i++) {
+		json_t *o = json_object();
+
+		snprintf(addr, sizeof(addr), "0x%" PRIx64, sel[i]->addr);
+		set(o, "address", json_string(addr));
+		set(o, "type", json_string(sel[i]->type));
+		set(o, "path", sel[i]->npaths ? json_string(sel[i]->paths[0]) : json_null());
+		set(o, key == MS_SORT_HELD ? "held_bytes" : "reclaimable_bytes",
+		    juint(key == MS_SORT_HELD ? sel[i]->held_bytes : sel[i]->reclaimable_bytes));
+		json_array_append_new(a, o);
+	}
+	free(sel);
+	return a;
+}
+
+/* Write "KEY": VALUE (value pretty-printed and stolen), optionally after a comma. */
+static int put(FILE *out, const char *key, json_t *val, bool comma)
+{
 	int rc;
 
-	if (!doc || !maps || !sum || !found || !warn) {
-		json_decref(doc);
-		json_decref(maps);
+	if (!val)
+		return -1;
+	if (fprintf(out, "%s\n  \"%s\": ", comma ? "," : "", key) < 0)
+		rc = -1;
+	else
+		rc = json_dumpf(val, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
+	json_decref(val);
+	return rc;
+}
+
+static json_t *summary_json(const struct ms_inspect_report *r, size_t n)
+{
+	json_t *sum = json_object(), *found = json_object();
+
+	if (!sum || !found) {
 		json_decref(sum);
 		json_decref(found);
-		json_decref(warn);
-		return &ms_error_nomem;
+		return NULL;
 	}
-	ms_go_version_format(&r->go, ver, sizeof(ver));
-	set(doc, "schema_version", json_integer(MS_SCHEMA_VERSION));
-	set(doc, "kind", json_string("inspect"));
-	set(doc, "source", json_string(r->source));
-	set(doc, "exe", json_string(r->exe));
-	set(doc, "pid", json_integer(r->pid));
-	set(doc, "go_version", json_string(r->go_version));
-	set(doc, "go", json_string(ver));
-	set(doc, "arch", json_string(ms_arch_info(r->arch)->name));
-	set(doc, "impl", json_string(ms_map_impl_name(r->impl)));
-	set(doc, "layout_source", json_string(r->layout_source));
-	for (size_t i = 0; i < n; i++)
-		json_array_append_new(maps, map_json(sel[i]));
-	set(doc, "maps", maps);
 	set(sum, "maps", juint(r->nmaps));
 	set(sum, "maps_shown", juint(n));
 	set(sum, "len", juint(r->total_len));
@@ -251,15 +272,50 @@ static struct ms_error *inspect_json(FILE *out, const struct ms_inspect_report *
 	set(sum, "found_by", found);
 	set(sum, "by_type", totals_json(r->by_type, r->nby_type));
 	set(sum, "by_package", totals_json(r->by_package, r->nby_package));
+	set(sum, "top_held", top_json(r, MS_SORT_HELD));
+	set(sum, "top_reclaimable", top_json(r, MS_SORT_RECLAIMABLE));
 	set(sum, "elapsed_seconds", json_real(r->elapsed_s));
 	set(sum, "bytes_read", juint(r->walked_bytes));
-	set(doc, "summary", sum);
-	for (size_t i = 0; i < r->nwarnings; i++)
+	return sum;
+}
+
+/*
+ * The document is written piece by piece, each map as one compact line, so
+ * that a report of a million maps never exists as one JSON tree in memory.
+ */
+static struct ms_error *inspect_json(FILE *out, const struct ms_inspect_report *r,
+                                     const struct ms_map_report **sel, size_t n)
+{
+	char ver[64];
+	json_t *warn = json_array();
+	int rc = 0;
+
+	ms_go_version_format(&r->go, ver, sizeof(ver));
+	fputs("{", out);
+	rc |= put(out, "schema_version", json_integer(MS_SCHEMA_VERSION), false);
+	rc |= put(out, "kind", json_string("inspect"), true);
+	rc |= put(out, "source", json_string(r->source), true);
+	rc |= put(out, "exe", json_string(r->exe), true);
+	rc |= put(out, "pid", json_integer(r->pid), true);
+	rc |= put(out, "go_version", json_string(r->go_version), true);
+	rc |= put(out, "go", json_string(ver), true);
+	rc |= put(out, "arch", json_string(ms_arch_info(r->arch)->name), true);
+	rc |= put(out, "impl", json_string(ms_map_impl_name(r->impl)), true);
+	rc |= put(out, "layout_source", json_string(r->layout_source), true);
+	fputs(",\n  \"maps\": [", out);
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		json_t *m = map_json(sel[i]);
+
+		fputs(i ? ",\n    " : "\n    ", out);
+		rc |= m ? json_dumpf(m, out, JSON_COMPACT | JSON_PRESERVE_ORDER) : -1;
+		json_decref(m);
+	}
+	fputs(n ? "\n  ]" : "]", out);
+	rc |= put(out, "summary", summary_json(r, n), true);
+	for (size_t i = 0; warn && i < r->nwarnings; i++)
 		json_array_append_new(warn, json_string(r->warnings[i]));
-	set(doc, "warnings", warn);
-	rc = json_dumpf(doc, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-	json_decref(doc);
-	if (rc != 0 || fputc('\n', out) == EOF)
+	rc |= put(out, "warnings", warn, true);
+	if (rc != 0 || fputs("\n}\n", out) == EOF || ferror(out))
 		return ms_error_create(MS_ERR_IO, "cannot write JSON output");
 	return NULL;
 }
@@ -283,7 +339,7 @@ static void human(char *buf, size_t len, uint64_t bytes, const struct ms_emit_op
 	snprintf(buf, len, "%.*f %s", v < 10 ? 2 : 1, v, units[u]);
 }
 
-static void hist_text(FILE *out, const char *label, const uint64_t *h, size_t n)
+static void hist_text(FILE *out, const char *label, const uint64_t *h, size_t n, bool open_end)
 {
 	uint64_t max = 0;
 	size_t last = 0;
@@ -298,8 +354,9 @@ static void hist_text(FILE *out, const char *label, const uint64_t *h, size_t n)
 	for (size_t i = 0; i < last; i++) {
 		int bar = max ? (int)((h[i] * 40 + max - 1) / max) : 0;
 
-		fprintf(out, "      %2zu%s %10" PRIu64 " %.*s\n", i, i + 1 == n ? "+" : " ", h[i],
-		        bar, "########################################");
+		fprintf(out, "      %2zu%s %10" PRIu64 " %.*s\n", i,
+		        open_end && i + 1 == n ? "+" : " ", h[i], bar,
+		        "########################################");
 	}
 }
 
@@ -340,7 +397,7 @@ static void map_text(FILE *out, const struct ms_map_report *m, const struct ms_e
 			        m->old_buckets, m->old_entries);
 		if (m->overflow_buckets)
 			hist_text(out, "chain lengths (overflow buckets per bucket)", m->chain_hist,
-			          MS_CHAIN_HIST);
+			          MS_CHAIN_HIST, true);
 	} else if (m->small) {
 		fprintf(out, "  small map: one group of %" PRIu64 " B\n", m->group_bytes);
 	} else {
@@ -350,7 +407,8 @@ static void map_text(FILE *out, const struct ms_map_report *m, const struct ms_e
 		        "\n",
 		        m->dir_len, m->global_depth, m->ntables, m->groups, m->group_bytes,
 		        m->tombstones, m->growth_left);
-		hist_text(out, "group fill (full slots per group)", m->fill_hist, MS_FILL_HIST);
+		hist_text(out, "group fill (full slots per group)", m->fill_hist, MS_FILL_HIST,
+		          false);
 	}
 	fprintf(out,
 	        "  held %s in %" PRIu64 " objects%s; a fresh map would hold %s; reclaimable %s\n",
@@ -402,6 +460,21 @@ static struct ms_error *inspect_text(FILE *out, const struct ms_inspect_report *
 		human(recl, sizeof(recl), r->by_package[i].reclaimable_bytes, o);
 		fprintf(out, "  %-40s %5" PRIu64 " maps %12s held %12s reclaimable\n",
 		        r->by_package[i].name, r->by_package[i].maps, held, recl);
+	}
+	if (r->total_reclaimable_bytes) {
+		struct ms_report_view v = {MS_SORT_RECLAIMABLE, 5, NULL};
+		size_t nt;
+		const struct ms_map_report **top = view_maps(r, &v, &nt);
+
+		fprintf(out, "\nmost reclaimable:\n");
+		for (size_t i = 0; top && i < nt && top[i]->reclaimable_bytes; i++) {
+			human(recl, sizeof(recl), top[i]->reclaimable_bytes, o);
+			human(held, sizeof(held), top[i]->held_bytes, o);
+			fprintf(out, "  %-40s %12s of %s (%s)\n",
+			        top[i]->npaths ? top[i]->paths[0] : top[i]->where, recl, held,
+			        top[i]->type);
+		}
+		free(top);
 	}
 	for (size_t i = 0; i < n; i++)
 		map_text(out, sel[i], o);

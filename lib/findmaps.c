@@ -417,14 +417,14 @@ static void walk_map(struct finder *f, const struct item *it)
 		return;
 	err = ms_types_geom(f->ty, it->type, &g);
 	if (err) {
-		m->report.error = strdup(ms_error_message(err));
+		m->report->error = strdup(ms_error_message(err));
 		ms_error_destroy(err);
 		return;
 	}
 	m->geom = g;
 	w.t = f->t;
 	w.g = g;
-	w.r = &m->report;
+	w.r = m->report;
 	w.stack_lo = m->stack_lo;
 	w.stack_hi = m->stack_hi;
 	if (g->key_reaches || g->elem_reaches) {
@@ -440,8 +440,8 @@ static void walk_map(struct finder *f, const struct item *it)
 		if (ms_error_code(err) == MS_ERR_NOMEM)
 			f->err = err;
 		else {
-			free(m->report.error);
-			m->report.error = strdup(ms_error_message(err));
+			free(m->report->error);
+			m->report->error = strdup(ms_error_message(err));
 			ms_error_destroy(err);
 		}
 	}
@@ -862,10 +862,14 @@ struct ms_found_map *ms_found_add(struct ms_found *fd, uint64_t addr)
 			index_put(fd, k);
 	}
 	m = calloc(1, sizeof(*m));
-	if (!m)
+	if (m)
+		m->report = calloc(1, sizeof(*m->report));
+	if (!m || !m->report) {
+		free(m);
 		return NULL;
+	}
 	m->addr = addr;
-	m->report.addr = addr;
+	m->report->addr = addr;
 	fd->maps[fd->n] = m;
 	index_put(fd, fd->n);
 	fd->n++;
@@ -875,10 +879,15 @@ struct ms_found_map *ms_found_add(struct ms_found *fd, uint64_t addr)
 void ms_found_deinit(struct ms_found *fd)
 {
 	for (size_t k = 0; k < fd->n; k++) {
+		if (!fd->maps[k])
+			continue;
 		for (size_t i = 0; i < fd->maps[k]->npaths; i++)
 			free(fd->maps[k]->paths[i]);
-		free(fd->maps[k]->report.error);
-		free(fd->maps[k]->report.tables);
+		if (fd->maps[k]->report) {
+			free(fd->maps[k]->report->error);
+			free(fd->maps[k]->report->tables);
+			free(fd->maps[k]->report);
+		}
 		free(fd->maps[k]);
 	}
 	free(fd->maps);

@@ -19,7 +19,7 @@ struct ms_found_map {
 	/* heap finds typed by layout only: every map type that fits (type is the first) */
 	const struct ms_dtype *candidates[8];
 	size_t ncandidates;
-	struct ms_map_report report; /* filled by the walk; strings set later */
+	struct ms_map_report *report; /* owned: filled by the walk; strings set later */
 };
 
 /* Found maps, by header address. Elements are allocated one by one: pointers stay valid. */

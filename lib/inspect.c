@@ -128,20 +128,21 @@ static int cmp_total(const void *a, const void *b)
 
 static int cmp_addr(const void *a, const void *b)
 {
-	const struct ms_map_report *x = a, *y = b;
+	const struct ms_map_report *x = *(const struct ms_map_report *const *)a;
+	const struct ms_map_report *y = *(const struct ms_map_report *const *)b;
 
 	return x->addr < y->addr ? -1 : x->addr > y->addr;
 }
 
-/* Move one found map into the report, taking its strings. */
+/* Move one found map's report into the report, with its strings. */
 static struct ms_error *take_map(struct ms_target *t, struct ms_found_map *m,
-                                 struct ms_map_report *r)
+                                 struct ms_map_report **ret)
 {
+	struct ms_map_report *r = m->report;
 	char buf[256];
 
-	*r = m->report;
-	m->report.error = NULL;
-	m->report.tables = NULL;
+	m->report = NULL;
+	*ret = r;
 	r->found_by = m->by;
 	r->refs = m->refs;
 	r->goid = m->goid;
@@ -204,7 +205,7 @@ static struct ms_error *summarize(struct ms_target *t, struct ms_inspect_report 
 	struct ms_error *err;
 
 	for (size_t i = 0; i < rep->nmaps; i++) {
-		const struct ms_map_report *r = &rep->maps[i];
+		const struct ms_map_report *r = rep->maps[i];
 		char *pkg = package_of(r->npaths ? r->paths[0] : r->type);
 
 		if (!pkg)
@@ -275,11 +276,19 @@ struct ms_error *ms_inspect_core(const char *core_path, const char *exe_path,
 		goto out;
 	}
 	for (size_t i = 0; i < found.n; i++) {
-		err = take_map(t, found.maps[i], &rep->maps[i]);
+		struct ms_found_map *m = found.maps[i];
+
+		err = take_map(t, m, &rep->maps[i]);
 		rep->nmaps++;
+		/* the report owns what it took; free the rest now, not at the end */
+		for (size_t k = 0; k < m->npaths; k++)
+			free(m->paths[k]);
+		free(m);
+		found.maps[i] = NULL;
 		if (err)
 			goto out;
 	}
+	found.n = 0;
 	qsort(rep->maps, rep->nmaps, sizeof(*rep->maps), cmp_addr);
 	err = summarize(t, rep);
 	if (err)
@@ -306,7 +315,7 @@ struct ms_error *ms_inspect_report_complete(const struct ms_inspect_report *r)
 	size_t damaged = 0;
 
 	for (size_t i = 0; i < r->nmaps; i++)
-		damaged += r->maps[i].error != NULL;
+		damaged += r->maps[i]->error != NULL;
 	if (!damaged && !r->truncated)
 		return NULL;
 	return ms_error_create(MS_ERR_INCOMPLETE, "'%s': report incomplete: %s%s%zu map%s damaged",
@@ -319,8 +328,10 @@ void ms_inspect_report_destroy(struct ms_inspect_report *r)
 	if (!r)
 		return;
 	for (size_t i = 0; i < r->nmaps; i++) {
-		struct ms_map_report *m = &r->maps[i];
+		struct ms_map_report *m = r->maps[i];
 
+		if (!m)
+			continue;
 		free(m->type);
 		free(m->key_type);
 		free(m->elem_type);
@@ -333,6 +344,7 @@ void ms_inspect_report_destroy(struct ms_inspect_report *r)
 		for (size_t k = 0; k < m->ntype_candidates; k++)
 			free(m->type_candidates[k]);
 		free(m->type_candidates);
+		free(m);
 	}
 	free(r->maps);
 	for (size_t i = 0; i < r->nby_type; i++)

@@ -3,7 +3,9 @@
  * An ELF core file as a memory source. libelf reads the program headers and
  * notes; segment bytes come from one read-only mmap of the file, so nothing
  * is read before it is asked for and a core of many GB costs only address
- * space.
+ * space. Pages read are dropped from our resident set every RESIDENT_BYTES
+ * (they stay in the page cache), so memory stays bounded however big the
+ * core is.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -15,9 +17,10 @@
 
 #include "source.h"
 
-#define NT_FILE_TYPE 0x46494c45u /* "FILE" */
-#define MAX_SEGMENTS (1u << 20)
-#define MAX_FILES    (1u << 20)
+#define NT_FILE_TYPE   0x46494c45u /* "FILE" */
+#define MAX_SEGMENTS   (1u << 20)
+#define MAX_FILES      (1u << 20)
+#define RESIDENT_BYTES (32u << 20)
 
 struct core_source {
 	struct ms_source base;
@@ -28,6 +31,7 @@ struct core_source {
 	struct ms_core_info info;
 	char *file_names; /* owned copy of the NT_FILE strings */
 	size_t last;      /* index of the last segment hit */
+	uint64_t touched; /* bytes read since the pages were last dropped */
 };
 
 static const struct ms_source_ops core_ops;
@@ -102,6 +106,12 @@ static struct ms_error *core_read(struct ms_source *src, uint64_t addr, void *bu
 		out += n;
 		a += n;
 		left -= n;
+		c->touched += n;
+	}
+	if (c->touched > RESIDENT_BYTES) {
+		/* read-only and file-backed: the pages come back from the page cache if needed */
+		madvise((void *)c->map, c->map_bytes, MADV_DONTNEED);
+		c->touched = 0;
 	}
 	return NULL;
 }

@@ -446,7 +446,7 @@ struct ms_inspect_report {
 	int pid;
 	bool truncated; /* the core file is shorter than its segments say */
 	size_t nmaps;
-	struct ms_map_report *maps; /* owned, sorted by address */
+	struct ms_map_report **maps; /* owned (each one too), sorted by address */
 	uint64_t found[MS_FOUND__COUNT];
 	uint64_t heap_inuse_bytes; /* in-use spans of the Go heap */
 	uint64_t total_held_bytes, total_reclaimable_bytes, total_len;

@@ -1,0 +1,79 @@
+#!/usr/bin/env python3
+"""Benchmark of `mapsize inspect` (issue 3): a Go process holding more than
+2 GiB of maps over more than 10 million entries and 100,000 small maps
+("full"), and one holding 11 million entries in two maps ("two").
+Takes a kernel core of it, runs inspect twice (cold and warm page cache) and
+prints wall time, peak RSS, maps per second and GiB of map memory walked per
+second. Figures only: nothing here passes or fails.
+
+Usage: bench/run_inspect_bench.py [--mapsize build/cmd/mapsize] [--go 1.24] [--keep]
+"""
+import argparse, json, os, resource, shutil, subprocess, sys, tempfile, time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "tests", "go"))
+import gocore  # noqa: E402
+
+
+def run_inspect(mapsize, core, exe, out):
+    t0 = time.monotonic()
+    with open(out, "w") as f:
+        p = subprocess.Popen([mapsize, "inspect", core, "--exe", exe, "--format", "json"],
+                             stdout=f)
+        _, status, ru = os.wait4(p.pid, 0)
+    wall = time.monotonic() - t0
+    return os.waitstatus_to_exitcode(status), wall, ru.ru_maxrss / 1024
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--mapsize", default=os.path.join(HERE, "..", "build", "cmd", "mapsize"))
+    ap.add_argument("--go", default="1.24")
+    ap.add_argument("--keep", action="store_true")
+    a = ap.parse_args()
+    work = tempfile.mkdtemp(prefix="mapsize-bench-")
+    try:
+        exe = gocore.build(a.go, os.path.join(work, "bench"), prog=os.path.join(HERE,
+                                                                             "inspect_bench.go"))
+        for scenario in ("full", "two"):
+            bench_one(a, work, exe, scenario)
+    finally:
+        if a.keep:
+            print(f"kept {work}")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def bench_one(a, work, exe, scenario):
+    t0 = time.monotonic()
+    wrapper = os.path.join(work, f"run-{scenario}")
+    with open(wrapper, "w") as f:
+        f.write(f"#!/bin/sh\nexec {exe} {scenario}\n")
+    os.chmod(wrapper, 0o755)
+    _, core = gocore.kernel_core(wrapper, work, timeout=900)
+    try:
+        print(f"go{a.go} {scenario}: program built its maps and dumped a core in "
+              f"{time.monotonic() - t0:.1f} s; core {os.path.getsize(core) / 2**30:.2f} GiB")
+        out = os.path.join(work, "report.json")
+        for label in ("cold page cache" if os.geteuid() == 0 else "first run", "warm page cache"):
+            if label.startswith("cold"):
+                subprocess.run(["sync"])
+                with open("/proc/sys/vm/drop_caches", "w") as f:
+                    f.write("1\n")
+            code, wall, rss = run_inspect(os.path.abspath(a.mapsize), core, exe, out)
+            doc = json.load(open(out))
+            s = doc["summary"]
+            held = s["held_bytes"]
+            print(f"  {label}: exit {code}, wall {wall:.2f} s (inspect says "
+                  f"{s['elapsed_seconds']:.2f} s), peak RSS {rss:.0f} MiB, {s['maps']} maps, "
+                  f"{s['len']} entries, {held / 2**30:.2f} GiB held "
+                  f"({100 * s['heap_share']:.0f}% of the heap); "
+                  f"{s['maps'] / wall:,.0f} maps/s, {held / 2**30 / wall:.2f} GiB/s, "
+                  f"{s['bytes_read'] / 2**30:.2f} GiB read")
+    finally:
+        if not a.keep:
+            os.unlink(core)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,46 @@
+/*
+ * Fuzz the executable readers: any bytes as a Go executable (ELF headers,
+ * sections, .go.buildinfo, the Go build ID) and as DWARF (lib/dwarf.c).
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "binary.h"
+#include "godwarf.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	char path[64];
+	int fd = memfd_create("fuzz-elf", MFD_CLOEXEC);
+	struct ms_binary *b = NULL;
+	struct ms_dwarf *d = NULL;
+
+	if (fd < 0)
+		return 0;
+	if (write(fd, data, size) != (ssize_t)size) {
+		close(fd);
+		return 0;
+	}
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	if (ms_binary_open(path, &b) == NULL) {
+		char buf[64];
+		uint8_t bytes[16];
+
+		(void)ms_binary_setting(b, "GOEXPERIMENT", buf, sizeof(buf));
+		ms_error_destroy(ms_source_read(b->mem, b->entry, bytes, sizeof(bytes)));
+		ms_binary_destroy(b);
+	}
+	if (ms_dwarf_load(path, &d) == NULL) {
+		for (size_t i = 0; i < d->nvars; i++)
+			(void)ms_dwarf_type(d, d->vars[i].type_off);
+		(void)ms_dwarf_type_by_name(d, "runtime.hmap");
+		(void)ms_dwarf_func_at(d, 0x401000);
+		ms_dwarf_destroy(d);
+	}
+	close(fd);
+	return 0;
+}
