@@ -42,18 +42,10 @@ static unsigned slots_of(struct bwalk *b, uint64_t addr, const uint8_t *bucket, 
 	ms_walk_part(w, h, old ? MS_HELD_GROWTH : MS_HELD_OVF_PTRS, b->ptr);
 	for (unsigned i = 0; i < MS_BUCKET_SLOTS; i++) {
 		uint8_t top = bucket[i];
-		uint64_t k = addr + g->keys_off + i * g->key_stride;
-		uint64_t e = addr + g->elems_off + i * g->elem_stride;
 
 		if (top >= MIN_TOPHASH) {
 			live++;
-			ms_walk_part(w, h, MS_HELD_LIVE, slot);
-			if (g->key_indirect)
-				k = ms_walk_indirect(w, k, true);
-			if (g->elem_indirect)
-				e = ms_walk_indirect(w, e, false);
-			if (w->slot)
-				w->slot(w->arg, k, e);
+			ms_walk_live_slot(w, h, addr, i);
 		} else if (old) {
 			ms_walk_part(w, h, MS_HELD_GROWTH, slot);
 		} else if (top == EMPTY_ONE) {

@@ -29,18 +29,10 @@ static unsigned group_slots(struct ms_walk *w, uint64_t addr, const uint8_t *grp
 	for (unsigned i = 0; i < MS_GROUP_SLOTS; i++) {
 		/* byte i of the little-endian control word belongs to slot i */
 		uint8_t c = grp[w->t->mem->big_endian ? 7 - i : i];
-		uint64_t k = addr + g->keys_off + i * g->key_stride;
-		uint64_t e = addr + g->elems_off + i * g->elem_stride;
 
 		if (!(c & 0x80)) {
 			full++;
-			ms_walk_part(w, h, MS_HELD_LIVE, slot);
-			if (g->key_indirect)
-				k = ms_walk_indirect(w, k, true);
-			if (g->elem_indirect)
-				e = ms_walk_indirect(w, e, false);
-			if (w->slot)
-				w->slot(w->arg, k, e);
+			ms_walk_live_slot(w, h, addr, i);
 		} else if (c == CTRL_DELETED) {
 			(*ret_tombstones)++;
 			w->r->deleted_slots++;

@@ -126,6 +126,21 @@ uint64_t ms_walk_indirect(struct ms_walk *w, uint64_t slot_addr, bool key)
 	return p;
 }
 
+void ms_walk_live_slot(struct ms_walk *w, enum ms_hold h, uint64_t addr, unsigned i)
+{
+	const struct ms_map_geom *g = w->g;
+	uint64_t k = addr + g->keys_off + i * g->key_stride;
+	uint64_t e = addr + g->elems_off + i * g->elem_stride;
+
+	ms_walk_part(w, h, MS_HELD_LIVE, g->kslot + g->vslot);
+	if (g->key_indirect)
+		k = ms_walk_indirect(w, k, true);
+	if (g->elem_indirect)
+		e = ms_walk_indirect(w, e, false);
+	if (w->slot)
+		w->slot(w->arg, k, e);
+}
+
 struct ms_error *ms_walk_read(struct ms_walk *w, uint64_t addr, void *buf, size_t len,
                               const char *what)
 {

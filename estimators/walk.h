@@ -61,6 +61,11 @@ static inline void ms_walk_part(struct ms_walk *w, enum ms_hold h, enum ms_held_
 	if (h == MS_HOLD_HEAP)
 		w->r->held[part] += bytes;
 }
+/*
+ * An occupied slot i of the bucket or group at addr: count its bytes as live,
+ * hold its out-of-line key and value, and pass it to the slot callback.
+ */
+void ms_walk_live_slot(struct ms_walk *w, enum ms_hold h, uint64_t addr, unsigned i);
 /* Out-of-line key or value of an occupied slot: hold its object, return its address. */
 uint64_t ms_walk_indirect(struct ms_walk *w, uint64_t slot_addr, bool key);
 

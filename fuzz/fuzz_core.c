@@ -1,9 +1,9 @@
 /* Fuzz the ELF core reader: any bytes as a core file; then read around every segment. */
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
+#include "memfile.h"
 #include "source.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -11,17 +11,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char path[64];
-	int fd = memfd_create("fuzz-core", MFD_CLOEXEC);
+	int fd = fuzz_memfile(data, size, path, sizeof(path));
 	struct ms_source *src = NULL;
 	const struct ms_core_info *ci;
 
 	if (fd < 0)
 		return 0;
-	if (write(fd, data, size) != (ssize_t)size) {
-		close(fd);
-		return 0;
-	}
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 	if (ms_source_core_create(path, &src) == NULL) {
 		uint8_t buf[64];
 

@@ -4,28 +4,23 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include "binary.h"
 #include "godwarf.h"
+#include "memfile.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char path[64];
-	int fd = memfd_create("fuzz-elf", MFD_CLOEXEC);
+	int fd = fuzz_memfile(data, size, path, sizeof(path));
 	struct ms_binary *b = NULL;
 	struct ms_dwarf *d = NULL;
 
 	if (fd < 0)
 		return 0;
-	if (write(fd, data, size) != (ssize_t)size) {
-		close(fd);
-		return 0;
-	}
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 	if (ms_binary_open(path, &b) == NULL) {
 		char buf[64];
 		uint8_t bytes[16];

@@ -1029,42 +1029,36 @@ const struct ms_dtype *ms_dwarf_type(const struct ms_dwarf *d, uint64_t off)
 	return NULL;
 }
 
+/* Index of the first entry called name (1-based; 0 if none), by index or by a linear scan. */
+static size_t find_name(const struct ms_dwarf *d, const char *name, bool vars)
+{
+	const struct name_index *idx = d ? d->priv : NULL;
+	size_t n = vars ? d->nvars : d->ntypes;
+
+	if (idx)
+		return vars ? index_find(idx->var_slots, idx->nvar_slots, name, var_name, d)
+		            : index_find(idx->type_slots, idx->ntype_slots, name, type_name, d);
+	for (size_t i = 0; i < n; i++) {
+		const char *s = vars ? d->vars[i].name : d->types[i].name;
+
+		if (s && strcmp(s, name) == 0)
+			return i + 1;
+	}
+	return 0;
+}
+
 const struct ms_dtype *ms_dwarf_type_by_name(const struct ms_dwarf *d, const char *name)
 {
-	const struct name_index *idx;
-	size_t i;
+	size_t i = d && name ? find_name(d, name, false) : 0;
 
-	if (!d || !name)
-		return NULL;
-	idx = d->priv;
-	if (idx) {
-		i = index_find(idx->type_slots, idx->ntype_slots, name, type_name, d);
-		return i ? &d->types[i - 1] : NULL;
-	}
-	for (i = 0; i < d->ntypes; i++) {
-		if (d->types[i].name && strcmp(d->types[i].name, name) == 0)
-			return &d->types[i];
-	}
-	return NULL;
+	return i ? &d->types[i - 1] : NULL;
 }
 
 const struct ms_dvar *ms_dwarf_var(const struct ms_dwarf *d, const char *name)
 {
-	const struct name_index *idx;
-	size_t i;
+	size_t i = d && name ? find_name(d, name, true) : 0;
 
-	if (!d || !name)
-		return NULL;
-	idx = d->priv;
-	if (idx) {
-		i = index_find(idx->var_slots, idx->nvar_slots, name, var_name, d);
-		return i ? &d->vars[i - 1] : NULL;
-	}
-	for (i = 0; i < d->nvars; i++) {
-		if (d->vars[i].name && strcmp(d->vars[i].name, name) == 0)
-			return &d->vars[i];
-	}
-	return NULL;
+	return i ? &d->vars[i - 1] : NULL;
 }
 
 const struct ms_dmember *ms_dtype_member(const struct ms_dtype *t, const char *name)

@@ -31,7 +31,8 @@ struct core_source {
 	struct ms_core_info info;
 	char *file_names; /* owned copy of the NT_FILE strings */
 	size_t last;      /* index of the last segment hit */
-	uint64_t touched; /* bytes read since the pages were last dropped */
+	uint64_t touched; /* bytes mapped in since the pages were last dropped (estimated) */
+	uint64_t window;  /* the 64 KiB window of the file read last, plus one */
 };
 
 static const struct ms_source_ops core_ops;
@@ -106,7 +107,12 @@ static struct ms_error *core_read(struct ms_source *src, uint64_t addr, void *bu
 		out += n;
 		a += n;
 		left -= n;
-		c->touched += n;
+		/* a page fault maps in up to 64 KiB around it (fault-around), so a new
+		 * window costs that much however few bytes are read from it */
+		if ((uint64_t)(p - c->map) >> 16 != c->window - 1 || n > 65536) {
+			c->touched += n > 65536 ? n : 65536;
+			c->window = ((uint64_t)(p - c->map + n - 1) >> 16) + 1;
+		}
 	}
 	if (c->touched > RESIDENT_BYTES) {
 		/* read-only and file-backed: the pages come back from the page cache if needed */

@@ -20,22 +20,10 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import gocore  # noqa: E402
 from run_inspect_truth import compare  # noqa: E402
+from tap import finish, skip_or_fail_missing, tap  # noqa: E402
 
 REQUIRE = bool(os.environ.get("MAPSIZE_REQUIRE_GO"))
 MAX_RSS_MB = 256
-tap_n = tap_failed = 0
-
-
-def tap(ok, msg, diag=(), skip=None):
-    global tap_n, tap_failed
-    tap_n += 1
-    if skip:
-        print(f"ok {tap_n} - {msg} # SKIP {skip}", flush=True)
-        return
-    tap_failed += not ok
-    print(f"{'ok' if ok else 'not ok'} {tap_n} - {msg}", flush=True)
-    for line in diag:
-        print(f"# {line}", flush=True)
 
 
 def run(mapsize, core, exe):
@@ -241,8 +229,7 @@ def main():
     for label, version, cases in (("go1.23", "1.23", classic_cases),
                                   ("go1.24", "1.24", swiss_cases)):
         if not gocore.go_wrapper(version):
-            tap(not REQUIRE, f"{label}: toolchain present", skip=None if REQUIRE else
-                "toolchain not installed")
+            skip_or_fail_missing(REQUIRE, label, version, "bad input is refused clearly")
             continue
         work = tempfile.mkdtemp(prefix="mapsize-bad-")
         try:
@@ -254,8 +241,7 @@ def main():
             tap(False, f"{label}: set up", str(e).splitlines()[-8:])
         finally:
             shutil.rmtree(work, ignore_errors=True)
-    print(f"1..{tap_n}")
-    return 1 if tap_failed else 0
+    return finish()
 
 
 if __name__ == "__main__":

@@ -28,6 +28,7 @@ import argparse, json, os, shutil, subprocess, sys, tempfile
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import gocore  # noqa: E402
+from tap import finish, skip_or_fail_missing, tap  # noqa: E402
 
 REQUIRE = bool(os.environ.get("MAPSIZE_REQUIRE_GO"))
 PROG = os.path.join(HERE, "progs", "inspect_truth.go")
@@ -41,23 +42,6 @@ CONFIGS += [("go1.24+noswissmap", "1.24", "amd64", "noswissmap"),
             ("go1.27+mapsplitgroup", "1.27", "amd64", "mapsplitgroup"),
             ("go1.22/386", "1.22", "386", ""),
             ("go1.26/386", "1.26", "386", "")]
-
-tap_n = 0
-tap_failed = 0
-
-
-def tap(ok, msg, diag=(), skip=None):
-    global tap_n, tap_failed
-    tap_n += 1
-    if skip:
-        print(f"ok {tap_n} - {msg} # SKIP {skip}", flush=True)
-        return
-    if not ok:
-        tap_failed += 1
-    print(f"{'ok' if ok else 'not ok'} {tap_n} - {msg}", flush=True)
-    for line in diag:
-        print(f"# {line}", flush=True)
-
 
 def validator():
     try:
@@ -144,11 +128,7 @@ def compare(truth, doc):
 def run_config(mapsize, cfg, workdir, keep):
     name, version, arch, experiment = cfg
     if not gocore.go_wrapper(version):
-        why = f"toolchain go{version} not installed (scripts/install-go-toolchains)"
-        if REQUIRE:
-            tap(False, f"{name}: toolchain present", [why])
-        else:
-            tap(True, f"{name}: inspect matches the runtime", skip=why)
+        skip_or_fail_missing(REQUIRE, name, version, "inspect matches the runtime")
         return
     binary = os.path.join(workdir, name.replace("/", "-").replace("+", "-"))
     try:
@@ -217,8 +197,7 @@ def main():
             print(f"# kept {workdir}")
         else:
             shutil.rmtree(workdir, ignore_errors=True)
-    print(f"1..{tap_n}")
-    return 1 if tap_failed else 0
+    return finish()
 
 
 if __name__ == "__main__":
