@@ -998,7 +998,8 @@ struct ms_error *ms_dwarf_load(const char *path, struct ms_dwarf **ret)
 	if (!err)
 		err = build_index(ld.d);
 	if (!err)
-		qsort(ld.d->funcs, ld.d->nfuncs, sizeof(*ld.d->funcs), cmp_func);
+		if (ld.d->nfuncs)
+			qsort(ld.d->funcs, ld.d->nfuncs, sizeof(*ld.d->funcs), cmp_func);
 out_close:
 	close(fd);
 	if (err) {

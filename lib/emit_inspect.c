@@ -57,7 +57,8 @@ static const struct ms_map_report **view_maps(const struct ms_inspect_report *r,
 		if (ms_view_matches(v, r->maps[i]))
 			sel[n++] = r->maps[i];
 	sort_view = v;
-	qsort(sel, n, sizeof(*sel), cmp_view);
+	if (n)
+		qsort(sel, n, sizeof(*sel), cmp_view);
 	if (v->top && n > v->top)
 		n = v->top;
 	*ret_n = n;

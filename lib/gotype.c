@@ -135,7 +135,8 @@ struct ms_error *ms_types_create(struct ms_target *t, struct ms_types **ret)
 		if (ms_types_is_map(dt))
 			ty->maps[ty->nmaps++] = dt;
 	}
-	qsort(ty->by_rt, ty->nby_rt, sizeof(*ty->by_rt), cmp_rt);
+	if (ty->nby_rt)
+		qsort(ty->by_rt, ty->nby_rt, sizeof(*ty->by_rt), cmp_rt);
 	index_units(ty);
 	compute_reaches(ty);
 	*ret = ty;
@@ -171,7 +172,8 @@ static void index_units(struct ms_types *ty)
 			ty->by_unit[ty->nby_unit++].type = ty->maps[i];
 		}
 	}
-	qsort(ty->by_unit, ty->nby_unit, sizeof(*ty->by_unit), cmp_rt);
+	if (ty->nby_unit)
+		qsort(ty->by_unit, ty->nby_unit, sizeof(*ty->by_unit), cmp_rt);
 }
 
 static const struct ms_dtype *lookup_rt(const struct rt_entry *arr, size_t n, uint64_t addr)

@@ -222,8 +222,10 @@ static struct ms_error *summarize(struct ms_target *t, struct ms_inspect_report 
 		if (err)
 			return err;
 	}
-	qsort(rep->by_type, rep->nby_type, sizeof(*rep->by_type), cmp_total);
-	qsort(rep->by_package, rep->nby_package, sizeof(*rep->by_package), cmp_total);
+	if (rep->nby_type)
+		qsort(rep->by_type, rep->nby_type, sizeof(*rep->by_type), cmp_total);
+	if (rep->nby_package)
+		qsort(rep->by_package, rep->nby_package, sizeof(*rep->by_package), cmp_total);
 	err = ms_heap_inuse(t, &rep->heap_inuse_bytes);
 	if (err) {
 		ms_target_warn(t, "heap in use unknown: %s", ms_error_message(err));
@@ -289,7 +291,8 @@ struct ms_error *ms_inspect_core(const char *core_path, const char *exe_path,
 			goto out;
 	}
 	found.n = 0;
-	qsort(rep->maps, rep->nmaps, sizeof(*rep->maps), cmp_addr);
+	if (rep->nmaps)
+		qsort(rep->maps, rep->nmaps, sizeof(*rep->maps), cmp_addr);
 	err = summarize(t, rep);
 	if (err)
 		goto out;

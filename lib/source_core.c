@@ -311,7 +311,8 @@ static struct ms_error *load_segments(struct core_source *c, Elf *elf, size_t np
 			s->filesz = c->map_bytes - s->offset;
 		}
 	}
-	qsort(c->segments, c->info.nsegments, sizeof(*c->segments), cmp_segment);
+	if (c->info.nsegments)
+		qsort(c->segments, c->info.nsegments, sizeof(*c->segments), cmp_segment);
 	for (size_t i = 1; i < c->info.nsegments; i++) {
 		const struct ms_segment *a = &c->segments[i - 1], *b = &c->segments[i];
 		if (b->vaddr < a->vaddr + a->memsz)
