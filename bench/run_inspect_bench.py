@@ -25,6 +25,15 @@ def run_inspect(mapsize, core, exe, out):
     return os.waitstatus_to_exitcode(status), wall, ru.ru_maxrss / 1024
 
 
+def summary_of(report):
+    """The report's summary, parsed in another process: a child's peak RSS counts the memory
+    of the process it was forked from, so this one must stay small."""
+    r = subprocess.run([sys.executable, "-c", "import json, sys; "
+                        "print(json.dumps(json.load(open(sys.argv[1]))['summary']))", report],
+                       capture_output=True, text=True, check=True)
+    return json.loads(r.stdout)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--mapsize", default=os.path.join(HERE, "..", "build", "cmd", "mapsize"))
@@ -61,8 +70,7 @@ def bench_one(a, work, exe, scenario):
                 with open("/proc/sys/vm/drop_caches", "w") as f:
                     f.write("1\n")
             code, wall, rss = run_inspect(os.path.abspath(a.mapsize), core, exe, out)
-            doc = json.load(open(out))
-            s = doc["summary"]
+            s = summary_of(out)
             held = s["held_bytes"]
             print(f"  {label}: exit {code}, wall {wall:.2f} s (inspect says "
                   f"{s['elapsed_seconds']:.2f} s), peak RSS {rss:.0f} MiB, {s['maps']} maps, "

@@ -15,5 +15,9 @@
 
 struct ms_error *cmd_estimate(int argc, char **argv);
 struct ms_error *cmd_inspect(int argc, char **argv);
+struct ms_error *cmd_attach(int argc, char **argv);
+struct ms_error *cmd_record(int argc, char **argv);
+struct ms_error *cmd_replay(int argc, char **argv);
+struct ms_error *cmd_diff(int argc, char **argv);
 
 #endif

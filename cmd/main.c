@@ -14,6 +14,10 @@ static const struct {
 } commands[] = {
     {"estimate", cmd_estimate, "predict the bytes of a map[K]V for a Go version and arch"},
     {"inspect", cmd_inspect, "report every map in a core dump of a Go process"},
+    {"attach", cmd_attach, "the same report from a running Go process"},
+    {"record", cmd_record, "save a report as a portable layout file"},
+    {"replay", cmd_replay, "print the report of a recorded layout file"},
+    {"diff", cmd_diff, "compare two reports or layout files"},
 };
 
 static void usage(FILE *out)

@@ -18,4 +18,14 @@ struct ms_error *ms_emit_capacity_text(FILE *out, const struct ms_map_type *type
                                        const struct ms_estimate *at_max,
                                        const struct ms_emit_opts *opts);
 
+/* "41.2 MiB", or "43205632 B" with exact_bytes; negative values get a '-'. */
+void ms_emit_bytes(char *buf, size_t len, double bytes, const struct ms_emit_opts *opts);
+/* "+1.20 MiB" / "-512 B": a signed change. */
+void ms_emit_delta(char *buf, size_t len, int64_t bytes, const struct ms_emit_opts *opts);
+
+/* The whole report as a recorded layout (kind "layout", every map, by address). */
+struct ms_error *ms_emit_layout_json(FILE *out, const struct ms_inspect_report *r);
+/* Fill the report's summary (totals, found_by, by type and package) from its maps. */
+struct ms_error *ms_report_summarize(struct ms_inspect_report *r);
+
 #endif

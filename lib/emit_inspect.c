@@ -277,6 +277,7 @@ static json_t *summary_json(const struct ms_inspect_report *r, size_t n)
 	set(sum, "top_reclaimable", top_json(r, MS_SORT_RECLAIMABLE));
 	set(sum, "elapsed_seconds", json_real(r->elapsed_s));
 	set(sum, "bytes_read", juint(r->walked_bytes));
+	set(sum, "pause_ns", juint(r->pause_ns));
 	return sum;
 }
 
@@ -285,7 +286,7 @@ static json_t *summary_json(const struct ms_inspect_report *r, size_t n)
  * that a report of a million maps never exists as one JSON tree in memory.
  */
 static struct ms_error *inspect_json(FILE *out, const struct ms_inspect_report *r,
-                                     const struct ms_map_report **sel, size_t n)
+                                     const struct ms_map_report **sel, size_t n, bool layout)
 {
 	char ver[64];
 	json_t *warn = json_array();
@@ -294,7 +295,12 @@ static struct ms_error *inspect_json(FILE *out, const struct ms_inspect_report *
 	ms_go_version_format(&r->go, ver, sizeof(ver));
 	fputs("{", out);
 	rc |= put(out, "schema_version", json_integer(MS_SCHEMA_VERSION), false);
-	rc |= put(out, "kind", json_string("inspect"), true);
+	rc |= put(out, "kind", json_string(layout ? "layout" : "inspect"), true);
+	if (layout) {
+		rc |= put(out, "mapsize_version", json_string(MAPSIZE_VERSION), true);
+		rc |= put(out, "recorded_at",
+		          r->recorded_at ? json_string(r->recorded_at) : json_null(), true);
+	}
 	rc |= put(out, "source", json_string(r->source), true);
 	rc |= put(out, "exe", json_string(r->exe), true);
 	rc |= put(out, "pid", json_integer(r->pid), true);
@@ -303,6 +309,8 @@ static struct ms_error *inspect_json(FILE *out, const struct ms_inspect_report *
 	rc |= put(out, "arch", json_string(ms_arch_info(r->arch)->name), true);
 	rc |= put(out, "impl", json_string(ms_map_impl_name(r->impl)), true);
 	rc |= put(out, "layout_source", json_string(r->layout_source), true);
+	rc |= put(out, "truncated", json_boolean(r->truncated), true);
+	rc |= put(out, "consistent", json_boolean(r->consistent), true);
 	fputs(",\n  \"maps\": [", out);
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		json_t *m = map_json(sel[i]);
@@ -325,19 +333,7 @@ static struct ms_error *inspect_json(FILE *out, const struct ms_inspect_report *
 
 static void human(char *buf, size_t len, uint64_t bytes, const struct ms_emit_opts *o)
 {
-	static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-	double v = (double)bytes;
-	int u = 0;
-
-	if (o->exact_bytes || bytes < 1024) {
-		snprintf(buf, len, "%" PRIu64 " B", bytes);
-		return;
-	}
-	while (v >= 1024 && u < 4) {
-		v /= 1024;
-		u++;
-	}
-	snprintf(buf, len, "%.*f %s", v < 10 ? 2 : 1, v, units[u]);
+	ms_emit_bytes(buf, len, (double)bytes, o);
 }
 
 static void hist_text(FILE *out, const char *label, const uint64_t *h, size_t n, bool open_end)
@@ -498,8 +494,22 @@ struct ms_error *ms_emit_inspect(FILE *out, enum ms_format fmt, const struct ms_
 
 	if (!sel)
 		return &ms_error_nomem;
-	err = fmt == MS_FORMAT_JSON ? inspect_json(out, r, sel, n)
+	err = fmt == MS_FORMAT_JSON ? inspect_json(out, r, sel, n, false)
 	                            : inspect_text(out, r, sel, n, opts);
+	free(sel);
+	return err;
+}
+
+struct ms_error *ms_emit_layout_json(FILE *out, const struct ms_inspect_report *r)
+{
+	struct ms_report_view all = {MS_SORT_ADDR, 0, NULL};
+	size_t n;
+	const struct ms_map_report **sel = view_maps(r, &all, &n);
+	struct ms_error *err;
+
+	if (!sel)
+		return &ms_error_nomem;
+	err = inspect_json(out, r, sel, n, true);
 	free(sel);
 	return err;
 }

@@ -6,30 +6,16 @@
 
 #include "emit.h"
 
-/* "41.2 MiB" by default, "43205632 B" with exact_bytes. */
 static void fmt_bytes(char *buf, size_t len, double bytes, const struct ms_emit_opts *opts)
 {
-	static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-	double v = bytes < 0 ? -bytes : bytes;
-	const char *sign = bytes < 0 ? "-" : "";
-	int u = 0;
-
-	if (opts->exact_bytes || v < 1024) {
-		snprintf(buf, len, "%s%.0f B", sign, v);
-		return;
-	}
-	while (v >= 1024 && u < 4) {
-		v /= 1024;
-		u++;
-	}
-	snprintf(buf, len, "%s%.*f %s", sign, v < 10 ? 2 : 1, v, units[u]);
+	ms_emit_bytes(buf, len, bytes, opts);
 }
 
 static void fmt_signed(char *buf, size_t len, int64_t bytes, const struct ms_emit_opts *opts)
 {
 	char tmp[40];
 
-	fmt_bytes(tmp, sizeof(tmp), (double)(bytes < 0 ? -bytes : bytes), opts);
+	ms_emit_bytes(tmp, sizeof(tmp), (double)(bytes < 0 ? -bytes : bytes), opts);
 	snprintf(buf, len, "%s %s", bytes < 0 ? "-" : "+", tmp);
 }
 

@@ -464,6 +464,25 @@ static void drain(struct finder *f)
 
 /* ---- maps nothing typed reached: stacks and the heap ---- */
 
+/*
+ * A header the runtime made has a random hash seed (hmap.hash0, Map.seed):
+ * zeroed memory, the commonest false match, has none.
+ */
+static bool has_seed(struct finder *f, uint64_t addr)
+{
+	const struct ms_rt *rt = &f->t->rt;
+	uint64_t off = f->t->classic_layout ? rt->hmap.hash0 : rt->smap.seed;
+	unsigned n = f->t->classic_layout ? 4 : f->t->ptr;
+	uint64_t seed = 0;
+	struct ms_error *err;
+
+	if (off == UINT64_MAX)
+		return true;
+	err = ms_source_read_uint(f->t->mem, addr + off, n, &seed);
+	ms_error_destroy(err);
+	return !err && seed != 0;
+}
+
 /* Would a walk of the map at addr with type succeed and agree with its header? */
 static bool validate(struct finder *f, uint64_t addr, const struct ms_dtype *type,
                      uint64_t stack_lo, uint64_t stack_hi, bool need_entries)
@@ -478,6 +497,8 @@ static bool validate(struct finder *f, uint64_t addr, const struct ms_dtype *typ
 		ms_error_destroy(err);
 		return false;
 	}
+	if (!has_seed(f, addr))
+		return false;
 	memset(&r, 0, sizeof(r));
 	w.t = f->t;
 	w.g = g;

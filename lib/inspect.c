@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "emit.h"
 #include "findmaps.h"
 
 static const char *const held_ids[MS_HELD__COUNT] = {
@@ -200,9 +201,12 @@ static struct ms_error *take_map(struct ms_target *t, struct ms_found_map *m,
 	return NULL;
 }
 
-static struct ms_error *summarize(struct ms_target *t, struct ms_inspect_report *rep)
+struct ms_error *ms_report_summarize(struct ms_inspect_report *rep)
 {
 	struct ms_error *err;
+
+	memset(rep->found, 0, sizeof(rep->found));
+	rep->total_held_bytes = rep->total_reclaimable_bytes = rep->total_len = 0;
 
 	for (size_t i = 0; i < rep->nmaps; i++) {
 		const struct ms_map_report *r = rep->maps[i];
@@ -226,31 +230,20 @@ static struct ms_error *summarize(struct ms_target *t, struct ms_inspect_report 
 		qsort(rep->by_type, rep->nby_type, sizeof(*rep->by_type), cmp_total);
 	if (rep->nby_package)
 		qsort(rep->by_package, rep->nby_package, sizeof(*rep->by_package), cmp_total);
-	err = ms_heap_inuse(t, &rep->heap_inuse_bytes);
-	if (err) {
-		ms_target_warn(t, "heap in use unknown: %s", ms_error_message(err));
-		ms_error_destroy(err);
-	}
 	return NULL;
 }
 
-struct ms_error *ms_inspect_core(const char *core_path, const char *exe_path,
-                                 const struct ms_inspect_opts *opts, struct ms_inspect_report **ret)
+/* Everything after opening: find and walk the maps, then build the report. */
+static struct ms_error *inspect_target(struct ms_target *t, const struct ms_inspect_opts *opts,
+                                       const char *source, const char *exe_path,
+                                       struct ms_inspect_report *rep)
 {
-	struct ms_inspect_report *rep = calloc(1, sizeof(*rep));
-	struct ms_target *t = NULL;
 	struct ms_types *ty = NULL;
 	struct ms_found found = {0};
 	struct ms_find_opts fopts = {0};
-	struct timespec t0, t1;
 	struct ms_error *err;
+	bool live = ms_source_core_info(t->mem) == NULL;
 
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if (!rep)
-		return &ms_error_nomem;
-	err = ms_target_open_core(core_path, exe_path, &t);
-	if (err)
-		goto out;
 	err = ms_types_create(t, &ty);
 	if (err)
 		goto out;
@@ -260,9 +253,25 @@ struct ms_error *ms_inspect_core(const char *core_path, const char *exe_path,
 	fopts.progress = opts ? opts->progress : NULL;
 	fopts.progress_arg = opts ? opts->progress_arg : NULL;
 	err = ms_find_maps(t, ty, &fopts, &found);
+	if (!err) {
+		struct ms_error *herr = ms_heap_inuse(t, &rep->heap_inuse_bytes);
+
+		if (herr) {
+			ms_target_warn(t, "heap in use unknown: %s", ms_error_message(herr));
+			ms_error_destroy(herr);
+		}
+	}
+	rep->walked_bytes = t->mem->nread_bytes;
+	if (live) {
+		/* everything is read: let the process go before the report is built */
+		ms_source_live_resume(t->mem);
+		rep->pause_ns = ms_source_live_pause_ns(t->mem);
+		if (!err && ms_source_live_exited(t->mem))
+			err = ms_error_create(MS_ERR_TARGET, "%s exited during the read", source);
+	}
 	if (err)
 		goto out;
-	rep->source = strdup(core_path);
+	rep->source = strdup(source);
 	rep->exe = strdup(exe_path);
 	rep->go_version = strdup(t->exe->go_version_text);
 	rep->layout_source = strdup("dwarf");
@@ -270,8 +279,7 @@ struct ms_error *ms_inspect_core(const char *core_path, const char *exe_path,
 	rep->arch = t->arch;
 	rep->impl = t->classic_layout ? MS_IMPL_CLASSIC : ms_go_map_impl(&t->go);
 	rep->dwarf = true;
-	rep->pid = ms_source_core_info(t->mem)->pid;
-	rep->truncated = ms_source_core_info(t->mem)->truncated;
+	rep->consistent = !(opts && opts->no_stop);
 	rep->maps = calloc(found.n ? found.n : 1, sizeof(*rep->maps));
 	if (!rep->source || !rep->exe || !rep->go_version || !rep->layout_source || !rep->maps) {
 		err = &ms_error_nomem;
@@ -293,24 +301,85 @@ struct ms_error *ms_inspect_core(const char *core_path, const char *exe_path,
 	found.n = 0;
 	if (rep->nmaps)
 		qsort(rep->maps, rep->nmaps, sizeof(*rep->maps), cmp_addr);
-	err = summarize(t, rep);
+	err = ms_report_summarize(rep);
 	if (err)
 		goto out;
-	rep->walked_bytes = t->mem->nread_bytes;
+	if (!rep->consistent)
+		ms_target_warn(t,
+		               "read without stopping the process (--no-stop): the maps may have "
+		               "changed while they were read");
 	rep->warnings = t->warnings;
 	rep->nwarnings = t->nwarnings;
 	t->warnings = NULL;
 	t->nwarnings = 0;
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	rep->elapsed_s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-	*ret = rep;
-	rep = NULL;
 out:
 	ms_found_deinit(&found);
 	ms_types_destroy(ty);
-	ms_target_destroy(t);
-	ms_inspect_report_destroy(rep);
 	return err;
+}
+
+static double seconds_since(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+struct ms_error *ms_inspect_core(const char *core_path, const char *exe_path,
+                                 const struct ms_inspect_opts *opts, struct ms_inspect_report **ret)
+{
+	struct ms_inspect_report *rep = calloc(1, sizeof(*rep));
+	struct ms_target *t = NULL;
+	struct timespec t0;
+	struct ms_error *err;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (!rep)
+		return &ms_error_nomem;
+	err = ms_target_open_core(core_path, exe_path, &t);
+	if (!err) {
+		rep->pid = ms_source_core_info(t->mem)->pid;
+		rep->truncated = ms_source_core_info(t->mem)->truncated;
+		err = inspect_target(t, opts, core_path, exe_path, rep);
+	}
+	ms_target_destroy(t);
+	if (err) {
+		ms_inspect_report_destroy(rep);
+		return err;
+	}
+	rep->elapsed_s = seconds_since(&t0);
+	*ret = rep;
+	return NULL;
+}
+
+struct ms_error *ms_inspect_live(int pid, const char *exe_path, const struct ms_inspect_opts *opts,
+                                 struct ms_inspect_report **ret)
+{
+	struct ms_inspect_report *rep = calloc(1, sizeof(*rep));
+	struct ms_target *t = NULL;
+	char source[32], proc_exe[64];
+	struct timespec t0;
+	struct ms_error *err;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (!rep)
+		return &ms_error_nomem;
+	snprintf(source, sizeof(source), "pid %d", pid);
+	snprintf(proc_exe, sizeof(proc_exe), "/proc/%d/exe", pid);
+	err = ms_target_open_live(pid, exe_path, !(opts && opts->no_stop), &t);
+	if (!err) {
+		rep->pid = pid;
+		err = inspect_target(t, opts, source, exe_path ? exe_path : proc_exe, rep);
+	}
+	ms_target_destroy(t);
+	if (err) {
+		ms_inspect_report_destroy(rep);
+		return err;
+	}
+	rep->elapsed_s = seconds_since(&t0);
+	*ret = rep;
+	return NULL;
 }
 
 struct ms_error *ms_inspect_report_complete(const struct ms_inspect_report *r)
@@ -363,6 +432,7 @@ void ms_inspect_report_destroy(struct ms_inspect_report *r)
 	free(r->exe);
 	free(r->go_version);
 	free(r->layout_source);
+	free(r->recorded_at);
 	free(r);
 }
 

@@ -117,6 +117,21 @@ struct ms_core_info {
 const struct ms_core_info *ms_source_core_info(struct ms_source *src);
 
 /*
+ * A running process (man ptrace(2), process_vm_readv(2)). With stop, every
+ * thread is seized and interrupted before this returns and stays stopped
+ * until ms_source_live_resume() or destroy; MS_ERR_TARGET if a thread cannot
+ * be stopped (then none stays stopped). Owned; destroy always resumes.
+ */
+struct ms_error *ms_source_live_create(int pid, bool stop, struct ms_source **ret);
+/* Let the process run again (idempotent). */
+void ms_source_live_resume(struct ms_source *src);
+/* Did the process exit (or die) while we read it? */
+bool ms_source_live_exited(struct ms_source *src);
+/* How long the process was stopped, once resumed. */
+uint64_t ms_source_live_pause_ns(struct ms_source *src);
+uint64_t ms_source_live_syscalls(struct ms_source *src);
+
+/*
  * The loadable segments of an executable as a read-only memory source
  * (.rodata, .go.type, .data as initialised). Owned; the ELF stays open.
  */

@@ -5,10 +5,12 @@
  */
 #include "target.h"
 
+#include <errno.h>
 #include <gelf.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "gover.h"
 
@@ -212,7 +214,8 @@ static int compare_range(struct ms_target *t, uint64_t addr, size_t len)
 		struct ms_error *e1 = ms_source_read(t->mem, addr, a, len);
 		struct ms_error *e2 = ms_source_read(t->exe->mem, addr, b, len);
 
-		same = !e1 && !e2 && memcmp(a, b, len) == 0;
+		/* a byte that cannot be read tells nothing either way */
+		same = e1 || e2 ? -1 : memcmp(a, b, len) == 0;
 		ms_error_destroy(e1);
 		ms_error_destroy(e2);
 	}
@@ -275,28 +278,102 @@ static struct ms_error *check_match(struct ms_target *t, const char *core_path)
 	return NULL;
 }
 
-struct ms_error *ms_target_open_core(const char *core_path, const char *exe_path,
+/* The executable and its DWARF, before any memory source is opened. */
+static struct ms_error *open_exe(struct ms_target *t, const char *exe_path)
+{
+	struct ms_error *err = ms_binary_open(exe_path, &t->exe);
+
+	if (err)
+		return err;
+	if (!t->exe->go_known)
+		return ms_error_create(MS_ERR_UNSUPPORTED,
+		                       "'%s': Go version '%s' is not supported (supported: 1.19 to "
+		                       "1.27)",
+		                       exe_path, t->exe->go_version_text);
+	t->go = t->exe->go;
+	t->arch = t->exe->arch;
+	t->ptr = t->exe->ptr_bytes;
+	if (!t->exe->has_dwarf)
+		return ms_error_create(
+		    MS_ERR_UNSUPPORTED,
+		    "'%s': no DWARF (the executable was stripped); build without "
+		    "-ldflags=-s/-w",
+		    exe_path);
+	return NULL;
+}
+
+/* DWARF layouts and the type section, once memory is there. */
+static struct ms_error *load_layouts(struct ms_target *t, const char *exe_path)
+{
+	const struct ms_section *types;
+	struct ms_error *err = t->dwarf ? NULL : ms_dwarf_load(exe_path, &t->dwarf);
+
+	if (!err)
+		err = layouts_from_dwarf(t);
+	if (err)
+		return err;
+	types = ms_binary_section(t->exe, ".go.type");
+	if (!types)
+		types = ms_binary_section(t->exe, ".rodata");
+	t->rt.types_base = types ? types->addr : 0;
+	return NULL;
+}
+
+struct ms_error *ms_target_open_live(int pid, const char *exe_path, bool stop,
                                      struct ms_target **ret)
 {
 	struct ms_target *t = calloc(1, sizeof(*t));
-	const struct ms_section *types;
+	char proc_exe[64], name[32];
 	struct ms_error *err;
 
 	if (!t)
 		return &ms_error_nomem;
-	err = ms_binary_open(exe_path, &t->exe);
-	if (err)
-		goto out;
-	if (!t->exe->go_known) {
-		err = ms_error_create(MS_ERR_UNSUPPORTED,
-		                      "'%s': Go version '%s' is not supported (supported: 1.19 to "
-		                      "1.27)",
-		                      exe_path, t->exe->go_version_text);
+	snprintf(proc_exe, sizeof(proc_exe), "/proc/%d/exe", pid);
+	snprintf(name, sizeof(name), "pid %d", pid);
+	if (!exe_path && access(proc_exe, R_OK) != 0) {
+		err = ms_error_create(MS_ERR_TARGET, "pid %d: %s", pid,
+		                      errno == ENOENT ? "no such process" : strerror(errno));
 		goto out;
 	}
-	t->go = t->exe->go;
-	t->arch = t->exe->arch;
-	t->ptr = t->exe->ptr_bytes;
+	/* everything that needs no memory first: the process is stopped only to read */
+	err = open_exe(t, exe_path ? exe_path : proc_exe);
+	if (!err)
+		err = ms_dwarf_load(exe_path ? exe_path : proc_exe, &t->dwarf);
+	if (err)
+		goto out;
+	err = ms_source_live_create(pid, stop, &t->mem);
+	if (err)
+		goto out;
+	t->mem->ptr_bytes = t->ptr;
+	t->mem->big_endian = t->exe->big_endian;
+	t->mem->fallback = t->exe->mem;
+	err = check_match(t, name);
+	if (!err)
+		err = load_layouts(t, exe_path ? exe_path : proc_exe);
+	if (err && ms_source_live_exited(t->mem)) {
+		ms_error_destroy(err);
+		err = ms_error_create(MS_ERR_TARGET, "pid %d exited during the read", pid);
+	}
+	if (err)
+		goto out;
+	*ret = t;
+	return NULL;
+out:
+	ms_target_destroy(t);
+	return err;
+}
+
+struct ms_error *ms_target_open_core(const char *core_path, const char *exe_path,
+                                     struct ms_target **ret)
+{
+	struct ms_target *t = calloc(1, sizeof(*t));
+	struct ms_error *err;
+
+	if (!t)
+		return &ms_error_nomem;
+	err = open_exe(t, exe_path);
+	if (err)
+		goto out;
 	err = ms_source_core_create(core_path, &t->mem);
 	if (err)
 		goto out;
@@ -304,23 +381,9 @@ struct ms_error *ms_target_open_core(const char *core_path, const char *exe_path
 	err = check_match(t, core_path);
 	if (err)
 		goto out;
-	if (!t->exe->has_dwarf) {
-		err = ms_error_create(MS_ERR_UNSUPPORTED,
-		                      "'%s': no DWARF (the executable was stripped); build without "
-		                      "-ldflags=-s/-w",
-		                      exe_path);
-		goto out;
-	}
-	err = ms_dwarf_load(exe_path, &t->dwarf);
+	err = load_layouts(t, exe_path);
 	if (err)
 		goto out;
-	err = layouts_from_dwarf(t);
-	if (err)
-		goto out;
-	types = ms_binary_section(t->exe, ".go.type");
-	if (!types)
-		types = ms_binary_section(t->exe, ".rodata");
-	t->rt.types_base = types ? types->addr : 0;
 	if (ms_source_core_info(t->mem)->truncated)
 		ms_target_warn(t, "'%s' is truncated: memory past %llu bytes is missing", core_path,
 		               (unsigned long long)ms_source_core_info(t->mem)->file_bytes);

@@ -82,6 +82,9 @@ struct ms_target {
  */
 struct ms_error *ms_target_open_core(const char *core_path, const char *exe_path,
                                      struct ms_target **ret);
+/* The same for a running process (see ms_source_live_create); exe_path may be NULL. */
+struct ms_error *ms_target_open_live(int pid, const char *exe_path, bool stop,
+                                     struct ms_target **ret);
 void ms_target_destroy(struct ms_target *t);
 /* Add a warning to the target (formatted); out of memory drops it. */
 void ms_target_warn(struct ms_target *t, const char *fmt, ...)

@@ -444,7 +444,11 @@ struct ms_inspect_report {
 	bool dwarf;          /* facts came from DWARF */
 	char *layout_source; /* owned: "dwarf" or "version model" */
 	int pid;
-	bool truncated; /* the core file is shorter than its segments say */
+	bool truncated;    /* the core file is shorter than its segments say */
+	bool consistent;   /* memory was read while the process stood still (always for cores) */
+	uint64_t pause_ns; /* attach: how long the process was stopped */
+	bool recorded;     /* read back from a layout file */
+	char *recorded_at; /* owned: when the layout was recorded (UTC, ISO 8601); may be NULL */
 	size_t nmaps;
 	struct ms_map_report **maps; /* owned (each one too), sorted by address */
 	uint64_t found[MS_FOUND__COUNT];
@@ -459,6 +463,7 @@ struct ms_inspect_report {
 };
 
 struct ms_inspect_opts {
+	bool no_stop;      /* attach: read without stopping the process */
 	bool no_heap_scan; /* only typed roots and stacks */
 	bool no_stacks;
 	uint64_t max_objects; /* bound on traversal work (0: default) */
@@ -475,12 +480,69 @@ struct ms_inspect_opts {
 struct ms_error *ms_inspect_core(const char *core_path, const char *exe_path,
                                  const struct ms_inspect_opts *opts,
                                  struct ms_inspect_report **ret);
+/*
+ * Inspect the running process pid (its executable is /proc/PID/exe unless
+ * exe_path says otherwise). Every thread is stopped with PTRACE_SEIZE and
+ * PTRACE_INTERRUPT for as short a time as the reads take, and always
+ * resumed, also on error; nothing is ever written to the process. With
+ * opts->no_stop nothing is stopped and the report says it may be
+ * inconsistent. MS_ERR_TARGET when the process cannot be attached to or exits
+ * during the read. Owned: ms_inspect_report_destroy().
+ */
+struct ms_error *ms_inspect_live(int pid, const char *exe_path, const struct ms_inspect_opts *opts,
+                                 struct ms_inspect_report **ret);
 void ms_inspect_report_destroy(struct ms_inspect_report *r);
 /*
  * NULL if the report is complete; else MS_ERR_INCOMPLETE saying why (maps
  * whose walk stopped on damaged memory, a truncated core). Owned.
  */
 struct ms_error *ms_inspect_report_complete(const struct ms_inspect_report *r);
+
+/*
+ * Write r as a recorded layout (man/mapsize-layout.5) to path, atomically: a
+ * temporary file beside it, renamed at the end, removed on error. MS_ERR_IO.
+ */
+struct ms_error *ms_layout_write(const char *path, const struct ms_inspect_report *r);
+/*
+ * Read a recorded layout, or a JSON report of inspect or attach, back into a
+ * report. MS_ERR_IO if it cannot be read; MS_ERR_FORMAT naming the file and
+ * the field for anything else wrong; MS_ERR_UNSUPPORTED for another schema
+ * version. Owned: ms_inspect_report_destroy().
+ */
+struct ms_error *ms_layout_read(const char *path, struct ms_inspect_report **ret);
+
+/* ---- Comparing two reports --------------------------------------------------- */
+
+enum ms_diff_status { MS_DIFF_CHANGED, MS_DIFF_SAME, MS_DIFF_APPEARED, MS_DIFF_DISAPPEARED };
+const char *ms_diff_status_name(enum ms_diff_status s);
+
+struct ms_diff_entry {
+	char *key; /* owned: the shortest path, or the type for maps without one */
+	enum ms_diff_status status;
+	const struct ms_map_report *a, *b; /* borrowed from the reports; NULL when absent */
+	int64_t delta_len, delta_held, delta_reclaimable;
+	int64_t delta_waste; /* overflow buckets (classic) or tombstones (Swiss) */
+};
+
+struct ms_diff {
+	const struct ms_inspect_report *a, *b; /* borrowed */
+	struct ms_diff_entry *entries;         /* owned, largest change in held bytes first */
+	size_t n, cap;
+	uint64_t counts[4]; /* by status */
+	int64_t delta_held, delta_len, delta_reclaimable;
+};
+
+/*
+ * Match the maps of a and b (by shortest path, then by type in address
+ * order) and say what changed. The entries borrow from a and b, which must
+ * outlive *ret. Free with ms_diff_deinit().
+ */
+struct ms_error *ms_diff_reports(const struct ms_inspect_report *a,
+                                 const struct ms_inspect_report *b, struct ms_diff *ret);
+void ms_diff_deinit(struct ms_diff *d);
+/* Write a diff as text or JSON. */
+struct ms_error *ms_emit_diff(FILE *out, enum ms_format fmt, const struct ms_diff *d, size_t top,
+                              const struct ms_emit_opts *opts);
 
 /* Sorting and filtering of a report before it is printed. */
 enum ms_sort_key { MS_SORT_HELD, MS_SORT_RECLAIMABLE, MS_SORT_LEN, MS_SORT_ADDR, MS_SORT_TYPE };

@@ -1,0 +1,147 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Comparing two reports (recorded layouts or JSON reports): maps matched by
+ * their shortest path, then, among those left, by type in address order; per
+ * pair the change in len, held and reclaimable bytes, overflow and
+ * tombstones; maps that appeared or disappeared.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "emit.h"
+
+static int cmp_pair(const void *a, const void *b)
+{
+	const struct ms_diff_entry *x = a, *y = b;
+	int64_t dx = x->delta_held < 0 ? -x->delta_held : x->delta_held;
+	int64_t dy = y->delta_held < 0 ? -y->delta_held : y->delta_held;
+
+	if (dx != dy)
+		return dx > dy ? -1 : 1;
+	return strcmp(x->key, y->key);
+}
+
+static const char *key_of(const struct ms_map_report *m)
+{
+	return m->npaths ? m->paths[0] : NULL;
+}
+
+static int64_t delta(uint64_t a, uint64_t b)
+{
+	return (int64_t)(b - a);
+}
+
+static uint64_t waste_of(const struct ms_map_report *m)
+{
+	return m->impl == MS_IMPL_CLASSIC ? m->overflow_buckets : m->tombstones;
+}
+
+static struct ms_error *add(struct ms_diff *d, const struct ms_map_report *a,
+                            const struct ms_map_report *b)
+{
+	struct ms_diff_entry *e;
+	const struct ms_map_report *m = b ? b : a;
+	const char *key = key_of(m);
+
+	if (d->n == d->cap) {
+		size_t cap = d->cap ? 2 * d->cap : 64;
+		struct ms_diff_entry *n = realloc(d->entries, cap * sizeof(*n));
+
+		if (!n)
+			return &ms_error_nomem;
+		d->entries = n;
+		d->cap = cap;
+	}
+	e = &d->entries[d->n];
+	memset(e, 0, sizeof(*e));
+	e->a = a;
+	e->b = b;
+	e->key = strdup(key ? key : m->type);
+	if (!e->key)
+		return &ms_error_nomem;
+	d->n++;
+	e->status = !a ? MS_DIFF_APPEARED : !b ? MS_DIFF_DISAPPEARED : MS_DIFF_CHANGED;
+	e->delta_len = delta(a ? a->len : 0, b ? b->len : 0);
+	e->delta_held = delta(a ? a->held_bytes : 0, b ? b->held_bytes : 0);
+	e->delta_reclaimable = delta(a ? a->reclaimable_bytes : 0, b ? b->reclaimable_bytes : 0);
+	e->delta_waste = delta(a ? waste_of(a) : 0, b ? waste_of(b) : 0);
+	if (a && b && !e->delta_len && !e->delta_held && !e->delta_reclaimable && !e->delta_waste)
+		e->status = MS_DIFF_SAME;
+	d->counts[e->status]++;
+	d->delta_held += e->delta_held;
+	d->delta_len += e->delta_len;
+	d->delta_reclaimable += e->delta_reclaimable;
+	return NULL;
+}
+
+struct ms_error *ms_diff_reports(const struct ms_inspect_report *a,
+                                 const struct ms_inspect_report *b, struct ms_diff *ret)
+{
+	struct ms_diff d = {0};
+	bool *used_b = calloc(b->nmaps ? b->nmaps : 1, 1);
+	bool *used_a = calloc(a->nmaps ? a->nmaps : 1, 1);
+	struct ms_error *err = NULL;
+
+	if (!used_a || !used_b) {
+		err = &ms_error_nomem;
+		goto out;
+	}
+	d.a = a;
+	d.b = b;
+	/* by path: a map keeps its shortest path across runs */
+	for (size_t i = 0; i < a->nmaps && !err; i++) {
+		const char *k = key_of(a->maps[i]);
+
+		for (size_t j = 0; k && j < b->nmaps; j++) {
+			const char *kb = key_of(b->maps[j]);
+
+			if (!used_b[j] && kb && strcmp(k, kb) == 0) {
+				used_a[i] = used_b[j] = true;
+				err = add(&d, a->maps[i], b->maps[j]);
+				break;
+			}
+		}
+	}
+	/* then by type, in address order, among the maps left */
+	for (size_t i = 0; i < a->nmaps && !err; i++) {
+		for (size_t j = 0; !used_a[i] && j < b->nmaps; j++) {
+			if (!used_b[j] && !key_of(a->maps[i]) && !key_of(b->maps[j]) &&
+			    strcmp(a->maps[i]->type, b->maps[j]->type) == 0) {
+				used_a[i] = used_b[j] = true;
+				err = add(&d, a->maps[i], b->maps[j]);
+			}
+		}
+	}
+	for (size_t i = 0; i < a->nmaps && !err; i++)
+		if (!used_a[i])
+			err = add(&d, a->maps[i], NULL);
+	for (size_t j = 0; j < b->nmaps && !err; j++)
+		if (!used_b[j])
+			err = add(&d, NULL, b->maps[j]);
+	if (!err && d.n)
+		qsort(d.entries, d.n, sizeof(*d.entries), cmp_pair);
+out:
+	free(used_a);
+	free(used_b);
+	if (err) {
+		ms_diff_deinit(&d);
+		return err;
+	}
+	*ret = d;
+	return NULL;
+}
+
+void ms_diff_deinit(struct ms_diff *d)
+{
+	for (size_t i = 0; i < d->n; i++)
+		free(d->entries[i].key);
+	free(d->entries);
+	memset(d, 0, sizeof(*d));
+}
+
+const char *ms_diff_status_name(enum ms_diff_status s)
+{
+	static const char *const names[] = {"changed", "same", "appeared", "disappeared"};
+
+	return (unsigned)s < 4 ? names[s] : "?";
+}

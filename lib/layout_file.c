@@ -1,0 +1,524 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Recorded layouts (man/mapsize-layout.5): a report as a portable file, and
+ * the reader that turns such a file (or an inspect JSON report) back into the
+ * report model. The file is the inspect JSON document with "kind": "layout",
+ * every map, and where it came from; replaying it prints exactly what inspect
+ * printed. The reader trusts nothing: every field is type- and range-checked
+ * and a damaged file is refused with what and where.
+ */
+#include <errno.h>
+#include <jansson.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "emit.h"
+
+#define MAX_MAPS   (1u << 26)
+#define MAX_TABLES (1u << 26)
+
+struct reader {
+	const char *path;
+	char where[128]; /* "maps[12]" */
+	struct ms_error *err;
+};
+
+__attribute__((format(printf, 2, 3))) static bool bad(struct reader *rd, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	if (rd->err)
+		return false;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	rd->err = ms_error_create(MS_ERR_FORMAT, "'%s': %s%s%s", rd->path, rd->where,
+	                          rd->where[0] ? ": " : "", msg);
+	return false;
+}
+
+static bool get_u64(struct reader *rd, json_t *o, const char *key, bool required, uint64_t *ret)
+{
+	json_t *v = json_object_get(o, key);
+
+	if (!v) {
+		if (required)
+			return bad(rd, "'%s' is missing", key);
+		return true;
+	}
+	if (!json_is_integer(v) || json_integer_value(v) < 0)
+		return bad(rd, "'%s' is not a non-negative integer", key);
+	*ret = (uint64_t)json_integer_value(v);
+	return true;
+}
+
+static bool get_bool(struct reader *rd, json_t *o, const char *key, bool *ret)
+{
+	json_t *v = json_object_get(o, key);
+
+	if (!v)
+		return true;
+	if (!json_is_boolean(v))
+		return bad(rd, "'%s' is not true or false", key);
+	*ret = json_is_true(v);
+	return true;
+}
+
+/* An owned copy of a string field; NULL stays NULL when null is allowed. */
+static bool get_str(struct reader *rd, json_t *o, const char *key, bool nullable, char **ret)
+{
+	json_t *v = json_object_get(o, key);
+
+	if (!v || (nullable && json_is_null(v))) {
+		if (!nullable)
+			return bad(rd, "'%s' is missing", key);
+		*ret = NULL;
+		return true;
+	}
+	if (!json_is_string(v))
+		return bad(rd, "'%s' is not a string", key);
+	*ret = strdup(json_string_value(v));
+	if (!*ret) {
+		rd->err = &ms_error_nomem;
+		return false;
+	}
+	return true;
+}
+
+static bool get_hex(struct reader *rd, json_t *o, const char *key, uint64_t *ret)
+{
+	json_t *v = json_object_get(o, key);
+	const char *s = v ? json_string_value(v) : NULL;
+	char *end;
+
+	if (!s || strncmp(s, "0x", 2) != 0 || !s[2])
+		return bad(rd, "'%s' is not a hex address", key);
+	errno = 0;
+	*ret = strtoull(s + 2, &end, 16);
+	if (*end || errno)
+		return bad(rd, "'%s' is not a hex address", key);
+	return true;
+}
+
+static bool get_hist(struct reader *rd, json_t *o, const char *key, uint64_t *h, size_t n)
+{
+	json_t *a = json_object_get(o, key), *v;
+	size_t i;
+
+	if (!a)
+		return true;
+	if (!json_is_array(a) || json_array_size(a) > n)
+		return bad(rd, "'%s' is not an array of at most %zu counts", key, n);
+	json_array_foreach(a, i, v)
+	{
+		if (!json_is_integer(v) || json_integer_value(v) < 0)
+			return bad(rd, "'%s'[%zu] is not a count", key, i);
+		h[i] = (uint64_t)json_integer_value(v);
+	}
+	return true;
+}
+
+/* A string that must be one of names[0..n); its index in *ret. */
+static bool get_enum(struct reader *rd, json_t *o, const char *key, const char *(*name)(int), int n,
+                     int *ret)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+
+	for (int i = 0; s && i < n; i++) {
+		if (strcmp(s, name(i)) == 0) {
+			*ret = i;
+			return true;
+		}
+	}
+	return bad(rd, "'%s' is not a known value", key);
+}
+
+static const char *impl_name(int i)
+{
+	return ms_map_impl_name((enum ms_map_impl)i);
+}
+
+static const char *found_name(int i)
+{
+	return ms_found_by_name((enum ms_found_by)i);
+}
+
+static const char *const type_sources[] = {"dwarf", "malloc-header", "span-type", "layout"};
+
+static const char *type_source_name(int i)
+{
+	return type_sources[i];
+}
+
+/* Scalar map fields: JSON key, offset, width (8, 4 for unsigned, 1 for bool). */
+static const struct {
+	const char *key;
+	size_t off;
+	unsigned width;
+} map_fields[] = {
+#define U64(k, f)                                       \
+	{                                               \
+		k, offsetof(struct ms_map_report, f), 8 \
+	}
+#define BOOL(k, f)                                      \
+	{                                               \
+		k, offsetof(struct ms_map_report, f), 1 \
+	}
+    U64("refs", refs),
+    U64("len", len),
+    U64("occupied", occupied),
+    U64("capacity_slots", capacity),
+    U64("empty_slots", empty_slots),
+    U64("deleted_slots", deleted_slots),
+    U64("key_slot_bytes", key_bytes),
+    U64("value_slot_bytes", elem_bytes),
+    BOOL("key_indirect", key_indirect),
+    BOOL("value_indirect", elem_indirect),
+    BOOL("has_pointers", has_pointers),
+    U64("buckets", buckets),
+    U64("bucket_bytes", bucket_bytes),
+    U64("buckets_allocated", buckets_alloc),
+    U64("noverflow", noverflow),
+    U64("overflow_buckets", overflow_buckets),
+    U64("overflow_buckets_allocated", overflow_alloc),
+    U64("buckets_with_overflow", buckets_with_overflow),
+    U64("max_chain", max_chain),
+    BOOL("growing", growing),
+    BOOL("same_size_grow", same_size_grow),
+    U64("old_buckets", old_buckets),
+    U64("evacuated", evacuated),
+    U64("nevacuate", nevacuate),
+    U64("old_entries", old_entries),
+    BOOL("small", small),
+    U64("dir_len", dir_len),
+    U64("group_bytes", group_bytes),
+    U64("slot_bytes", slot_bytes),
+    U64("groups", groups),
+    U64("tombstones", tombstones),
+    U64("growth_left", growth_left),
+    U64("held_bytes", held_bytes),
+    U64("heap_objects", nobjects),
+    U64("stack_bytes", stack_bytes),
+    U64("fresh_bytes", fresh_bytes),
+    U64("reclaimable_bytes", reclaimable_bytes),
+    U64("goroutine", goid),
+#undef U64
+#undef BOOL
+};
+
+static bool read_tables(struct reader *rd, json_t *o, struct ms_map_report *m)
+{
+	json_t *a = json_object_get(o, "table_list"), *t;
+	size_t i;
+
+	if (!a)
+		return true;
+	if (!json_is_array(a) || json_array_size(a) > MAX_TABLES)
+		return bad(rd, "'table_list' is not an array of tables");
+	if (!json_array_size(a))
+		return true;
+	m->tables = calloc(json_array_size(a), sizeof(*m->tables));
+	if (!m->tables) {
+		rd->err = &ms_error_nomem;
+		return false;
+	}
+	json_array_foreach(a, i, t)
+	{
+		struct ms_table_report *tr = &m->tables[i];
+		uint64_t cap = 0, used = 0, gl = 0, depth = 0;
+
+		if (!json_is_object(t) || !get_hex(rd, t, "address", &tr->addr) ||
+		    !get_u64(rd, t, "capacity", true, &cap) ||
+		    !get_u64(rd, t, "used", true, &used) ||
+		    !get_u64(rd, t, "growth_left", true, &gl) ||
+		    !get_u64(rd, t, "local_depth", true, &depth) ||
+		    !get_u64(rd, t, "tombstones", true, &tr->tombstones) ||
+		    !get_u64(rd, t, "dir_refs", true, &tr->dir_refs))
+			return rd->err ? false : bad(rd, "table_list[%zu] is not a table", i);
+		if (cap > 65535 || used > 65535 || gl > 65535 || depth > 255)
+			return bad(rd, "table_list[%zu] has out-of-range fields", i);
+		tr->capacity = (uint16_t)cap;
+		tr->used = (uint16_t)used;
+		tr->growth_left = (uint16_t)gl;
+		tr->local_depth = (uint8_t)depth;
+		m->ntables = i + 1;
+	}
+	return true;
+}
+
+static bool read_strings(struct reader *rd, json_t *o, const char *key, size_t max, char ***ret,
+                         size_t *ret_n)
+{
+	json_t *a = json_object_get(o, key), *v;
+	size_t i;
+
+	if (!a)
+		return true;
+	if (!json_is_array(a) || json_array_size(a) > max)
+		return bad(rd, "'%s' is not an array of at most %zu strings", key, max);
+	*ret = calloc(json_array_size(a) ? json_array_size(a) : 1, sizeof(**ret));
+	if (!*ret) {
+		rd->err = &ms_error_nomem;
+		return false;
+	}
+	json_array_foreach(a, i, v)
+	{
+		if (!json_is_string(v))
+			return bad(rd, "'%s'[%zu] is not a string", key, i);
+		(*ret)[i] = strdup(json_string_value(v));
+		if (!(*ret)[i]) {
+			rd->err = &ms_error_nomem;
+			return false;
+		}
+		*ret_n = i + 1;
+	}
+	return true;
+}
+
+static bool read_map(struct reader *rd, json_t *o, struct ms_map_report *m)
+{
+	json_t *held;
+	int impl = 0, by = 0, src = 0;
+	uint64_t B = 0, depth = 0;
+
+	if (!json_is_object(o))
+		return bad(rd, "not an object");
+	if (!get_hex(rd, o, "address", &m->addr) || !get_str(rd, o, "type", false, &m->type) ||
+	    !get_str(rd, o, "key_type", true, &m->key_type) ||
+	    !get_str(rd, o, "value_type", true, &m->elem_type) ||
+	    !get_str(rd, o, "where", false, &m->where) ||
+	    !get_str(rd, o, "error", true, &m->error) ||
+	    !get_enum(rd, o, "impl", impl_name, MS_IMPL__COUNT, &impl) ||
+	    !get_enum(rd, o, "found_by", found_name, MS_FOUND__COUNT, &by) ||
+	    (json_object_get(o, "type_source") &&
+	     !get_enum(rd, o, "type_source", type_source_name, 4, &src)) ||
+	    !read_strings(rd, o, "paths", 8, &m->paths, &m->npaths) ||
+	    !read_strings(rd, o, "type_candidates", 8, &m->type_candidates, &m->ntype_candidates) ||
+	    !get_u64(rd, o, "B", false, &B) || !get_u64(rd, o, "global_depth", false, &depth))
+		return false;
+	m->impl = (enum ms_map_impl)impl;
+	m->found_by = (enum ms_found_by)by;
+	m->type_source = type_sources[src];
+	if (B > 63 || depth > 63)
+		return bad(rd, "'B' or 'global_depth' is out of range");
+	m->B = (unsigned)B;
+	m->global_depth = (unsigned)depth;
+	for (size_t i = 0; i < sizeof(map_fields) / sizeof(map_fields[0]); i++) {
+		char *p = (char *)m + map_fields[i].off;
+		bool required = strcmp(map_fields[i].key, "len") == 0 ||
+		                strcmp(map_fields[i].key, "held_bytes") == 0;
+
+		if (map_fields[i].width == 1
+		        ? !get_bool(rd, o, map_fields[i].key, (bool *)p)
+		        : !get_u64(rd, o, map_fields[i].key, required, (uint64_t *)p))
+			return false;
+	}
+	held = json_object_get(o, "held");
+	if (!json_is_object(held))
+		return bad(rd, "'held' is missing");
+	for (int i = 0; i < MS_HELD__COUNT; i++)
+		if (!get_u64(rd, held, ms_held_part_id((enum ms_held_part)i), true, &m->held[i]))
+			return false;
+	if (!get_hist(rd, o, "chain_histogram", m->chain_hist, MS_CHAIN_HIST) ||
+	    !get_hist(rd, o, "group_fill_histogram", m->fill_hist, MS_FILL_HIST) ||
+	    !read_tables(rd, o, m))
+		return false;
+	if (m->impl != MS_IMPL_CLASSIC && m->ntables == 0 && json_object_get(o, "tables") &&
+	    json_integer_value(json_object_get(o, "tables")) != 0)
+		return bad(rd, "'tables' says %lld but 'table_list' is empty",
+		           (long long)json_integer_value(json_object_get(o, "tables")));
+	m->load = m->capacity ? (double)m->len / (double)m->capacity : 0;
+	return true;
+}
+
+static bool read_top(struct reader *rd, json_t *doc, struct ms_inspect_report *r)
+{
+	json_t *sum = json_object_get(doc, "summary"), *w, *v;
+	const char *kind = json_string_value(json_object_get(doc, "kind"));
+	uint64_t sv = 0, pid = 0;
+	int impl = 0;
+	size_t i;
+
+	if (!get_u64(rd, doc, "schema_version", true, &sv))
+		return false;
+	if (sv != MS_SCHEMA_VERSION) {
+		rd->err =
+		    ms_error_create(MS_ERR_UNSUPPORTED,
+		                    "'%s': schema_version %llu is not supported (this mapsize "
+		                    "reads %d)",
+		                    rd->path, (unsigned long long)sv, MS_SCHEMA_VERSION);
+		return false;
+	}
+	if (!kind || (strcmp(kind, "layout") != 0 && strcmp(kind, "inspect") != 0))
+		return bad(rd, "not a mapsize layout or inspect report (kind is %s)",
+		           kind ? kind : "missing");
+	r->recorded = strcmp(kind, "layout") == 0;
+	if (!get_str(rd, doc, "source", false, &r->source) ||
+	    !get_str(rd, doc, "exe", false, &r->exe) ||
+	    !get_str(rd, doc, "go_version", false, &r->go_version) ||
+	    !get_str(rd, doc, "layout_source", false, &r->layout_source) ||
+	    !get_str(rd, doc, "recorded_at", true, &r->recorded_at) ||
+	    !get_u64(rd, doc, "pid", false, &pid) ||
+	    !get_bool(rd, doc, "truncated", &r->truncated) ||
+	    !get_bool(rd, doc, "consistent", &r->consistent) ||
+	    !get_enum(rd, doc, "impl", impl_name, MS_IMPL__COUNT, &impl))
+		return false;
+	if (json_object_get(doc, "consistent") == NULL)
+		r->consistent = true;
+	if (pid > (uint64_t)1 << 31)
+		return bad(rd, "'pid' is out of range");
+	r->pid = (int)pid;
+	r->impl = (enum ms_map_impl)impl;
+	if (!json_is_string(json_object_get(doc, "arch")) || ms_error_code_status(MS_ERR_USAGE) < 0)
+		return bad(rd, "'arch' is missing");
+	{
+		struct ms_error *e =
+		    ms_arch_parse(json_string_value(json_object_get(doc, "arch")), &r->arch);
+		if (!e)
+			e = ms_go_version_parse(r->go_version, &r->go);
+		if (e) {
+			rd->err = ms_error_prefix(e, "'%s'", rd->path);
+			return false;
+		}
+	}
+	if (!json_is_object(sum) ||
+	    !get_u64(rd, sum, "heap_inuse_bytes", false, &r->heap_inuse_bytes) ||
+	    !get_u64(rd, sum, "bytes_read", false, &r->walked_bytes) ||
+	    !get_u64(rd, sum, "pause_ns", false, &r->pause_ns))
+		return rd->err ? false : bad(rd, "'summary' is missing");
+	v = json_object_get(sum, "elapsed_seconds");
+	if (v && !json_is_number(v))
+		return bad(rd, "'summary.elapsed_seconds' is not a number");
+	r->elapsed_s = v ? json_number_value(v) : 0;
+	w = json_object_get(doc, "warnings");
+	if (w && !json_is_array(w))
+		return bad(rd, "'warnings' is not an array");
+	if (w && json_array_size(w)) {
+		r->warnings = calloc(json_array_size(w), sizeof(*r->warnings));
+		if (!r->warnings) {
+			rd->err = &ms_error_nomem;
+			return false;
+		}
+		json_array_foreach(w, i, v)
+		{
+			if (!json_is_string(v))
+				return bad(rd, "warnings[%zu] is not a string", i);
+			r->warnings[i] = strdup(json_string_value(v));
+			if (!r->warnings[i]) {
+				rd->err = &ms_error_nomem;
+				return false;
+			}
+			r->nwarnings = i + 1;
+		}
+	}
+	return true;
+}
+
+struct ms_error *ms_layout_read(const char *path, struct ms_inspect_report **ret)
+{
+	struct reader rd = {.path = path};
+	struct ms_inspect_report *r = calloc(1, sizeof(*r));
+	json_error_t jerr;
+	json_t *doc, *maps, *m;
+	size_t i;
+
+	if (!r)
+		return &ms_error_nomem;
+	doc = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+	if (!doc) {
+		free(r);
+		if (access(path, R_OK) != 0)
+			return ms_error_create(MS_ERR_IO, "'%s': %s", path, strerror(errno));
+		return ms_error_create(MS_ERR_FORMAT, "'%s': not a mapsize layout: line %d: %s",
+		                       path, jerr.line, jerr.text);
+	}
+	if (!json_is_object(doc)) {
+		bad(&rd, "not a mapsize layout (not a JSON object)");
+		goto out;
+	}
+	if (!read_top(&rd, doc, r))
+		goto out;
+	maps = json_object_get(doc, "maps");
+	if (!json_is_array(maps) || json_array_size(maps) > MAX_MAPS) {
+		bad(&rd, "'maps' is not an array");
+		goto out;
+	}
+	r->maps = calloc(json_array_size(maps) ? json_array_size(maps) : 1, sizeof(*r->maps));
+	if (!r->maps) {
+		rd.err = &ms_error_nomem;
+		goto out;
+	}
+	json_array_foreach(maps, i, m)
+	{
+		snprintf(rd.where, sizeof(rd.where), "maps[%zu]", i);
+		r->maps[i] = calloc(1, sizeof(*r->maps[i]));
+		if (!r->maps[i]) {
+			rd.err = &ms_error_nomem;
+			goto out;
+		}
+		r->nmaps = i + 1;
+		if (!read_map(&rd, m, r->maps[i]))
+			goto out;
+	}
+	rd.where[0] = '\0';
+	rd.err = ms_report_summarize(r);
+out:
+	json_decref(doc);
+	if (rd.err) {
+		ms_inspect_report_destroy(r);
+		return rd.err;
+	}
+	*ret = r;
+	return NULL;
+}
+
+struct ms_error *ms_layout_write(const char *path, const struct ms_inspect_report *r)
+{
+	size_t n = strlen(path) + 16;
+	char *tmp = malloc(n);
+	struct ms_error *err = NULL;
+	FILE *f;
+	int fd;
+
+	if (!tmp)
+		return &ms_error_nomem;
+	/* a temporary file beside the target, renamed at the end: never a partial file */
+	snprintf(tmp, n, "%s.XXXXXX", path);
+	fd = mkstemp(tmp);
+	if (fd < 0) {
+		err = ms_error_create(MS_ERR_IO, "'%s': cannot create: %s", path, strerror(errno));
+		free(tmp);
+		return err;
+	}
+	f = fdopen(fd, "w");
+	if (!f) {
+		close(fd);
+		err = ms_error_create(MS_ERR_IO, "'%s': %s", path, strerror(errno));
+		goto fail;
+	}
+	err = ms_emit_layout_json(f, r);
+	if (!err && (fflush(f) != 0 || fsync(fileno(f)) != 0))
+		err = ms_error_create(MS_ERR_IO, "'%s': cannot write: %s", path, strerror(errno));
+	if (fclose(f) != 0 && !err)
+		err = ms_error_create(MS_ERR_IO, "'%s': cannot write: %s", path, strerror(errno));
+	if (err)
+		goto fail;
+	if (rename(tmp, path) != 0) {
+		err = ms_error_create(MS_ERR_IO, "'%s': cannot rename into place: %s", path,
+		                      strerror(errno));
+		goto fail;
+	}
+	free(tmp);
+	return NULL;
+fail:
+	unlink(tmp);
+	free(tmp);
+	if (ms_error_code(err) == MS_ERR_IO && strncmp(ms_error_message(err), "'", 1) != 0)
+		ms_error_prefix(err, "'%s'", path);
+	return err;
+}

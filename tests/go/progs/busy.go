@@ -1,0 +1,49 @@
+// busy holds a big map and keeps working: it increments a counter that it
+// writes to the file named by its second argument every few milliseconds.
+// On a line "sum" on stdin it prints a checksum of its map's contents, so a
+// test can show that attaching to it changed nothing and that it kept running.
+//
+//	busy N COUNTERFILE    (N entries in map[int64]int64)
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"strconv"
+	"sync/atomic"
+	"time"
+)
+
+var gBig map[int64]int64
+var counter atomic.Int64
+
+func sum() uint64 {
+	var s uint64
+	for k, v := range gBig {
+		s += uint64(k)*0x9e3779b97f4a7c15 ^ uint64(v)
+	}
+	return s
+}
+
+func main() {
+	n, _ := strconv.Atoi(os.Args[1])
+	gBig = make(map[int64]int64)
+	for i := 0; i < n; i++ {
+		gBig[int64(i)] = int64(i) * 7
+	}
+	go func() {
+		for {
+			c := counter.Add(1)
+			os.WriteFile(os.Args[2], []byte(strconv.FormatInt(c, 10)), 0o644)
+			time.Sleep(2 * time.Millisecond)
+		}
+	}()
+	fmt.Printf("READY %d\n", os.Getpid())
+	in := bufio.NewScanner(os.Stdin)
+	for in.Scan() {
+		if in.Text() == "sum" {
+			fmt.Printf("SUM %d %d\n", sum(), len(gBig))
+		}
+	}
+}

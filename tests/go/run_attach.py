@@ -1,0 +1,308 @@
+#!/usr/bin/env python3
+"""`mapsize attach`, `record`, `replay` and `diff` against real Go processes.
+
+For a classic (Go 1.23) and two Swiss (Go 1.24, 1.27) builds of
+tests/go/progs/inspect_truth.go:
+- attach's report equals inspect's report on a gcore core taken at the same
+  moment (the program holds still: it waits on stdin), map for map, and both
+  agree with the program's own truth;
+- replay(record(core)) prints exactly what inspect printed, byte for byte, and
+  record --pid makes a layout too; a layout is a small fraction of the core;
+- diff of a report with its replay finds every map the same.
+With tests/go/progs/busy.go (a big map and a goroutine that keeps counting):
+- SIGKILL, SIGINT or SIGTERM to mapsize while the target is stopped leaves the
+  target running (its counter advances), never stopped;
+- attach writes nothing: the target's checksum of its map is unchanged;
+- a target that dies during the read ends attach with exit 5 and a clear line;
+- --no-stop never stops the target and says the report may be inconsistent;
+- no permission (an unprivileged user), a non-Go process and a missing pid
+  get their documented errors.
+TAP on stdout. Usage: run_attach.py --mapsize PATH
+"""
+import argparse, json, os, shutil, signal, subprocess, sys, tempfile, time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import gocore  # noqa: E402
+from run_inspect_truth import compare  # noqa: E402
+from tap import finish, skip_or_fail_missing, tap  # noqa: E402
+
+REQUIRE = bool(os.environ.get("MAPSIZE_REQUIRE_GO"))
+VOLATILE = {"source", "elapsed_seconds", "bytes_read", "pause_ns"}
+
+
+def normalized(doc):
+    """A report without what differs between a core and a live read of the same moment."""
+    d = {k: v for k, v in doc.items() if k not in VOLATILE}
+    d["summary"] = {k: v for k, v in doc["summary"].items() if k not in VOLATILE}
+    return d
+
+
+def mapsize_json(mapsize, *args):
+    r = subprocess.run([mapsize, *args], capture_output=True, text=True, timeout=300)
+    if r.returncode != 0:
+        raise RuntimeError(f"mapsize {' '.join(args)}: exit {r.returncode}: {r.stderr.strip()}")
+    return r.stdout
+
+
+def state(pid):
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("State:"):
+                    return line.split()[1]
+    except FileNotFoundError:
+        return "gone"
+    return "?"
+
+
+def first_diff(a, b, path=""):
+    if type(a) is not type(b):
+        return f"{path}: {a!r} != {b!r}"
+    if isinstance(a, dict):
+        for k in sorted(set(a) | set(b)):
+            if k not in a or k not in b:
+                return f"{path}.{k}: only in {'b' if k not in a else 'a'}"
+            d = first_diff(a[k], b[k], f"{path}.{k}")
+            if d:
+                return d
+        return None
+    if isinstance(a, list):
+        if len(a) != len(b):
+            return f"{path}: {len(a)} items != {len(b)}"
+        for i, (x, y) in enumerate(zip(a, b)):
+            d = first_diff(x, y, f"{path}[{i}]")
+            if d:
+                return d
+        return None
+    return None if a == b else f"{path}: {a!r} != {b!r}"
+
+
+def truth_cases(mapsize, name, version, work):
+    exe = gocore.build(version, os.path.join(work, "truth"))
+    core = os.path.join(work, "core")
+    with gocore.TruthProcess(exe, work) as p:
+        gocore.gcore(p.pid, core)
+        live = mapsize_json(mapsize, "attach", str(p.pid), "--exe", exe, "--format", "json")
+        layout_pid = os.path.join(work, "pid.msl")
+        rp = subprocess.run([mapsize, "record", "--pid", str(p.pid), "--exe", exe, "-o",
+                             layout_pid], capture_output=True, text=True, timeout=300)
+        truth = p.maps
+    insp = mapsize_json(mapsize, "inspect", core, "--exe", exe, "--format", "json")
+    a, c = json.loads(live), json.loads(insp)
+    d = first_diff(normalized(a), normalized(c))
+    problems, held = compare(truth, a)
+    tap(d is None and not problems and not held,
+        f"{name}: attach reports exactly what inspect reports on a core of the same moment",
+        [f"first difference: {d}"] + problems + held +
+        [f"pause {a['summary']['pause_ns'] / 1e6:.1f} ms, {len(a['maps'])} maps"])
+
+    layout = os.path.join(work, "core.msl")
+    # inspect --record prints the report it records: the replay must print exactly that
+    r = subprocess.run([mapsize, "inspect", core, "--exe", exe, "--format", "json",
+                        "--record", layout], capture_output=True, text=True, timeout=300)
+    insp = r.stdout
+    c = json.loads(insp) if r.returncode == 0 else {}
+    replay = subprocess.run([mapsize, "replay", layout, "--format", "json"],
+                            capture_output=True, text=True, timeout=300)
+    text_i = subprocess.run([mapsize, "inspect", core, "--exe", exe], capture_output=True,
+                            text=True).stdout
+    text_r = subprocess.run([mapsize, "replay", layout], capture_output=True, text=True).stdout
+    ok = r.returncode == 0 and replay.returncode == 0 and replay.stdout == insp
+    ratio = os.path.getsize(layout) / max(1, os.path.getsize(core) - _holes(core))
+    tap(ok, f"{name}: replay(record(core)) prints exactly what inspect printed",
+        [f"record exit {r.returncode} {r.stderr.strip()}, replay exit {replay.returncode} "
+         f"{replay.stderr.strip()}",
+         f"first difference: {first_diff(json.loads(replay.stdout or '{}'), c)}"
+         if not ok else f"layout {os.path.getsize(layout)} bytes = {100 * ratio:.2f}% of the "
+                        f"core's {(os.path.getsize(core) - _holes(core)) >> 20} MiB of data"])
+    tap(text_i == text_r, f"{name}: the text report of a replay is the inspect one",
+        [] if text_i == text_r else ["text differs"])
+    tap(rp.returncode == 0 and json.load(open(layout_pid))["kind"] == "layout",
+        f"{name}: record --pid writes a layout", [rp.stderr.strip()])
+    report = os.path.join(work, "inspect.json")
+    with open(report, "w") as f:
+        f.write(insp)
+    diff = subprocess.run([mapsize, "diff", layout, report, "--format", "json"],
+                          capture_output=True, text=True)
+    s = json.loads(diff.stdout).get("summary", {}) if diff.returncode == 0 else {}
+    tap(s.get("same") == len(c["maps"]) and s.get("changed") == 0 and
+        s.get("appeared") == 0 and s.get("disappeared") == 0,
+        f"{name}: diff of a report with its own layout finds every map the same",
+        [f"{diff.stderr.strip()} {s}"])
+    os.unlink(core)
+
+
+def _holes(path):
+    st = os.stat(path)
+    return max(0, st.st_size - st.st_blocks * 512)
+
+
+class Busy:
+    """tests/go/progs/busy.go holding a big map; its counter file shows it runs."""
+
+    def __init__(self, exe, work, n):
+        self.counter = os.path.join(work, "counter")
+        self.p = subprocess.Popen([exe, str(n), self.counter], stdin=subprocess.PIPE,
+                                  stdout=subprocess.PIPE, text=True)
+        line = self.p.stdout.readline()
+        if not line.startswith("READY"):
+            raise RuntimeError(f"busy did not start: {line!r}")
+        self.pid = self.p.pid
+
+    def count(self):
+        try:
+            with open(self.counter) as f:
+                return int(f.read() or 0)
+        except (OSError, ValueError):
+            return 0
+
+    def runs(self):
+        """Does the counter advance within a second?"""
+        c0 = self.count()
+        for _ in range(100):
+            time.sleep(0.01)
+            if self.count() > c0:
+                return True
+        return False
+
+    def checksum(self):
+        self.p.stdin.write("sum\n")
+        self.p.stdin.flush()
+        return self.p.stdout.readline().strip()
+
+    def close(self):
+        if self.p.poll() is None:
+            self.p.kill()
+        self.p.wait()
+
+
+def wait_stopped(pid, child, timeout=20):
+    """Wait until the target is in tracing stop while child (mapsize) still runs."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end and child.poll() is None:
+        if state(pid) == "t":
+            return True
+        time.sleep(0.0005)
+    return False
+
+
+def busy_cases(mapsize, version, work):
+    os.chmod(work, 0o755)  # the unprivileged user must be able to read the executable
+    exe = gocore.build(version, os.path.join(work, "busy"),
+                       prog=os.path.join(HERE, "progs", "busy.go"))
+    b = Busy(exe, work, 4_000_000)
+    try:
+        before = b.checksum()
+        r = subprocess.run([mapsize, "attach", str(b.pid), "--format", "json"],
+                           capture_output=True, text=True, timeout=300)
+        after = b.checksum()
+        doc = json.loads(r.stdout) if r.returncode == 0 else {}
+        tap(r.returncode == 0 and before == after and b.runs() and
+            any(m["len"] == 4_000_000 for m in doc.get("maps", [])),
+            "attach writes nothing to the target (its checksum is unchanged) and lets it go",
+            [f"exit {r.returncode} {r.stderr.strip()}", f"{before} / {after}",
+             f"pause {doc.get('summary', {}).get('pause_ns', 0) / 1e6:.1f} ms"])
+
+        for sig in (signal.SIGKILL, signal.SIGINT, signal.SIGTERM):
+            child = subprocess.Popen([mapsize, "attach", str(b.pid)], stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.PIPE, text=True)
+            caught = wait_stopped(b.pid, child)
+            child.send_signal(sig)
+            child.wait(timeout=60)
+            time.sleep(0.05)
+            st = state(b.pid)
+            tap(caught and st not in ("t", "T") and b.runs(),
+                f"{signal.Signals(sig).name} to mapsize while the target is stopped leaves "
+                f"the target running",
+                [f"caught the target stopped: {caught}; its state after: {st}; "
+                 f"mapsize exit {child.returncode}"])
+
+        child = subprocess.Popen([mapsize, "attach", str(b.pid), "--no-stop", "--format", "json"],
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        stopped = wait_stopped(b.pid, child, timeout=5)
+        out, err = child.communicate(timeout=300)
+        doc = json.loads(out) if child.returncode == 0 else {}
+        tap(child.returncode == 0 and not stopped and doc.get("consistent") is False and
+            doc["summary"]["pause_ns"] == 0 and any("no-stop" in w for w in doc["warnings"]),
+            "--no-stop never stops the target and says the report may be inconsistent",
+            [f"exit {child.returncode} {err.strip()}, stopped: {stopped}"])
+    finally:
+        b.close()
+
+    b = Busy(exe, work, 8_000_000)  # a read long enough to be interrupted for sure
+    try:
+        child = subprocess.Popen([mapsize, "attach", str(b.pid), "--format", "json"],
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        caught = wait_stopped(b.pid, child)
+        t_kill = time.monotonic()
+        os.kill(b.pid, signal.SIGKILL)
+        out, err = child.communicate(timeout=60)
+        lines = err.splitlines()
+        pause = json.loads(out)["summary"]["pause_ns"] / 1e6 if child.returncode == 0 else 0
+        tap(caught and child.returncode == 5 and len(lines) == 1 and "exited" in err,
+            "a target that dies during the read ends attach with exit 5 and one line",
+            [f"caught: {caught}, exit {child.returncode}, stderr {err.strip()!r}",
+             f"(a pause of {pause:.1f} ms had ended when it was killed)" if pause else ""])
+    finally:
+        b.close()
+
+    b = Busy(exe, work, 1000)
+    try:
+        setpriv = shutil.which("setpriv")
+        if os.geteuid() == 0 and setpriv:
+            r = subprocess.run([setpriv, "--reuid=65534", "--regid=65534", "--clear-groups",
+                                mapsize, "attach", str(b.pid), "--exe", exe],
+                               capture_output=True, text=True, timeout=60)
+            tap(r.returncode == 5 and "not permitted" in r.stderr and
+                len(r.stderr.splitlines()) == 1 and b.runs(),
+                "attach without permission: exit 5, one line saying so",
+                [f"exit {r.returncode} {r.stderr.strip()!r}"])
+        else:
+            tap(True, "attach without permission", skip="needs root and setpriv")
+    finally:
+        b.close()
+    sleeper = subprocess.Popen(["sleep", "60"])
+    try:
+        r = subprocess.run([mapsize, "attach", str(sleeper.pid)], capture_output=True,
+                           text=True, timeout=60)
+        tap(r.returncode == 4 and "not a Go executable" in r.stderr and
+            state(sleeper.pid) not in ("t", "T"),
+            "attach to a process that is not Go: exit 4", [r.stderr.strip()])
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+    r = subprocess.run([mapsize, "attach", "999999999"], capture_output=True, text=True)
+    tap(r.returncode == 5 and "no such process" in r.stderr,
+        "attach to a pid that does not exist: exit 5", [r.stderr.strip()])
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--mapsize", required=True)
+    args = ap.parse_args()
+    mapsize = os.path.abspath(args.mapsize)
+    for name, version in (("go1.23", "1.23"), ("go1.24", "1.24"), ("go1.27", "1.27")):
+        if not gocore.go_wrapper(version):
+            skip_or_fail_missing(REQUIRE, name, version, "attach, record, replay")
+            continue
+        work = tempfile.mkdtemp(prefix="mapsize-attach-")
+        try:
+            truth_cases(mapsize, name, version, work)
+        except (gocore.GoCoreError, RuntimeError, ValueError) as e:
+            tap(False, f"{name}: attach and record cases", str(e).splitlines()[-8:])
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+    if gocore.go_wrapper("1.24"):
+        work = tempfile.mkdtemp(prefix="mapsize-busy-")
+        try:
+            busy_cases(mapsize, "1.24", work)
+        except (gocore.GoCoreError, RuntimeError, ValueError) as e:
+            tap(False, "attach safety cases", str(e).splitlines()[-8:])
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+    return finish()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
