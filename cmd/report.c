@@ -109,8 +109,14 @@ static struct ms_error *parse_args(int argc, char **argv, struct report_opts *o,
 	optind = 1;
 	while (!err && (c = getopt_long(argc, argv, "ho:", longopts, NULL)) != -1) {
 		if (c >= 256 && c - 256 < (int)(sizeof(needs) / sizeof(needs[0])) &&
-		    !(o->cmd->takes & needs[c - 256]))
-			return refuse(o, argv[optind - 1]);
+		    !(o->cmd->takes & needs[c - 256])) {
+			char name[32] = "this option";
+
+			for (const struct option *lo = longopts; lo->name; lo++)
+				if (lo->val == c)
+					snprintf(name, sizeof(name), "--%s", lo->name);
+			return refuse(o, name);
+		}
 		switch (c) {
 		case OPT_EXE:
 			o->exe = optarg;

@@ -41,8 +41,11 @@ static struct ms_error *add(struct ms_diff *d, const struct ms_map_report *a,
 {
 	struct ms_diff_entry *e;
 	const struct ms_map_report *m = b ? b : a;
-	const char *key = key_of(m);
+	const char *key;
 
+	if (!m)
+		return ms_error_create(MS_ERR_INTERNAL, "diff: an entry with neither side");
+	key = key_of(m);
 	if (d->n == d->cap) {
 		size_t cap = d->cap ? 2 * d->cap : 64;
 		struct ms_diff_entry *n = realloc(d->entries, cap * sizeof(*n));

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "emit.h"
@@ -494,6 +495,13 @@ struct ms_error *ms_layout_write(const char *path, const struct ms_inspect_repor
 		err = ms_error_create(MS_ERR_IO, "'%s': cannot create: %s", path, strerror(errno));
 		free(tmp);
 		return err;
+	}
+	{
+		/* mkstemp makes it 0600; a layout is meant to be shared: 0666 less the umask */
+		mode_t mask = umask(0);
+
+		umask(mask);
+		fchmod(fd, 0666 & ~mask);
 	}
 	f = fdopen(fd, "w");
 	if (!f) {
