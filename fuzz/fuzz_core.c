@@ -17,7 +17,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (fd < 0)
 		return 0;
-	if (ms_source_core_create(path, &src) == NULL) {
+	struct ms_error *err = ms_source_core_create(path, &src);
+
+	if (!err) {
 		uint8_t buf[64];
 
 		ci = ms_source_core_info(src);
@@ -35,6 +37,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			(void)strlen(ci->files[i].name);
 		ms_source_destroy(src);
 	}
+	ms_error_destroy(err);
 	close(fd);
 	return 0;
 }

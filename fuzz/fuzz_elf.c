@@ -21,7 +21,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (fd < 0)
 		return 0;
-	if (ms_binary_open(path, &b) == NULL) {
+	struct ms_error *err = ms_binary_open(path, &b);
+
+	if (!err) {
 		char buf[64];
 		uint8_t bytes[16];
 
@@ -29,13 +31,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		ms_error_destroy(ms_source_read(b->mem, b->entry, bytes, sizeof(bytes)));
 		ms_binary_destroy(b);
 	}
-	if (ms_dwarf_load(path, &d) == NULL) {
+	ms_error_destroy(err);
+	err = ms_dwarf_load(path, &d);
+	if (!err) {
 		for (size_t i = 0; i < d->nvars; i++)
 			(void)ms_dwarf_type(d, d->vars[i].type_off);
 		(void)ms_dwarf_type_by_name(d, "runtime.hmap");
 		(void)ms_dwarf_func_at(d, 0x401000);
 		ms_dwarf_destroy(d);
 	}
+	ms_error_destroy(err);
 	close(fd);
 	return 0;
 }

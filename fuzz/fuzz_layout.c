@@ -23,7 +23,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (fd < 0)
 		return 0;
-	if (ms_layout_read(path, &r) == NULL) {
+	struct ms_error *err = ms_layout_read(path, &r);
+
+	if (!err) {
 		FILE *null = fopen("/dev/null", "w");
 
 		if (null) {
@@ -38,6 +40,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		ms_error_destroy(ms_inspect_report_complete(r));
 		ms_inspect_report_destroy(r);
 	}
+	ms_error_destroy(err);
 	close(fd);
 	return 0;
 }

@@ -195,8 +195,8 @@ static struct ms_error *parse_nt_file(struct core_source *c, const uint8_t *d, s
 	uint64_t count, page, table;
 	const char *names, *end;
 
-	if (len < 2 * (size_t)w)
-		return NULL;
+	if (len < 2 * (size_t)w || c->info.files)
+		return NULL; /* a second NT_FILE (a hostile core has any number) is ignored */
 	count = word(c, d);
 	page = word(c, d + w);
 	if (count > MAX_FILES || !ms_mul_u64(count, 3 * (uint64_t)w, &table) || table > len - 2 * w)

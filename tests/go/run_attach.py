@@ -38,6 +38,20 @@ def normalized(doc):
     return d
 
 
+SCHEMAS = os.path.join(HERE, "..", "..", "doc", "schema")
+
+
+def schema_errors(doc, name):
+    """Validation errors of doc against doc/schema/NAME.schema.json (python3-jsonschema)."""
+    try:
+        import jsonschema
+    except ImportError:
+        return ["python3-jsonschema is not installed"] if REQUIRE else []
+    with open(os.path.join(SCHEMAS, f"{name}.schema.json")) as f:
+        v = jsonschema.Draft202012Validator(json.load(f))
+    return [f"{name} schema: {e.message} at {list(e.path)}" for e in v.iter_errors(doc)][:3]
+
+
 def mapsize_json(mapsize, *args):
     r = subprocess.run([mapsize, *args], capture_output=True, text=True, timeout=300)
     if r.returncode != 0:
@@ -92,6 +106,7 @@ def truth_cases(mapsize, name, version, work):
     a, c = json.loads(live), json.loads(insp)
     d = first_diff(normalized(a), normalized(c))
     problems, held = compare(truth, a)
+    problems += schema_errors(a, "inspect")
     tap(d is None and not problems and not held,
         f"{name}: attach reports exactly what inspect reports on a core of the same moment",
         [f"first difference: {d}"] + problems + held +
@@ -118,18 +133,23 @@ def truth_cases(mapsize, name, version, work):
                         f"core's {(os.path.getsize(core) - _holes(core)) >> 20} MiB of data"])
     tap(text_i == text_r, f"{name}: the text report of a replay is the inspect one",
         [] if text_i == text_r else ["text differs"])
-    tap(rp.returncode == 0 and json.load(open(layout_pid))["kind"] == "layout",
-        f"{name}: record --pid writes a layout", [rp.stderr.strip()])
+    lp = json.load(open(layout_pid)) if rp.returncode == 0 else {}
+    errs = schema_errors(lp, "inspect") + schema_errors(json.load(open(layout)), "inspect")
+    tap(rp.returncode == 0 and lp.get("kind") == "layout" and not errs,
+        f"{name}: record --pid writes a layout; layouts validate against the schema",
+        [rp.stderr.strip()] + errs)
     report = os.path.join(work, "inspect.json")
     with open(report, "w") as f:
         f.write(insp)
     diff = subprocess.run([mapsize, "diff", layout, report, "--format", "json"],
                           capture_output=True, text=True)
-    s = json.loads(diff.stdout).get("summary", {}) if diff.returncode == 0 else {}
+    dj = json.loads(diff.stdout) if diff.returncode == 0 else {}
+    s = dj.get("summary", {})
+    errs = schema_errors(dj, "diff")
     tap(s.get("same") == len(c["maps"]) and s.get("changed") == 0 and
-        s.get("appeared") == 0 and s.get("disappeared") == 0,
+        s.get("appeared") == 0 and s.get("disappeared") == 0 and not errs,
         f"{name}: diff of a report with its own layout finds every map the same",
-        [f"{diff.stderr.strip()} {s}"])
+        [f"{diff.stderr.strip()} {s}"] + errs)
     os.unlink(core)
 
 
@@ -249,6 +269,22 @@ def busy_cases(mapsize, version, work):
 
     b = Busy(exe, work, 1000)
     try:
+        # another tracer holds the process: its threads cannot be seized
+        gdb = subprocess.Popen(["gdb", "-batch", "-nx", "-p", str(b.pid), "-ex", "shell sleep 5"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for _ in range(200):
+            with open(f"/proc/{b.pid}/status") as f:
+                if any(l.startswith("TracerPid:") and l.split()[1] != "0" for l in f):
+                    break
+            time.sleep(0.02)
+        r = subprocess.run([mapsize, "attach", str(b.pid)], capture_output=True, text=True,
+                           timeout=60)
+        gdb.wait(timeout=60)
+        tap(r.returncode == 5 and "cannot attach" in r.stderr and
+            len(r.stderr.splitlines()) == 1 and b.runs(),
+            "attach to a process another tracer holds: exit 5, one line, the process runs on",
+            [f"exit {r.returncode} {r.stderr.strip()!r}"])
+
         setpriv = shutil.which("setpriv")
         if os.geteuid() == 0 and setpriv:
             r = subprocess.run([setpriv, "--reuid=65534", "--regid=65534", "--clear-groups",
