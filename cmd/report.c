@@ -5,9 +5,12 @@
  * They share one option table; each says which options it takes.
  */
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -24,6 +27,13 @@ enum {
 	TAKES_RECORD = 64
 };
 
+/* --timeout: SIGALRM asks the walk in progress to stop (the process is resumed all the same). */
+static void on_alarm(int sig)
+{
+	(void)sig;
+	ms_cancel();
+}
+
 struct report_cmd {
 	const char *name;
 	unsigned takes;
@@ -34,14 +44,17 @@ static const struct report_cmd cmds[] = {
     {"inspect", TAKES_EXE | TAKES_VIEW | TAKES_WALK | TAKES_RECORD,
      "usage: mapsize inspect CORE --exe BINARY [--format text|json] [--top N]\n"
      "                       [--sort held|reclaimable|len|addr|type] [--filter GLOB]\n"
-     "                       [--bytes] [--max-values N] [--record FILE]\n"},
+     "                       [--bytes] [--max-values N] [--record FILE]\n"
+     "                       [--timeout SECONDS] [--max-memory BYTES]\n"},
     {"attach", TAKES_EXE | TAKES_VIEW | TAKES_WALK | TAKES_NOSTOP | TAKES_RECORD,
      "usage: mapsize attach PID [--exe BINARY] [--no-stop] [--format text|json] [--top N]\n"
      "                      [--sort held|reclaimable|len|addr|type] [--filter GLOB]\n"
-     "                      [--bytes] [--max-values N] [--record FILE]\n"},
+     "                      [--bytes] [--max-values N] [--record FILE]\n"
+     "                      [--timeout SECONDS] [--max-memory BYTES]\n"},
     {"record", TAKES_EXE | TAKES_PID | TAKES_OUTPUT | TAKES_WALK | TAKES_NOSTOP,
      "usage: mapsize record (CORE --exe BINARY | --pid PID [--exe BINARY] [--no-stop])\n"
-     "                      --output FILE [--max-values N]\n"},
+     "                      --output FILE [--max-values N] [--timeout SECONDS]\n"
+     "                      [--max-memory BYTES]\n"},
     {"replay", TAKES_VIEW,
      "usage: mapsize replay FILE [--format text|json] [--top N]\n"
      "                      [--sort held|reclaimable|len|addr|type] [--filter GLOB] [--bytes]\n"},
@@ -51,6 +64,8 @@ struct report_opts {
 	const struct report_cmd *cmd;
 	const char *input, *exe, *output;
 	bool print; /* --record: write the layout and print the report too */
+	double timeout_s;
+	uint64_t max_memory;
 	int pid;
 	enum ms_format format;
 	struct ms_report_view view;
@@ -77,7 +92,9 @@ static struct ms_error *parse_args(int argc, char **argv, struct report_opts *o,
 		OPT_MAXV,
 		OPT_PID,
 		OPT_NOSTOP,
-		OPT_RECORD
+		OPT_RECORD,
+		OPT_TIMEOUT,
+		OPT_MAXMEM
 	};
 	static const struct option longopts[] = {
 	    {"exe", required_argument, NULL, OPT_EXE},
@@ -90,6 +107,8 @@ static struct ms_error *parse_args(int argc, char **argv, struct report_opts *o,
 	    {"pid", required_argument, NULL, OPT_PID},
 	    {"no-stop", no_argument, NULL, OPT_NOSTOP},
 	    {"record", required_argument, NULL, OPT_RECORD},
+	    {"timeout", required_argument, NULL, OPT_TIMEOUT},
+	    {"max-memory", required_argument, NULL, OPT_MAXMEM},
 	    {"output", required_argument, NULL, 'o'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
@@ -100,6 +119,7 @@ static struct ms_error *parse_args(int argc, char **argv, struct report_opts *o,
 	    [OPT_FILTER - 256] = TAKES_VIEW,   [OPT_BYTES - 256] = TAKES_VIEW,
 	    [OPT_MAXV - 256] = TAKES_WALK,     [OPT_PID - 256] = TAKES_PID,
 	    [OPT_NOSTOP - 256] = TAKES_NOSTOP, [OPT_RECORD - 256] = TAKES_RECORD,
+	    [OPT_TIMEOUT - 256] = TAKES_WALK,  [OPT_MAXMEM - 256] = TAKES_WALK,
 	};
 	struct ms_error *err = NULL;
 	uint64_t v;
@@ -152,6 +172,24 @@ static struct ms_error *parse_args(int argc, char **argv, struct report_opts *o,
 		case OPT_RECORD:
 			o->output = optarg;
 			o->print = true;
+			break;
+		case OPT_TIMEOUT: {
+			char *end;
+
+			o->timeout_s = strtod(optarg, &end);
+			if (end == optarg || *end ||
+			    !(o->timeout_s >= 0.001 && o->timeout_s <= 1e7))
+				err = ms_error_create(
+				    MS_ERR_USAGE,
+				    "--timeout: '%s' is not a number of seconds (0.001 "
+				    "to 1e7)",
+				    optarg);
+			break;
+		}
+		case OPT_MAXMEM:
+			err = ms_opt_bytes("--max-memory", optarg, &o->max_memory);
+			if (!err && o->max_memory < (16u << 20))
+				err = ms_error_create(MS_ERR_USAGE, "--max-memory: at least 16MiB");
 			break;
 		case 'o':
 			if (!(o->cmd->takes & TAKES_OUTPUT))
@@ -246,7 +284,33 @@ static struct ms_error *run(const struct report_cmd *cmd, int argc, char **argv)
 	/* people want the biggest first; scripts get a stable order */
 	if (!o.has_sort)
 		o.view.sort = o.format == MS_FORMAT_JSON ? MS_SORT_ADDR : MS_SORT_HELD;
+	if (o.timeout_s > 0) {
+		struct itimerval it = {
+		    {0, 0},
+		    {(time_t)o.timeout_s,
+		     (suseconds_t)((o.timeout_s - (double)(time_t)o.timeout_s) * 1e6)}};
+
+		signal(SIGALRM, on_alarm);
+		setitimer(ITIMER_REAL, &it, NULL);
+	}
+	if (o.max_memory) {
+		/* the heap is what grows with input; the core is a read-only mapping */
+		struct rlimit rl = {o.max_memory, o.max_memory};
+
+		setrlimit(RLIMIT_DATA, &rl);
+	}
 	err = make_report(&o, &r);
+	setitimer(ITIMER_REAL, &(struct itimerval){{0, 0}, {0, 0}}, NULL);
+	if (err && ms_error_code(err) == MS_ERR_LIMIT) {
+		ms_error_destroy(err);
+		err = ms_error_create(MS_ERR_LIMIT, "%s: stopped after %g seconds (--timeout)",
+		                      cmd->name, o.timeout_s);
+	} else if (err && ms_error_code(err) == MS_ERR_NOMEM && o.max_memory) {
+		err = ms_error_create(MS_ERR_LIMIT,
+		                      "%s: the memory limit of %llu bytes was reached "
+		                      "(--max-memory)",
+		                      cmd->name, (unsigned long long)o.max_memory);
+	}
 	if (!err && o.output) {
 		char when[32];
 		time_t now = time(NULL);

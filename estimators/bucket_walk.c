@@ -194,6 +194,8 @@ static struct ms_error *walk_array(struct bwalk *b, uint64_t arr, unsigned B, bo
 		uint8_t bucket[4096];
 		uint64_t addr = arr + i * b->bs;
 
+		if ((i & 4095) == 0 && ms_cancelled())
+			return ms_error_create(MS_ERR_LIMIT, "stopped: the time limit was reached");
 		err = ms_walk_read(w, addr, bucket, b->bs, "bucket");
 		if (err)
 			return err;

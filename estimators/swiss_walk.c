@@ -86,6 +86,10 @@ static struct ms_error *walk_groups(struct ms_walk *w, uint64_t data, uint64_t n
 	for (uint64_t i = 0; i < ngroups; i += CHUNK_GROUPS) {
 		uint64_t n = ngroups - i < CHUNK_GROUPS ? ngroups - i : CHUNK_GROUPS;
 
+		if (ms_cancelled()) {
+			err = ms_error_create(MS_ERR_LIMIT, "stopped: the time limit was reached");
+			goto out;
+		}
 		err = ms_walk_read(w, data + i * gs, buf, n * gs, "groups");
 		if (err)
 			goto out;

@@ -844,6 +844,30 @@ static struct ms_error *check_elf(int fd, const char *path, bool *ret_big_endian
 		                       "the file at %llu)",
 		                       path, (unsigned long long)end,
 		                       (unsigned long long)st.st_size);
+	if (shentsize != (is64 ? 64u : 40u))
+		return ms_error_create(MS_ERR_FORMAT, "'%s': section headers of %llu bytes", path,
+		                       (unsigned long long)shentsize);
+	/*
+	 * libdwarf allocates what section headers claim: every section with file
+	 * contents must lie inside the file before it sees them.
+	 */
+	for (uint64_t i = 0; i < shnum; i++) {
+		uint8_t sh[64];
+		uint64_t type, off, size;
+
+		if (pread(fd, sh, shentsize, (off_t)(shoff + i * shentsize)) != (ssize_t)shentsize)
+			return ms_error_create(MS_ERR_FORMAT,
+			                       "'%s': cannot read section header %llu", path,
+			                       (unsigned long long)i);
+		type = get_uint(sh + 4, 4, big);
+		off = is64 ? get_uint(sh + 0x18, 8, big) : get_uint(sh + 0x10, 4, big);
+		size = is64 ? get_uint(sh + 0x20, 8, big) : get_uint(sh + 0x14, 4, big);
+		if (type != 8 /* SHT_NOBITS */ && type != 0 &&
+		    (off + size < off || off + size > (uint64_t)st.st_size))
+			return ms_error_create(MS_ERR_FORMAT,
+			                       "'%s': section %llu lies past the end of the file",
+			                       path, (unsigned long long)i);
+	}
 	*ret_big_endian = big;
 	return NULL;
 }

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Errors: one code table, messages that say what and where. */
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,18 @@ struct ms_error {
 };
 
 struct ms_error ms_error_nomem = {MS_ERR_NOMEM, (char *)"out of memory"};
+
+static volatile sig_atomic_t cancelled;
+
+void ms_cancel(void)
+{
+	cancelled = 1;
+}
+
+bool ms_cancelled(void)
+{
+	return cancelled != 0;
+}
 
 static const struct {
 	const char *name;

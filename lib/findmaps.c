@@ -454,6 +454,9 @@ static void drain(struct finder *f)
 		struct item it = f->queue[f->qhead++];
 
 		tick(f, "maps found:");
+		if (ms_cancelled() && !f->err)
+			f->err =
+			    ms_error_create(MS_ERR_LIMIT, "stopped: the time limit was reached");
 		if (it.is_map)
 			walk_map(f, &it);
 		else
@@ -749,6 +752,12 @@ static bool heap_candidate(void *arg, const struct ms_heap_obj *o)
 	struct ms_error *err;
 
 	tick(f, "scanning the heap, maps found:");
+	if (ms_cancelled()) {
+		if (!f->err)
+			f->err =
+			    ms_error_create(MS_ERR_LIMIT, "stopped: the time limit was reached");
+		return false;
+	}
 	if (o->noscan || ms_found_lookup(f->found, o->base) || hs->hdr_bytes > sizeof(hdr))
 		return !f->err;
 	err = ms_source_read(f->t->mem, o->base, hdr, hs->hdr_bytes);

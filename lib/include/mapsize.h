@@ -37,6 +37,7 @@ extern "C" {
 	X(UNSUPPORTED, 4, "valid input mapsize cannot handle (unknown Go version or arch)")      \
 	X(TARGET, 5, "cannot attach to the process")                                             \
 	X(INCOMPLETE, 6, "the report was written but is incomplete (damaged or missing memory)") \
+	X(LIMIT, 7, "a --timeout or --max-memory limit was reached")                             \
 	X(NOMEM, 70, "out of memory")                                                            \
 	X(INTERNAL, 70, "internal error")
 
@@ -68,6 +69,13 @@ const char *ms_error_code_name(enum ms_error_code code);
 const char *ms_error_code_text(enum ms_error_code code);
 /* Free err. NULL and &ms_error_nomem are ignored. */
 void ms_error_destroy(struct ms_error *err);
+
+/*
+ * Ask every long operation in progress to stop: it returns MS_ERR_LIMIT soon
+ * after. Async-signal-safe (for a SIGALRM handler); ms_cancelled() tells.
+ */
+void ms_cancel(void);
+bool ms_cancelled(void);
 
 /* ---- Checked arithmetic on values that come from input -------------------- */
 

@@ -238,6 +238,13 @@ def busy_cases(mapsize, version, work):
                 [f"caught the target stopped: {caught}; its state after: {st}; "
                  f"mapsize exit {child.returncode}"])
 
+        r = subprocess.run([mapsize, "attach", str(b.pid), "--timeout", "0.02"],
+                           capture_output=True, text=True, timeout=120)
+        time.sleep(0.05)
+        tap(r.returncode == 7 and "--timeout" in r.stderr and state(b.pid) not in ("t", "T")
+            and b.runs(), "attach --timeout stops the read, exits 7, and the target runs on",
+            [f"exit {r.returncode} {r.stderr.strip()!r}"])
+
         child = subprocess.Popen([mapsize, "attach", str(b.pid), "--no-stop", "--format", "json"],
                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         stopped = wait_stopped(b.pid, child, timeout=5)
