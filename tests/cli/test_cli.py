@@ -6,13 +6,20 @@ import json, os, subprocess, sys
 
 mapsize = sys.argv[1]
 n = failed = 0
-schema_path = os.path.join(os.path.dirname(__file__), "..", "..", "doc", "schema",
-                           "estimate.schema.json")
+schema_dir = os.path.join(os.path.dirname(__file__), "..", "..", "doc", "schema")
 try:
     import jsonschema
-    validator = jsonschema.Draft202012Validator(json.load(open(schema_path)))
+    validators = {name: jsonschema.Draft202012Validator(
+        json.load(open(os.path.join(schema_dir, f"{name}.schema.json"))))
+        for name in ("estimate", "inspect", "diff")}
+    validator = validators["estimate"]
 except ImportError:
-    validator = None
+    validator = validators = None
+
+
+def schema_for(doc):
+    kind = doc.get("kind", "")
+    return "inspect" if kind in ("inspect", "layout") else "diff" if kind == "diff" else "estimate"
 
 def check(ok, msg, diag=""):
     global n, failed
@@ -83,6 +90,59 @@ for args, status, frag in BAD:
           f"{' '.join(args)} -> exit {status}, one line naming '{frag}'",
           f"exit {r.returncode}\nstdout: {r.stdout!r}\nstderr: {r.stderr!r}")
 
+# Recorded layouts: the samples replay and diff; damaged copies are refused clearly.
+import shutil, tempfile
+samples = os.path.join(os.path.dirname(__file__), "..", "..", "samples")
+sample = os.path.join(samples, "lru-go1.25.msl")
+tmp = tempfile.mkdtemp(prefix="mapsize-cli-")
+try:
+    r = run("replay", sample, "--format", "json")
+    check(r.returncode == 0 and json.loads(r.stdout)["kind"] == "inspect",
+          "replay of samples/lru-go1.25.msl prints an inspect report", r.stderr)
+    r2 = run("replay", sample, "--format", "json")
+    check(r.stdout == r2.stdout, "replay prints the same thing every time")
+    r = run("diff", os.path.join(samples, "lru-go1.23.msl"), sample, "--format", "json")
+    check(r.returncode == 0 and json.loads(r.stdout)["kind"] == "diff", "diff of two samples", r.stderr)
+    text = open(sample).read()
+    doc = json.loads(text)
+    cases = {
+        "truncated.msl": (text[: len(text) // 2], 3, "not a mapsize layout"),
+        "version.msl": (text.replace('"schema_version": 1', '"schema_version": 2', 1), 4,
+                        "schema_version 2"),
+        "kind.msl": (text.replace('"kind": "layout"', '"kind": "estimate"', 1), 3, "kind"),
+        "empty.msl": ("", 3, "not a mapsize layout"),
+        "array.msl": ("[]", 3, "not a JSON object"),
+    }
+    bad = json.loads(text)
+    bad["maps"][0]["len"] = -5
+    cases["negative.msl"] = (json.dumps(bad), 3, "maps[0]: 'len'")
+    bad = json.loads(text)
+    bad["maps"][0]["address"] = "nowhere"
+    cases["address.msl"] = (json.dumps(bad), 3, "hex address")
+    bad = json.loads(text)
+    bad["maps"][0]["held"].pop("live-entries")
+    cases["held.msl"] = (json.dumps(bad), 3, "'live-entries' is missing")
+    bad = json.loads(text)
+    bad["maps"][0]["impl"] = "btree"
+    cases["impl.msl"] = (json.dumps(bad), 3, "'impl'")
+    for name, (content, status, frag) in cases.items():
+        path = os.path.join(tmp, name)
+        with open(path, "w") as f:
+            f.write(content)
+        for cmd in (["replay", path], ["diff", path, sample]):
+            r = run(*cmd)
+            lines = r.stderr.splitlines()
+            check(r.returncode == status and r.stdout == "" and len(lines) == 1 and
+                  frag in lines[0] and name in lines[0],
+                  f"{cmd[0]} of a damaged layout ({name}) -> exit {status}, names the file and '{frag}'",
+                  f"exit {r.returncode}\nstderr: {r.stderr!r}")
+    # record and replay write nothing partial: an unwritable destination leaves no file
+    r = run("record", "core.1", "--exe", "/bin/true", "-o", os.path.join(tmp, "x.msl"))
+    check(r.returncode != 0 and not [f for f in os.listdir(tmp) if f.startswith("x.msl")],
+          "a failed record leaves no file behind")
+finally:
+    shutil.rmtree(tmp)
+
 # Output that cannot be written is an error too.
 with open("/dev/full", "w") as full:
     r = subprocess.run([mapsize, "estimate", "map[int64]int64", "--len", "100"], stdout=full,
@@ -127,8 +187,10 @@ check(r.returncode == 0 and "naive formula" in r.stdout and "= total" in r.stdou
 
 check(validator is not None, "python3-jsonschema is installed (apt-get install python3-jsonschema)")
 for args, out in validated:
-    errors = list(validator.iter_errors(json.loads(out))) if validator else ["no validator"]
-    check(not errors, f"JSON of '{args}' validates against doc/schema/estimate.schema.json",
+    doc = json.loads(out)
+    name = schema_for(doc)
+    errors = list(validators[name].iter_errors(doc)) if validators else ["no validator"]
+    check(not errors, f"JSON of '{args}' validates against doc/schema/{name}.schema.json",
           "\n".join(str(e)[:300] for e in errors[:3]))
 print(f"1..{n}")
 sys.exit(1 if failed else 0)
