@@ -126,3 +126,18 @@ struct ms_error *ms_opt_format(const char *text, enum ms_format *ret)
 		                       text);
 	return NULL;
 }
+
+struct ms_error *ms_opt_report_format(const char *text, enum ms_format *ret)
+{
+	if (strcmp(text, "ndjson") == 0)
+		*ret = MS_FORMAT_NDJSON;
+	else if (strcmp(text, "prometheus") == 0)
+		*ret = MS_FORMAT_PROMETHEUS;
+	else if (strcmp(text, "text") == 0 || strcmp(text, "json") == 0)
+		return ms_opt_format(text, ret);
+	else
+		return ms_error_create(
+		    MS_ERR_USAGE, "--format: '%s' is not one of text, json, ndjson, prometheus",
+		    text);
+	return NULL;
+}

@@ -9,7 +9,8 @@
 struct ms_error *ms_opt_count(const char *opt, const char *text, uint64_t max, uint64_t *ret);
 /* A size in bytes: a count optionally followed by B, KB, MB, GB, KiB, MiB, GiB, TiB. */
 struct ms_error *ms_opt_bytes(const char *opt, const char *text, uint64_t *ret);
-/* "text" or "json". */
+/* "text" or "json"; with reports also "ndjson" and "prometheus". */
 struct ms_error *ms_opt_format(const char *text, enum ms_format *ret);
+struct ms_error *ms_opt_report_format(const char *text, enum ms_format *ret);
 
 #endif

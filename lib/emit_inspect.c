@@ -484,18 +484,242 @@ static struct ms_error *inspect_text(FILE *out, const struct ms_inspect_report *
 	return NULL;
 }
 
+/*
+ * NDJSON: one compact line per map ({"kind": "map", ...}), then one summary
+ * line with the report's top-level fields ({"kind": "summary", ...}).
+ */
+static struct ms_error *inspect_ndjson(FILE *out, const struct ms_inspect_report *r,
+                                       const struct ms_map_report **sel, size_t n)
+{
+	json_t *sum = json_object(), *s = summary_json(r, n), *warn = json_array();
+	char ver[64];
+	int rc = 0;
+
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		json_t *m = map_json(sel[i]);
+		json_t *line = json_object();
+
+		set(line, "kind", json_string("map"));
+		json_object_update(line, m);
+		rc |= json_dumpf(line, out, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		rc |= fputc('\n', out) == EOF;
+		json_decref(line);
+		json_decref(m);
+	}
+	ms_go_version_format(&r->go, ver, sizeof(ver));
+	set(sum, "schema_version", json_integer(MS_SCHEMA_VERSION));
+	set(sum, "kind", json_string("summary"));
+	set(sum, "source", json_string(r->source));
+	set(sum, "exe", json_string(r->exe));
+	set(sum, "pid", json_integer(r->pid));
+	set(sum, "go_version", json_string(r->go_version));
+	set(sum, "go", json_string(ver));
+	set(sum, "arch", json_string(ms_arch_info(r->arch)->name));
+	set(sum, "impl", json_string(ms_map_impl_name(r->impl)));
+	set(sum, "truncated", json_boolean(r->truncated));
+	set(sum, "consistent", json_boolean(r->consistent));
+	set(sum, "summary", s);
+	for (size_t i = 0; i < r->nwarnings; i++)
+		json_array_append_new(warn, json_string(r->warnings[i]));
+	set(sum, "warnings", warn);
+	rc |= json_dumpf(sum, out, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(sum);
+	if (rc != 0 || fputc('\n', out) == EOF || ferror(out))
+		return ms_error_create(MS_ERR_IO, "cannot write NDJSON output");
+	return NULL;
+}
+
+/* A Prometheus label value: backslash, double quote and newline escaped. */
+static void prom_label(FILE *out, const char *name, const char *value, bool comma)
+{
+	fprintf(out, "%s%s=\"", comma ? "," : "", name);
+	for (const char *p = value; *p; p++) {
+		if (*p == '\\' || *p == '"')
+			fprintf(out, "\\%c", *p);
+		else if (*p == '\n')
+			fputs("\\n", out);
+		else
+			fputc(*p, out);
+	}
+	fputc('"', out);
+}
+
+/* The labels that name one map: its path (or where it lives), type and implementation. */
+static void prom_map_labels(FILE *out, const struct ms_map_report *m)
+{
+	char where[64];
+
+	fputc('{', out);
+	if (m->npaths) {
+		prom_label(out, "path", m->paths[0], false);
+	} else {
+		/* maps without a path are told apart by where they live */
+		snprintf(where, sizeof(where), "%s 0x%" PRIx64, m->where ? m->where : "?", m->addr);
+		prom_label(out, "path", where, false);
+	}
+	prom_label(out, "type", m->type, true);
+	prom_label(out, "impl", ms_map_impl_name(m->impl), true);
+	fputc('}', out);
+}
+
+static const struct prom_metric {
+	const char *name, *help;
+	int field; /* which value of a map */
+} prom_map_metrics[] = {
+    {"mapsize_map_held_bytes", "Heap bytes a map holds (the real sizes of its objects).", 0},
+    {"mapsize_map_reclaimable_bytes",
+     "Bytes a rebuild of the map would give back (held minus a fresh map's).", 1},
+    {"mapsize_map_live_bytes", "Key and value bytes of a map's live entries.", 2},
+    {"mapsize_map_entries", "Entries in a map (len).", 3},
+    {"mapsize_map_overflow_buckets", "Overflow buckets of a classic map.", 4},
+    {"mapsize_map_tombstones", "Deleted slots (tombstones) of a Swiss map.", 5},
+};
+
+static uint64_t prom_value(const struct ms_map_report *m, int field)
+{
+	switch (field) {
+	case 0:
+		return m->held_bytes;
+	case 1:
+		return m->reclaimable_bytes;
+	case 2:
+		return m->held[MS_HELD_LIVE];
+	case 3:
+		return m->len;
+	case 4:
+		return m->overflow_buckets;
+	default:
+		return m->tombstones;
+	}
+}
+
+/*
+ * Prometheus text exposition for the node_exporter textfile collector: per-map
+ * series for the maps shown (--top bounds the label cardinality, default 20),
+ * everything else in the "other" series, and totals.
+ */
+static struct ms_error *inspect_prometheus(FILE *out, const struct ms_inspect_report *r,
+                                           const struct ms_map_report **sel, size_t n)
+{
+	uint64_t other[6] = {0}, other_maps = 0;
+
+	for (size_t k = 0; k < sizeof(prom_map_metrics) / sizeof(prom_map_metrics[0]); k++) {
+		const struct prom_metric *pm = &prom_map_metrics[k];
+
+		fprintf(out, "# HELP %s %s\n# TYPE %s gauge\n", pm->name, pm->help, pm->name);
+		for (size_t i = 0; i < n; i++) {
+			if ((pm->field == 4 && sel[i]->impl != MS_IMPL_CLASSIC) ||
+			    (pm->field == 5 && sel[i]->impl == MS_IMPL_CLASSIC))
+				continue;
+			fputs(pm->name, out);
+			prom_map_labels(out, sel[i]);
+			fprintf(out, " %" PRIu64 "\n", prom_value(sel[i], pm->field));
+		}
+	}
+	/* the maps not shown, aggregated, so that the totals stay whole */
+	for (size_t i = 0; i < r->nmaps; i++) {
+		bool shown = false;
+
+		for (size_t k = 0; k < n && !shown; k++)
+			shown = sel[k] == r->maps[i];
+		if (shown)
+			continue;
+		other_maps++;
+		for (int f = 0; f < 6; f++)
+			other[f] += prom_value(r->maps[i], f);
+	}
+	fprintf(out,
+	        "# HELP mapsize_other_maps Maps not shown one by one (past --top).\n"
+	        "# TYPE mapsize_other_maps gauge\nmapsize_other_maps %" PRIu64 "\n",
+	        other_maps);
+	fprintf(out,
+	        "# HELP mapsize_other_maps_held_bytes Heap bytes of the maps not shown.\n"
+	        "# TYPE mapsize_other_maps_held_bytes gauge\n"
+	        "mapsize_other_maps_held_bytes %" PRIu64 "\n",
+	        other[0]);
+	fprintf(
+	    out,
+	    "# HELP mapsize_other_maps_reclaimable_bytes Reclaimable bytes of the maps not shown.\n"
+	    "# TYPE mapsize_other_maps_reclaimable_bytes gauge\n"
+	    "mapsize_other_maps_reclaimable_bytes %" PRIu64 "\n",
+	    other[1]);
+	fprintf(out, "# HELP mapsize_maps Maps found in the process, by how they were found.\n"
+	             "# TYPE mapsize_maps gauge\n");
+	for (int i = 0; i < MS_FOUND__COUNT; i++)
+		fprintf(out, "mapsize_maps{found_by=\"%s\"} %" PRIu64 "\n",
+		        ms_found_by_name((enum ms_found_by)i), r->found[i]);
+	fprintf(out,
+	        "# HELP mapsize_maps_held_bytes Heap bytes all maps hold.\n"
+	        "# TYPE mapsize_maps_held_bytes gauge\nmapsize_maps_held_bytes %" PRIu64 "\n",
+	        r->total_held_bytes);
+	fprintf(
+	    out,
+	    "# HELP mapsize_maps_reclaimable_bytes Bytes rebuilding every map would give back.\n"
+	    "# TYPE mapsize_maps_reclaimable_bytes gauge\n"
+	    "mapsize_maps_reclaimable_bytes %" PRIu64 "\n",
+	    r->total_reclaimable_bytes);
+	fprintf(out,
+	        "# HELP mapsize_maps_entries Entries over all maps.\n"
+	        "# TYPE mapsize_maps_entries gauge\nmapsize_maps_entries %" PRIu64 "\n",
+	        r->total_len);
+	fprintf(out,
+	        "# HELP mapsize_heap_inuse_bytes Bytes of in-use spans of the Go heap.\n"
+	        "# TYPE mapsize_heap_inuse_bytes gauge\nmapsize_heap_inuse_bytes %" PRIu64 "\n",
+	        r->heap_inuse_bytes);
+	fprintf(out,
+	        "# HELP mapsize_attach_pause_seconds How long attach stopped the process.\n"
+	        "# TYPE mapsize_attach_pause_seconds gauge\n"
+	        "mapsize_attach_pause_seconds %.9f\n",
+	        (double)r->pause_ns / 1e9);
+	fprintf(out,
+	        "# HELP mapsize_inspect_duration_seconds How long the report took.\n"
+	        "# TYPE mapsize_inspect_duration_seconds gauge\n"
+	        "mapsize_inspect_duration_seconds %.6f\n",
+	        r->elapsed_s);
+	fputs("# HELP mapsize_info The process the report is about.\n# TYPE mapsize_info gauge\n"
+	      "mapsize_info",
+	      out);
+	fputc('{', out);
+	prom_label(out, "go_version", r->go_version, false);
+	prom_label(out, "arch", ms_arch_info(r->arch)->name, true);
+	prom_label(out, "impl", ms_map_impl_name(r->impl), true);
+	fputs("} 1\n", out);
+	if (ferror(out))
+		return ms_error_create(MS_ERR_IO, "cannot write the metrics");
+	return NULL;
+}
+
 struct ms_error *ms_emit_inspect(FILE *out, enum ms_format fmt, const struct ms_inspect_report *r,
                                  const struct ms_report_view *view, const struct ms_emit_opts *opts)
 {
-	struct ms_report_view def = {MS_SORT_HELD, 0, NULL};
+	struct ms_report_view def = {MS_SORT_HELD, 0, NULL}, prom;
 	size_t n;
-	const struct ms_map_report **sel = view_maps(r, view ? view : &def, &n);
+	const struct ms_map_report **sel;
 	struct ms_error *err;
 
+	if (fmt == MS_FORMAT_PROMETHEUS) {
+		/* bounded label cardinality: the 20 biggest unless --top says otherwise */
+		prom = view ? *view : def;
+		if (!prom.top)
+			prom.top = 20;
+		view = &prom;
+	}
+	sel = view_maps(r, view ? view : &def, &n);
 	if (!sel)
 		return &ms_error_nomem;
-	err = fmt == MS_FORMAT_JSON ? inspect_json(out, r, sel, n, false)
-	                            : inspect_text(out, r, sel, n, opts);
+	switch (fmt) {
+	case MS_FORMAT_JSON:
+		err = inspect_json(out, r, sel, n, false);
+		break;
+	case MS_FORMAT_NDJSON:
+		err = inspect_ndjson(out, r, sel, n);
+		break;
+	case MS_FORMAT_PROMETHEUS:
+		err = inspect_prometheus(out, r, sel, n);
+		break;
+	default:
+		err = inspect_text(out, r, sel, n, opts);
+	}
 	free(sel);
 	return err;
 }

@@ -308,6 +308,8 @@ struct ms_error *ms_estimate_capacity(const struct ms_map_type *type, const stru
 enum ms_format {
 	MS_FORMAT_TEXT,
 	MS_FORMAT_JSON,
+	MS_FORMAT_NDJSON,     /* reports: one JSON object per map, then a summary object */
+	MS_FORMAT_PROMETHEUS, /* reports: Prometheus/OpenMetrics text exposition */
 };
 
 struct ms_emit_opts {
