@@ -2,12 +2,13 @@
 /* mapsize diff: what changed between two reports or recorded layouts. */
 #include <getopt.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "cmd.h"
 #include "opts.h"
 
 static const char usage_text[] =
-    "usage: mapsize diff A B [--format text|json] [--top N] [--bytes]\n"
+    "usage: mapsize diff A B [--format text|json|html] [--top N] [--bytes]\n"
     "  A and B: recorded layouts (mapsize record) or JSON reports (inspect, attach, replay)\n";
 
 struct ms_error *cmd_diff(int argc, char **argv)
@@ -32,7 +33,10 @@ struct ms_error *cmd_diff(int argc, char **argv)
 	while (!err && (c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
-			err = ms_opt_format(optarg, &fmt);
+			err = strcmp(optarg, "html") == 0 ? (fmt = MS_FORMAT_HTML, NULL)
+			                                  : ms_opt_format(optarg, &fmt);
+			if (err)
+				ms_error_prefix(err, "diff (text, json or html)");
 			break;
 		case 't':
 			err = ms_opt_count("--top", optarg, 1u << 30, &top);

@@ -133,6 +133,8 @@ struct ms_error *ms_opt_report_format(const char *text, enum ms_format *ret)
 		*ret = MS_FORMAT_NDJSON;
 	else if (strcmp(text, "prometheus") == 0)
 		*ret = MS_FORMAT_PROMETHEUS;
+	else if (strcmp(text, "html") == 0)
+		*ret = MS_FORMAT_HTML;
 	else if (strcmp(text, "text") == 0 || strcmp(text, "json") == 0)
 		return ms_opt_format(text, ret);
 	else

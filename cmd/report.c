@@ -42,14 +42,14 @@ struct report_cmd {
 
 static const struct report_cmd cmds[] = {
     {"inspect", TAKES_EXE | TAKES_VIEW | TAKES_WALK | TAKES_RECORD,
-     "usage: mapsize inspect CORE --exe BINARY [--format text|json|ndjson|prometheus]\n"
+     "usage: mapsize inspect CORE --exe BINARY [--format text|json|ndjson|prometheus|html]\n"
      "                       [--top N] [--sort held|reclaimable|len|addr|type]\n"
      "                       [--filter GLOB]\n"
      "                       [--bytes] [--max-values N] [--record FILE]\n"
      "                       [--timeout SECONDS] [--max-memory BYTES]\n"},
     {"attach", TAKES_EXE | TAKES_VIEW | TAKES_WALK | TAKES_NOSTOP | TAKES_RECORD,
      "usage: mapsize attach PID [--exe BINARY] [--no-stop]\n"
-     "                      [--format text|json|ndjson|prometheus] [--top N]\n"
+     "                      [--format text|json|ndjson|prometheus|html] [--top N]\n"
      "                      [--sort held|reclaimable|len|addr|type] [--filter GLOB]\n"
      "                      [--bytes] [--max-values N] [--record FILE]\n"
      "                      [--timeout SECONDS] [--max-memory BYTES]\n"},
@@ -58,7 +58,7 @@ static const struct report_cmd cmds[] = {
      "                      --output FILE [--max-values N] [--timeout SECONDS]\n"
      "                      [--max-memory BYTES]\n"},
     {"replay", TAKES_VIEW,
-     "usage: mapsize replay FILE [--format text|json|ndjson|prometheus] [--top N]\n"
+     "usage: mapsize replay FILE [--format text|json|ndjson|prometheus|html] [--top N]\n"
      "                      [--sort held|reclaimable|len|addr|type] [--filter GLOB] [--bytes]\n"},
 };
 

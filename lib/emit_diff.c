@@ -122,5 +122,7 @@ static struct ms_error *diff_text(FILE *out, const struct ms_diff *d, size_t top
 struct ms_error *ms_emit_diff(FILE *out, enum ms_format fmt, const struct ms_diff *d, size_t top,
                               const struct ms_emit_opts *opts)
 {
+	if (fmt == MS_FORMAT_HTML)
+		return ms_emit_diff_html(out, d, top);
 	return fmt == MS_FORMAT_JSON ? diff_json(out, d, top) : diff_text(out, d, top, opts);
 }

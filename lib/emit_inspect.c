@@ -697,6 +697,8 @@ struct ms_error *ms_emit_inspect(FILE *out, enum ms_format fmt, const struct ms_
 	const struct ms_map_report **sel;
 	struct ms_error *err;
 
+	if (fmt == MS_FORMAT_HTML)
+		return ms_emit_inspect_html(out, r, view);
 	if (fmt == MS_FORMAT_PROMETHEUS) {
 		/* bounded label cardinality: the 20 biggest unless --top says otherwise */
 		prom = view ? *view : def;

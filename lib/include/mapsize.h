@@ -310,6 +310,7 @@ enum ms_format {
 	MS_FORMAT_JSON,
 	MS_FORMAT_NDJSON,     /* reports: one JSON object per map, then a summary object */
 	MS_FORMAT_PROMETHEUS, /* reports: Prometheus/OpenMetrics text exposition */
+	MS_FORMAT_HTML,       /* reports and diffs: one self-contained page */
 };
 
 struct ms_emit_opts {

@@ -1,0 +1,216 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The HTML report: one self-contained page (no network), the report's JSON
+ * embedded and drawn by a small script: the summary, a table of maps that
+ * sorts by any column, each map's held bytes as a bar of its parts, its
+ * chain-length or group-fill histogram as a chart; for a diff, the changes.
+ * It formats only: every number comes from the JSON the other emitters write.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "emit.h"
+
+static const char style[] =
+    "body{font:14px system-ui,sans-serif;margin:24px;color:#222}"
+    "h1{font-size:20px}h2{font-size:16px;margin-top:28px}"
+    "table{border-collapse:collapse;width:100%}"
+    "th,td{padding:4px 8px;border-bottom:1px solid #ddd;text-align:left;white-space:nowrap}"
+    "th{cursor:pointer;background:#f3f3f3;user-select:none}th.sorted:after{content:' \\25BC'}"
+    "td.n{text-align:right;font-variant-numeric:tabular-nums}"
+    "tr.map:hover{background:#f6f9ff;cursor:pointer}"
+    ".bar{display:flex;height:14px;width:240px;background:#eee}.bar span{display:block;height:100%}"
+    ".kv{display:grid;grid-template-columns:max-content auto;gap:2px 16px}"
+    ".legend span{display:inline-block;width:10px;height:10px;margin:0 4px 0 12px}"
+    ".bad{color:#b00}.good{color:#070}svg text{font-size:11px}";
+
+/* The page's script, in pieces (C99 promises string literals of 4095 bytes only). */
+static const char *const script[] = {
+    "const D=JSON.parse(document.getElementById('data').textContent);"
+    "const C={'live-entries':'#2e7d32','empty-slots':'#c8e6c9','deleted-slots':'#e53935',"
+    "'tophash-bytes':'#90a4ae','control-bytes':'#90a4ae','kv-padding':'#ffb300',"
+    "'overflow-pointers':'#b0bec5','indirect-keys':'#1e88e5','indirect-values':'#64b5f6',"
+    "'header-structs':'#8d6e63','directory':'#a1887f','overflow-slice':'#ce93d8',"
+    "'growth-copy':'#ab47bc','size-class-rounding':'#fb8c00','malloc-headers':'#6d4c41'};"
+    "function B(n){if(n===null||n===undefined)return'-';const u=['B','KiB','MiB','GiB','TiB'];"
+    "let v=Math.abs(n),i=0;while(v>=1024&&i<4){v/=1024;i++}"
+    "return(n<0?'-':'')+(i?v.toFixed(v<10?2:1):v)+' '+u[i]}"
+    "function E(t,a,k){const e=document.createElement(t);if(a)for(const x in a)"
+    "e.setAttribute(x,a[x]);if(k!==undefined)e.textContent=k;return e}"
+    "function bar(m){const b=E('div',{class:'bar',title:'held bytes by part'});",
+    "for(const k in m.held){if(!m.held[k]||!m.held_bytes)continue;"
+    "const s=E('span',{title:k+': '+B(m.held[k])});s.style.width=(100*m.held[k]/m.held_bytes)+'%';"
+    "s.style.background=C[k]||'#999';b.appendChild(s)}return b}"
+    "function hist(h,label){const w=16,H=80,mx=Math.max(1,...h);"
+    "const s=document.createElementNS('http://www.w3.org/2000/svg','svg');"
+    "s.setAttribute('width',h.length*(w+4)+40);s.setAttribute('height',H+30);"
+    "h.forEach((v,i)=>{const r=document.createElementNS(s.namespaceURI,'rect');"
+    "const y=H-Math.round(H*v/mx);r.setAttribute('x',30+i*(w+4));r.setAttribute('y',y);"
+    "r.setAttribute('width',w);r.setAttribute('height',H-y);r.setAttribute('fill','#1e88e5');"
+    "const t=document.createElementNS(s.namespaceURI,'title');t.textContent=i+': '+v;"
+    "r.appendChild(t);s.appendChild(r);const x=document.createElementNS(s.namespaceURI,'text');"
+    "x.setAttribute('x',30+i*(w+4)+3);x.setAttribute('y',H+14);x.textContent=i;s.appendChild(x)});",
+    "const d=E('div');d.appendChild(E('div',null,label));d.appendChild(s);return d}"
+    "function detail(m){const d=document.getElementById('detail');d.innerHTML='';"
+    "d.appendChild(E('h2',null,(m.paths[0]||m.where)+'  '+m.type));const g=E('div',{class:'kv'});"
+    "const f=['address','impl','found_by','len','capacity_slots','load','held_bytes',"
+    "'fresh_bytes','reclaimable_bytes','B','buckets_allocated','overflow_buckets',"
+    "'max_chain','growing','dir_len','tables','tombstones','growth_left','error'];"
+    "for(const k of f)if(k in m){g.appendChild(E('div',null,k));"
+    "g.appendChild(E('div',null,/bytes$/.test(k)?B(m[k]):String(m[k])))}d.appendChild(g);"
+    "d.appendChild(E('h2',null,'held bytes by part'));d.appendChild(bar(m));"
+    "const l=E('div',{class:'legend'});for(const k in m.held)if(m.held[k]){"
+    "const s=E('span');s.style.background=C[k];l.appendChild(s);"
+    "l.appendChild(document.createTextNode(k+' '+B(m.held[k])))}d.appendChild(l);",
+    "if(m.chain_histogram&&m.chain_histogram.length)d.appendChild(hist(m.chain_histogram,"
+    "'chain lengths: main buckets with N overflow buckets'));"
+    "if(m.group_fill_histogram&&m.group_fill_histogram.length)d.appendChild("
+    "hist(m.group_fill_histogram,'group fill: groups with N full slots'))}"
+    "function table(id,cols,rows,onrow){const t=document.getElementById(id);"
+    "const th=t.tHead.rows[0],tb=t.tBodies[0];let key=cols.find(c=>c.sort)||cols[0],asc=false;"
+    "function draw(){const r=rows.slice().sort((a,b)=>{const x=key.v(a),y=key.v(b);"
+    "const c=typeof x==='number'?x-y:String(x).localeCompare(String(y));return asc?c:-c});"
+    "tb.innerHTML='';for(const o of r){const tr=E('tr',{class:'map'});for(const c of cols){"
+    "const td=E('td',c.num?{class:'n'}:null);const v=c.show?c.show(o):c.v(o);"
+    "if(v instanceof Node)td.appendChild(v);else td.textContent=v;tr.appendChild(td)}"
+    "if(onrow)tr.onclick=()=>{onrow(o);document.getElementById('detail').scrollIntoView()};"
+    "tb.appendChild(tr)}",
+    "for(const h of th.cells)h.className=h.dataset.key===key.key?'sorted':''}"
+    "for(const c of cols){const h=E('th',{'data-key':c.key},c.title);h.onclick=()=>{"
+    "asc=key===c?!asc:false;key=c;draw()};th.appendChild(h)}draw()}"
+    "if(D.kind==='diff'){const s=D.summary;document.getElementById('summary').textContent="
+    "'a: '+D.a.source+' ('+D.a.go_version+'), b: '+D.b.source+' ('+D.b.go_version+'): held '+"
+    "B(s.delta_held_bytes)+', '+s.changed+' changed, '+s.same+' same, '+s.appeared+"
+    "' appeared, '+s.disappeared+' disappeared';table('maps',[{key:'key',title:'map',v:o=>o.key},"
+    "{key:'status',title:'status',v:o=>o.status},{key:'type',title:'type',v:o=>o.type},"
+    "{key:'a',title:'held a',num:1,v:o=>o.a?o.a.held_bytes:0,show:o=>B(o.a&&o.a.held_bytes)},"
+    "{key:'b',title:'held b',num:1,v:o=>o.b?o.b.held_bytes:0,show:o=>B(o.b&&o.b.held_bytes)},"
+    "{key:'delta',title:'change',num:1,sort:1,v:o=>Math.abs(o.delta_held_bytes),"
+    "show:o=>B(o.delta_held_bytes)},{key:'len',title:'len change',num:1,v:o=>o.delta_len}],",
+    "D.maps)}else{const s=D.summary;document.getElementById('summary').textContent="
+    "D.source+': '+D.go_version+' '+D.arch+', '+s.maps+' maps, '+s.len+' entries, held '+"
+    "B(s.held_bytes)+' ('+(100*s.heap_share).toFixed(1)+'% of the heap in use), reclaimable '+"
+    "B(s.reclaimable_bytes)+(D.summary.pause_ns?', attach paused it '+"
+    "(D.summary.pause_ns/1e6).toFixed(1)+' ms':'');"
+    "table('maps',[{key:'path',title:'map',v:o=>o.paths[0]||o.where},"
+    "{key:'type',title:'type',v:o=>o.type},{key:'impl',title:'impl',v:o=>o.impl},"
+    "{key:'len',title:'len',num:1,v:o=>o.len},"
+    "{key:'held',title:'held',num:1,sort:1,v:o=>o.held_bytes,show:o=>B(o.held_bytes)},"
+    "{key:'reclaimable',title:'reclaimable',num:1,v:o=>o.reclaimable_bytes,"
+    "show:o=>B(o.reclaimable_bytes)},{key:'breakdown',title:'held bytes by part',"
+    "v:o=>o.held_bytes,show:bar}],D.maps,detail);if(D.maps.length)detail(",
+    "D.maps.slice().sort((a,b)=>b.held_bytes-a.held_bytes)[0])}",
+    NULL,
+};
+
+/* Write text into a <script> element: "</" must never appear in it. */
+static int put_script_text(FILE *out, const char *text, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		if (text[i] == '<' && i + 1 < len && text[i + 1] == '/') {
+			if (fputs("<\\/", out) == EOF)
+				return -1;
+			i++;
+		} else if (fputc(text[i], out) == EOF) {
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void put_escaped(FILE *out, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '<')
+			fputs("&lt;", out);
+		else if (*s == '&')
+			fputs("&amp;", out);
+		else
+			fputc(*s, out);
+	}
+}
+
+/* The page around a JSON document that write_json produces into memory. */
+static struct ms_error *page(FILE *out, const char *title,
+                             struct ms_error *(*write_json)(FILE *, const void *), const void *arg)
+{
+	char *json = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&json, &len);
+	struct ms_error *err;
+
+	if (!mem)
+		return &ms_error_nomem;
+	err = write_json(mem, arg);
+	if (fclose(mem) != 0 && !err)
+		err = &ms_error_nomem;
+	if (err) {
+		free(json);
+		return err;
+	}
+	fputs("<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>mapsize: ",
+	      out);
+	put_escaped(out, title);
+	fprintf(out, "</title><style>%s</style></head>\n<body><h1>mapsize: ", style);
+	put_escaped(out, title);
+	fputs("</h1><p id=\"summary\"></p>\n<table id=\"maps\"><thead><tr></tr></thead><tbody>"
+	      "</tbody></table>\n<div id=\"detail\"></div>\n"
+	      "<script type=\"application/json\" id=\"data\">",
+	      out);
+	if (put_script_text(out, json, len) != 0) {
+		free(json);
+		return ms_error_create(MS_ERR_IO, "cannot write the HTML report");
+	}
+	free(json);
+	fputs("</script>\n<script>", out);
+	for (size_t i = 0; script[i]; i++)
+		fputs(script[i], out);
+	fputs("</script></body></html>\n", out);
+	if (ferror(out))
+		return ms_error_create(MS_ERR_IO, "cannot write the HTML report");
+	return NULL;
+}
+
+struct html_inspect {
+	const struct ms_inspect_report *r;
+	const struct ms_report_view *view;
+};
+
+static struct ms_error *inspect_json_of(FILE *out, const void *arg)
+{
+	const struct html_inspect *h = arg;
+	struct ms_emit_opts none = {0};
+
+	return ms_emit_inspect(out, MS_FORMAT_JSON, h->r, h->view, &none);
+}
+
+struct ms_error *ms_emit_inspect_html(FILE *out, const struct ms_inspect_report *r,
+                                      const struct ms_report_view *view)
+{
+	struct html_inspect h = {r, view};
+
+	return page(out, r->source, inspect_json_of, &h);
+}
+
+struct html_diff {
+	const struct ms_diff *d;
+	size_t top;
+};
+
+static struct ms_error *diff_json_of(FILE *out, const void *arg)
+{
+	const struct html_diff *h = arg;
+	struct ms_emit_opts none = {0};
+
+	return ms_emit_diff(out, MS_FORMAT_JSON, h->d, h->top, &none);
+}
+
+struct ms_error *ms_emit_diff_html(FILE *out, const struct ms_diff *d, size_t top)
+{
+	struct html_diff h = {d, top};
+	char title[512];
+
+	snprintf(title, sizeof(title), "%s vs %s", d->a->source, d->b->source);
+	return page(out, title, diff_json_of, &h);
+}
