@@ -283,6 +283,9 @@ static struct ms_error *run(const struct report_cmd *cmd, int argc, char **argv)
 	}
 	if ((cmd->takes & TAKES_OUTPUT) && !o.output)
 		return ms_error_create(MS_ERR_USAGE, "%s: --output FILE is required", cmd->name);
+	/* colour only on a terminal, and never when NO_COLOR is set (no-color.org) */
+	o.emit.color = isatty(STDOUT_FILENO) && !getenv("NO_COLOR") &&
+	               !(getenv("TERM") && strcmp(getenv("TERM"), "dumb") == 0);
 	/* people want the biggest first; scripts get a stable order */
 	if (!o.has_sort)
 		o.view.sort = o.format == MS_FORMAT_JSON ? MS_SORT_ADDR : MS_SORT_HELD;

@@ -331,6 +331,12 @@ static struct ms_error *inspect_json(FILE *out, const struct ms_inspect_report *
 
 /* ---- text ---- */
 
+/* ANSI colour only when asked (a terminal, and NO_COLOR unset: the command decides). */
+#define BOLD(o)   ((o)->color ? "\033[1m" : "")
+#define RED(o)    ((o)->color ? "\033[31m" : "")
+#define YELLOW(o) ((o)->color ? "\033[33m" : "")
+#define RESET(o)  ((o)->color ? "\033[0m" : "")
+
 static void human(char *buf, size_t len, uint64_t bytes, const struct ms_emit_opts *o)
 {
 	ms_emit_bytes(buf, len, (double)bytes, o);
@@ -364,15 +370,16 @@ static void map_text(FILE *out, const struct ms_map_report *m, const struct ms_e
 	human(held, sizeof(held), m->held_bytes, o);
 	human(fresh, sizeof(fresh), m->fresh_bytes, o);
 	human(recl, sizeof(recl), m->reclaimable_bytes, o);
-	fprintf(out, "\n%s  %s  (0x%" PRIx64 ", %s, found by %s", m->npaths ? m->paths[0] : "-",
-	        m->type, m->addr, ms_map_impl_name(m->impl), ms_found_by_name(m->found_by));
+	fprintf(out, "\n%s%s%s  %s  (0x%" PRIx64 ", %s, found by %s", BOLD(o),
+	        m->npaths ? m->paths[0] : m->where, RESET(o), m->type, m->addr,
+	        ms_map_impl_name(m->impl), ms_found_by_name(m->found_by));
 	if (m->refs > 1)
 		fprintf(out, ", %" PRIu64 " references", m->refs);
 	fprintf(out, ")\n");
 	for (size_t i = 1; i < m->npaths; i++)
 		fprintf(out, "  also %s\n", m->paths[i]);
 	if (m->error)
-		fprintf(out, "  ! %s\n", m->error);
+		fprintf(out, "  %s! %s%s\n", RED(o), m->error, RESET(o));
 	fprintf(out,
 	        "  len %" PRIu64 ", capacity %" PRIu64 " slots, load %.2f, %" PRIu64
 	        " empty, %" PRIu64 " deleted\n",
@@ -423,6 +430,29 @@ static void map_text(FILE *out, const struct ms_map_report *m, const struct ms_e
 	}
 }
 
+/* A totals table whose first column is as wide as its longest name (up to 72). */
+static void totals_text(FILE *out, const char *title, const struct ms_type_total *t, size_t n,
+                        const struct ms_emit_opts *o)
+{
+	char held[32], recl[32];
+	int w = 4;
+
+	fprintf(out, "\n%s%s:%s\n", BOLD(o), title, RESET(o));
+	for (size_t i = 0; i < n && i < 10; i++) {
+		int l = (int)strlen(t[i].name);
+		w = l > w ? (l < 72 ? l : 72) : w;
+	}
+	for (size_t i = 0; i < n && i < 10; i++) {
+		human(held, sizeof(held), t[i].held_bytes, o);
+		human(recl, sizeof(recl), t[i].reclaimable_bytes, o);
+		fprintf(out, "  %-*s %7" PRIu64 " maps %12s held %s%12s%s reclaimable\n", w,
+		        t[i].name, t[i].maps, held, t[i].reclaimable_bytes ? YELLOW(o) : "", recl,
+		        t[i].reclaimable_bytes ? RESET(o) : "");
+	}
+	if (n > 10)
+		fprintf(out, "  (%zu more)\n", n - 10);
+}
+
 static struct ms_error *inspect_text(FILE *out, const struct ms_inspect_report *r,
                                      const struct ms_map_report **sel, size_t n,
                                      const struct ms_emit_opts *o)
@@ -444,32 +474,26 @@ static struct ms_error *inspect_text(FILE *out, const struct ms_inspect_report *
 	            ? 100.0 * (double)r->total_held_bytes / (double)r->heap_inuse_bytes
 	            : 0,
 	        heap, recl);
-	fprintf(out, "\nby type:\n");
-	for (size_t i = 0; i < r->nby_type && i < 10; i++) {
-		human(held, sizeof(held), r->by_type[i].held_bytes, o);
-		human(recl, sizeof(recl), r->by_type[i].reclaimable_bytes, o);
-		fprintf(out, "  %-40s %5" PRIu64 " maps %12s held %12s reclaimable\n",
-		        r->by_type[i].name, r->by_type[i].maps, held, recl);
-	}
-	fprintf(out, "\nby package:\n");
-	for (size_t i = 0; i < r->nby_package && i < 10; i++) {
-		human(held, sizeof(held), r->by_package[i].held_bytes, o);
-		human(recl, sizeof(recl), r->by_package[i].reclaimable_bytes, o);
-		fprintf(out, "  %-40s %5" PRIu64 " maps %12s held %12s reclaimable\n",
-		        r->by_package[i].name, r->by_package[i].maps, held, recl);
-	}
+	totals_text(out, "by type", r->by_type, r->nby_type, o);
+	totals_text(out, "by package", r->by_package, r->nby_package, o);
 	if (r->total_reclaimable_bytes) {
 		struct ms_report_view v = {MS_SORT_RECLAIMABLE, 5, NULL};
 		size_t nt;
 		const struct ms_map_report **top = view_maps(r, &v, &nt);
 
-		fprintf(out, "\nmost reclaimable:\n");
+		int w = 0;
+
+		fprintf(out, "\n%smost reclaimable:%s\n", BOLD(o), RESET(o));
+		for (size_t i = 0; top && i < nt; i++) {
+			int l = (int)strlen(top[i]->npaths ? top[i]->paths[0] : top[i]->where);
+			w = l > w ? (l < 72 ? l : 72) : w;
+		}
 		for (size_t i = 0; top && i < nt && top[i]->reclaimable_bytes; i++) {
 			human(recl, sizeof(recl), top[i]->reclaimable_bytes, o);
 			human(held, sizeof(held), top[i]->held_bytes, o);
-			fprintf(out, "  %-40s %12s of %s (%s)\n",
-			        top[i]->npaths ? top[i]->paths[0] : top[i]->where, recl, held,
-			        top[i]->type);
+			fprintf(out, "  %-*s %s%12s%s of %s (%s)\n", w,
+			        top[i]->npaths ? top[i]->paths[0] : top[i]->where, YELLOW(o), recl,
+			        RESET(o), held, top[i]->type);
 		}
 		free(top);
 	}

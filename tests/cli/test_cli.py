@@ -178,6 +178,19 @@ try:
 finally:
     shutil.rmtree(tmp)
 
+# Shell completions know every option of every command, and bash can load its script.
+comp = os.path.join(os.path.dirname(__file__), "..", "..", "completions")
+import re as _re
+bash_c, zsh_c = open(os.path.join(comp, "mapsize.bash")).read(), open(os.path.join(comp, "_mapsize")).read()
+for cmd in ["estimate", "inspect", "attach", "record", "replay", "diff"]:
+    opts = set(_re.findall(r"--[a-z][a-z-]*", run(cmd, "--help").stdout)) - {"--help"}
+    check(opts and all(o in bash_c and o in zsh_c for o in opts),
+          f"bash and zsh completions know every option of {cmd}",
+          sorted(o for o in opts if o not in bash_c or o not in zsh_c))
+r = subprocess.run(["bash", "-c", f"source {os.path.join(comp, 'mapsize.bash')} && complete -p mapsize"],
+                   capture_output=True, text=True)
+check(r.returncode == 0 and "_mapsize" in r.stdout, "the bash completion loads", r.stderr)
+
 # Output that cannot be written is an error too.
 with open("/dev/full", "w") as full:
     r = subprocess.run([mapsize, "estimate", "map[int64]int64", "--len", "100"], stdout=full,
