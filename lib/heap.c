@@ -177,6 +177,8 @@ bool ms_heap_find(struct ms_target *t, uint64_t addr, struct ms_heap_obj *ret)
 
 	if (!ret)
 		ret = &scratch;
+	if (t->heap_find)
+		return addr && t->heap_find(t, addr, ret);
 	if (!heap_known(t) || addr == 0)
 		return false;
 	if (!t->spans) {

@@ -74,6 +74,9 @@ struct ms_target {
 	struct ms_span_cache *spans; /* owned */
 	size_t nwarnings;
 	char **warnings; /* owned */
+	/* A heap without span structures (fuzz/fuzz_walk.c feeds walkers raw memory):
+	 * when set, ms_heap_find() asks this instead of the runtime's spans. */
+	bool (*heap_find)(struct ms_target *t, uint64_t addr, struct ms_heap_obj *ret);
 };
 
 /*

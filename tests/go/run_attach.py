@@ -245,6 +245,23 @@ def busy_cases(mapsize, version, work):
             and b.runs(), "attach --timeout stops the read, exits 7, and the target runs on",
             [f"exit {r.returncode} {r.stderr.strip()!r}"])
 
+        # the same at every point of an attach: before the stop (loading DWARF), during it,
+        # and after it (building the report)
+        for sig in (signal.SIGKILL, signal.SIGINT, signal.SIGTERM):
+            bad = []
+            for delay in (0.0, 0.002, 0.01, 0.03, 0.06, 0.1, 0.2, 0.4):
+                child = subprocess.Popen([mapsize, "attach", str(b.pid)],
+                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                time.sleep(delay)
+                child.send_signal(sig)
+                child.wait(timeout=60)
+                time.sleep(0.02)
+                st = state(b.pid)
+                if st in ("t", "T") or not b.runs():
+                    bad.append(f"after {delay * 1e3:.0f} ms: state {st}")
+            tap(not bad, f"{signal.Signals(sig).name} at 8 points of an attach never leaves the "
+                f"target stopped", bad)
+
         child = subprocess.Popen([mapsize, "attach", str(b.pid), "--no-stop", "--format", "json"],
                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         stopped = wait_stopped(b.pid, child, timeout=5)

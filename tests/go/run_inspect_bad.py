@@ -226,6 +226,12 @@ def common_cases(mapsize, work, label, version, exe, core, truth):
     expect(mapsize, f"{label}: a stripped executable says DWARF is missing", core, stripped, 4,
            "no DWARF")
     expect(mapsize, f"{label}: the executable given as the core", exe, exe, 3, "not an ELF core")
+    if shutil.which("valgrind") and not ASAN:
+        r = subprocess.run(["valgrind", "-q", "--error-exitcode=99", "--leak-check=full",
+                            "--errors-for-leak-kinds=definite", mapsize, "inspect", core, "--exe",
+                            exe, "--format", "json"], capture_output=True, text=True, timeout=600)
+        tap(r.returncode == 0, f"{label}: valgrind finds nothing in inspect of a real core",
+            r.stderr.splitlines()[:20])
     code, out, err, rss = run(mapsize, core, exe, "--timeout", "0.001")
     tap(code == 7 and "--timeout" in err and len(err.splitlines()) == 1 and out == "",
         f"{label}: --timeout is honoured with exit 7 and one line", [f"exit {code} {err!r}"])
