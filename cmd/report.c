@@ -216,6 +216,16 @@ static struct ms_error *parse_args(int argc, char **argv, struct report_opts *o,
 	return NULL;
 }
 
+/* --format ndjson without --sort or --top: each map goes out as soon as it is walked. */
+static struct ms_error *stream_map(void *arg, const struct ms_map_report *m)
+{
+	const struct report_opts *o = arg;
+
+	if (o->view.filter && !ms_report_view_matches(&o->view, m))
+		return NULL;
+	return ms_emit_ndjson_map(stdout, m);
+}
+
 static void progress(void *arg, const char *what, uint64_t done, uint64_t total)
 {
 	(void)arg;
@@ -303,6 +313,11 @@ static struct ms_error *run(const struct report_cmd *cmd, int argc, char **argv)
 		struct rlimit rl = {o.max_memory, o.max_memory};
 
 		setrlimit(RLIMIT_DATA, &rl);
+	}
+	if (o.format == MS_FORMAT_NDJSON && !o.has_sort && !o.view.top && !o.output &&
+	    strcmp(cmd->name, "replay") != 0) {
+		o.insp.on_map = stream_map;
+		o.insp.on_map_arg = &o;
 	}
 	err = make_report(&o, &r);
 	setitimer(ITIMER_REAL, &(struct itimerval){{0, 0}, {0, 0}}, NULL);

@@ -218,10 +218,28 @@ static json_t *top_json(const struct ms_inspect_report *r, enum ms_sort_key key)
 	const struct ms_map_report **sel = view_maps(r, &v, &n);
 	json_t *a = json_array();
 	char addr[32];
+	int kind = key == MS_SORT_HELD ? 0 : 1;
 
-	for (size_t i = 0; sel && i < n; i++) {
+	/* maps that streamed past are gone; their ten biggest were kept */
+	for (size_t i = 0; r->streamed && i < r->ntop[kind]; i++) {
+		const struct ms_top_entry *t = &r->top[kind][i];
 		json_t *o = json_object();
 
+		if (kind && !t->bytes)
+			break;
+		snprintf(addr, sizeof(addr), "0x%" PRIx64, t->addr);
+		set(o, "address", json_string(addr));
+		set(o, "type", json_string(t->type));
+		set(o, "path", t->path ? json_string(t->path) : json_null());
+		set(o, kind ? "reclaimable_bytes" : "held_bytes", juint(t->bytes));
+		json_array_append_new(a, o);
+	}
+	for (size_t i = 0; sel && i < n; i++) {
+		json_t *o;
+
+		if (kind && !sel[i]->reclaimable_bytes)
+			break; /* nothing to reclaim is not a top entry */
+		o = json_object();
 		snprintf(addr, sizeof(addr), "0x%" PRIx64, sel[i]->addr);
 		set(o, "address", json_string(addr));
 		set(o, "type", json_string(sel[i]->type));
@@ -258,8 +276,8 @@ static json_t *summary_json(const struct ms_inspect_report *r, size_t n)
 		json_decref(found);
 		return NULL;
 	}
-	set(sum, "maps", juint(r->nmaps));
-	set(sum, "maps_shown", juint(n));
+	set(sum, "maps", juint(r->nmaps + r->streamed));
+	set(sum, "maps_shown", juint(n + r->streamed));
 	set(sum, "len", juint(r->total_len));
 	set(sum, "held_bytes", juint(r->total_held_bytes));
 	set(sum, "reclaimable_bytes", juint(r->total_reclaimable_bytes));
@@ -508,6 +526,21 @@ static struct ms_error *inspect_text(FILE *out, const struct ms_inspect_report *
 	return NULL;
 }
 
+struct ms_error *ms_emit_ndjson_map(FILE *out, const struct ms_map_report *m)
+{
+	json_t *o = map_json(m), *line = json_object();
+	int rc;
+
+	set(line, "kind", json_string("map"));
+	json_object_update(line, o);
+	rc = json_dumpf(line, out, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(line);
+	json_decref(o);
+	if (rc != 0 || fputc('\n', out) == EOF)
+		return ms_error_create(MS_ERR_IO, "cannot write NDJSON output");
+	return NULL;
+}
+
 /*
  * NDJSON: one compact line per map ({"kind": "map", ...}), then one summary
  * line with the report's top-level fields ({"kind": "summary", ...}).
@@ -519,17 +552,8 @@ static struct ms_error *inspect_ndjson(FILE *out, const struct ms_inspect_report
 	char ver[64];
 	int rc = 0;
 
-	for (size_t i = 0; i < n && rc == 0; i++) {
-		json_t *m = map_json(sel[i]);
-		json_t *line = json_object();
-
-		set(line, "kind", json_string("map"));
-		json_object_update(line, m);
-		rc |= json_dumpf(line, out, JSON_COMPACT | JSON_PRESERVE_ORDER);
-		rc |= fputc('\n', out) == EOF;
-		json_decref(line);
-		json_decref(m);
-	}
+	for (size_t i = 0; i < n && rc == 0; i++)
+		rc |= ms_emit_ndjson_map(out, sel[i]) != NULL;
 	ms_go_version_format(&r->go, ver, sizeof(ver));
 	set(sum, "schema_version", json_integer(MS_SCHEMA_VERSION));
 	set(sum, "kind", json_string("summary"));

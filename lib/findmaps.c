@@ -446,6 +446,8 @@ static void walk_map(struct finder *f, const struct item *it)
 		}
 	}
 	ms_addrset_deinit(&w.seen);
+	if (!f->err && f->opts->walked)
+		f->err = f->opts->walked(f->opts->walked_arg, m);
 }
 
 static void drain(struct finder *f)

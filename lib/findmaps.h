@@ -41,6 +41,9 @@ struct ms_find_opts {
 	/* Called now and then (at most 10 times a second) with what is being done. */
 	void (*progress)(void *arg, const char *what, uint64_t done, uint64_t total);
 	void *progress_arg;
+	/* Called right after each map's walk (streaming); an error stops the finder. */
+	struct ms_error *(*walked)(void *arg, struct ms_found_map *m);
+	void *walked_arg;
 };
 
 /*

@@ -201,36 +201,109 @@ static struct ms_error *take_map(struct ms_target *t, struct ms_found_map *m,
 	return NULL;
 }
 
+/* Count one map into the summary. */
+static struct ms_error *summary_add(struct ms_inspect_report *rep, const struct ms_map_report *r)
+{
+	char *pkg = package_of(r->npaths ? r->paths[0] : r->type);
+	struct ms_error *err;
+
+	if (!pkg)
+		return &ms_error_nomem;
+	rep->found[r->found_by]++;
+	rep->total_held_bytes += r->held_bytes;
+	rep->total_reclaimable_bytes += r->reclaimable_bytes;
+	rep->total_len += r->len;
+	err = add_total(&rep->by_type, &rep->nby_type, r->type, r);
+	if (!err)
+		err = add_total(&rep->by_package, &rep->nby_package,
+		                r->npaths ? pkg : "(unreached)", r);
+	free(pkg);
+	return err;
+}
+
+static struct ms_error *summary_sort(struct ms_inspect_report *rep)
+{
+	if (rep->nby_type)
+		qsort(rep->by_type, rep->nby_type, sizeof(*rep->by_type), cmp_total);
+	if (rep->nby_package)
+		qsort(rep->by_package, rep->nby_package, sizeof(*rep->by_package), cmp_total);
+	return NULL;
+}
+
 struct ms_error *ms_report_summarize(struct ms_inspect_report *rep)
 {
 	struct ms_error *err;
 
 	memset(rep->found, 0, sizeof(rep->found));
 	rep->total_held_bytes = rep->total_reclaimable_bytes = rep->total_len = 0;
-
+	for (size_t i = 0; i < rep->nby_type; i++)
+		free(rep->by_type[i].name);
+	for (size_t i = 0; i < rep->nby_package; i++)
+		free(rep->by_package[i].name);
+	rep->nby_type = rep->nby_package = 0;
 	for (size_t i = 0; i < rep->nmaps; i++) {
-		const struct ms_map_report *r = rep->maps[i];
-		char *pkg = package_of(r->npaths ? r->paths[0] : r->type);
-
-		if (!pkg)
-			return &ms_error_nomem;
-		rep->found[r->found_by]++;
-		rep->total_held_bytes += r->held_bytes;
-		rep->total_reclaimable_bytes += r->reclaimable_bytes;
-		rep->total_len += r->len;
-		err = add_total(&rep->by_type, &rep->nby_type, r->type, r);
-		if (!err)
-			err = add_total(&rep->by_package, &rep->nby_package,
-			                r->npaths ? pkg : "(unreached)", r);
-		free(pkg);
+		err = summary_add(rep, rep->maps[i]);
 		if (err)
 			return err;
 	}
-	if (rep->nby_type)
-		qsort(rep->by_type, rep->nby_type, sizeof(*rep->by_type), cmp_total);
-	if (rep->nby_package)
-		qsort(rep->by_package, rep->nby_package, sizeof(*rep->by_package), cmp_total);
-	return NULL;
+	return summary_sort(rep);
+}
+
+struct stream {
+	struct ms_target *t;
+	struct ms_inspect_report *rep;
+	const struct ms_inspect_opts *opts;
+};
+
+void ms_map_report_destroy(struct ms_map_report *m);
+
+/* Keep the ten biggest of a kind (0 held, 1 reclaimable) while maps stream past. */
+static void top_add(struct ms_inspect_report *rep, int kind, const struct ms_map_report *m)
+{
+	uint64_t bytes = kind ? m->reclaimable_bytes : m->held_bytes;
+	struct ms_top_entry *t = rep->top[kind];
+	size_t n = rep->ntop[kind], at = n;
+
+	/* the order of the sorted report: bytes, largest first, then address */
+	while (at > 0 &&
+	       (t[at - 1].bytes < bytes || (t[at - 1].bytes == bytes && t[at - 1].addr > m->addr)))
+		at--;
+	if (at >= 10)
+		return;
+	if (n == 10) {
+		free(t[9].type);
+		free(t[9].path);
+		n = 9;
+	}
+	memmove(&t[at + 1], &t[at], (n - at) * sizeof(*t));
+	t[at].addr = m->addr;
+	t[at].bytes = bytes;
+	t[at].type = strdup(m->type);
+	t[at].path = m->npaths ? strdup(m->paths[0]) : NULL;
+	rep->ntop[kind] = n + 1;
+}
+
+/* Streaming: finish one map as soon as it is walked, hand it over, count it, free it. */
+static struct ms_error *walked(void *arg, struct ms_found_map *m)
+{
+	struct stream *st = arg;
+	struct ms_map_report *r = NULL;
+	struct ms_error *err = take_map(st->t, m, &r);
+
+	if (!err)
+		err = st->opts->on_map(st->opts->on_map_arg, r);
+	if (!err)
+		err = summary_add(st->rep, r);
+	if (!err) {
+		top_add(st->rep, 0, r);
+		top_add(st->rep, 1, r);
+	}
+	st->rep->streamed++;
+	ms_map_report_destroy(r);
+	for (size_t k = 0; k < m->npaths; k++)
+		free(m->paths[k]);
+	m->npaths = 0;
+	return err;
 }
 
 /* Everything after opening: find and walk the maps, then build the report. */
@@ -241,6 +314,7 @@ static struct ms_error *inspect_target(struct ms_target *t, const struct ms_insp
 	struct ms_types *ty = NULL;
 	struct ms_found found = {0};
 	struct ms_find_opts fopts = {0};
+	struct stream st = {t, rep, opts};
 	struct ms_error *err;
 	bool live = ms_source_core_info(t->mem) == NULL;
 
@@ -252,6 +326,10 @@ static struct ms_error *inspect_target(struct ms_target *t, const struct ms_insp
 	fopts.no_heap_scan = opts && opts->no_heap_scan;
 	fopts.progress = opts ? opts->progress : NULL;
 	fopts.progress_arg = opts ? opts->progress_arg : NULL;
+	if (opts && opts->on_map) {
+		fopts.walked = walked;
+		fopts.walked_arg = &st;
+	}
 	err = ms_find_maps(t, ty, &fopts, &found);
 	if (!err) {
 		struct ms_error *herr = ms_heap_inuse(t, &rep->heap_inuse_bytes);
@@ -288,7 +366,14 @@ static struct ms_error *inspect_target(struct ms_target *t, const struct ms_insp
 	for (size_t i = 0; i < found.n; i++) {
 		struct ms_found_map *m = found.maps[i];
 
-		err = take_map(t, m, &rep->maps[i]);
+		if (!m->report) { /* streamed already */
+			for (size_t k = 0; k < m->npaths; k++)
+				free(m->paths[k]);
+			free(m);
+			found.maps[i] = NULL;
+			continue;
+		}
+		err = take_map(t, m, &rep->maps[rep->nmaps]);
 		rep->nmaps++;
 		/* the report owns what it took; free the rest now, not at the end */
 		for (size_t k = 0; k < m->npaths; k++)
@@ -301,7 +386,7 @@ static struct ms_error *inspect_target(struct ms_target *t, const struct ms_insp
 	found.n = 0;
 	if (rep->nmaps)
 		qsort(rep->maps, rep->nmaps, sizeof(*rep->maps), cmp_addr);
-	err = ms_report_summarize(rep);
+	err = rep->streamed ? summary_sort(rep) : ms_report_summarize(rep);
 	if (err)
 		goto out;
 	if (!rep->consistent)
@@ -395,30 +480,37 @@ struct ms_error *ms_inspect_report_complete(const struct ms_inspect_report *r)
 	                       r->truncated ? ", " : "", damaged, damaged == 1 ? "" : "s");
 }
 
+void ms_map_report_destroy(struct ms_map_report *m)
+{
+	if (!m)
+		return;
+	free(m->type);
+	free(m->key_type);
+	free(m->elem_type);
+	for (size_t k = 0; k < m->npaths; k++)
+		free(m->paths[k]);
+	free(m->paths);
+	free(m->where);
+	free(m->error);
+	free(m->tables);
+	for (size_t k = 0; k < m->ntype_candidates; k++)
+		free(m->type_candidates[k]);
+	free(m->type_candidates);
+	free(m);
+}
+
 void ms_inspect_report_destroy(struct ms_inspect_report *r)
 {
 	if (!r)
 		return;
-	for (size_t i = 0; i < r->nmaps; i++) {
-		struct ms_map_report *m = r->maps[i];
-
-		if (!m)
-			continue;
-		free(m->type);
-		free(m->key_type);
-		free(m->elem_type);
-		for (size_t k = 0; k < m->npaths; k++)
-			free(m->paths[k]);
-		free(m->paths);
-		free(m->where);
-		free(m->error);
-		free(m->tables);
-		for (size_t k = 0; k < m->ntype_candidates; k++)
-			free(m->type_candidates[k]);
-		free(m->type_candidates);
-		free(m);
-	}
+	for (size_t i = 0; i < r->nmaps; i++)
+		ms_map_report_destroy(r->maps[i]);
 	free(r->maps);
+	for (int k = 0; k < 2; k++)
+		for (size_t i = 0; i < r->ntop[k]; i++) {
+			free(r->top[k][i].type);
+			free(r->top[k][i].path);
+		}
 	for (size_t i = 0; i < r->nby_type; i++)
 		free(r->by_type[i].name);
 	for (size_t i = 0; i < r->nby_package; i++)
@@ -436,8 +528,13 @@ void ms_inspect_report_destroy(struct ms_inspect_report *r)
 	free(r);
 }
 
-/* Does map r pass the view's filter (a glob over its type and paths)? */
 bool ms_view_matches(const struct ms_report_view *v, const struct ms_map_report *r);
+bool ms_report_view_matches(const struct ms_report_view *v, const struct ms_map_report *r)
+{
+	return ms_view_matches(v, r);
+}
+
+/* Does map r pass the view's filter (a glob over its type and paths)? */
 bool ms_view_matches(const struct ms_report_view *v, const struct ms_map_report *r)
 {
 	if (!v || !v->filter)

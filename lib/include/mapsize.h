@@ -462,6 +462,13 @@ struct ms_inspect_report {
 	char *recorded_at; /* owned: when the layout was recorded (UTC, ISO 8601); may be NULL */
 	size_t nmaps;
 	struct ms_map_report **maps; /* owned (each one too), sorted by address */
+	uint64_t streamed;           /* maps passed to opts->on_map instead of kept */
+	/* streaming: the ten maps with the most held and most reclaimable bytes */
+	struct ms_top_entry {
+		uint64_t addr, bytes;
+		char *type, *path; /* owned; path may be NULL */
+	} top[2][10];
+	size_t ntop[2];
 	uint64_t found[MS_FOUND__COUNT];
 	uint64_t heap_inuse_bytes; /* in-use spans of the Go heap */
 	uint64_t total_held_bytes, total_reclaimable_bytes, total_len;
@@ -480,6 +487,14 @@ struct ms_inspect_opts {
 	uint64_t max_objects; /* bound on traversal work (0: default) */
 	void (*progress)(void *arg, const char *what, uint64_t done, uint64_t total);
 	void *progress_arg;
+	/*
+	 * Streaming: when set, each map is passed here as soon as it has been
+	 * walked (borrowed for the call) and not kept in the report: its maps
+	 * array stays empty, its summary counts every map (see streamed). A map's
+	 * refs and paths are those seen until it was walked. An error stops the run.
+	 */
+	struct ms_error *(*on_map)(void *arg, const struct ms_map_report *m);
+	void *on_map_arg;
 };
 
 /*
@@ -564,6 +579,11 @@ struct ms_report_view {
 	size_t top;         /* 0: all */
 	const char *filter; /* glob over type and paths ("*Session*"); NULL: all */
 };
+
+/* Does a map pass the view's filter (a glob over its type and paths)? */
+bool ms_report_view_matches(const struct ms_report_view *v, const struct ms_map_report *m);
+/* One map as one NDJSON line ({"kind": "map", ...}), as --format ndjson writes it. */
+struct ms_error *ms_emit_ndjson_map(FILE *out, const struct ms_map_report *m);
 
 /* Write an inspect report. Emitters only format. MS_ERR_IO if writing fails. */
 struct ms_error *ms_emit_inspect(FILE *out, enum ms_format fmt, const struct ms_inspect_report *r,

@@ -125,6 +125,31 @@ def compare(truth, doc):
     return problems, held_misses
 
 
+def compare_stream(mapsize, core, exe, doc):
+    """--format ndjson streams each map as it is walked: the same maps, the same numbers
+    (refs and paths are those seen until the walk), the same summary."""
+    r = subprocess.run([mapsize, "inspect", core, "--exe", exe, "--format", "ndjson"],
+                       capture_output=True, text=True, timeout=600)
+    if r.returncode != 0:
+        return [f"ndjson: exit {r.returncode}: {r.stderr.strip()}"]
+    lines = [json.loads(l) for l in r.stdout.splitlines()]
+    maps = {m["address"]: m for m in lines if m.get("kind") == "map"}
+    want = {m["address"]: m for m in doc["maps"]}
+    out = []
+    if set(maps) != set(want):
+        out.append(f"ndjson: {len(maps)} maps streamed, the report has {len(want)}")
+    for a, m in want.items():
+        s = maps.get(a, {})
+        diff = [k for k in m if k not in ("refs", "paths") and s.get(k) != m[k]]
+        if diff:
+            out.append(f"ndjson: {a} differs in {diff[:5]}")
+    sm, sw = lines[-1].get("summary", {}), doc["summary"]
+    diff = [k for k in sw if k not in ("elapsed_seconds", "bytes_read") and sm.get(k) != sw[k]]
+    if lines[-1].get("kind") != "summary" or diff:
+        out.append(f"ndjson: the summary differs in {diff}")
+    return out[:10]
+
+
 def run_config(mapsize, cfg, workdir, keep):
     name, version, arch, experiment = cfg
     if not gocore.go_wrapper(version):
@@ -154,13 +179,15 @@ def run_config(mapsize, cfg, workdir, keep):
             try:
                 size = os.path.getsize(core)
                 doc, err = inspect(mapsize, core, binary)
+                problems, held = compare(truth, doc) if doc else ([], [])
+                if doc:
+                    problems += compare_stream(mapsize, core, binary, doc)
             finally:
                 if not keep and os.path.exists(core):
                     os.unlink(core)
             if err:
                 log.append(f"attempt {attempt}: inspect failed: {err}")
                 break
-            problems, held = compare(truth, doc)
             if problems:
                 log += [f"attempt {attempt}: {p}" for p in problems]
                 break
