@@ -22,6 +22,7 @@
 
 #define BLOCK_BYTES  (64u << 10)
 #define CACHE_BLOCKS 512u /* 32 MiB */
+#define READAHEAD    8u   /* blocks fetched by one call on a miss */
 #define MAX_THREADS  (1u << 16)
 #define MAX_RANGES   (1u << 20)
 
@@ -42,6 +43,7 @@ struct live_source {
 	size_t nranges;
 	struct block cache[CACHE_BLOCKS];
 	uint64_t nsyscalls;
+	uint64_t last_miss; /* the last block a miss fetched */
 };
 
 static const struct ms_source_ops live_ops;
@@ -109,27 +111,54 @@ static bool read_direct(struct live_source *l, uint64_t addr, void *buf, size_t 
 	return n == (ssize_t)len;
 }
 
-/* The cached block holding addr, filled if needed; NULL if it cannot be read whole. */
+/*
+ * The cached block holding addr, filled if needed; NULL if it cannot be read
+ * whole. A miss also fetches the blocks that follow it in the same mapping
+ * (walks read forward), all in one process_vm_readv with one range each.
+ */
 static const uint8_t *block_at(struct live_source *l, uint64_t addr)
 {
 	uint64_t base = addr & ~(uint64_t)(BLOCK_BYTES - 1);
 	struct block *b = &l->cache[(base / BLOCK_BYTES) % CACHE_BLOCKS];
 	const struct ms_segment *s = range_of(l, base);
+	struct iovec local[READAHEAD], remote[READAHEAD];
+	struct block *fill[READAHEAD];
+	size_t n = 0, max;
+	ssize_t got;
 
 	if (b->addr == base + 1)
 		return b->data;
 	if (!s || base + BLOCK_BYTES > s->vaddr + s->memsz)
 		return NULL; /* a block that crosses a mapping's end is read directly */
-	if (!b->data) {
-		b->data = malloc(BLOCK_BYTES);
-		if (!b->data)
-			return NULL;
+	/* read ahead only when the reads go forward (a bucket array, a run of groups) */
+	max = base == l->last_miss + BLOCK_BYTES ? READAHEAD : 1;
+	l->last_miss = base + (max - 1) * BLOCK_BYTES;
+	for (uint64_t at = base; n < max && at + BLOCK_BYTES <= s->vaddr + s->memsz;
+	     at += BLOCK_BYTES) {
+		struct block *c = &l->cache[(at / BLOCK_BYTES) % CACHE_BLOCKS];
+
+		if (n > 0 && c->addr == at + 1)
+			break; /* cached already: stop the run there */
+		if (!c->data) {
+			c->data = malloc(BLOCK_BYTES);
+			if (!c->data)
+				break;
+		}
+		c->addr = 0;
+		fill[n] = c;
+		local[n] = (struct iovec){c->data, BLOCK_BYTES};
+		remote[n] = (struct iovec){(void *)(uintptr_t)at, BLOCK_BYTES};
+		n++;
 	}
-	b->addr = 0;
-	if (!read_direct(l, base, b->data, BLOCK_BYTES))
+	if (n == 0)
 		return NULL;
-	b->addr = base + 1;
-	return b->data;
+	l->nsyscalls++;
+	got = process_vm_readv(l->pid, local, (unsigned long)n, remote, (unsigned long)n, 0);
+	if (got < 0 && errno == ESRCH)
+		l->exited = true;
+	for (size_t i = 0; got > 0 && i < n && (uint64_t)got >= (i + 1) * BLOCK_BYTES; i++)
+		fill[i]->addr = (uint64_t)(uintptr_t)remote[i].iov_base + 1;
+	return b->addr == base + 1 ? b->data : NULL;
 }
 
 static struct ms_error *live_read(struct ms_source *src, uint64_t addr, void *buf, size_t len)
