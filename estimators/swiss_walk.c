@@ -13,7 +13,7 @@
 #define CTRL_EMPTY   0x80
 #define CTRL_DELETED 0xfe
 #define MAX_DIR_LEN  (1ull << 26)
-#define CHUNK_GROUPS 64
+#define CHUNK_BYTES  (512u << 10) /* groups read per call: big reads go straight through */
 
 /* Classify the slots of one group; returns the number of full slots. */
 static unsigned group_slots(struct ms_walk *w, uint64_t addr, const uint8_t *grp, enum ms_hold h,
@@ -53,7 +53,8 @@ static struct ms_error *walk_groups(struct ms_walk *w, uint64_t data, uint64_t n
 {
 	uint64_t gs = w->g->unit_bytes, full = 0, tomb = 0;
 	struct ms_heap_obj obj;
-	uint8_t *buf = malloc(CHUNK_GROUPS * gs);
+	uint64_t chunk = CHUNK_BYTES / gs ? CHUNK_BYTES / gs : 1;
+	uint8_t *buf = malloc(chunk * gs);
 	enum ms_hold h;
 	struct ms_error *err = NULL;
 
@@ -83,8 +84,8 @@ static struct ms_error *walk_groups(struct ms_walk *w, uint64_t data, uint64_t n
 		                      (unsigned long long)data);
 		goto out;
 	}
-	for (uint64_t i = 0; i < ngroups; i += CHUNK_GROUPS) {
-		uint64_t n = ngroups - i < CHUNK_GROUPS ? ngroups - i : CHUNK_GROUPS;
+	for (uint64_t i = 0; i < ngroups; i += chunk) {
+		uint64_t n = ngroups - i < chunk ? ngroups - i : chunk;
 
 		if (ms_cancelled()) {
 			err = ms_error_create(MS_ERR_LIMIT, "stopped: the time limit was reached");

@@ -175,8 +175,8 @@ static struct ms_error *live_read(struct ms_source *src, uint64_t addr, void *bu
 		if (n > len)
 			n = len;
 		/* big reads go straight into the caller's buffer */
-		if (in == 0 && len >= BLOCK_BYTES) {
-			n = len & ~(uint64_t)(BLOCK_BYTES - 1);
+		if (len >= BLOCK_BYTES) {
+			n = len;
 			if (!live_has(src, addr, n) || !read_direct(l, addr, out, n))
 				goto fault;
 		} else if ((b = block_at(l, addr)) != NULL) {
