@@ -223,10 +223,11 @@ static json_t *top_json(const struct ms_inspect_report *r, enum ms_sort_key key)
 	/* maps that streamed past are gone; their ten biggest were kept */
 	for (size_t i = 0; r->streamed && i < r->ntop[kind]; i++) {
 		const struct ms_top_entry *t = &r->top[kind][i];
-		json_t *o = json_object();
+		json_t *o;
 
 		if (kind && !t->bytes)
 			break;
+		o = json_object();
 		snprintf(addr, sizeof(addr), "0x%" PRIx64, t->addr);
 		set(o, "address", json_string(addr));
 		set(o, "type", json_string(t->type));
