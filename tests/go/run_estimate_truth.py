@@ -201,8 +201,11 @@ def compare_payload(mapsize, workdir):
             # mapsize gives n times the average object; the window can hold one
             # object less (or the first tiny objects share a block counted
             # before), and tiny blocks are whole 16 bytes: allow one object or
-            # one block either way. An unrelated allocation is re-measured.
-            one = max(16, -(-got // row["n"]))  # one object at its size class
+            # one block either way, two blocks for tiny objects (the window's
+            # first and last 16-byte blocks can both be shared with what is
+            # outside it; seen on 1.27: 13136 vs 13107 for 3-byte strings).
+            # An unrelated allocation is re-measured.
+            one = max(32 if row["size"] < 16 else 16, -(-got // row["n"]))
             measured, tries = row["bytes"], 0
             while abs(got - measured) > one and tries < 2:
                 tries += 1
