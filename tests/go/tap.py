@@ -15,8 +15,9 @@ def tap(ok, msg, diag=(), skip=None):
     if not ok:
         failed += 1
     print(f"{'ok' if ok else 'not ok'} {n} - {msg}", flush=True)
-    for line in diag:
-        print(f"# {line}", flush=True)
+    for item in diag:
+        for line in str(item).splitlines() or [""]:
+            print(f"# {line}", flush=True)
 
 
 def finish():
