@@ -47,6 +47,7 @@ struct live_source {
 };
 
 static const struct ms_source_ops live_ops;
+static bool process_gone(int pid);
 
 static uint64_t now_ns(void)
 {
@@ -199,8 +200,19 @@ fault:
 /* Let every thread run again and restore the signals held back. */
 static void resume(struct live_source *l)
 {
-	for (size_t i = 0; i < l->ntids; i++)
-		ptrace(PTRACE_DETACH, l->tids[i], NULL, NULL);
+	for (size_t i = 0; i < l->ntids; i++) {
+		int status, sig = 0;
+
+		/* a tracee killed while stopped has told us so: then the read was of a dying
+		 * process */
+		if (waitpid(l->tids[i], &status, WNOHANG | __WALL) == l->tids[i]) {
+			if (WIFEXITED(status) || WIFSIGNALED(status))
+				l->exited = true;
+			else if (WIFSTOPPED(status) && (status >> 16) == 0)
+				sig = WSTOPSIG(status); /* a signal that stopped it: pass it on */
+		}
+		ptrace(PTRACE_DETACH, l->tids[i], NULL, (void *)(uintptr_t)sig);
+	}
 	if (l->stopped)
 		l->pause_ns = now_ns() - l->stop_start_ns;
 	l->ntids = 0;
@@ -411,6 +423,9 @@ struct ms_error *ms_source_live_create(int pid, bool stop, struct ms_source **re
 		/* mappings can change until the last thread stopped: read them again */
 		l->nranges = 0;
 		err = load_ranges(l);
+		if (!err && (l->nranges == 0 || process_gone(pid)))
+			err = ms_error_create(MS_ERR_TARGET, "pid %d exited while being stopped",
+			                      pid);
 		if (err)
 			goto out;
 	}
@@ -447,11 +462,27 @@ static bool process_gone(int pid)
 	return !paren || paren[1] != ' ' || paren[2] == 'Z' || paren[2] == 'X';
 }
 
+/* A process that is exiting has no mappings left. */
+static bool no_mappings(int pid)
+{
+	char path[64], line[64];
+	FILE *f;
+	bool empty;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return true;
+	empty = fgets(line, sizeof(line), f) == NULL;
+	fclose(f);
+	return empty;
+}
+
 bool ms_source_live_exited(struct ms_source *src)
 {
 	struct live_source *l = live_of(src);
 
-	return l && (l->exited || process_gone(l->pid));
+	return l && (l->exited || process_gone(l->pid) || no_mappings(l->pid));
 }
 
 uint64_t ms_source_live_pause_ns(struct ms_source *src)

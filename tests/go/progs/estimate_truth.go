@@ -338,6 +338,10 @@ func main() {
 	}
 	sel := func(t string) bool { return len(want) == 0 || want[t] }
 	debug.SetGCPercent(-1)
+	// One P: a new M (thread) and its g0, gsignal and profiling stack would
+	// otherwise land in a measuring window now and then (a few KB; the
+	// inspect suite traced them).
+	runtime.GOMAXPROCS(1)
 	// Warm up the allocator and the GC so that their own first allocations do
 	// not land in the first measurement's window.
 	for i := 0; i < 3; i++ {
