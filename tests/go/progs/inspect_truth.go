@@ -23,7 +23,7 @@
 // > 128-byte keys or values).
 //
 // Internals are read through unsafe with the offsets of
-// /work/shared/reference/go-map-internals.md (1.1, 1.2, 2.1, 2.2, 4.5). The
+// the team's reference/go-map-internals.md (1.1, 1.2, 2.1, 2.2, 4.5). The
 // bucket and group sizes come from the map's runtime type descriptor. One
 // source for Go 1.19 - 1.27; the layout is chosen at run time from
 // runtime.Version() (" X:noswissmap") and the pointer size.
