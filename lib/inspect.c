@@ -411,6 +411,21 @@ static double seconds_since(const struct timespec *t0)
 	return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
+/* The end of inspect_core and inspect_live: close the target, hand over the report or the error. */
+static struct ms_error *finish(struct ms_target *t, struct ms_inspect_report *rep,
+                               const struct timespec *t0, struct ms_error *err,
+                               struct ms_inspect_report **ret)
+{
+	ms_target_destroy(t);
+	if (err) {
+		ms_inspect_report_destroy(rep);
+		return err;
+	}
+	rep->elapsed_s = seconds_since(t0);
+	*ret = rep;
+	return NULL;
+}
+
 struct ms_error *ms_inspect_core(const char *core_path, const char *exe_path,
                                  const struct ms_inspect_opts *opts, struct ms_inspect_report **ret)
 {
@@ -428,14 +443,7 @@ struct ms_error *ms_inspect_core(const char *core_path, const char *exe_path,
 		rep->truncated = ms_source_core_info(t->mem)->truncated;
 		err = inspect_target(t, opts, core_path, exe_path, rep);
 	}
-	ms_target_destroy(t);
-	if (err) {
-		ms_inspect_report_destroy(rep);
-		return err;
-	}
-	rep->elapsed_s = seconds_since(&t0);
-	*ret = rep;
-	return NULL;
+	return finish(t, rep, &t0, err, ret);
 }
 
 struct ms_error *ms_inspect_live(int pid, const char *exe_path, const struct ms_inspect_opts *opts,
@@ -457,14 +465,7 @@ struct ms_error *ms_inspect_live(int pid, const char *exe_path, const struct ms_
 		rep->pid = pid;
 		err = inspect_target(t, opts, source, exe_path ? exe_path : proc_exe, rep);
 	}
-	ms_target_destroy(t);
-	if (err) {
-		ms_inspect_report_destroy(rep);
-		return err;
-	}
-	rep->elapsed_s = seconds_since(&t0);
-	*ret = rep;
-	return NULL;
+	return finish(t, rep, &t0, err, ret);
 }
 
 struct ms_error *ms_inspect_report_complete(const struct ms_inspect_report *r)
