@@ -128,7 +128,8 @@ def compare_config(mapsize, cfg, quick, workdir, table):
         # excess): re-run a case that misses, at most three times.
         while not (low <= got <= high) and tries < 3:
             tries += 1
-            again = run_truth(binary, ["-case", c["case"], "-n", str(c["len"] + c["deleted"])])
+            again = run_truth(binary, ["-case", c["case"], "-n", str(c["len"] + c["deleted"]),
+                                       "-repeat", "3"])
             if again:
                 got = again[0]["bytes"]
         if tries and low <= got <= high:

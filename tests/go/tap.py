@@ -18,6 +18,13 @@ def tap(ok, msg, diag=(), skip=None):
     for item in diag:
         for line in str(item).splitlines() or [""]:
             print(f"# {line}", flush=True)
+    if not ok:
+        # meson shows a failed test's stderr in its summary (and CI prints
+        # only that): the failure and its diagnostics go there too.
+        print(f"not ok {n} - {msg}", file=sys.stderr, flush=True)
+        for item in list(diag)[:40]:
+            for line in str(item).splitlines() or [""]:
+                print(f"#   {line}", file=sys.stderr, flush=True)
 
 
 def finish():
