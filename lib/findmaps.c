@@ -427,7 +427,8 @@ static void walk_map(struct finder *f, const struct item *it)
 	w.r = m->report;
 	w.stack_lo = m->stack_lo;
 	w.stack_hi = m->stack_hi;
-	if (g->key_reaches || g->elem_reaches) {
+	/* entries are followed only when the map's type is certain */
+	if ((g->key_reaches || g->elem_reaches) && m->ncandidates <= 1) {
 		w.slot = on_slot;
 		w.arg = f;
 		f->cur_geom = g;
@@ -739,9 +740,14 @@ static uint64_t header_data(struct finder *f, const uint8_t *hdr)
 	return p;
 }
 
-static bool heap_candidate(void *arg, const struct ms_heap_obj *o)
+/*
+ * A heap object of the header's size class: a map if the bucket or group
+ * memory it points at has a recorded map type that validates, or else if
+ * some map type's layout walks it cleanly.
+ */
+static void header_candidate(struct heap_scan *hs, const struct ms_heap_obj *o, const char *path,
+                             enum ms_found_by by)
 {
-	struct heap_scan *hs = arg;
 	struct finder *f = hs->f;
 	const struct ms_dtype *type, *fits[8];
 	const char *src = "layout";
@@ -753,23 +759,21 @@ static bool heap_candidate(void *arg, const struct ms_heap_obj *o)
 	bool is_new, store_known;
 	struct ms_error *err;
 
-	tick(f, "scanning the heap, maps found:");
-	if (ms_cancelled()) {
-		if (!f->err)
-			f->err =
-			    ms_error_create(MS_ERR_LIMIT, "stopped: the time limit was reached");
-		return false;
+	if (o->noscan || hs->hdr_bytes > sizeof(hdr))
+		return;
+	if ((m = ms_found_lookup(f->found, o->base)) != NULL) {
+		if (path) /* one more reference, and maybe a path */
+			found_map(f, o->base, m->type, path, 0, by, NULL);
+		return;
 	}
-	if (o->noscan || ms_found_lookup(f->found, o->base) || hs->hdr_bytes > sizeof(hdr))
-		return !f->err;
 	err = ms_source_read(f->t->mem, o->base, hdr, hs->hdr_bytes);
 	if (err) {
 		ms_error_destroy(err);
-		return true;
+		return;
 	}
 	data = header_data(f, hdr);
 	if (!data)
-		return true; /* an empty map with no storage: nothing tells it from other memory */
+		return; /* an empty map with no storage: nothing tells it from other memory */
 	hs->candidates++;
 	store_known = ms_heap_find(f->t, data, &store);
 	type = recorded_type(f, data, &src);
@@ -783,21 +787,88 @@ static bool heap_candidate(void *arg, const struct ms_heap_obj *o)
 		src = "layout";
 	}
 	if (!nfits)
-		return !f->err;
-	m = found_map(f, o->base, fits[0], NULL, 0, MS_FOUND_HEAP, &is_new);
+		return;
+	m = found_map(f, o->base, fits[0], path, 0, by, &is_new);
 	if (m && is_new) {
 		m->type_source = src;
 		memcpy(m->candidates, fits, nfits * sizeof(fits[0]));
 		m->ncandidates = nfits;
 		hs->accepted++;
 	}
+}
+
+static bool heap_candidate(void *arg, const struct ms_heap_obj *o)
+{
+	struct heap_scan *hs = arg;
+	struct finder *f = hs->f;
+
+	tick(f, "scanning the heap, maps found:");
+	if (ms_cancelled()) {
+		if (!f->err)
+			f->err =
+			    ms_error_create(MS_ERR_LIMIT, "stopped: the time limit was reached");
+		return false;
+	}
+	header_candidate(hs, o, NULL, MS_FOUND_HEAP);
 	return !f->err;
+}
+
+static struct heap_scan heap_scan_init(struct finder *f)
+{
+	const struct ms_rt *rt = &f->t->rt;
+	struct heap_scan hs = {f, f->t->classic_layout ? rt->hmap.size : rt->smap.size, 0, 0};
+
+	return hs;
+}
+
+/*
+ * No DWARF, so no typed globals: every word of the data and bss segments
+ * that points at the start of a heap object of the header's size class is
+ * a candidate, named by its address ("<global 0x5d3a20>").
+ */
+static void scan_global_words(struct finder *f)
+{
+	struct heap_scan hs = heap_scan_init(f);
+	uint64_t elemsize = ms_alloc_roundup(&f->t->go, f->t->arch, hs.hdr_bytes, true);
+	unsigned ptr = f->t->ptr;
+	uint8_t *buf = malloc(1 << 16);
+
+	if (!buf) {
+		f->err = &ms_error_nomem;
+		return;
+	}
+	for (size_t r = 0; r < 2 && !f->err; r++) {
+		uint64_t lo = f->t->globals[r][0], hi = f->t->globals[r][1];
+
+		for (uint64_t a = lo; a < hi && !f->err; a += 1 << 16) {
+			size_t len = hi - a < (1 << 16) ? (size_t)(hi - a) : (1 << 16);
+			struct ms_error *err = ms_source_read(f->t->mem, a, buf, len);
+
+			if (err) {
+				ms_error_destroy(err);
+				continue;
+			}
+			for (size_t i = 0; i + ptr <= len && !f->err; i += ptr) {
+				uint64_t w = ms_source_decode(f->t->mem, buf + i, ptr);
+				struct ms_heap_obj o;
+				char path[48];
+
+				if (!w || w % ptr || !ms_heap_find(f->t, w, &o) || o.base != w ||
+				    o.elemsize != elemsize)
+					continue;
+				snprintf(path, sizeof(path), "<global 0x%llx>",
+				         (unsigned long long)(a + i));
+				header_candidate(&hs, &o, path, MS_FOUND_GLOBAL);
+			}
+			drain(f);
+		}
+	}
+	free(buf);
 }
 
 static void scan_heap(struct finder *f)
 {
-	const struct ms_rt *rt = &f->t->rt;
-	struct heap_scan hs = {f, f->t->classic_layout ? rt->hmap.size : rt->smap.size, 0, 0};
+	struct heap_scan hs = heap_scan_init(f);
 	uint64_t elemsize = ms_alloc_roundup(&f->t->go, f->t->arch, hs.hdr_bytes, true);
 	struct ms_error *err = ms_heap_each_object(f->t, elemsize, heap_candidate, &hs);
 
@@ -828,6 +899,8 @@ struct ms_error *ms_find_maps(struct ms_target *t, struct ms_types *ty,
 		drain(&f);
 	}
 	drain(&f);
+	if (t->dwarf->synthetic && !f.err)
+		scan_global_words(&f);
 	if (!opts->no_stacks && !f.err)
 		scan_stacks(&f);
 	if (!opts->no_heap_scan && !f.err)

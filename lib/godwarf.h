@@ -73,6 +73,10 @@ struct ms_dtype {
 	uint64_t count;        /* arrays: element count (from the subrange) */
 	size_t nmembers;
 	struct ms_dmember *members; /* owned; structs only */
+	/* Built from a runtime type descriptor (rtmeta.c, no DWARF): size, alignment
+	 * and pointerness are the descriptor's, not computed from members. */
+	bool rt_layout, rt_pointers;
+	uint8_t rt_align;
 };
 
 struct ms_dvar {
@@ -103,6 +107,7 @@ struct ms_dwarf {
 	struct ms_dfunc *funcs; /* owned, sorted by low_pc */
 	size_t nfuncs;
 	unsigned version; /* DWARF version of the first unit (4 or 5) */
+	bool synthetic;   /* no DWARF: types from runtime type descriptors (rtmeta.c) */
 	void *priv;       /* dwarf.c's name index */
 };
 

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include "gover.h"
+#include "rtmeta.h"
 
 struct ms_types {
 	struct ms_target *t;
@@ -246,6 +247,11 @@ static struct ms_type_layout layout_rec(const struct ms_types *ty, const struct 
 		return l;
 	}
 	l.size_bytes = d->size == UINT64_MAX ? 0 : d->size;
+	if (d->rt_layout) { /* from a runtime type descriptor */
+		l.align = d->rt_align ? d->rt_align : 1;
+		l.has_pointers = d->rt_pointers;
+		return l;
+	}
 	switch (d->tag) {
 	case MS_DTAG_TYPEDEF:
 		return layout_rec(ty, ms_dwarf_type(ty->d, d->type_off), depth + 1);
@@ -403,14 +409,24 @@ static struct ms_error *build_geom(struct ms_types *ty, const struct ms_dtype *d
 	g->type = d;
 	g->key = ms_dwarf_type(ty->d, d->key_off);
 	g->elem = ms_dwarf_type(ty->d, d->elem_off);
-	if (!hdr || hdr->tag != MS_DTAG_STRUCT || !g->key || !g->elem)
+	if (ty->d->synthetic && g->key && g->elem) {
+		/* no DWARF: the map type descriptor says where keys and values are */
+		err = ms_rtmeta_geom(ty->t, ty->t->rt.types_base + d->runtime_type, g);
+	} else if (!hdr || hdr->tag != MS_DTAG_STRUCT || !g->key || !g->elem) {
 		return ms_error_create(MS_ERR_FORMAT, "map type '%s' has no header in DWARF",
 		                       d->name ? d->name : "?");
-	err = ms_dtype_member(hdr, "buckets") ? geom_classic(ty, hdr, g) : geom_swiss(ty, hdr, g);
+	} else {
+		err = ms_dtype_member(hdr, "buckets") ? geom_classic(ty, hdr, g)
+		                                      : geom_swiss(ty, hdr, g);
+	}
 	if (err)
 		return ms_error_prefix(err, "map type '%s'", d->name ? d->name : "?");
 	kl = ms_types_layout(ty, g->key);
 	el = ms_types_layout(ty, g->elem);
+	if (!g->kslot)
+		g->kslot = kl.size_bytes;
+	if (!g->vslot)
+		g->vslot = el.size_bytes;
 	g->key_bytes = kl.size_bytes;
 	g->elem_bytes = el.size_bytes;
 	/* runtime: keys and values over 128 bytes are stored as pointers */

@@ -210,6 +210,12 @@ uint64_t ms_go_swiss_table_bytes(enum ms_arch arch)
 	return ms_arch_info(arch)->ptr_bytes == 8 ? 32 : 24;
 }
 
+bool ms_go_swiss_type_strides(const struct ms_go_version *v)
+{
+	/* internal/abi/map.go go1.27: KeysOff, KeyStride, ElemsOff, ElemStride */
+	return v->minor >= 27;
+}
+
 bool ms_go_direct_iface_in_tflag(const struct ms_go_version *v)
 {
 	/* internal/abi/type.go go1.26: TFlagDirectIface replaces KindDirectIface */

@@ -35,6 +35,8 @@ bool ms_go_classic_overloaded(const struct ms_go_version *v, uint64_t count, uns
 /* Swiss: internal/runtime/maps.Map and table struct sizes. */
 uint64_t ms_go_swiss_map_bytes(enum ms_arch arch);
 uint64_t ms_go_swiss_table_bytes(enum ms_arch arch);
+/* Swiss: the map type descriptor gives key and element offsets and strides (1.27+). */
+bool ms_go_swiss_type_strides(const struct ms_go_version *v);
 /* The runtime type's "direct interface" bit is in tflag (1.26+) rather than kind. */
 bool ms_go_direct_iface_in_tflag(const struct ms_go_version *v);
 /* runtime.maxAlloc: larger requests are refused (makemap then ignores the hint). */

@@ -352,11 +352,11 @@ static struct ms_error *inspect_target(struct ms_target *t, const struct ms_insp
 	rep->source = strdup(source);
 	rep->exe = strdup(exe_path);
 	rep->go_version = strdup(t->exe->go_version_text);
-	rep->layout_source = strdup("dwarf");
+	rep->dwarf = !t->dwarf->synthetic;
+	rep->layout_source = strdup(rep->dwarf ? "dwarf" : "runtime metadata");
 	rep->go = t->go;
 	rep->arch = t->arch;
 	rep->impl = t->classic_layout ? MS_IMPL_CLASSIC : ms_go_map_impl(&t->go);
-	rep->dwarf = true;
 	rep->consistent = !(opts && opts->no_stop);
 	rep->maps = calloc(found.n ? found.n : 1, sizeof(*rep->maps));
 	if (!rep->source || !rep->exe || !rep->go_version || !rep->layout_source || !rep->maps) {
@@ -426,6 +426,11 @@ static struct ms_error *finish(struct ms_target *t, struct ms_inspect_report *re
 	return NULL;
 }
 
+static unsigned target_flags(const struct ms_inspect_opts *opts)
+{
+	return opts && opts->no_dwarf ? MS_TARGET_NO_DWARF : 0;
+}
+
 struct ms_error *ms_inspect_core(const char *core_path, const char *exe_path,
                                  const struct ms_inspect_opts *opts, struct ms_inspect_report **ret)
 {
@@ -437,7 +442,7 @@ struct ms_error *ms_inspect_core(const char *core_path, const char *exe_path,
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (!rep)
 		return &ms_error_nomem;
-	err = ms_target_open_core(core_path, exe_path, &t);
+	err = ms_target_open_core(core_path, exe_path, target_flags(opts), &t);
 	if (!err) {
 		rep->pid = ms_source_core_info(t->mem)->pid;
 		rep->truncated = ms_source_core_info(t->mem)->truncated;
@@ -460,7 +465,7 @@ struct ms_error *ms_inspect_live(int pid, const char *exe_path, const struct ms_
 		return &ms_error_nomem;
 	snprintf(source, sizeof(source), "pid %d", pid);
 	snprintf(proc_exe, sizeof(proc_exe), "/proc/%d/exe", pid);
-	err = ms_target_open_live(pid, exe_path, !(opts && opts->no_stop), &t);
+	err = ms_target_open_live(pid, exe_path, !(opts && opts->no_stop), target_flags(opts), &t);
 	if (!err) {
 		rep->pid = pid;
 		err = inspect_target(t, opts, source, exe_path ? exe_path : proc_exe, rep);

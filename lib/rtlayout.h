@@ -19,8 +19,8 @@ struct ms_moduledata_layout {
 	    end;
 	uint64_t gcdata, gcbss;
 	uint64_t types, etypes, rodata;
-	uint64_t typelinks; /* []int32: offsets from types */
-	uint64_t itablinks; /* []*itab */
+	uint64_t typelinks;             /* []int32: offsets from types */
+	uint64_t itablinks;             /* []*itab */
 	uint64_t gcdatamask, gcbssmask; /* bitvector{n int32; bytedata *uint8} */
 	uint64_t next;                  /* *moduledata */
 };

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "gover.h"
+#include "rtmeta.h"
 
 #define UNKNOWN UINT64_MAX
 
@@ -67,7 +68,7 @@ static unsigned member_size(const struct ms_dwarf *d, const struct ms_dtype *s, 
 }
 
 /* runtime structures from DWARF */
-static struct ms_error *layouts_from_dwarf(struct ms_target *t)
+struct ms_error *ms_target_layouts_from_dwarf(struct ms_target *t)
 {
 	const struct ms_dwarf *d = t->dwarf;
 	struct ms_rt *rt = &t->rt;
@@ -293,23 +294,29 @@ static struct ms_error *open_exe(struct ms_target *t, const char *exe_path)
 	t->go = t->exe->go;
 	t->arch = t->exe->arch;
 	t->ptr = t->exe->ptr_bytes;
-	if (!t->exe->has_dwarf)
-		return ms_error_create(
-		    MS_ERR_UNSUPPORTED,
-		    "'%s': no DWARF (the executable was stripped); build without "
-		    "-ldflags=-s/-w",
-		    exe_path);
 	return NULL;
 }
 
-/* DWARF layouts and the type section, once memory is there. */
-static struct ms_error *load_layouts(struct ms_target *t, const char *exe_path)
+/* DWARF, unless there is none (stripped) or the caller said not to use it. */
+static bool use_dwarf(const struct ms_target *t, unsigned flags)
+{
+	return t->exe->has_dwarf && !(flags & MS_TARGET_NO_DWARF);
+}
+
+/* Layouts and types from DWARF or the runtime's metadata, once memory is there. */
+static struct ms_error *load_layouts(struct ms_target *t, const char *exe_path, unsigned flags)
 {
 	const struct ms_section *types;
-	struct ms_error *err = t->dwarf ? NULL : ms_dwarf_load(exe_path, &t->dwarf);
+	struct ms_error *err;
 
+	if (!use_dwarf(t, flags)) {
+		ms_dwarf_destroy(t->dwarf);
+		t->dwarf = NULL;
+		return ms_rtmeta_load(t);
+	}
+	err = t->dwarf ? NULL : ms_dwarf_load(exe_path, &t->dwarf);
 	if (!err)
-		err = layouts_from_dwarf(t);
+		err = ms_target_layouts_from_dwarf(t);
 	if (err)
 		return err;
 	types = ms_binary_section(t->exe, ".go.type");
@@ -319,7 +326,7 @@ static struct ms_error *load_layouts(struct ms_target *t, const char *exe_path)
 	return NULL;
 }
 
-struct ms_error *ms_target_open_live(int pid, const char *exe_path, bool stop,
+struct ms_error *ms_target_open_live(int pid, const char *exe_path, bool stop, unsigned flags,
                                      struct ms_target **ret)
 {
 	struct ms_target *t = calloc(1, sizeof(*t));
@@ -337,7 +344,7 @@ struct ms_error *ms_target_open_live(int pid, const char *exe_path, bool stop,
 	}
 	/* everything that needs no memory first: the process is stopped only to read */
 	err = open_exe(t, exe_path ? exe_path : proc_exe);
-	if (!err)
+	if (!err && use_dwarf(t, flags))
 		err = ms_dwarf_load(exe_path ? exe_path : proc_exe, &t->dwarf);
 	if (err)
 		goto out;
@@ -349,7 +356,7 @@ struct ms_error *ms_target_open_live(int pid, const char *exe_path, bool stop,
 	t->mem->fallback = t->exe->mem;
 	err = check_match(t, name);
 	if (!err)
-		err = load_layouts(t, exe_path ? exe_path : proc_exe);
+		err = load_layouts(t, exe_path ? exe_path : proc_exe, flags);
 	if (err && ms_source_live_exited(t->mem)) {
 		ms_error_destroy(err);
 		err = ms_error_create(MS_ERR_TARGET, "pid %d exited during the read", pid);
@@ -363,7 +370,7 @@ out:
 	return err;
 }
 
-struct ms_error *ms_target_open_core(const char *core_path, const char *exe_path,
+struct ms_error *ms_target_open_core(const char *core_path, const char *exe_path, unsigned flags,
                                      struct ms_target **ret)
 {
 	struct ms_target *t = calloc(1, sizeof(*t));
@@ -381,7 +388,7 @@ struct ms_error *ms_target_open_core(const char *core_path, const char *exe_path
 	err = check_match(t, core_path);
 	if (err)
 		goto out;
-	err = load_layouts(t, exe_path);
+	err = load_layouts(t, exe_path, flags);
 	if (err)
 		goto out;
 	if (ms_source_core_info(t->mem)->truncated)

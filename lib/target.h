@@ -70,7 +70,9 @@ struct ms_target {
 	enum ms_arch arch;
 	unsigned ptr;
 	struct ms_rt rt;
-	bool classic_layout;         /* the binary's maps are classic (DWARF: hash<K,V>) */
+	bool classic_layout; /* the binary's maps are classic (DWARF: hash<K,V>) */
+	/* No DWARF: the module's data and bss ranges [lo, hi), where globals live. */
+	uint64_t globals[2][2];
 	struct ms_span_cache *spans; /* owned */
 	size_t nwarnings;
 	char **warnings; /* owned */
@@ -79,16 +81,22 @@ struct ms_target {
 	bool (*heap_find)(struct ms_target *t, uint64_t addr, struct ms_heap_obj *ret);
 };
 
+/* Open flags: ignore the executable's DWARF, use the runtime's metadata (rtmeta.h). */
+#define MS_TARGET_NO_DWARF 1u
+
 /*
- * Open a core and its executable, check that they match, read the layouts.
- * Owned: ms_target_destroy().
+ * Open a core and its executable, check that they match, read the layouts:
+ * from DWARF, or from the runtime's own metadata when the executable has none
+ * (or flags say MS_TARGET_NO_DWARF). Owned: ms_target_destroy().
  */
-struct ms_error *ms_target_open_core(const char *core_path, const char *exe_path,
+struct ms_error *ms_target_open_core(const char *core_path, const char *exe_path, unsigned flags,
                                      struct ms_target **ret);
 /* The same for a running process (see ms_source_live_create); exe_path may be NULL. */
-struct ms_error *ms_target_open_live(int pid, const char *exe_path, bool stop,
+struct ms_error *ms_target_open_live(int pid, const char *exe_path, bool stop, unsigned flags,
                                      struct ms_target **ret);
 void ms_target_destroy(struct ms_target *t);
+/* Fill t->rt from t->dwarf (t->ptr and t->arch set); scripts/gen-rt-layouts uses it too. */
+struct ms_error *ms_target_layouts_from_dwarf(struct ms_target *t);
 /* Add a warning to the target (formatted); out of memory drops it. */
 void ms_target_warn(struct ms_target *t, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

@@ -452,8 +452,9 @@ struct ms_inspect_report {
 	struct ms_go_version go;
 	enum ms_arch arch;
 	enum ms_map_impl impl;
-	bool dwarf;          /* facts came from DWARF */
-	char *layout_source; /* owned: "dwarf" or "version model" */
+	bool dwarf;          /* types and layouts came from DWARF */
+	char *layout_source; /* owned: "dwarf", or "runtime metadata" (no DWARF: the type
+	                      * descriptors and the version model's layouts) */
 	int pid;
 	bool truncated;    /* the core file is shorter than its segments say */
 	bool consistent;   /* memory was read while the process stood still (always for cores) */
@@ -484,6 +485,7 @@ struct ms_inspect_opts {
 	bool no_stop;      /* attach: read without stopping the process */
 	bool no_heap_scan; /* only typed roots and stacks */
 	bool no_stacks;
+	bool no_dwarf;        /* ignore the executable's DWARF: types from the runtime's metadata */
 	uint64_t max_objects; /* bound on traversal work (0: default) */
 	void (*progress)(void *arg, const char *what, uint64_t done, uint64_t total);
 	void *progress_arg;

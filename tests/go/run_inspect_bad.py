@@ -7,7 +7,8 @@ the Go runtime says (tests/go/progs/inspect_truth.go).
 
 Cases, on a classic (Go 1.23) and a Swiss (Go 1.24) kernel core:
 - cores truncated at several offsets, and a core with a zeroed segment;
-- the core with a different executable, a non-Go ELF, a stripped executable;
+- the core with a different executable, a non-Go ELF, a stripped executable whose
+  runtime metadata is damaged;
 - map memory corrupted in the core: an absurd B, a cycle in an overflow
   chain, a bucket pointer outside the core, a directory of 2^40 entries, two
   tables sharing their groups, a directory pointer outside the core.
@@ -223,8 +224,13 @@ def common_cases(mapsize, work, label, version, exe, core, truth):
     stripped = os.path.join(work, "stripped")
     shutil.copyfile(exe, stripped)
     subprocess.run(["strip", stripped], check=True)
-    expect(mapsize, f"{label}: a stripped executable says DWARF is missing", core, stripped, 4,
-           "no DWARF")
+    # a stripped executable works (run_inspect_truth.py); one whose runtime metadata is
+    # damaged too (no .gopclntab, so no module data) is refused
+    damaged_meta = os.path.join(work, "stripped-nopclntab")
+    subprocess.run(["objcopy", "--remove-section", ".gopclntab", stripped, damaged_meta],
+                   check=True)
+    expect(mapsize, f"{label}: a stripped executable without its runtime metadata is refused",
+           core, damaged_meta, 3, "runtime metadata")
     expect(mapsize, f"{label}: the executable given as the core", exe, exe, 3, "not an ELF core")
     if shutil.which("valgrind") and not ASAN:
         r = subprocess.run(["valgrind", "-q", "--error-exitcode=99", "--leak-check=full",

@@ -19,7 +19,11 @@ the truth about each of its maps, read from the inside (unsafe, MemStats);
   unrelated runtime allocation can land in the program's measuring window
   (always an excess), so a configuration whose held bytes miss is run again,
   at most three times, and says so;
-- the held breakdown adds up to held_bytes for every map of the report.
+- the held breakdown adds up to held_bytes for every map of the report;
+- on the kernel core, a stripped copy of the executable (no DWARF: types and
+  layouts from the runtime's metadata) finds every map with storage that
+  DWARF finds off the stacks, with identical len and structure, and nothing
+  else.
 
 TAP on stdout. Usage: run_inspect_truth.py --mapsize PATH [--only CONFIGS] [--keep]
 """
@@ -150,6 +154,69 @@ def compare_stream(mapsize, core, exe, doc):
     return out[:10]
 
 
+def short_type(name):
+    """Type descriptors name a package by its name, DWARF by its path
+    (json.field, encoding/json.field; json.structField, encoding/json/v2.structField):
+    compare with every qualifier dropped."""
+    import re
+    return re.sub(r"[\w/.-]*?\b\w+\.(?=\w)", "", name)
+
+
+def compare_stripped(mapsize, core, binary, doc):
+    """The same core read with a stripped copy of the executable (no DWARF: the runtime's
+    metadata) must give every map the DWARF report has, with identical numbers, except
+    empty maps (no entry tells a layout) and stack maps (typed only by DWARF's locals);
+    a map whose type is ambiguous (map[?]?) must list the true type among its candidates
+    unless there are more than the 8 kept, and its held bytes follow the first
+    candidate's layout (noted, not failed). Returns (problems, notes)."""
+    stripped = binary + ".stripped"
+    subprocess.run(["strip", "-o", stripped, binary], check=True)
+    sdoc, err = inspect(mapsize, core, stripped)
+    if err:
+        return [f"stripped: inspect failed: {err}"], []
+    if sdoc["layout_source"] != "runtime metadata":
+        return [f"stripped: layout_source {sdoc['layout_source']}"], []
+    by_addr = {m["address"]: m for m in sdoc["maps"]}
+    problems, skipped, ambiguous = [], [], []
+    for m in doc["maps"]:
+        s = by_addr.get(m["address"])
+        name = (m["paths"] or [m["address"]])[0]
+        if s is None:
+            # an empty map has no entry to check a layout against; stack maps are
+            # typed by DWARF's locals
+            if m["len"] == 0 or m["found_by"] == "stack":
+                skipped.append(f"{name} ({m['type']}, {m['found_by']}, len {m['len']})")
+            else:
+                problems.append(f"stripped: {name} ({m['type']}, len {m['len']}) not found")
+            continue
+        d = [f"{k} {s[k]}, DWARF {m[k]}" for k in ("len", "impl", "occupied")
+             if s.get(k) != m.get(k)]
+        want = short_type(m["type"])
+        cands = [short_type(c) for c in s.get("type_candidates", [])]
+        if s["type"] == "map[?]?" and len(cands) == 8 and want not in cands:
+            ambiguous.append(f"{name}: more than 8 candidate types, {want} not listed")
+        elif short_type(s["type"]) != want and want not in cands:
+            d.append(f"type {s['type']} (candidates {s.get('type_candidates')}), DWARF {want}")
+        if s["held_bytes"] != m["held_bytes"]:
+            if s["type"] == "map[?]?":
+                # held bytes follow the first candidate's layout (out-of-line values)
+                ambiguous.append(f"{name}: held {s['held_bytes']}, DWARF {m['held_bytes']}")
+            else:
+                d.append(f"held_bytes {s['held_bytes']}, DWARF {m['held_bytes']}")
+        if d:
+            problems.append(f"stripped: {name}: " + "; ".join(d))
+    for s in sdoc["maps"]:
+        if not any(m["address"] == s["address"] for m in doc["maps"]):
+            problems.append(f"stripped: {s['address']} {s['type']} len {s['len']} is not in "
+                            "the DWARF report")
+    notes = [f"stripped: {len(sdoc['maps'])} maps, {len(skipped)} of the DWARF report's "
+             f"not found (empty, or on a stack): {', '.join(skipped[:6])}"]
+    if ambiguous:
+        notes.append("stripped, type ambiguous (map[?]?), held per the first candidate: " +
+                     "; ".join(ambiguous))
+    return problems, notes
+
+
 def run_config(mapsize, cfg, workdir, keep):
     name, version, arch, experiment = cfg
     if not gocore.go_wrapper(version):
@@ -182,6 +249,10 @@ def run_config(mapsize, cfg, workdir, keep):
                 problems, held = compare(truth, doc) if doc else ([], [])
                 if doc:
                     problems += compare_stream(mapsize, core, binary, doc)
+                if doc and kind == "kernel":
+                    sp, notes = compare_stripped(mapsize, core, binary, doc)
+                    problems += sp
+                    log += notes
             finally:
                 if not keep and os.path.exists(core):
                     os.unlink(core)

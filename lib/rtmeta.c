@@ -1,0 +1,832 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Runtime metadata without DWARF.
+ *
+ * The module data (runtime.firstmoduledata, in .noptrdata) is the only
+ * static word that points at the start of .gopclntab; it gives the type
+ * region [types, etypes) and the data and bss ranges. Every map type
+ * descriptor in the type region is found by scanning it for the shape a map
+ * type must have (kind map, key, element and bucket or group types inside the
+ * region, the bucket or group size its struct type repeats), and turned,
+ * with the types its keys and values lead to, into ms_dtype nodes: the rest
+ * of mapsize (gotype.c, findmaps.c) cannot tell them from DWARF's, except
+ * that sizes and alignments come from the descriptors. runtime.mheap_ and
+ * runtime.allgs are found in the bss by what they must hold: spans that the
+ * arena index maps back to themselves, goroutines with sane stacks.
+ *
+ * Type descriptors (internal/abi/type.go; 64-bit offsets, 32-bit in
+ * brackets): size 0, ptrdata 8 [4], hash 16 [8], tflag 20 [12], align 21
+ * [13], fieldAlign 22 [14], kind 23 [15], equal 24 [16], gcdata 32 [20], str
+ * 40 [24] (nameOff from types), ptrToThis 44 [28]; 48 [32] bytes. After
+ * them: pointers, arrays, slices and chans have Elem (arrays then Slice and
+ * Len); structs PkgPath and Fields []{Name, Typ, Offset}; interfaces PkgPath
+ * and Methods; maps Key, Elem, Bucket or Group, Hasher and then the classic
+ * KeySize u8, ValueSize u8, BucketSize u16, Flags u32, or the Swiss
+ * GroupSize, SlotSize, ElemOff, Flags (1.24-1.26) or GroupSize, KeysOff,
+ * KeyStride, ElemsOff, ElemStride, ElemOff, Flags (1.27).
+ */
+#include "rtmeta.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "gover.h"
+#include "rtlayout.h"
+
+#define SYNTH_OFF  (1ull << 62) /* offsets of nodes that have no descriptor */
+#define MAX_TYPES  (1u << 20)
+#define MAX_DEPTH  16
+#define MAX_FIELDS 4096
+#define MAX_NAME   1024
+
+#define TFLAG_EXTRA_STAR 2
+
+struct builder {
+	struct ms_target *t;
+	uint64_t types, etypes; /* the module's type region */
+	struct ms_dwarf *d;
+	size_t cap;
+	uint64_t *hkeys; /* descriptor address -> node index + 1, open addressing */
+	size_t *hvals, hcap, hn;
+	uint64_t next_synth;
+	struct ms_error *err;
+};
+
+struct rtype {
+	uint64_t size, ptrdata;
+	uint8_t tflag, align, kind;
+	int32_t str;
+};
+
+static unsigned hdr_bytes(const struct ms_target *t)
+{
+	return t->ptr == 8 ? 48 : 32;
+}
+
+static bool rd(struct ms_target *t, uint64_t addr, void *buf, size_t len)
+{
+	struct ms_error *err = ms_source_read(t->mem, addr, buf, len);
+
+	ms_error_destroy(err);
+	return !err;
+}
+
+static uint64_t rd_word(struct ms_target *t, uint64_t addr, unsigned n, bool *ok)
+{
+	uint64_t v = 0;
+	struct ms_error *err = ms_source_read_uint(t->mem, addr, n, &v);
+
+	if (err) {
+		ms_error_destroy(err);
+		*ok = false;
+		return 0;
+	}
+	return v;
+}
+
+static bool in_types(const struct builder *b, uint64_t addr)
+{
+	return addr >= b->types && addr < b->etypes && addr % b->t->ptr == 0;
+}
+
+static bool read_rtype(struct builder *b, uint64_t addr, struct rtype *r)
+{
+	struct ms_target *t = b->t;
+	unsigned p = t->ptr;
+	uint8_t buf[48];
+
+	if (!in_types(b, addr) || addr + hdr_bytes(t) > b->etypes ||
+	    !rd(t, addr, buf, hdr_bytes(t)))
+		return false;
+	r->size = ms_source_decode(t->mem, buf, p);
+	r->ptrdata = ms_source_decode(t->mem, buf + p, p);
+	r->tflag = buf[2 * p + 4];
+	r->align = buf[2 * p + 5];
+	r->kind = buf[2 * p + 7] & 31;
+	r->str = (int32_t)(uint32_t)ms_source_decode(t->mem, buf + 4 * p + 8, 4);
+	return r->kind != 0 && r->align && (r->align & (r->align - 1)) == 0 && r->align <= 8 &&
+	       r->size < (1ull << 40) && r->ptrdata <= r->size;
+}
+
+/* internal/abi.Name: a flags byte, a varint length, the bytes. NULL if unreadable. */
+static char *read_name_at(struct builder *b, uint64_t addr, uint8_t *ret_flags)
+{
+	uint8_t head[6];
+	uint64_t len = 0;
+	unsigned i;
+	char *s;
+
+	if (!addr || !rd(b->t, addr, head, sizeof(head)))
+		return NULL;
+	for (i = 0; i < 4; i++) {
+		len |= (uint64_t)(head[1 + i] & 0x7f) << (7 * i);
+		if (!(head[1 + i] & 0x80))
+			break;
+	}
+	if (i == 4 || len > MAX_NAME)
+		return NULL;
+	s = malloc(len + 1);
+	if (!s)
+		return NULL;
+	if (len && !rd(b->t, addr + 2 + i, s, len)) {
+		free(s);
+		return NULL;
+	}
+	s[len] = '\0';
+	if (ret_flags)
+		*ret_flags = head[0];
+	return s;
+}
+
+static char *type_name(struct builder *b, const struct rtype *r)
+{
+	char *s = r->str > 0 ? read_name_at(b, b->types + (uint64_t)r->str, NULL) : NULL;
+
+	if (s && (r->tflag & TFLAG_EXTRA_STAR) && s[0] == '*')
+		memmove(s, s + 1, strlen(s));
+	return s;
+}
+
+static size_t hash_slot(const struct builder *b, uint64_t key)
+{
+	return (size_t)((key * 0x9e3779b97f4a7c15ull) >> 20) & (b->hcap - 1);
+}
+
+static size_t lookup(const struct builder *b, uint64_t addr)
+{
+	for (size_t i = hash_slot(b, addr);; i = (i + 1) & (b->hcap - 1)) {
+		if (!b->hkeys[i])
+			return 0;
+		if (b->hkeys[i] == addr)
+			return b->hvals[i];
+	}
+}
+
+static bool insert(struct builder *b, uint64_t addr, size_t idx)
+{
+	if (2 * (b->hn + 1) > b->hcap) {
+		size_t ncap = b->hcap ? 2 * b->hcap : 1024;
+		uint64_t *ok = b->hkeys;
+		size_t *ov = b->hvals, ocap = b->hcap;
+
+		b->hkeys = calloc(ncap, sizeof(*b->hkeys));
+		b->hvals = calloc(ncap, sizeof(*b->hvals));
+		if (!b->hkeys || !b->hvals) {
+			free(b->hkeys);
+			free(b->hvals);
+			b->hkeys = ok;
+			b->hvals = ov;
+			return false;
+		}
+		b->hcap = ncap;
+		for (size_t i = 0; i < ocap; i++) {
+			if (ok[i]) {
+				size_t j = hash_slot(b, ok[i]);
+
+				while (b->hkeys[j])
+					j = (j + 1) & (ncap - 1);
+				b->hkeys[j] = ok[i];
+				b->hvals[j] = ov[i];
+			}
+		}
+		free(ok);
+		free(ov);
+	}
+	for (size_t i = hash_slot(b, addr);; i = (i + 1) & (b->hcap - 1)) {
+		if (!b->hkeys[i]) {
+			b->hkeys[i] = addr;
+			b->hvals[i] = idx + 1;
+			b->hn++;
+			return true;
+		}
+	}
+}
+
+/* A new zeroed node with the given offset; its index, or SIZE_MAX. */
+static size_t add_node(struct builder *b, uint64_t off)
+{
+	struct ms_dwarf *d = b->d;
+
+	if (d->ntypes >= MAX_TYPES) {
+		return SIZE_MAX;
+	}
+	if (d->ntypes == b->cap) {
+		size_t ncap = b->cap ? 2 * b->cap : 256;
+		struct ms_dtype *n = realloc(d->types, ncap * sizeof(*n));
+
+		if (!n) {
+			b->err = &ms_error_nomem;
+			return SIZE_MAX;
+		}
+		d->types = n;
+		b->cap = ncap;
+	}
+	memset(&d->types[d->ntypes], 0, sizeof(d->types[0]));
+	d->types[d->ntypes].off = off;
+	d->types[d->ntypes].size = UINT64_MAX;
+	return d->ntypes++;
+}
+
+/* A node without a descriptor: a pointer-sized word (map header pointers, unsafe.Pointer). */
+static uint64_t synth_word(struct builder *b, uint16_t tag, uint64_t target)
+{
+	uint64_t off = SYNTH_OFF + b->next_synth++;
+	size_t i = add_node(b, off);
+	struct ms_dtype *n;
+
+	if (i == SIZE_MAX)
+		return 0;
+	n = &b->d->types[i];
+	n->tag = tag;
+	n->size = b->t->ptr;
+	n->type_off = target;
+	n->rt_layout = true;
+	n->rt_align = (uint8_t)b->t->ptr;
+	n->rt_pointers = true;
+	return off;
+}
+
+static bool set_members(struct builder *b, size_t idx, size_t n)
+{
+	struct ms_dmember *m = calloc(n ? n : 1, sizeof(*m));
+
+	if (!m) {
+		b->err = &ms_error_nomem;
+		return false;
+	}
+	b->d->types[idx].members = m;
+	b->d->types[idx].nmembers = n;
+	return true;
+}
+
+static bool set_member(struct builder *b, size_t idx, size_t i, const char *name, uint64_t offset,
+                       uint64_t type_off)
+{
+	struct ms_dmember *m = &b->d->types[idx].members[i];
+
+	m->name = strdup(name);
+	m->offset = offset;
+	m->type_off = type_off;
+	if (!m->name)
+		b->err = &ms_error_nomem;
+	return m->name != NULL;
+}
+
+static uint64_t decode(struct builder *b, uint64_t addr, unsigned depth);
+
+static void decode_struct(struct builder *b, size_t idx, uint64_t addr, unsigned depth)
+{
+	struct ms_target *t = b->t;
+	unsigned p = t->ptr;
+	uint64_t h = addr + hdr_bytes(t), fields, n, size = b->d->types[idx].size;
+	bool ok = true;
+
+	fields = rd_word(t, h + p, p, &ok);
+	n = rd_word(t, h + 2 * p, p, &ok);
+	if (!ok || n > MAX_FIELDS || !set_members(b, idx, (size_t)n))
+		return;
+	for (uint64_t i = 0; i < n && !b->err; i++) {
+		uint64_t f = fields + i * 3 * p, name_p, typ, off;
+		uint8_t flags = 0;
+		char *name;
+
+		name_p = rd_word(t, f, p, &ok);
+		typ = rd_word(t, f + p, p, &ok);
+		off = rd_word(t, f + 2 * p, p, &ok);
+		if (!ok)
+			break;
+		name = read_name_at(b, name_p, &flags);
+		typ = decode(b, typ, depth + 1);
+		/* up to 1.18 the word was offset<<1 | embedded */
+		set_member(b, idx, (size_t)i, name ? name : "", off > size ? off >> 1 : off, typ);
+		free(name);
+		if (!b->err)
+			b->d->types[idx].members[i].embedded = (flags & 8) != 0;
+	}
+}
+
+static void decode_interface(struct builder *b, size_t idx, uint64_t addr)
+{
+	struct ms_target *t = b->t;
+	unsigned p = t->ptr;
+	bool ok = true;
+	uint64_t nmethods = rd_word(t, addr + hdr_bytes(t) + 2 * p, p, &ok);
+	uint64_t s = SYNTH_OFF + b->next_synth++;
+	size_t si = add_node(b, s);
+
+	/* DWARF: a typedef with the interface kind over runtime.eface / iface */
+	b->d->types[idx].tag = MS_DTAG_TYPEDEF;
+	if (si == SIZE_MAX)
+		return;
+	b->d->types[idx].type_off = s;
+	b->d->types[si].tag = MS_DTAG_STRUCT;
+	b->d->types[si].size = 2ull * p;
+	b->d->types[si].rt_layout = true;
+	b->d->types[si].rt_align = (uint8_t)p;
+	b->d->types[si].rt_pointers = true;
+	if (set_members(b, si, 2)) {
+		set_member(b, si, 0, ok && nmethods == 0 ? "_type" : "tab", 0, 0);
+		set_member(b, si, 1, "data", p, 0);
+	}
+}
+
+/* The node of the descriptor at addr (decoding it and what it leads to); 0 if none. */
+static uint64_t decode(struct builder *b, uint64_t addr, unsigned depth)
+{
+	struct ms_target *t = b->t;
+	unsigned p = t->ptr;
+	uint64_t h = addr + hdr_bytes(t), x;
+	struct rtype r;
+	struct ms_dtype *n;
+	size_t idx;
+	bool ok = true;
+
+	if (!addr || b->err)
+		return 0;
+	if (b->hcap && lookup(b, addr))
+		return addr;
+	if (depth > MAX_DEPTH || !read_rtype(b, addr, &r))
+		return 0;
+	idx = add_node(b, addr);
+	if (idx == SIZE_MAX)
+		return 0;
+	if (!insert(b, addr, idx)) {
+		b->err = &ms_error_nomem;
+		return 0;
+	}
+	n = &b->d->types[idx];
+	n->go_kind = r.kind;
+	n->name = type_name(b, &r);
+	n->size = r.size;
+	n->runtime_type = addr - t->rt.types_base;
+	n->rt_layout = true;
+	n->rt_align = r.align;
+	n->rt_pointers = r.ptrdata != 0;
+	switch (r.kind) {
+	case MS_KIND_ARRAY:
+		n->tag = MS_DTAG_ARRAY;
+		n->count = rd_word(t, h + 2 * p, p, &ok);
+		x = decode(b, rd_word(t, h, p, &ok), depth + 1);
+		b->d->types[idx].type_off = ok ? x : 0;
+		break;
+	case MS_KIND_PTR:
+		n->tag = MS_DTAG_POINTER;
+		x = decode(b, rd_word(t, h, p, &ok), depth + 1);
+		b->d->types[idx].type_off = ok ? x : 0;
+		break;
+	case MS_KIND_SLICE:
+		n->tag = MS_DTAG_STRUCT;
+		x = decode(b, rd_word(t, h, p, &ok), depth + 1);
+		b->d->types[idx].elem_off = ok ? x : 0;
+		if (set_members(b, idx, 3)) {
+			set_member(b, idx, 0, "array", 0, 0);
+			set_member(b, idx, 1, "len", p, 0);
+			set_member(b, idx, 2, "cap", 2ull * p, 0);
+		}
+		break;
+	case MS_KIND_STRING:
+		n->tag = MS_DTAG_STRUCT;
+		break;
+	case MS_KIND_STRUCT:
+		n->tag = MS_DTAG_STRUCT;
+		decode_struct(b, idx, addr, depth);
+		break;
+	case MS_KIND_INTERFACE:
+		decode_interface(b, idx, addr);
+		break;
+	case MS_KIND_MAP: {
+		uint64_t key = decode(b, rd_word(t, h, p, &ok), depth + 1);
+		uint64_t elem = decode(b, rd_word(t, h + p, p, &ok), depth + 1);
+		uint64_t hdr = synth_word(b, MS_DTAG_POINTER, 0);
+
+		n = &b->d->types[idx];
+		n->tag = MS_DTAG_TYPEDEF;
+		n->key_off = key;
+		n->elem_off = elem;
+		n->type_off = hdr;
+		break;
+	}
+	default:
+		n->tag = MS_DTAG_BASE;
+		break;
+	}
+	return addr;
+}
+
+/* ---- Finding map type descriptors ------------------------------------------ */
+
+struct map_desc {
+	uint64_t key, elem, unit, unit_size;
+	uint64_t keysize, elemsize; /* classic: inline slot sizes */
+	uint64_t slot_size, elem_off;
+	uint64_t keys_off, key_stride, elems_off, elem_stride;
+	uint32_t flags;
+};
+
+static bool read_map_desc(struct ms_target *t, uint64_t addr, struct map_desc *m)
+{
+	unsigned p = t->ptr;
+	uint64_t h = addr + hdr_bytes(t);
+	uint8_t buf[12 * 8];
+	bool classic = t->classic_layout;
+	bool strides = !classic && ms_go_swiss_type_strides(&t->go);
+	size_t len = classic ? 4 * p + 8 : strides ? 11 * (size_t)p : 8 * (size_t)p;
+
+	if (!rd(t, h, buf, len))
+		return false;
+	memset(m, 0, sizeof(*m));
+	m->key = ms_source_decode(t->mem, buf, p);
+	m->elem = ms_source_decode(t->mem, buf + p, p);
+	m->unit = ms_source_decode(t->mem, buf + 2 * p, p);
+	if (classic) {
+		m->keysize = buf[4 * p];
+		m->elemsize = buf[4 * p + 1];
+		m->unit_size = ms_source_decode(t->mem, buf + 4 * p + 2, 2);
+		m->flags = (uint32_t)ms_source_decode(t->mem, buf + 4 * p + 4, 4);
+		m->keys_off = MS_BUCKET_SLOTS;
+		m->key_stride = m->keysize;
+		m->elems_off = MS_BUCKET_SLOTS + MS_BUCKET_SLOTS * m->keysize;
+		m->elem_stride = m->elemsize;
+	} else if (!strides) {
+		m->unit_size = ms_source_decode(t->mem, buf + 4 * p, p);
+		m->slot_size = ms_source_decode(t->mem, buf + 5 * p, p);
+		m->elem_off = ms_source_decode(t->mem, buf + 6 * p, p);
+		m->flags = (uint32_t)ms_source_decode(t->mem, buf + 7 * p, 4);
+		m->keys_off = 8;
+		m->key_stride = m->slot_size;
+		m->elems_off = 8 + m->elem_off;
+		m->elem_stride = m->slot_size;
+	} else {
+		m->unit_size = ms_source_decode(t->mem, buf + 4 * p, p);
+		m->keys_off = ms_source_decode(t->mem, buf + 5 * p, p);
+		m->key_stride = ms_source_decode(t->mem, buf + 6 * p, p);
+		m->elems_off = ms_source_decode(t->mem, buf + 7 * p, p);
+		m->elem_stride = ms_source_decode(t->mem, buf + 8 * p, p);
+		m->elem_off = ms_source_decode(t->mem, buf + 9 * p, p);
+		m->flags = (uint32_t)ms_source_decode(t->mem, buf + 10 * p, 4);
+	}
+	return true;
+}
+
+/* Classic flags bit 0/1, Swiss flags bit 2/3: key/elem stored indirectly. */
+static bool key_indirect(const struct ms_target *t, const struct map_desc *m)
+{
+	return t->classic_layout ? (m->flags & 1) : (m->flags & 4);
+}
+
+static bool elem_indirect(const struct ms_target *t, const struct map_desc *m)
+{
+	return t->classic_layout ? (m->flags & 2) : (m->flags & 8);
+}
+
+/* Does the descriptor at addr have every property of a map type's? */
+static bool is_map_type(struct builder *b, uint64_t addr)
+{
+	struct ms_target *t = b->t;
+	struct rtype r, k, e, u;
+	struct map_desc m;
+	uint64_t kslot, eslot;
+
+	if (!read_rtype(b, addr, &r) || r.kind != MS_KIND_MAP || r.size != t->ptr ||
+	    r.ptrdata != t->ptr || !read_map_desc(t, addr, &m) || !read_rtype(b, m.key, &k) ||
+	    !read_rtype(b, m.elem, &e) || !read_rtype(b, m.unit, &u) || u.kind != MS_KIND_STRUCT ||
+	    u.size != m.unit_size || m.unit_size == 0 || m.unit_size > (1u << 20))
+		return false;
+	kslot = key_indirect(t, &m) ? t->ptr : k.size;
+	eslot = elem_indirect(t, &m) ? t->ptr : e.size;
+	if (key_indirect(t, &m) != (k.size > MS_MAX_INLINE_BYTES) ||
+	    elem_indirect(t, &m) != (e.size > MS_MAX_INLINE_BYTES))
+		return false;
+	if (t->classic_layout)
+		return m.keysize == kslot && m.elemsize == eslot &&
+		       m.unit_size >= MS_BUCKET_SLOTS * (1 + kslot + eslot) + t->ptr;
+	return m.keys_off >= 8 &&
+	       m.keys_off + (MS_GROUP_SLOTS - 1) * m.key_stride + kslot <= m.unit_size &&
+	       m.elems_off + (MS_GROUP_SLOTS - 1) * m.elem_stride + eslot <= m.unit_size &&
+	       m.key_stride >= kslot && m.elem_stride >= eslot;
+}
+
+static void scan_map_types(struct builder *b, size_t *ret_n)
+{
+	struct ms_target *t = b->t;
+	unsigned p = t->ptr, kind_off = 2 * p + 7;
+	const size_t chunk = 1 << 16;
+	uint8_t *buf = malloc(chunk + 64);
+	size_t n = 0;
+
+	if (!buf) {
+		b->err = &ms_error_nomem;
+		return;
+	}
+	for (uint64_t a = b->types; a < b->etypes && !b->err; a += chunk) {
+		size_t len = b->etypes - a < chunk ? (size_t)(b->etypes - a) : chunk;
+
+		if (!rd(t, a, buf, len))
+			continue;
+		for (size_t i = 0; i + kind_off < len; i += p) {
+			if ((buf[i + kind_off] & 31) != MS_KIND_MAP ||
+			    ms_source_decode(t->mem, buf + i, p) != p || !is_map_type(b, a + i))
+				continue;
+			if (decode(b, a + i, 0))
+				n++;
+		}
+	}
+	free(buf);
+	*ret_n = n;
+}
+
+struct ms_error *ms_rtmeta_geom(struct ms_target *t, uint64_t addr, struct ms_map_geom *g)
+{
+	struct map_desc m;
+
+	if (!read_map_desc(t, addr, &m))
+		return ms_error_create(MS_ERR_FORMAT, "map type descriptor at 0x%llx is unreadable",
+		                       (unsigned long long)addr);
+	g->impl = t->classic_layout     ? MS_IMPL_CLASSIC
+	          : t->go.mapsplitgroup ? MS_IMPL_SWISS_SPLIT
+	                                : MS_IMPL_SWISS;
+	g->unit_bytes = m.unit_size;
+	g->keys_off = m.keys_off;
+	g->key_stride = m.key_stride;
+	g->elems_off = m.elems_off;
+	g->elem_stride = m.elem_stride;
+	/* 0: inline, the key's or value's own size (the caller knows it) */
+	g->kslot = key_indirect(t, &m) ? t->ptr : 0;
+	g->vslot = elem_indirect(t, &m) ? t->ptr : 0;
+	return NULL;
+}
+
+/* ---- The module data ---------------------------------------------------------- */
+
+struct module {
+	uint64_t addr;
+	uint64_t types, etypes, data, edata, bss, ebss, noptrbss, enoptrbss, noptrdata, enoptrdata;
+};
+
+static uint64_t md_word(struct ms_target *t, uint64_t md, uint64_t off, bool *ok)
+{
+	return off == UINT64_MAX ? 0 : rd_word(t, md + off, t->ptr, ok);
+}
+
+static bool read_module(struct ms_target *t, const struct ms_moduledata_layout *l, uint64_t addr,
+                        uint64_t text, struct module *m)
+{
+	bool ok = true;
+
+	m->addr = addr;
+	m->types = md_word(t, addr, l->types, &ok);
+	m->etypes = md_word(t, addr, l->etypes, &ok);
+	m->data = md_word(t, addr, l->data, &ok);
+	m->edata = md_word(t, addr, l->edata, &ok);
+	m->bss = md_word(t, addr, l->bss, &ok);
+	m->ebss = md_word(t, addr, l->ebss, &ok);
+	m->noptrbss = md_word(t, addr, l->noptrbss, &ok);
+	m->enoptrbss = md_word(t, addr, l->enoptrbss, &ok);
+	m->noptrdata = md_word(t, addr, l->noptrdata, &ok);
+	m->enoptrdata = md_word(t, addr, l->enoptrdata, &ok);
+	return ok && (!text || md_word(t, addr, l->text, &ok) == text) && m->types &&
+	       m->types < m->etypes && m->etypes - m->types < (1ull << 32) && m->bss <= m->ebss &&
+	       m->noptrbss <= m->enoptrbss && m->data <= m->edata &&
+	       m->ebss - m->bss < (1ull << 32) && m->enoptrbss - m->noptrbss < (1ull << 32);
+}
+
+static struct ms_error *find_module(struct ms_target *t, const struct ms_moduledata_layout *l,
+                                    struct module *ret)
+{
+	const struct ms_section *pcln = ms_binary_section(t->exe, ".gopclntab");
+	const struct ms_section *text = ms_binary_section(t->exe, ".text");
+	/* firstmoduledata: .noptrdata up to 1.26, its own .go.module from 1.27 */
+	const char *where[] = {".go.module", ".noptrdata", ".data"};
+	unsigned p = t->ptr;
+
+	if (!pcln || !pcln->addr)
+		return ms_error_create(MS_ERR_FORMAT,
+		                       "'%s': no .gopclntab section: the Go runtime metadata is "
+		                       "missing or damaged",
+		                       t->exe->path);
+	for (size_t w = 0; w < sizeof(where) / sizeof(where[0]); w++) {
+		const struct ms_section *s = ms_binary_section(t->exe, where[w]);
+		uint8_t buf[4096];
+
+		if (!s)
+			continue;
+		for (uint64_t a = s->addr; a < s->addr + s->size; a += sizeof(buf)) {
+			uint64_t len = s->addr + s->size - a < sizeof(buf) ? s->addr + s->size - a
+			                                                   : sizeof(buf);
+
+			if (!rd(t, a, buf, (size_t)len))
+				continue;
+			for (uint64_t i = 0; i + p <= len; i += p) {
+				uint64_t md = a + i - l->pcheader;
+
+				if (ms_source_decode(t->mem, buf + i, p) == pcln->addr &&
+				    read_module(t, l, md, text ? text->addr : 0, ret))
+					return NULL;
+			}
+		}
+	}
+	return ms_error_create(MS_ERR_FORMAT,
+	                       "'%s': no module data points at .gopclntab: the Go runtime metadata "
+	                       "is damaged",
+	                       t->exe->path);
+}
+
+/* ---- runtime.mheap_ and runtime.allgs ----------------------------------------- */
+
+/* Is the span at s in use, and does the arena index at heap map its first page back to it? */
+static bool span_maps_back(struct ms_target *t, uint64_t mheap, uint64_t s)
+{
+	const struct ms_rt *rt = &t->rt;
+	unsigned p = t->ptr;
+	bool ok = true;
+	uint64_t start = rd_word(t, s + rt->span.start, p, &ok);
+	uint8_t state = (uint8_t)rd_word(t, s + rt->span.state, 1, &ok);
+	uint64_t idx, l1, l2, l2arr, arena;
+
+	if (!ok || state != 1 || !start)
+		return false;
+	idx = (start - rt->arena_base_offset) / rt->arena_bytes;
+	l1 = idx / rt->mheap.l2_count;
+	l2 = idx % rt->mheap.l2_count;
+	if (l1 >= rt->mheap.l1_count)
+		return false;
+	l2arr = rd_word(t, mheap + rt->mheap.arenas + l1 * p, p, &ok);
+	arena = ok && l2arr ? rd_word(t, l2arr + l2 * p, p, &ok) : 0;
+	return arena &&
+	       rd_word(t, arena + rt->arena.spans + (start % rt->arena_bytes) / 8192 * p, p, &ok) ==
+	           s &&
+	       ok;
+}
+
+/* mheap_ at x: allspans is a slice of spans, and in-use ones map back through arenas. */
+static bool is_mheap(struct ms_target *t, uint64_t x)
+{
+	const struct ms_rt *rt = &t->rt;
+	unsigned p = t->ptr;
+	bool ok = true;
+	uint64_t arr = rd_word(t, x + rt->mheap.allspans, p, &ok);
+	uint64_t len = rd_word(t, x + rt->mheap.allspans + p, p, &ok);
+	uint64_t cap = rd_word(t, x + rt->mheap.allspans + 2 * p, p, &ok);
+	unsigned good = 0, tried = 0;
+
+	if (!ok || !arr || !len || len > cap || cap > (1ull << 32) || arr % p)
+		return false;
+	for (uint64_t i = 0; i < len && tried < 16; i++) {
+		uint64_t s = rd_word(t, arr + i * p, p, &ok);
+
+		if (!ok)
+			return false;
+		tried++;
+		good += s && span_maps_back(t, x, s);
+	}
+	return good >= 1 && good * 2 >= tried;
+}
+
+static bool is_stack_size(uint64_t n)
+{
+	return n >= 2048 && n <= (1ull << 30) && (n & (n - 1)) == 0;
+}
+
+/* allgs at x: a slice of goroutines with power-of-two stacks and sane ids and states. */
+static bool is_allgs(struct ms_target *t, uint64_t x)
+{
+	const struct ms_rt *rt = &t->rt;
+	unsigned p = t->ptr;
+	bool ok = true;
+	uint64_t arr = rd_word(t, x, p, &ok), len = rd_word(t, x + p, p, &ok),
+	         cap = rd_word(t, x + 2 * p, p, &ok);
+	unsigned good = 0;
+
+	if (!ok || !arr || !len || len > cap || cap > (1u << 24) || arr % p)
+		return false;
+	for (uint64_t i = 0; i < len && i < 8; i++) {
+		uint64_t g = rd_word(t, arr + i * p, p, &ok);
+		uint64_t lo = g ? rd_word(t, g + rt->g.stack_lo, p, &ok) : 0;
+		uint64_t hi = g ? rd_word(t, g + rt->g.stack_hi, p, &ok) : 0;
+		uint64_t goid = g ? rd_word(t, g + rt->g.goid, 8, &ok) : 0;
+		uint32_t st = g ? (uint32_t)rd_word(t, g + rt->g.status, 4, &ok) : 0;
+
+		if (!ok || !g || goid == 0 || goid > (1ull << 40) || (st & ~0x1000u) > 9)
+			return false;
+		/* a dead goroutine may have given its stack back */
+		if (lo || hi) {
+			if (hi <= lo || !is_stack_size(hi - lo))
+				return false;
+			good++;
+		}
+	}
+	return good > 0;
+}
+
+/* The first address in [lo, hi) (pointer-aligned) where ok(x - shift) holds; 0 if none. */
+static uint64_t search(struct ms_target *t, uint64_t lo, uint64_t hi, uint64_t shift,
+                       bool (*ok)(struct ms_target *, uint64_t))
+{
+	unsigned p = t->ptr;
+
+	lo = (lo + p - 1) / p * p;
+	for (uint64_t a = lo; a + 3 * p <= hi; a += p) {
+		uint64_t w = 0, x = a - shift;
+
+		struct ms_error *err = ms_source_read_ptr(t->mem, a, &w);
+
+		if (err) { /* unmapped: on to the next page */
+			ms_error_destroy(err);
+			a = (a | 4095) + 1 - p;
+			continue;
+		}
+		if (w && w % p == 0 && x >= lo && ok(t, x))
+			return x;
+	}
+	return 0;
+}
+
+static bool heap_layout_known(const struct ms_rt *rt)
+{
+	return rt->mheap.allspans != UINT64_MAX && rt->mheap.arenas != UINT64_MAX &&
+	       rt->mheap.l1_count && rt->mheap.l1_count != UINT64_MAX && rt->mheap.l2_count &&
+	       rt->mheap.l2_count != UINT64_MAX && rt->arena.spans != UINT64_MAX &&
+	       rt->arena_bytes && rt->span.start != UINT64_MAX && rt->span.state != UINT64_MAX;
+}
+
+static void find_globals(struct ms_target *t, const struct module *m)
+{
+	struct ms_rt *rt = &t->rt;
+	const uint64_t ranges[][2] = {{m->noptrbss, m->enoptrbss}, {m->bss, m->ebss}};
+
+	for (size_t i = 0; i < 2 && rt->mheap.addr == UINT64_MAX; i++) {
+		uint64_t x = heap_layout_known(rt) ? search(t, ranges[i][0], ranges[i][1],
+		                                            rt->mheap.allspans, is_mheap)
+		                                   : 0;
+		if (x)
+			rt->mheap.addr = x;
+	}
+	if (rt->mheap.addr == UINT64_MAX)
+		ms_target_warn(t, "no DWARF, and runtime.mheap_ was not found: the heap is not "
+		                  "scanned");
+	for (size_t i = 0; i < 2 && rt->g.allgs == UINT64_MAX; i++) {
+		uint64_t x = rt->g.stack_lo != UINT64_MAX && rt->g.goid != UINT64_MAX &&
+		                     rt->g.status != UINT64_MAX
+		                 ? search(t, ranges[i][0], ranges[i][1], 0, is_allgs)
+		                 : 0;
+		if (x)
+			rt->g.allgs = x;
+	}
+}
+
+/* ---- Loading ------------------------------------------------------------------ */
+
+static int cmp_off(const void *a, const void *b)
+{
+	const struct ms_dtype *x = a, *y = b;
+
+	return x->off < y->off ? -1 : x->off > y->off;
+}
+
+struct ms_error *ms_rtmeta_load(struct ms_target *t)
+{
+	struct ms_moduledata_layout l;
+	struct builder b = {0};
+	struct module m;
+	struct ms_error *err;
+	size_t nmaps = 0;
+
+	if (!ms_rt_layout(&t->go, t->arch, &t->rt, &l))
+		return ms_error_create(
+		    MS_ERR_UNSUPPORTED,
+		    "'%s': no DWARF, and mapsize has no runtime layouts for go1.%u "
+		    "on %s",
+		    t->exe->path, t->go.minor, ms_arch_info(t->arch)->name);
+	t->classic_layout = ms_go_map_impl(&t->go) == MS_IMPL_CLASSIC;
+	err = find_module(t, &l, &m);
+	if (err)
+		return err;
+	/* runtime_type 0 means "none": keep every descriptor's offset positive */
+	t->rt.types_base = m.types - t->ptr;
+	b.t = t;
+	b.types = m.types;
+	b.etypes = m.etypes;
+	b.d = calloc(1, sizeof(*b.d));
+	if (!b.d)
+		return &ms_error_nomem;
+	b.d->synthetic = true;
+	t->dwarf = b.d;
+	scan_map_types(&b, &nmaps);
+	free(b.hkeys);
+	free(b.hvals);
+	if (b.err)
+		return b.err;
+	/* ms_dwarf_type() looks nodes up by offset; they refer to each other by offset */
+	if (b.d->ntypes > 1)
+		qsort(b.d->types, b.d->ntypes, sizeof(b.d->types[0]), cmp_off);
+	t->globals[0][0] = m.data;
+	t->globals[0][1] = m.edata;
+	t->globals[1][0] = m.bss;
+	t->globals[1][1] = m.ebss;
+	find_globals(t, &m);
+	ms_target_warn(t,
+	               "no DWARF: map types (%zu) and runtime layouts come from the runtime's "
+	               "metadata; goroutine stacks %s",
+	               nmaps, t->rt.g.allgs != UINT64_MAX ? "found" : "not found");
+	return NULL;
+}

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The Go runtime's own metadata, for executables without DWARF (stripped with
+ * -ldflags=-s -w or strip, as distributions ship them): runtime structure
+ * layouts from the version model (rtlayout.h), the module data, the type
+ * descriptors it holds, and the runtime globals the heap walk needs.
+ */
+#ifndef MS_RTMETA_H
+#define MS_RTMETA_H
+
+#include "gotype.h"
+
+/*
+ * Fill t->rt, t->dwarf (a type graph built from the runtime type descriptors
+ * of every map type and of what its keys and values lead to, in the shape
+ * the DWARF loader gives; no variables and no functions) and
+ * t->rt.mheap.addr / t->rt.g.allgs (found by what their contents must be).
+ * MS_ERR_UNSUPPORTED when the version model has no layouts for the binary's
+ * Go version and architecture; MS_ERR_FORMAT naming the executable when its
+ * runtime metadata is damaged (no module data, no type region, no heap).
+ */
+struct ms_error *ms_rtmeta_load(struct ms_target *t);
+
+/*
+ * Geometry of a map type from its runtime type descriptor at addr (key and
+ * value slot sizes, offsets and strides, bucket or group size, indirection):
+ * the fields of g that build_geom in gotype.c would take from DWARF.
+ */
+struct ms_error *ms_rtmeta_geom(struct ms_target *t, uint64_t addr, struct ms_map_geom *g);
+
+#endif
