@@ -19,5 +19,6 @@ struct ms_error *cmd_attach(int argc, char **argv);
 struct ms_error *cmd_record(int argc, char **argv);
 struct ms_error *cmd_replay(int argc, char **argv);
 struct ms_error *cmd_diff(int argc, char **argv);
+struct ms_error *cmd_simulate(int argc, char **argv);
 
 #endif

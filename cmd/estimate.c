@@ -30,53 +30,6 @@ struct estimate_opts {
 	uint64_t budget_bytes;
 };
 
-static struct ms_error *parse_versions(const char *text, struct estimate_opts *o)
-{
-	char *copy, *tok, *save = NULL;
-	struct ms_error *err = NULL;
-
-	if (strcmp(text, "all") == 0) {
-		size_t n;
-		const struct ms_go_version *all = ms_go_versions(&n);
-
-		memcpy(o->versions, all, n * sizeof(*all));
-		o->nversions = n;
-		return NULL;
-	}
-	copy = strdup(text);
-	if (!copy)
-		return &ms_error_nomem;
-	o->nversions = 0;
-	for (tok = strtok_r(copy, ",", &save); tok && !err; tok = strtok_r(NULL, ",", &save)) {
-		if (o->nversions == MAX_VERSIONS)
-			err = ms_error_create(MS_ERR_USAGE, "--go: too many versions");
-		else
-			err = ms_go_version_parse(tok, &o->versions[o->nversions++]);
-	}
-	if (!err && o->nversions == 0)
-		err = ms_error_create(MS_ERR_USAGE, "--go: no version given");
-	free(copy);
-	return err;
-}
-
-static struct ms_error *define(struct ms_typeenv *env, const char *arg)
-{
-	const char *eq = strchr(arg, '=');
-	char *name;
-	struct ms_error *err;
-
-	if (!eq || eq == arg)
-		return ms_error_create(MS_ERR_USAGE, "--define: '%s' is not NAME=TYPE", arg);
-	name = strndup(arg, (size_t)(eq - arg));
-	if (!name)
-		return &ms_error_nomem;
-	err = ms_typeenv_define(env, name, eq + 1);
-	if (err)
-		ms_error_prefix(err, "--define %s", name);
-	free(name);
-	return err;
-}
-
 /* "24" or "24,ptr": average bytes each key or value points to. */
 static struct ms_error *payload(const char *opt, const char *arg, uint64_t *ret_bytes,
                                 bool *ret_pointers)
@@ -151,7 +104,7 @@ static struct ms_error *parse_args(int argc, char **argv, struct ms_typeenv *env
 			err = ms_opt_count("--deleted", optarg, MAX_LEN, &o->params.deleted);
 			break;
 		case OPT_GO:
-			err = parse_versions(optarg, o);
+			err = ms_opt_go_versions(optarg, o->versions, MAX_VERSIONS, &o->nversions);
 			break;
 		case OPT_ARCH:
 			err = ms_arch_parse(optarg, &o->arch);
@@ -160,7 +113,7 @@ static struct ms_error *parse_args(int argc, char **argv, struct ms_typeenv *env
 			err = ms_opt_format(optarg, &o->format);
 			break;
 		case OPT_DEFINE:
-			err = define(env, optarg);
+			err = ms_opt_define(env, optarg);
 			break;
 		case OPT_BUDGET:
 			err = ms_opt_bytes("--budget", optarg, &o->budget_bytes);

@@ -18,6 +18,7 @@ static const struct {
     {"record", cmd_record, "save a report as a portable layout file"},
     {"replay", cmd_replay, "print the report of a recorded layout file"},
     {"diff", cmd_diff, "compare two reports or layout files"},
+    {"simulate", cmd_simulate, "replay inserts, deletes and clears through each Go version's map"},
 };
 
 static void usage(FILE *out)

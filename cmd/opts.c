@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 #include "opts.h"
 
+#include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -141,5 +143,103 @@ struct ms_error *ms_opt_report_format(const char *text, enum ms_format *ret)
 		return ms_error_create(
 		    MS_ERR_USAGE, "--format: '%s' is not one of text, json, ndjson, prometheus",
 		    text);
+	return NULL;
+}
+
+struct ms_error *ms_opt_go_versions(const char *text, struct ms_go_version *versions, size_t max,
+                                    size_t *ret_n)
+{
+	char *copy, *tok, *save = NULL;
+	struct ms_error *err = NULL;
+
+	if (strcmp(text, "all") == 0) {
+		size_t n;
+		const struct ms_go_version *all = ms_go_versions(&n);
+
+		if (n > max)
+			n = max;
+		memcpy(versions, all, n * sizeof(*all));
+		*ret_n = n;
+		return NULL;
+	}
+	copy = strdup(text);
+	if (!copy)
+		return &ms_error_nomem;
+	*ret_n = 0;
+	for (tok = strtok_r(copy, ",", &save); tok && !err; tok = strtok_r(NULL, ",", &save)) {
+		if (*ret_n == max)
+			err = ms_error_create(MS_ERR_USAGE, "--go: too many versions");
+		else
+			err = ms_go_version_parse(tok, &versions[(*ret_n)++]);
+	}
+	if (!err && *ret_n == 0)
+		err = ms_error_create(MS_ERR_USAGE, "--go: no version given");
+	free(copy);
+	return err;
+}
+
+struct ms_error *ms_opt_define(struct ms_typeenv *env, const char *arg)
+{
+	const char *eq = strchr(arg, '=');
+	char *name;
+	struct ms_error *err;
+
+	if (!eq || eq == arg)
+		return ms_error_create(MS_ERR_USAGE, "--define: '%s' is not NAME=TYPE", arg);
+	name = strndup(arg, (size_t)(eq - arg));
+	if (!name)
+		return &ms_error_nomem;
+	err = ms_typeenv_define(env, name, eq + 1);
+	if (err)
+		ms_error_prefix(err, "--define %s", name);
+	free(name);
+	return err;
+}
+
+#define MAX_INPUT_BYTES ((size_t)1 << 31)
+
+struct ms_error *ms_opt_read_file(const char *path, char **ret, size_t *ret_len)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+	struct ms_error *err = NULL;
+
+	if (!f)
+		return ms_error_create(MS_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+	for (;;) {
+		size_t n;
+
+		if (cap - len < 65536 + 1) {
+			char *b;
+
+			cap = cap ? 2 * cap : 65536 * 2;
+			if (cap > MAX_INPUT_BYTES + 1) {
+				err = ms_error_create(MS_ERR_USAGE, "%s: larger than 2 GiB", path);
+				break;
+			}
+			if (!(b = realloc(buf, cap))) {
+				err = &ms_error_nomem;
+				break;
+			}
+			buf = b;
+		}
+		n = fread(buf + len, 1, cap - len - 1, f);
+		len += n;
+		if (n == 0) {
+			if (ferror(f))
+				err = ms_error_create(MS_ERR_IO, "%s: cannot read: %s", path,
+				                      strerror(errno));
+			break;
+		}
+	}
+	fclose(f);
+	if (err) {
+		free(buf);
+		return err;
+	}
+	buf[len] = '\0';
+	*ret = buf;
+	*ret_len = len;
 	return NULL;
 }

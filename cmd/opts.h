@@ -13,4 +13,12 @@ struct ms_error *ms_opt_bytes(const char *opt, const char *text, uint64_t *ret);
 struct ms_error *ms_opt_format(const char *text, enum ms_format *ret);
 struct ms_error *ms_opt_report_format(const char *text, enum ms_format *ret);
 
+/* "1.23,1.24+noswissmap" or "all" into versions (at most max). */
+struct ms_error *ms_opt_go_versions(const char *text, struct ms_go_version *versions, size_t max,
+                                    size_t *ret_n);
+/* --define NAME=TYPE */
+struct ms_error *ms_opt_define(struct ms_typeenv *env, const char *arg);
+/* The whole of a file (NUL-terminated, *ret_len without it); errors name the file. */
+struct ms_error *ms_opt_read_file(const char *path, char **ret, size_t *ret_len);
+
 #endif

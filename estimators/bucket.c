@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "estimator.h"
+#include "sim.h"
 
 /* One bucket chain: entries and the overflow buckets hanging off it. */
 struct chain {
@@ -47,7 +47,7 @@ struct sim {
 	uint64_t peak;
 };
 
-static uint64_t bucket_bytes(const struct ms_est_ctx *ctx)
+uint64_t ms_bucket_bytes(const struct ms_est_ctx *ctx)
 {
 	/* tophash [8]uint8; keys [8]K'; elems [8]V'; overflow *bmap: never padded */
 	return MS_BUCKET_SLOTS + MS_BUCKET_SLOTS * (ctx->kslot_bytes + ctx->vslot_bytes) +
@@ -60,21 +60,29 @@ static uint64_t alloc_total(const struct sim *s, uint64_t bytes, bool ptrs)
 }
 
 /* makeBucketArray: 2^B buckets, plus 2^(B-4) and allocator rounding for B >= 4. */
-static struct ms_error *make_array(struct sim *s, unsigned B, struct array *ret)
+uint64_t ms_bucket_array_len(const struct ms_est_ctx *ctx, unsigned B, uint64_t bucket_bytes,
+                             bool ptrs)
 {
-	const struct ms_est_ctx *ctx = s->ctx;
-	uint64_t base = (uint64_t)1 << B, nb = base;
-	struct array a = {.B = B};
+	uint64_t nb = (uint64_t)1 << B;
 
 	if (B >= 4) {
 		uint64_t sz, up;
 
 		nb += (uint64_t)1 << (B - 4);
-		sz = nb * s->bucket_bytes;
-		up = ms_alloc_roundup(ctx->go, ctx->arch, sz, s->bucket_ptrs);
+		sz = nb * bucket_bytes;
+		up = ms_alloc_roundup(ctx->go, ctx->arch, sz, ptrs);
 		if (up != sz)
-			nb = up / s->bucket_bytes;
+			nb = up / bucket_bytes;
 	}
+	return nb;
+}
+
+static struct ms_error *make_array(struct sim *s, unsigned B, struct array *ret)
+{
+	uint64_t base = (uint64_t)1 << B;
+	uint64_t nb = ms_bucket_array_len(s->ctx, B, s->bucket_bytes, s->bucket_ptrs);
+	struct array a = {.B = B};
+
 	a.c = calloc(base, sizeof(*a.c));
 	if (!a.c)
 		return &ms_error_nomem;
@@ -342,9 +350,9 @@ static uint32_t max_chain(const struct sim *s)
 	return m;
 }
 
-static unsigned hint_B(const struct ms_est_ctx *ctx, uint64_t bucket_size)
+unsigned ms_bucket_hint_B(const struct ms_est_ctx *ctx, uint64_t hint, uint64_t bucket_size)
 {
-	uint64_t hint = ctx->params->has_hint ? ctx->params->hint : 0, mem;
+	uint64_t mem;
 	unsigned B = 0;
 
 	/* makemap: a hint whose buckets would overflow maxAlloc is ignored */
@@ -357,7 +365,7 @@ static unsigned hint_B(const struct ms_est_ctx *ctx, uint64_t bucket_size)
 
 static void describe(const struct ms_est_ctx *ctx, struct ms_estimate_shape *ret)
 {
-	ret->bucket_bytes = bucket_bytes(ctx);
+	ret->bucket_bytes = ms_bucket_bytes(ctx);
 	ret->key_indirect = ctx->key_indirect;
 	ret->elem_indirect = ctx->elem_indirect;
 }
@@ -420,9 +428,9 @@ static struct ms_error *run(const struct ms_est_ctx *ctx, uint64_t seed, struct 
 	unsigned B;
 
 	ms_rng_seed(&s.rng, seed);
-	s.bucket_bytes = bucket_bytes(ctx);
+	s.bucket_bytes = ms_bucket_bytes(ctx);
 	s.bucket_ptrs = ctx->slot_has_pointers;
-	B = hint_B(ctx, s.bucket_bytes);
+	B = ms_bucket_hint_B(ctx, ctx->params->has_hint ? ctx->params->hint : 0, s.bucket_bytes);
 	err = make_array(&s, B, &s.cur);
 	if (err)
 		return err;

@@ -60,7 +60,14 @@ struct ms_est_ctx {
 	uint64_t key_obj_bytes, elem_obj_bytes; /* alloc of an out-of-line key/value */
 	uint64_t live;                          /* entries left: len - deleted */
 	uint64_t naive_tophash_bytes;
+	/* simulate: m[k] = v compiles to a fast assign (mapassign_fast32/64/str) */
+	bool fast_assign;
 };
+
+/* Fill ctx for one request (params must outlive ctx). */
+void ms_est_ctx_init(struct ms_est_ctx *ctx, const struct ms_map_type *type,
+                     const struct ms_go_version *v, enum ms_arch arch,
+                     const struct ms_estimate_params *params);
 
 /* One outcome: bytes per correction plus the shape. */
 struct ms_tally {

@@ -123,7 +123,7 @@ void ms_tally_out_of_line(struct ms_tally *t, const struct ms_est_ctx *ctx)
 	}
 }
 
-static void ctx_init(struct ms_est_ctx *ctx, const struct ms_map_type *type,
+void ms_est_ctx_init(struct ms_est_ctx *ctx, const struct ms_map_type *type,
                      const struct ms_go_version *v, enum ms_arch arch,
                      const struct ms_estimate_params *params)
 {
@@ -207,7 +207,7 @@ struct ms_error *ms_estimate(const struct ms_map_type *type, const struct ms_go_
 		return ms_error_create(MS_ERR_USAGE, "len %llu is over the supported 2^32",
 		                       (unsigned long long)params->len);
 	memset(&est, 0, sizeof(est));
-	ctx_init(&ctx, type, v, arch, params);
+	ms_est_ctx_init(&ctx, type, v, arch, params);
 	est.go = *v;
 	est.arch = arch;
 	est.impl = ms_go_map_impl(v);

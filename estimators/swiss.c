@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "estimator.h"
+#include "sim.h"
 
 struct table {
 	uint32_t used, cap;
@@ -47,7 +47,7 @@ static uint64_t max_u64(uint64_t a, uint64_t b)
 }
 
 /* GroupSize and, for the interleaved layout, SlotSize (cmd/compile reflectdata/map.go). */
-static void group_layout(const struct ms_est_ctx *ctx, uint64_t *ret_group, uint64_t *ret_slot)
+void ms_swiss_group_layout(const struct ms_est_ctx *ctx, uint64_t *ret_group, uint64_t *ret_slot)
 {
 	uint64_t k = ctx->kslot_bytes, v = ctx->vslot_bytes;
 	uint64_t ka = ctx->kslot_align ? ctx->kslot_align : 1;
@@ -94,12 +94,12 @@ static uint64_t pow2_at_least(uint64_t n)
 }
 
 /* NewMap: the directory and tables a hint asks for; false if the hint is ignored. */
-static bool hint_layout(const struct ms_est_ctx *ctx, uint64_t group_bytes, uint64_t *ret_dir,
-                        uint64_t *ret_cap)
+bool ms_swiss_hint_layout(const struct ms_est_ctx *ctx, uint64_t hint, uint64_t group_bytes,
+                          uint64_t *ret_dir, uint64_t *ret_cap)
 {
-	uint64_t hint = ctx->params->hint, target, dir, mem;
+	uint64_t target, dir, mem;
 
-	if (!ctx->params->has_hint || hint <= MS_GROUP_SLOTS)
+	if (hint <= MS_GROUP_SLOTS)
 		return false;
 	if (!ms_mul_u64(hint, MS_GROUP_SLOTS, &target))
 		return false;
@@ -283,7 +283,7 @@ static struct ms_error *insert(struct sim *s)
 
 static void describe(const struct ms_est_ctx *ctx, struct ms_estimate_shape *ret)
 {
-	group_layout(ctx, &ret->group_bytes, &ret->slot_bytes);
+	ms_swiss_group_layout(ctx, &ret->group_bytes, &ret->slot_bytes);
 	ret->key_indirect = ctx->key_indirect;
 	ret->elem_indirect = ctx->elem_indirect;
 }
@@ -292,8 +292,10 @@ static bool seed_dependent(const struct ms_est_ctx *ctx)
 {
 	uint64_t group, slot, dir, cap;
 
-	group_layout(ctx, &group, &slot);
-	if (hint_layout(ctx, group, &dir, &cap) && dir > 1)
+	ms_swiss_group_layout(ctx, &group, &slot);
+	if (ms_swiss_hint_layout(ctx, ctx->params->has_hint ? ctx->params->hint : 0, group, &dir,
+	                         &cap) &&
+	    dir > 1)
 		return ctx->params->len > limit((uint32_t)cap);
 	/* one table never splits below 897 entries */
 	return ctx->params->len > limit(MS_MAX_TABLE_SLOTS);
@@ -350,9 +352,10 @@ static struct ms_error *run(const struct ms_est_ctx *ctx, uint64_t seed, struct 
 	uint64_t slot, dir, cap;
 
 	ms_rng_seed(&s.rng, seed);
-	group_layout(ctx, &s.group_bytes, &slot);
+	ms_swiss_group_layout(ctx, &s.group_bytes, &slot);
 	s.group_ptrs = ctx->slot_has_pointers;
-	if (hint_layout(ctx, s.group_bytes, &dir, &cap)) {
+	if (ms_swiss_hint_layout(ctx, ctx->params->has_hint ? ctx->params->hint : 0, s.group_bytes,
+	                         &dir, &cap)) {
 		err = set_dir(&s, dir);
 		for (uint64_t i = 0; i < dir && !err; i++) {
 			size_t ti;

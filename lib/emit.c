@@ -23,6 +23,19 @@ struct ms_error *ms_emit_capacity(FILE *out, enum ms_format fmt, const struct ms
 	return ms_emit_capacity_text(out, type, budget_bytes, max_len, at_max, opts);
 }
 
+struct ms_error *ms_emit_simulation(FILE *out, enum ms_format fmt, const struct ms_map_type *type,
+                                    const char *script_text, const struct ms_sim_run *runs,
+                                    size_t n, const struct ms_emit_opts *opts)
+{
+	if (n == 0)
+		return ms_error_create(MS_ERR_INTERNAL, "no simulation to print");
+	if (fmt == MS_FORMAT_JSON)
+		return ms_emit_simulation_json(out, type, script_text, runs, n);
+	if (fmt == MS_FORMAT_HTML)
+		return ms_emit_simulation_html(out, type, script_text, runs, n);
+	return ms_emit_simulation_text(out, type, script_text, runs, n, opts);
+}
+
 void ms_emit_bytes(char *buf, size_t len, double bytes, const struct ms_emit_opts *opts)
 {
 	static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB"};

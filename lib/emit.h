@@ -18,6 +18,16 @@ struct ms_error *ms_emit_capacity_text(FILE *out, const struct ms_map_type *type
                                        const struct ms_estimate *at_max,
                                        const struct ms_emit_opts *opts);
 
+struct ms_error *ms_emit_simulation_json(FILE *out, const struct ms_map_type *type,
+                                         const char *script_text, const struct ms_sim_run *runs,
+                                         size_t n);
+struct ms_error *ms_emit_simulation_text(FILE *out, const struct ms_map_type *type,
+                                         const char *script_text, const struct ms_sim_run *runs,
+                                         size_t n, const struct ms_emit_opts *opts);
+struct ms_error *ms_emit_simulation_html(FILE *out, const struct ms_map_type *type,
+                                         const char *script_text, const struct ms_sim_run *runs,
+                                         size_t n);
+
 /* "41.2 MiB", or "43205632 B" with exact_bytes; negative values get a '-'. */
 void ms_emit_bytes(char *buf, size_t len, double bytes, const struct ms_emit_opts *opts);
 /* "+1.20 MiB" / "-512 B": a signed change. */

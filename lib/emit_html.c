@@ -79,6 +79,37 @@ static const char *const script[] = {
     "for(const h of th.cells)h.className=h.dataset.key===key.key?'sorted':''}"
     "for(const c of cols){const h=E('th',{'data-key':c.key},c.title);h.onclick=()=>{"
     "asc=key===c?!asc:false;key=c;draw()};th.appendChild(h)}draw()}"
+    "const NS='http://www.w3.org/2000/svg';function S(t,a){const e=document.createElementNS(NS,t);"
+    "for(const x in a)e.setAttribute(x,a[x]);return e}"
+    "function sdesc(o){return o.small?'small (one group)':('tables' in o)?o.tables+' tables, '+"
+    "o.capacity_slots+' slots, '+o.tombstones+' tombstones':'B='+o.B+', '+o.overflow_buckets+"
+    "' overflow'+(o.growing?', growing':'')}"
+    "function sim(){const col=['#1e88e5','#e53935','#43a047','#fb8c00','#8e24aa','#00897b',"
+    "'#6d4c41','#3949ab','#c0ca33','#d81b60','#546e7a'];"
+    "document.getElementById('summary').textContent=D.type+' on '+D.arch+', '+D.ops+"
+    "' operations: '+D.runs.map(r=>r.go_version+' final '+B(r.final.held_bytes)+', peak '+"
+    "B(r.final.peak_bytes)).join('; ');const W=720,H=240,P=60;let mx=1;"
+    "for(const r of D.runs)for(const v of r.series.held_bytes)mx=Math.max(mx,v);"
+    "const g=S('svg',{width:W+2*P+120,height:H+2*P,id:'chart'});"
+    "g.appendChild(S('line',{x1:P,y1:P+H,x2:P+W,y2:P+H,stroke:'#888'}));"
+    "g.appendChild(S('line',{x1:P,y1:P,x2:P,y2:P+H,stroke:'#888'}));",
+    "const yl=S('text',{x:4,y:P+4});yl.textContent=B(mx);g.appendChild(yl);"
+    "const xl=S('text',{x:P+W-60,y:P+H+18});xl.textContent=D.ops+' ops';g.appendChild(xl);"
+    "D.runs.forEach((r,i)=>{const s=r.series,c=col[i%col.length];"
+    "g.appendChild(S('polyline',{class:'series','data-go':r.go_version,fill:'none',stroke:c,"
+    "points:s.held_bytes.map((v,j)=>(P+W*Math.min(1,j*s.step_ops/Math.max(1,D.ops))).toFixed(1)+"
+    "','+(P+H-H*v/mx).toFixed(1)).join(' ')}));const t=S('text',{x:P+W+10,y:P+14+16*i,fill:c});"
+    "t.textContent=r.go_version;g.appendChild(t)});"
+    "const d=document.getElementById('detail');d.appendChild(E('h2',null,'held bytes over time'));"
+    "d.appendChild(g);const rows=[];for(const r of D.runs)for(const p of r.checkpoints.concat("
+    "[r.final]))rows.push(Object.assign({go:r.go_version},p));",
+    "table('maps',[{key:'go',title:'go',v:o=>o.go},{key:'name',title:'checkpoint',v:o=>o.name},"
+    "{key:'ops',title:'ops',num:1,sort:1,v:o=>o.ops},{key:'len',title:'len',num:1,v:o=>o.len},"
+    "{key:'held',title:'held',num:1,v:o=>o.held_bytes,show:o=>B(o.held_bytes)},"
+    "{key:'spread',title:'over seeds',v:o=>o.held_low_bytes,show:o=>B(o.held_low_bytes)+' .. '+"
+    "B(o.held_high_bytes)},{key:'peak',title:'peak',num:1,v:o=>o.peak_bytes||0,"
+    "show:o=>o.peak_bytes?B(o.peak_bytes):''},{key:'st',title:'structure',v:sdesc}],rows)}"
+    "if(D.kind==='simulation')sim();else "
     "if(D.kind==='diff'){const s=D.summary;document.getElementById('summary').textContent="
     "'a: '+D.a.source+' ('+D.a.go_version+'), b: '+D.b.source+' ('+D.b.go_version+'): held '+"
     "B(s.delta_held_bytes)+', '+s.changed+' changed, '+s.same+' same, '+s.appeared+"
@@ -191,6 +222,31 @@ struct ms_error *ms_emit_inspect_html(FILE *out, const struct ms_inspect_report 
 	struct html_inspect h = {r, view};
 
 	return page(out, r->source, inspect_json_of, &h);
+}
+
+struct html_sim {
+	const struct ms_map_type *type;
+	const char *script_text;
+	const struct ms_sim_run *runs;
+	size_t n;
+};
+
+static struct ms_error *sim_json_of(FILE *out, const void *arg)
+{
+	const struct html_sim *h = arg;
+
+	return ms_emit_simulation_json(out, h->type, h->script_text, h->runs, h->n);
+}
+
+struct ms_error *ms_emit_simulation_html(FILE *out, const struct ms_map_type *type,
+                                         const char *script_text, const struct ms_sim_run *runs,
+                                         size_t n)
+{
+	struct html_sim h = {type, script_text, runs, n};
+	char title[512];
+
+	snprintf(title, sizeof(title), "simulate %s", type->name);
+	return page(out, title, sim_json_of, &h);
 }
 
 struct html_diff {

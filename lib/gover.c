@@ -12,19 +12,20 @@
 
 static const struct ms_go_facts facts[] = {
     /* runtime/map.go go1.19.8: loadFactorNum 13, loadFactorDen 2; no malloc headers. */
-    {19, 20, 13, false, false, false, false, false, false, "runtime/map.go go1.19, go1.20"},
+    {19, 20, 13, false, false, false, false, false, false, false, "runtime/map.go go1.19, go1.20"},
     /* go1.21: loadFactorNum = (bucketCnt*13/16)*loadFactorDen truncates to 12 (6.0). */
-    {21, 21, 12, false, false, false, false, false, false, "runtime/map.go go1.21.13"},
+    {21, 21, 12, false, false, false, false, false, false, false, "runtime/map.go go1.21.13"},
     /* go1.22: load factor 13 restored; allocheaders on (malloc.go, mbitmap_allocheaders.go). */
-    {22, 23, 13, true, false, false, false, false, false, "runtime/map.go go1.22.12, go1.23.5"},
+    {22, 23, 13, true, false, false, false, false, false, false,
+     "runtime/map.go go1.22.12, go1.23.5"},
     /* go1.24: Swiss tables by default (internal/runtime/maps); noswissmap keeps map_noswiss.go. */
-    {24, 24, 13, true, true, true, false, false, false, "internal/runtime/maps go1.24.4"},
+    {24, 24, 13, true, true, true, false, false, false, false, "internal/runtime/maps go1.24.4"},
     /* go1.25: table.pruneTombstones; noswissmap still available. */
-    {25, 25, 13, true, true, true, false, true, false, "internal/runtime/maps go1.25.12"},
+    {25, 25, 13, true, true, true, false, true, false, true, "internal/runtime/maps go1.25.12"},
     /* go1.26: classic implementation removed. */
-    {26, 26, 13, true, true, false, false, true, false, "internal/runtime/maps go1.26.10"},
+    {26, 26, 13, true, true, false, false, true, false, true, "internal/runtime/maps go1.26.10"},
     /* go1.27: mapsplitgroup experiment; small map stays small on update. */
-    {27, 27, 13, true, true, false, true, true, true, "internal/runtime/maps go1.27.3"},
+    {27, 27, 13, true, true, false, true, true, true, true, "internal/runtime/maps go1.27.3"},
 };
 
 #define MIN_MINOR 19

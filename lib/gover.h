@@ -20,7 +20,10 @@ struct ms_go_facts {
 	bool has_splitgroup;    /* GOEXPERIMENT=mapsplitgroup exists */
 	bool prunes_tombstones; /* maps.table.pruneTombstones */
 	bool small_update_fix;  /* small map no longer grows on update of an existing key */
-	const char *source;     /* where the facts were read */
+	/* Map.tombstonePossible: clear() of a map whose keys were all deleted still wipes its
+	 * tombstones (1.24 returns early when len is 0 and keeps them) */
+	bool tombstone_possible;
+	const char *source; /* where the facts were read */
 };
 
 /* Borrowed, static. Never NULL for a version accepted by ms_go_version_parse(). */

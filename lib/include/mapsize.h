@@ -300,6 +300,86 @@ struct ms_error *ms_estimate_capacity(const struct ms_map_type *type, const stru
                                       enum ms_arch arch, const struct ms_estimate_params *params,
                                       uint64_t budget_bytes, uint64_t *ret_len);
 
+/* ---- Simulation: an operation history replayed through each Go version ----- */
+
+/*
+ * An operation script. The language (man mapsize, SIMULATE SCRIPTS):
+ * statements separated by ';' or newlines, '#' to the end of a line:
+ *   make HINT | insert N | delete oldest|newest|random N | update N | lookup N
+ *   clear | checkpoint NAME | repeat N { ... }
+ * Numbers: 1000, 1_000, 1e6. A trace (one operation on a named key per line:
+ * set|insert|update|delete|get KEY, clear, make HINT, checkpoint NAME) is
+ * parsed by ms_sim_trace_parse() into the same form.
+ */
+struct ms_sim_script;
+
+/*
+ * Parse text (len bytes; need not be NUL-terminated). origin names the input
+ * in errors ("--ops", a file name): MS_ERR_USAGE, "ORIGIN: line L, column C:
+ * WHAT". Owned result.
+ */
+struct ms_error *ms_sim_script_parse(const char *text, size_t len, const char *origin,
+                                     struct ms_sim_script **ret);
+struct ms_error *ms_sim_trace_parse(const char *text, size_t len, const char *origin,
+                                    struct ms_sim_script **ret);
+void ms_sim_script_destroy(struct ms_sim_script *s);
+/* Operations the script performs when run (each key of "insert N" counts one). */
+uint64_t ms_sim_script_ops(const struct ms_sim_script *s);
+
+/* The structure of a simulated map at one moment. */
+struct ms_sim_shape {
+	uint64_t len;
+	uint64_t held_bytes; /* everything the map keeps reachable (garbage collected) */
+	uint64_t live_bytes; /* (key + value sizes) x len */
+	/* classic */
+	unsigned B;
+	uint64_t overflow_buckets; /* in use, preallocated ones included, old array too */
+	bool growing, same_size;
+	uint64_t nevacuate;
+	/* swiss */
+	bool small;
+	uint64_t tables, dir_len, capacity_slots, tombstones;
+};
+
+/* One checkpoint (or the final state) of one Go version, over several hash seeds. */
+struct ms_sim_point {
+	const char *name;              /* borrowed from the script; "final" for the last state */
+	uint64_t ops;                  /* operations done before it */
+	struct ms_sim_shape shape;     /* the median seed's outcome (by held_bytes) */
+	struct ms_sim_shape low, high; /* field by field minimum and maximum over seeds */
+};
+
+#define MS_SIM_SERIES 256 /* samples of held bytes over time, per run */
+
+struct ms_sim_run {
+	struct ms_go_version go;
+	enum ms_arch arch;
+	enum ms_map_impl impl;
+	unsigned nseeds;
+	size_t npoints; /* checkpoints, in the order they were reached */
+	struct ms_sim_point *points;
+	struct ms_sim_point final;
+	/* the largest held bytes at any moment, including inside a grow: median and spread */
+	uint64_t peak_bytes, peak_low_bytes, peak_high_bytes;
+	uint64_t peak_ops;      /* when the first seed's peak happened */
+	const char *peak_after; /* the last checkpoint before it, or NULL */
+	/* the first seed's held bytes sampled every series_step operations */
+	size_t nseries;
+	uint64_t series_step;
+	uint64_t series_held[MS_SIM_SERIES + 1], series_len[MS_SIM_SERIES + 1];
+};
+
+struct ms_sim_params {
+	uint64_t seed;   /* first hash seed; runs are reproducible */
+	unsigned nseeds; /* 0: automatic (more for short scripts, at least 3) */
+};
+
+/* Run script on Go version v and arch for map type type. ret is owned: _deinit it. */
+struct ms_error *ms_simulate(const struct ms_map_type *type, const struct ms_go_version *v,
+                             enum ms_arch arch, const struct ms_sim_script *script,
+                             const struct ms_sim_params *params, struct ms_sim_run *ret);
+void ms_sim_run_deinit(struct ms_sim_run *r);
+
 /* ---- Output ---------------------------------------------------------------- */
 
 /* Version of every JSON document mapsize writes; fields are only ever added. */
@@ -331,6 +411,10 @@ struct ms_error *ms_emit_capacity(FILE *out, enum ms_format fmt, const struct ms
                                   uint64_t budget_bytes, uint64_t max_len,
                                   const struct ms_estimate *at_max,
                                   const struct ms_emit_opts *opts);
+/* Write the runs of one script on several Go versions side by side (mapsize simulate). */
+struct ms_error *ms_emit_simulation(FILE *out, enum ms_format fmt, const struct ms_map_type *type,
+                                    const char *script_text, const struct ms_sim_run *runs,
+                                    size_t n, const struct ms_emit_opts *opts);
 
 /* ---- Inspecting a process (core dump, live process, recorded layout) ------- */
 
