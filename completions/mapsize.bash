@@ -6,14 +6,14 @@ _mapsize()
 	local opts
 
 	if [ "$COMP_CWORD" -eq 1 ]; then
-		COMPREPLY=($(compgen -W "estimate inspect attach record replay diff --help --version" -- "$cur"))
+		COMPREPLY=($(compgen -W "estimate inspect attach record replay diff simulate --help --version" -- "$cur"))
 		return
 	fi
 	case $prev in
 	--format)
 		case $cmd in
 		estimate) COMPREPLY=($(compgen -W "text json" -- "$cur")) ;;
-		diff) COMPREPLY=($(compgen -W "text json html" -- "$cur")) ;;
+		diff | simulate) COMPREPLY=($(compgen -W "text json html" -- "$cur")) ;;
 		*) COMPREPLY=($(compgen -W "text json ndjson prometheus html" -- "$cur")) ;;
 		esac
 		return ;;
@@ -21,7 +21,8 @@ _mapsize()
 	--go) COMPREPLY=($(compgen -W "1.19 1.20 1.21 1.22 1.23 1.24 1.24+noswissmap 1.25 1.25+noswissmap 1.26 1.27 1.27+mapsplitgroup all" -- "$cur")); return ;;
 	--arch) COMPREPLY=($(compgen -W "amd64 arm64 386 arm" -- "$cur")); return ;;
 	--pid) COMPREPLY=($(compgen -W "$(ps -e -o pid= 2>/dev/null)" -- "$cur")); return ;;
-	--exe | --output | -o | --record) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+	--exe | --output | -o | --record | --trace) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+	--ops) return ;;
 	--len | --hint | --deleted | --budget | --define | --seed | --seeds | --key-payload | \
 	--value-payload | --top | --filter | --max-values | --timeout | --max-memory) return ;;
 	esac
@@ -32,6 +33,7 @@ _mapsize()
 	record) opts="--exe --no-dwarf --pid --no-stop --output --max-values --timeout --max-memory --help" ;;
 	replay) opts="--format --top --sort --filter --bytes --help" ;;
 	diff) opts="--format --top --bytes --help" ;;
+	simulate) opts="--ops --trace --go --arch --define --seed --seeds --bytes --format --help" ;;
 	esac
 	if [[ $cur == -* ]]; then
 		COMPREPLY=($(compgen -W "$opts" -- "$cur"))

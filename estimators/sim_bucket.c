@@ -13,8 +13,8 @@
 #include "sim.h"
 
 struct bkt {
-	uint64_t key[MS_BUCKET_SLOTS];
-	uint64_t ovf; /* index + 1 of the next bucket in the same array; 0: none */
+	uint64_t key[MS_BUCKET_SLOTS]; /* key id + 1; 0: empty (calloc gives empty buckets) */
+	uint64_t ovf;                  /* index + 1 of the next bucket in the same array; 0: none */
 };
 
 struct arr {
@@ -27,6 +27,7 @@ struct arr {
 	uint64_t ovf_used;
 	bool slice; /* pointer-free: h.extra.overflow (or oldoverflow) slice */
 	uint64_t slice_len, slice_cap;
+	uint64_t array_bytes, slice_bytes; /* heap bytes of the array and of the slice's backing */
 };
 
 struct ms_sim_map {
@@ -42,6 +43,8 @@ struct ms_sim_map {
 	uint64_t nevacuate, count, noverflow;
 	uint64_t struct_bytes; /* everything but out-of-line keys/values; kept current */
 	uint64_t peak;
+	/* heap bytes of one object of each fixed size */
+	uint64_t hmap_bytes, extra_bytes, bucket_obj_bytes, slice_hdr_bytes;
 };
 
 static uint64_t alloc_total(const struct ms_sim_map *m, uint64_t bytes, bool ptrs)
@@ -51,12 +54,10 @@ static uint64_t alloc_total(const struct ms_sim_map *m, uint64_t bytes, bool ptr
 
 static uint64_t array_total(const struct ms_sim_map *m, const struct arr *a)
 {
-	uint64_t t = alloc_total(m, a->nalloc * m->bucket_bytes, m->ptrs);
-	uint64_t ptr = m->ctx->ptr_bytes;
+	uint64_t t = a->array_bytes + a->sep_live * m->bucket_obj_bytes;
 
-	t += a->sep_live * alloc_total(m, m->bucket_bytes, m->ptrs);
 	if (a->slice)
-		t += alloc_total(m, 3 * ptr, true) + alloc_total(m, a->slice_cap * ptr, true);
+		t += m->slice_hdr_bytes + a->slice_bytes;
 	return t;
 }
 
@@ -68,11 +69,10 @@ static uint64_t held(const struct ms_sim_map *m)
 /* Recompute the structure's bytes after it changed, and the peak. */
 static void restructure(struct ms_sim_map *m)
 {
-	const struct ms_est_ctx *ctx = m->ctx;
-	uint64_t t = alloc_total(m, ms_go_hmap_bytes(ctx->go, ctx->arch), true);
+	uint64_t t = m->hmap_bytes;
 
 	if (m->extra)
-		t += alloc_total(m, ms_go_mapextra_bytes(ctx->arch), true);
+		t += m->extra_bytes;
 	if (m->allocated)
 		t += array_total(m, &m->cur);
 	if (m->growing)
@@ -88,12 +88,10 @@ static struct ms_error *make_array(struct ms_sim_map *m, unsigned B, struct arr 
 	struct arr a = {.B = B, .nmain = (uint64_t)1 << B, .nalloc = nalloc};
 
 	a.cap = nalloc + nalloc / 8 + 1;
-	a.b = malloc(a.cap * sizeof(*a.b));
+	a.b = calloc(a.cap, sizeof(*a.b));
 	if (!a.b)
 		return &ms_error_nomem;
-	memset(a.b, 0xff, nalloc * sizeof(*a.b));
-	for (uint64_t i = 0; i < nalloc; i++)
-		a.b[i].ovf = 0;
+	a.array_bytes = alloc_total(m, nalloc * m->bucket_bytes, m->ptrs);
 	a.len = nalloc;
 	a.next_pre = a.nmain;
 	*ret = a;
@@ -130,8 +128,7 @@ static struct ms_error *new_overflow(struct ms_sim_map *m, uint64_t last, uint64
 			a->cap = cap;
 		}
 		idx = a->len++;
-		memset(a->b[idx].key, 0xff, sizeof(a->b[idx].key));
-		a->b[idx].ovf = 0;
+		memset(&a->b[idx], 0, sizeof(a->b[idx]));
 		a->sep_live++;
 	}
 	a->b[last].ovf = idx + 1;
@@ -147,6 +144,7 @@ static struct ms_error *new_overflow(struct ms_sim_map *m, uint64_t last, uint64
 
 			a->slice_cap =
 			    ms_alloc_roundup(m->ctx->go, m->ctx->arch, cap * ptr, true) / ptr;
+			a->slice_bytes = alloc_total(m, a->slice_cap * ptr, true);
 		}
 		a->slice_len++;
 	}
@@ -200,9 +198,10 @@ static struct ms_error *evacuate(struct ms_sim_map *m, uint64_t ob)
 				uint64_t k = m->old.b[i - 1].key[j];
 				struct dst *d = &x;
 
-				if (k == MS_SIM_EMPTY_KEY)
+				if (k == 0)
 					continue;
-				if (!m->same_size && (ms_sim_hash(k, m->seed, m->hash_bits) & oldn))
+				if (!m->same_size &&
+				    (ms_sim_hash(k - 1, m->seed, m->hash_bits) & oldn))
 					d = &y;
 				if (d->i == MS_BUCKET_SLOTS) {
 					if ((err = new_overflow(m, d->b, &d->b)))
@@ -286,6 +285,10 @@ static struct ms_error *create(const struct ms_est_ctx *ctx, struct ms_rng *rng,
 	m->ptrs = ctx->slot_has_pointers;
 	m->hash_bits = ctx->ptr_bytes * 8;
 	m->seed = ms_rng_next(rng);
+	m->hmap_bytes = alloc_total(m, ms_go_hmap_bytes(ctx->go, ctx->arch), true);
+	m->extra_bytes = alloc_total(m, ms_go_mapextra_bytes(ctx->arch), true);
+	m->bucket_obj_bytes = alloc_total(m, m->bucket_bytes, m->ptrs);
+	m->slice_hdr_bytes = alloc_total(m, 3 * ctx->ptr_bytes, true);
 	B = ms_bucket_hint_B(ctx, hint == MS_SIM_NO_HINT ? 0 : hint, m->bucket_bytes);
 	/* B = 0: makemap_small, the bucket comes with the first insert */
 	if ((err = make_array(m, B, &m->cur))) {
@@ -312,7 +315,7 @@ static void destroy(struct ms_sim_map *m)
 
 static struct ms_error *assign(struct ms_sim_map *m, uint64_t key, bool *ret_new)
 {
-	uint64_t hash = ms_sim_hash(key, m->seed, m->hash_bits);
+	uint64_t hash = ms_sim_hash(key, m->seed, m->hash_bits), kk = key + 1;
 	struct ms_error *err;
 
 	if (!m->allocated) {
@@ -329,11 +332,11 @@ static struct ms_error *assign(struct ms_sim_map *m, uint64_t key, bool *ret_new
 			const struct bkt *bk = &m->cur.b[i - 1];
 
 			for (unsigned j = 0; j < MS_BUCKET_SLOTS; j++) {
-				if (bk->key[j] == key) {
+				if (bk->key[j] == kk) {
 					*ret_new = false;
 					return NULL;
 				}
-				if (bk->key[j] == MS_SIM_EMPTY_KEY && ins == UINT64_MAX) {
+				if (bk->key[j] == 0 && ins == UINT64_MAX) {
 					ins = i - 1;
 					ins_i = j;
 				}
@@ -351,7 +354,7 @@ static struct ms_error *assign(struct ms_sim_map *m, uint64_t key, bool *ret_new
 				return err;
 			ins_i = 0;
 		}
-		m->cur.b[ins].key[ins_i] = key;
+		m->cur.b[ins].key[ins_i] = kk;
 		m->count++;
 		if (held(m) > m->peak)
 			m->peak = held(m);
@@ -376,8 +379,8 @@ static struct ms_error *remove_key(struct ms_sim_map *m, uint64_t key, bool *ret
 		struct bkt *bk = &m->cur.b[i - 1];
 
 		for (unsigned j = 0; j < MS_BUCKET_SLOTS; j++) {
-			if (bk->key[j] == key) {
-				bk->key[j] = MS_SIM_EMPTY_KEY;
+			if (bk->key[j] == key + 1) {
+				bk->key[j] = 0;
 				if (--m->count == 0)
 					m->seed = ms_rng_next(m->rng);
 				*ret_found = true;
@@ -401,15 +404,13 @@ static struct ms_error *clear(struct ms_sim_map *m)
 	m->noverflow = 0;
 	m->count = 0;
 	m->seed = ms_rng_next(m->rng);
-	memset(a->b, 0xff, a->nalloc * sizeof(*a->b));
-	for (uint64_t i = 0; i < a->nalloc; i++)
-		a->b[i].ovf = 0;
+	memset(a->b, 0, a->nalloc * sizeof(*a->b));
 	a->len = a->nalloc;
 	a->next_pre = a->nmain;
 	a->sep_live = 0;
 	a->ovf_used = 0;
 	a->slice = false;
-	a->slice_len = a->slice_cap = 0;
+	a->slice_len = a->slice_cap = a->slice_bytes = 0;
 	restructure(m);
 	return NULL;
 }

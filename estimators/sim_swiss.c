@@ -17,13 +17,18 @@
 #define MSB          0x8080808080808080u
 #define ALL_EMPTY    (LSB * CTRL_EMPTY)
 
+/* A group as the runtime lays it out: control word, then the slots (key ids only). */
+struct grp {
+	uint64_t ctrl;
+	uint64_t keys[MS_GROUP_SLOTS];
+};
+
 struct tab {
 	uint16_t used, cap, growth_left;
 	uint8_t local_depth;
 	uint64_t index; /* first directory entry */
 	uint64_t mask;  /* groups - 1 */
-	uint64_t *ctrl;
-	uint64_t *keys; /* 8 per group */
+	struct grp *g;
 };
 
 struct ms_sim_map {
@@ -139,16 +144,13 @@ static struct ms_error *new_table(struct ms_sim_map *m, uint64_t cap, uint8_t de
 	groups = cap / MS_GROUP_SLOTS;
 	if (!t)
 		return &ms_error_nomem;
-	t->ctrl = malloc(groups * sizeof(*t->ctrl));
-	t->keys = malloc(cap * sizeof(*t->keys));
-	if (!t->ctrl || !t->keys) {
-		free(t->ctrl);
-		free(t->keys);
+	t->g = malloc(groups * sizeof(*t->g));
+	if (!t->g) {
 		free(t);
 		return &ms_error_nomem;
 	}
 	for (uint64_t g = 0; g < groups; g++)
-		t->ctrl[g] = ALL_EMPTY;
+		t->g[g].ctrl = ALL_EMPTY;
 	t->cap = (uint16_t)cap;
 	t->mask = groups - 1;
 	t->growth_left = max_growth_left(t->cap);
@@ -161,8 +163,7 @@ static void free_table(struct tab *t)
 {
 	if (!t)
 		return;
-	free(t->ctrl);
-	free(t->keys);
+	free(t->g);
 	free(t);
 }
 
@@ -172,13 +173,13 @@ static void unchecked_put(struct tab *t, uint64_t hash, uint64_t key, uint64_t h
 	uint64_t off = h1v & t->mask, idx = 0;
 
 	for (;;) {
-		uint64_t match = match_empty_or_deleted(t->ctrl[off]);
+		uint64_t match = match_empty_or_deleted(t->g[off].ctrl);
 
 		if (match) {
 			unsigned i = first(match);
 
-			t->keys[off * MS_GROUP_SLOTS + i] = key;
-			ctrl_set(&t->ctrl[off], i, (unsigned)h2(hash));
+			t->g[off].keys[i] = key;
+			ctrl_set(&t->g[off].ctrl, i, (unsigned)h2(hash));
 			t->growth_left--;
 			t->used++;
 			return;
@@ -209,8 +210,8 @@ static struct ms_error *grow(struct ms_sim_map *m, struct tab *t, uint64_t cap)
 	note_peak(m, table_total(m, nt->cap));
 	for (uint64_t g = 0; g <= t->mask; g++)
 		for (unsigned j = 0; j < MS_GROUP_SLOTS; j++)
-			if ((ctrl_get(t->ctrl[g], j) & CTRL_EMPTY) != CTRL_EMPTY) {
-				uint64_t k = t->keys[g * MS_GROUP_SLOTS + j], h = hash_of(m, k);
+			if ((ctrl_get(t->g[g].ctrl, j) & CTRL_EMPTY) != CTRL_EMPTY) {
+				uint64_t k = t->g[g].keys[j], h = hash_of(m, k);
 
 				unchecked_put(nt, h, k, h1(h));
 			}
@@ -236,8 +237,8 @@ static struct ms_error *split(struct ms_sim_map *m, struct tab *t)
 	}
 	for (uint64_t g = 0; g <= t->mask; g++)
 		for (unsigned j = 0; j < MS_GROUP_SLOTS; j++)
-			if ((ctrl_get(t->ctrl[g], j) & CTRL_EMPTY) != CTRL_EMPTY) {
-				uint64_t k = t->keys[g * MS_GROUP_SLOTS + j], h = hash_of(m, k);
+			if ((ctrl_get(t->g[g].ctrl, j) & CTRL_EMPTY) != CTRL_EMPTY) {
+				uint64_t k = t->g[g].keys[j], h = hash_of(m, k);
 
 				unchecked_put((h & mask) ? right : left, h, k, h1(h));
 			}
@@ -294,25 +295,25 @@ static void prune_tombstones(struct ms_sim_map *m, struct tab *t)
 	if ((uint64_t)tombstones(t) * 10 < t->cap)
 		return;
 	for (uint64_t i = 0; i <= t->mask; i++) {
-		uint64_t match = match_full(t->ctrl[i]);
+		uint64_t match = match_full(t->g[i].ctrl);
 
 		for (; match; match &= match - 1) {
-			uint64_t k = t->keys[i * MS_GROUP_SLOTS + first(match)];
+			uint64_t k = t->g[i].keys[first(match)];
 			uint64_t off = h1(hash_of(m, k)) & t->mask, idx = 0;
 
 			while (off != i) {
-				if (match_empty_or_deleted(t->ctrl[off]))
+				if (match_empty_or_deleted(t->g[off].ctrl))
 					needed[off / 32] |= 1u << (off % 32);
 				idx++;
 				off = (off + idx) & t->mask;
 			}
 		}
-		if (match_empty(t->ctrl[i]))
+		if (match_empty(t->g[i].ctrl))
 			needed[i / 32] |= 1u << (i % 32);
 	}
 	for (uint64_t i = 0; i <= t->mask; i++)
 		if (!(needed[i / 32] >> (i % 32) & 1))
-			cnt += (uint64_t)__builtin_popcountll(match_empty_or_deleted(t->ctrl[i]));
+			cnt += (uint64_t)__builtin_popcountll(match_empty_or_deleted(t->g[i].ctrl));
 	if (cnt * 10 < t->cap)
 		return;
 	for (uint64_t i = 0; i <= t->mask; i++) {
@@ -320,8 +321,8 @@ static void prune_tombstones(struct ms_sim_map *m, struct tab *t)
 
 		if (needed[i / 32] >> (i % 32) & 1)
 			continue;
-		for (match = match_empty_or_deleted(t->ctrl[i]); match; match &= match - 1) {
-			ctrl_set(&t->ctrl[i], first(match), CTRL_EMPTY);
+		for (match = match_empty_or_deleted(t->g[i].ctrl); match; match &= match - 1) {
+			ctrl_set(&t->g[i].ctrl, first(match), CTRL_EMPTY);
 			t->growth_left++;
 		}
 	}
@@ -337,11 +338,11 @@ static struct ms_error *table_put(struct ms_sim_map *m, struct tab *t, uint64_t 
 	unsigned del_i = 0;
 
 	for (;; idx++, off = (off + idx) & t->mask) {
-		uint64_t ctrl = t->ctrl[off], match, g = off;
+		uint64_t ctrl = t->g[off].ctrl, match, g = off;
 		unsigned i;
 
 		for (match = match_h2(ctrl, h2v); match; match &= match - 1)
-			if (t->keys[off * MS_GROUP_SLOTS + first(match)] == key) {
+			if (t->g[off].keys[first(match)] == key) {
 				*ret = PUT_EXISTS;
 				return NULL;
 			}
@@ -364,8 +365,8 @@ static struct ms_error *table_put(struct ms_sim_map *m, struct tab *t, uint64_t 
 		if (t->growth_left == 0 && m->prunes)
 			prune_tombstones(m, t);
 		if (t->growth_left > 0) {
-			t->keys[g * MS_GROUP_SLOTS + i] = key;
-			ctrl_set(&t->ctrl[g], i, (unsigned)h2v);
+			t->g[g].keys[i] = key;
+			ctrl_set(&t->g[g].ctrl, i, (unsigned)h2v);
 			t->growth_left--;
 			t->used++;
 			m->used++;
@@ -508,22 +509,22 @@ static bool table_delete(struct tab *t, uint64_t hash, uint64_t key, uint64_t h1
 	for (;; idx++, off = (off + idx) & t->mask) {
 		uint64_t match;
 
-		for (match = match_h2(t->ctrl[off], h2(hash)); match; match &= match - 1) {
+		for (match = match_h2(t->g[off].ctrl, h2(hash)); match; match &= match - 1) {
 			unsigned i = first(match);
 
-			if (t->keys[off * MS_GROUP_SLOTS + i] != key)
+			if (t->g[off].keys[i] != key)
 				continue;
 			t->used--;
-			*ret_tombstone = !match_empty(t->ctrl[off]);
+			*ret_tombstone = !match_empty(t->g[off].ctrl);
 			if (*ret_tombstone) {
-				ctrl_set(&t->ctrl[off], i, CTRL_DELETED);
+				ctrl_set(&t->g[off].ctrl, i, CTRL_DELETED);
 			} else {
-				ctrl_set(&t->ctrl[off], i, CTRL_EMPTY);
+				ctrl_set(&t->g[off].ctrl, i, CTRL_EMPTY);
 				t->growth_left++;
 			}
 			return true;
 		}
-		if (match_empty(t->ctrl[off]))
+		if (match_empty(t->g[off].ctrl))
 			return false;
 	}
 }
@@ -570,7 +571,7 @@ static struct ms_error *clear(struct ms_sim_map *m)
 			if (i > 0 && t == m->dir[i - 1])
 				continue;
 			for (uint64_t g = 0; g <= t->mask; g++)
-				t->ctrl[g] = ALL_EMPTY;
+				t->g[g].ctrl = ALL_EMPTY;
 			t->used = 0;
 			t->growth_left = max_growth_left(t->cap);
 		}

@@ -122,6 +122,7 @@ struct run {
 	struct ms_sim_map *map;
 	struct keys keys;
 	uint64_t ops, kv_bytes;
+	uint64_t next_sample; /* ops of the next series sample */
 	uint64_t peak, peak_ops;
 	const char *peak_after, *last_checkpoint;
 	struct ms_sim_shape *points; /* this seed's checkpoints */
@@ -142,10 +143,13 @@ static void after_op(struct run *r)
 		r->peak_ops = r->ops;
 		r->peak_after = r->last_checkpoint;
 	}
-	if (r->series && r->ops % r->out->series_step == 0 && r->out->nseries <= MS_SIM_SERIES) {
-		r->out->series_held[r->out->nseries] = held;
-		r->out->series_len[r->out->nseries] = r->keys.live;
-		r->out->nseries++;
+	if (r->ops == r->next_sample) {
+		r->next_sample += r->out->series_step;
+		if (r->series && r->out->nseries <= MS_SIM_SERIES) {
+			r->out->series_held[r->out->nseries] = held;
+			r->out->series_len[r->out->nseries] = r->keys.live;
+			r->out->nseries++;
+		}
 	}
 }
 
@@ -371,6 +375,7 @@ struct ms_error *ms_simulate(const struct ms_map_type *type, const struct ms_go_
 		r.points = all + (size_t)si * npoints;
 		r.out = ret;
 		r.series = si == 0;
+		r.next_sample = ret->series_step;
 		ms_rng_seed(&r.rt_rng, params->seed + si);
 		ms_rng_seed(&r.script_rng, ~(params->seed + si));
 		err = r.model->create(&ctx, &r.rt_rng, MS_SIM_NO_HINT, &r.map);

@@ -165,6 +165,22 @@ static struct ms_error *number_arg(struct parser *p, const char *stmt, uint64_t 
 	return NULL;
 }
 
+/* make's hint: the simulation allocates what the runtime would, so it is bounded. */
+static struct ms_error *make_hint(struct parser *p, uint64_t *ret)
+{
+	const char *at;
+	struct ms_error *err;
+
+	skip_space(p, false);
+	at = p->s;
+	if ((err = number_arg(p, "make", ret)))
+		return err;
+	if (*ret > MS_MAX_LEN)
+		return fail_at(p, at, "make: a hint over 2^26 (%llu) is not simulated",
+		               (unsigned long long)MS_MAX_LEN);
+	return NULL;
+}
+
 static struct ms_error *name_arg(struct parser *p, const char *stmt, const char **ret,
                                  size_t *ret_len)
 {
@@ -213,7 +229,7 @@ static struct ms_error *parse_statement(struct parser *p, unsigned depth)
 	if (word_is(w, n, "make")) {
 		skip_space(p, false);
 		v = MS_SIM_NO_HINT;
-		if (word(p) && (err = number_arg(p, "make", &v)))
+		if (word(p) && (err = make_hint(p, &v)))
 			return err;
 		return push(p, MS_OP_MAKE, v, NULL, 0);
 	}
@@ -505,7 +521,7 @@ static struct ms_error *trace_line(struct parser *p, struct keytab *keys)
 	if (word_is(w, n, "make")) {
 		skip_space(p, false);
 		v = MS_SIM_NO_HINT;
-		if (word(p) && (err = number_arg(p, "make", &v)))
+		if (word(p) && (err = make_hint(p, &v)))
 			return err;
 		return push(p, MS_OP_MAKE, v, NULL, 0);
 	}

@@ -11,7 +11,7 @@ try:
     import jsonschema
     validators = {name: jsonschema.Draft202012Validator(
         json.load(open(os.path.join(schema_dir, f"{name}.schema.json"))))
-        for name in ("estimate", "inspect", "diff")}
+        for name in ("estimate", "inspect", "diff", "simulate")}
     validator = validators["estimate"]
 except ImportError:
     validator = validators = None
@@ -19,6 +19,8 @@ except ImportError:
 
 def schema_for(doc):
     kind = doc.get("kind", "")
+    if kind == "simulation":
+        return "simulate"
     return "inspect" if kind in ("inspect", "layout") else "diff" if kind == "diff" else "estimate"
 
 def check(ok, msg, diag=""):
@@ -81,6 +83,24 @@ BAD = [
     (["inspect", "core.1", "--exe", "/etc/passwd"], 3, "not an ELF"),
     (["inspect", "core.1", "--exe", "/bin/true"], 4, "not a Go executable"),
     (["inspect", "core.1", "--exe", "/dev/null"], 3, "/dev/null"),
+    (["simulate", "map[int]int"], 2, "--ops"),
+    (["simulate", "--ops", "insert 1"], 2, "map type"),
+    (["simulate", "map[int]int", "--ops", "insert 1", "--trace", "t"], 2, "either"),
+    (["simulate", "map[int]int", "--ops", "insert"], 2, "--ops: line 1, column 7"),
+    (["simulate", "map[int]int", "--ops", "insert 5;\ndelete 3"], 2, "line 2"),
+    (["simulate", "map[int]int", "--ops", "insert 5\nfrobnicate 3"], 2, "unknown statement 'frobnicate'"),
+    (["simulate", "map[int]int", "--ops", "insert 1.5"], 2, "whole number"),
+    (["simulate", "map[int]int", "--ops", "repeat 3 { insert 1"], 2, "missing '}'"),
+    (["simulate", "map[int]int", "--ops", "insert 1 }"], 2, "without a repeat"),
+    (["simulate", "map[int]int", "--ops", "insert 1 2"], 2, "expected ';'"),
+    (["simulate", "map[int]int", "--ops", "repeat 1e9 { repeat 1e9 { insert 1 } }"], 2, "10^10"),
+    (["simulate", "map[int]int", "--ops", "make 1e12"], 2, "2^26"),
+    (["simulate", "map[int]int", "--ops", "checkpoint a$b"], 2, "checkpoint name"),
+    (["simulate", "map[int]int", "--ops", "@/nonexistent.ops"], 3, "/nonexistent.ops"),
+    (["simulate", "map[int]int", "--trace", "/nonexistent.trace"], 3, "/nonexistent.trace"),
+    (["simulate", "map[int]int", "--trace", "/etc/hostname", "--go", "1.18"], 4, "1.18"),
+    (["simulate", "map[int]int", "--ops", "insert 1", "--format", "ndjson"], 2, "ndjson"),
+    (["simulate", "map[int]int", "--ops", "insert 1", "--seeds", "0"], 2, "--seeds"),
 ]
 for args, status, frag in BAD:
     r = run(*args)
@@ -182,7 +202,7 @@ finally:
 comp = os.path.join(os.path.dirname(__file__), "..", "..", "completions")
 import re as _re
 bash_c, zsh_c = open(os.path.join(comp, "mapsize.bash")).read(), open(os.path.join(comp, "_mapsize")).read()
-for cmd in ["estimate", "inspect", "attach", "record", "replay", "diff"]:
+for cmd in ["estimate", "inspect", "attach", "record", "replay", "diff", "simulate"]:
     opts = set(_re.findall(r"--[a-z][a-z-]*", run(cmd, "--help").stdout)) - {"--help"}
     check(opts and all(o in bash_c and o in zsh_c for o in opts),
           f"bash and zsh completions know every option of {cmd}",
@@ -232,6 +252,54 @@ check(doc.get("max_len", 0) > 0 and doc["estimate"]["total_bytes"] <= 1 << 20,
 r = run("estimate", "map[string]*User", "--len", "1e6", "--go", "1.23")
 check(r.returncode == 0 and "naive formula" in r.stdout and "= total" in r.stdout,
       "text output names the naive formula and the total", r.stderr)
+
+# simulate: the JSON contract of issue #8, and a trace replays like the same script
+r = run("simulate", "map[int64]int64", "--ops",
+        "insert 800; checkpoint filled; repeat 20000 { insert 1; delete oldest 1 }",
+        "--go", "1.23,1.25", "--format", "json")
+doc = json.loads(r.stdout) if r.returncode == 0 else {"runs": []}
+runs = doc["runs"]
+check(len(runs) == 2 and [x["go_version"] for x in runs] == ["go1.23", "go1.25"],
+      "simulate: one run per --go version", r.stderr)
+check(all(c.keys() >= {"name", "len", "held_bytes"} for x in runs for c in x["checkpoints"])
+      and all(x["final"].keys() >= {"len", "held_bytes", "peak_bytes"} for x in runs),
+      "simulate JSON: checkpoints have name, len, held_bytes; final has len, held_bytes, peak_bytes")
+check(len(runs) == 2 and "B" in runs[0]["final"] and "tables" in runs[1]["final"],
+      "simulate JSON: final has B (classic) or tables (Swiss)")
+check(all(x["checkpoints"][0]["name"] == "filled" and x["checkpoints"][0]["len"] == 800
+          and x["final"]["len"] == 800 for x in runs), "simulate: len at checkpoints")
+check(all(x["final"]["peak_bytes"] >= x["final"]["held_bytes"] for x in runs),
+      "simulate: the peak is at least what is held at the end")
+tmpd = tempfile.mkdtemp(prefix="mapsize-cli-")
+try:
+    trace = os.path.join(tmpd, "ops.trace")
+    with open(trace, "w") as f:
+        f.write("".join(f"set key{i}\n" for i in range(100)))
+        f.write("checkpoint full\n")
+        f.write("".join(f"delete key{i}\n" for i in range(0, 100, 2)))
+        f.write("get key1\nset key1\n")
+    r = run("simulate", "map[string]int64", "--trace", trace, "--go", "1.27", "--format", "json")
+    doc = json.loads(r.stdout) if r.returncode == 0 else {"runs": [{}]}
+    fin = doc["runs"][0].get("final", {})
+    check(doc.get("script") is None and fin.get("len") == 50 and
+          doc["runs"][0]["checkpoints"][0]["len"] == 100, "simulate --trace replays named keys",
+          r.stderr)
+    with open(trace, "w") as f:
+        f.write("set a\nfrob b\n")
+    r = run("simulate", "map[string]int64", "--trace", trace)
+    check(r.returncode == 2 and f"{trace}: line 2, column 1" in r.stderr,
+          "a bad trace line is named by file, line and column", r.stderr)
+    script = os.path.join(tmpd, "churn.ops")
+    with open(script, "w") as f:
+        f.write("# churn\ninsert 100\nrepeat 10 {\n  delete random 10\n  insert 10\n}\n")
+    r = run("simulate", "map[int64]int64", "--ops", "@" + script, "--format", "html")
+    check(r.returncode == 0 and r.stdout.startswith("<!doctype html>") and "simulation" in r.stdout,
+          "simulate --ops @FILE --format html writes a page", r.stderr)
+finally:
+    shutil.rmtree(tmpd)
+r = run("simulate", "map[int64]int64", "--ops", "insert 100; checkpoint a", "--go", "1.24")
+check(r.returncode == 0 and "held over time" in r.stdout and "checkpoint" in r.stdout,
+      "simulate text output has its table and chart", r.stderr)
 
 check(validator is not None, "python3-jsonschema is installed (apt-get install python3-jsonschema)")
 for args, out in validated:

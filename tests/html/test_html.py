@@ -49,6 +49,13 @@ with open(diff, "w") as f:
                         os.path.join(samples, "lru-go1.25.msl"), "--format", "html"], stdout=f,
                        stderr=subprocess.PIPE, text=True)
 check(r.returncode == 0, "diff --format html writes a page", r.stderr)
+sim = os.path.join(tmp, "simulate.html")
+with open(sim, "w") as f:
+    r = subprocess.run([mapsize, "simulate", "map[int64]int64", "--ops",
+                        "insert 800; checkpoint filled; repeat 50000 { insert 1; delete oldest 1 }; "
+                        "checkpoint churned", "--go", "1.23,1.24,1.25", "--format", "html"],
+                       stdout=f, stderr=subprocess.PIPE, text=True)
+check(r.returncode == 0, "simulate --format html writes a page", r.stderr)
 html = open(report).read()
 urls = [u for u in re.findall(r"https?://[^\"' )]+", html) if "www.w3.org/2000/svg" not in u]
 check(not urls and "<link" not in html and " src=" not in html,
@@ -109,6 +116,19 @@ try:
     driver.save_screenshot(os.path.join(artifacts, "html-diff.png"))
     errors = [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]
     check(not errors, "no script errors on the diff page", errors[:3])
+
+    driver.get("file://" + sim)
+    summary = driver.find_element(By.ID, "summary").text
+    lines = driver.find_elements(By.CSS_SELECTOR, "#chart polyline.series")
+    check("go1.24" in summary and "peak" in summary and len(lines) == 3,
+          "the simulation page draws one line per Go version", summary)
+    pts = [len(x.get_attribute("points").split()) for x in lines]
+    check(all(p > 100 for p in pts), "each line has the run's samples", pts)
+    rows = driver.find_elements(By.CSS_SELECTOR, "#maps tbody tr")
+    check(len(rows) == 9, f"the table has each checkpoint of each version ({len(rows)})")
+    driver.save_screenshot(os.path.join(artifacts, "html-simulate.png"))
+    errors = [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]
+    check(not errors, "no script errors on the simulation page", errors[:3])
 finally:
     driver.quit()
     shutil.rmtree(tmp, ignore_errors=True)

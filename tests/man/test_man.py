@@ -18,7 +18,7 @@ def check(ok, msg, diag=""):
         print("#", line)
 
 # Options the program knows: read from its own --help text.
-for cmd in ["estimate", "inspect", "attach", "record", "replay", "diff"]:
+for cmd in ["estimate", "inspect", "attach", "record", "replay", "diff", "simulate"]:
     help_text = subprocess.run([mapsize, cmd, "--help"], capture_output=True, text=True).stdout
     opts = sorted(set(re.findall(r"--([a-z][a-z-]*)", help_text)))
     check(len(opts) >= 2, f"{cmd} --help lists its options ({len(opts)})")
