@@ -29,6 +29,8 @@ struct ms_sim_model {
 	/* Bytes held now, and the most held at any moment so far (inside grows too). */
 	void (*bytes)(const struct ms_sim_map *m, uint64_t *ret_held, uint64_t *ret_peak);
 	void (*shape)(const struct ms_sim_map *m, struct ms_sim_shape *ret);
+	/* A hint: key will be assigned or deleted soon; load its bucket or group. */
+	void (*prefetch)(const struct ms_sim_map *m, uint64_t key);
 };
 
 extern const struct ms_sim_model ms_sim_bucket, ms_sim_swiss;

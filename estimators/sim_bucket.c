@@ -439,6 +439,25 @@ static void shape(const struct ms_sim_map *m, struct ms_sim_shape *ret)
 	ret->capacity_slots = m->allocated ? m->cur.nmain * MS_BUCKET_SLOTS : 0;
 }
 
+static void prefetch(const struct ms_sim_map *m, uint64_t key)
+{
+	uint64_t hash = ms_sim_hash(key, m->seed, m->hash_bits);
+
+	const struct bkt *b = &m->cur.b[hash & (m->cur.nmain - 1)];
+
+	/* a bucket is 72 bytes: both of its cache lines */
+	__builtin_prefetch(b);
+	__builtin_prefetch((const char *)b + sizeof(*b) - 1);
+	if (m->growing) {
+		/* growWork will evacuate the key's old bucket into both halves */
+		uint64_t ob = hash & (m->old.nmain - 1);
+
+		__builtin_prefetch(&m->old.b[ob]);
+		if (!m->same_size)
+			__builtin_prefetch(&m->cur.b[(hash & (m->cur.nmain - 1)) ^ m->old.nmain]);
+	}
+}
+
 const struct ms_sim_model ms_sim_bucket = {
     .name = "bucket",
     .create = create,
@@ -448,4 +467,5 @@ const struct ms_sim_model ms_sim_bucket = {
     .clear = clear,
     .bytes = bytes,
     .shape = shape,
+    .prefetch = prefetch,
 };

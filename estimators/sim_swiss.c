@@ -658,6 +658,17 @@ static void shape(const struct ms_sim_map *m, struct ms_sim_shape *ret)
 		}
 }
 
+static void prefetch(const struct ms_sim_map *m, uint64_t key)
+{
+	uint64_t hash = hash_of(m, key);
+
+	if (m->dir_len) {
+		const struct tab *t = m->dir[dir_index(m, hash)];
+
+		__builtin_prefetch(&t->g[h1(hash) & t->mask]);
+	}
+}
+
 const struct ms_sim_model ms_sim_swiss = {
     .name = "swiss",
     .create = create,
@@ -667,4 +678,5 @@ const struct ms_sim_model ms_sim_swiss = {
     .clear = clear,
     .bytes = bytes,
     .shape = shape,
+    .prefetch = prefetch,
 };

@@ -16,6 +16,10 @@
 #define MIN_SEEDS     3u
 #define MAX_SEEDS     16u
 #define DEAD          UINT64_MAX
+/* Keys ahead whose buckets are prefetched: how far a few cache misses reach. */
+#define PREFETCH_AHEAD 16
+
+__extension__ typedef unsigned __int128 u128;
 
 /*
  * cmd/compile's mapfast: m[k] = v calls mapassign_fast32/64 for 4- and 8-byte
@@ -92,8 +96,40 @@ static void keys_trim(struct keys *k)
 		k->tail--;
 }
 
+/*
+ * The script's random numbers, drawn two ahead of their use so that the key
+ * they will pick can be prefetched; the sequence is the same as drawing on
+ * demand.
+ */
+struct draws {
+	struct ms_rng rng;
+	uint64_t ahead[2];
+};
+
+static void draws_seed(struct draws *d, uint64_t seed)
+{
+	ms_rng_seed(&d->rng, seed);
+	d->ahead[0] = ms_rng_next(&d->rng);
+	d->ahead[1] = ms_rng_next(&d->rng);
+}
+
+static uint64_t draws_next(struct draws *d)
+{
+	uint64_t v = d->ahead[0];
+
+	d->ahead[0] = d->ahead[1];
+	d->ahead[1] = ms_rng_next(&d->rng);
+	return v;
+}
+
+/* A uniform position in [0, span) by multiplying (Lemire), not dividing. */
+static size_t scale(uint64_t v, size_t span)
+{
+	return (size_t)(((u128)v * span) >> 64);
+}
+
 /* A uniformly chosen live key's position (there must be one). */
-static size_t keys_random(struct keys *k, struct ms_rng *rng)
+static size_t keys_random(struct keys *k, struct draws *rng)
 {
 	size_t span, i;
 
@@ -109,7 +145,7 @@ static size_t keys_random(struct keys *k, struct ms_rng *rng)
 		span = k->tail - k->head;
 	}
 	do
-		i = k->head + (size_t)(ms_rng_next(rng) % span);
+		i = k->head + scale(draws_next(rng), span);
 	while (k->order[i] == DEAD);
 	return i;
 }
@@ -118,7 +154,8 @@ struct run {
 	const struct ms_sim_script *script;
 	const struct ms_sim_model *model;
 	const struct ms_est_ctx *ctx;
-	struct ms_rng rt_rng, script_rng;
+	struct ms_rng rt_rng;
+	struct draws script_rng;
 	struct ms_sim_map *map;
 	struct keys keys;
 	uint64_t ops, kv_bytes;
@@ -151,6 +188,21 @@ static void after_op(struct run *r)
 			r->out->nseries++;
 		}
 	}
+}
+
+/* Load the key the next random pick will likely take, and the one after's slot. */
+static void prefetch_random(struct run *r)
+{
+	const struct keys *k = &r->keys;
+	size_t span = k->tail - k->head;
+	uint64_t key;
+
+	if (span == 0)
+		return;
+	__builtin_prefetch(&k->order[k->head + scale(r->script_rng.ahead[1], span)]);
+	key = k->order[k->head + scale(r->script_rng.ahead[0], span)];
+	if (key != DEAD)
+		r->model->prefetch(r->map, key);
 }
 
 static void snapshot(struct run *r, struct ms_sim_shape *s)
@@ -193,6 +245,8 @@ static struct ms_error *step(struct run *r, const struct ms_sim_op *op)
 				return ms_error_create(
 				    MS_ERR_USAGE, "the script makes the map hold more than 2^26 "
 				                  "entries");
+			/* the keys to come are known: load their buckets ahead */
+			r->model->prefetch(r->map, r->keys.next_id + PREFETCH_AHEAD);
 			if (!(err = r->model->assign(r->map, r->keys.next_id, &fresh)))
 				err = keys_push(&r->keys, r->keys.next_id++);
 			after_op(r);
@@ -209,14 +263,22 @@ static struct ms_error *step(struct run *r, const struct ms_sim_op *op)
 			at = op->kind == MS_OP_DEL_OLDEST   ? r->keys.head
 			     : op->kind == MS_OP_DEL_NEWEST ? r->keys.tail - 1
 			                                    : keys_random(&r->keys, &r->script_rng);
+			if (op->kind == MS_OP_DEL_RANDOM)
+				prefetch_random(r);
+			else if (op->kind == MS_OP_DEL_OLDEST &&
+			         at + PREFETCH_AHEAD < r->keys.tail &&
+			         r->keys.order[at + PREFETCH_AHEAD] != DEAD)
+				r->model->prefetch(r->map, r->keys.order[at + PREFETCH_AHEAD]);
 			err = delete_at(r, at);
 			after_op(r);
 		}
 		return err;
 	case MS_OP_UPDATE:
 		for (uint64_t i = 0; i < op->n && !err && r->keys.live > 0; i++) {
-			err = r->model->assign(
-			    r->map, r->keys.order[keys_random(&r->keys, &r->script_rng)], &fresh);
+			size_t at = keys_random(&r->keys, &r->script_rng);
+
+			prefetch_random(r);
+			err = r->model->assign(r->map, r->keys.order[at], &fresh);
 			after_op(r);
 		}
 		return err;
@@ -377,7 +439,7 @@ struct ms_error *ms_simulate(const struct ms_map_type *type, const struct ms_go_
 		r.series = si == 0;
 		r.next_sample = ret->series_step;
 		ms_rng_seed(&r.rt_rng, params->seed + si);
-		ms_rng_seed(&r.script_rng, ~(params->seed + si));
+		draws_seed(&r.script_rng, ~(params->seed + si));
 		err = r.model->create(&ctx, &r.rt_rng, MS_SIM_NO_HINT, &r.map);
 		if (!err) {
 			r.model->bytes(r.map, &held, &peak);
