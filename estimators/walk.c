@@ -120,8 +120,17 @@ uint64_t ms_walk_indirect(struct ms_walk *w, uint64_t slot_addr, bool key)
 		return 0;
 	}
 	if (p) {
-		enum ms_hold h = ms_walk_hold(w, p, bytes, NULL);
+		struct ms_heap_obj o = {0};
+		enum ms_hold h = ms_walk_hold(w, p, bytes, &o);
+
 		ms_walk_part(w, h, key ? MS_HELD_OOL_KEYS : MS_HELD_OOL_ELEMS, bytes);
+		/* strict: the runtime's newobject of the key or value type, its own object */
+		if (w->strict && !w->r->error &&
+		    ((h != MS_HOLD_HEAP && h != MS_HOLD_DUP) || o.base != p ||
+		     o.elemsize !=
+		         ms_alloc_object(&w->t->go, w->t->arch, bytes, !o.noscan).total_bytes))
+			w->r->error =
+			    strdup("an out-of-line key or value is not an object of its size");
 	}
 	return p;
 }

@@ -537,16 +537,27 @@ static bool same_geometry(const struct ms_map_geom *a, const struct ms_map_geom 
 }
 
 /*
- * Every map type whose layout walks the header at addr cleanly (at most 8;
+ * Every map type whose layout walks the header at addr cleanly (at most 32;
  * the first one's layout gives the numbers). store_noscan: -1 unknown, else
  * whether the buckets or groups are pointer-free, as their span says.
  */
+/*
+ * How much a clean walk with g proved: out-of-line keys and values are checked
+ * to be heap objects of their size, so a layout with them says more than one
+ * that takes the same words as plain values.
+ */
+static int specificity(const struct ms_map_geom *g)
+{
+	return g->key_indirect + g->elem_indirect;
+}
+
 static size_t type_by_layout(struct finder *f, uint64_t addr, uint64_t lo, uint64_t hi,
                              int store_noscan, const struct ms_dtype **fits)
 {
 	const struct ms_dtype *const *all;
 	const struct ms_map_geom *g0 = NULL;
 	size_t nall = ms_types_maps(f->ty, &all), nfits = 0;
+	int best = -1;
 
 	for (size_t i = 0; i < nall && !f->err; i++) {
 		const struct ms_map_geom *g;
@@ -558,11 +569,17 @@ static size_t type_by_layout(struct finder *f, uint64_t addr, uint64_t lo, uint6
 		}
 		if (store_noscan >= 0 && g->has_pointers == (store_noscan > 0))
 			continue;
+		/* only the most specific layouts that fit are kept (their numbers are reported) */
+		if (specificity(g) < best)
+			continue;
 		if (!(g0 && same_geometry(g0, g)) && !validate(f, addr, all[i], lo, hi, true))
 			continue;
-		if (!g0)
+		if (specificity(g) > best) {
+			best = specificity(g);
 			g0 = g;
-		if (nfits < 8)
+			nfits = 0;
+		}
+		if (nfits < MS_MAX_TYPE_CANDIDATES)
 			fits[nfits++] = all[i];
 	}
 	return nfits;
@@ -613,7 +630,7 @@ static void stack_candidate(struct finder *f, const struct ms_stack *st, uint64_
                             const uint8_t *stack, uint64_t addr)
 {
 	const struct ms_dfunc *fn, *fns[64];
-	const struct ms_dtype *type = NULL, *fits[8];
+	const struct ms_dtype *type = NULL, *fits[MS_MAX_TYPE_CANDIDATES];
 	struct ms_found_map *m;
 	size_t nfits = 0, nfns;
 	bool is_new;
@@ -749,7 +766,7 @@ static void header_candidate(struct heap_scan *hs, const struct ms_heap_obj *o, 
                              enum ms_found_by by)
 {
 	struct finder *f = hs->f;
-	const struct ms_dtype *type, *fits[8];
+	const struct ms_dtype *type, *fits[MS_MAX_TYPE_CANDIDATES];
 	const char *src = "layout";
 	struct ms_found_map *m;
 	struct ms_heap_obj store;

@@ -5,6 +5,9 @@
 
 #include "gotype.h"
 
+/* Map types kept for a map whose memory fits several (reported as type_candidates). */
+#define MS_MAX_TYPE_CANDIDATES 32
+
 struct ms_found_map {
 	uint64_t addr;
 	const struct ms_dtype *type; /* the map typedef; NULL when untyped */
@@ -17,7 +20,7 @@ struct ms_found_map {
 	const char *func;                  /* stack maps: the frame's function; borrowed */
 	const char *type_source;           /* static: "dwarf", "malloc-header", ... */
 	/* heap finds typed by layout only: every map type that fits (type is the first) */
-	const struct ms_dtype *candidates[8];
+	const struct ms_dtype *candidates[MS_MAX_TYPE_CANDIDATES];
 	size_t ncandidates;
 	struct ms_map_report *report; /* owned: filled by the walk; strings set later */
 };

@@ -299,7 +299,8 @@ static bool read_map(struct reader *rd, json_t *o, struct ms_map_report *m)
 	    (json_object_get(o, "type_source") &&
 	     !get_enum(rd, o, "type_source", type_source_name, 4, &src)) ||
 	    !read_strings(rd, o, "paths", 8, &m->paths, &m->npaths) ||
-	    !read_strings(rd, o, "type_candidates", 8, &m->type_candidates, &m->ntype_candidates) ||
+	    !read_strings(rd, o, "type_candidates", 32, &m->type_candidates,
+	                  &m->ntype_candidates) ||
 	    !get_u64(rd, o, "B", false, &B) || !get_u64(rd, o, "global_depth", false, &depth))
 		return false;
 	m->impl = (enum ms_map_impl)impl;
