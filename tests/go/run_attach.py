@@ -24,7 +24,7 @@ import argparse, json, os, shutil, signal, subprocess, sys, tempfile, time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import gocore  # noqa: E402
-from run_inspect_truth import compare  # noqa: E402
+from run_inspect_truth import compare, compare_linker_stripped  # noqa: E402
 from tap import finish, skip_or_fail_missing, tap  # noqa: E402
 
 REQUIRE = bool(os.environ.get("MAPSIZE_REQUIRE_GO"))
@@ -151,6 +151,24 @@ def truth_cases(mapsize, name, version, work):
         f"{name}: diff of a report with its own layout finds every map the same",
         [f"{diff.stderr.strip()} {s}"] + errs)
     os.unlink(core)
+
+
+def stripped_case(mapsize, name, version, work):
+    """attach to a program linked with -ldflags=-s -w: /proc/PID/exe has no DWARF and no
+    symbols either; the runtime's metadata must give every map with entries."""
+    exe = gocore.build(version, os.path.join(work, "truth-sw"), ldflags="-s -w")
+    with gocore.TruthProcess(exe, work) as p:
+        r = subprocess.run([mapsize, "attach", str(p.pid), "--format", "json"],
+                           capture_output=True, text=True, timeout=300)
+        truth = p.maps
+        alive = state(p.pid) in ("R", "S", "D")
+    doc = json.loads(r.stdout) if r.returncode == 0 else {"maps": []}
+    problems, held, exempt = compare_linker_stripped(truth, doc) if r.returncode == 0 else (
+        [f"exit {r.returncode}: {r.stderr.strip()}"], [], [])
+    tap(not problems and not held and alive,
+        f"{name}: attach to a stripped process (-ldflags=-s -w) finds every map with entries",
+        problems + held + [f"{len(doc['maps'])} maps; not found, as expected: "
+                           f"{', '.join(exempt)}", f"process left running: {alive}"])
 
 
 def _holes(path):
@@ -349,6 +367,7 @@ def main():
         work = tempfile.mkdtemp(prefix="mapsize-attach-")
         try:
             truth_cases(mapsize, name, version, work)
+            stripped_case(mapsize, name, version, work)
         except (gocore.GoCoreError, RuntimeError, ValueError) as e:
             tap(False, f"{name}: attach and record cases", str(e).splitlines()[-8:])
         finally:
