@@ -126,10 +126,7 @@ static void enqueue(struct finder *f, uint64_t addr, const struct ms_dtype *type
 
 static bool rd_ptr(struct finder *f, uint64_t addr, uint64_t *ret)
 {
-	struct ms_error *err = ms_source_read_ptr(f->t->mem, addr, ret);
-
-	ms_error_destroy(err);
-	return !err;
+	return ms_source_try_ptr(f->t->mem, addr, ret);
 }
 
 /*

@@ -89,22 +89,14 @@ static const struct span *span_at(struct ms_target *t, uint64_t span_addr)
 
 static bool rd_ptr(struct ms_target *t, uint64_t addr, uint64_t *ret)
 {
-	struct ms_error *err = ms_source_read_ptr(t->mem, addr, ret);
-
-	ms_error_destroy(err);
-	return err == NULL;
+	return ms_source_try_ptr(t->mem, addr, ret);
 }
 
 static uint64_t read_ptr_or0(struct ms_target *t, uint64_t addr)
 {
 	uint64_t v = 0;
-	struct ms_error *err = ms_source_read_ptr(t->mem, addr, &v);
 
-	if (err) {
-		ms_error_destroy(err);
-		return 0;
-	}
-	return v;
+	return ms_source_try_ptr(t->mem, addr, &v) ? v : 0;
 }
 
 /* The heapArena of addr, or 0. */

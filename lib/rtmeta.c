@@ -65,22 +65,16 @@ static unsigned hdr_bytes(const struct ms_target *t)
 
 static bool rd(struct ms_target *t, uint64_t addr, void *buf, size_t len)
 {
-	struct ms_error *err = ms_source_read(t->mem, addr, buf, len);
-
-	ms_error_destroy(err);
-	return !err;
+	return ms_source_try_read(t->mem, addr, buf, len);
 }
 
+/* A word of n bytes, 0 if unreadable; *ok turns false then (and stays so). */
 static uint64_t rd_word(struct ms_target *t, uint64_t addr, unsigned n, bool *ok)
 {
 	uint64_t v = 0;
-	struct ms_error *err = ms_source_read_uint(t->mem, addr, n, &v);
 
-	if (err) {
-		ms_error_destroy(err);
+	if (!ms_source_try_uint(t->mem, addr, n, &v))
 		*ok = false;
-		return 0;
-	}
 	return v;
 }
 
@@ -754,24 +748,27 @@ static void find_globals(struct ms_target *t, const struct module *m)
 	struct ms_rt *rt = &t->rt;
 	const uint64_t ranges[][2] = {{m->noptrbss, m->enoptrbss}, {m->bss, m->ebss}};
 
-	for (size_t i = 0; i < 2 && rt->mheap.addr == UINT64_MAX; i++) {
-		uint64_t x = heap_layout_known(rt) ? search(t, ranges[i][0], ranges[i][1],
-		                                            rt->mheap.allspans, is_mheap)
-		                                   : 0;
-		if (x)
-			rt->mheap.addr = x;
+	bool g_known =
+	    rt->g.stack_lo != UINT64_MAX && rt->g.goid != UINT64_MAX && rt->g.status != UINT64_MAX;
+
+	/* runtime.mheap_ and runtime.allgs live in the noptrbss or the bss */
+	for (size_t i = 0; i < 2; i++) {
+		uint64_t x;
+
+		if (rt->mheap.addr == UINT64_MAX && heap_layout_known(rt)) {
+			x = search(t, ranges[i][0], ranges[i][1], rt->mheap.allspans, is_mheap);
+			if (x)
+				rt->mheap.addr = x;
+		}
+		if (rt->g.allgs == UINT64_MAX && g_known) {
+			x = search(t, ranges[i][0], ranges[i][1], 0, is_allgs);
+			if (x)
+				rt->g.allgs = x;
+		}
 	}
 	if (rt->mheap.addr == UINT64_MAX)
 		ms_target_warn(t, "no DWARF, and runtime.mheap_ was not found: the heap is not "
 		                  "scanned");
-	for (size_t i = 0; i < 2 && rt->g.allgs == UINT64_MAX; i++) {
-		uint64_t x = rt->g.stack_lo != UINT64_MAX && rt->g.goid != UINT64_MAX &&
-		                     rt->g.status != UINT64_MAX
-		                 ? search(t, ranges[i][0], ranges[i][1], 0, is_allgs)
-		                 : 0;
-		if (x)
-			rt->g.allgs = x;
-	}
 }
 
 /* ---- Loading ------------------------------------------------------------------ */

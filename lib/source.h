@@ -79,6 +79,32 @@ static inline struct ms_error *ms_source_read_ptr(struct ms_source *src, uint64_
 	return ms_source_read_uint(src, addr, src->ptr_bytes, ret);
 }
 
+/*
+ * The same for callers to whom memory that cannot be read is only a "no"
+ * (probing for structures): true if read, the error dropped.
+ */
+static inline bool ms_source_try_read(struct ms_source *src, uint64_t addr, void *buf, size_t len)
+{
+	struct ms_error *err = ms_source_read(src, addr, buf, len);
+
+	ms_error_destroy(err);
+	return err == NULL;
+}
+
+static inline bool ms_source_try_uint(struct ms_source *src, uint64_t addr, unsigned n,
+                                      uint64_t *ret)
+{
+	struct ms_error *err = ms_source_read_uint(src, addr, n, ret);
+
+	ms_error_destroy(err);
+	return err == NULL;
+}
+
+static inline bool ms_source_try_ptr(struct ms_source *src, uint64_t addr, uint64_t *ret)
+{
+	return ms_source_try_uint(src, addr, src->ptr_bytes, ret);
+}
+
 /* Free src (NULL does nothing). */
 void ms_source_destroy(struct ms_source *src);
 

@@ -19,11 +19,10 @@ static void pr(const char *name, uint64_t v)
 		printf("\t     .%s = %lluull,\n", name, (unsigned long long)v);
 }
 
-static uint64_t member(const struct ms_dwarf *d, const struct ms_dtype *s, const char *name)
+static uint64_t member(const struct ms_dtype *s, const char *name)
 {
 	const struct ms_dmember *m = s ? ms_dtype_member(s, name) : NULL;
 
-	(void)d;
 	return m ? m->offset : UINT64_MAX;
 }
 
@@ -113,7 +112,7 @@ int main(int argc, char **argv)
 	printf("     },\n     {\n");
 	md = ms_dwarf_type_by_name(t.dwarf, "runtime.moduledata");
 	pr("size", md ? md->size : UINT64_MAX);
-#define M(f, n) pr(#f, member(t.dwarf, md, n))
+#define M(f, n) pr(#f, member(md, n))
 	M(pcheader, "pcHeader");
 	M(text, "text");
 	M(etext, "etext");
