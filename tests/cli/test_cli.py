@@ -107,7 +107,7 @@ for args, status, frag in BAD:
     lines = r.stderr.splitlines()
     check(r.returncode == status and r.stdout == "" and len(lines) == 1
           and lines[0].startswith("mapsize: ") and frag in lines[0],
-          f"{' '.join(args)} -> exit {status}, one line naming '{frag}'",
+          f"{' '.join(args)} -> exit {status}, one line naming '{frag}'".replace("\n", "\\n"),
           f"exit {r.returncode}\nstdout: {r.stdout!r}\nstderr: {r.stderr!r}")
 
 # Recorded layouts: the samples replay and diff; damaged copies are refused clearly.
