@@ -160,6 +160,7 @@ struct run {
 	struct keys keys;
 	uint64_t ops, kv_bytes;
 	uint64_t next_sample; /* ops of the next series sample */
+	bool hit;             /* the last assign's key was new, or the last remove's was there */
 	uint64_t peak, peak_ops;
 	const char *peak_after, *last_checkpoint;
 	struct ms_sim_shape *points; /* this seed's checkpoints */
@@ -222,10 +223,9 @@ static struct ms_error *do_make(struct run *r, uint64_t hint)
 
 static struct ms_error *delete_at(struct run *r, size_t i)
 {
-	bool found;
-	struct ms_error *err = r->model->remove(r->map, r->keys.order[i], &found);
+	struct ms_error *err = r->model->remove(r->map, r->keys.order[i], &r->hit);
 
-	if (!err && !found)
+	if (!err && !r->hit)
 		err = ms_error_create(MS_ERR_INTERNAL, "simulated map lost key %llu",
 		                      (unsigned long long)r->keys.order[i]);
 	r->keys.order[i] = DEAD;
@@ -236,7 +236,6 @@ static struct ms_error *delete_at(struct run *r, size_t i)
 static struct ms_error *step(struct run *r, const struct ms_sim_op *op)
 {
 	struct ms_error *err = NULL;
-	bool fresh;
 
 	switch (op->kind) {
 	case MS_OP_INSERT:
@@ -247,7 +246,7 @@ static struct ms_error *step(struct run *r, const struct ms_sim_op *op)
 				                  "entries");
 			/* the keys to come are known: load their buckets ahead */
 			r->model->prefetch(r->map, r->keys.next_id + PREFETCH_AHEAD);
-			if (!(err = r->model->assign(r->map, r->keys.next_id, &fresh)))
+			if (!(err = r->model->assign(r->map, r->keys.next_id, &r->hit)))
 				err = keys_push(&r->keys, r->keys.next_id++);
 			after_op(r);
 		}
@@ -278,7 +277,7 @@ static struct ms_error *step(struct run *r, const struct ms_sim_op *op)
 			size_t at = keys_random(&r->keys, &r->script_rng);
 
 			prefetch_random(r);
-			err = r->model->assign(r->map, r->keys.order[at], &fresh);
+			err = r->model->assign(r->map, r->keys.order[at], &r->hit);
 			after_op(r);
 		}
 		return err;
@@ -301,13 +300,13 @@ static struct ms_error *step(struct run *r, const struct ms_sim_op *op)
 		after_op(r);
 		return err;
 	case MS_OP_SET_KEY:
-		err = r->model->assign(r->map, op->n, &fresh);
-		r->keys.live += !err && fresh;
+		err = r->model->assign(r->map, op->n, &r->hit);
+		r->keys.live += !err && r->hit;
 		after_op(r);
 		return err;
 	case MS_OP_DEL_KEY:
-		err = r->model->remove(r->map, op->n, &fresh);
-		r->keys.live -= !err && fresh;
+		err = r->model->remove(r->map, op->n, &r->hit);
+		r->keys.live -= !err && r->hit;
 		after_op(r);
 		return err;
 	case MS_OP_GET_KEY:
@@ -395,6 +394,50 @@ static void summarise(struct ms_sim_shape *s, unsigned n, struct ms_sim_point *p
 	}
 }
 
+/*
+ * One hash seed's run; points[npoints] receives its checkpoints and final
+ * state. The first seed also fills ret's series, peak time and operation count.
+ */
+static struct ms_error *run_seed(const struct ms_sim_script *script, const struct ms_est_ctx *ctx,
+                                 uint64_t seed, bool first, struct ms_sim_shape *points,
+                                 size_t npoints, struct ms_sim_run *ret, uint64_t *ret_peak)
+{
+	struct run r = {.script = script, .model = model_for(ret->impl), .ctx = ctx};
+	uint64_t held, peak;
+	struct ms_error *err;
+
+	r.kv_bytes = ctx->type->key.size_bytes + ctx->type->elem.size_bytes;
+	r.points = points;
+	r.out = ret;
+	r.series = first;
+	r.next_sample = ret->series_step;
+	ms_rng_seed(&r.rt_rng, seed);
+	draws_seed(&r.script_rng, ~seed);
+	err = r.model->create(ctx, &r.rt_rng, MS_SIM_NO_HINT, &r.map);
+	if (!err) {
+		r.model->bytes(r.map, &held, &peak);
+		r.peak = peak;
+		if (first)
+			ret->series_held[ret->nseries++] = held;
+		err = exec(&r, 0, script->nops);
+	}
+	if (!err) {
+		snapshot(&r, &points[r.npoints++]);
+		points[npoints - 1] = points[r.npoints - 1];
+		*ret_peak = r.peak;
+		if (first) {
+			ret->final.ops = r.ops;
+			ret->peak_ops = r.peak_ops;
+			ret->peak_after = r.peak_after;
+		}
+	}
+	r.model->destroy(r.map);
+	free(r.keys.order);
+	/* err never points into r: the models return static or allocated errors */
+	// cppcheck-suppress returnDanglingLifetime
+	return err;
+}
+
 static unsigned auto_seeds(uint64_t ops)
 {
 	uint64_t n = ops ? AUTO_SEED_OPS / ops : MAX_SEEDS;
@@ -429,38 +472,9 @@ struct ms_error *ms_simulate(const struct ms_map_type *type, const struct ms_go_
 	ret->nseeds = nseeds;
 	ret->npoints = npoints - 1;
 	ret->series_step = script->total_ops / MS_SIM_SERIES + 1;
-	for (unsigned si = 0; si < nseeds && !err; si++) {
-		struct run r = {.script = script, .model = model_for(ret->impl), .ctx = &ctx};
-		uint64_t held, peak;
-
-		r.kv_bytes = type->key.size_bytes + type->elem.size_bytes;
-		r.points = all + (size_t)si * npoints;
-		r.out = ret;
-		r.series = si == 0;
-		r.next_sample = ret->series_step;
-		ms_rng_seed(&r.rt_rng, params->seed + si);
-		draws_seed(&r.script_rng, ~(params->seed + si));
-		err = r.model->create(&ctx, &r.rt_rng, MS_SIM_NO_HINT, &r.map);
-		if (!err) {
-			r.model->bytes(r.map, &held, &peak);
-			r.peak = peak;
-			if (r.series)
-				ret->series_held[ret->nseries++] = held;
-			err = exec(&r, 0, script->nops);
-		}
-		if (!err) {
-			snapshot(&r, &r.points[r.npoints++]);
-			peaks[si] = r.peak;
-			r.points[npoints - 1] = r.points[r.npoints - 1];
-			if (si == 0) {
-				ret->final.ops = r.ops;
-				ret->peak_ops = r.peak_ops;
-				ret->peak_after = r.peak_after;
-			}
-		}
-		r.model->destroy(r.map);
-		free(r.keys.order);
-	}
+	for (unsigned si = 0; si < nseeds && !err; si++)
+		err = run_seed(script, &ctx, params->seed + si, si == 0, all + (size_t)si * npoints,
+		               npoints, ret, &peaks[si]);
 	if (err)
 		goto out;
 	for (size_t k = 0; k < npoints; k++) {

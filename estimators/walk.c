@@ -119,7 +119,11 @@ uint64_t ms_walk_indirect(struct ms_walk *w, uint64_t slot_addr, bool key)
 		ms_error_destroy(err);
 		return 0;
 	}
-	if (p) {
+	if (!p) {
+		/* an occupied slot of a map with out-of-line keys or values always has one */
+		if (w->strict && !w->r->error)
+			w->r->error = strdup("an out-of-line key or value pointer is nil");
+	} else {
 		struct ms_heap_obj o = {0};
 		enum ms_hold h = ms_walk_hold(w, p, bytes, &o);
 

@@ -562,10 +562,17 @@ static uint64_t md_word(struct ms_target *t, uint64_t md, uint64_t off, bool *ok
 	return off == UINT64_MAX ? 0 : rd_word(t, md + off, t->ptr, ok);
 }
 
+/*
+ * The module data at addr, if it looks like one: its text inside the .text
+ * section [text_lo, text_hi) (Go's own linker puts it at the start; with
+ * -linkmode=external, as Debian builds, the C runtime's code comes first),
+ * sane type, data and bss ranges.
+ */
 static bool read_module(struct ms_target *t, const struct ms_moduledata_layout *l, uint64_t addr,
-                        uint64_t text, struct module *m)
+                        uint64_t text_lo, uint64_t text_hi, struct module *m)
 {
 	bool ok = true;
+	uint64_t text;
 
 	m->addr = addr;
 	m->types = md_word(t, addr, l->types, &ok);
@@ -578,7 +585,8 @@ static bool read_module(struct ms_target *t, const struct ms_moduledata_layout *
 	m->enoptrbss = md_word(t, addr, l->enoptrbss, &ok);
 	m->noptrdata = md_word(t, addr, l->noptrdata, &ok);
 	m->enoptrdata = md_word(t, addr, l->enoptrdata, &ok);
-	return ok && (!text || md_word(t, addr, l->text, &ok) == text) && m->types &&
+	text = md_word(t, addr, l->text, &ok);
+	return ok && (!text_hi || (text >= text_lo && text < text_hi)) && m->types &&
 	       m->types < m->etypes && m->etypes - m->types < (1ull << 32) && m->bss <= m->ebss &&
 	       m->noptrbss <= m->enoptrbss && m->data <= m->edata &&
 	       m->ebss - m->bss < (1ull << 32) && m->enoptrbss - m->noptrbss < (1ull << 32);
@@ -614,7 +622,8 @@ static struct ms_error *find_module(struct ms_target *t, const struct ms_moduled
 				uint64_t md = a + i - l->pcheader;
 
 				if (ms_source_decode(t->mem, buf + i, p) == pcln->addr &&
-				    read_module(t, l, md, text ? text->addr : 0, ret))
+				    read_module(t, l, md, text ? text->addr : 0,
+				                text ? text->addr + text->size : 0, ret))
 					return NULL;
 			}
 		}

@@ -4,28 +4,35 @@
 nats-server is rebuilt from Debian's own sources (golang-github-nats-io-nats-server-dev
 puts them, and its dependencies', under /usr/share/gocode/src) with Debian's Go 1.19
 (the toolchain Debian's nats-server was built with, per Built-Using), in GOPATH mode,
-offline, with DWARF. It runs on 127.0.0.1 with JetStream and a bounded workload, driven
-by a tiny NATS client over a raw socket: three connections with 5000, 2000 and 300
-distinct subscriptions, some publishes to them, and a JetStream key-value bucket
-(memory storage) of 3000 keys. Then one kernel core (GOTRACEBACK=crash + SIGQUIT,
-through gocore.kernel_core) is taken and:
+offline, with DWARF: once with Go's own linker (the default) and once with
+-linkmode=external (gcc links it, as it linked Debian's binary). Each runs on 127.0.0.1
+with JetStream and a bounded workload driven by a tiny NATS client over a raw socket:
+three connections with 5000, 2000 and 300 distinct subscriptions, 200 publishes to them,
+and a JetStream key-value bucket (memory storage) of 3000 keys. One kernel core is taken
+of each (gocore.kernel_core: GOGC=off, GOTRACEBACK=crash, SIGQUIT), and:
 
-- mapsize inspect with the DWARF executable, with a stripped copy of it and with
-  --no-dwarf must agree map for map: every map of the DWARF report with entries is in
-  the other reports at the same address with the same len, impl and held bytes (stack
-  maps and empty maps are exempt: the stripped path cannot see them; a map whose type
-  the runtime metadata leaves ambiguous, map[?]?, must list the DWARF type among its
-  candidates);
-- the workload is the truth: the server holds a map[string]*server.subscription (each
-  client's subs) of exactly 5000, 2000 and 300 entries, and the KV stream's memory store
-  a map of 3000 messages and one of 3000 subjects; every report must have them.
+- mapsize inspect with the DWARF executable, with a stripped copy and with --no-dwarf
+  must agree map for map: every map of the DWARF report with entries is in the other
+  reports at the same address with the same len, impl and held bytes, and they have no
+  other map (exempt: empty maps and stack maps, which the runtime-metadata path cannot
+  see; they are listed). Types are a test of their own: the same type (package paths
+  dropped), or map[?]? admitting DWARF's type (among the candidates, or the candidates
+  at the most kept);
+- the workload is the truth: each connection's subs (map[string]*server.subscription)
+  and the account sublist's level under "wI.s" hold exactly 5000, 2000 and 300 entries,
+  the KV stream's memory store its 3000 messages and 3000 subjects: every report must
+  have maps of those lens that admit those types.
 
-Then Debian's packaged (stripped) /usr/sbin/nats-server runs the same workload; its
+Then Debian's packaged (stripped) nats-server (usr/sbin/nats-server of the nats-server
+package, unpacked with dpkg -x into ~/.cache/mapsize/debian) runs the same workload; its
 core, inspected with the packaged executable (runtime metadata, by itself), must show
-the same truth maps, and its counts are compared with the rebuilt binary's.
+the same maps. The last lines are a table of maps, entries and held bytes per report.
 
-Needs nats-server, golang-github-nats-io-nats-server-dev and golang-1.19-go (installed
-with apt-get when missing; a failed install skips unless MAPSIZE_REQUIRE_GO is set).
+Needs golang-github-nats-io-nats-server-dev (installed with apt-get, through sudo when not
+root, when missing; scripts/bootstrap --tests installs it) and the cached Go 1.19 toolchain;
+the nats-server package is only downloaded and unpacked (no service is set up). A failed
+install skips, or fails when MAPSIZE_REQUIRE_GO is set. Nothing else is written outside a
+temporary directory.
 TAP on stdout. Usage: run_debian_program.py --mapsize PATH [--keep]
 """
 import argparse
@@ -45,7 +52,12 @@ import gocore  # noqa: E402
 from tap import finish, tap  # noqa: E402
 
 REQUIRE = bool(os.environ.get("MAPSIZE_REQUIRE_GO"))
-PACKAGES = ["nats-server", "golang-github-nats-io-nats-server-dev", "golang-1.19-go"]
+# The sources (plain files under /usr/share/gocode) are installed; Debian's binary is only
+# downloaded and unpacked into the cache, so no nats-server service is ever set up.
+PACKAGES = ["golang-github-nats-io-nats-server-dev"]
+BINARY_PACKAGE = "nats-server"
+CACHE = os.path.join(os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"),
+                     "mapsize", "debian", BINARY_PACKAGE)
 GOCODE = "/usr/share/gocode"
 IMPORT = "github.com/nats-io/nats-server"
 SRC = os.path.join(GOCODE, "src", IMPORT)
@@ -61,26 +73,51 @@ TIMEOUT = 120
 
 
 def debian_binary():
-    for p in ("/usr/sbin/nats-server", "/usr/bin/nats-server"):
-        if os.access(p, os.X_OK):
-            return p
-    return None
+    p = os.path.join(CACHE, "usr", "sbin", "nats-server")
+    return p if os.access(p, os.X_OK) else None
+
+
+def unpack_binary():
+    """apt-get download the packaged nats-server and dpkg -x it into CACHE (no root)."""
+    if debian_binary():
+        return None
+    work = tempfile.mkdtemp(prefix="mapsize-deb-")
+    try:
+        r = subprocess.run(["apt-get", "download", "-q", BINARY_PACKAGE], cwd=work,
+                           capture_output=True, text=True, timeout=600)
+        debs = [f for f in os.listdir(work) if f.endswith(".deb")]
+        if r.returncode != 0 or not debs:
+            return f"apt-get download {BINARY_PACKAGE} failed: {r.stderr.strip()[-200:]}"
+        os.makedirs(CACHE, exist_ok=True)
+        r = subprocess.run(["dpkg", "-x", os.path.join(work, debs[0]), CACHE],
+                           capture_output=True, text=True, timeout=600)
+        if r.returncode != 0 or not debian_binary():
+            return f"dpkg -x {debs[0]} failed: {r.stderr.strip()[-200:]}"
+        return None
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
 
 
 def go_tool():
-    if os.access(DEBIAN_GO, os.X_OK):
-        return DEBIAN_GO
-    return gocore.go_wrapper("1.19")
+    """Debian built its nats-server with golang-1.19: the cached toolchain is that package
+    (its go binary itself: the wrapper would set its own GOPATH), else the system's."""
+    wrapper = gocore.go_wrapper("1.19")
+    if wrapper:
+        go = os.path.join(os.path.dirname(os.path.dirname(wrapper)), "go1.19", "usr", "lib",
+                          "go-1.19", "bin", "go")
+        if os.access(go, os.X_OK):
+            return go
+    return DEBIAN_GO if os.access(DEBIAN_GO, os.X_OK) else None
 
 
 def have_all():
-    return debian_binary() and os.path.isfile(os.path.join(SRC, "main.go")) and go_tool()
+    return os.path.isfile(os.path.join(SRC, "main.go")) and go_tool()
 
 
 def install():
-    """apt-get install what is missing; returns None or the reason it failed."""
+    """apt-get install the sources if missing, unpack the binary; None or why it failed."""
     if have_all():
-        return None
+        return unpack_binary()
     cmd = ["apt-get", "install", "-y", "-q"] + PACKAGES
     if os.geteuid() != 0:
         if not shutil.which("sudo"):
@@ -94,19 +131,20 @@ def install():
     if r.returncode != 0 or not have_all():
         tail = (r.stderr or r.stdout).strip().splitlines()[-3:]
         return f"{' '.join(cmd)} failed (exit {r.returncode}): {' / '.join(tail)}"
-    return None
+    return unpack_binary()
 
 
-def build(workdir):
+def build(workdir, variant, ldflags=None):
     """nats-server from Debian's sources, GOPATH mode, offline, with DWARF."""
-    out = os.path.join(workdir, "rebuilt", "nats-server")
+    out = os.path.join(workdir, variant, "nats-server")
     os.makedirs(os.path.dirname(out))
     gopath = os.path.join(workdir, "gopath")
     env = dict(os.environ, GO111MODULE="off", GOPATH=f"{gopath}:{GOCODE}", GOPROXY="off",
                GOFLAGS="", GOTOOLCHAIN="local", GOCACHE=os.path.join(workdir, "gocache"),
                GOARCH="amd64")
     env.pop("GOROOT", None)
-    r = subprocess.run([go_tool(), "build", "-o", out, IMPORT], env=env, cwd=workdir,
+    cmd = [go_tool(), "build", "-o", out] + (["-ldflags", ldflags] if ldflags else []) + [IMPORT]
+    r = subprocess.run(cmd, env=env, cwd=workdir,
                        capture_output=True, text=True, timeout=1200)
     if r.returncode != 0:
         raise gocore.GoCoreError(f"go build {IMPORT} failed (exit {r.returncode}):\n"
@@ -334,7 +372,8 @@ def inspect(mapsize, core, exe, *extra):
     r = subprocess.run([mapsize, "inspect", core, "--exe", exe, "--format", "json", *extra],
                        capture_output=True, text=True, timeout=900)
     if r.returncode != 0:
-        raise RuntimeError(f"mapsize inspect {' '.join(extra)} with {exe}: exit {r.returncode}: "
+        opts = "".join(x + " " for x in extra)
+        raise RuntimeError(f"mapsize inspect {opts}with {exe}: exit {r.returncode}: "
                            f"{r.stderr.strip()[-2000:]}")
     doc = json.loads(r.stdout)
     doc["_seconds"] = time.monotonic() - t
@@ -351,14 +390,34 @@ def name_of(m):
     return (m["paths"] or [m["address"]])[0]
 
 
+MAX_CANDIDATES = 32  # type_candidates keeps at most this many (lib/findmaps.h)
+
+
+def type_agrees(want, m):
+    """Does report map m admit the type want (DWARF's name)? (yes, how) or (no, why)."""
+    want = short_type(want)
+    if short_type(m["type"]) == want:
+        return True, "same type"
+    cands = [short_type(c) for c in m.get("type_candidates") or []]
+    if m["type"] == "map[?]?":
+        if want in cands:
+            return True, f"map[?]? with {len(cands)} candidates, {want} among them"
+        if len(cands) >= MAX_CANDIDATES:
+            return True, f"map[?]? with {len(cands)} candidates (the most kept), {want} not listed"
+    return False, f"{m['type']} (candidates {m.get('type_candidates')})"
+
+
 def compare(dwarf, other, label):
-    """Every map of the DWARF report with entries must be in other with the same len,
-    impl and held bytes. Returns (problems, exempt, ambiguous)."""
+    """Every map of the DWARF report with entries must be in other at the same address
+    with the same len, impl and held bytes, and nothing else may be there.
+    Returns (problems, type_problems, exempt, ambiguous)."""
     by_addr = {m["address"]: m for m in other["maps"]}
-    problems, exempt, ambiguous = [], [], []
+    problems, type_problems, exempt, ambiguous = [], [], [], []
     for m in dwarf["maps"]:
         s = by_addr.get(m["address"])
         if s is None:
+            # an empty map has no entry to tell a layout by; stack maps are typed by
+            # DWARF's locals: the runtime metadata path does not report either
             if m["len"] == 0 or m["found_by"] == "stack":
                 exempt.append(m)
             else:
@@ -367,25 +426,32 @@ def compare(dwarf, other, label):
             continue
         d = [f"{k} {s.get(k)}, DWARF {m.get(k)}" for k in ("len", "impl", "held_bytes")
              if s.get(k) != m.get(k)]
-        want = short_type(m["type"])
-        cands = [short_type(c) for c in s.get("type_candidates", [])]
-        if short_type(s["type"]) != want:
-            if s["type"] == "map[?]?" and (want in cands or len(cands) >= 8):
-                ambiguous.append(f"{name_of(m)}: map[?]? with {len(cands)} candidates, "
-                                 f"DWARF {m['type']}")
-            else:
-                d.append(f"type {s['type']} (candidates {s.get('type_candidates')}), "
-                         f"DWARF {m['type']}")
         if m.get("error") or s.get("error"):
             d.append(f"error: {s.get('error')} (DWARF {m.get('error')})")
         if d:
             problems.append(f"{label}: {name_of(m)} ({m['type']}): " + "; ".join(d))
+        if m["type"] == "map[?]?":
+            # both ambiguous, or the runtime metadata settled it: among DWARF's candidates?
+            cands = [short_type(c) for c in m.get("type_candidates") or []]
+            if s["type"] != "map[?]?" and short_type(s["type"]) not in cands and \
+                    len(cands) < MAX_CANDIDATES:
+                type_problems.append(f"{label}: {m['address']}: {s['type']}, not among DWARF's "
+                                     f"candidates {m.get('type_candidates')}")
+            continue
+        ok, how = type_agrees(m["type"], s)
+        if not ok:
+            type_problems.append(f"{label}: {name_of(m)} at {m['address']} ({m['found_by']}, "
+                                 f"len {m['len']}): type {how}, DWARF {m['type']} "
+                                 f"(type_source {s.get('type_source')}, DWARF "
+                                 f"{m.get('type_source')})")
+        elif how != "same type":
+            ambiguous.append(f"{name_of(m)}: {how}")
     dwarf_addrs = {m["address"] for m in dwarf["maps"]}
     for s in other["maps"]:
         if s["address"] not in dwarf_addrs:
             problems.append(f"{label}: {s['address']} {s['type']} len {s['len']} "
                             f"({s['found_by']}) is not in the DWARF report")
-    return problems, exempt, ambiguous
+    return problems, type_problems, exempt, ambiguous
 
 
 def counts(doc):
@@ -393,32 +459,183 @@ def counts(doc):
     return (len(maps), sum(m["len"] for m in maps), sum(m["held_bytes"] for m in maps))
 
 
-def truth_maps(doc, facts):
-    """The workload's maps in a report: problems and a description of each."""
+def describe(m):
+    n = len(m.get("type_candidates") or [])
+    return (f"{m['type']}{f' ({n} candidates)' if n else ''} at {m['address']}, "
+            f"{m['found_by']}, held {m['held_bytes']}"
+            f"{', ' + m['paths'][0] if m['paths'] else ''}")
+
+
+# What the workload must have made, by len: each client's subs and, in the account's
+# sublist, the level under "wI.s" with one node per subject; the KV stream's memory
+# store, its messages by sequence and its per-subject states.
+def truth_table():
+    t = [(n, [SUBS_TYPE, "map[string]*server.node"], f"connection {i}'s subs and sublist level")
+         for i, n in enumerate(SUBS)]
+    t.append((KV_KEYS, ["map[uint64]*server.StoreMsg", "map[string]*server.SimpleState"],
+              "the KV stream's memory store (msgs, fss)"))
+    return t
+
+
+def truth_maps(doc):
+    """The workload's maps in a report: (problems, a description of each)."""
     problems, seen = [], []
-    maps = doc["maps"]
-    for n in SUBS:
-        hits = [m for m in maps if m["len"] == n and short_type(m["type"]) == short_type(SUBS_TYPE)]
-        if not hits:
-            alike = [f"{m['type']} {m['found_by']}" for m in maps if m["len"] == n]
-            problems.append(f"no {SUBS_TYPE} of len {n} (maps of len {n}: {alike or 'none'})")
-        for m in hits:
-            seen.append(f"len {n}: {m['type']} at {m['address']}, {m['found_by']}, "
-                        f"held {m['held_bytes']}, {name_of(m)}")
-    for n in SUBS:  # the subscriptions are also in the account's sublist: a level of n nodes
-        other = [m for m in maps if m["len"] == n and short_type(m["type"]) != short_type(SUBS_TYPE)]
-        for m in other:
-            seen.append(f"len {n}: {m['type']} at {m['address']}, {m['found_by']}, {name_of(m)}")
-    if facts.get("kv"):
-        n = KV_KEYS
-        kv = [m for m in maps if m["len"] == n]
-        if len(kv) < 2:
-            problems.append(f"KV: {len(kv)} maps of len {n} (the memory store's messages and "
-                            f"subjects): {[m['type'] for m in kv]}")
-        for m in kv:
-            seen.append(f"KV len {n}: {m['type']} at {m['address']}, {m['found_by']}, "
-                        f"held {m['held_bytes']}, {name_of(m)}")
+    for n, types, what in truth_table():
+        hits = [m for m in doc["maps"] if m["len"] == n]
+        for want in types:
+            fit = [m for m in hits if type_agrees(want, m)[0]]
+            if not fit:
+                problems.append(f"{what}: no map of len {n} admits {want} (maps of len {n}: "
+                                f"{[describe(m) for m in hits] or 'none'})")
+        if len(hits) < len(types):
+            problems.append(f"{what}: {len(hits)} maps of len {n}, want {len(types)}")
+        exact = [m for m in hits if short_type(m["type"]) == short_type(types[0])]
+        seen.append(f"len {n} ({what}): {len(hits)} maps, {len(exact)} typed {types[0]}")
+        seen += [f"  {describe(m)}" for m in hits]
     return problems, seen
+
+
+# The rebuilt executables: Go's own linker (the default), and gcc as the external linker,
+# as Debian's binary was linked (it has .init and .plt, and crt's code before runtime.text).
+VARIANTS = [("rebuilt", None), ("rebuilt-external", "-linkmode=external")]
+LABELS = {"DWARF": "inspect with the DWARF executable",
+          "stripped": "inspect with a stripped copy",
+          "--no-dwarf": "inspect --no-dwarf with the DWARF executable"}
+
+
+def check_rebuilt(mapsize, workdir, variant, ldflags, keep, table):
+    """Build, run the workload, take one core and compare the three reports of it."""
+    try:
+        t = time.monotonic()
+        binary = build(workdir, variant, ldflags)
+        tap(True, f"{variant}: nats-server rebuilt from {SRC} with {go_tool()} (GOPATH mode, "
+            f"offline{', ' + ldflags if ldflags else ''})",
+            [f"{os.path.getsize(binary) >> 20} MiB with DWARF, {time.monotonic() - t:.1f} s"])
+    except Exception as e:
+        tap(False, f"{variant}: nats-server rebuilt from Debian's sources",
+            str(e).splitlines()[-15:])
+        return
+    core = None
+    try:
+        try:
+            t = time.monotonic()
+            core, facts = take_core(binary, os.path.join(workdir, variant, "run"), free_port(),
+                                    os.path.join(workdir, variant, "store"))
+            tap(True, f"{variant}: workload done, kernel core taken",
+                [f"subscriptions {SUBS}, {facts['delivered']} messages delivered, KV "
+                 f"{facts['kv'].get('messages')} messages / {facts['kv'].get('num_subjects')} "
+                 f"subjects; core {os.path.getsize(core) >> 20} MiB, "
+                 f"{time.monotonic() - t:.1f} s"])
+        except Exception as e:
+            tap(False, f"{variant}: workload done, kernel core taken", str(e).splitlines()[-15:])
+            return
+        stripped = binary + ".stripped"
+        subprocess.run(["strip", "-o", stripped, binary], check=True)
+        docs = {}
+        for label, exe, extra in (("DWARF", binary, ()), ("stripped", stripped, ()),
+                                  ("--no-dwarf", binary, ("--no-dwarf",))):
+            try:
+                docs[label] = doc = inspect(mapsize, core, exe, *extra)
+            except Exception as e:
+                tap(False, f"{variant}: {LABELS[label]}", str(e).splitlines()[-10:])
+                if label != "--no-dwarf":
+                    table.append((f"{variant}, {label}", "-", "-", "-"))
+                continue
+            want = "dwarf" if label == "DWARF" else "runtime metadata"
+            errs = [f"{name_of(m)} ({m['type']}): {m['error']}" for m in doc["maps"]
+                    if m.get("error")]
+            c = counts(doc)
+            tap(doc["layout_source"].lower() == want and not errs,
+                f"{variant}: {LABELS[label]}: layouts from {want}, no map in error",
+                errs[:10] + [f"layout_source {doc['layout_source']}, {c[0]} maps, {c[1]} "
+                             f"entries, {c[2]} held bytes, {doc['_seconds']:.2f} s; found by "
+                             f"{doc['summary']['found_by']}"] + doc.get("warnings", []))
+            if label != "--no-dwarf":
+                table.append((f"{variant}, {label}",) + c)
+        dwarf = docs.get("DWARF")
+        if not dwarf:
+            return
+        problems, seen = truth_maps(dwarf)
+        tap(not problems, f"{variant}: DWARF report: the workload's maps, with their exact len",
+            problems + seen)
+        for label in ("stripped", "--no-dwarf"):
+            doc = docs.get(label)
+            if not doc:
+                continue
+            problems, type_problems, exempt, ambiguous = compare(dwarf, doc, label)
+            with_entries = [m for m in dwarf["maps"] if m["len"]]
+            held_exempt = sum(m["held_bytes"] for m in exempt)
+            c, cd = counts(doc), counts(dwarf)
+            diag = [f"{label}: {c[0]} maps, {c[1]} entries, {c[2]} held bytes; DWARF: "
+                    f"{cd[0]} maps ({len(with_entries)} with entries), {cd[1]} entries, "
+                    f"{cd[2]} held bytes",
+                    f"exempt, not in the {label} report ({len(exempt)}, {held_exempt} "
+                    f"held bytes): " +
+                    (", ".join(f"{name_of(m)} ({m['type']}, {m['found_by']}, len "
+                               f"{m['len']})" for m in exempt[:12]) or "none") +
+                    (" ..." if len(exempt) > 12 else "")]
+            if cd[2] - c[2] != held_exempt and not problems:
+                problems.append(f"held bytes: DWARF {cd[2]} - {label} {c[2]} != the "
+                                f"exempt maps' {held_exempt}")
+            tap(not problems, f"{variant}: {label} report matches the DWARF report map for "
+                "map (address, len, impl, held bytes)", problems[:40] + diag)
+            tap(not type_problems, f"{variant}: {label} report: every map's type agrees with "
+                "DWARF's (the same, or map[?]? admitting it)",
+                type_problems[:20] + [f"typed by DWARF only, map[?]? in the {label} report: "
+                                      f"{len(ambiguous)}: " + "; ".join(ambiguous[:4])])
+            tp, seen = truth_maps(doc)
+            tap(not tp, f"{variant}: {label} report: the workload's maps, with their exact len",
+                tp + seen[::3])
+    finally:
+        if not keep and core and os.path.exists(core):
+            os.unlink(core)
+
+
+def check_packaged(mapsize, workdir, keep, table):
+    """Debian's packaged (stripped) executable under the same workload."""
+    packaged = debian_binary()
+    core = None
+    try:
+        try:
+            core, facts = take_core(packaged, os.path.join(workdir, "debian", "run"),
+                                    free_port(), os.path.join(workdir, "debian", "store"))
+            tap(True, f"Debian's {packaged}: workload done, kernel core taken",
+                [f"{facts['delivered']} messages delivered, KV {facts['kv'].get('messages')}"
+                 f" messages; core {os.path.getsize(core) >> 20} MiB"])
+        except Exception as e:
+            tap(False, f"Debian's {packaged}: workload done, kernel core taken",
+                str(e).splitlines()[-15:])
+            return
+        try:
+            doc = inspect(mapsize, core, packaged)
+        except Exception as e:
+            diag = str(e).splitlines()[-10:]
+            if ("rebuilt-external, stripped", "-", "-", "-") in table:
+                diag.append("the rebuilt executable linked with -linkmode=external, as Debian's "
+                            "is, fails its stripped inspect too (above): the external link is "
+                            "what the runtime-metadata path does not read")
+            tap(False, f"Debian's {packaged}: the report is complete", diag)
+            table.append(("Debian's, packaged", "-", "-", "-"))
+            return
+        problems = []
+        if doc["layout_source"] != "runtime metadata":
+            problems.append(f"layout_source {doc['layout_source']}")
+        tp, seen = truth_maps(doc)
+        problems += tp
+        problems += [f"{name_of(m)} ({m['type']}): {m['error']}" for m in doc["maps"]
+                     if m.get("error")][:10]
+        c = counts(doc)
+        diag = [f"layout_source {doc['layout_source']}, {c[0]} maps, {c[1]} entries, "
+                f"{c[2]} held bytes, {doc['_seconds']:.2f} s; found by "
+                f"{doc['summary']['found_by']}"]
+        diag += [f"{row[0]}: {row[1]} maps, {row[2]} entries, {row[3]} held bytes"
+                 for row in table]
+        tap(not problems, f"Debian's {packaged}: the report is complete (runtime metadata, the "
+            "workload's maps with their exact len, no map in error)", problems + diag + seen)
+        table.append(("Debian's, packaged",) + c)
+    finally:
+        if not keep and core and os.path.exists(core):
+            os.unlink(core)
 
 
 def main():
@@ -440,133 +657,13 @@ def main():
     workdir = tempfile.mkdtemp(prefix="mapsize-debian-")
     table = []
     try:
-        # 1. rebuild with DWARF
-        try:
-            t = time.monotonic()
-            rebuilt = build(workdir)
-            tap(True, f"nats-server rebuilt from {SRC} with {go_tool()} (GOPATH mode, offline)",
-                [f"{os.path.getsize(rebuilt) >> 20} MiB with DWARF, {time.monotonic() - t:.1f} s"])
-        except Exception as e:
-            tap(False, "nats-server rebuilt from Debian's sources", str(e).splitlines()[-15:])
-            return finish()
-
-        # 2. workload + core
-        core = None
-        try:
-            t = time.monotonic()
-            core, facts = take_core(rebuilt, os.path.join(workdir, "run-rebuilt"), free_port(),
-                                    os.path.join(workdir, "store-rebuilt"))
-            tap(True, "rebuilt nats-server: workload done, kernel core taken",
-                [f"subscriptions {SUBS}, {facts['delivered']} messages delivered, KV "
-                 f"{facts['kv'].get('messages')} messages / {facts['kv'].get('num_subjects')} "
-                 f"subjects; core {os.path.getsize(core) >> 20} MiB, "
-                 f"{time.monotonic() - t:.1f} s"])
-        except Exception as e:
-            tap(False, "rebuilt nats-server: workload done, kernel core taken",
-                str(e).splitlines()[-15:])
-            return finish()
-
-        # 3. DWARF, stripped and --no-dwarf reports of the one core
-        try:
-            stripped = rebuilt + ".stripped"
-            subprocess.run(["strip", "-o", stripped, rebuilt], check=True)
-            docs = {}
-            for label, exe, extra in (("DWARF", rebuilt, ()), ("stripped", stripped, ()),
-                                      ("--no-dwarf", rebuilt, ("--no-dwarf",))):
-                try:
-                    docs[label] = inspect(mapsize, core, exe, *extra)
-                    tap(True, f"inspect with the {label} executable",
-                        [f"layout_source {docs[label]['layout_source']}, "
-                         f"{counts(docs[label])[0]} maps, {docs[label]['_seconds']:.2f} s"])
-                except Exception as e:
-                    tap(False, f"inspect with the {label} executable", str(e).splitlines()[-10:])
-            dwarf = docs.get("DWARF")
-            if dwarf:
-                tap(dwarf["layout_source"] == "DWARF", "the rebuilt executable's layouts come "
-                    "from DWARF", [f"layout_source {dwarf['layout_source']}"])
-                problems, seen = truth_maps(dwarf, facts)
-                tap(not problems, "DWARF report: the workload's maps with their exact len",
-                    problems + seen)
-                for label in ("stripped", "--no-dwarf"):
-                    doc = docs.get(label)
-                    if not doc:
-                        continue
-                    problems = []
-                    if doc["layout_source"] != "runtime metadata":
-                        problems.append(f"layout_source {doc['layout_source']}")
-                    p, exempt, ambiguous = compare(dwarf, doc, label)
-                    problems += p
-                    tp, seen = truth_maps(doc, facts)
-                    problems += tp
-                    n_entries = sum(m["len"] for m in dwarf["maps"] if m["len"])
-                    diag = [f"{counts(doc)[0]} maps, {counts(doc)[1]} entries; DWARF "
-                            f"{counts(dwarf)[0]} maps ({sum(1 for m in dwarf['maps'] if m['len'])}"
-                            f" with entries, {n_entries} entries)",
-                            f"exempt, not in the {label} report ({len(exempt)}): " +
-                            (", ".join(f"{name_of(m)} ({m['type']}, {m['found_by']}, len "
-                                       f"{m['len']})" for m in exempt[:12]) or "none") +
-                            (" ..." if len(exempt) > 12 else "")]
-                    if ambiguous:
-                        diag.append(f"type ambiguous ({len(ambiguous)}): " +
-                                    "; ".join(ambiguous[:8]))
-                    tap(not problems, f"{label} report matches the DWARF report map for map",
-                        problems[:40] + diag + seen)
-                    if label == "stripped":
-                        table.append(("rebuilt, stripped",) + counts(doc))
-                table.insert(0, ("rebuilt, DWARF",) + counts(dwarf))
-        finally:
-            if not args.keep and core and os.path.exists(core):
-                os.unlink(core)
-
-        # 4. Debian's packaged binary, same workload
-        packaged = debian_binary()
-        core = None
-        try:
-            try:
-                core, pfacts = take_core(packaged, os.path.join(workdir, "run-debian"),
-                                         free_port(), os.path.join(workdir, "store-debian"))
-                tap(True, f"Debian's {packaged}: workload done, kernel core taken",
-                    [f"{pfacts['delivered']} messages delivered, KV {pfacts['kv'].get('messages')}"
-                     f" messages; core {os.path.getsize(core) >> 20} MiB"])
-            except Exception as e:
-                tap(False, f"Debian's {packaged}: workload done, kernel core taken",
-                    str(e).splitlines()[-15:])
-                core = None
-            if core:
-                try:
-                    doc = inspect(mapsize, core, packaged)
-                except Exception as e:
-                    tap(False, f"inspect with Debian's {packaged}", str(e).splitlines()[-10:])
-                    doc = None
-                if doc:
-                    problems = []
-                    if doc["layout_source"] != "runtime metadata":
-                        problems.append(f"layout_source {doc['layout_source']}")
-                    tp, seen = truth_maps(doc, pfacts)
-                    problems += tp
-                    errs = [f"{name_of(m)} ({m['type']}): {m['error']}" for m in doc["maps"]
-                            if m.get("error")]
-                    problems += errs[:10]
-                    c = counts(doc)
-                    diag = [f"layout_source {doc['layout_source']}, {c[0]} maps, {c[1]} entries, "
-                            f"{c[2]} held bytes, {doc['_seconds']:.2f} s"]
-                    if table:
-                        r = table[1] if len(table) > 1 else table[0]
-                        diag.append(f"rebuilt ({r[0]}): {r[1]} maps, {r[2]} entries, "
-                                    f"{r[3]} held bytes")
-                    tap(not problems, f"Debian's packaged nats-server: the report is complete "
-                        "(the workload's maps, exact len, no errors)", problems + diag + seen)
-                    table.append(("Debian's /usr/sbin",) + c)
-        finally:
-            if not args.keep and core and os.path.exists(core):
-                os.unlink(core)
-
-        if table:
-            print("# maps found, entries, held bytes (one core each; Debian's binary "
-                  "is its own run of the same workload)")
-            print(f"# {'report':<22} {'maps':>6} {'entries':>9} {'held bytes':>12}")
-            for row in table:
-                print(f"# {row[0]:<22} {row[1]:>6} {row[2]:>9} {row[3]:>12}")
+        for variant, ldflags in VARIANTS:
+            check_rebuilt(mapsize, workdir, variant, ldflags, args.keep, table)
+        check_packaged(mapsize, workdir, args.keep, table)
+        print("# maps found, entries, held bytes (one core per executable, the same workload)")
+        print(f"# {'report':<28} {'maps':>6} {'entries':>9} {'held bytes':>12}")
+        for row in table:
+            print(f"# {row[0]:<28} {row[1]:>6} {row[2]:>9} {row[3]:>12}")
         print(f"# {time.monotonic() - t0:.1f} s in all")
     finally:
         if args.keep:
