@@ -87,7 +87,7 @@ static void agrees_with_estimate(const char *type, const char *ver, uint64_t n, 
 	char script[128];
 	struct ms_map_type mt;
 	struct ms_go_version v;
-	struct ms_estimate e;
+	struct ms_estimate e = {0};
 	struct ms_estimate_params ep = {.len = n, .hint = hint, .has_hint = hint != 0, .seed = 1};
 	struct ms_sim_run r;
 	bool ok, inside;
