@@ -830,6 +830,11 @@ struct ms_error *ms_rtmeta_load(struct ms_target *t)
 	t->globals[1][0] = m.bss;
 	t->globals[1][1] = m.ebss;
 	find_globals(t, &m);
+	if (nmaps == 0)
+		ms_target_warn(t,
+		               "no map type descriptor in the runtime's metadata of '%s': if the "
+		               "program has maps, its type data is damaged and they are not found",
+		               t->exe->path);
 	ms_target_warn(t,
 	               "no DWARF: map types (%zu) and runtime layouts come from the runtime's "
 	               "metadata; goroutine stacks %s",

@@ -177,6 +177,57 @@ def swiss_cases(mapsize, work, exe, core, truth):
            exe, 6, "incomplete", truth, [("gStr", "not a heap object")])
 
 
+def section(path, name):
+    """(file offset, size) of an ELF section, from readelf."""
+    r = subprocess.run(["readelf", "-SW", path], capture_output=True, text=True, check=True)
+    for line in r.stdout.splitlines():
+        f = line.replace("[ ", "[").split()
+        if len(f) > 6 and f[1] == name:
+            return int(f[4], 16), int(f[5], 16)
+    return None
+
+
+def survives(mapsize, name, core, exe):
+    """Hostile metadata: any answer but a crash, a sanitizer report or a runaway."""
+    try:
+        code, out, err, rss = run(mapsize, core, exe)
+    except Exception as e:  # noqa: BLE001
+        tap(False, name, [f"could not run: {e}"])
+        return
+    lines = err.strip().splitlines()
+    ok = (code in (0, 3, 4, 6) and rss < MAX_RSS_MB and "Sanitizer" not in err and
+          "runtime error" not in err and (code == 0 or (lines and
+                                                        lines[-1].startswith("mapsize: "))))
+    tap(ok, name, [f"exit {code}, peak RSS {rss:.0f} MiB, stderr {' / '.join(lines[-3:])!r}"])
+
+
+def hostile_metadata(mapsize, work, label, stripped, core):
+    """A stripped executable whose type descriptors are damaged: zeroed, or 1% of their
+    bytes flipped (three patterns), must never crash mapsize."""
+    import random
+    where = section(stripped, ".go.type") or section(stripped, ".rodata")
+    if not where:
+        tap(False, f"{label}: the stripped executable has type descriptors", ["no section"])
+        return
+    off, size = where
+    data = bytearray(open(stripped, "rb").read())
+    for i, what in enumerate(["zeroed"] + [f"1% of bytes flipped (pattern {k})"
+                                          for k in (1, 2, 3)]):
+        b = bytearray(data)
+        if i == 0:
+            b[off:off + size] = bytes(size)
+        else:
+            rnd = random.Random(i)
+            for _ in range(size // 100):
+                b[off + rnd.randrange(size)] ^= 1 << rnd.randrange(8)
+        path = os.path.join(work, f"stripped-types-{i}")
+        with open(path, "wb") as f:
+            f.write(b)
+        os.chmod(path, 0o755)
+        survives(mapsize, f"{label}: a stripped executable with its type descriptors {what} "
+                 "is handled (no crash)", core, path)
+
+
 def common_cases(mapsize, work, label, version, exe, core, truth):
     size = os.path.getsize(core)
     for frac in (0.9, 0.5, 0.2):
@@ -231,6 +282,7 @@ def common_cases(mapsize, work, label, version, exe, core, truth):
                    check=True)
     expect(mapsize, f"{label}: a stripped executable without its runtime metadata is refused",
            core, damaged_meta, 3, "runtime metadata")
+    hostile_metadata(mapsize, work, label, stripped, core)
     expect(mapsize, f"{label}: the executable given as the core", exe, exe, 3, "not an ELF core")
     if shutil.which("valgrind") and not ASAN:
         r = subprocess.run(["valgrind", "-q", "--error-exitcode=99", "--leak-check=full",
@@ -286,6 +338,21 @@ def main():
             tap(False, f"{label}: set up", str(e).splitlines()[-8:])
         finally:
             shutil.rmtree(work, ignore_errors=True)
+    # Go 1.27 keeps type descriptors in .go.type and the module data in .go.module
+    if gocore.go_wrapper("1.27"):
+        work = tempfile.mkdtemp(prefix="mapsize-bad-")
+        try:
+            exe = gocore.build("1.27", os.path.join(work, "truth"))
+            _, core = gocore.kernel_core(exe, work)
+            stripped = os.path.join(work, "stripped")
+            subprocess.run(["strip", "-o", stripped, exe], check=True)
+            hostile_metadata(mapsize, work, "go1.27", stripped, core)
+        except gocore.GoCoreError as e:
+            tap(False, "go1.27: set up", str(e).splitlines()[-8:])
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+    else:
+        skip_or_fail_missing(REQUIRE, "go1.27", "1.27", "hostile runtime metadata")
     return finish()
 
 
