@@ -161,6 +161,8 @@ struct run {
 	uint64_t ops, kv_bytes;
 	uint64_t next_sample; /* ops of the next series sample */
 	bool hit;             /* the last assign's key was new, or the last remove's was there */
+	uint64_t snap_at;     /* after this many operations, copy the structure to *snap */
+	struct ms_sim_shape *snap;
 	uint64_t peak, peak_ops;
 	const char *peak_after, *last_checkpoint;
 	struct ms_sim_shape *points; /* this seed's checkpoints */
@@ -169,6 +171,8 @@ struct run {
 	struct ms_sim_run *out;
 	bool series;
 };
+
+static void snapshot(struct run *r, struct ms_sim_shape *s);
 
 static void after_op(struct run *r)
 {
@@ -181,6 +185,8 @@ static void after_op(struct run *r)
 		r->peak_ops = r->ops;
 		r->peak_after = r->last_checkpoint;
 	}
+	if (r->snap && r->ops == r->snap_at)
+		snapshot(r, r->snap);
 	if (r->ops == r->next_sample) {
 		r->next_sample += r->out->series_step;
 		if (r->series && r->out->nseries <= MS_SIM_SERIES) {
@@ -400,9 +406,14 @@ static void summarise(struct ms_sim_shape *s, unsigned n, struct ms_sim_point *p
  */
 static struct ms_error *run_seed(const struct ms_sim_script *script, const struct ms_est_ctx *ctx,
                                  uint64_t seed, bool first, struct ms_sim_shape *points,
-                                 size_t npoints, struct ms_sim_run *ret, uint64_t *ret_peak)
+                                 size_t npoints, struct ms_sim_run *ret, uint64_t *ret_peak,
+                                 struct ms_sim_shape *snap, uint64_t snap_at)
 {
-	struct run r = {.script = script, .model = model_for(ret->impl), .ctx = ctx};
+	struct run r = {.script = script,
+	                .model = model_for(ret->impl),
+	                .ctx = ctx,
+	                .snap = snap,
+	                .snap_at = snap_at};
 	uint64_t held, peak;
 	struct ms_error *err;
 
@@ -419,6 +430,8 @@ static struct ms_error *run_seed(const struct ms_sim_script *script, const struc
 		r.peak = peak;
 		if (first)
 			ret->series_held[ret->nseries++] = held;
+		if (snap && snap_at == 0)
+			snapshot(&r, snap);
 		err = exec(&r, 0, script->nops);
 	}
 	if (!err) {
@@ -474,7 +487,11 @@ struct ms_error *ms_simulate(const struct ms_map_type *type, const struct ms_go_
 	ret->series_step = script->total_ops / MS_SIM_SERIES + 1;
 	for (unsigned si = 0; si < nseeds && !err; si++)
 		err = run_seed(script, &ctx, params->seed + si, si == 0, all + (size_t)si * npoints,
-		               npoints, ret, &peaks[si]);
+		               npoints, ret, &peaks[si], NULL, 0);
+	/* the first seed once more, for its structure right after its peak's operation */
+	if (!err)
+		err = run_seed(script, &ctx, params->seed, false, all, npoints, ret, &peaks[0],
+		               &ret->peak_shape, ret->peak_ops);
 	if (err)
 		goto out;
 	for (size_t k = 0; k < npoints; k++) {

@@ -78,7 +78,7 @@ static json_t *point_json(const struct ms_sim_run *r, const struct ms_sim_point 
 static json_t *run_json(const struct ms_sim_run *r)
 {
 	char ver[64];
-	json_t *o = json_object(), *cps = json_array(), *fin, *series = json_object();
+	json_t *o = json_object(), *cps = json_array(), *fin, *peak, *series = json_object();
 	json_t *held = json_array(), *len = json_array();
 
 	ms_go_version_format(&r->go, ver, sizeof(ver));
@@ -95,6 +95,11 @@ static json_t *run_json(const struct ms_sim_run *r)
 	json_object_set_new(fin, "peak_ops", juint(r->peak_ops));
 	json_object_set_new(fin, "peak_after",
 	                    r->peak_after ? json_string(r->peak_after) : json_null());
+	peak = json_object();
+	json_object_set_new(peak, "len", juint(r->peak_shape.len));
+	json_object_set_new(peak, "held_bytes", juint(r->peak_shape.held_bytes));
+	structure_json(peak, r->impl, &r->peak_shape);
+	json_object_set_new(fin, "peak_structure", peak);
 	json_object_set_new(o, "final", fin);
 	for (size_t i = 0; i < r->nseries; i++) {
 		json_array_append_new(held, juint(r->series_held[i]));
@@ -186,6 +191,25 @@ static void chart_text(FILE *out, const struct ms_sim_run *r, uint64_t max)
 	fputc('\n', out);
 }
 
+/* The versions side by side: the final state and the peak. */
+static void summary_text(FILE *out, const struct ms_sim_run *runs, size_t n,
+                         const struct ms_emit_opts *opts)
+{
+	fprintf(out, "\n%-22s %12s %12s %12s  %s\n", "side by side", "final held", "peak",
+	        "live bytes", "final structure");
+	for (size_t i = 0; i < n; i++) {
+		const struct ms_sim_run *r = &runs[i];
+		char ver[64], held[32], peak[32], live[32], st[128];
+
+		ms_go_version_format(&r->go, ver, sizeof(ver));
+		ms_emit_bytes(held, sizeof(held), (double)r->final.shape.held_bytes, opts);
+		ms_emit_bytes(peak, sizeof(peak), (double)r->peak_bytes, opts);
+		ms_emit_bytes(live, sizeof(live), (double)r->final.shape.live_bytes, opts);
+		structure_text(st, sizeof(st), r->impl, &r->final.shape);
+		fprintf(out, "%-22s %12s %12s %12s  %s\n", ver, held, peak, live, st);
+	}
+}
+
 struct ms_error *ms_emit_simulation_text(FILE *out, const struct ms_map_type *type,
                                          const char *script_text, const struct ms_sim_run *runs,
                                          size_t n, const struct ms_emit_opts *opts)
@@ -206,7 +230,7 @@ struct ms_error *ms_emit_simulation_text(FILE *out, const struct ms_map_type *ty
 			max = runs[i].series_held[k] > max ? runs[i].series_held[k] : max;
 	for (size_t i = 0; i < n; i++) {
 		const struct ms_sim_run *r = &runs[i];
-		char ver[64], peak[32], lo[32], hi[32];
+		char ver[64], peak[32], lo[32], hi[32], st[128];
 
 		ms_go_version_format(&r->go, ver, sizeof(ver));
 		fprintf(out, "\n%s (%s map, %u hash seeds; median seed, spread over seeds)\n", ver,
@@ -223,9 +247,13 @@ struct ms_error *ms_emit_simulation_text(FILE *out, const struct ms_map_type *ty
 		        (unsigned long long)r->peak_ops);
 		if (r->peak_after)
 			fprintf(out, " after checkpoint %s", r->peak_after);
-		fputc('\n', out);
+		structure_text(st, sizeof(st), r->impl, &r->peak_shape);
+		fprintf(out, "\n    then: len %llu, %s\n", (unsigned long long)r->peak_shape.len,
+		        st);
 		chart_text(out, r, max);
 	}
+	if (n > 1)
+		summary_text(out, runs, n, opts);
 	if (ferror(out))
 		return ms_error_create(MS_ERR_IO, "cannot write the output");
 	return NULL;

@@ -361,8 +361,9 @@ struct ms_sim_run {
 	struct ms_sim_point final;
 	/* the largest held bytes at any moment, including inside a grow: median and spread */
 	uint64_t peak_bytes, peak_low_bytes, peak_high_bytes;
-	uint64_t peak_ops;      /* when the first seed's peak happened */
-	const char *peak_after; /* the last checkpoint before it, or NULL */
+	uint64_t peak_ops;              /* when the first seed's peak happened */
+	struct ms_sim_shape peak_shape; /* its structure right after that operation */
+	const char *peak_after;         /* the last checkpoint before it, or NULL */
 	/* the first seed's held bytes sampled every series_step operations */
 	size_t nseries;
 	uint64_t series_step;
