@@ -103,11 +103,24 @@ static const struct ms_source_ops exe_ops = {
 
 /* ---- the binary ---- */
 
+/* .gopclntab's function table, read on first use (ms_binary_func_name). */
+struct pcln {
+	bool loaded, ok;
+	const uint8_t *tab; /* the section's bytes in the file map */
+	uint64_t len;
+	uint64_t text_start;         /* pcHeader.textStart */
+	uint64_t nfunc;              /* functab entries (plus one end entry) */
+	uint64_t functab, funcnames; /* offsets in tab */
+	unsigned ptr;
+};
+
 struct binary_priv {
 	struct ms_binary pub;
 	int fd;
 	const uint8_t *map;
 	size_t map_bytes;
+	struct pcln pcln;
+	uint64_t text; /* runtime.text from the module data, 0 if unknown */
 };
 
 static bool arch_of(uint16_t machine, enum ms_arch *ret)
@@ -416,6 +429,102 @@ out:
 		elf_end(elf);
 	ms_binary_destroy(b);
 	return err;
+}
+
+/* ---- .gopclntab: function names by pc (Go 1.18+ layout, magic 0xfffffff0/1) ---- */
+
+static uint64_t pcln_word(const struct ms_binary *b, const uint8_t *p, unsigned n)
+{
+	uint64_t v = 0;
+
+	for (unsigned i = 0; i < n; i++)
+		v |= (uint64_t)p[b->big_endian ? n - 1 - i : i] << (8 * i);
+	return v;
+}
+
+static void pcln_load(struct binary_priv *p)
+{
+	struct ms_binary *b = &p->pub;
+	const struct ms_section *s = ms_binary_section(b, ".gopclntab");
+	struct pcln *c = &p->pcln;
+	uint64_t magic, off_names, off_pcln;
+	unsigned w;
+
+	c->loaded = true;
+	if (!s || s->type == SHT_NOBITS || s->offset > p->map_bytes ||
+	    s->size > p->map_bytes - s->offset || s->size < 8 + 8 * 8)
+		return;
+	c->tab = p->map + s->offset;
+	c->len = s->size;
+	magic = pcln_word(b, c->tab, 4);
+	w = c->tab[7];
+	if ((magic != 0xfffffff0 && magic != 0xfffffff1) || (w != 4 && w != 8) ||
+	    c->len < 8 + 8 * (uint64_t)w)
+		return;
+	/* pcHeader: nfunc, nfiles, textStart, funcnameOffset, cuOffset, filetabOffset,
+	 * pctabOffset, pclnOffset */
+	c->ptr = w;
+	c->nfunc = pcln_word(b, c->tab + 8, w);
+	c->text_start = pcln_word(b, c->tab + 8 + 2 * w, w);
+	if (c->text_start == 0) {
+		/* Go 1.26+ leave pcHeader.textStart 0: moduledata.text, else .text's start */
+		const struct ms_section *text = ms_binary_section(b, ".text");
+
+		c->text_start = p->text ? p->text : text ? text->addr : 0;
+	}
+	off_names = pcln_word(b, c->tab + 8 + 3 * w, w);
+	off_pcln = pcln_word(b, c->tab + 8 + 7 * w, w);
+	if (off_names >= c->len || off_pcln >= c->len || c->nfunc > c->len / 8 ||
+	    (c->nfunc + 1) * 8 > c->len - off_pcln)
+		return;
+	c->funcnames = off_names;
+	c->functab = off_pcln;
+	c->ok = true;
+}
+
+void ms_binary_set_text(struct ms_binary *b, uint64_t text)
+{
+	struct binary_priv *p = (struct binary_priv *)b;
+
+	p->text = text;
+	p->pcln.loaded = false; /* read again with it */
+	p->pcln.ok = false;
+}
+
+const char *ms_binary_func_name(struct ms_binary *b, uint64_t pc, uint64_t *ret_entry)
+{
+	struct binary_priv *p = (struct binary_priv *)b;
+	struct pcln *c = &p->pcln;
+	uint64_t lo = 0, hi, rel, func, name;
+
+	if (!c->loaded)
+		pcln_load(p);
+	if (!c->ok || pc < c->text_start || pc - c->text_start > UINT32_MAX || c->nfunc == 0)
+		return NULL;
+	rel = pc - c->text_start;
+	/* functab: (nfunc + 1) x {entryoff, funcoff uint32}; the last is the end of text */
+	hi = c->nfunc;
+	if (rel < pcln_word(b, c->tab + c->functab, 4) ||
+	    rel >= pcln_word(b, c->tab + c->functab + 8 * c->nfunc, 4))
+		return NULL;
+	while (hi - lo > 1) {
+		uint64_t mid = lo + (hi - lo) / 2;
+
+		if (pcln_word(b, c->tab + c->functab + 8 * mid, 4) <= rel)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	if (ret_entry)
+		*ret_entry = c->text_start + pcln_word(b, c->tab + c->functab + 8 * lo, 4);
+	func = c->functab + pcln_word(b, c->tab + c->functab + 8 * lo + 4, 4);
+	if (func > c->len || c->len - func < 8)
+		return NULL;
+	/* _func: entryOff uint32, nameOff int32 */
+	name = c->funcnames + (uint32_t)pcln_word(b, c->tab + func + 4, 4);
+	if (name >= c->len || !memchr(c->tab + name, '\0', c->len - name))
+		return NULL;
+	return (const char *)c->tab + name;
 }
 
 void ms_binary_destroy(struct ms_binary *b)

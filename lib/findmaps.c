@@ -611,6 +611,27 @@ static size_t frames_below(struct finder *f, uint64_t addr, uint64_t sp, const u
 	return n;
 }
 
+/*
+ * Without DWARF: the function of the nearest word below addr that is a code
+ * address in .gopclntab (the return address into the frame's function, or a
+ * stale one), or NULL.
+ */
+static const char *pcln_frame_below(struct finder *f, uint64_t addr, uint64_t sp,
+                                    const uint8_t *stack, uint64_t lo)
+{
+	unsigned ptr = f->t->ptr;
+
+	for (uint64_t a = (addr - lo) / ptr * ptr + lo; a >= sp + ptr && a - ptr >= lo; a -= ptr) {
+		uint64_t pc = ms_source_decode(f->t->mem, stack + (a - ptr - lo), ptr), entry = 0;
+		const char *name = ms_binary_func_name(f->t->exe, pc, &entry);
+
+		/* a function's entry is a func value, never a return address */
+		if (name && pc != entry)
+			return name;
+	}
+	return NULL;
+}
+
 static bool local_map_type(struct finder *f, const struct ms_dfunc *fn, size_t i,
                            const struct ms_dtype **ret)
 {
@@ -665,7 +686,9 @@ static void stack_candidate(struct finder *f, const struct ms_stack *st, uint64_
 		m->stack_lo = st->lo;
 		m->stack_hi = st->hi;
 		m->goid = st->goid;
-		m->func = fn ? fn->name : NULL;
+		m->func = fn     ? fn->name
+		          : nfns ? NULL
+		                 : pcln_frame_below(f, addr, sp, stack, st->lo);
 	}
 }
 

@@ -553,7 +553,7 @@ struct ms_error *ms_rtmeta_geom(struct ms_target *t, uint64_t addr, struct ms_ma
 /* ---- The module data ---------------------------------------------------------- */
 
 struct module {
-	uint64_t addr;
+	uint64_t addr, text;
 	uint64_t types, etypes, data, edata, bss, ebss, noptrbss, enoptrbss, noptrdata, enoptrdata;
 };
 
@@ -586,6 +586,7 @@ static bool read_module(struct ms_target *t, const struct ms_moduledata_layout *
 	m->noptrdata = md_word(t, addr, l->noptrdata, &ok);
 	m->enoptrdata = md_word(t, addr, l->enoptrdata, &ok);
 	text = md_word(t, addr, l->text, &ok);
+	m->text = text;
 	return ok && (!text_hi || (text >= text_lo && text < text_hi)) && m->types &&
 	       m->types < m->etypes && m->etypes - m->types < (1ull << 32) && m->bss <= m->ebss &&
 	       m->noptrbss <= m->enoptrbss && m->data <= m->edata &&
@@ -807,6 +808,9 @@ struct ms_error *ms_rtmeta_load(struct ms_target *t)
 	err = find_module(t, &l, &m);
 	if (err)
 		return err;
+	/* .gopclntab's function entries are offsets from the module's text (1.26+ stop
+	 * storing it in the table's header) */
+	ms_binary_set_text(t->exe, m.text);
 	/* runtime_type 0 means "none": keep every descriptor's offset positive */
 	t->rt.types_base = m.types - t->ptr;
 	b.t = t;

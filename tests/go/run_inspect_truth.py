@@ -192,6 +192,9 @@ def compare_stripped(mapsize, core, binary, doc):
             continue
         d = [f"{k} {s[k]}, DWARF {m[k]}" for k in ("len", "impl", "occupied")
              if s.get(k) != m.get(k)]
+        if m["found_by"] == "stack" and s.get("where") != m.get("where"):
+            # goroutine and function: .gopclntab names the function DWARF's locals name
+            d.append(f"where '{s.get('where')}', DWARF '{m.get('where')}'")
         want = short_type(m["type"])
         cands = [short_type(c) for c in s.get("type_candidates", [])]
         if want == "map[?]?":
