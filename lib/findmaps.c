@@ -541,7 +541,8 @@ static bool same_geometry(const struct ms_map_geom *a, const struct ms_map_geom 
 /*
  * How much a clean walk with g proved: out-of-line keys and values are checked
  * to be heap objects of their size, so a layout with them says more than one
- * that takes the same words as plain values.
+ * that takes the same words as plain values (which stays a candidate: a
+ * *T200 value looks like an out-of-line [200]byte).
  */
 static int specificity(const struct ms_map_geom *g)
 {
@@ -552,32 +553,42 @@ static size_t type_by_layout(struct finder *f, uint64_t addr, uint64_t lo, uint6
                              int store_noscan, const struct ms_dtype **fits)
 {
 	const struct ms_dtype *const *all;
-	const struct ms_map_geom *g0 = NULL;
-	size_t nall = ms_types_maps(f->ty, &all), nfits = 0;
-	int best = -1;
-
-	for (size_t i = 0; i < nall && !f->err; i++) {
+	size_t nall = ms_types_maps(f->ty, &all), nfits = 0, nseen = 0;
+	/* geometries walked already: types that share one walk the same */
+	struct {
 		const struct ms_map_geom *g;
-		struct ms_error *gerr = ms_types_geom(f->ty, all[i], &g);
+		bool ok;
+	} seen[64];
 
-		if (gerr) {
-			ms_error_destroy(gerr);
-			continue;
+	/* the layouts that prove more first: their numbers are the ones reported */
+	for (int level = 2; level >= 0; level--) {
+		for (size_t i = 0; i < nall && !f->err && nfits < MS_MAX_TYPE_CANDIDATES; i++) {
+			const struct ms_map_geom *g;
+			struct ms_error *gerr = ms_types_geom(f->ty, all[i], &g);
+			bool ok = false, known = false;
+
+			if (gerr) {
+				ms_error_destroy(gerr);
+				continue;
+			}
+			if ((store_noscan >= 0 && g->has_pointers == (store_noscan > 0)) ||
+			    specificity(g) != level)
+				continue;
+			for (size_t k = 0; k < nseen && !known; k++)
+				if (same_geometry(seen[k].g, g)) {
+					known = true;
+					ok = seen[k].ok;
+				}
+			if (!known) {
+				ok = validate(f, addr, all[i], lo, hi, true);
+				if (nseen < sizeof(seen) / sizeof(seen[0])) {
+					seen[nseen].g = g;
+					seen[nseen++].ok = ok;
+				}
+			}
+			if (ok)
+				fits[nfits++] = all[i];
 		}
-		if (store_noscan >= 0 && g->has_pointers == (store_noscan > 0))
-			continue;
-		/* only the most specific layouts that fit are kept (their numbers are reported) */
-		if (specificity(g) < best)
-			continue;
-		if (!(g0 && same_geometry(g0, g)) && !validate(f, addr, all[i], lo, hi, true))
-			continue;
-		if (specificity(g) > best) {
-			best = specificity(g);
-			g0 = g;
-			nfits = 0;
-		}
-		if (nfits < MS_MAX_TYPE_CANDIDATES)
-			fits[nfits++] = all[i];
 	}
 	return nfits;
 }
