@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "mapsize.h"
+#include "simscript.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -18,6 +19,11 @@ static void run(const struct ms_sim_script *s)
 
 	if (ms_sim_script_ops(s) > 20000)
 		return;
+	/* a large hint allocates what the runtime would (2^26 entries: gigabytes) */
+	for (size_t i = 0; i < s->nops; i++)
+		if (s->ops[i].kind == MS_OP_MAKE && s->ops[i].n != MS_SIM_NO_HINT &&
+		    s->ops[i].n > 100000)
+			return;
 	if (ms_map_type_parse("map[int64]int64", NULL, MS_ARCH_AMD64, &mt))
 		abort();
 	for (size_t i = 0; i < sizeof(versions) / sizeof(versions[0]); i++) {
