@@ -338,7 +338,10 @@ static struct ms_error *exec(struct run *r, size_t from, size_t to)
 
 	for (size_t i = from; i < to; i++) {
 		if (ops[i].kind == MS_OP_REPEAT) {
-			for (uint64_t k = 0; k < ops[i].n; k++)
+			/* a body that does nothing is not run (repeat 1e18 { } is instant) */
+			bool idle = ops[i].body_ops == 0 && ops[i].body_checkpoints == 0;
+
+			for (uint64_t k = 0; k < ops[i].n && !idle; k++)
 				if ((err = exec(r, i + 1, ops[i].end)))
 					return err;
 			i = ops[i].end;

@@ -326,19 +326,22 @@ static struct ms_error *parse_block(struct parser *p, unsigned depth)
 }
 
 /* Operations and checkpoints of ops[from, to), repeats multiplied out; false on overflow. */
-static bool count_ops(const struct ms_sim_op *ops, size_t from, size_t to, uint64_t *ret_ops,
+static bool count_ops(struct ms_sim_op *ops, size_t from, size_t to, uint64_t *ret_ops,
                       uint64_t *ret_checkpoints)
 {
 	uint64_t total = 0, cps = 0;
 
 	for (size_t i = from; i < to; i++) {
-		const struct ms_sim_op *op = &ops[i];
+		struct ms_sim_op *op = &ops[i];
 		uint64_t n = 0, c = 0;
 
 		switch (op->kind) {
 		case MS_OP_REPEAT:
-			if (!count_ops(ops, i + 1, op->end, &n, &c) || !ms_mul_u64(n, op->n, &n) ||
-			    !ms_mul_u64(c, op->n, &c))
+			if (!count_ops(ops, i + 1, op->end, &n, &c))
+				return false;
+			op->body_ops = n;
+			op->body_checkpoints = c;
+			if (!ms_mul_u64(n, op->n, &n) || !ms_mul_u64(c, op->n, &c))
 				return false;
 			i = op->end;
 			break;

@@ -34,7 +34,9 @@ enum ms_sim_opk {
 struct ms_sim_op {
 	enum ms_sim_opk kind;
 	uint64_t n;
-	size_t end;       /* REPEAT: index of its END */
+	size_t end; /* REPEAT: index of its END */
+	/* REPEAT: operations and checkpoints of one pass of its body (0 and 0: skip it) */
+	uint64_t body_ops, body_checkpoints;
 	const char *name; /* CHECKPOINT: owned by the script */
 };
 
