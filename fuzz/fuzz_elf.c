@@ -28,8 +28,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		uint8_t bytes[16];
 
 		(void)ms_binary_setting(b, "GOEXPERIMENT", buf, sizeof(buf));
-		for (uint64_t pc = b->entry - 64; pc < b->entry + 64; pc += 8)
-			(void)ms_binary_func_name(b, pc, NULL);
+		for (uint64_t pc = b->entry - 64; pc < b->entry + 64; pc += 8) {
+			struct ms_func_at fa;
+
+			(void)ms_binary_func_at(b, pc, &fa);
+		}
 		ms_error_destroy(ms_source_read(b->mem, b->entry, bytes, sizeof(bytes)));
 		ms_binary_destroy(b);
 	}

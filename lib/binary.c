@@ -103,14 +103,14 @@ static const struct ms_source_ops exe_ops = {
 
 /* ---- the binary ---- */
 
-/* .gopclntab's function table, read on first use (ms_binary_func_name). */
+/* .gopclntab's function table, read on first use (ms_binary_func_at). */
 struct pcln {
 	bool loaded, ok;
 	const uint8_t *tab; /* the section's bytes in the file map */
 	uint64_t len;
-	uint64_t text_start;         /* pcHeader.textStart */
-	uint64_t nfunc;              /* functab entries (plus one end entry) */
-	uint64_t functab, funcnames; /* offsets in tab */
+	uint64_t text_start;                /* pcHeader.textStart */
+	uint64_t nfunc;                     /* functab entries (plus one end entry) */
+	uint64_t functab, funcnames, pctab; /* offsets in tab */
 	unsigned ptr;
 };
 
@@ -474,8 +474,9 @@ static void pcln_load(struct binary_priv *p)
 	}
 	off_names = pcln_word(b, c->tab + 8 + 3 * w, w);
 	off_pcln = pcln_word(b, c->tab + 8 + 7 * w, w);
-	if (off_names >= c->len || off_pcln >= c->len || c->nfunc > c->len / 8 ||
-	    (c->nfunc + 1) * 8 > c->len - off_pcln)
+	c->pctab = pcln_word(b, c->tab + 8 + 6 * w, w);
+	if (off_names >= c->len || off_pcln >= c->len || c->pctab >= c->len ||
+	    c->nfunc > c->len / 8 || (c->nfunc + 1) * 8 > c->len - off_pcln)
 		return;
 	c->funcnames = off_names;
 	c->functab = off_pcln;
@@ -491,22 +492,54 @@ void ms_binary_set_text(struct ms_binary *b, uint64_t text)
 	p->pcln.ok = false;
 }
 
-const char *ms_binary_func_name(struct ms_binary *b, uint64_t pc, uint64_t *ret_entry)
+/* One step of a pc-value table (runtime.step); false at its end or past tab. */
+static bool pcln_step(const struct pcln *c, uint64_t *pos, uint64_t *pc, int64_t *val, bool first,
+                      unsigned quantum)
+{
+	uint64_t v[2];
+
+	for (int k = 0; k < 2; k++) {
+		uint64_t x = 0;
+		unsigned shift = 0;
+
+		for (;;) {
+			uint8_t byte;
+
+			if (*pos >= c->len || shift > 28)
+				return false;
+			byte = c->tab[(*pos)++];
+			x |= (uint64_t)(byte & 0x7f) << shift;
+			shift += 7;
+			if (!(byte & 0x80))
+				break;
+		}
+		if (k == 0 && x == 0 && !first)
+			return false;
+		v[k] = x;
+	}
+	*val += (int64_t)(int32_t)(-(uint32_t)(v[0] & 1) ^ (uint32_t)(v[0] >> 1));
+	*pc += v[1] * quantum;
+	return true;
+}
+
+bool ms_binary_func_at(struct ms_binary *b, uint64_t pc, struct ms_func_at *ret)
 {
 	struct binary_priv *p = (struct binary_priv *)b;
 	struct pcln *c = &p->pcln;
-	uint64_t lo = 0, hi, rel, func, name;
+	uint64_t lo = 0, hi, rel, func, name, pos, at;
+	unsigned quantum = b->arch == MS_ARCH_ARM64 || b->arch == MS_ARCH_ARM ? 4 : 1;
+	int64_t val = -1;
 
 	if (!c->loaded)
 		pcln_load(p);
 	if (!c->ok || pc < c->text_start || pc - c->text_start > UINT32_MAX || c->nfunc == 0)
-		return NULL;
+		return false;
 	rel = pc - c->text_start;
 	/* functab: (nfunc + 1) x {entryoff, funcoff uint32}; the last is the end of text */
 	hi = c->nfunc;
 	if (rel < pcln_word(b, c->tab + c->functab, 4) ||
 	    rel >= pcln_word(b, c->tab + c->functab + 8 * c->nfunc, 4))
-		return NULL;
+		return false;
 	while (hi - lo > 1) {
 		uint64_t mid = lo + (hi - lo) / 2;
 
@@ -515,16 +548,30 @@ const char *ms_binary_func_name(struct ms_binary *b, uint64_t pc, uint64_t *ret_
 		else
 			hi = mid;
 	}
-	if (ret_entry)
-		*ret_entry = c->text_start + pcln_word(b, c->tab + c->functab + 8 * lo, 4);
+	ret->entry = c->text_start + pcln_word(b, c->tab + c->functab + 8 * lo, 4);
 	func = c->functab + pcln_word(b, c->tab + c->functab + 8 * lo + 4, 4);
-	if (func > c->len || c->len - func < 8)
-		return NULL;
-	/* _func: entryOff uint32, nameOff int32 */
+	if (func > c->len || c->len - func < 20)
+		return false;
+	/* _func: entryOff uint32, nameOff int32, args int32, deferreturn uint32, pcsp uint32 */
 	name = c->funcnames + (uint32_t)pcln_word(b, c->tab + func + 4, 4);
 	if (name >= c->len || !memchr(c->tab + name, '\0', c->len - name))
-		return NULL;
-	return (const char *)c->tab + name;
+		return false;
+	ret->name = (const char *)c->tab + name;
+	/* the stack pointer's offset at pc (runtime.funcspdelta): pcvalue over pcsp */
+	ret->spdelta = -1;
+	pos = c->pctab + pcln_word(b, c->tab + func + 16, 4);
+	at = ret->entry;
+	for (unsigned steps = 0; steps < 1u << 20; steps++) {
+		uint64_t prev = at;
+
+		if (!pcln_step(c, &pos, &at, &val, prev == ret->entry, quantum))
+			break;
+		if (pc < at) {
+			ret->spdelta = val;
+			break;
+		}
+	}
+	return true;
 }
 
 void ms_binary_destroy(struct ms_binary *b)

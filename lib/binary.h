@@ -48,12 +48,14 @@ struct ms_error *ms_binary_section_read(const struct ms_binary *b, const struct 
                                         uint64_t off, void *buf, size_t len);
 /* A build setting from modinfo ("GOEXPERIMENT"), copied into buf; false if absent. */
 bool ms_binary_setting(const struct ms_binary *b, const char *key, char *buf, size_t len);
-/*
- * The name of the function whose code holds pc, from .gopclntab (present in
- * stripped executables too), and its entry address if ret_entry is not NULL;
- * NULL if none or the table is damaged. Borrowed, valid while b is open.
- */
-const char *ms_binary_func_name(struct ms_binary *b, uint64_t pc, uint64_t *ret_entry);
+/* What .gopclntab says about the function whose code holds a pc. */
+struct ms_func_at {
+	const char *name; /* borrowed, valid while the binary is open */
+	uint64_t entry;
+	int64_t spdelta; /* the stack pointer's offset from the frame's top at pc; -1 unknown */
+};
+/* false if pc is in no function or the table is damaged. */
+bool ms_binary_func_at(struct ms_binary *b, uint64_t pc, struct ms_func_at *ret);
 /* runtime.text (the module data's text), the base of .gopclntab's entries in Go 1.26+. */
 void ms_binary_set_text(struct ms_binary *b, uint64_t text);
 void ms_binary_destroy(struct ms_binary *b);

@@ -623,22 +623,28 @@ static size_t frames_below(struct finder *f, uint64_t addr, uint64_t sp, const u
 }
 
 /*
- * Without DWARF: the function of the nearest word below addr that is a code
- * address in .gopclntab (the return address into the frame's function, or a
- * stale one), or NULL.
+ * Without DWARF: the function whose frame holds addr. Going down from addr, the
+ * first word that is a return address into a function F (not its entry: that
+ * is a func value) whose frame, by .gopclntab's stack-pointer table, reaches
+ * above addr: on amd64 and 386 the call pushed it just below F's frame
+ * [slot + ptr, slot + ptr + spdelta). Elsewhere (link-register machines) the
+ * nearest return address is taken. NULL if none.
  */
 static const char *pcln_frame_below(struct finder *f, uint64_t addr, uint64_t sp,
                                     const uint8_t *stack, uint64_t lo)
 {
 	unsigned ptr = f->t->ptr;
+	bool x86 = f->t->arch == MS_ARCH_AMD64 || f->t->arch == MS_ARCH_386;
 
 	for (uint64_t a = (addr - lo) / ptr * ptr + lo; a >= sp + ptr && a - ptr >= lo; a -= ptr) {
-		uint64_t pc = ms_source_decode(f->t->mem, stack + (a - ptr - lo), ptr), entry = 0;
-		const char *name = ms_binary_func_name(f->t->exe, pc, &entry);
+		uint64_t slot = a - ptr, pc = ms_source_decode(f->t->mem, stack + (slot - lo), ptr);
+		struct ms_func_at fa;
 
-		/* a function's entry is a func value, never a return address */
-		if (name && pc != entry)
-			return name;
+		if (!ms_binary_func_at(f->t->exe, pc, &fa) || pc == fa.entry)
+			continue;
+		if (x86 && (fa.spdelta < 0 || addr >= slot + ptr + (uint64_t)fa.spdelta))
+			continue;
+		return fa.name;
 	}
 	return NULL;
 }
