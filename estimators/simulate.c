@@ -174,17 +174,9 @@ struct run {
 
 static void snapshot(struct run *r, struct ms_sim_shape *s);
 
-static void after_op(struct run *r)
+/* The rare part of after_op: a series sample, the peak's structure. */
+__attribute__((noinline)) static void sample(struct run *r, uint64_t held)
 {
-	uint64_t held, peak;
-
-	r->ops++;
-	r->model->bytes(r->map, &held, &peak);
-	if (peak > r->peak) {
-		r->peak = peak;
-		r->peak_ops = r->ops;
-		r->peak_after = r->last_checkpoint;
-	}
 	if (r->snap && r->ops == r->snap_at)
 		snapshot(r, r->snap);
 	if (r->ops == r->next_sample) {
@@ -195,6 +187,21 @@ static void after_op(struct run *r)
 			r->out->nseries++;
 		}
 	}
+}
+
+static inline void after_op(struct run *r)
+{
+	uint64_t held, peak;
+
+	r->ops++;
+	r->model->bytes(r->map, &held, &peak);
+	if (__builtin_expect(peak > r->peak, 0)) {
+		r->peak = peak;
+		r->peak_ops = r->ops;
+		r->peak_after = r->last_checkpoint;
+	}
+	if (__builtin_expect(r->ops == r->next_sample || r->ops == r->snap_at, 0))
+		sample(r, held);
 }
 
 /* Load the key the next random pick will likely take, and the one after's slot. */
