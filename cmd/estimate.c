@@ -150,14 +150,9 @@ static struct ms_error *parse_args(int argc, char **argv, struct ms_typeenv *env
 	}
 	if (err)
 		return err;
-	if (optind != argc - 1)
-		return ms_error_create(MS_ERR_USAGE,
-		                       optind >= argc ? "estimate: no map type given "
-		                                        "(e.g. 'map[string]int64')"
-		                                      : "estimate: one map type expected, "
-		                                        "got extra argument '%s'",
-		                       optind < argc ? argv[optind + 1] : "");
-	o->type_text = argv[optind];
+	if ((err = ms_opt_map_type_operand("estimate", "map[string]int64", argc, argv,
+	                                   &o->type_text)))
+		return err;
 	if (!o->has_len && !o->has_budget)
 		return ms_error_create(MS_ERR_USAGE,
 		                       "estimate: --len N (or --budget BYTES) is required");

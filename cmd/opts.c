@@ -2,6 +2,7 @@
 #include "opts.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -176,6 +177,20 @@ struct ms_error *ms_opt_go_versions(const char *text, struct ms_go_version *vers
 		err = ms_error_create(MS_ERR_USAGE, "--go: no version given");
 	free(copy);
 	return err;
+}
+
+struct ms_error *ms_opt_map_type_operand(const char *cmd, const char *example, int argc,
+                                         char **argv, const char **ret)
+{
+	if (optind >= argc)
+		return ms_error_create(MS_ERR_USAGE, "%s: no map type given (e.g. '%s')", cmd,
+		                       example);
+	if (optind != argc - 1)
+		return ms_error_create(MS_ERR_USAGE,
+		                       "%s: one map type expected, got extra argument '%s'", cmd,
+		                       argv[optind + 1]);
+	*ret = argv[optind];
+	return NULL;
 }
 
 struct ms_error *ms_opt_define(struct ms_typeenv *env, const char *arg)

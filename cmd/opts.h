@@ -16,6 +16,9 @@ struct ms_error *ms_opt_report_format(const char *text, enum ms_format *ret);
 /* "1.23,1.24+noswissmap" or "all" into versions (at most max). */
 struct ms_error *ms_opt_go_versions(const char *text, struct ms_go_version *versions, size_t max,
                                     size_t *ret_n);
+/* After getopt: exactly one operand, the map type (cmd names the command, example a type). */
+struct ms_error *ms_opt_map_type_operand(const char *cmd, const char *example, int argc,
+                                         char **argv, const char **ret);
 /* --define NAME=TYPE */
 struct ms_error *ms_opt_define(struct ms_typeenv *env, const char *arg);
 /* The whole of a file (NUL-terminated, *ret_len without it); errors name the file. */

@@ -113,14 +113,9 @@ static struct ms_error *parse_args(int argc, char **argv, struct ms_typeenv *env
 	}
 	if (err)
 		return err;
-	if (optind != argc - 1)
-		return ms_error_create(MS_ERR_USAGE,
-		                       optind >= argc ? "simulate: no map type given "
-		                                        "(e.g. 'map[int64]int64')"
-		                                      : "simulate: one map type expected, "
-		                                        "got extra argument '%s'",
-		                       optind < argc ? argv[optind + 1] : "");
-	o->type_text = argv[optind];
+	if ((err =
+	         ms_opt_map_type_operand("simulate", "map[int64]int64", argc, argv, &o->type_text)))
+		return err;
 	if (!o->ops == !o->trace)
 		return ms_error_create(
 		    MS_ERR_USAGE, "simulate: give either --ops SCRIPT (or @FILE) or --trace FILE");

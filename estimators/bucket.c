@@ -54,11 +54,6 @@ uint64_t ms_bucket_bytes(const struct ms_est_ctx *ctx)
 	       ctx->ptr_bytes;
 }
 
-static uint64_t alloc_total(const struct sim *s, uint64_t bytes, bool ptrs)
-{
-	return ms_alloc_object(s->ctx->go, s->ctx->arch, bytes, ptrs).total_bytes;
-}
-
 /* makeBucketArray: 2^B buckets, plus 2^(B-4) and allocator rounding for B >= 4. */
 uint64_t ms_bucket_array_len(const struct ms_est_ctx *ctx, unsigned B, uint64_t bucket_bytes,
                              bool ptrs)
@@ -94,13 +89,13 @@ static struct ms_error *make_array(struct sim *s, unsigned B, struct array *ret)
 
 static uint64_t array_total(const struct sim *s, const struct array *a)
 {
-	uint64_t t = alloc_total(s, a->nbuckets * s->bucket_bytes, s->bucket_ptrs);
+	uint64_t t = ms_est_alloc(s->ctx, a->nbuckets * s->bucket_bytes, s->bucket_ptrs);
 	uint64_t ptr = s->ctx->ptr_bytes;
 
-	t += a->sep_live * alloc_total(s, s->bucket_bytes, s->bucket_ptrs);
+	t += a->sep_live * ms_est_alloc(s->ctx, s->bucket_bytes, s->bucket_ptrs);
 	if (a->slice) {
-		t += alloc_total(s, 3 * ptr, true);
-		t += alloc_total(s, a->slice_cap * ptr, true);
+		t += ms_est_alloc(s->ctx, 3 * ptr, true);
+		t += ms_est_alloc(s->ctx, a->slice_cap * ptr, true);
 	}
 	return t;
 }
@@ -109,10 +104,10 @@ static uint64_t array_total(const struct sim *s, const struct array *a)
 static uint64_t live_bytes(const struct sim *s)
 {
 	const struct ms_est_ctx *ctx = s->ctx;
-	uint64_t t = alloc_total(s, ms_go_hmap_bytes(ctx->go, ctx->arch), true);
+	uint64_t t = ms_est_alloc(s->ctx, ms_go_hmap_bytes(ctx->go, ctx->arch), true);
 
 	if (s->extra)
-		t += alloc_total(s, ms_go_mapextra_bytes(ctx->arch), true);
+		t += ms_est_alloc(s->ctx, ms_go_mapextra_bytes(ctx->arch), true);
 	if (s->allocated)
 		t += array_total(s, &s->cur);
 	if (s->growing)
@@ -129,15 +124,6 @@ static void note_peak(struct sim *s)
 		s->peak = t;
 }
 
-static void incr_noverflow(struct sim *s)
-{
-	/* exact below B = 16, sampled with probability 1/2^(B-15) above */
-	if (s->cur.B < 16)
-		s->noverflow++;
-	else if ((ms_rng_next(&s->rng) & (((uint64_t)1 << (s->cur.B - 15)) - 1)) == 0)
-		s->noverflow++;
-}
-
 static void new_overflow(struct sim *s, struct chain *ch)
 {
 	struct array *a = &s->cur;
@@ -151,7 +137,7 @@ static void new_overflow(struct sim *s, struct chain *ch)
 	}
 	ch->novf++;
 	a->ovf_used++;
-	incr_noverflow(s);
+	s->noverflow += ms_classic_overflow_counts(s->cur.B, &s->rng);
 	if (!s->bucket_ptrs) {
 		/* createOverflow + append(*h.extra.overflow, ovf) */
 		s->extra = true;
@@ -246,13 +232,6 @@ static void grow_work(struct sim *s, uint64_t bucket)
 		evacuate(s, s->nevacuate);
 }
 
-static bool too_many_overflow(const struct sim *s)
-{
-	unsigned B = s->cur.B > 15 ? 15 : s->cur.B;
-
-	return s->noverflow >= ((uint64_t)1 << B);
-}
-
 static struct ms_error *hash_grow(struct sim *s)
 {
 	bool bigger = ms_go_classic_overloaded(s->ctx->go, s->count + 1, s->cur.B);
@@ -291,7 +270,7 @@ again:
 	if (s->growing)
 		grow_work(s, b);
 	if (!s->growing && (ms_go_classic_overloaded(s->ctx->go, s->count + 1, s->cur.B) ||
-	                    too_many_overflow(s))) {
+	                    ms_go_classic_too_many_overflow(s->noverflow, s->cur.B))) {
 		err = hash_grow(s);
 		if (err)
 			return err;

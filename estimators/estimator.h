@@ -98,6 +98,20 @@ void ms_naive(const struct ms_map_type *type, uint64_t len, uint64_t *ret_bytes,
 
 /* Helpers shared by estimators. */
 
+/* Heap bytes of one object of bytes (size class, malloc header) on ctx's version and arch. */
+static inline uint64_t ms_est_alloc(const struct ms_est_ctx *ctx, uint64_t bytes, bool ptrs)
+{
+	return ms_alloc_object(ctx->go, ctx->arch, bytes, ptrs).total_bytes;
+}
+
+/* Swiss: a table struct and its groups for cap slots. */
+static inline uint64_t ms_swiss_table_alloc(const struct ms_est_ctx *ctx, uint64_t cap,
+                                            uint64_t group_bytes, bool group_ptrs)
+{
+	return ms_est_alloc(ctx, ms_go_swiss_table_bytes(ctx->arch), true) +
+	       ms_est_alloc(ctx, cap / MS_GROUP_SLOTS * group_bytes, group_ptrs);
+}
+
 /* Record one allocation: raw bytes go to corr[raw_id], header and slack to theirs. */
 void ms_tally_alloc(struct ms_tally *t, const struct ms_est_ctx *ctx, uint64_t req_bytes,
                     bool has_pointers, enum ms_corr raw_id, uint64_t count);
@@ -126,6 +140,13 @@ static inline uint64_t ms_rng_next(struct ms_rng *r)
 	s[3] = (s[3] << 45) | (s[3] >> 19);
 	return result;
 }
+/* incrnoverflow: does one more overflow bucket count? Always below B = 16, then with
+ * probability 1/2^(B-15) (the runtime's fastrand). */
+static inline bool ms_classic_overflow_counts(unsigned B, struct ms_rng *r)
+{
+	return B < 16 || (ms_rng_next(r) & (((uint64_t)1 << (B - 15)) - 1)) == 0;
+}
+
 /* Binomial(n, 1/2). */
 uint64_t ms_rng_binomial_half(struct ms_rng *r, uint64_t n);
 

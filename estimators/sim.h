@@ -48,8 +48,6 @@ static inline uint64_t ms_sim_hash(uint64_t key, uint64_t seed, unsigned hash_bi
 	return hash_bits == 32 ? z & 0xFFFFFFFFu : z;
 }
 
-#define MS_SIM_EMPTY_KEY UINT64_MAX
-
 /* Shared with the estimators: bucket/group geometry and what a hint allocates. */
 uint64_t ms_bucket_bytes(const struct ms_est_ctx *ctx);
 unsigned ms_bucket_hint_B(const struct ms_est_ctx *ctx, uint64_t hint, uint64_t bucket_bytes);

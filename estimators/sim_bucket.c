@@ -47,11 +47,6 @@ struct ms_sim_map {
 	uint64_t hmap_bytes, extra_bytes, bucket_obj_bytes, slice_hdr_bytes;
 };
 
-static uint64_t alloc_total(const struct ms_sim_map *m, uint64_t bytes, bool ptrs)
-{
-	return ms_alloc_object(m->ctx->go, m->ctx->arch, bytes, ptrs).total_bytes;
-}
-
 static uint64_t array_total(const struct ms_sim_map *m, const struct arr *a)
 {
 	uint64_t t = a->array_bytes + a->sep_live * m->bucket_obj_bytes;
@@ -91,22 +86,11 @@ static struct ms_error *make_array(struct ms_sim_map *m, unsigned B, struct arr 
 	a.b = calloc(a.cap, sizeof(*a.b));
 	if (!a.b)
 		return &ms_error_nomem;
-	a.array_bytes = alloc_total(m, nalloc * m->bucket_bytes, m->ptrs);
+	a.array_bytes = ms_est_alloc(m->ctx, nalloc * m->bucket_bytes, m->ptrs);
 	a.len = nalloc;
 	a.next_pre = a.nmain;
 	*ret = a;
 	return NULL;
-}
-
-static void incr_noverflow(struct ms_sim_map *m)
-{
-	/* exact below B = 16, then counted with probability 1/2^(B-15) */
-	unsigned B = m->cur.B;
-
-	if (B < 16)
-		m->noverflow++;
-	else if ((ms_rng_next(m->rng) & (((uint64_t)1 << (B - 15)) - 1)) == 0)
-		m->noverflow++;
 }
 
 /* newoverflow: a bucket after cur.b[last]; its index. */
@@ -133,7 +117,7 @@ static struct ms_error *new_overflow(struct ms_sim_map *m, uint64_t last, uint64
 	}
 	a->b[last].ovf = idx + 1;
 	a->ovf_used++;
-	incr_noverflow(m);
+	m->noverflow += ms_classic_overflow_counts(m->cur.B, m->rng);
 	if (!m->ptrs) {
 		/* createOverflow, then append(*h.extra.overflow, ovf) */
 		m->extra = true;
@@ -144,7 +128,7 @@ static struct ms_error *new_overflow(struct ms_sim_map *m, uint64_t last, uint64
 
 			a->slice_cap =
 			    ms_alloc_roundup(m->ctx->go, m->ctx->arch, cap * ptr, true) / ptr;
-			a->slice_bytes = alloc_total(m, a->slice_cap * ptr, true);
+			a->slice_bytes = ms_est_alloc(m->ctx, a->slice_cap * ptr, true);
 		}
 		a->slice_len++;
 	}
@@ -242,13 +226,6 @@ static struct ms_error *grow_work(struct ms_sim_map *m, uint64_t bucket)
 	return err;
 }
 
-static bool too_many_overflow(const struct ms_sim_map *m)
-{
-	unsigned B = m->cur.B > 15 ? 15 : m->cur.B;
-
-	return m->noverflow >= ((uint64_t)1 << B);
-}
-
 static struct ms_error *hash_grow(struct ms_sim_map *m)
 {
 	bool bigger = ms_go_classic_overloaded(m->ctx->go, m->count + 1, m->cur.B);
@@ -285,10 +262,10 @@ static struct ms_error *create(const struct ms_est_ctx *ctx, struct ms_rng *rng,
 	m->ptrs = ctx->slot_has_pointers;
 	m->hash_bits = ctx->ptr_bytes * 8;
 	m->seed = ms_rng_next(rng);
-	m->hmap_bytes = alloc_total(m, ms_go_hmap_bytes(ctx->go, ctx->arch), true);
-	m->extra_bytes = alloc_total(m, ms_go_mapextra_bytes(ctx->arch), true);
-	m->bucket_obj_bytes = alloc_total(m, m->bucket_bytes, m->ptrs);
-	m->slice_hdr_bytes = alloc_total(m, 3 * ctx->ptr_bytes, true);
+	m->hmap_bytes = ms_est_alloc(m->ctx, ms_go_hmap_bytes(ctx->go, ctx->arch), true);
+	m->extra_bytes = ms_est_alloc(m->ctx, ms_go_mapextra_bytes(ctx->arch), true);
+	m->bucket_obj_bytes = ms_est_alloc(m->ctx, m->bucket_bytes, m->ptrs);
+	m->slice_hdr_bytes = ms_est_alloc(m->ctx, 3 * ctx->ptr_bytes, true);
 	B = ms_bucket_hint_B(ctx, hint == MS_SIM_NO_HINT ? 0 : hint, m->bucket_bytes);
 	/* B = 0: makemap_small, the bucket comes with the first insert */
 	if ((err = make_array(m, B, &m->cur))) {
@@ -344,7 +321,7 @@ static struct ms_error *assign(struct ms_sim_map *m, uint64_t key, bool *ret_new
 			last = i - 1;
 		}
 		if (!m->growing && (ms_go_classic_overloaded(m->ctx->go, m->count + 1, m->cur.B) ||
-		                    too_many_overflow(m))) {
+		                    ms_go_classic_too_many_overflow(m->noverflow, m->cur.B))) {
 			if ((err = hash_grow(m)))
 				return err;
 			continue; /* goto again */

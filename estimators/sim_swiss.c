@@ -104,15 +104,9 @@ static uint64_t hash_of(const struct ms_sim_map *m, uint64_t key)
 	return ms_sim_hash(key, m->seed, m->hash_bits);
 }
 
-static uint64_t alloc_total(const struct ms_sim_map *m, uint64_t bytes, bool ptrs)
-{
-	return ms_alloc_object(m->ctx->go, m->ctx->arch, bytes, ptrs).total_bytes;
-}
-
 static uint64_t table_total(const struct ms_sim_map *m, uint64_t cap)
 {
-	return alloc_total(m, ms_go_swiss_table_bytes(m->ctx->arch), true) +
-	       alloc_total(m, cap / MS_GROUP_SLOTS * m->group_bytes, m->ptrs);
+	return ms_swiss_table_alloc(m->ctx, cap, m->group_bytes, m->ptrs);
 }
 
 static uint64_t held(const struct ms_sim_map *m)
@@ -247,8 +241,8 @@ static struct ms_error *split(struct ms_sim_map *m, struct tab *t)
 	delta = extra - table_total(m, t->cap);
 	if (t->local_depth == m->global_depth) {
 		/* installTableSplit doubles the directory first */
-		uint64_t old_dir = alloc_total(m, m->dir_len * m->ctx->ptr_bytes, true);
-		uint64_t new_dir = alloc_total(m, 2 * m->dir_len * m->ctx->ptr_bytes, true);
+		uint64_t old_dir = ms_est_alloc(m->ctx, m->dir_len * m->ctx->ptr_bytes, true);
+		uint64_t new_dir = ms_est_alloc(m->ctx, 2 * m->dir_len * m->ctx->ptr_bytes, true);
 		struct tab **nd = malloc(2 * m->dir_len * sizeof(*nd));
 
 		if (!nd) {
@@ -389,13 +383,13 @@ static uint64_t dir_index(const struct ms_sim_map *m, uint64_t hash)
 static void recount(struct ms_sim_map *m)
 {
 	const struct ms_est_ctx *ctx = m->ctx;
-	uint64_t t = alloc_total(m, ms_go_swiss_map_bytes(ctx->arch), true), n = 0;
+	uint64_t t = ms_est_alloc(m->ctx, ms_go_swiss_map_bytes(ctx->arch), true), n = 0;
 
 	if (m->dir_len == 0) {
 		if (m->group_alloc)
-			t += alloc_total(m, m->group_bytes, m->ptrs);
+			t += ms_est_alloc(m->ctx, m->group_bytes, m->ptrs);
 	} else {
-		t += alloc_total(m, m->dir_len * ctx->ptr_bytes, true);
+		t += ms_est_alloc(m->ctx, m->dir_len * ctx->ptr_bytes, true);
 		for (uint64_t i = 0; i < m->dir_len; i++)
 			if (i == 0 || m->dir[i] != m->dir[i - 1]) {
 				t += table_total(m, m->dir[i]->cap);
@@ -414,7 +408,7 @@ static struct ms_error *grow_to_table(struct ms_sim_map *m, struct tab **ret)
 
 	if (err)
 		return err;
-	note_peak(m, table_total(m, t->cap) + alloc_total(m, m->ctx->ptr_bytes, true));
+	note_peak(m, table_total(m, t->cap) + ms_est_alloc(m->ctx, m->ctx->ptr_bytes, true));
 	for (unsigned i = 0; i < MS_GROUP_SLOTS; i++)
 		if ((ctrl_get(m->small_ctrl, i) & CTRL_EMPTY) != CTRL_EMPTY) {
 			uint64_t k = m->small_keys[i], h = hash_of(m, k);

@@ -62,18 +62,23 @@ struct keys {
 	uint64_t live, next_id;
 };
 
+/* Drop the dead, keep the order: the live keys move to the front. */
+static void keys_compact(struct keys *k)
+{
+	size_t n = 0;
+
+	for (size_t i = k->head; i < k->tail; i++)
+		if (k->order[i] != DEAD)
+			k->order[n++] = k->order[i];
+	k->head = 0;
+	k->tail = n;
+}
+
 static struct ms_error *keys_push(struct keys *k, uint64_t id)
 {
 	if (k->tail == k->cap) {
-		size_t n = 0;
-
-		/* compact: drop the dead, keep the order */
-		for (size_t i = k->head; i < k->tail; i++)
-			if (k->order[i] != DEAD)
-				k->order[n++] = k->order[i];
-		k->head = 0;
-		k->tail = n;
-		if (2 * n > k->cap || k->cap == 0) {
+		keys_compact(k);
+		if (2 * k->tail > k->cap || k->cap == 0) {
 			size_t cap = k->cap ? 2 * k->cap : 1024;
 			uint64_t *o = realloc(k->order, cap * sizeof(*o));
 
@@ -136,12 +141,7 @@ static size_t keys_random(struct keys *k, struct draws *rng)
 	keys_trim(k);
 	span = k->tail - k->head;
 	if (span > 2 * k->live + 64) {
-		size_t n = k->head;
-
-		for (size_t j = k->head; j < k->tail; j++)
-			if (k->order[j] != DEAD)
-				k->order[n++] = k->order[j];
-		k->tail = n;
+		keys_compact(k);
 		span = k->tail - k->head;
 	}
 	do

@@ -113,27 +113,21 @@ bool ms_swiss_hint_layout(const struct ms_est_ctx *ctx, uint64_t hint, uint64_t 
 	return true;
 }
 
-static uint64_t alloc_total(const struct sim *s, uint64_t bytes, bool ptrs)
+static uint64_t table_total(const struct sim *s, uint64_t cap)
 {
-	return ms_alloc_object(s->ctx->go, s->ctx->arch, bytes, ptrs).total_bytes;
-}
-
-static uint64_t table_total(const struct sim *s, uint32_t cap)
-{
-	return alloc_total(s, ms_go_swiss_table_bytes(s->ctx->arch), true) +
-	       alloc_total(s, cap / MS_GROUP_SLOTS * s->group_bytes, s->group_ptrs);
+	return ms_swiss_table_alloc(s->ctx, cap, s->group_bytes, s->group_ptrs);
 }
 
 static uint64_t live_bytes(const struct sim *s)
 {
 	const struct ms_est_ctx *ctx = s->ctx;
-	uint64_t t = alloc_total(s, ms_go_swiss_map_bytes(ctx->arch), true);
+	uint64_t t = ms_est_alloc(s->ctx, ms_go_swiss_map_bytes(ctx->arch), true);
 
 	if (s->small) {
 		if (s->group_alloc)
-			t += alloc_total(s, s->group_bytes, s->group_ptrs);
+			t += ms_est_alloc(s->ctx, s->group_bytes, s->group_ptrs);
 	} else {
-		t += alloc_total(s, s->dir_len * ctx->ptr_bytes, true);
+		t += ms_est_alloc(s->ctx, s->dir_len * ctx->ptr_bytes, true);
 		t += s->tables_bytes;
 	}
 	return t + s->used * (ctx->key_obj_bytes + ctx->elem_obj_bytes);
@@ -186,10 +180,10 @@ static struct ms_error *split(struct sim *s, uint32_t ti)
 	size_t ri;
 	struct ms_error *err;
 
-	note_peak(
-	    s,
-	    2 * table_total(s, MS_MAX_TABLE_SLOTS) +
-	        (depth == s->depth ? alloc_total(s, 2 * s->dir_len * s->ctx->ptr_bytes, true) : 0));
+	note_peak(s, 2 * table_total(s, MS_MAX_TABLE_SLOTS) +
+	                 (depth == s->depth
+	                      ? ms_est_alloc(s->ctx, 2 * s->dir_len * s->ctx->ptr_bytes, true)
+	                      : 0));
 	if (depth == s->depth) {
 		uint32_t *old = s->dir;
 		uint64_t n = s->dir_len;
@@ -228,7 +222,8 @@ static struct ms_error *grow_to_table(struct sim *s)
 	size_t ti;
 	struct ms_error *err;
 
-	note_peak(s, table_total(s, 2 * MS_GROUP_SLOTS) + alloc_total(s, s->ctx->ptr_bytes, true));
+	note_peak(s, table_total(s, 2 * MS_GROUP_SLOTS) +
+	                 ms_est_alloc(s->ctx, s->ctx->ptr_bytes, true));
 	err = add_table(s, 2 * MS_GROUP_SLOTS, 0, 0, &ti);
 	if (err)
 		return err;

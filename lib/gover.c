@@ -185,6 +185,12 @@ uint64_t ms_go_mapextra_bytes(enum ms_arch arch)
 	return 3 * (uint64_t)ms_arch_info(arch)->ptr_bytes;
 }
 
+bool ms_go_classic_too_many_overflow(uint64_t noverflow, unsigned B)
+{
+	/* runtime/map.go: noverflow >= 2^min(B, 15); the same in every version */
+	return noverflow >= ((uint64_t)1 << (B > 15 ? 15 : B));
+}
+
 bool ms_go_classic_overloaded(const struct ms_go_version *v, uint64_t count, unsigned B)
 {
 	const struct ms_go_facts *f = ms_go_facts(v);

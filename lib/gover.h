@@ -35,6 +35,8 @@ uint64_t ms_go_hmap_bytes(const struct ms_go_version *v, enum ms_arch arch);
 uint64_t ms_go_mapextra_bytes(enum ms_arch arch);
 /* Classic: overLoadFactor(count, B). */
 bool ms_go_classic_overloaded(const struct ms_go_version *v, uint64_t count, unsigned B);
+/* Classic: tooManyOverflowBuckets(noverflow, B), the trigger of a same-size grow. */
+bool ms_go_classic_too_many_overflow(uint64_t noverflow, unsigned B);
 /* Swiss: internal/runtime/maps.Map and table struct sizes. */
 uint64_t ms_go_swiss_map_bytes(enum ms_arch arch);
 uint64_t ms_go_swiss_table_bytes(enum ms_arch arch);

@@ -49,6 +49,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import gocore  # noqa: E402
+from run_inspect_truth import short_type  # noqa: E402
 from tap import finish, tap  # noqa: E402
 
 REQUIRE = bool(os.environ.get("MAPSIZE_REQUIRE_GO"))
@@ -378,12 +379,6 @@ def inspect(mapsize, core, exe, *extra):
     doc = json.loads(r.stdout)
     doc["_seconds"] = time.monotonic() - t
     return doc
-
-
-def short_type(name):
-    """Runtime metadata names a package by its name, DWARF by its path: drop qualifiers."""
-    import re
-    return re.sub(r"[\w/.-]*?\b\w+\.(?=\w)", "", name)
 
 
 def name_of(m):
