@@ -1,6 +1,6 @@
 /*
  * Fuzz the executable readers: any bytes as a Go executable (ELF headers,
- * sections, .go.buildinfo, the Go build ID) and as DWARF (lib/dwarf.c).
+ * sections, .go.buildinfo, the Go build ID) and as DWARF (lib/binary/dwarf.c).
  */
 #include <stdlib.h>
 #include <string.h>

@@ -1,5 +1,5 @@
 /*
- * Fuzz the layout reader (lib/layout_file.c): any bytes as a recorded layout
+ * Fuzz the layout reader (lib/record/layout_file.c): any bytes as a recorded layout
  * or JSON report; what reads back is printed as text and JSON and diffed
  * against itself.
  */

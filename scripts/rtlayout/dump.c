@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Print one row of lib/rt_layouts.c: the runtime layouts that mapsize reads
+ * Print one row of lib/binary/rt_layouts.c: the runtime layouts that mapsize reads
  * from the DWARF of the Go executable argv[1], for the row key argv[2]
  * ("24, false, false, MS_ARCH_AMD64"). Used by scripts/gen-rt-layouts.
  */

@@ -385,7 +385,7 @@ def name_of(m):
     return (m["paths"] or [m["address"]])[0]
 
 
-MAX_CANDIDATES = 32  # type_candidates keeps at most this many (lib/findmaps.h)
+MAX_CANDIDATES = 32  # type_candidates keeps at most this many (lib/find/findmaps.h)
 
 
 def type_agrees(want, m):

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""lib/rt_layouts.c (runtime layouts for executables without DWARF) is what
+"""lib/binary/rt_layouts.c (runtime layouts for executables without DWARF) is what
 scripts/gen-rt-layouts makes from the DWARF of every toolchain today: regenerate
 it and compare row by row. TAP. Usage: run_rt_layouts.py LIBMAPSIZE_A"""
 import os, subprocess, sys, tempfile
@@ -41,7 +41,7 @@ def main():
             return finish()
         with open(out) as f:
             new = f.read()
-    with open(os.path.join(ROOT, "lib", "rt_layouts.c")) as f:
+    with open(os.path.join(ROOT, "lib", "binary", "rt_layouts.c")) as f:
         old = f.read()
     a, b = rows(old), rows(new)
     diff = [f"{k}: committed {a.get(k) and len(a[k])} lines, now "
@@ -49,7 +49,7 @@ def main():
             for k in b if a.get(k) != b[k]]
     diff += [f"{k}: no longer generated" for k in a if k not in b]
     tap(len(b) == 44, f"{len(b)} rows: 11 Go layouts x 4 architectures")
-    tap(old == new and not diff, "lib/rt_layouts.c equals a fresh scripts/gen-rt-layouts",
+    tap(old == new and not diff, "lib/binary/rt_layouts.c equals a fresh scripts/gen-rt-layouts",
         diff[:20] or (["formatting differs"] if old != new else []))
     return finish()
 

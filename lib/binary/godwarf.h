@@ -3,7 +3,7 @@
  * The DWARF of a Go executable, reduced to what mapsize needs: every type DIE
  * (with struct members and array counts) and every package-level variable.
  *
- * Only lib/dwarf.c includes libdwarf.h: supporting a newer libdwarf API
+ * Only lib/binary/dwarf.c includes libdwarf.h: supporting a newer libdwarf API
  * (0.9+, Debian 13, Fedora) is a change to that one file.
  */
 #ifndef MS_DWARF_H

@@ -3,9 +3,11 @@
  * Estimators: one per map implementation, behind one interface.
  *
  * Adding an implementation:
- *  1. write estimators/NAME.c defining `const struct ms_estimator ms_estimator_NAME`;
+ *  1. write estimators/estimate/NAME.c defining `const struct ms_estimator ms_estimator_NAME`
+ *     (its walker of real memory goes in estimators/walk/, its per-key model for
+ *     simulate in estimators/simulate/: see walk.h and sim.h);
  *  2. add it to the table in registry.c and to estimators/meson.build;
- *  3. map the Go versions that use it in lib/gover.c (ms_go_map_impl);
+ *  3. map the Go versions that use it in lib/gomodel/gover.c (ms_go_map_impl);
  *  4. add its configurations to tests/go/run_estimate_truth.py: the Go runtime is the judge.
  *
  * An estimator fills a struct ms_tally: the exact bytes of one possible outcome,

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Emitters, one file per format; lib/emit.c dispatches. */
+/* Emitters, one file per format; lib/emit/dispatch.c dispatches. */
 #ifndef MS_EMIT_H
 #define MS_EMIT_H
 
@@ -33,7 +33,7 @@ void ms_emit_bytes(char *buf, size_t len, double bytes, const struct ms_emit_opt
 /* "+1.20 MiB" / "-512 B": a signed change. */
 void ms_emit_delta(char *buf, size_t len, int64_t bytes, const struct ms_emit_opts *opts);
 
-/* A self-contained HTML page of a report or a diff (lib/emit_html.c). */
+/* A self-contained HTML page of a report or a diff (lib/emit/emit_html.c). */
 struct ms_error *ms_emit_inspect_html(FILE *out, const struct ms_inspect_report *r,
                                       const struct ms_report_view *view);
 struct ms_error *ms_emit_diff_html(FILE *out, const struct ms_diff *d, size_t top);
