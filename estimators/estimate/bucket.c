@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sim.h"
+#include "estimator.h"
 
 /* One bucket chain: entries and the overflow buckets hanging off it. */
 struct chain {

@@ -114,6 +114,17 @@ static inline uint64_t ms_swiss_table_alloc(const struct ms_est_ctx *ctx, uint64
 	       ms_est_alloc(ctx, cap / MS_GROUP_SLOTS * group_bytes, group_ptrs);
 }
 
+/* Bucket and group geometry and what a hint allocates (bucket.c, swiss.c), shared with
+ * the per-key models of estimators/simulate. */
+uint64_t ms_bucket_bytes(const struct ms_est_ctx *ctx);
+unsigned ms_bucket_hint_B(const struct ms_est_ctx *ctx, uint64_t hint, uint64_t bucket_bytes);
+/* makeBucketArray: buckets allocated for 2^B, preallocated overflow included. */
+uint64_t ms_bucket_array_len(const struct ms_est_ctx *ctx, unsigned B, uint64_t bucket_bytes,
+                             bool ptrs);
+void ms_swiss_group_layout(const struct ms_est_ctx *ctx, uint64_t *ret_group, uint64_t *ret_slot);
+bool ms_swiss_hint_layout(const struct ms_est_ctx *ctx, uint64_t hint, uint64_t group_bytes,
+                          uint64_t *ret_dir, uint64_t *ret_cap);
+
 /* Record one allocation: raw bytes go to corr[raw_id], header and slack to theirs. */
 void ms_tally_alloc(struct ms_tally *t, const struct ms_est_ctx *ctx, uint64_t req_bytes,
                     bool has_pointers, enum ms_corr raw_id, uint64_t count);

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sim.h"
+#include "estimator.h"
 
 struct table {
 	uint32_t used, cap;

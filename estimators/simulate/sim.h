@@ -48,14 +48,4 @@ static inline uint64_t ms_sim_hash(uint64_t key, uint64_t seed, unsigned hash_bi
 	return hash_bits == 32 ? z & 0xFFFFFFFFu : z;
 }
 
-/* Shared with the estimators: bucket/group geometry and what a hint allocates. */
-uint64_t ms_bucket_bytes(const struct ms_est_ctx *ctx);
-unsigned ms_bucket_hint_B(const struct ms_est_ctx *ctx, uint64_t hint, uint64_t bucket_bytes);
-/* makeBucketArray: buckets allocated for 2^B, preallocated overflow included. */
-uint64_t ms_bucket_array_len(const struct ms_est_ctx *ctx, unsigned B, uint64_t bucket_bytes,
-                             bool ptrs);
-void ms_swiss_group_layout(const struct ms_est_ctx *ctx, uint64_t *ret_group, uint64_t *ret_slot);
-bool ms_swiss_hint_layout(const struct ms_est_ctx *ctx, uint64_t hint, uint64_t group_bytes,
-                          uint64_t *ret_dir, uint64_t *ret_cap);
-
 #endif

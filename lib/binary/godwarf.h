@@ -130,4 +130,20 @@ const struct ms_dfunc *ms_dwarf_func_at(const struct ms_dwarf *d, uint64_t pc);
 const struct ms_dmember *ms_dtype_member(const struct ms_dtype *t, const char *name);
 void ms_dwarf_destroy(struct ms_dwarf *d);
 
+/* Where keys and values of a map type live inside a bucket or group. */
+struct ms_map_geom {
+	const struct ms_dtype *type;       /* the map typedef ("map[string]int64") */
+	const struct ms_dtype *key, *elem; /* K and V */
+	enum ms_map_impl impl;
+	uint64_t unit_bytes;           /* classic bucketsize, swiss GroupSize */
+	uint64_t keys_off, key_stride; /* key i at keys_off + i*key_stride */
+	uint64_t elems_off, elem_stride;
+	uint64_t kslot, vslot;          /* K' and V': inline sizes (a pointer when indirect) */
+	uint64_t key_bytes, elem_bytes; /* K and V */
+	bool key_indirect, elem_indirect;
+	bool has_pointers;              /* the bucket or group holds pointers */
+	bool key_reaches, elem_reaches; /* a key or value may lead to another map */
+	struct ms_map_type mtype;       /* for the estimator; owned strings */
+};
+
 #endif

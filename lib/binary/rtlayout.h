@@ -9,7 +9,45 @@
 #ifndef MS_RTLAYOUT_H
 #define MS_RTLAYOUT_H
 
-#include "target.h"
+#include "mapsize.h"
+
+/* Offsets of the runtime structures mapsize reads; UINT64_MAX when unknown. */
+struct ms_rt {
+	struct {
+		uint64_t size, count, flags, B, noverflow, hash0, buckets, oldbuckets, nevacuate,
+		    extra;
+	} hmap;
+	struct {
+		uint64_t size, overflow, oldoverflow, next_overflow;
+	} mapextra;
+	struct {
+		uint64_t size, used, seed, dir_ptr, dir_len, global_depth, global_shift;
+	} smap;
+	struct {
+		uint64_t size, used, capacity, growth_left, local_depth, index, groups_data,
+		    groups_mask;
+	} table;
+	struct {
+		uint64_t size, start, npages, freeindex, nelems, alloc_bits, spanclass, state,
+		    elemsize, limit, large_type;
+		unsigned freeindex_bytes, nelems_bytes;
+	} span;
+	struct {
+		uint64_t addr, arenas, allspans;
+		uint64_t l1_count, l2_count;
+	} mheap;
+	struct {
+		uint64_t spans, spans_count; /* heapArena.spans and its length (pages per arena) */
+	} arena;
+	uint64_t arena_bytes;       /* heapArenaBytes */
+	uint64_t arena_base_offset; /* arenaBaseOffset */
+	struct {
+		uint64_t allgs, allglen;                   /* addresses of the globals */
+		uint64_t stack_lo, stack_hi, status, goid; /* runtime.g member offsets */
+		uint64_t sched_sp, sched_pc;
+	} g;
+	uint64_t types_base; /* section holding the runtime type descriptors */
+};
 
 /* runtime.moduledata member offsets; UINT64_MAX when the version has no such member. */
 struct ms_moduledata_layout {

@@ -42,7 +42,7 @@
 #define TFLAG_EXTRA_STAR 2
 
 struct builder {
-	struct ms_target *t;
+	struct ms_rtmeta *t;
 	uint64_t types, etypes; /* the module's type region */
 	struct ms_dwarf *d;
 	size_t cap;
@@ -58,18 +58,18 @@ struct rtype {
 	int32_t str;
 };
 
-static unsigned hdr_bytes(const struct ms_target *t)
+static unsigned hdr_bytes(const struct ms_rtmeta *t)
 {
 	return t->ptr == 8 ? 48 : 32;
 }
 
-static bool rd(struct ms_target *t, uint64_t addr, void *buf, size_t len)
+static bool rd(const struct ms_rtmeta *t, uint64_t addr, void *buf, size_t len)
 {
 	return ms_source_try_read(t->mem, addr, buf, len);
 }
 
 /* A word of n bytes, 0 if unreadable; *ok turns false then (and stays so). */
-static uint64_t rd_word(struct ms_target *t, uint64_t addr, unsigned n, bool *ok)
+static uint64_t rd_word(const struct ms_rtmeta *t, uint64_t addr, unsigned n, bool *ok)
 {
 	uint64_t v = 0;
 
@@ -85,7 +85,7 @@ static bool in_types(const struct builder *b, uint64_t addr)
 
 static bool read_rtype(struct builder *b, uint64_t addr, struct rtype *r)
 {
-	struct ms_target *t = b->t;
+	struct ms_rtmeta *t = b->t;
 	unsigned p = t->ptr;
 	uint8_t buf[48];
 
@@ -270,7 +270,7 @@ static uint64_t decode(struct builder *b, uint64_t addr, unsigned depth);
 
 static void decode_struct(struct builder *b, size_t idx, uint64_t addr, unsigned depth)
 {
-	struct ms_target *t = b->t;
+	struct ms_rtmeta *t = b->t;
 	unsigned p = t->ptr;
 	uint64_t h = addr + hdr_bytes(t), fields, n, size = b->d->types[idx].size;
 	bool ok = true;
@@ -301,7 +301,7 @@ static void decode_struct(struct builder *b, size_t idx, uint64_t addr, unsigned
 
 static void decode_interface(struct builder *b, size_t idx, uint64_t addr)
 {
-	struct ms_target *t = b->t;
+	struct ms_rtmeta *t = b->t;
 	unsigned p = t->ptr;
 	bool ok = true;
 	uint64_t nmethods = rd_word(t, addr + hdr_bytes(t) + 2 * p, p, &ok);
@@ -327,7 +327,7 @@ static void decode_interface(struct builder *b, size_t idx, uint64_t addr)
 /* The node of the descriptor at addr (decoding it and what it leads to); 0 if none. */
 static uint64_t decode(struct builder *b, uint64_t addr, unsigned depth)
 {
-	struct ms_target *t = b->t;
+	struct ms_rtmeta *t = b->t;
 	unsigned p = t->ptr;
 	uint64_t h = addr + hdr_bytes(t), x;
 	struct rtype r;
@@ -417,7 +417,7 @@ struct map_desc {
 	uint32_t flags;
 };
 
-static bool read_map_desc(struct ms_target *t, uint64_t addr, struct map_desc *m)
+static bool read_map_desc(const struct ms_rtmeta *t, uint64_t addr, struct map_desc *m)
 {
 	unsigned p = t->ptr;
 	uint64_t h = addr + hdr_bytes(t);
@@ -463,12 +463,12 @@ static bool read_map_desc(struct ms_target *t, uint64_t addr, struct map_desc *m
 }
 
 /* Classic flags bit 0/1, Swiss flags bit 2/3: key/elem stored indirectly. */
-static bool key_indirect(const struct ms_target *t, const struct map_desc *m)
+static bool key_indirect(const struct ms_rtmeta *t, const struct map_desc *m)
 {
 	return t->classic_layout ? (m->flags & 1) : (m->flags & 4);
 }
 
-static bool elem_indirect(const struct ms_target *t, const struct map_desc *m)
+static bool elem_indirect(const struct ms_rtmeta *t, const struct map_desc *m)
 {
 	return t->classic_layout ? (m->flags & 2) : (m->flags & 8);
 }
@@ -476,7 +476,7 @@ static bool elem_indirect(const struct ms_target *t, const struct map_desc *m)
 /* Does the descriptor at addr have every property of a map type's? */
 static bool is_map_type(struct builder *b, uint64_t addr)
 {
-	struct ms_target *t = b->t;
+	struct ms_rtmeta *t = b->t;
 	struct rtype r, k, e, u;
 	struct map_desc m;
 	uint64_t kslot, eslot;
@@ -502,7 +502,7 @@ static bool is_map_type(struct builder *b, uint64_t addr)
 
 static void scan_map_types(struct builder *b, size_t *ret_n)
 {
-	struct ms_target *t = b->t;
+	struct ms_rtmeta *t = b->t;
 	unsigned p = t->ptr, kind_off = 2 * p + 7;
 	const size_t chunk = 1 << 16;
 	uint8_t *buf = malloc(chunk + 64);
@@ -529,7 +529,7 @@ static void scan_map_types(struct builder *b, size_t *ret_n)
 	*ret_n = n;
 }
 
-struct ms_error *ms_rtmeta_geom(struct ms_target *t, uint64_t addr, struct ms_map_geom *g)
+struct ms_error *ms_rtmeta_geom(const struct ms_rtmeta *t, uint64_t addr, struct ms_map_geom *g)
 {
 	struct map_desc m;
 
@@ -557,7 +557,7 @@ struct module {
 	uint64_t types, etypes, data, edata, bss, ebss, noptrbss, enoptrbss, noptrdata, enoptrdata;
 };
 
-static uint64_t md_word(struct ms_target *t, uint64_t md, uint64_t off, bool *ok)
+static uint64_t md_word(struct ms_rtmeta *t, uint64_t md, uint64_t off, bool *ok)
 {
 	return off == UINT64_MAX ? 0 : rd_word(t, md + off, t->ptr, ok);
 }
@@ -568,7 +568,7 @@ static uint64_t md_word(struct ms_target *t, uint64_t md, uint64_t off, bool *ok
  * -linkmode=external, as Debian builds, the C runtime's code comes first),
  * sane type, data and bss ranges.
  */
-static bool read_module(struct ms_target *t, const struct ms_moduledata_layout *l, uint64_t addr,
+static bool read_module(struct ms_rtmeta *t, const struct ms_moduledata_layout *l, uint64_t addr,
                         uint64_t text_lo, uint64_t text_hi, struct module *m)
 {
 	bool ok = true;
@@ -593,7 +593,7 @@ static bool read_module(struct ms_target *t, const struct ms_moduledata_layout *
 	       m->ebss - m->bss < (1ull << 32) && m->enoptrbss - m->noptrbss < (1ull << 32);
 }
 
-static struct ms_error *find_module(struct ms_target *t, const struct ms_moduledata_layout *l,
+static struct ms_error *find_module(struct ms_rtmeta *t, const struct ms_moduledata_layout *l,
                                     struct module *ret)
 {
 	const struct ms_section *pcln = ms_binary_section(t->exe, ".gopclntab");
@@ -638,7 +638,7 @@ static struct ms_error *find_module(struct ms_target *t, const struct ms_moduled
 /* ---- runtime.mheap_ and runtime.allgs ----------------------------------------- */
 
 /* Is the span at s in use, and does the arena index at heap map its first page back to it? */
-static bool span_maps_back(struct ms_target *t, uint64_t mheap, uint64_t s)
+static bool span_maps_back(struct ms_rtmeta *t, uint64_t mheap, uint64_t s)
 {
 	const struct ms_rt *rt = &t->rt;
 	unsigned p = t->ptr;
@@ -663,7 +663,7 @@ static bool span_maps_back(struct ms_target *t, uint64_t mheap, uint64_t s)
 }
 
 /* mheap_ at x: allspans is a slice of spans, and in-use ones map back through arenas. */
-static bool is_mheap(struct ms_target *t, uint64_t x)
+static bool is_mheap(struct ms_rtmeta *t, uint64_t x)
 {
 	const struct ms_rt *rt = &t->rt;
 	unsigned p = t->ptr;
@@ -692,7 +692,7 @@ static bool is_stack_size(uint64_t n)
 }
 
 /* allgs at x: a slice of goroutines with power-of-two stacks and sane ids and states. */
-static bool is_allgs(struct ms_target *t, uint64_t x)
+static bool is_allgs(struct ms_rtmeta *t, uint64_t x)
 {
 	const struct ms_rt *rt = &t->rt;
 	unsigned p = t->ptr;
@@ -723,8 +723,8 @@ static bool is_allgs(struct ms_target *t, uint64_t x)
 }
 
 /* The first address in [lo, hi) (pointer-aligned) where ok(x - shift) holds; 0 if none. */
-static uint64_t search(struct ms_target *t, uint64_t lo, uint64_t hi, uint64_t shift,
-                       bool (*ok)(struct ms_target *, uint64_t))
+static uint64_t search(struct ms_rtmeta *t, uint64_t lo, uint64_t hi, uint64_t shift,
+                       bool (*ok)(struct ms_rtmeta *, uint64_t))
 {
 	unsigned p = t->ptr;
 
@@ -753,7 +753,7 @@ static bool heap_layout_known(const struct ms_rt *rt)
 	       rt->arena_bytes && rt->span.start != UINT64_MAX && rt->span.state != UINT64_MAX;
 }
 
-static void find_globals(struct ms_target *t, const struct module *m)
+static void find_globals(struct ms_rtmeta *t, const struct module *m)
 {
 	struct ms_rt *rt = &t->rt;
 	const uint64_t ranges[][2] = {{m->noptrbss, m->enoptrbss}, {m->bss, m->ebss}};
@@ -777,8 +777,9 @@ static void find_globals(struct ms_target *t, const struct module *m)
 		}
 	}
 	if (rt->mheap.addr == UINT64_MAX)
-		ms_target_warn(t, "no DWARF, and runtime.mheap_ was not found: the heap is not "
-		                  "scanned");
+		ms_warnings_add(t->warnings,
+		                "no DWARF, and runtime.mheap_ was not found: the heap is not "
+		                "scanned");
 }
 
 /* ---- Loading ------------------------------------------------------------------ */
@@ -790,7 +791,7 @@ static int cmp_off(const void *a, const void *b)
 	return x->off < y->off ? -1 : x->off > y->off;
 }
 
-struct ms_error *ms_rtmeta_load(struct ms_target *t)
+struct ms_error *ms_rtmeta_load(struct ms_rtmeta *t)
 {
 	struct ms_moduledata_layout l;
 	struct builder b = {0};
@@ -835,13 +836,13 @@ struct ms_error *ms_rtmeta_load(struct ms_target *t)
 	t->globals[1][1] = m.ebss;
 	find_globals(t, &m);
 	if (nmaps == 0)
-		ms_target_warn(t,
-		               "no map type descriptor in the runtime's metadata of '%s': if the "
-		               "program has maps, its type data is damaged and they are not found",
-		               t->exe->path);
-	ms_target_warn(t,
-	               "no DWARF: map types (%zu) and runtime layouts come from the runtime's "
-	               "metadata; goroutine stacks %s",
-	               nmaps, t->rt.g.allgs != UINT64_MAX ? "found" : "not found");
+		ms_warnings_add(t->warnings,
+		                "no map type descriptor in the runtime's metadata of '%s': if the "
+		                "program has maps, its type data is damaged and they are not found",
+		                t->exe->path);
+	ms_warnings_add(t->warnings,
+	                "no DWARF: map types (%zu) and runtime layouts come from the runtime's "
+	                "metadata; goroutine stacks %s",
+	                nmaps, t->rt.g.allgs != UINT64_MAX ? "found" : "not found");
 	return NULL;
 }

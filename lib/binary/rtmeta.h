@@ -8,24 +8,47 @@
 #ifndef MS_RTMETA_H
 #define MS_RTMETA_H
 
-#include "gotype.h"
+#include "binary.h"
+#include "godwarf.h"
+#include "rtlayout.h"
+#include "source.h"
+#include "warn.h"
+
+/*
+ * What the reader of the runtime's metadata works on, borrowed from the target
+ * that owns them (lib/target fills the first part), and what it finds.
+ */
+struct ms_rtmeta {
+	struct ms_source *mem; /* borrowed: the process's memory */
+	struct ms_binary *exe; /* borrowed */
+	struct ms_go_version go;
+	enum ms_arch arch;
+	unsigned ptr;
+	struct ms_warnings *warnings; /* borrowed: where warnings go */
+	bool classic_layout;          /* the maps are classic; set by ms_rtmeta_load */
+	/* Filled by ms_rtmeta_load. */
+	struct ms_rt rt;
+	struct ms_dwarf *dwarf; /* owned by the caller, also after an error; NULL until made */
+	uint64_t globals[2][2]; /* the module's data and bss ranges [lo, hi) */
+};
 
 /*
  * Fill t->rt, t->dwarf (a type graph built from the runtime type descriptors
  * of every map type and of what its keys and values lead to, in the shape
- * the DWARF loader gives; no variables and no functions) and
+ * the DWARF loader gives; no variables and no functions), t->globals and
  * t->rt.mheap.addr / t->rt.g.allgs (found by what their contents must be).
  * MS_ERR_UNSUPPORTED when the version model has no layouts for the binary's
  * Go version and architecture; MS_ERR_FORMAT naming the executable when its
  * runtime metadata is damaged (no module data, no type region, no heap).
  */
-struct ms_error *ms_rtmeta_load(struct ms_target *t);
+struct ms_error *ms_rtmeta_load(struct ms_rtmeta *t);
 
 /*
  * Geometry of a map type from its runtime type descriptor at addr (key and
  * value slot sizes, offsets and strides, bucket or group size, indirection):
- * the fields of g that build_geom in gotype.c would take from DWARF.
+ * the fields of g that build_geom in gotype.c would take from DWARF. Needs
+ * t's mem, go, ptr and classic_layout.
  */
-struct ms_error *ms_rtmeta_geom(struct ms_target *t, uint64_t addr, struct ms_map_geom *g);
+struct ms_error *ms_rtmeta_geom(const struct ms_rtmeta *t, uint64_t addr, struct ms_map_geom *g);
 
 #endif

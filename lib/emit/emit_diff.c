@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "emit.h"
+#include "format.h"
 
 static json_t *side_json(const struct ms_map_report *m)
 {
@@ -41,7 +42,8 @@ static json_t *report_json(const struct ms_inspect_report *r)
 	return o;
 }
 
-static struct ms_error *diff_json(FILE *out, const struct ms_diff *d, size_t top)
+struct ms_error *ms_emit_diff_json(FILE *out, const struct ms_diff *d, size_t top,
+                                   const struct ms_emit_opts *opts)
 {
 	json_t *doc = json_object(), *maps = json_array(), *sum = json_object();
 	int rc;
@@ -85,8 +87,8 @@ static struct ms_error *diff_json(FILE *out, const struct ms_diff *d, size_t top
 	return NULL;
 }
 
-static struct ms_error *diff_text(FILE *out, const struct ms_diff *d, size_t top,
-                                  const struct ms_emit_opts *o)
+struct ms_error *ms_emit_diff_text(FILE *out, const struct ms_diff *d, size_t top,
+                                   const struct ms_emit_opts *o)
 {
 	char held[40], a[40], b[40];
 	size_t shown = 0;
@@ -117,12 +119,4 @@ static struct ms_error *diff_text(FILE *out, const struct ms_diff *d, size_t top
 	if (ferror(out))
 		return ms_error_create(MS_ERR_IO, "cannot write the diff");
 	return NULL;
-}
-
-struct ms_error *ms_emit_diff(FILE *out, enum ms_format fmt, const struct ms_diff *d, size_t top,
-                              const struct ms_emit_opts *opts)
-{
-	if (fmt == MS_FORMAT_HTML)
-		return ms_emit_diff_html(out, d, top);
-	return fmt == MS_FORMAT_JSON ? diff_json(out, d, top) : diff_text(out, d, top, opts);
 }

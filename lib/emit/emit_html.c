@@ -214,11 +214,12 @@ static struct ms_error *inspect_json_of(FILE *out, const void *arg)
 	const struct html_inspect *h = arg;
 	struct ms_emit_opts none = {0};
 
-	return ms_emit_inspect(out, MS_FORMAT_JSON, h->r, h->view, &none);
+	return ms_emit_inspect_json(out, h->r, h->view, &none);
 }
 
 struct ms_error *ms_emit_inspect_html(FILE *out, const struct ms_inspect_report *r,
-                                      const struct ms_report_view *view)
+                                      const struct ms_report_view *view,
+                                      const struct ms_emit_opts *opts)
 {
 	struct html_inspect h = {r, view};
 
@@ -236,12 +237,14 @@ static struct ms_error *sim_json_of(FILE *out, const void *arg)
 {
 	const struct html_sim *h = arg;
 
-	return ms_emit_simulation_json(out, h->type, h->script_text, h->runs, h->n);
+	struct ms_emit_opts none = {0};
+
+	return ms_emit_simulation_json(out, h->type, h->script_text, h->runs, h->n, &none);
 }
 
 struct ms_error *ms_emit_simulation_html(FILE *out, const struct ms_map_type *type,
                                          const char *script_text, const struct ms_sim_run *runs,
-                                         size_t n)
+                                         size_t n, const struct ms_emit_opts *opts)
 {
 	struct html_sim h = {type, script_text, runs, n};
 	char title[512];
@@ -260,10 +263,11 @@ static struct ms_error *diff_json_of(FILE *out, const void *arg)
 	const struct html_diff *h = arg;
 	struct ms_emit_opts none = {0};
 
-	return ms_emit_diff(out, MS_FORMAT_JSON, h->d, h->top, &none);
+	return ms_emit_diff_json(out, h->d, h->top, &none);
 }
 
-struct ms_error *ms_emit_diff_html(FILE *out, const struct ms_diff *d, size_t top)
+struct ms_error *ms_emit_diff_html(FILE *out, const struct ms_diff *d, size_t top,
+                                   const struct ms_emit_opts *opts)
 {
 	struct html_diff h = {d, top};
 	char title[512];

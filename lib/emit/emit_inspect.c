@@ -9,8 +9,8 @@
 #include <string.h>
 
 #include "emit.h"
-
-bool ms_view_matches(const struct ms_report_view *v, const struct ms_map_report *r);
+#include "format.h"
+#include "report.h"
 
 static const struct ms_report_view *sort_view;
 
@@ -547,7 +547,8 @@ struct ms_error *ms_emit_ndjson_map(FILE *out, const struct ms_map_report *m)
  * line with the report's top-level fields ({"kind": "summary", ...}).
  */
 static struct ms_error *inspect_ndjson(FILE *out, const struct ms_inspect_report *r,
-                                       const struct ms_map_report **sel, size_t n)
+                                       const struct ms_map_report **sel, size_t n,
+                                       const struct ms_emit_opts *o)
 {
 	json_t *sum = json_object(), *s = summary_json(r, n), *warn = json_array();
 	char ver[64];
@@ -648,7 +649,8 @@ static uint64_t prom_value(const struct ms_map_report *m, int field)
  * everything else in the "other" series, and totals.
  */
 static struct ms_error *inspect_prometheus(FILE *out, const struct ms_inspect_report *r,
-                                           const struct ms_map_report **sel, size_t n)
+                                           const struct ms_map_report **sel, size_t n,
+                                           const struct ms_emit_opts *o)
 {
 	uint64_t other[6] = {0}, other_maps = 0;
 
@@ -738,41 +740,66 @@ static struct ms_error *inspect_prometheus(FILE *out, const struct ms_inspect_re
 	return NULL;
 }
 
-struct ms_error *ms_emit_inspect(FILE *out, enum ms_format fmt, const struct ms_inspect_report *r,
-                                 const struct ms_report_view *view, const struct ms_emit_opts *opts)
+/* The maps of the view (every map, biggest first, without one), then fn on them. */
+static struct ms_error *
+emit_view(FILE *out, const struct ms_inspect_report *r, const struct ms_report_view *view,
+          struct ms_error *(*fn)(FILE *out, const struct ms_inspect_report *r,
+                                 const struct ms_map_report **sel, size_t n,
+                                 const struct ms_emit_opts *o),
+          const struct ms_emit_opts *opts)
 {
-	struct ms_report_view def = {MS_SORT_HELD, 0, NULL}, prom;
+	struct ms_report_view def = {MS_SORT_HELD, 0, NULL};
 	size_t n;
-	const struct ms_map_report **sel;
+	const struct ms_map_report **sel = view_maps(r, view ? view : &def, &n);
 	struct ms_error *err;
 
-	if (fmt == MS_FORMAT_HTML)
-		return ms_emit_inspect_html(out, r, view);
-	if (fmt == MS_FORMAT_PROMETHEUS) {
-		/* bounded label cardinality: the 20 biggest unless --top says otherwise */
-		prom = view ? *view : def;
-		if (!prom.top)
-			prom.top = 20;
-		view = &prom;
-	}
-	sel = view_maps(r, view ? view : &def, &n);
 	if (!sel)
 		return &ms_error_nomem;
-	switch (fmt) {
-	case MS_FORMAT_JSON:
-		err = inspect_json(out, r, sel, n, false);
-		break;
-	case MS_FORMAT_NDJSON:
-		err = inspect_ndjson(out, r, sel, n);
-		break;
-	case MS_FORMAT_PROMETHEUS:
-		err = inspect_prometheus(out, r, sel, n);
-		break;
-	default:
-		err = inspect_text(out, r, sel, n, opts);
-	}
+	err = fn(out, r, sel, n, opts);
 	free(sel);
 	return err;
+}
+
+static struct ms_error *inspect_report_json(FILE *out, const struct ms_inspect_report *r,
+                                            const struct ms_map_report **sel, size_t n,
+                                            const struct ms_emit_opts *o)
+{
+	return inspect_json(out, r, sel, n, false);
+}
+
+struct ms_error *ms_emit_inspect_text(FILE *out, const struct ms_inspect_report *r,
+                                      const struct ms_report_view *view,
+                                      const struct ms_emit_opts *opts)
+{
+	return emit_view(out, r, view, inspect_text, opts);
+}
+
+struct ms_error *ms_emit_inspect_json(FILE *out, const struct ms_inspect_report *r,
+                                      const struct ms_report_view *view,
+                                      const struct ms_emit_opts *opts)
+{
+	return emit_view(out, r, view, inspect_report_json, opts);
+}
+
+struct ms_error *ms_emit_inspect_ndjson(FILE *out, const struct ms_inspect_report *r,
+                                        const struct ms_report_view *view,
+                                        const struct ms_emit_opts *opts)
+{
+	return emit_view(out, r, view, inspect_ndjson, opts);
+}
+
+struct ms_error *ms_emit_inspect_prometheus(FILE *out, const struct ms_inspect_report *r,
+                                            const struct ms_report_view *view,
+                                            const struct ms_emit_opts *opts)
+{
+	struct ms_report_view prom = {MS_SORT_HELD, 0, NULL};
+
+	/* bounded label cardinality: the 20 biggest unless --top says otherwise */
+	if (view)
+		prom = *view;
+	if (!prom.top)
+		prom.top = 20;
+	return emit_view(out, r, &prom, inspect_prometheus, opts);
 }
 
 struct ms_error *ms_emit_layout_json(FILE *out, const struct ms_inspect_report *r)

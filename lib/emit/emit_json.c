@@ -108,7 +108,8 @@ static struct ms_error *dump(FILE *out, json_t *doc)
 }
 
 struct ms_error *ms_emit_estimates_json(FILE *out, const struct ms_map_type *type,
-                                        const struct ms_estimate *ests, size_t n)
+                                        const struct ms_estimate *ests, size_t n,
+                                        const struct ms_emit_opts *opts)
 {
 	json_t *doc, *arr;
 
@@ -134,7 +135,8 @@ struct ms_error *ms_emit_estimates_json(FILE *out, const struct ms_map_type *typ
 
 struct ms_error *ms_emit_capacity_json(FILE *out, const struct ms_map_type *type,
                                        uint64_t budget_bytes, uint64_t max_len,
-                                       const struct ms_estimate *at_max)
+                                       const struct ms_estimate *at_max,
+                                       const struct ms_emit_opts *opts)
 {
 	json_t *doc = json_object();
 	char ver[64];

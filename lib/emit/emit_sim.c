@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "emit.h"
+#include "format.h"
 
 static json_t *juint(uint64_t v)
 {
@@ -114,7 +115,7 @@ static json_t *run_json(const struct ms_sim_run *r)
 
 struct ms_error *ms_emit_simulation_json(FILE *out, const struct ms_map_type *type,
                                          const char *script_text, const struct ms_sim_run *runs,
-                                         size_t n)
+                                         size_t n, const struct ms_emit_opts *opts)
 {
 	json_t *doc = json_object(), *arr = json_array();
 	int rc;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "emit.h"
+#include "format.h"
 
 static void fmt_bytes(char *buf, size_t len, double bytes, const struct ms_emit_opts *opts)
 {

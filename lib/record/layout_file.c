@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "emit.h"
+#include "report.h"
 
 #define MAX_MAPS   (1u << 26)
 #define MAX_TABLES (1u << 26)

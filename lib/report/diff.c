@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "emit.h"
+#include "report.h"
 
 static int cmp_pair(const void *a, const void *b)
 {

@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "emit.h"
 #include "findmaps.h"
+#include "report.h"
 
 static const char *const held_ids[MS_HELD__COUNT] = {
     [MS_HELD_LIVE] = "live-entries",          [MS_HELD_EMPTY] = "empty-slots",
@@ -393,10 +393,9 @@ static struct ms_error *inspect_target(struct ms_target *t, const struct ms_insp
 		ms_target_warn(t,
 		               "read without stopping the process (--no-stop): the maps may have "
 		               "changed while they were read");
-	rep->warnings = t->warnings;
-	rep->nwarnings = t->nwarnings;
-	t->warnings = NULL;
-	t->nwarnings = 0;
+	rep->warnings = t->warnings.list;
+	rep->nwarnings = t->warnings.n;
+	t->warnings = (struct ms_warnings){0};
 out:
 	ms_found_deinit(&found);
 	ms_types_destroy(ty);
@@ -534,7 +533,6 @@ void ms_inspect_report_destroy(struct ms_inspect_report *r)
 	free(r);
 }
 
-bool ms_view_matches(const struct ms_report_view *v, const struct ms_map_report *r);
 bool ms_report_view_matches(const struct ms_report_view *v, const struct ms_map_report *r)
 {
 	return ms_view_matches(v, r);

@@ -19,22 +19,25 @@
 
 void ms_target_warn(struct ms_target *t, const char *fmt, ...)
 {
-	char buf[512];
-	char **w;
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
+	ms_warnings_addv(&t->warnings, fmt, ap);
 	va_end(ap);
-	if (t->nwarnings >= 1000)
-		return;
-	w = realloc(t->warnings, (t->nwarnings + 1) * sizeof(*w));
-	if (!w)
-		return;
-	t->warnings = w;
-	w[t->nwarnings] = strdup(buf);
-	if (w[t->nwarnings])
-		t->nwarnings++;
+}
+
+void ms_target_rtmeta(struct ms_target *t, struct ms_rtmeta *ret)
+{
+	*ret = (struct ms_rtmeta){
+	    .mem = t->mem,
+	    .exe = t->exe,
+	    .go = t->go,
+	    .arch = t->arch,
+	    .ptr = t->ptr,
+	    .warnings = &t->warnings,
+	    .classic_layout = t->classic_layout,
+	    .rt = t->rt,
+	};
 }
 
 /* Follow typedefs to the underlying DIE. Bounded: DWARF can be hostile. */
@@ -310,9 +313,18 @@ static struct ms_error *load_layouts(struct ms_target *t, const char *exe_path, 
 	struct ms_error *err;
 
 	if (!use_dwarf(t, flags)) {
+		struct ms_rtmeta rm;
+
 		ms_dwarf_destroy(t->dwarf);
 		t->dwarf = NULL;
-		return ms_rtmeta_load(t);
+		ms_target_rtmeta(t, &rm);
+		err = ms_rtmeta_load(&rm);
+		/* the type graph is the target's, also when loading stopped half way */
+		t->dwarf = rm.dwarf;
+		t->rt = rm.rt;
+		t->classic_layout = rm.classic_layout;
+		memcpy(t->globals, rm.globals, sizeof(t->globals));
+		return err;
 	}
 	err = t->dwarf ? NULL : ms_dwarf_load(exe_path, &t->dwarf);
 	if (!err)
@@ -411,8 +423,6 @@ void ms_target_destroy(struct ms_target *t)
 	ms_source_destroy(t->mem);
 	ms_dwarf_destroy(t->dwarf);
 	ms_binary_destroy(t->exe);
-	for (size_t i = 0; i < t->nwarnings; i++)
-		free(t->warnings[i]);
-	free(t->warnings);
+	ms_warnings_deinit(&t->warnings);
 	free(t);
 }

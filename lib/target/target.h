@@ -9,45 +9,9 @@
 
 #include "binary.h"
 #include "godwarf.h"
+#include "rtlayout.h"
+#include "rtmeta.h"
 #include "source.h"
-
-/* Offsets of the runtime structures mapsize reads; UINT64_MAX when unknown. */
-struct ms_rt {
-	struct {
-		uint64_t size, count, flags, B, noverflow, hash0, buckets, oldbuckets, nevacuate,
-		    extra;
-	} hmap;
-	struct {
-		uint64_t size, overflow, oldoverflow, next_overflow;
-	} mapextra;
-	struct {
-		uint64_t size, used, seed, dir_ptr, dir_len, global_depth, global_shift;
-	} smap;
-	struct {
-		uint64_t size, used, capacity, growth_left, local_depth, index, groups_data,
-		    groups_mask;
-	} table;
-	struct {
-		uint64_t size, start, npages, freeindex, nelems, alloc_bits, spanclass, state,
-		    elemsize, limit, large_type;
-		unsigned freeindex_bytes, nelems_bytes;
-	} span;
-	struct {
-		uint64_t addr, arenas, allspans;
-		uint64_t l1_count, l2_count;
-	} mheap;
-	struct {
-		uint64_t spans, spans_count; /* heapArena.spans and its length (pages per arena) */
-	} arena;
-	uint64_t arena_bytes;       /* heapArenaBytes */
-	uint64_t arena_base_offset; /* arenaBaseOffset */
-	struct {
-		uint64_t allgs, allglen;                   /* addresses of the globals */
-		uint64_t stack_lo, stack_hi, status, goid; /* runtime.g member offsets */
-		uint64_t sched_sp, sched_pc;
-	} g;
-	uint64_t types_base; /* section holding the runtime type descriptors */
-};
 
 /* One heap object, as the allocator sees it. */
 struct ms_heap_obj {
@@ -74,8 +38,7 @@ struct ms_target {
 	/* No DWARF: the module's data and bss ranges [lo, hi), where globals live. */
 	uint64_t globals[2][2];
 	struct ms_span_cache *spans; /* owned */
-	size_t nwarnings;
-	char **warnings; /* owned */
+	struct ms_warnings warnings;
 	/* A heap without span structures (fuzz/fuzz_walk.c feeds walkers raw memory):
 	 * when set, ms_heap_find() asks this instead of the runtime's spans. */
 	bool (*heap_find)(struct ms_target *t, uint64_t addr, struct ms_heap_obj *ret);
@@ -100,6 +63,8 @@ struct ms_error *ms_target_layouts_from_dwarf(struct ms_target *t);
 /* Add a warning to the target (formatted); out of memory drops it. */
 void ms_target_warn(struct ms_target *t, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* What the runtime metadata reader borrows from t (rtmeta.h), and the layouts known so far. */
+void ms_target_rtmeta(struct ms_target *t, struct ms_rtmeta *ret);
 
 /*
  * Find the heap object containing addr. false if addr is not in an in-use

@@ -8,7 +8,6 @@
 #include <stdlib.h>
 
 #include "gover.h"
-#include "rtmeta.h"
 
 struct ms_types {
 	struct ms_target *t;
@@ -410,8 +409,11 @@ static struct ms_error *build_geom(struct ms_types *ty, const struct ms_dtype *d
 	g->key = ms_dwarf_type(ty->d, d->key_off);
 	g->elem = ms_dwarf_type(ty->d, d->elem_off);
 	if (ty->d->synthetic && g->key && g->elem) {
+		struct ms_rtmeta rm;
+
 		/* no DWARF: the map type descriptor says where keys and values are */
-		err = ms_rtmeta_geom(ty->t, ty->t->rt.types_base + d->runtime_type, g);
+		ms_target_rtmeta(ty->t, &rm);
+		err = ms_rtmeta_geom(&rm, ty->t->rt.types_base + d->runtime_type, g);
 	} else if (!hdr || hdr->tag != MS_DTAG_STRUCT || !g->key || !g->elem) {
 		return ms_error_create(MS_ERR_FORMAT, "map type '%s' has no header in DWARF",
 		                       d->name ? d->name : "?");

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Lint as TAP: clang-format over every C file, cppcheck over the build.
+# Lint as TAP: clang-format over every C file, cppcheck over the build, the layers.
 # usage: lint.sh SOURCE_ROOT BUILD_ROOT
 src=$1 build=$2
 n=0 failed=0
@@ -18,5 +18,7 @@ files=$(cd "$src" && find cmd lib estimators tests fuzz bench -name '*.[ch]' 2>/
 check "clang-format agrees with every C file" sh -c "cd '$src' && clang-format --dry-run -Werror $(echo $files)"
 check "cppcheck finds nothing" cppcheck --project="$build/compile_commands.json" --error-exitcode=1 \
 	--enable=warning,portability --inline-suppr --suppress=missingIncludeSystem -q
+check "includes and calls go down the layers, no circles (scripts/check-layers)" \
+	python3 "$src/scripts/check-layers" "$build"
 echo "1..$n"
 exit $failed

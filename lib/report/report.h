@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The report model's internal interface (lib/report/): what the emitters and
+ * the layout file need beyond mapsize.h. The report computes every number;
+ * the layers above only format or store it.
+ */
+#ifndef MS_REPORT_H
+#define MS_REPORT_H
+
+#include "mapsize.h"
+
+/* Fill the report's summary (totals, found_by, by type and package) from its maps. */
+struct ms_error *ms_report_summarize(struct ms_inspect_report *r);
+/* Does the map pass the view's filter? */
+bool ms_view_matches(const struct ms_report_view *v, const struct ms_map_report *r);
+
+#endif
