@@ -1,0 +1,378 @@
+// holders_truth is the ground truth for "every map named by what holds it":
+// a small server-shaped program whose maps are held by goroutine frames, not
+// by package-level variables (but one), so that `mapsize inspect` can only name
+// them by reading the frames as typed roots (DWARF locals and parameters the
+// stack maps say are live) and following types through the heap.
+//
+// It prints one JSON object per map on stdout:
+//
+//	{"name", "addr": "0x…" (the map header), "type" (as DWARF spells it,
+//	 e.g. "map[int64]*main.Session", "map[string][]uint8"), "len",
+//	 "package": the package of the map's roots ("main" for all of them),
+//	 "holders": [regexes; one path of the map must match one of them],
+//	 "found": how mapsize finds it without frame roots: "global" (typed path
+//	          from a package variable), "stack" (header in a goroutine stack),
+//	          "heap" (only the anonymous heap scan)}
+//
+// then "READY <pid>", and waits until stdin is closed (tests/go/gocore.py),
+// then exits 0. Run it with GOGC=off: no GC, so no stack moves after the
+// addresses were taken (the scratch goroutine re-reads its address anyway).
+//
+// Path spelling (the contract of tests/go/run_holders_truth.py): a frame root
+// is "FUNC: VAR" with FUNC the Go function name (main.(*Server).serve,
+// main.main.func3 for a closure), prefixed with "goroutine N " (optional for
+// main.main); globals keep their spelling (main.tenants["region-0/t0.x"]);
+// then fields .f, indices [2], map keys ["k"] / [12], pointers dereferenced
+// silently.
+//
+// What holds what, at the block points where the core is taken (the
+// compiler's liveness, `go build -gcflags=-live`, the same on Go 1.19 - 1.27
+// but where noted):
+//
+//	main.main        blocked in <-quit; live at that call to chanrecv1:
+//	                 srv (*Server), index (map[string]*Session), reqs, events,
+//	                 forever — srv and index only because runtime.KeepAlive
+//	                 uses them after the block.
+//	main.(*Server).serve   blocked in `range ch`; live: s (the receiver), and
+//	                 ch itself from Go 1.22 (before: only an autotmp copy).
+//	main.(*worker).run     x2, blocked in `range w.inbox`; live: w, seen (a
+//	                 map made here whose header escapes to the heap through
+//	                 leak(); nothing else points to it). w.pending is reached
+//	                 only from this frame (main keeps no worker).
+//	main.scratch     blocked in <-forever; live: m, a map[int64]int64 whose
+//	                 header stays in this frame (it does not escape), kept by
+//	                 the use after the block.
+//	main.main.funcN  closures running as goroutines, blocked in `range
+//	                 events`: one captured counts by value (live: counts,
+//	                 events), one assigns lazy and so captured it by reference
+//	                 (live: &lazy, events). Nothing else holds those maps.
+//	main.tenants     the one global: a map of maps whose keys hold '/' and
+//	                 '.', so a package taken from path text would be wrong.
+//
+// `go build -gcflags=-live` prints the liveness at each call ("live at call
+// to chanrecv1: …"); run_holders_truth.py --live shows it for a toolchain.
+// The goroutine bodies are //go:noinline: from Go 1.22 `go f(x)` runs
+// f inside a main.main.gowrapN wrapper, which could otherwise inline f and
+// leave only inlined frames (not what this test is about).
+//
+// Build: GOTOOLCHAIN=local CGO_ENABLED=0 [GOARCH=386] [GOEXPERIMENT=…] goX build
+// (tests/go/gocore.py build()). Go 1.19 - 1.27.
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"reflect"
+	"regexp"
+	"runtime"
+	"strings"
+	"unsafe"
+)
+
+type Session struct {
+	id    int64
+	user  string
+	attrs map[string]string
+}
+
+type Shard struct {
+	n     int
+	items map[string]int64
+}
+
+type Server struct {
+	name     string
+	sessions map[int64]*Session
+	config   map[string]string
+	routes   map[string]map[string]int
+	blobs    map[string][]byte
+	shards   [4]*Shard
+}
+
+type worker struct {
+	id      int
+	srv     *Server
+	inbox   chan string
+	pending map[string]int
+}
+
+// the one package-level map (a map of maps; keys with '/' and '.')
+var tenants map[string]map[string]int
+
+type Truth struct {
+	Name    string   `json:"name"`
+	Addr    string   `json:"addr"`
+	Type    string   `json:"type"`
+	Len     int      `json:"len"`
+	Package string   `json:"package"`
+	Holders []string `json:"holders"`
+	Found   string   `json:"found"`
+}
+
+var (
+	truth      []Truth
+	escapeSink any
+	sinkInt    int
+)
+
+// frame is the regex of a path rooted at a frame of fn (a regex: a closure's
+// number differs between Go versions) followed by the path steps expr.
+func frame(fn, expr string) string {
+	return `^(goroutine \d+ )?` + fn + `: ` + regexp.QuoteMeta(expr) + `$`
+}
+
+func global(expr string) string { return `^` + regexp.QuoteMeta(expr) + `$` }
+
+var (
+	fnMain    = regexp.QuoteMeta("main.main")
+	fnServe   = regexp.QuoteMeta("main.(*Server).serve")
+	fnRun     = regexp.QuoteMeta("main.(*worker).run")
+	fnScratch = regexp.QuoteMeta("main.scratch")
+	fnClosure = `main\.main\.func\d+`
+)
+
+// add records the truth of map m (reflect gives its header address, its type
+// as DWARF spells it, and its len; the caller takes no address of a variable,
+// which would change how a closure captures it).
+func add(name string, m any, found string, holders ...string) {
+	v := reflect.ValueOf(m)
+	truth = append(truth, Truth{Name: name, Addr: fmt.Sprintf("%#x", v.Pointer()),
+		Type: v.Type().String(), Len: v.Len(), Package: "main", Holders: holders,
+		Found: found})
+}
+
+// srvHolders: a Server field expression reached from main's srv, from the
+// receiver of serve, or from a worker's w.srv.
+func srvHolders(expr string) []string {
+	return []string{frame(fnMain, "srv"+expr), frame(fnServe, "s"+expr),
+		frame(fnRun, "w.srv"+expr)}
+}
+
+func newServer() *Server {
+	s := &Server{name: "api"}
+	s.sessions = make(map[int64]*Session)
+	for i, u := range []string{"ann", "bob", "cyd"} {
+		id := int64([]int{3, 7, 12}[i])
+		s.sessions[id] = &Session{id: id, user: u}
+	}
+	s.sessions[7].attrs = map[string]string{"lang": "en", "tz": "UTC"}
+	s.config = map[string]string{"listen": ":8080", "tls": "off", "log": "info",
+		"db": "postgres://db/app", "region": "eu-west-1"}
+	s.routes = map[string]map[string]int{
+		"GET":  {"/users": 1, "/users/{id}": 2, "/health": 3},
+		"POST": {"/users": 4, "/login": 5},
+	}
+	s.blobs = make(map[string][]byte)
+	for _, k := range []string{"logo.png", "favicon.ico", "robots.txt", "index.html"} {
+		s.blobs[k] = []byte(strings.Repeat(k, 3))
+	}
+	for i := range s.shards {
+		sh := &Shard{n: i, items: make(map[string]int64)}
+		for j := 0; j < 10+i; j++ {
+			sh.items[fmt.Sprintf("key-%d-%d", i, j)] = int64(i*100 + j)
+		}
+		s.shards[i] = sh
+	}
+	return s
+}
+
+//go:noinline
+func (s *Server) serve(ch <-chan string) {
+	for k := range ch {
+		s.config[k] = k
+		s.shards[len(k)%4].items[k]++
+	}
+}
+
+//go:noinline
+func leak(m map[uint32]bool) {
+	escapeSink = m
+	escapeSink = nil
+}
+
+//go:noinline
+func (w *worker) run(ready chan<- Truth) {
+	seen := make(map[uint32]bool) // escapes through leak: its header is on the heap
+	for i := 0; i < 6+w.id; i++ {
+		seen[uint32(i*7)] = true
+	}
+	leak(seen)
+	ready <- Truth{Name: fmt.Sprintf("worker%d.seen", w.id),
+		Addr: fmt.Sprintf("%#x", reflect.ValueOf(seen).Pointer()),
+		Type: reflect.TypeOf(seen).String(), Len: len(seen), Package: "main",
+		Holders: []string{frame(fnRun, "seen")}, Found: "heap"}
+	for k := range w.inbox {
+		w.pending[k]++
+		seen[uint32(len(k))] = true
+	}
+}
+
+// scratch holds a map whose header stays in this frame (it does not escape;
+// `go build -gcflags=-m` says "make(map[int64]int64) does not escape"). pad
+// makes the stack grow once at entry, so the sends below never move it; the
+// address is sent twice and the second one is the truth.
+//
+//go:noinline
+func scratch(rep chan<- uintptr, wake, forever <-chan struct{}) {
+	var pad [8192]byte
+	for i := range pad {
+		pad[i] = byte(i)
+	}
+	m := make(map[int64]int64)
+	for i := 0; i < 5; i++ {
+		m[int64(i)] = int64(i) * 3
+	}
+	<-wake
+	rep <- *(*uintptr)(unsafe.Pointer(&m))
+	<-wake
+	rep <- *(*uintptr)(unsafe.Pointer(&m))
+	<-forever
+	sinkInt += len(m) + int(m[2]) + int(pad[len(m)])
+}
+
+func fail(format string, args ...any) {
+	fmt.Printf("ERROR "+format+"\n", args...)
+	os.Exit(1)
+}
+
+func main() {
+	runtime.GOMAXPROCS(1)
+
+	tenants = map[string]map[string]int{
+		"region-0/t0.x": {"cpu": 4, "mem": 16, "disk": 100},
+		"region-1/t1.y": {"cpu": 2},
+	}
+	add("tenants", tenants, "global",
+		global("main.tenants"))
+	for _, k := range []string{"region-0/t0.x", "region-1/t1.y"} {
+		add(fmt.Sprintf("tenants[%q]", k), tenants[k], "global", global(fmt.Sprintf("main.tenants[%q]", k)))
+	}
+
+	srv := newServer()
+	add("srv.sessions", srv.sessions, "heap",
+		srvHolders(".sessions")...)
+	add("srv.sessions[7].attrs", srv.sessions[7].attrs, "heap",
+		append(srvHolders(".sessions[7].attrs"), frame(fnMain, `index["bob"].attrs`))...)
+	add("srv.config", srv.config, "heap",
+		srvHolders(".config")...)
+	add("srv.routes", srv.routes, "heap",
+		srvHolders(".routes")...)
+	for _, k := range []string{"GET", "POST"} {
+		expr := fmt.Sprintf(".routes[%q]", k)
+		add("srv"+expr, srv.routes[k], "heap", srvHolders(expr)...)
+	}
+	add("srv.blobs", srv.blobs, "heap",
+		srvHolders(".blobs")...)
+	for i, sh := range srv.shards {
+		expr := fmt.Sprintf(".shards[%d].items", i)
+		add("srv"+expr, sh.items, "heap",
+			srvHolders(expr)...)
+	}
+
+	// main's own local map, live after the block (KeepAlive below)
+	index := make(map[string]*Session)
+	for _, s := range srv.sessions {
+		index[s.user] = s
+	}
+	add("index", index, "heap", frame(fnMain, "index"))
+
+	// the server goroutine
+	reqs := make(chan string)
+	go srv.serve(reqs)
+
+	// workers: main keeps none of them; w.pending is held by run's frame only
+	ready := make(chan Truth)
+	for id := 0; id < 2; id++ {
+		w := &worker{id: id, srv: srv, inbox: make(chan string), pending: make(map[string]int)}
+		for j := 0; j <= id+1; j++ {
+			w.pending[fmt.Sprintf("job-%d", j)] = j
+		}
+		add(fmt.Sprintf("worker%d.pending", id), w.pending, "heap", frame(fnRun, "w.pending"))
+		go w.run(ready)
+		truth = append(truth, <-ready)
+	}
+
+	// a map only a closure's captured variable holds (the closure runs as a
+	// goroutine; main does not use counts again)
+	counts := make(map[string]int)
+	for i, k := range []string{"a", "b", "c", "d", "e", "f", "g"} {
+		counts[k] = i
+	}
+	add("closure.counts", counts, "heap",
+		frame(fnClosure, "counts"))
+	events := make(chan string)
+	go func() {
+		for k := range events {
+			counts[k]++
+		}
+	}()
+
+	// captured by reference: the closure assigns lazy, so it holds &lazy (a
+	// heap cell) and DWARF names the variable "&lazy"
+	var lazy map[int]string
+	lazyAddr := make(chan Truth)
+	go func() {
+		lazy = make(map[int]string)
+		for i := 0; i < 4; i++ {
+			lazy[i*i] = fmt.Sprint(i)
+		}
+		lazyAddr <- Truth{Name: "closure.lazy", Addr: fmt.Sprintf("%#x", reflect.ValueOf(lazy).Pointer()),
+			Type: reflect.TypeOf(lazy).String(), Len: len(lazy), Package: "main",
+			Holders: []string{frame(fnClosure, "&lazy"), frame(fnClosure, "lazy")}, Found: "heap"}
+		for k := range events {
+			lazy[len(k)] = k
+		}
+	}()
+	truth = append(truth, <-lazyAddr)
+
+	// a map on a goroutine's stack
+	rep := make(chan uintptr)
+	wake := make(chan struct{})
+	forever := make(chan struct{})
+	go scratch(rep, wake, forever)
+	wake <- struct{}{}
+	first := <-rep
+	wake <- struct{}{}
+	second := <-rep
+	if first != second {
+		fmt.Fprintf(os.Stderr, "holders_truth: scratch's map moved from %#x to %#x\n", first, second)
+	}
+	truth = append(truth, Truth{Name: "scratch.m", Addr: fmt.Sprintf("%#x", second),
+		Type: reflect.TypeOf(map[int64]int64(nil)).String(), Len: 5, Package: "main",
+		Holders: []string{frame(fnScratch, "m")}, Found: "stack"})
+
+	// every header holds its len (a wrong address would show here)
+	for _, t := range truth {
+		var a uintptr
+		fmt.Sscanf(t.Addr, "0x%x", &a)
+		if a == 0 {
+			fail("%s: no header", t.Name)
+		}
+		n := *(*int)(unsafe.Pointer(a)) // hmap.count; Swiss Map.used is a uint64 (low word first)
+		if n != t.Len {
+			fail("%s: header %s holds %d, len %d", t.Name, t.Addr, n, t.Len)
+		}
+	}
+
+	enc := json.NewEncoder(os.Stdout)
+	enc.SetEscapeHTML(false)
+	for _, t := range truth {
+		if err := enc.Encode(t); err != nil {
+			fail("encode: %v", err)
+		}
+	}
+	quit := make(chan struct{})
+	go func() {
+		io.Copy(io.Discard, os.Stdin)
+		os.Exit(0)
+	}()
+	fmt.Printf("READY %d\n", os.Getpid())
+	<-quit
+	runtime.KeepAlive(srv)
+	runtime.KeepAlive(index)
+	close(reqs)
+	close(events)
+	close(forever)
+}
