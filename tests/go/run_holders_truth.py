@@ -1,0 +1,290 @@
+#!/usr/bin/env python3
+"""Every map named by what holds it: the goroutine frames are the roots.
+
+tests/go/progs/holders_truth.go is a small server: a *Server made in main()
+with maps in its fields, shards, workers and closures running as goroutines,
+a map on a goroutine's stack, and one global map of maps whose keys hold '/'
+and '.'. It prints, per map, its header address, its type as DWARF spells it,
+its len, its package ("main") and the regexes of the paths that name its
+holders (`main.main: srv.sessions`, `goroutine 7 main.(*Server).serve:
+s.shards[2].items`, `main.tenants["region-0/t0.x"]`).
+
+For every configuration of run_inspect_truth.py (Go 1.19, 1.21-1.27, the
+noswissmap and mapsplitgroup experiments, 386) this builds the program twice
+(plainly and with -ldflags=-s -w), takes one kernel core of each
+(tests/go/gocore.py), and reads the plain build's core also with a `strip`ped
+copy of the executable. On each of the three reports, one TAP line per kind of
+check, naming the maps that fail:
+
+  found     every map, at its header address
+  len       exact
+  type      exact (DWARF); without DWARF the same type with package
+            qualifiers dropped (short_type), or map[?]? with the true type
+            among the candidates for the maps of STRIPPED_TYPE_GAPS (printed)
+  holders   (DWARF) one of the map's paths matches one of its holder regexes
+  package   (DWARF) "package" is the root's package; without DWARF a package,
+            when one is given, must be right
+  by_package  the summary has one row per package: no row named from key text
+            (a quote, '[', ']' or a key fragment), no name twice, and (DWARF)
+            the row "main" counts every map of the program
+
+Without DWARF there are no variable names, so holder paths are not asked for
+(printed as a SKIP), nor a stack map (no DWARF local types it: NO_DWARF_NOT_FOUND).
+
+TAP on stdout. Usage:
+  run_holders_truth.py --mapsize PATH [--only go1.23,go1.24] [--builds dwarf,sw] [--keep]
+  run_holders_truth.py --live [--only go1.24]   (the compiler's liveness at the block points)
+"""
+import argparse, json, os, re, shutil, subprocess, sys, tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import gocore  # noqa: E402
+import run_inspect_truth as rit  # noqa: E402
+from tap import finish, skip_or_fail_missing, tap  # noqa: E402
+
+REQUIRE = bool(os.environ.get("MAPSIZE_REQUIRE_GO"))
+PROG = os.path.join(HERE, "progs", "holders_truth.go")
+CONFIGS = rit.CONFIGS
+short_type = rit.short_type
+
+# Without DWARF (strip, -s -w): maps that may be reported as map[?]? (with the
+# true type among type_candidates, never a wrong type): no variable has a type
+# then, a small map's storage records none (no malloc header under 512 bytes,
+# none at all before Go 1.22), and its layout fits several map types of the
+# binary. Measured on 2026-12-03, all configurations: each of these was
+# map[?]? in at least 4 of the 26 reports without DWARF; only the seen maps
+# (map[uint32]bool, a layout no other map type of the binary has) were always
+# typed.
+STRIPPED_TYPE_GAPS = {
+    "tenants", 'tenants["region-0/t0.x"]', 'tenants["region-1/t1.y"]',
+    "srv.sessions", "srv.sessions[7].attrs", "srv.config", "srv.routes",
+    'srv.routes["GET"]', 'srv.routes["POST"]', "srv.blobs", "srv.shards[0].items",
+    "srv.shards[1].items", "srv.shards[2].items", "srv.shards[3].items", "index",
+    "worker0.pending", "worker1.pending", "closure.counts", "closure.lazy", "scratch.m",
+}
+# Without DWARF: maps that may be missing (a header in a stack frame is typed
+# only by DWARF's locals).
+NO_DWARF_NOT_FOUND = {"scratch.m"}
+# Key text of the program's paths: no by_package row may contain any of it.
+KEY_FRAGMENTS = ["region-", "t0.x", "t1.y", "/t0", "/t1", "GET", "POST"]
+# Without DWARF a global is only an address (<global 0x5bb390>): its package
+# is unknown, and its maps may be counted in a row of this name.
+UNKNOWN_PACKAGE = "?"
+PKG_NAME = re.compile(r"^[A-Za-z0-9_~.\-]+(/[A-Za-z0-9_~.\-]+)*$")
+
+
+def describe(m):
+    if m is None:
+        return "not found"
+    return (f"found_by {m.get('found_by')}, type {m.get('type')}, len {m.get('len')}, "
+            f"paths {m.get('paths', [])[:3]}, package {m.get('package')!r}, "
+            f"where {m.get('where')!r}")
+
+
+def check_report(cfg_name, build, truth, doc):
+    """The TAP lines of one report. build: "dwarf", "stripped" or "-s -w"."""
+    dwarf = build == "dwarf"
+    label = f"{cfg_name} {build}"
+    by_addr = {m["address"]: m for m in doc["maps"]}
+    found = {t["name"]: by_addr.get(t["addr"]) for t in truth}
+
+    # found
+    missing = [t for t in truth if found[t["name"]] is None]
+    exempt = [t["name"] for t in missing if not dwarf and t["name"] in NO_DWARF_NOT_FOUND]
+    bad = [f"{t['name']}: not found (header {t['addr']}, {t['type']}, len {t['len']})"
+           for t in missing if t["name"] not in exempt]
+    diag = bad + [f"{len(truth)} maps in the program, {len(doc['maps'])} in the report "
+                  f"({doc['summary'].get('found_by')})"]
+    if exempt:
+        diag.append(f"not found, an expected gap without DWARF: {', '.join(exempt)}")
+    tap(not bad, f"{label}: every map is found at its header address", diag)
+
+    present = [t for t in truth if found[t["name"]] is not None]
+
+    # len
+    bad = [f"{t['name']}: len {found[t['name']]['len']}, truth {t['len']}"
+           for t in present if found[t["name"]]["len"] != t["len"]]
+    tap(not bad, f"{label}: every len is exact", bad)
+
+    # type
+    bad, gaps = [], []
+    for t in present:
+        m = found[t["name"]]
+        if dwarf:
+            if m["type"] != t["type"]:
+                bad.append(f"{t['name']}: type {m['type']}, truth {t['type']} "
+                           f"(candidates {m.get('type_candidates')})")
+            continue
+        if short_type(m["type"]) == short_type(t["type"]):
+            continue
+        cands = [short_type(c) for c in m.get("type_candidates", [])]
+        if m["type"] == "map[?]?" and t["name"] in STRIPPED_TYPE_GAPS and \
+                short_type(t["type"]) in cands:
+            gaps.append(t["name"])
+            continue
+        bad.append(f"{t['name']}: type {m['type']}, truth {t['type']} "
+                   f"(candidates {m.get('type_candidates')})")
+    diag = bad + [f"allowed without DWARF: map[?]? for {', '.join(sorted(STRIPPED_TYPE_GAPS))}"
+                  if not dwarf and STRIPPED_TYPE_GAPS else ""]
+    if gaps:
+        diag.append(f"map[?]? (an expected gap) for: {', '.join(gaps)}")
+    tap(not bad, f"{label}: every type is the true one" +
+        ("" if dwarf else " (package qualifiers dropped)"), [d for d in diag if d])
+
+    # holders
+    if dwarf:
+        bad = []
+        for t in present:
+            m = found[t["name"]]
+            pats = [re.compile(p) for p in t["holders"]]
+            if not any(p.search(path) for p in pats for path in m.get("paths") or []):
+                bad.append(f"{t['name']}: {describe(m)}; wants one of {t['holders']}")
+        tap(not bad, f"{label}: every map has a path naming its holder "
+            f"({len(present) - len(bad)} of {len(present)})", bad)
+    else:
+        tap(True, f"{label}: every map has a path naming its holder",
+            skip="no DWARF: no variable names")
+
+    # package
+    bad, given = [], 0
+    for t in present:
+        m = found[t["name"]]
+        pkg = m.get("package")
+        given += pkg is not None
+        if pkg != t["package"] and (dwarf or pkg is not None):
+            bad.append(f"{t['name']}: package {pkg!r}" +
+                       ("" if "package" in m else " (no \"package\" field)") +
+                       f", truth {t['package']!r}; {describe(m)}")
+    tap(not bad, f"{label}: " + ("every map's package is its root's package "
+                                 f"({len(present) - len(bad)} of {len(present)})" if dwarf else
+                                 f"a package, when given, is the root's ({given} given)"), bad)
+
+    # by_package
+    rows = doc["summary"].get("by_package", [])
+    names = [r["name"] for r in rows]
+    bad = [f"row {n!r}: named from key text" for n in names
+           if any(c in n for c in "\"[]") or any(f in n for f in KEY_FRAGMENTS)]
+    allowed = ["(unreached)"] + ([] if dwarf else [UNKNOWN_PACKAGE])
+    bad += [f"row {n!r}: not a package path" for n in names
+            if n not in allowed and not PKG_NAME.match(n) and
+            f"row {n!r}: named from key text" not in bad]
+    bad += [f"row {n!r} appears {names.count(n)} times" for n in sorted(set(names))
+            if names.count(n) > 1]
+    main_rows = [r for r in rows if r["name"] == "main"]
+    if dwarf:
+        got = main_rows[0]["maps"] if main_rows else 0
+        if got < len(truth):
+            bad.append(f"row 'main' counts {got} maps, the program has {len(truth)}")
+    tap(not bad, f"{label}: by_package has one row per package, none made of key text",
+        bad + [f"rows: {[(r['name'], r['maps']) for r in rows]}"] +
+        ([] if dwarf else [f"allowed without DWARF: a row {UNKNOWN_PACKAGE!r} "
+                           "(roots whose package is unknown)"]))
+
+
+def inspect(mapsize, core, exe):
+    doc, err = rit.inspect(mapsize, core, exe)
+    return doc, err
+
+
+def run_build(mapsize, cfg, workdir, keep, sw):
+    name, version, arch, experiment = cfg
+    binary = os.path.join(workdir, "holders-" + name.replace("/", "-").replace("+", "-") +
+                          ("-sw" if sw else ""))
+    what = "holders_truth.go builds" + (" with -s -w" if sw else "")
+    try:
+        gocore.build(version, binary, arch=arch, experiment=experiment,
+                     ldflags="-s -w" if sw else None, prog=PROG)
+    except gocore.GoCoreError as e:
+        tap(False, f"{name}: {what}", str(e).splitlines()[-10:])
+        return
+    try:
+        truth, core = gocore.kernel_core(binary, workdir)
+        if keep:
+            kept = binary + ".core"
+            os.rename(core, kept)
+            core = kept
+    except Exception as e:
+        tap(False, f"{name}: a kernel core of holders_truth{' -s -w' if sw else ''}", [str(e)])
+        return
+    try:
+        reports = [("-s -w", binary)] if sw else [("dwarf", binary), ("stripped", None)]
+        for build, exe in reports:
+            if exe is None:
+                exe = binary + ".stripped"
+                subprocess.run(["strip", "-o", exe, binary], check=True)
+            doc, err = inspect(mapsize, core, exe)
+            if err:
+                tap(False, f"{name} {build}: mapsize inspect reads the core", [err])
+                continue
+            if build != "dwarf" and doc.get("layout_source") != "runtime metadata":
+                tap(False, f"{name} {build}: layout from the runtime's metadata",
+                    [f"layout_source {doc.get('layout_source')}"])
+            check_report(name, build, truth, doc)
+    finally:
+        if not keep:
+            os.unlink(core)
+
+
+def show_live(cfg, workdir):
+    """Print the compiler's liveness at the program's channel operations."""
+    name, version, arch, experiment = cfg
+    env = dict(os.environ, GOTOOLCHAIN="local", CGO_ENABLED="0", GOARCH=arch)
+    env.pop("GOEXPERIMENT", None)
+    if experiment:
+        env["GOEXPERIMENT"] = experiment
+    r = subprocess.run([gocore.go_wrapper(version), "build", "-gcflags=-live", "-o",
+                        os.path.join(workdir, "live"), PROG], env=env, capture_output=True,
+                       text=True, cwd=os.path.dirname(PROG))
+    lines = sorted(set(l for l in r.stderr.splitlines() if "live at call to chanrecv" in l),
+                   key=lambda l: int(l.split(":")[1]))
+    print(f"# {name}: " + ("" if r.returncode == 0 else f"build failed: {r.stderr[-500:]}"))
+    for l in lines:
+        print(f"#   {l}")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--mapsize")
+    ap.add_argument("--only", default="", help="configurations, e.g. go1.23,go1.24+noswissmap")
+    ap.add_argument("--builds", default="dwarf,sw",
+                    help="dwarf (plain build, its core read with and without DWARF), "
+                    "sw (-ldflags=-s -w)")
+    ap.add_argument("--keep", action="store_true", help="keep the work directory and cores")
+    ap.add_argument("--live", action="store_true",
+                    help="print the compiler's liveness at the block points and exit")
+    args = ap.parse_args()
+    configs = [c for c in CONFIGS if not args.only or c[0] in args.only.split(",")]
+    if args.only and len(configs) != len(args.only.split(",")):
+        ap.error(f"--only: known configurations are {', '.join(c[0] for c in CONFIGS)}")
+    builds = args.builds.split(",")
+    workdir = tempfile.mkdtemp(prefix="mapsize-holders-")
+    try:
+        if args.live:
+            for cfg in configs:
+                if gocore.go_wrapper(cfg[1]):
+                    show_live(cfg, workdir)
+            return 0
+        if not args.mapsize:
+            ap.error("--mapsize is required")
+        rit.VALIDATOR = rit.validator()
+        if rit.VALIDATOR is None:
+            tap(not REQUIRE, "python3-jsonschema is installed", ["JSON is not validated"])
+        for cfg in configs:
+            if not gocore.go_wrapper(cfg[1]):
+                skip_or_fail_missing(REQUIRE, cfg[0], cfg[1], "maps named by their holders")
+                continue
+            if "dwarf" in builds:
+                run_build(args.mapsize, cfg, workdir, args.keep, sw=False)
+            if "sw" in builds:
+                run_build(args.mapsize, cfg, workdir, args.keep, sw=True)
+    finally:
+        if args.keep:
+            print(f"# kept {workdir}")
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
+    return finish()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
