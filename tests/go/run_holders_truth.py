@@ -22,6 +22,8 @@ check, naming the maps that fail:
             qualifiers dropped (short_type), or map[?]? with the true type
             among the candidates for the maps of STRIPPED_TYPE_GAPS (printed)
   holders   (DWARF) one of the map's paths matches one of its holder regexes
+  dead      no path is rooted in a variable that is dead at the block point
+            (DWARF still places it in a stack slot holding the old pointer)
   package   (DWARF) "package" is the root's package; without DWARF a package,
             when one is given, must be right
   by_package  the summary has one row per package: no row named from key text
@@ -33,6 +35,7 @@ Without DWARF there are no variable names, so holder paths are not asked for
 
 TAP on stdout. Usage:
   run_holders_truth.py --mapsize PATH [--only go1.23,go1.24] [--builds dwarf,sw] [--keep]
+  run_holders_truth.py --selftest ...   (also: a report as the feature should give passes)
   run_holders_truth.py --live [--only go1.24]   (the compiler's liveness at the block points)
 """
 import argparse, json, os, re, shutil, subprocess, sys, tempfile
@@ -45,6 +48,7 @@ from tap import finish, skip_or_fail_missing, tap  # noqa: E402
 
 REQUIRE = bool(os.environ.get("MAPSIZE_REQUIRE_GO"))
 PROG = os.path.join(HERE, "progs", "holders_truth.go")
+SELFTEST = False
 CONFIGS = rit.CONFIGS
 short_type = rit.short_type
 
@@ -146,6 +150,15 @@ def check_report(cfg_name, build, truth, doc):
         tap(True, f"{label}: every map has a path naming its holder",
             skip="no DWARF: no variable names")
 
+    # dead roots
+    bad = []
+    for t in present:
+        m = found[t["name"]]
+        for p in t.get("dead", []):
+            bad += [f"{t['name']}: path {path!r} is rooted in a dead variable ({p})"
+                    for path in m.get("paths") or [] if re.search(p, path)]
+    tap(not bad, f"{label}: no path is rooted in a variable the stack maps say is dead", bad)
+
     # package
     bad, given = [], 0
     for t in present:
@@ -187,6 +200,52 @@ def inspect(mapsize, core, exe):
     return doc, err
 
 
+def example_path(pattern):
+    """A path a holder regex accepts: goroutine 7, closure func1."""
+    p = pattern.strip("^$").replace(r"(goroutine \d+ )?", "goroutine 7 ").replace(r"\d+", "1")
+    return re.sub(r"\\(.)", r"\1", p)
+
+
+def selftest(truth, doc):
+    """The checks against the report the feature should give: this report with every
+    program map typed, named by its first holder, attributed to "main", and by_package
+    recounted; then the same with a dead root added, which must fail. Returns problems."""
+    import copy
+    global tap
+    ideal = copy.deepcopy(doc)
+    by_addr = {m["address"]: m for m in ideal["maps"]}
+    for t in truth:
+        m = by_addr[t["addr"]]
+        m.update(type=t["type"], paths=[example_path(p) for p in t["holders"]][:8],
+                 package=t["package"])
+    rows = {}
+    for m in ideal["maps"]:
+        r = rows.setdefault(m.get("package") or "(unreached)",
+                            {"name": m.get("package") or "(unreached)", "maps": 0, "len": 0,
+                             "held_bytes": 0, "reclaimable_bytes": 0})
+        r["maps"] += 1
+    ideal["summary"]["by_package"] = list(rows.values())
+    dead = copy.deepcopy(ideal)
+    for t in truth:
+        if t.get("dead"):
+            m = {x["address"]: x for x in dead["maps"]}[t["addr"]]
+            m["paths"].append("main.main: counts")
+    problems, results = [], []
+    real_tap = tap
+    tap = lambda ok, msg, diag=(), skip=None: results.append((ok or bool(skip), msg, diag))
+    try:
+        check_report("selftest", "dwarf", truth, ideal)
+        problems += [f"the ideal report fails: {msg}: {list(diag)[:3]}"
+                     for ok, msg, diag in results if not ok]
+        results.clear()
+        check_report("selftest", "dwarf", truth, dead)
+        if all(ok for ok, msg, _ in results if "dead" in msg):
+            problems.append("a path rooted in main's dead counts slot passes")
+    finally:
+        tap = real_tap
+    return problems
+
+
 def run_build(mapsize, cfg, workdir, keep, sw):
     name, version, arch, experiment = cfg
     binary = os.path.join(workdir, "holders-" + name.replace("/", "-").replace("+", "-") +
@@ -221,13 +280,74 @@ def run_build(mapsize, cfg, workdir, keep, sw):
                 tap(False, f"{name} {build}: layout from the runtime's metadata",
                     [f"layout_source {doc.get('layout_source')}"])
             check_report(name, build, truth, doc)
+            if build == "dwarf" and SELFTEST:
+                p = selftest(truth, doc)
+                tap(not p, f"{name}: selftest: the report the feature should give passes "
+                    "every check, a dead root fails", p)
     finally:
         if not keep:
             os.unlink(core)
 
 
+BLOCKS = [("main.main", "func main()", "<-quit"),
+          ("main.(*Server).serve", "func (s *Server) serve", "range ch"),
+          ("main.(*worker).run", "func (w *worker) run", "range w.inbox"),
+          ("main.scratch", "func scratch(", "<-forever")]
+
+
+def dwarf_at_blocks(go, binary):
+    """The DWARF location of each variable of the goroutine functions at their
+    block point (the return address of the blocking chanrecv, minus one):
+    lines for --live; needs llvm-dwarfdump."""
+    with open(PROG) as f:
+        src = f.read().split("\n")
+    lines = {}
+    for fn, start, op in BLOCKS:
+        s0 = next(i for i, l in enumerate(src) if start in l)
+        lines[fn] = next(i for i in range(s0, len(src)) if op in src[i]) + 1
+    events = {i + 1 for i, l in enumerate(src) if "for k := range events" in l}
+    od = subprocess.run([go, "tool", "objdump", "-s", r"^main\.", binary],
+                        capture_output=True, text=True).stdout.split("\n")
+    want, fn = {}, None
+    for i, l in enumerate(od):
+        if l.startswith("TEXT "):
+            fn = l.split()[1].removesuffix("(SB)")
+            continue
+        m = re.match(r"\s+holders_truth\.go:(\d+)\s+(0x[0-9a-f]+)\s+\S+\s+"
+                     r"CALL runtime\.chanrecv[12]\(SB\)", l)
+        if m and (lines.get(fn) == int(m.group(1)) or int(m.group(1)) in events):
+            want[fn] = int(re.match(r"\s+\S+:\d+\s+(0x[0-9a-f]+)", od[i + 1]).group(1), 16)
+    dd = subprocess.run(["llvm-dwarfdump", "--debug-info", binary], capture_output=True,
+                        text=True).stdout
+    out = []
+    for chunk in re.split(r"\n(?=0x[0-9a-f]+:\s+DW_TAG_subprogram)", dd):
+        m = re.search(r'DW_AT_name\t\("([^"]+)"\)', chunk)
+        if not m or m.group(1) not in want:
+            continue
+        fn, pc = m.group(1), want[m.group(1)] - 1
+        chunk = chunk.split("DW_TAG_inlined_subroutine")[0]
+        vars_ = []
+        for v in re.split(r"\n(?=0x[0-9a-f]+:\s+DW_TAG_(?:variable|formal_parameter))",
+                          chunk)[1:]:
+            name = re.search(r'DW_AT_name\t\("([^"]+)"\)', v).group(1)
+            loc = re.search(r"DW_AT_location\t\((.*?)\)\n\n", v + "\n\n", re.S)
+            where = "-"
+            if loc and "[" not in loc.group(1):
+                where = loc.group(1).strip()
+            elif loc:
+                for a, b, e in re.findall(r"\[(0x[0-9a-f]+), (0x[0-9a-f]+)\): (.*)",
+                                          loc.group(1)):
+                    if int(a, 16) <= pc < int(b, 16):
+                        where = e.strip().replace("DW_OP_", "")
+            if where not in ("-", "<empty>") and not name.startswith("~"):
+                vars_.append(f"{name} {where}")
+        out.append(f"{fn} at {pc + 1:#x}: " + ", ".join(vars_))
+    return sorted(out)
+
+
 def show_live(cfg, workdir):
-    """Print the compiler's liveness at the program's channel operations."""
+    """Print the compiler's liveness at the program's channel operations, and
+    where DWARF places each variable at the block points."""
     name, version, arch, experiment = cfg
     env = dict(os.environ, GOTOOLCHAIN="local", CGO_ENABLED="0", GOARCH=arch)
     env.pop("GOEXPERIMENT", None)
@@ -241,6 +361,11 @@ def show_live(cfg, workdir):
     print(f"# {name}: " + ("" if r.returncode == 0 else f"build failed: {r.stderr[-500:]}"))
     for l in lines:
         print(f"#   {l}")
+    if r.returncode == 0 and shutil.which("llvm-dwarfdump"):
+        print(f"# {name}: DWARF locations at the block points (a slot is no root unless "
+              "the liveness above lists its variable)")
+        for l in dwarf_at_blocks(gocore.go_wrapper(version), os.path.join(workdir, "live")):
+            print(f"#   {l}")
 
 
 def main():
@@ -251,6 +376,9 @@ def main():
                     help="dwarf (plain build, its core read with and without DWARF), "
                     "sw (-ldflags=-s -w)")
     ap.add_argument("--keep", action="store_true", help="keep the work directory and cores")
+    ap.add_argument("--selftest", action="store_true",
+                    help="also check the checks: this report with every map named as the "
+                    "feature should name it must pass them")
     ap.add_argument("--live", action="store_true",
                     help="print the compiler's liveness at the block points and exit")
     args = ap.parse_args()
@@ -258,6 +386,8 @@ def main():
     if args.only and len(configs) != len(args.only.split(",")):
         ap.error(f"--only: known configurations are {', '.join(c[0] for c in CONFIGS)}")
     builds = args.builds.split(",")
+    global SELFTEST
+    SELFTEST = args.selftest
     workdir = tempfile.mkdtemp(prefix="mapsize-holders-")
     try:
         if args.live:
