@@ -35,7 +35,6 @@
 
 #define SYNTH_OFF  (1ull << 62) /* offsets of nodes that have no descriptor */
 #define MAX_TYPES  (1u << 20)
-#define MAX_DEPTH  16
 #define MAX_FIELDS 4096
 #define MAX_NAME   1024
 
@@ -48,6 +47,8 @@ struct builder {
 	size_t cap;
 	uint64_t *hkeys; /* descriptor address -> node index + 1, open addressing */
 	size_t *hvals, hcap, hn;
+	/* nodes made for a descriptor whose own fields are still to be read, by index */
+	size_t *pending, npending, cap_pending;
 	uint64_t next_synth;
 	struct ms_error *err;
 };
@@ -266,9 +267,9 @@ static bool set_member(struct builder *b, size_t idx, size_t i, const char *name
 	return m->name != NULL;
 }
 
-static uint64_t decode(struct builder *b, uint64_t addr, unsigned depth);
+static uint64_t ref(struct builder *b, uint64_t addr);
 
-static void decode_struct(struct builder *b, size_t idx, uint64_t addr, unsigned depth)
+static void decode_struct(struct builder *b, size_t idx, uint64_t addr)
 {
 	struct ms_target *t = b->t;
 	unsigned p = t->ptr;
@@ -290,7 +291,7 @@ static void decode_struct(struct builder *b, size_t idx, uint64_t addr, unsigned
 		if (!ok)
 			break;
 		name = read_name_at(b, name_p, &flags);
-		typ = decode(b, typ, depth + 1);
+		typ = ref(b, typ);
 		/* up to 1.18 the word was offset<<1 | embedded */
 		set_member(b, idx, (size_t)i, name ? name : "", off > size ? off >> 1 : off, typ);
 		free(name);
@@ -324,30 +325,60 @@ static void decode_interface(struct builder *b, size_t idx, uint64_t addr)
 	}
 }
 
-/* The node of the descriptor at addr (decoding it and what it leads to); 0 if none. */
-static uint64_t decode(struct builder *b, uint64_t addr, unsigned depth)
+/*
+ * The node of the descriptor at addr, 0 if there is none there: made now if
+ * new, its own fields read later by fill() (pending). Nodes refer to each
+ * other by descriptor address, so a reference needs only the node to exist:
+ * the type graph is read without recursion, and every node reached is
+ * complete however long the chain that led to it (a walk cut at some depth
+ * would keep a node whose fields were never read: a map type without key or
+ * value, a pointer to nothing).
+ */
+static uint64_t ref(struct builder *b, uint64_t addr)
 {
-	struct ms_target *t = b->t;
-	unsigned p = t->ptr;
-	uint64_t h = addr + hdr_bytes(t), x;
 	struct rtype r;
-	struct ms_dtype *n;
 	size_t idx;
-	bool ok = true;
 
 	if (!addr || b->err)
 		return 0;
 	if (b->hcap && lookup(b, addr))
 		return addr;
-	if (depth > MAX_DEPTH || !read_rtype(b, addr, &r))
+	if (!read_rtype(b, addr, &r))
 		return 0;
 	idx = add_node(b, addr);
 	if (idx == SIZE_MAX)
 		return 0;
+	if (b->npending == b->cap_pending) {
+		size_t ncap = b->cap_pending ? 2 * b->cap_pending : 256;
+		size_t *n = realloc(b->pending, ncap * sizeof(*n));
+
+		if (!n) {
+			b->err = &ms_error_nomem;
+			return 0;
+		}
+		b->pending = n;
+		b->cap_pending = ncap;
+	}
 	if (!insert(b, addr, idx)) {
 		b->err = &ms_error_nomem;
 		return 0;
 	}
+	b->pending[b->npending++] = idx;
+	return addr;
+}
+
+/* Read the fields of the descriptor behind node idx (made by ref()). */
+static void fill(struct builder *b, size_t idx)
+{
+	struct ms_target *t = b->t;
+	unsigned p = t->ptr;
+	uint64_t addr = b->d->types[idx].off, h = addr + hdr_bytes(t), x;
+	struct rtype r;
+	struct ms_dtype *n;
+	bool ok = true;
+
+	if (!read_rtype(b, addr, &r))
+		return; /* read by ref() a moment ago: only if memory changed under us */
 	n = &b->d->types[idx];
 	n->go_kind = r.kind;
 	n->name = type_name(b, &r);
@@ -356,21 +387,22 @@ static uint64_t decode(struct builder *b, uint64_t addr, unsigned depth)
 	n->rt_layout = true;
 	n->rt_align = r.align;
 	n->rt_pointers = r.ptrdata != 0;
+	/* ref() may grow the node array: n is not used after it */
 	switch (r.kind) {
 	case MS_KIND_ARRAY:
 		n->tag = MS_DTAG_ARRAY;
 		n->count = rd_word(t, h + 2 * p, p, &ok);
-		x = decode(b, rd_word(t, h, p, &ok), depth + 1);
+		x = ref(b, rd_word(t, h, p, &ok));
 		b->d->types[idx].type_off = ok ? x : 0;
 		break;
 	case MS_KIND_PTR:
 		n->tag = MS_DTAG_POINTER;
-		x = decode(b, rd_word(t, h, p, &ok), depth + 1);
+		x = ref(b, rd_word(t, h, p, &ok));
 		b->d->types[idx].type_off = ok ? x : 0;
 		break;
 	case MS_KIND_SLICE:
 		n->tag = MS_DTAG_STRUCT;
-		x = decode(b, rd_word(t, h, p, &ok), depth + 1);
+		x = ref(b, rd_word(t, h, p, &ok));
 		b->d->types[idx].elem_off = ok ? x : 0;
 		if (set_members(b, idx, 3)) {
 			set_member(b, idx, 0, "array", 0, 0);
@@ -383,14 +415,14 @@ static uint64_t decode(struct builder *b, uint64_t addr, unsigned depth)
 		break;
 	case MS_KIND_STRUCT:
 		n->tag = MS_DTAG_STRUCT;
-		decode_struct(b, idx, addr, depth);
+		decode_struct(b, idx, addr);
 		break;
 	case MS_KIND_INTERFACE:
 		decode_interface(b, idx, addr);
 		break;
 	case MS_KIND_MAP: {
-		uint64_t key = decode(b, rd_word(t, h, p, &ok), depth + 1);
-		uint64_t elem = decode(b, rd_word(t, h + p, p, &ok), depth + 1);
+		uint64_t key = ref(b, rd_word(t, h, p, &ok));
+		uint64_t elem = ref(b, rd_word(t, h + p, p, &ok));
 		uint64_t hdr = synth_word(b, MS_DTAG_POINTER, 0);
 
 		n = &b->d->types[idx];
@@ -404,7 +436,16 @@ static uint64_t decode(struct builder *b, uint64_t addr, unsigned depth)
 		n->tag = MS_DTAG_BASE;
 		break;
 	}
-	return addr;
+}
+
+/* The node of the descriptor at addr and of everything it leads to; 0 if none. */
+static uint64_t decode(struct builder *b, uint64_t addr)
+{
+	uint64_t ret = ref(b, addr);
+
+	while (b->npending && !b->err)
+		fill(b, b->pending[--b->npending]);
+	return b->err ? 0 : ret;
 }
 
 /* ---- Finding map type descriptors ------------------------------------------ */
@@ -521,7 +562,7 @@ static void scan_map_types(struct builder *b, size_t *ret_n)
 			if ((buf[i + kind_off] & 31) != MS_KIND_MAP ||
 			    ms_source_decode(t->mem, buf + i, p) != p || !is_map_type(b, a + i))
 				continue;
-			if (decode(b, a + i, 0))
+			if (decode(b, a + i))
 				n++;
 		}
 	}
@@ -824,6 +865,7 @@ struct ms_error *ms_rtmeta_load(struct ms_target *t)
 	scan_map_types(&b, &nmaps);
 	free(b.hkeys);
 	free(b.hvals);
+	free(b.pending);
 	if (b.err)
 		return b.err;
 	/* ms_dwarf_type() looks nodes up by offset; they refer to each other by offset */
