@@ -27,6 +27,8 @@
  */
 #include "rtmeta.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,7 +37,6 @@
 
 #define SYNTH_OFF  (1ull << 62) /* offsets of nodes that have no descriptor */
 #define MAX_TYPES  (1u << 20)
-#define MAX_DEPTH  16
 #define MAX_FIELDS 4096
 #define MAX_NAME   1024
 
@@ -48,6 +49,8 @@ struct builder {
 	size_t cap;
 	uint64_t *hkeys; /* descriptor address -> node index + 1, open addressing */
 	size_t *hvals, hcap, hn;
+	/* nodes made for a descriptor whose own fields are still to be read, by index */
+	size_t *pending, npending, cap_pending;
 	uint64_t next_synth;
 	struct ms_error *err;
 };
@@ -266,9 +269,9 @@ static bool set_member(struct builder *b, size_t idx, size_t i, const char *name
 	return m->name != NULL;
 }
 
-static uint64_t decode(struct builder *b, uint64_t addr, unsigned depth);
+static uint64_t ref(struct builder *b, uint64_t addr);
 
-static void decode_struct(struct builder *b, size_t idx, uint64_t addr, unsigned depth)
+static void decode_struct(struct builder *b, size_t idx, uint64_t addr)
 {
 	struct ms_rtmeta *t = b->t;
 	unsigned p = t->ptr;
@@ -290,7 +293,7 @@ static void decode_struct(struct builder *b, size_t idx, uint64_t addr, unsigned
 		if (!ok)
 			break;
 		name = read_name_at(b, name_p, &flags);
-		typ = decode(b, typ, depth + 1);
+		typ = ref(b, typ);
 		/* up to 1.18 the word was offset<<1 | embedded */
 		set_member(b, idx, (size_t)i, name ? name : "", off > size ? off >> 1 : off, typ);
 		free(name);
@@ -324,30 +327,60 @@ static void decode_interface(struct builder *b, size_t idx, uint64_t addr)
 	}
 }
 
-/* The node of the descriptor at addr (decoding it and what it leads to); 0 if none. */
-static uint64_t decode(struct builder *b, uint64_t addr, unsigned depth)
+/*
+ * The node of the descriptor at addr, 0 if there is none there: made now if
+ * new, its own fields read later by fill() (pending). Nodes refer to each
+ * other by descriptor address, so a reference needs only the node to exist:
+ * the type graph is read without recursion, and every node reached is
+ * complete however long the chain that led to it (a walk cut at some depth
+ * would keep a node whose fields were never read: a map type without key or
+ * value, a pointer to nothing).
+ */
+static uint64_t ref(struct builder *b, uint64_t addr)
 {
-	struct ms_rtmeta *t = b->t;
-	unsigned p = t->ptr;
-	uint64_t h = addr + hdr_bytes(t), x;
 	struct rtype r;
-	struct ms_dtype *n;
 	size_t idx;
-	bool ok = true;
 
 	if (!addr || b->err)
 		return 0;
 	if (b->hcap && lookup(b, addr))
 		return addr;
-	if (depth > MAX_DEPTH || !read_rtype(b, addr, &r))
+	if (!read_rtype(b, addr, &r))
 		return 0;
 	idx = add_node(b, addr);
 	if (idx == SIZE_MAX)
 		return 0;
+	if (b->npending == b->cap_pending) {
+		size_t ncap = b->cap_pending ? 2 * b->cap_pending : 256;
+		size_t *n = realloc(b->pending, ncap * sizeof(*n));
+
+		if (!n) {
+			b->err = &ms_error_nomem;
+			return 0;
+		}
+		b->pending = n;
+		b->cap_pending = ncap;
+	}
 	if (!insert(b, addr, idx)) {
 		b->err = &ms_error_nomem;
 		return 0;
 	}
+	b->pending[b->npending++] = idx;
+	return addr;
+}
+
+/* Read the fields of the descriptor behind node idx (made by ref()). */
+static void fill(struct builder *b, size_t idx)
+{
+	struct ms_rtmeta *t = b->t;
+	unsigned p = t->ptr;
+	uint64_t addr = b->d->types[idx].off, h = addr + hdr_bytes(t), x;
+	struct rtype r;
+	struct ms_dtype *n;
+	bool ok = true;
+
+	if (!read_rtype(b, addr, &r))
+		return; /* read by ref() a moment ago: only if memory changed under us */
 	n = &b->d->types[idx];
 	n->go_kind = r.kind;
 	n->name = type_name(b, &r);
@@ -356,21 +389,22 @@ static uint64_t decode(struct builder *b, uint64_t addr, unsigned depth)
 	n->rt_layout = true;
 	n->rt_align = r.align;
 	n->rt_pointers = r.ptrdata != 0;
+	/* ref() may grow the node array: n is not used after it */
 	switch (r.kind) {
 	case MS_KIND_ARRAY:
 		n->tag = MS_DTAG_ARRAY;
 		n->count = rd_word(t, h + 2 * p, p, &ok);
-		x = decode(b, rd_word(t, h, p, &ok), depth + 1);
+		x = ref(b, rd_word(t, h, p, &ok));
 		b->d->types[idx].type_off = ok ? x : 0;
 		break;
 	case MS_KIND_PTR:
 		n->tag = MS_DTAG_POINTER;
-		x = decode(b, rd_word(t, h, p, &ok), depth + 1);
+		x = ref(b, rd_word(t, h, p, &ok));
 		b->d->types[idx].type_off = ok ? x : 0;
 		break;
 	case MS_KIND_SLICE:
 		n->tag = MS_DTAG_STRUCT;
-		x = decode(b, rd_word(t, h, p, &ok), depth + 1);
+		x = ref(b, rd_word(t, h, p, &ok));
 		b->d->types[idx].elem_off = ok ? x : 0;
 		if (set_members(b, idx, 3)) {
 			set_member(b, idx, 0, "array", 0, 0);
@@ -383,14 +417,14 @@ static uint64_t decode(struct builder *b, uint64_t addr, unsigned depth)
 		break;
 	case MS_KIND_STRUCT:
 		n->tag = MS_DTAG_STRUCT;
-		decode_struct(b, idx, addr, depth);
+		decode_struct(b, idx, addr);
 		break;
 	case MS_KIND_INTERFACE:
 		decode_interface(b, idx, addr);
 		break;
 	case MS_KIND_MAP: {
-		uint64_t key = decode(b, rd_word(t, h, p, &ok), depth + 1);
-		uint64_t elem = decode(b, rd_word(t, h + p, p, &ok), depth + 1);
+		uint64_t key = ref(b, rd_word(t, h, p, &ok));
+		uint64_t elem = ref(b, rd_word(t, h + p, p, &ok));
 		uint64_t hdr = synth_word(b, MS_DTAG_POINTER, 0);
 
 		n = &b->d->types[idx];
@@ -404,7 +438,16 @@ static uint64_t decode(struct builder *b, uint64_t addr, unsigned depth)
 		n->tag = MS_DTAG_BASE;
 		break;
 	}
-	return addr;
+}
+
+/* The node of the descriptor at addr and of everything it leads to; 0 if none. */
+static uint64_t decode(struct builder *b, uint64_t addr)
+{
+	uint64_t ret = ref(b, addr);
+
+	while (b->npending && !b->err)
+		fill(b, b->pending[--b->npending]);
+	return b->err ? 0 : ret;
 }
 
 /* ---- Finding map type descriptors ------------------------------------------ */
@@ -521,7 +564,7 @@ static void scan_map_types(struct builder *b, size_t *ret_n)
 			if ((buf[i + kind_off] & 31) != MS_KIND_MAP ||
 			    ms_source_decode(t->mem, buf + i, p) != p || !is_map_type(b, a + i))
 				continue;
-			if (decode(b, a + i, 0))
+			if (decode(b, a + i))
 				n++;
 		}
 	}
@@ -637,6 +680,30 @@ static struct ms_error *find_module(struct ms_rtmeta *t, const struct ms_moduled
 
 /* ---- runtime.mheap_ and runtime.allgs ----------------------------------------- */
 
+/*
+ * Why a search found nothing, for its warning: the candidate that got
+ * furthest (passed: 1 for a sane slice header, plus one per sane element)
+ * and the first check it failed.
+ */
+struct miss {
+	unsigned passed;
+	char why[240];
+};
+
+static void missed(struct miss *ms, unsigned passed, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void missed(struct miss *ms, unsigned passed, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (passed <= ms->passed)
+		return;
+	ms->passed = passed;
+	va_start(ap, fmt);
+	vsnprintf(ms->why, sizeof(ms->why), fmt, ap);
+	va_end(ap);
+}
+
 /* Is the span at s in use, and does the arena index at heap map its first page back to it? */
 static bool span_maps_back(struct ms_rtmeta *t, uint64_t mheap, uint64_t s)
 {
@@ -663,7 +730,7 @@ static bool span_maps_back(struct ms_rtmeta *t, uint64_t mheap, uint64_t s)
 }
 
 /* mheap_ at x: allspans is a slice of spans, and in-use ones map back through arenas. */
-static bool is_mheap(struct ms_rtmeta *t, uint64_t x)
+static bool is_mheap(struct ms_rtmeta *t, uint64_t x, struct miss *ms)
 {
 	const struct ms_rt *rt = &t->rt;
 	unsigned p = t->ptr;
@@ -678,12 +745,26 @@ static bool is_mheap(struct ms_rtmeta *t, uint64_t x)
 	for (uint64_t i = 0; i < len && tried < 16; i++) {
 		uint64_t s = rd_word(t, arr + i * p, p, &ok);
 
-		if (!ok)
+		if (!ok) {
+			missed(
+			    ms, 1 + good,
+			    "nearest: 0x%llx, whose allspans (%llu spans at 0x%llx) is unreadable "
+			    "at span %llu",
+			    (unsigned long long)x, (unsigned long long)len, (unsigned long long)arr,
+			    (unsigned long long)i);
 			return false;
+		}
 		tried++;
 		good += s && span_maps_back(t, x, s);
 	}
-	return good >= 1 && good * 2 >= tried;
+	if (good >= 1 && good * 2 >= tried)
+		return true;
+	missed(ms, 1 + good,
+	       "nearest: 0x%llx, whose allspans holds %llu spans at 0x%llx: %u of the first %u are "
+	       "in use and mapped back to by the arena index, fewer than half",
+	       (unsigned long long)x, (unsigned long long)len, (unsigned long long)arr, good,
+	       tried);
+	return false;
 }
 
 static bool is_stack_size(uint64_t n)
@@ -692,39 +773,65 @@ static bool is_stack_size(uint64_t n)
 }
 
 /* allgs at x: a slice of goroutines with power-of-two stacks and sane ids and states. */
-static bool is_allgs(struct ms_rtmeta *t, uint64_t x)
+static bool is_allgs(struct ms_rtmeta *t, uint64_t x, struct miss *ms)
 {
 	const struct ms_rt *rt = &t->rt;
 	unsigned p = t->ptr;
 	bool ok = true;
 	uint64_t arr = rd_word(t, x, p, &ok), len = rd_word(t, x + p, p, &ok),
 	         cap = rd_word(t, x + 2 * p, p, &ok);
-	unsigned good = 0;
+	uint32_t max_status = ms_go_gstatus_max(&t->go);
+	unsigned good = 0, checked = 0;
 
 	if (!ok || !arr || !len || len > cap || cap > (1u << 24) || arr % p)
 		return false;
-	for (uint64_t i = 0; i < len && i < 8; i++) {
+	for (uint64_t i = 0; i < len && i < 8; i++, checked++) {
 		uint64_t g = rd_word(t, arr + i * p, p, &ok);
 		uint64_t lo = g ? rd_word(t, g + rt->g.stack_lo, p, &ok) : 0;
 		uint64_t hi = g ? rd_word(t, g + rt->g.stack_hi, p, &ok) : 0;
 		uint64_t goid = g ? rd_word(t, g + rt->g.goid, 8, &ok) : 0;
 		uint32_t st = g ? (uint32_t)rd_word(t, g + rt->g.status, 4, &ok) : 0;
+		const char *bad = NULL;
+		char buf[96];
 
-		if (!ok || !g || goid == 0 || goid > (1ull << 40) || (st & ~0x1000u) > 9)
-			return false;
-		/* a dead goroutine may have given its stack back */
-		if (lo || hi) {
-			if (hi <= lo || !is_stack_size(hi - lo))
-				return false;
-			good++;
+		if (!ok || !g)
+			bad = !g ? "is nil" : "is unreadable";
+		else if (goid == 0 || goid > (1ull << 40))
+			bad = "has an impossible goid";
+		else if ((st & ~0x1000u) > max_status) {
+			snprintf(buf, sizeof(buf), "has status %u, above go1.%u's highest (%u)",
+			         st & ~0x1000u, t->go.minor, max_status);
+			bad = buf;
+		} else if ((lo || hi) && (hi <= lo || !is_stack_size(hi - lo))) {
+			/* a dead goroutine may have given its stack back: lo = hi = 0 */
+			snprintf(buf, sizeof(buf), "has a stack of %lld bytes, not a power of two",
+			         (long long)(hi - lo));
+			bad = buf;
 		}
+		if (bad) {
+			missed(ms, 1 + checked,
+			       "nearest: the slice at 0x%llx of %llu words: its element %llu (g "
+			       "0x%llx, "
+			       "goid %llu) %s",
+			       (unsigned long long)x, (unsigned long long)len,
+			       (unsigned long long)i, (unsigned long long)g,
+			       (unsigned long long)goid, bad);
+			return false;
+		}
+		good += lo || hi;
 	}
-	return good > 0;
+	if (good > 0)
+		return true;
+	missed(ms, 1 + checked,
+	       "nearest: the slice at 0x%llx of %llu words: none of its first %u goroutines has a "
+	       "stack",
+	       (unsigned long long)x, (unsigned long long)len, checked);
+	return false;
 }
 
 /* The first address in [lo, hi) (pointer-aligned) where ok(x - shift) holds; 0 if none. */
 static uint64_t search(struct ms_rtmeta *t, uint64_t lo, uint64_t hi, uint64_t shift,
-                       bool (*ok)(struct ms_rtmeta *, uint64_t))
+                       bool (*ok)(struct ms_rtmeta *, uint64_t, struct miss *), struct miss *ms)
 {
 	unsigned p = t->ptr;
 
@@ -739,7 +846,7 @@ static uint64_t search(struct ms_rtmeta *t, uint64_t lo, uint64_t hi, uint64_t s
 			a = (a | 4095) + 1 - p;
 			continue;
 		}
-		if (w && w % p == 0 && x >= lo && ok(t, x))
+		if (w && w % p == 0 && x >= lo && ok(t, x, ms))
 			return x;
 	}
 	return 0;
@@ -753,25 +860,43 @@ static bool heap_layout_known(const struct ms_rt *rt)
 	       rt->arena_bytes && rt->span.start != UINT64_MAX && rt->span.state != UINT64_MAX;
 }
 
+/* Why the search for the global named global (a layout of type) found nothing, into buf. */
+static const char *miss_text(const struct ms_rtmeta *t, const struct miss *ms, bool layout_known,
+                             const char *global, const char *type, char *buf, size_t len)
+{
+	if (!layout_known)
+		snprintf(buf, len, "the version model has no layout of %s for go1.%u", type,
+		         t->go.minor);
+	else if (!ms->passed)
+		snprintf(buf, len, "no word of the noptrbss or the bss starts a plausible %s",
+		         global);
+	else
+		snprintf(buf, len, "%s", ms->why);
+	return buf;
+}
+
 static void find_globals(struct ms_rtmeta *t, const struct module *m)
 {
 	struct ms_rt *rt = &t->rt;
 	const uint64_t ranges[][2] = {{m->noptrbss, m->enoptrbss}, {m->bss, m->ebss}};
-
 	bool g_known =
 	    rt->g.stack_lo != UINT64_MAX && rt->g.goid != UINT64_MAX && rt->g.status != UINT64_MAX;
+	bool heap_known = heap_layout_known(rt);
+	struct miss heap_miss = {0}, g_miss = {0};
+	char buf[256];
 
 	/* runtime.mheap_ and runtime.allgs live in the noptrbss or the bss */
 	for (size_t i = 0; i < 2; i++) {
 		uint64_t x;
 
-		if (rt->mheap.addr == UINT64_MAX && heap_layout_known(rt)) {
-			x = search(t, ranges[i][0], ranges[i][1], rt->mheap.allspans, is_mheap);
+		if (rt->mheap.addr == UINT64_MAX && heap_known) {
+			x = search(t, ranges[i][0], ranges[i][1], rt->mheap.allspans, is_mheap,
+			           &heap_miss);
 			if (x)
 				rt->mheap.addr = x;
 		}
 		if (rt->g.allgs == UINT64_MAX && g_known) {
-			x = search(t, ranges[i][0], ranges[i][1], 0, is_allgs);
+			x = search(t, ranges[i][0], ranges[i][1], 0, is_allgs, &g_miss);
 			if (x)
 				rt->g.allgs = x;
 		}
@@ -779,7 +904,15 @@ static void find_globals(struct ms_rtmeta *t, const struct module *m)
 	if (rt->mheap.addr == UINT64_MAX)
 		ms_warnings_add(t->warnings,
 		                "no DWARF, and runtime.mheap_ was not found: the heap is not "
-		                "scanned");
+		                "scanned (%s)",
+		                miss_text(t, &heap_miss, heap_known, "runtime.mheap_",
+		                          "runtime.mheap, heapArena and mspan", buf, sizeof(buf)));
+	if (rt->g.allgs == UINT64_MAX)
+		ms_warnings_add(
+		    t->warnings,
+		    "no DWARF, and runtime.allgs was not found: goroutine stacks are "
+		    "not scanned (%s)",
+		    miss_text(t, &g_miss, g_known, "runtime.allgs", "runtime.g", buf, sizeof(buf)));
 }
 
 /* ---- Loading ------------------------------------------------------------------ */
@@ -825,6 +958,7 @@ struct ms_error *ms_rtmeta_load(struct ms_rtmeta *t)
 	scan_map_types(&b, &nmaps);
 	free(b.hkeys);
 	free(b.hvals);
+	free(b.pending);
 	if (b.err)
 		return b.err;
 	/* ms_dwarf_type() looks nodes up by offset; they refer to each other by offset */

@@ -402,6 +402,8 @@ static void on_slot(void *arg, uint64_t key_addr, uint64_t elem_addr)
 	free(p);
 }
 
+static struct ms_error *retype(struct finder *f, struct ms_found_map *m, struct ms_error *why);
+
 /* Walk a map found at addr and fill its report. Its entries are visited if they can lead on. */
 static void walk_map(struct finder *f, const struct item *it)
 {
@@ -412,10 +414,18 @@ static void walk_map(struct finder *f, const struct item *it)
 
 	if (!m)
 		return;
-	err = ms_types_geom(f->ty, it->type, &g);
+	err = ms_types_geom(f->ty, m->type, &g);
+	if (err) /* the type that led here does not fit: the map is read as if found untyped */
+		err = retype(f, m, err);
+	if (!err)
+		err = ms_types_geom(f->ty, m->type, &g);
 	if (err) {
-		m->report->error = strdup(ms_error_message(err));
-		ms_error_destroy(err);
+		if (ms_error_code(err) == MS_ERR_NOMEM)
+			f->err = err;
+		else {
+			m->report->error = strdup(ms_error_message(err));
+			ms_error_destroy(err);
+		}
 		return;
 	}
 	m->geom = g;
@@ -550,7 +560,7 @@ static int specificity(const struct ms_map_geom *g)
 }
 
 static size_t type_by_layout(struct finder *f, uint64_t addr, uint64_t lo, uint64_t hi,
-                             int store_noscan, const struct ms_dtype **fits)
+                             int store_noscan, bool need_entries, const struct ms_dtype **fits)
 {
 	const struct ms_dtype *const *all;
 	size_t nall = ms_types_maps(f->ty, &all), nfits = 0, nseen = 0;
@@ -580,7 +590,7 @@ static size_t type_by_layout(struct finder *f, uint64_t addr, uint64_t lo, uint6
 					ok = seen[k].ok;
 				}
 			if (!known) {
-				ok = validate(f, addr, all[i], lo, hi, true);
+				ok = validate(f, addr, all[i], lo, hi, need_entries);
 				if (nseen < sizeof(seen) / sizeof(seen[0])) {
 					seen[nseen].g = g;
 					seen[nseen++].ok = ok;
@@ -692,7 +702,7 @@ static void stack_candidate(struct finder *f, const struct ms_stack *st, uint64_
 	if (type)
 		fits[nfits++] = type;
 	else
-		nfits = type_by_layout(f, addr, st->lo, st->hi, -1, fits);
+		nfits = type_by_layout(f, addr, st->lo, st->hi, -1, true, fits);
 	if (!nfits)
 		return;
 	m = found_map(f, addr, fits[0], NULL, 0, MS_FOUND_STACK, &is_new);
@@ -795,6 +805,54 @@ static uint64_t header_data(struct finder *f, const uint8_t *hdr)
 }
 
 /*
+ * The map m was reached through a typed path whose map type is not usable
+ * (why: its geometry could not be built). That type is one reading of the
+ * header among others: drop it and take, as for a map found untyped, every
+ * map type whose layout walks the header cleanly (with entries, else, for an
+ * empty map, any). Damaged only if none does: the error then says why.
+ * Steals why.
+ */
+static struct ms_error *retype(struct finder *f, struct ms_found_map *m, struct ms_error *why)
+{
+	const struct ms_dtype *fits[MS_MAX_TYPE_CANDIDATES];
+	const struct ms_rt *rt = &f->t->rt;
+	uint64_t hdr_bytes = f->t->classic_layout ? rt->hmap.size : rt->smap.size;
+	uint8_t hdr[128];
+	struct ms_heap_obj store;
+	int store_noscan = -1;
+	uint64_t data;
+	size_t nfits;
+
+	if (ms_error_code(why) == MS_ERR_NOMEM)
+		return why;
+	if (hdr_bytes <= sizeof(hdr) && ms_source_try_read(f->t->mem, m->addr, hdr, hdr_bytes)) {
+		data = header_data(f, hdr);
+		if (data && ms_heap_find(f->t, data, &store))
+			store_noscan = store.noscan;
+	}
+	nfits = type_by_layout(f, m->addr, m->stack_lo, m->stack_hi, store_noscan, true, fits);
+	if (!nfits && !f->err)
+		nfits =
+		    type_by_layout(f, m->addr, m->stack_lo, m->stack_hi, store_noscan, false, fits);
+	if (f->err)
+		return why;
+	if (!nfits) {
+		struct ms_error *err =
+		    ms_error_create(MS_ERR_FORMAT, "%s, and no map type's layout fits the header",
+		                    ms_error_message(why));
+
+		ms_error_destroy(why);
+		return err;
+	}
+	ms_error_destroy(why);
+	m->type = fits[0];
+	m->type_source = "layout";
+	memcpy(m->candidates, fits, nfits * sizeof(fits[0]));
+	m->ncandidates = nfits;
+	return NULL;
+}
+
+/*
  * A heap object of the header's size class: a map if the bucket or group
  * memory it points at has a recorded map type that validates, or else if
  * some map type's layout walks it cleanly.
@@ -837,7 +895,8 @@ static void header_candidate(struct heap_scan *hs, const struct ms_heap_obj *o, 
 		fits[nfits++] = type;
 	} else {
 		/* no recorded type: every map type whose layout walks this memory cleanly */
-		nfits = type_by_layout(f, o->base, 0, 0, store_known ? store.noscan : -1, fits);
+		nfits =
+		    type_by_layout(f, o->base, 0, 0, store_known ? store.noscan : -1, true, fits);
 		src = "layout";
 	}
 	if (!nfits)

@@ -229,6 +229,18 @@ bool ms_go_direct_iface_in_tflag(const struct ms_go_version *v)
 	return v->minor >= 26;
 }
 
+uint32_t ms_go_gstatus_max(const struct ms_go_version *v)
+{
+	/* runtime/runtime2.go go1.26: _Gleaked 10, _Gdeadextra 11 after _Gpreempted 9 */
+	return v->minor >= 26 ? 11 : 9;
+}
+
+bool ms_go_gstatus_dead(const struct ms_go_version *v, uint32_t status)
+{
+	status &= ~0x1000u; /* _Gscan */
+	return status == 6 || (v->minor >= 26 && status == 11);
+}
+
 uint64_t ms_go_max_alloc(enum ms_arch arch)
 {
 	/* runtime/malloc.go: maxAlloc = 1<<heapAddrBits - (1-_64bit)*1 */

@@ -44,6 +44,12 @@ uint64_t ms_go_swiss_table_bytes(enum ms_arch arch);
 bool ms_go_swiss_type_strides(const struct ms_go_version *v);
 /* The runtime type's "direct interface" bit is in tflag (1.26+) rather than kind. */
 bool ms_go_direct_iface_in_tflag(const struct ms_go_version *v);
+/* The highest goroutine status (runtime.g.atomicstatus without _Gscan): _Gpreempted (9),
+ * _Gdeadextra (11) from 1.26. */
+uint32_t ms_go_gstatus_max(const struct ms_go_version *v);
+/* Is a goroutine of this status (with or without _Gscan) dead: _Gdead, or from 1.26 the
+ * _Gdeadextra of a goroutine parked on an extra M for cgo callbacks? Its stack is not live. */
+bool ms_go_gstatus_dead(const struct ms_go_version *v, uint32_t status);
 /* runtime.maxAlloc: larger requests are refused (makemap then ignores the hint). */
 uint64_t ms_go_max_alloc(enum ms_arch arch);
 /* growslice's next capacity (before size-class rounding), runtime/slice.go nextslicecap. */

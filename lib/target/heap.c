@@ -350,7 +350,7 @@ struct ms_error *ms_target_stacks(struct ms_target *t, struct ms_stack **ret, si
 			ms_error_destroy(ms_source_read_uint(t->mem, g + rt->g.status, 4, &status));
 		if (rt->g.goid != UINT64_MAX)
 			ms_error_destroy(ms_source_read_uint(t->mem, g + rt->g.goid, 8, &goid));
-		if (status == 6) /* _Gdead */
+		if (ms_go_gstatus_dead(&t->go, (uint32_t)status))
 			continue;
 		if (rt->g.sched_sp != UINT64_MAX && !rd_ptr(t, g + rt->g.sched_sp, &stacks[n].sp))
 			stacks[n].sp = 0;

@@ -26,14 +26,22 @@ of each (gocore.kernel_core: GOGC=off, GOTRACEBACK=crash, SIGQUIT), and:
 Then Debian's packaged (stripped) nats-server (usr/sbin/nats-server of the nats-server
 package, unpacked with dpkg -x into ~/.cache/mapsize/debian) runs the same workload; its
 core, inspected with the packaged executable (runtime metadata, by itself), must show
-the same maps. The last lines are a table of maps, entries and held bytes per report.
+the same maps. So does Debian's newest packaged nats-server, sid's (forky's if sid has
+none; 2.15.1, built with go1.27.2, when written): fetched with scripts/private-apt (the
+private apt configuration of scripts/install-go-toolchains: the system's apt sources never
+see sid) into ~/.cache/mapsize/debian/nats-server-SUITE, only unpacked. From 2.10 on, the
+memory store keeps its per-subject states in a subject tree, not a map: there the KV
+stream's map is its messages alone. For both packaged executables: inspect exits 0 (no
+map damaged), layouts from the runtime metadata, the workload's maps at their exact len,
+and the goroutine stacks scanned (runtime.allgs found). The last lines are a table of
+maps, entries and held bytes per report.
 
 Needs golang-github-nats-io-nats-server-dev (installed with apt-get, through sudo when not
 root, when missing; scripts/bootstrap --tests installs it) and the cached Go 1.19 toolchain;
-the nats-server package is only downloaded and unpacked (no service is set up). A failed
+the nats-server packages are only downloaded and unpacked (no service is set up). A failed
 install skips, or fails when MAPSIZE_REQUIRE_GO is set. Nothing else is written outside a
 temporary directory.
-TAP on stdout. Usage: run_debian_program.py --mapsize PATH [--keep]
+TAP on stdout. Usage: run_debian_program.py --mapsize PATH [--keep] [--only-newest]
 """
 import argparse
 import json
@@ -63,6 +71,10 @@ GOCODE = "/usr/share/gocode"
 IMPORT = "github.com/nats-io/nats-server"
 SRC = os.path.join(GOCODE, "src", IMPORT)
 DEBIAN_GO = "/usr/lib/go-1.19/bin/go"
+PRIVATE_APT = os.path.join(os.path.dirname(os.path.dirname(HERE)), "scripts", "private-apt")
+# Debian's newest nats-server: the first of these suites that has it (by name; the mirror is
+# the system's, found by scripts/private-apt)
+NEW_SUITES = ["sid", "forky"]
 
 # The workload: distinct subscriptions per connection, publishes, KV keys.
 SUBS = [5000, 2000, 300]
@@ -97,6 +109,75 @@ def unpack_binary():
         return None
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def newest_binary():
+    """The cached nats-server of NEW_SUITES: (path, facts) or (None, None)."""
+    for suite in NEW_SUITES:
+        d = f"{CACHE}-{suite}"
+        p = os.path.join(d, "usr", "sbin", "nats-server")
+        try:
+            with open(os.path.join(d, ".installed")) as f:
+                facts = json.load(f)
+        except (OSError, ValueError):
+            continue
+        if os.access(p, os.X_OK):
+            return p, facts
+    return None, None
+
+
+def go_version_of(binary):
+    """The Go release that built binary, by `go version` with any cached toolchain; None."""
+    for v in ("1.27", "1.26", "1.25", "1.24", "1.23", "1.22", "1.21", "1.19"):
+        go = gocore.go_wrapper(v)
+        if not go:
+            continue
+        r = subprocess.run([go, "version", binary], capture_output=True, text=True, timeout=60)
+        if r.returncode == 0 and ": go" in r.stdout:
+            return r.stdout.split(": ", 1)[1].split()[0]
+    return None
+
+
+def unpack_newest():
+    """scripts/private-apt download --suite SUITE nats-server, for the first of NEW_SUITES
+    that has it, and dpkg -x it into CACHE-SUITE with .installed (suite, version, Go).
+    Returns (path, facts, None) or (None, None, why)."""
+    p, facts = newest_binary()
+    if p:
+        return p, facts, None
+    whys = []
+    for suite in NEW_SUITES:
+        work = tempfile.mkdtemp(prefix="mapsize-deb-")
+        try:
+            r = subprocess.run([PRIVATE_APT, "download", "--suite", suite, work, BINARY_PACKAGE],
+                               capture_output=True, text=True, timeout=900)
+            debs = [f for f in os.listdir(work) if f.endswith(".deb")]
+            if r.returncode != 0 or not debs:
+                whys.append(f"{suite}: {r.stderr.strip()[-200:]}")
+                continue
+            deb = os.path.join(work, debs[0])
+            dest = f"{CACHE}-{suite}"
+            shutil.rmtree(dest, ignore_errors=True)
+            r = subprocess.run(["dpkg", "-x", deb, dest], capture_output=True, text=True,
+                               timeout=600)
+            binary = os.path.join(dest, "usr", "sbin", "nats-server")
+            if r.returncode != 0 or not os.access(binary, os.X_OK):
+                return None, None, f"dpkg -x {debs[0]} failed: {r.stderr.strip()[-200:]}"
+            fields = {}
+            for k in ("Version", "Built-Using"):
+                r = subprocess.run(["dpkg-deb", "-f", deb, k], capture_output=True, text=True)
+                fields[k] = r.stdout.strip()
+            built = [b.strip() for b in fields["Built-Using"].split(",")
+                     if b.strip().startswith("golang-1.")]
+            facts = {"suite": suite, "version": fields["Version"], "deb": debs[0],
+                     "built_using_go": built[0] if built else None,
+                     "go": go_version_of(binary)}
+            with open(os.path.join(dest, ".installed"), "w") as f:
+                json.dump(facts, f)
+            return binary, facts, None
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+    return None, None, f"{BINARY_PACKAGE} from {' or '.join(NEW_SUITES)}: " + "; ".join(whys)
 
 
 def go_tool():
@@ -464,18 +545,24 @@ def describe(m):
 # What the workload must have made, by len: each client's subs and, in the account's
 # sublist, the level under "wI.s" with one node per subject; the KV stream's memory
 # store, its messages by sequence and its per-subject states.
-def truth_table():
+def truth_table(fss_map=True):
+    """fss_map: the memory store's per-subject states are a map (before 2.10; from 2.10 on
+    a stree.SubjectTree)."""
     t = [(n, [SUBS_TYPE, "map[string]*server.node"], f"connection {i}'s subs and sublist level")
          for i, n in enumerate(SUBS)]
-    t.append((KV_KEYS, ["map[uint64]*server.StoreMsg", "map[string]*server.SimpleState"],
-              "the KV stream's memory store (msgs, fss)"))
+    if fss_map:
+        t.append((KV_KEYS, ["map[uint64]*server.StoreMsg", "map[string]*server.SimpleState"],
+                  "the KV stream's memory store (msgs, fss)"))
+    else:
+        t.append((KV_KEYS, ["map[uint64]*server.StoreMsg"],
+                  "the KV stream's memory store (msgs; fss is a subject tree)"))
     return t
 
 
-def truth_maps(doc):
+def truth_maps(doc, fss_map=True):
     """The workload's maps in a report: (problems, a description of each)."""
     problems, seen = [], []
-    for n, types, what in truth_table():
+    for n, types, what in truth_table(fss_map):
         hits = [m for m in doc["maps"] if m["len"] == n]
         for want in types:
             fit = [m for m in hits if type_agrees(want, m)[0]]
@@ -586,19 +673,26 @@ def check_rebuilt(mapsize, workdir, variant, ldflags, keep, table):
             os.unlink(core)
 
 
-def check_packaged(mapsize, workdir, keep, table):
-    """Debian's packaged (stripped) executable under the same workload."""
-    packaged = debian_binary()
+def goroutine_problems(doc):
+    """The goroutine stacks must have been scanned (runtime.allgs found)."""
+    return [f"goroutine stacks not scanned: {w}" for w in doc.get("warnings", [])
+            if "not scanned" in w or "goroutine stacks not found" in w or "allgs" in w]
+
+
+def check_packaged(mapsize, workdir, keep, table, packaged, label, fss_map=True):
+    """A Debian packaged (stripped) executable under the same workload: inspect exits 0,
+    runtime metadata, the workload's maps at their exact len, goroutine stacks scanned."""
     core = None
+    sub = label.split(",")[0].replace("'", "").replace(" ", "-")
     try:
         try:
-            core, facts = take_core(packaged, os.path.join(workdir, "debian", "run"),
-                                    free_port(), os.path.join(workdir, "debian", "store"))
-            tap(True, f"Debian's {packaged}: workload done, kernel core taken",
+            core, facts = take_core(packaged, os.path.join(workdir, sub, "run"),
+                                    free_port(), os.path.join(workdir, sub, "store"))
+            tap(True, f"{label}: workload done, kernel core taken ({packaged})",
                 [f"{facts['delivered']} messages delivered, KV {facts['kv'].get('messages')}"
                  f" messages; core {os.path.getsize(core) >> 20} MiB"])
         except Exception as e:
-            tap(False, f"Debian's {packaged}: workload done, kernel core taken",
+            tap(False, f"{label}: workload done, kernel core taken ({packaged})",
                 str(e).splitlines()[-15:])
             return
         try:
@@ -609,56 +703,86 @@ def check_packaged(mapsize, workdir, keep, table):
                 diag.append("the rebuilt executable linked with -linkmode=external, as Debian's "
                             "is, fails its stripped inspect too (above): the external link is "
                             "what the runtime-metadata path does not read")
-            tap(False, f"Debian's {packaged}: the report is complete", diag)
-            table.append(("Debian's, packaged", "-", "-", "-"))
+            tap(False, f"{label}: the report is complete (inspect exits 0)", diag)
+            table.append((label, "-", "-", "-"))
             return
         problems = []
         if doc["layout_source"] != "runtime metadata":
             problems.append(f"layout_source {doc['layout_source']}")
-        tp, seen = truth_maps(doc)
+        tp, seen = truth_maps(doc, fss_map)
         problems += tp
         problems += [f"{name_of(m)} ({m['type']}): {m['error']}" for m in doc["maps"]
                      if m.get("error")][:10]
+        problems += goroutine_problems(doc)
         c = counts(doc)
         diag = [f"layout_source {doc['layout_source']}, {c[0]} maps, {c[1]} entries, "
                 f"{c[2]} held bytes, {doc['_seconds']:.2f} s; found by "
-                f"{doc['summary']['found_by']}"]
+                f"{doc['summary']['found_by']}"] + doc.get("warnings", [])
         diag += [f"{row[0]}: {row[1]} maps, {row[2]} entries, {row[3]} held bytes"
                  for row in table]
-        tap(not problems, f"Debian's {packaged}: the report is complete (runtime metadata, the "
-            "workload's maps with their exact len, no map in error)", problems + diag + seen)
-        table.append(("Debian's, packaged",) + c)
+        tap(not problems, f"{label}: the report is complete (exit 0, runtime metadata, the "
+            "workload's maps with their exact len, no map in error, goroutine stacks scanned)",
+            problems + diag + seen)
+        table.append((label,) + c)
     finally:
         if not keep and core and os.path.exists(core):
             os.unlink(core)
+
+
+def check_newest(mapsize, workdir, keep, table):
+    """Debian's newest packaged nats-server (NEW_SUITES), fetched by scripts/private-apt."""
+    try:
+        binary, facts, why = unpack_newest()
+    except (OSError, subprocess.SubprocessError) as e:
+        binary, facts, why = None, None, str(e)
+    if why:
+        if REQUIRE:
+            tap(False, f"Debian's newest nats-server ({' or '.join(NEW_SUITES)}) is unpacked",
+                [why])
+        else:
+            tap(True, f"Debian's newest nats-server ({' or '.join(NEW_SUITES)})", skip=why)
+        return
+    version = facts["version"].split("-")[0]
+    tap(True, f"Debian {facts['suite']}'s nats-server {facts['version']} unpacked",
+        [f"{facts['deb']} from suite {facts['suite']} (scripts/private-apt), built by "
+         f"{facts.get('go') or '?'} (go version), Built-Using {facts.get('built_using_go')}"])
+    try:
+        fss_map = tuple(int(x) for x in version.split(".")[:2]) < (2, 10)
+    except ValueError:
+        fss_map = False
+    check_packaged(mapsize, workdir, keep, table, binary,
+                   f"Debian {facts['suite']}'s {version}, packaged", fss_map)
 
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--mapsize", required=True)
     ap.add_argument("--keep", action="store_true", help="keep the work directory and cores")
+    ap.add_argument("--only-newest", action="store_true",
+                    help="only Debian's newest packaged nats-server (sid's or forky's)")
     args = ap.parse_args()
     mapsize = os.path.abspath(args.mapsize)
     t0 = time.monotonic()
 
-    why = install()
-    if why:
-        if REQUIRE:
-            tap(False, "nats-server, its sources and Go 1.19 are installed", [why])
-        else:
-            tap(True, "nats-server from Debian's sources", skip=why)
-        return finish()
-
     workdir = tempfile.mkdtemp(prefix="mapsize-debian-")
     table = []
     try:
-        for variant, ldflags in VARIANTS:
-            check_rebuilt(mapsize, workdir, variant, ldflags, args.keep, table)
-        check_packaged(mapsize, workdir, args.keep, table)
+        why = None if args.only_newest else install()
+        if why:
+            if REQUIRE:
+                tap(False, "nats-server, its sources and Go 1.19 are installed", [why])
+            else:
+                tap(True, "nats-server from Debian's sources", skip=why)
+        elif not args.only_newest:
+            for variant, ldflags in VARIANTS:
+                check_rebuilt(mapsize, workdir, variant, ldflags, args.keep, table)
+            check_packaged(mapsize, workdir, args.keep, table, debian_binary(),
+                           "Debian's (system apt), packaged")
+        check_newest(mapsize, workdir, args.keep, table)
         print("# maps found, entries, held bytes (one core per executable, the same workload)")
-        print(f"# {'report':<28} {'maps':>6} {'entries':>9} {'held bytes':>12}")
+        print(f"# {'report':<34} {'maps':>6} {'entries':>9} {'held bytes':>12}")
         for row in table:
-            print(f"# {row[0]:<28} {row[1]:>6} {row[2]:>9} {row[3]:>12}")
+            print(f"# {row[0]:<34} {row[1]:>6} {row[2]:>9} {row[3]:>12}")
         print(f"# {time.monotonic() - t0:.1f} s in all")
     finally:
         if args.keep:

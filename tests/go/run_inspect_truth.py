@@ -23,7 +23,12 @@ the truth about each of its maps, read from the inside (unsafe, MemStats);
 - on the kernel core, a stripped copy of the executable (no DWARF: types and
   layouts from the runtime's metadata) finds every map with storage that
   DWARF finds off the stacks, with identical len and structure, and nothing
-  else.
+  else;
+- tests/go/progs/deep_types.go, built with -ldflags=-s -w, whose map types
+  reach each other only through long chains of types (nats-server's
+  map[string]*server.SublistResult): inspect exits 0, no map is damaged, each
+  has its len, and once the root map's type is known (its storage records it)
+  every map of the ring has its exact type, through the typed path.
 
 TAP on stdout. Usage: run_inspect_truth.py --mapsize PATH [--only CONFIGS] [--keep]
 """
@@ -36,6 +41,7 @@ from tap import finish, skip_or_fail_missing, tap  # noqa: E402
 
 REQUIRE = bool(os.environ.get("MAPSIZE_REQUIRE_GO"))
 PROG = os.path.join(HERE, "progs", "inspect_truth.go")
+DEEP_PROG = os.path.join(HERE, "progs", "deep_types.go")
 SCHEMA = os.path.join(HERE, "..", "..", "doc", "schema", "inspect.schema.json")
 ATTEMPTS = 3
 
@@ -300,6 +306,41 @@ def run_linker_stripped(mapsize, cfg, workdir):
         "runtime", log)
 
 
+def run_deep_types(mapsize, cfg, workdir):
+    """deep_types.go built with -ldflags=-s -w: map types sixteen descriptors apart."""
+    name, version, arch, experiment = cfg
+    binary = os.path.join(workdir, name.replace("/", "-").replace("+", "-") + "-deep")
+    what = (f"{name}: deep_types.go (-ldflags=-s -w): no map damaged, every map at its len, "
+            "exact types through the typed path")
+    try:
+        gocore.build(version, binary, arch=arch, experiment=experiment, ldflags="-s -w",
+                     prog=DEEP_PROG)
+        truth, core = gocore.kernel_core(binary, workdir)
+    except Exception as e:
+        tap(False, what, str(e).splitlines()[-10:])
+        return
+    try:
+        doc, err = inspect(mapsize, core, binary)
+    finally:
+        os.unlink(core)
+    if err:
+        tap(False, what, [f"inspect failed: {err}"])
+        return
+    problems, _, exempt = compare_linker_stripped(truth, doc)
+    problems += [f"{m['address']} ({m['type']}): {m['error']}" for m in doc["maps"]
+                 if m.get("error")]
+    by_addr = {m["address"]: m for m in doc["maps"]}
+    root = by_addr.get(truth[0]["addr"])
+    exact = root is not None and short_type(root["type"]) == short_type(truth[0]["type"])
+    if exact:  # the root's entries are followed: every node, every map of the ring typed
+        problems += [f"{t['name']}: type {by_addr[t['addr']]['type']}, truth {t['type']}"
+                     for t in truth if t["addr"] in by_addr and
+                     short_type(by_addr[t["addr"]]["type"]) != short_type(t["type"])]
+    tap(not problems, what, problems[:20] + [
+        f"{len(truth)} maps of the program; root typed {'exactly' if exact else 'by layout'}"
+        f"{'; not found: ' + ', '.join(exempt) if exempt else ''}"])
+
+
 def run_config(mapsize, cfg, workdir, keep):
     name, version, arch, experiment = cfg
     if not gocore.go_wrapper(version):
@@ -357,6 +398,7 @@ def run_config(mapsize, cfg, workdir, keep):
             break
         tap(ok, f"{name}: inspect of a {kind} core matches the runtime", log)
     run_linker_stripped(mapsize, cfg, workdir)
+    run_deep_types(mapsize, cfg, workdir)
 
 
 def main():

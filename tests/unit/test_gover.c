@@ -94,6 +94,18 @@ int main(void)
 		      "'%s' round-trips", buf);
 		ms_error_destroy(err);
 	}
+	/* runtime/runtime2.go: _Gleaked and _Gdeadextra from 1.26 */
+	{
+		struct ms_go_version v25, v27;
+
+		ms_error_destroy(ms_go_version_parse("1.25", &v25));
+		ms_error_destroy(ms_go_version_parse("1.27", &v27));
+		CHECK_U64(ms_go_gstatus_max(&v25), 9, "1.25: _Gpreempted is the last status");
+		CHECK_U64(ms_go_gstatus_max(&v27), 11, "1.27: _Gdeadextra is the last status");
+		CHECK(ms_go_gstatus_dead(&v27, 6) && ms_go_gstatus_dead(&v27, 0x100b) &&
+		          !ms_go_gstatus_dead(&v25, 11) && !ms_go_gstatus_dead(&v27, 4),
+		      "_Gdead, and _Gdeadextra from 1.26, are dead");
+	}
 	/* growslice: doubling below 256, then the smooth 1.25x formula */
 	CHECK_U64(ms_go_next_slice_cap(1, 0), 1, "append to nil");
 	CHECK_U64(ms_go_next_slice_cap(5, 4), 8, "doubles below 256");
