@@ -442,17 +442,18 @@ out:
  *   uintptr nfunc, nfiles, textStart (an unused word from 1.26: moduledata.text instead),
  *   funcnameOffset, cuOffset, filetabOffset, pctabOffset, pclnOffset, each from the header;
  *   cmd/link lays the tables out in that order.
- * - magic (debug/gosym/pclntab.go up to 1.24, internal/abi/symtab.go in 1.27): 0xfffffff0
- *   for 1.18-1.19, 0xfffffff1 from 1.20.
+ * - magic, written by cmd/link/internal/ld/pcln.go: 0xfffffff0 in 1.19, 0xfffffff1 in 1.21,
+ *   1.24 and 1.27 (internal/abi/symtab.go, 1.27: Go118 magic for 1.18-1.19, Go120 from 1.20).
  * - _func (runtime/runtime2.go): entryOff uint32, nameOff int32, args int32, deferreturn,
- *   pcsp, pcfile, pcln, npcdata, cuOffset uint32, then (1.20+) startLine int32, then
- *   funcID, flag, pad, nfuncdata uint8: 40 bytes in 1.19, 44 from 1.20 (so with magic
- *   0xfffffff1). npcdata uint32 offsets into pctab follow (0: no table), then nfuncdata
- *   uint32 offsets from moduledata.gofunc (^0: none): symtab.go pcdatastart, funcdata.
+ *   pcsp, pcfile, pcln, npcdata, cuOffset uint32, then startLine int32 (in 1.21-1.27, not in
+ *   1.19), then funcID, flag, pad, nfuncdata uint8: 40 bytes in 1.19, 44 in 1.21-1.27, so
+ *   the magic tells which (both changed in 1.20, which mapsize does not support).
+ *   npcdata uint32 offsets into pctab follow (0: no table), then nfuncdata uint32 offsets
+ *   from moduledata.gofunc (^0: none): symtab.go pcdatastart, funcdata.
  */
 
-#define PCLN_MAGIC_118 0xfffffff0u /* Go 1.18, 1.19: _func without startLine */
-#define PCLN_MAGIC_120 0xfffffff1u /* Go 1.20+ */
+#define PCLN_MAGIC_118 0xfffffff0u /* Go 1.19: _func without startLine */
+#define PCLN_MAGIC_120 0xfffffff1u /* Go 1.21-1.27 */
 #define FUNC_ARGS      8           /* _func.args */
 #define FUNC_PCSP      16
 #define FUNC_PCFILE    20

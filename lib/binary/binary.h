@@ -74,9 +74,9 @@ struct ms_func_info {
 	uint64_t args_map;      /* address of FUNCDATA_ArgsPointerMaps's stackmap; 0 likewise */
 };
 /*
- * false if pc is in no function or the table is damaged. The file, the line and
- * stackmap_index are each left unknown alone when their table is. getStackMap uses
- * bitmap 0 where stackmap_index is -1 (and at the entry, without looking).
+ * false if pc is in no function or the table is damaged; a damaged pc-value table leaves
+ * only its own field unknown. The runtime's getStackMap uses bitmap 0 where
+ * stackmap_index is -1, and always at pc == entry (it does not read the table there).
  */
 bool ms_binary_func_info(struct ms_binary *b, uint64_t pc, struct ms_func_info *ret);
 
@@ -87,7 +87,7 @@ void ms_binary_set_gofunc(struct ms_binary *b, uint64_t gofunc);
  * Bitmap `index` of the stack map at map_addr (runtime.stackmapdata): one bit per pointer-sized
  * word, 1 = live pointer; copied into bits (cap bytes), *ret_nbits = the map's nbit. false if the
  * map is unreadable, index is out of range or cap is too small. Read from the executable's
- * file image (b->mem).
+ * file image (b->mem). A bitmap takes (nbit + 7) / 8 bytes.
  */
 bool ms_binary_stackmap(struct ms_binary *b, uint64_t map_addr, int32_t index, uint8_t *bits,
                         size_t cap, uint32_t *ret_nbits);
