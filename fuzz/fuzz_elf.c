@@ -1,6 +1,7 @@
 /*
  * Fuzz the executable readers: any bytes as a Go executable (ELF headers,
- * sections, .go.buildinfo, the Go build ID) and as DWARF (lib/binary/dwarf.c).
+ * sections, .go.buildinfo, the Go build ID, .gopclntab and the stack maps it leads to)
+ * and as DWARF (lib/binary/dwarf.c).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -28,11 +29,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		uint8_t bytes[16];
 
 		(void)ms_binary_setting(b, "GOEXPERIMENT", buf, sizeof(buf));
+		/* any base for the funcdata offsets: the stack maps are read through it */
+		ms_binary_set_gofunc(b, b->entry);
 		for (uint64_t pc = b->entry - 64; pc < b->entry + 64; pc += 8) {
 			struct ms_func_at fa;
+			struct ms_func_info fi;
+			uint8_t bits[64];
+			uint32_t nbit;
 
 			(void)ms_binary_func_at(b, pc, &fa);
+			if (!ms_binary_func_info(b, pc, &fi))
+				continue;
+			(void)ms_binary_stackmap(b, fi.locals_map, fi.stackmap_index, bits,
+			                         sizeof(bits), &nbit);
+			(void)ms_binary_stackmap(b, fi.args_map, 0, bits, sizeof(bits), &nbit);
 		}
+		(void)ms_binary_stackmap(b, b->entry, 1, bytes, sizeof(bytes), &(uint32_t){0});
 		ms_error_destroy(ms_source_read(b->mem, b->entry, bytes, sizeof(bytes)));
 		ms_binary_destroy(b);
 	}

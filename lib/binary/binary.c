@@ -103,15 +103,17 @@ static const struct ms_source_ops exe_ops = {
 
 /* ---- the binary ---- */
 
-/* .gopclntab's function table, read on first use (ms_binary_func_at). */
+/* .gopclntab's function table, read on first use (ms_binary_func_info). */
 struct pcln {
 	bool loaded, ok;
 	const uint8_t *tab; /* the section's bytes in the file map */
 	uint64_t len;
-	uint64_t text_start;                /* pcHeader.textStart */
-	uint64_t nfunc;                     /* functab entries (plus one end entry) */
-	uint64_t functab, funcnames, pctab; /* offsets in tab */
+	uint64_t text_start; /* pcHeader.textStart */
+	uint64_t nfunc;      /* functab entries (plus one end entry) */
+	/* offsets in tab of the tables pcHeader names, each up to the next one */
+	uint64_t functab, funcnames, cutab, cutab_end, filetab, filetab_end, pctab;
 	unsigned ptr;
+	unsigned func_bytes; /* the _func header before its pcdata and funcdata offsets */
 };
 
 struct binary_priv {
@@ -120,7 +122,8 @@ struct binary_priv {
 	const uint8_t *map;
 	size_t map_bytes;
 	struct pcln pcln;
-	uint64_t text; /* runtime.text from the module data, 0 if unknown */
+	uint64_t text;   /* runtime.text from the module data, 0 if unknown */
+	uint64_t gofunc; /* moduledata.gofunc, 0 if unknown */
 };
 
 static bool arch_of(uint16_t machine, enum ms_arch *ret)
@@ -431,7 +434,40 @@ out:
 	return err;
 }
 
-/* ---- .gopclntab: function names by pc (Go 1.18+ layout, magic 0xfffffff0/1) ---- */
+/*
+ * ---- .gopclntab: what the runtime knows of each function (Go 1.18+ layout) ----
+ *
+ * Checked in the runtime sources of go1.19, go1.21, go1.24 and go1.27:
+ * - pcHeader (runtime/symtab.go): magic uint32, pad1, pad2, minLC, ptrSize uint8, then
+ *   uintptr nfunc, nfiles, textStart (an unused word from 1.26: moduledata.text instead),
+ *   funcnameOffset, cuOffset, filetabOffset, pctabOffset, pclnOffset, each from the header;
+ *   cmd/link lays the tables out in that order.
+ * - magic, written by cmd/link/internal/ld/pcln.go: 0xfffffff0 in 1.19, 0xfffffff1 in 1.21,
+ *   1.24 and 1.27 (internal/abi/symtab.go, 1.27: Go118 magic for 1.18-1.19, Go120 from 1.20).
+ * - _func (runtime/runtime2.go): entryOff uint32, nameOff int32, args int32, deferreturn,
+ *   pcsp, pcfile, pcln, npcdata, cuOffset uint32, then startLine int32 (in 1.21-1.27, not in
+ *   1.19), then funcID, flag, pad, nfuncdata uint8: 40 bytes in 1.19, 44 in 1.21-1.27, so
+ *   the magic tells which (both changed in 1.20, which mapsize does not support).
+ *   npcdata uint32 offsets into pctab follow (0: no table), then nfuncdata uint32 offsets
+ *   from moduledata.gofunc (^0: none): symtab.go pcdatastart, funcdata.
+ */
+
+#define PCLN_MAGIC_118 0xfffffff0u /* Go 1.19: _func without startLine */
+#define PCLN_MAGIC_120 0xfffffff1u /* Go 1.21-1.27 */
+#define FUNC_ARGS      8           /* _func.args */
+#define FUNC_PCSP      16
+#define FUNC_PCFILE    20
+#define FUNC_PCLN      24
+#define FUNC_NPCDATA   28
+#define FUNC_CUOFFSET  32
+#define FUNC_TAIL      4 /* funcID, flag, pad, nfuncdata: the header's last 4 bytes */
+#define NO_FUNCDATA    0xffffffffu
+/* runtime/symtab.go (1.19: _PCDATA_StackMapIndex, _FUNCDATA_*), internal/abi/symtab.go
+ * (1.21, 1.24, 1.27): the same numbers in every version */
+#define PCDATA_STACKMAP  1
+#define FUNCDATA_ARGS    0
+#define FUNCDATA_LOCALS  1
+#define MAX_PCVALUE_STEP (1u << 20)
 
 static uint64_t pcln_word(const struct ms_binary *b, const uint8_t *p, unsigned n)
 {
@@ -442,12 +478,23 @@ static uint64_t pcln_word(const struct ms_binary *b, const uint8_t *p, unsigned 
 	return v;
 }
 
+/* Where the table starting at off ends: at the next table pcHeader names, or the section's end. */
+static uint64_t pcln_table_end(const uint64_t *offs, size_t n, uint64_t off, uint64_t len)
+{
+	uint64_t end = len;
+
+	for (size_t i = 0; i < n; i++)
+		if (offs[i] > off && offs[i] < end)
+			end = offs[i];
+	return end;
+}
+
 static void pcln_load(struct binary_priv *p)
 {
 	struct ms_binary *b = &p->pub;
 	const struct ms_section *s = ms_binary_section(b, ".gopclntab");
 	struct pcln *c = &p->pcln;
-	uint64_t magic, off_names, off_pcln;
+	uint64_t magic, offs[5];
 	unsigned w;
 
 	c->loaded = true;
@@ -458,11 +505,10 @@ static void pcln_load(struct binary_priv *p)
 	c->len = s->size;
 	magic = pcln_word(b, c->tab, 4);
 	w = c->tab[7];
-	if ((magic != 0xfffffff0 && magic != 0xfffffff1) || (w != 4 && w != 8) ||
+	if ((magic != PCLN_MAGIC_118 && magic != PCLN_MAGIC_120) || (w != 4 && w != 8) ||
 	    c->len < 8 + 8 * (uint64_t)w)
 		return;
-	/* pcHeader: nfunc, nfiles, textStart, funcnameOffset, cuOffset, filetabOffset,
-	 * pctabOffset, pclnOffset */
+	c->func_bytes = magic == PCLN_MAGIC_118 ? 40 : 44;
 	c->ptr = w;
 	c->nfunc = pcln_word(b, c->tab + 8, w);
 	c->text_start = pcln_word(b, c->tab + 8 + 2 * w, w);
@@ -472,14 +518,21 @@ static void pcln_load(struct binary_priv *p)
 
 		c->text_start = p->text ? p->text : text ? text->addr : 0;
 	}
-	off_names = pcln_word(b, c->tab + 8 + 3 * w, w);
-	off_pcln = pcln_word(b, c->tab + 8 + 7 * w, w);
-	c->pctab = pcln_word(b, c->tab + 8 + 6 * w, w);
-	if (off_names >= c->len || off_pcln >= c->len || c->pctab >= c->len ||
-	    c->nfunc > c->len / 8 || (c->nfunc + 1) * 8 > c->len - off_pcln)
+	/* funcnameOffset, cuOffset, filetabOffset, pctabOffset, pclnOffset */
+	for (unsigned i = 0; i < 5; i++) {
+		offs[i] = pcln_word(b, c->tab + 8 + (3 + i) * w, w);
+		if (offs[i] >= c->len)
+			return;
+	}
+	c->funcnames = offs[0];
+	c->cutab = offs[1];
+	c->cutab_end = pcln_table_end(offs, 5, offs[1], c->len);
+	c->filetab = offs[2];
+	c->filetab_end = pcln_table_end(offs, 5, offs[2], c->len);
+	c->pctab = offs[3];
+	c->functab = offs[4];
+	if (c->nfunc > c->len / 8 || (c->nfunc + 1) * 8 > c->len - c->functab)
 		return;
-	c->funcnames = off_names;
-	c->functab = off_pcln;
 	c->ok = true;
 }
 
@@ -492,8 +545,13 @@ void ms_binary_set_text(struct ms_binary *b, uint64_t text)
 	p->pcln.ok = false;
 }
 
+void ms_binary_set_gofunc(struct ms_binary *b, uint64_t gofunc)
+{
+	((struct binary_priv *)b)->gofunc = gofunc;
+}
+
 /* One step of a pc-value table (runtime.step); false at its end or past tab. */
-static bool pcln_step(const struct pcln *c, uint64_t *pos, uint64_t *pc, int64_t *val, bool first,
+static bool pcln_step(const struct pcln *c, uint64_t *pos, uint64_t *pc, int32_t *val, bool first,
                       unsigned quantum)
 {
 	uint64_t v[2];
@@ -517,18 +575,31 @@ static bool pcln_step(const struct pcln *c, uint64_t *pos, uint64_t *pc, int64_t
 			return false;
 		v[k] = x;
 	}
-	*val += (int64_t)(int32_t)(-(uint32_t)(v[0] & 1) ^ (uint32_t)(v[0] >> 1));
+	/* the runtime's int32 arithmetic, wrapping */
+	*val = (int32_t)((uint32_t)*val + (-(uint32_t)(v[0] & 1) ^ (uint32_t)(v[0] >> 1)));
 	*pc += v[1] * quantum;
 	return true;
 }
 
-bool ms_binary_func_at(struct ms_binary *b, uint64_t pc, struct ms_func_at *ret)
+/* A function's _func, found by pc (runtime.findfunc), its fields checked to lie in the table. */
+struct pcln_func {
+	const uint8_t *f; /* the _func header in tab */
+	uint64_t entry;
+	uint32_t npcdata;
+	uint8_t nfuncdata;
+	const char *name;
+};
+
+static uint32_t func_u32(const struct ms_binary *b, const struct pcln_func *f, uint64_t off)
 {
-	struct binary_priv *p = (struct binary_priv *)b;
+	return (uint32_t)pcln_word(b, f->f + off, 4);
+}
+
+static bool pcln_func(struct binary_priv *p, uint64_t pc, struct pcln_func *ret)
+{
+	struct ms_binary *b = &p->pub;
 	struct pcln *c = &p->pcln;
-	uint64_t lo = 0, hi, rel, func, name, pos, at;
-	unsigned quantum = b->arch == MS_ARCH_ARM64 || b->arch == MS_ARCH_ARM ? 4 : 1;
-	int64_t val = -1;
+	uint64_t lo = 0, hi, rel, func, name;
 
 	if (!c->loaded)
 		pcln_load(p);
@@ -550,27 +621,142 @@ bool ms_binary_func_at(struct ms_binary *b, uint64_t pc, struct ms_func_at *ret)
 	}
 	ret->entry = c->text_start + pcln_word(b, c->tab + c->functab + 8 * lo, 4);
 	func = c->functab + pcln_word(b, c->tab + c->functab + 8 * lo + 4, 4);
-	if (func > c->len || c->len - func < 20)
+	if (func > c->len || c->len - func < c->func_bytes)
 		return false;
-	/* _func: entryOff uint32, nameOff int32, args int32, deferreturn uint32, pcsp uint32 */
-	name = c->funcnames + (uint32_t)pcln_word(b, c->tab + func + 4, 4);
+	ret->f = c->tab + func;
+	ret->npcdata = func_u32(b, ret, FUNC_NPCDATA);
+	ret->nfuncdata = ret->f[c->func_bytes - 1];
+	if ((c->len - func - c->func_bytes) / 4 < (uint64_t)ret->npcdata + ret->nfuncdata)
+		return false;
+	name = c->funcnames + func_u32(b, ret, 4);
 	if (name >= c->len || !memchr(c->tab + name, '\0', c->len - name))
 		return false;
 	ret->name = (const char *)c->tab + name;
-	/* the stack pointer's offset at pc (runtime.funcspdelta): pcvalue over pcsp */
-	ret->spdelta = -1;
-	pos = c->pctab + pcln_word(b, c->tab + func + 16, 4);
-	at = ret->entry;
-	for (unsigned steps = 0; steps < 1u << 20; steps++) {
+	return true;
+}
+
+/* runtime.pcvalue: the value at pc of the pc-value table at pctab offset off; -1 if none. */
+static int32_t pcln_value(struct binary_priv *p, const struct pcln_func *f, uint32_t off,
+                          uint64_t pc)
+{
+	const struct pcln *c = &p->pcln;
+	unsigned quantum = p->pub.arch == MS_ARCH_ARM64 || p->pub.arch == MS_ARCH_ARM ? 4 : 1;
+	uint64_t pos = c->pctab + off, at = f->entry;
+	int32_t val = -1;
+
+	/* offset 0 is "no table" (symtab.go pcvalue) */
+	if (off == 0 || off >= c->len - c->pctab)
+		return -1;
+	for (unsigned steps = 0; steps < MAX_PCVALUE_STEP; steps++) {
 		uint64_t prev = at;
 
-		if (!pcln_step(c, &pos, &at, &val, prev == ret->entry, quantum))
+		if (!pcln_step(c, &pos, &at, &val, prev == f->entry, quantum))
 			break;
-		if (pc < at) {
-			ret->spdelta = val;
-			break;
-		}
+		if (pc < at)
+			return val;
 	}
+	return -1;
+}
+
+/* runtime.pcdatavalue: PCDATA table i at pc; -1 if the function has none. */
+static int32_t pcln_pcdata(struct binary_priv *p, const struct pcln_func *f, uint32_t i,
+                           uint64_t pc)
+{
+	if (i >= f->npcdata)
+		return -1;
+	return pcln_value(p, f, func_u32(&p->pub, f, p->pcln.func_bytes + 4ull * i), pc);
+}
+
+/* runtime.funcdata: gofunc + FUNCDATA offset i; 0 if none or gofunc is unknown. */
+static uint64_t pcln_funcdata(struct binary_priv *p, const struct pcln_func *f, uint8_t i)
+{
+	uint32_t off;
+
+	if (i >= f->nfuncdata || !p->gofunc)
+		return 0;
+	off = func_u32(&p->pub, f, p->pcln.func_bytes + 4ull * f->npcdata + 4ull * i);
+	return off == NO_FUNCDATA ? 0 : p->gofunc + off;
+}
+
+/* runtime.funcfile: file fileno of the function's compilation unit, cutab -> filetab; NULL if
+ * none. */
+static const char *pcln_file(struct binary_priv *p, const struct pcln_func *f, int32_t fileno)
+{
+	const struct pcln *c = &p->pcln;
+	uint64_t cu, name;
+	uint32_t fileoff;
+
+	if (fileno < 0)
+		return NULL;
+	cu = (uint64_t)func_u32(&p->pub, f, FUNC_CUOFFSET) + (uint32_t)fileno;
+	if (cu >= (c->cutab_end - c->cutab) / 4)
+		return NULL;
+	fileoff = (uint32_t)pcln_word(&p->pub, c->tab + c->cutab + 4 * cu, 4);
+	if (fileoff == NO_FUNCDATA || fileoff >= c->filetab_end - c->filetab)
+		return NULL;
+	name = c->filetab + fileoff;
+	if (!memchr(c->tab + name, '\0', c->filetab_end - name))
+		return NULL;
+	return (const char *)c->tab + name;
+}
+
+bool ms_binary_func_info(struct ms_binary *b, uint64_t pc, struct ms_func_info *ret)
+{
+	struct binary_priv *p = (struct binary_priv *)b;
+	struct pcln_func f;
+	uint64_t call;
+	int32_t line;
+
+	if (!pcln_func(p, pc, &f))
+		return false;
+	/* tracebacks and getStackMap back up into the CALL, except at the entry */
+	call = pc == f.entry ? pc : pc - 1;
+	ret->name = f.name;
+	ret->entry = f.entry;
+	ret->spdelta = pcln_value(p, &f, func_u32(b, &f, FUNC_PCSP), pc);
+	line = pcln_value(p, &f, func_u32(b, &f, FUNC_PCLN), call);
+	ret->line = line > 0 ? line : 0;
+	ret->file = pcln_file(p, &f, pcln_value(p, &f, func_u32(b, &f, FUNC_PCFILE), call));
+	ret->args = (int32_t)func_u32(b, &f, FUNC_ARGS);
+	ret->funcid = f.f[p->pcln.func_bytes - FUNC_TAIL];
+	ret->flag = f.f[p->pcln.func_bytes - FUNC_TAIL + 1];
+	ret->stackmap_index = pcln_pcdata(p, &f, PCDATA_STACKMAP, call);
+	ret->locals_map = pcln_funcdata(p, &f, FUNCDATA_LOCALS);
+	ret->args_map = pcln_funcdata(p, &f, FUNCDATA_ARGS);
+	return true;
+}
+
+bool ms_binary_func_at(struct ms_binary *b, uint64_t pc, struct ms_func_at *ret)
+{
+	struct binary_priv *p = (struct binary_priv *)b;
+	struct pcln_func f;
+
+	if (!pcln_func(p, pc, &f))
+		return false;
+	ret->name = f.name;
+	ret->entry = f.entry;
+	ret->spdelta = pcln_value(p, &f, func_u32(b, &f, FUNC_PCSP), pc);
+	return true;
+}
+
+/* runtime.stackmapdata over stackmap{n, nbit int32; bytedata}: symtab.go, same in 1.19-1.27 */
+bool ms_binary_stackmap(struct ms_binary *b, uint64_t map_addr, int32_t index, uint8_t *bits,
+                        size_t cap, uint32_t *ret_nbits)
+{
+	uint64_t n, nbit, bytes, at;
+
+	if (!map_addr || map_addr > UINT64_MAX - 8 || index < 0 ||
+	    !ms_source_try_uint(b->mem, map_addr, 4, &n) ||
+	    !ms_source_try_uint(b->mem, map_addr + 4, 4, &nbit))
+		return false;
+	if ((int32_t)n <= 0 || (int32_t)nbit < 0 || index >= (int32_t)n)
+		return false;
+	/* each bitmap starts on a byte boundary */
+	bytes = (nbit + 7) / 8;
+	if (bytes > cap || !ms_add_u64(map_addr, 8 + (uint64_t)index * bytes, &at) ||
+	    !ms_source_try_read(b->mem, at, bits, (size_t)bytes))
+		return false;
+	*ret_nbits = (uint32_t)nbit;
 	return true;
 }
 

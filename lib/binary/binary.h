@@ -56,6 +56,41 @@ struct ms_func_at {
 };
 /* false if pc is in no function or the table is damaged. */
 bool ms_binary_func_at(struct ms_binary *b, uint64_t pc, struct ms_func_at *ret);
+
+/* What .gopclntab says of the function holding pc (runtime.findfunc and friends). */
+struct ms_func_info {
+	const char *name; /* borrowed, valid while the binary is open */
+	const char *file; /* borrowed; NULL if unknown */
+	uint64_t entry;
+	int64_t spdelta; /* pcsp at pc (runtime.funcspdelta(f, pc)); -1 unknown */
+	int32_t line; /* pcln at the call: pc-1 unless pc == entry (as tracebacks do); 0 unknown */
+	int32_t args; /* _func.args (bytes of arguments; abi.ArgsSizeUnknown stays as is) */
+	uint8_t funcid;         /* _func.funcID */
+	uint8_t flag;           /* _func.flag: bit 0 TOPFRAME, bit 1 SPWRITE, bit 2 ASM */
+	int32_t stackmap_index; /* PCDATA_StackMapIndex at pc-1 (at pc when pc == entry), as runtime
+	                           getStackMap does; -1 when none */
+	uint64_t locals_map;    /* address of FUNCDATA_LocalsPointerMaps's stackmap; 0 if none or
+	                           gofunc unknown */
+	uint64_t args_map;      /* address of FUNCDATA_ArgsPointerMaps's stackmap; 0 likewise */
+};
+/*
+ * false if pc is in no function or the table is damaged; a damaged pc-value table leaves
+ * only its own field unknown. The runtime's getStackMap uses bitmap 0 where
+ * stackmap_index is -1, and always at pc == entry (it does not read the table there).
+ */
+bool ms_binary_func_info(struct ms_binary *b, uint64_t pc, struct ms_func_info *ret);
+
+/* moduledata.gofunc: the base that funcdata offsets are relative to (0: unknown). */
+void ms_binary_set_gofunc(struct ms_binary *b, uint64_t gofunc);
+
+/*
+ * Bitmap `index` of the stack map at map_addr (runtime.stackmapdata): one bit per pointer-sized
+ * word, 1 = live pointer; copied into bits (cap bytes), *ret_nbits = the map's nbit. false if the
+ * map is unreadable, index is out of range or cap is too small. Read from the executable's
+ * file image (b->mem). A bitmap takes (nbit + 7) / 8 bytes.
+ */
+bool ms_binary_stackmap(struct ms_binary *b, uint64_t map_addr, int32_t index, uint8_t *bits,
+                        size_t cap, uint32_t *ret_nbits);
 /* runtime.text (the module data's text), the base of .gopclntab's entries in Go 1.26+. */
 void ms_binary_set_text(struct ms_binary *b, uint64_t text);
 void ms_binary_destroy(struct ms_binary *b);

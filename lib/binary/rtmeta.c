@@ -931,6 +931,7 @@ struct ms_error *ms_rtmeta_load(struct ms_rtmeta *t)
 	struct module m;
 	struct ms_error *err;
 	size_t nmaps = 0;
+	bool read_ok = true; /* md_word gives 0 for what it cannot read */
 
 	if (!ms_rt_layout(&t->go, t->arch, &t->rt, &l))
 		return ms_error_create(
@@ -945,6 +946,9 @@ struct ms_error *ms_rtmeta_load(struct ms_rtmeta *t)
 	/* .gopclntab's function entries are offsets from the module's text (1.26+ stop
 	 * storing it in the table's header) */
 	ms_binary_set_text(t->exe, m.text);
+	/* moduledata.gofunc (funcdata's base) is the uintptr right after rodata in go1.19 and
+	 * go1.21-1.27 (runtime/symtab.go of each; their DWARF agrees on amd64, 386, arm64, arm) */
+	t->gofunc = l.rodata == UINT64_MAX ? 0 : md_word(t, m.addr, l.rodata + t->ptr, &read_ok);
 	/* runtime_type 0 means "none": keep every descriptor's offset positive */
 	t->rt.types_base = m.types - t->ptr;
 	b.t = t;

@@ -306,6 +306,18 @@ static bool use_dwarf(const struct ms_target *t, unsigned flags)
 	return t->exe->has_dwarf && !(flags & MS_TARGET_NO_DWARF);
 }
 
+/* runtime.firstmoduledata.gofunc, the base of .gopclntab's funcdata offsets; 0 if unknown. */
+static uint64_t gofunc_from_dwarf(struct ms_target *t)
+{
+	const struct ms_dvar *v = ms_dwarf_var(t->dwarf, "runtime.firstmoduledata");
+	const struct ms_dtype *s = struct_named(t->dwarf, "runtime.moduledata");
+	uint64_t off = member_off(s, "gofunc"), gofunc = 0;
+
+	if (!v || off == UNKNOWN || !ms_source_try_uint(t->mem, v->addr + off, t->ptr, &gofunc))
+		return 0;
+	return gofunc;
+}
+
 /* Layouts and types from DWARF or the runtime's metadata, once memory is there. */
 static struct ms_error *load_layouts(struct ms_target *t, const char *exe_path, unsigned flags)
 {
@@ -324,6 +336,7 @@ static struct ms_error *load_layouts(struct ms_target *t, const char *exe_path, 
 		t->rt = rm.rt;
 		t->classic_layout = rm.classic_layout;
 		memcpy(t->globals, rm.globals, sizeof(t->globals));
+		ms_binary_set_gofunc(t->exe, rm.gofunc);
 		return err;
 	}
 	err = t->dwarf ? NULL : ms_dwarf_load(exe_path, &t->dwarf);
@@ -335,6 +348,7 @@ static struct ms_error *load_layouts(struct ms_target *t, const char *exe_path, 
 	if (!types)
 		types = ms_binary_section(t->exe, ".rodata");
 	t->rt.types_base = types ? types->addr : 0;
+	ms_binary_set_gofunc(t->exe, gofunc_from_dwarf(t));
 	return NULL;
 }
 
