@@ -48,6 +48,7 @@ struct loader {
 	unsigned addr_bytes; /* of the current unit: 4 or 8 */
 	Dwarf_Off last_off;  /* of the last unit-level DIE, to keep walks moving forward */
 	bool saw_unit;
+	uint64_t nlocs; /* stack locations of locals kept so far, all functions */
 };
 
 /* The attributes mapsize reads, from any DIE. */
@@ -62,6 +63,10 @@ struct die_attrs {
 	uint8_t go_kind;
 	bool has_count, has_upper_bound, has_addr, embedded;
 	bool has_low_pc, has_high_pc, high_pc_is_offset;
+	/* Locals only: DW_AT_location read as a location list into locs (owned). */
+	bool want_locs;
+	size_t nlocs;
+	struct ms_dloc *locs;
 };
 
 /* ---- Errors ------------------------------------------------------------- */
@@ -333,6 +338,159 @@ static bool attr_location(struct loader *ld, Dwarf_Attribute attr, Dwarf_Half fo
 	return true;
 }
 
+/* ---- Locations of locals -------------------------------------------------- */
+
+#define MAX_LOC_OPS     256       /* operations of one expression: pieces of a large struct */
+#define MAX_LOC_ENTRIES 8192      /* entries of one list read; real Go lists hold tens */
+#define MAX_TOTAL_LOCS  (1 << 23) /* ranges kept for all locals: 192 MiB */
+
+/*
+ * The CFA offset of an expression that puts the whole variable in the stack
+ * frame: DW_OP_fbreg k (Go's frame base is DW_OP_call_frame_cfa) or
+ * DW_OP_call_frame_cfa alone, or a composite of such pieces that follow each
+ * other in memory. False for a register, an absent piece, a gap or any other
+ * operation.
+ */
+static bool expr_cfa_off(struct loader *ld, Dwarf_Locdesc_c desc, Dwarf_Unsigned nops, int64_t *ret)
+{
+	int64_t off = 0, start = 0, next = 0;
+	bool have_loc = false, pieces = false;
+
+	if (nops == 0 || nops > MAX_LOC_OPS)
+		return false;
+	for (Dwarf_Unsigned i = 0; i < nops; i++) {
+		Dwarf_Error e = NULL;
+		Dwarf_Small op;
+		Dwarf_Unsigned op1, op2, op3, branch;
+
+		if (dwarf_get_location_op_value_c(desc, i, &op, &op1, &op2, &op3, &branch, &e) !=
+		    DW_DLV_OK) {
+			if (e)
+				dwarf_dealloc_error(ld->dbg, e);
+			return false;
+		}
+		switch (op) {
+		case DW_OP_fbreg:
+		case DW_OP_call_frame_cfa:
+			if (have_loc)
+				return false;
+			/* libdwarf hands DW_OP_fbreg's SLEB128 back as an unsigned */
+			off = op == DW_OP_fbreg ? (int64_t)op1 : 0;
+			have_loc = true;
+			break;
+		case DW_OP_piece:
+			if (!have_loc || op1 == 0 || op1 > INT32_MAX)
+				return false;
+			if (pieces && off != next)
+				return false;
+			if (!pieces)
+				start = off;
+			if (__builtin_add_overflow(off, (int64_t)op1, &next))
+				return false;
+			pieces = true;
+			have_loc = false;
+			break;
+		default:
+			return false;
+		}
+	}
+	if (pieces ? have_loc : !have_loc)
+		return false;
+	*ret = pieces ? start : off;
+	return true;
+}
+
+/* Add [lo, hi) at off to a's locations (cap of them allocated), merging with the last one. */
+static void add_loc(struct loader *ld, struct die_attrs *a, size_t cap, uint64_t lo, uint64_t hi,
+                    int64_t off)
+{
+	struct ms_dloc *last = a->nlocs ? &a->locs[a->nlocs - 1] : NULL;
+
+	if (last && last->hi == lo && last->cfa_off == off) {
+		last->hi = hi;
+		return;
+	}
+	if (a->nlocs == cap || ld->nlocs >= MAX_TOTAL_LOCS)
+		return;
+	a->locs[a->nlocs++] = (struct ms_dloc){.lo = lo, .hi = hi, .cfa_off = off};
+	ld->nlocs++;
+}
+
+/*
+ * DW_AT_location of a local through libdwarf's location list interface, which
+ * reads single expressions, DWARF 4 .debug_loc and DWARF 5 .debug_loclists
+ * alike and gives the "cooked" pcs (base address applied). A location libdwarf
+ * cannot read leaves the local without locations rather than failing the whole
+ * file: the types and variables are still good.
+ */
+static bool attr_loclist(struct loader *ld, Dwarf_Attribute attr, struct die_attrs *a)
+{
+	Dwarf_Error e = NULL;
+	Dwarf_Loc_Head_c head = NULL;
+	Dwarf_Unsigned n;
+	unsigned kind;
+	size_t cap;
+	int res;
+
+	res = dwarf_get_loclist_c(attr, &head, &n, &e);
+	if (res == DW_DLV_ERROR)
+		dwarf_dealloc_error(ld->dbg, e);
+	if (res != DW_DLV_OK)
+		return true;
+	if (dwarf_get_loclist_head_kind(head, &kind, &e) != DW_DLV_OK) {
+		if (e)
+			dwarf_dealloc_error(ld->dbg, e);
+		goto out;
+	}
+	/* Merging makes the kept ranges no more than the entries. */
+	cap = n < MS_DWARF_MAX_LOCS ? (size_t)n : MS_DWARF_MAX_LOCS;
+	if (cap == 0)
+		goto out;
+	a->locs = malloc(cap * sizeof(*a->locs));
+	if (!a->locs) {
+		dwarf_loc_head_c_dealloc(head);
+		return fail_nomem(ld);
+	}
+	for (Dwarf_Unsigned i = 0; i < n && i < MAX_LOC_ENTRIES; i++) {
+		Dwarf_Small lle, source;
+		Dwarf_Unsigned rawlo, rawhi, nops, expr_off, desc_off;
+		Dwarf_Bool no_addr = false;
+		Dwarf_Addr lo, hi;
+		Dwarf_Locdesc_c desc;
+		int64_t off;
+
+		if (dwarf_get_locdesc_entry_d(head, i, &lle, &rawlo, &rawhi, &no_addr, &lo, &hi,
+		                              &nops, &desc, &source, &expr_off, &desc_off,
+		                              &e) != DW_DLV_OK) {
+			if (e)
+				dwarf_dealloc_error(ld->dbg, e);
+			a->nlocs = 0;
+			break;
+		}
+		if (kind == DW_LKIND_expression) {
+			lo = 0;
+			hi = UINT64_MAX;
+		} else if (no_addr || lo >= hi ||
+		           (kind == DW_LKIND_loclists && lle == DW_LLE_default_location)) {
+			continue;
+		}
+		if (expr_cfa_off(ld, desc, nops, &off))
+			add_loc(ld, a, cap, lo, hi, off);
+	}
+	if (a->nlocs == 0) {
+		free(a->locs);
+		a->locs = NULL;
+	} else if (a->nlocs < cap) {
+		struct ms_dloc *p = realloc(a->locs, a->nlocs * sizeof(*a->locs));
+
+		if (p)
+			a->locs = p;
+	}
+out:
+	dwarf_loc_head_c_dealloc(head);
+	return true;
+}
+
 /* DW_FORM_addr, or an index into .debug_addr (DWARF 5, Go 1.25+). */
 static bool form_is_address(Dwarf_Half form)
 {
@@ -377,6 +535,8 @@ static bool attr_one(struct loader *ld, Dwarf_Attribute attr, struct die_attrs *
 	case DW_AT_upper_bound:
 		return attr_unsigned(ld, attr, form, &a->upper_bound, &a->has_upper_bound);
 	case DW_AT_location:
+		if (a->want_locs)
+			return a->locs ? true : attr_loclist(ld, attr, a);
 		return attr_location(ld, attr, form, a);
 	case DW_AT_low_pc:
 		if (!form_is_address(form))
@@ -432,7 +592,8 @@ static bool attr_one(struct loader *ld, Dwarf_Attribute attr, struct die_attrs *
 	}
 }
 
-static bool read_attrs(struct loader *ld, Dwarf_Die die, struct die_attrs *a)
+/* The attributes of die into a, which the caller has cleared (die_attrs_init()). */
+static bool read_attrs_into(struct loader *ld, Dwarf_Die die, struct die_attrs *a)
 {
 	Dwarf_Error e = NULL;
 	Dwarf_Attribute *list;
@@ -440,8 +601,6 @@ static bool read_attrs(struct loader *ld, Dwarf_Die die, struct die_attrs *a)
 	bool ok = true;
 	int res;
 
-	memset(a, 0, sizeof(*a));
-	a->size = UINT64_MAX;
 	res = dwarf_attrlist(die, &list, &n, &e);
 	if (res == DW_DLV_ERROR)
 		return fail_dwarf(ld, e, "attribute list");
@@ -454,6 +613,18 @@ static bool read_attrs(struct loader *ld, Dwarf_Die die, struct die_attrs *a)
 	}
 	dwarf_dealloc(ld->dbg, list, DW_DLA_LIST);
 	return ok;
+}
+
+static void die_attrs_init(struct die_attrs *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->size = UINT64_MAX;
+}
+
+static bool read_attrs(struct loader *ld, Dwarf_Die die, struct die_attrs *a)
+{
+	die_attrs_init(a);
+	return read_attrs_into(ld, die, a);
 }
 
 /* ---- DIEs --------------------------------------------------------------- */
@@ -648,6 +819,27 @@ static bool load_var(struct loader *ld, Dwarf_Die die)
 #define MAX_BLOCK_DEPTH 16
 #define MAX_LOCALS      4096
 
+/* One local of f from its attributes; steals a->locs. */
+static bool add_local(struct loader *ld, struct ms_dfunc *f, size_t *cap, struct die_attrs *a,
+                      bool is_param)
+{
+	struct ms_dlocal *l;
+
+	if (!grow((void **)&f->locals, cap, f->nlocals, sizeof(*f->locals)))
+		return fail_nomem(ld);
+	l = &f->locals[f->nlocals];
+	l->name = strdup(a->name ? a->name : "");
+	if (!l->name)
+		return fail_nomem(ld);
+	l->type_off = a->type_off;
+	l->is_param = is_param;
+	l->nlocs = a->nlocs;
+	l->locs = a->locs;
+	a->locs = NULL;
+	f->nlocals++;
+	return true;
+}
+
 /* Variables and parameters of a function, descending into lexical blocks. */
 static bool load_locals(struct loader *ld, Dwarf_Die parent, struct ms_dfunc *f, size_t *cap,
                         unsigned depth)
@@ -671,19 +863,12 @@ static bool load_locals(struct loader *ld, Dwarf_Die parent, struct ms_dfunc *f,
 
 		if (ok && (tag == DW_TAG_variable || tag == DW_TAG_formal_parameter) &&
 		    f->nlocals < MAX_LOCALS) {
-			ok = read_attrs(ld, die, &a);
-			if (ok && a.type_off) {
-				if (!grow((void **)&f->locals, cap, f->nlocals, sizeof(*f->locals)))
-					ok = fail_nomem(ld);
-				else {
-					f->locals[f->nlocals].name = strdup(a.name ? a.name : "");
-					f->locals[f->nlocals].type_off = a.type_off;
-					if (!f->locals[f->nlocals].name)
-						ok = fail_nomem(ld);
-					else
-						f->nlocals++;
-				}
-			}
+			die_attrs_init(&a);
+			a.want_locs = true;
+			ok = read_attrs_into(ld, die, &a);
+			if (ok && a.type_off)
+				ok = add_local(ld, f, cap, &a, tag == DW_TAG_formal_parameter);
+			free(a.locs);
 		} else if (ok && tag == DW_TAG_lexical_block) {
 			ok = load_locals(ld, die, f, cap, depth + 1);
 		}
@@ -722,7 +907,16 @@ static bool load_func(struct loader *ld, Dwarf_Die die)
 	f->low_pc = a.low_pc;
 	f->high_pc = a.high_pc_is_offset ? a.low_pc + a.high_pc : a.high_pc;
 	d->nfuncs++;
-	return load_locals(ld, die, f, &cap, 0);
+	if (!load_locals(ld, die, f, &cap, 0))
+		return false;
+	/* 20k functions in a server: no spare room in each array */
+	if (f->nlocals && f->nlocals < cap) {
+		struct ms_dlocal *p = realloc(f->locals, f->nlocals * sizeof(*f->locals));
+
+		if (p)
+			f->locals = p;
+	}
+	return true;
 }
 
 static bool load_die(struct loader *ld, Dwarf_Die die)
@@ -1086,6 +1280,19 @@ const struct ms_dvar *ms_dwarf_var(const struct ms_dwarf *d, const char *name)
 	return i ? &d->vars[i - 1] : NULL;
 }
 
+bool ms_dlocal_at(const struct ms_dlocal *l, uint64_t pc, int64_t *ret_cfa_off)
+{
+	if (!l)
+		return false;
+	for (size_t i = 0; i < l->nlocs; i++) {
+		if (l->locs[i].lo <= pc && pc < l->locs[i].hi) {
+			*ret_cfa_off = l->locs[i].cfa_off;
+			return true;
+		}
+	}
+	return false;
+}
+
 const struct ms_dmember *ms_dtype_member(const struct ms_dtype *t, const char *name)
 {
 	if (!t || !name)
@@ -1114,8 +1321,10 @@ void ms_dwarf_destroy(struct ms_dwarf *d)
 		free(d->vars[i].name);
 	free(d->vars);
 	for (size_t i = 0; i < d->nfuncs; i++) {
-		for (size_t j = 0; j < d->funcs[i].nlocals; j++)
+		for (size_t j = 0; j < d->funcs[i].nlocals; j++) {
 			free(d->funcs[i].locals[j].name);
+			free(d->funcs[i].locals[j].locs);
+		}
 		free(d->funcs[i].locals);
 		free(d->funcs[i].name);
 	}
