@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "godwarf.h"
 #include "mapsize.h"
@@ -1002,6 +1003,166 @@ static bool load_units(struct loader *ld)
 /* ---- The file ------------------------------------------------------------- */
 
 /*
+ * libdwarf 20210528 frees a .debug_rnglists or .debug_loclists table header it
+ * cannot read and then keeps it (internal_load_rnglists_contexts() and
+ * internal_load_loclists_contexts() lack a return): a double free, found by
+ * fuzz_elf. So every table header of both sections must be one it reads: its
+ * length, version, address size, segment size and offset count inside the
+ * section, the length no more than the section, version 5, addresses of 2, 4
+ * or 8 bytes. Stricter than libdwarf only where no valid table goes: a length
+ * under 8 or one of the reserved values 0xfffffff0-0xfffffffe.
+ */
+static bool list_headers_ok(const uint8_t *p, uint64_t size, bool big)
+{
+	uint64_t off = 0;
+
+	while (off < size) {
+		uint64_t len, at = 4, ext = 0;
+		unsigned addr_bytes;
+
+		if (size - off < 4)
+			return false;
+		len = get_uint(p + off, 4, big);
+		if (len == 0xffffffff) {
+			if (size - off < 12)
+				return false;
+			len = get_uint(p + off + 4, 8, big);
+			at = 12;
+			ext = 8;
+		} else if (len >= 0xfffffff0) {
+			return false;
+		}
+		if (len < 8 || len > size || size - off < at + 8)
+			return false;
+		if (get_uint(p + off + at, 2, big) != 5)
+			return false;
+		addr_bytes = p[off + at + 2];
+		if (addr_bytes != 2 && addr_bytes != 4 && addr_bytes != 8)
+			return false;
+		off += 4 + ext + len;
+	}
+	return true;
+}
+
+#define MAX_LIST_SECTION_BYTES (UINT64_C(1) << 30)
+
+/*
+ * The contents of a section at off, size bytes in the file, decompressed if
+ * flags say SHF_COMPRESSED or it is a .zdebug_ one. Owned by the caller.
+ */
+static struct ms_error *section_contents(int fd, const char *path, const char *name, uint64_t off,
+                                         uint64_t size, uint64_t flags, bool is64, bool big,
+                                         uint8_t **ret, uint64_t *ret_size)
+{
+	uint8_t *raw, *out = NULL;
+	uint64_t hdr = 0, out_size = 0;
+	uLongf n;
+
+	if (size > MAX_LIST_SECTION_BYTES)
+		return ms_error_create(MS_ERR_FORMAT, "'%s': %s of %llu bytes", path, name,
+		                       (unsigned long long)size);
+	raw = malloc(size ? size : 1);
+	if (!raw)
+		return &ms_error_nomem;
+	if (pread(fd, raw, size, (off_t)off) != (ssize_t)size) {
+		free(raw);
+		return ms_error_create(MS_ERR_FORMAT, "'%s': cannot read %s", path, name);
+	}
+	if (flags & 0x800 /* SHF_COMPRESSED */) {
+		hdr = is64 ? 24 : 12;
+		if (size < hdr || get_uint(raw, 4, big) != 1 /* ELFCOMPRESS_ZLIB */)
+			goto bad;
+		out_size = get_uint(raw + (is64 ? 8 : 4), is64 ? 8 : 4, big);
+	} else if (name[1] == 'z') {
+		hdr = 12;
+		if (size < hdr || memcmp(raw, "ZLIB", 4) != 0)
+			goto bad;
+		out_size = get_uint(raw + 4, 8, true);
+	} else {
+		*ret = raw;
+		*ret_size = size;
+		return NULL;
+	}
+	/* zlib inflates at most 1032 to 1: a larger claim is a lie, not a section */
+	if (out_size > MAX_LIST_SECTION_BYTES || out_size > (size - hdr) * 1032 + 64)
+		goto bad;
+	out = malloc(out_size ? out_size : 1);
+	if (!out) {
+		free(raw);
+		return &ms_error_nomem;
+	}
+	n = (uLongf)out_size;
+	if (uncompress(out, &n, raw + hdr, (uLong)(size - hdr)) != Z_OK)
+		goto bad;
+	free(raw);
+	*ret = out;
+	*ret_size = n;
+	return NULL;
+bad:
+	free(raw);
+	free(out);
+	return ms_error_create(MS_ERR_FORMAT, "'%s': bad DWARF (%s): cannot decompress it", path,
+	                       name);
+}
+
+/* The list table sections (list_headers_ok()) of the ELF file whose header is h. */
+static struct ms_error *check_list_tables(int fd, const char *path, const uint8_t *h, bool is64,
+                                          bool big, uint64_t shoff, uint64_t shnum,
+                                          uint64_t shentsize)
+{
+	static const char *const names[] = {".debug_rnglists", ".debug_loclists",
+	                                    ".zdebug_rnglists", ".zdebug_loclists"};
+	uint8_t sh[64];
+	uint64_t strndx, stroff, strsize;
+
+	strndx = get_uint(h + (is64 ? 0x3e : 0x32), 2, big);
+	if (strndx == 0xffff /* SHN_XINDEX: in section 0's sh_link */) {
+		if (shnum == 0 || pread(fd, sh, shentsize, (off_t)shoff) != (ssize_t)shentsize)
+			return NULL;
+		strndx = get_uint(sh + (is64 ? 0x28 : 0x18), 4, big);
+	}
+	if (strndx == 0 || strndx >= shnum ||
+	    pread(fd, sh, shentsize, (off_t)(shoff + strndx * shentsize)) != (ssize_t)shentsize)
+		return NULL; /* no section names: libdwarf finds no sections either */
+	stroff = is64 ? get_uint(sh + 0x18, 8, big) : get_uint(sh + 0x10, 4, big);
+	strsize = is64 ? get_uint(sh + 0x20, 8, big) : get_uint(sh + 0x14, 4, big);
+	for (uint64_t i = 0; i < shnum; i++) {
+		char name[24] = {0};
+		uint64_t name_off, off, size, flags, n;
+		struct ms_error *err;
+		uint8_t *bytes = NULL;
+		bool ok;
+
+		if (pread(fd, sh, shentsize, (off_t)(shoff + i * shentsize)) != (ssize_t)shentsize)
+			return NULL;
+		name_off = get_uint(sh, 4, big);
+		if (get_uint(sh + 4, 4, big) == 8 /* SHT_NOBITS */ || name_off >= strsize)
+			continue;
+		n = strsize - name_off < sizeof(name) - 1 ? strsize - name_off : sizeof(name) - 1;
+		if (pread(fd, name, n, (off_t)(stroff + name_off)) != (ssize_t)n)
+			continue;
+		ok = false;
+		for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++)
+			ok = ok || strcmp(name, names[k]) == 0;
+		if (!ok)
+			continue;
+		flags = is64 ? get_uint(sh + 8, 8, big) : get_uint(sh + 8, 4, big);
+		off = is64 ? get_uint(sh + 0x18, 8, big) : get_uint(sh + 0x10, 4, big);
+		size = is64 ? get_uint(sh + 0x20, 8, big) : get_uint(sh + 0x14, 4, big);
+		err = section_contents(fd, path, name, off, size, flags, is64, big, &bytes, &n);
+		if (err)
+			return err;
+		ok = list_headers_ok(bytes, n, big);
+		free(bytes);
+		if (!ok)
+			return ms_error_create(
+			    MS_ERR_FORMAT, "'%s': bad DWARF (%s): a table header is not DWARF 5's",
+			    path, name);
+	}
+	return NULL;
+}
+
+/*
  * An ELF file whose section headers are all there: libdwarf would call a
  * truncated file stripped, and one that is not ELF at all unknown.
  */
@@ -1063,7 +1224,7 @@ static struct ms_error *check_elf(int fd, const char *path, bool *ret_big_endian
 			                       path, (unsigned long long)i);
 	}
 	*ret_big_endian = big;
-	return NULL;
+	return check_list_tables(fd, path, h, is64, big, shoff, shnum, shentsize);
 }
 
 /* ---- The name index ---------------------------------------------------------- */
