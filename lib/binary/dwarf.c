@@ -49,7 +49,8 @@ struct loader {
 	unsigned addr_bytes; /* of the current unit: 4 or 8 */
 	Dwarf_Off last_off;  /* of the last unit-level DIE, to keep walks moving forward */
 	bool saw_unit;
-	uint64_t nlocs; /* stack locations of locals kept so far, all functions */
+	uint64_t nlocs;    /* stack locations of locals kept so far, all functions */
+	bool fbreg_is_cfa; /* the current function's frame base is DW_OP_call_frame_cfa */
 };
 
 /* The attributes mapsize reads, from any DIE. */
@@ -64,6 +65,7 @@ struct die_attrs {
 	uint8_t go_kind;
 	bool has_count, has_upper_bound, has_addr, embedded;
 	bool has_low_pc, has_high_pc, high_pc_is_offset;
+	bool frame_base_cfa; /* DW_AT_frame_base is DW_OP_call_frame_cfa */
 	/* Locals only: DW_AT_location read as a location list into locs (owned). */
 	bool want_locs;
 	size_t nlocs;
@@ -373,7 +375,8 @@ static bool expr_cfa_off(struct loader *ld, Dwarf_Locdesc_c desc, Dwarf_Unsigned
 		switch (op) {
 		case DW_OP_fbreg:
 		case DW_OP_call_frame_cfa:
-			if (have_loc)
+			/* C code linked in (cgo) may have another frame base, as rbp */
+			if (have_loc || (op == DW_OP_fbreg && !ld->fbreg_is_cfa))
 				return false;
 			/* libdwarf hands DW_OP_fbreg's SLEB128 back as an unsigned */
 			off = op == DW_OP_fbreg ? (int64_t)op1 : 0;
@@ -504,6 +507,9 @@ static bool attr_one(struct loader *ld, Dwarf_Attribute attr, struct die_attrs *
 	Dwarf_Half num, form;
 	Dwarf_Addr addr;
 	Dwarf_Bool flag;
+	Dwarf_Block *block;
+	const uint8_t *bytes;
+	uint64_t len;
 	char *str;
 	uint64_t v;
 	bool ok;
@@ -535,6 +541,13 @@ static bool attr_one(struct loader *ld, Dwarf_Attribute attr, struct die_attrs *
 		return attr_unsigned(ld, attr, form, &a->count, &a->has_count);
 	case DW_AT_upper_bound:
 		return attr_unsigned(ld, attr, form, &a->upper_bound, &a->has_upper_bound);
+	case DW_AT_frame_base:
+		if (!attr_bytes(ld, attr, form, &bytes, &len, &block))
+			return false;
+		a->frame_base_cfa = len == 1 && bytes[0] == DW_OP_call_frame_cfa;
+		if (block)
+			dwarf_dealloc(ld->dbg, block, DW_DLA_BLOCK);
+		return true;
 	case DW_AT_location:
 		if (a->want_locs)
 			return a->locs ? true : attr_loclist(ld, attr, a);
@@ -908,6 +921,7 @@ static bool load_func(struct loader *ld, Dwarf_Die die)
 	f->low_pc = a.low_pc;
 	f->high_pc = a.high_pc_is_offset ? a.low_pc + a.high_pc : a.high_pc;
 	d->nfuncs++;
+	ld->fbreg_is_cfa = a.frame_base_cfa;
 	if (!load_locals(ld, die, f, &cap, 0))
 		return false;
 	/* 20k functions in a server: no spare room in each array */

@@ -96,7 +96,8 @@ struct ms_dloc {
  * A local variable or parameter of a function. Its locations come from
  * DW_AT_location: a location list (DWARF 4 .debug_loc, DWARF 5 .debug_loclists)
  * gives one range per entry that puts the whole variable in the stack frame
- * (DW_OP_fbreg k, DW_OP_call_frame_cfa, or pieces of those that follow each
+ * (DW_OP_fbreg k when the function's frame base is DW_OP_call_frame_cfa, as
+ * Go's always is, DW_OP_call_frame_cfa, or pieces of those that follow each
  * other in memory); adjacent entries at the same offset are merged. A single
  * expression is one range [0, UINT64_MAX). Registers, absent pieces and other
  * operations are not kept; at most MS_DWARF_MAX_LOCS ranges per local.
@@ -109,7 +110,7 @@ struct ms_dlocal {
 	struct ms_dloc *locs; /* owned: its stack locations, by pc range; registers are not kept */
 };
 
-#define MS_DWARF_MAX_LOCS 512
+#define MS_DWARF_MAX_LOCS 512 /* ranges kept per local; real Go locals have tens at most */
 
 /*
  * The CFA offset of l at pc; false if l is not in the stack frame at pc (in a

@@ -89,7 +89,7 @@ def parse_dwarfdump(text):
     return dies
 
 
-def cfa_off(ops):
+def cfa_off(ops, fbreg_is_cfa=True):
     """The CFA offset of an expression that puts the whole variable in the frame;
     (None, why) otherwise."""
     off, have, start, nxt, pieces = 0, False, None, None, False
@@ -98,6 +98,8 @@ def cfa_off(ops):
         if parts[0] == "DW_OP_fbreg" or parts[0] == "DW_OP_call_frame_cfa":
             if have:
                 return None, "two locations"
+            if parts[0] == "DW_OP_fbreg" and not fbreg_is_cfa:
+                return None, "frame base not the CFA"
             off = int(parts[1]) if parts[0] == "DW_OP_fbreg" else 0
             have = True
         elif parts[0] == "DW_OP_piece":
@@ -129,10 +131,13 @@ def expected(dies, stats):
         a = die["attrs"]
         if (die["tag"] == "DW_TAG_subprogram" and parent
                 and parent["tag"] == "DW_TAG_compile_unit"):
+            die["fbreg_is_cfa"] = a.get("frame_base") == "DW_OP_call_frame_cfa"
+            if not die["fbreg_is_cfa"]:
+                stats["functions whose frame base is not the CFA"] += 1
             if "name" in a and "low_pc" in a and "high_pc" in a:
                 lo = int(a["low_pc"], 16)
                 hi = int(a["high_pc"], 16) if a["high_pc"].startswith("0x") else None
-                die["func"] = funcs[lo] = (a["name"].strip('"'), hi, [])
+                die["func"] = funcs[lo] = (a["name"].strip('"'), hi, [], die["fbreg_is_cfa"])
             continue
         if die["tag"] not in ("DW_TAG_variable", "DW_TAG_formal_parameter"):
             continue
@@ -160,7 +165,7 @@ def expected(dies, stats):
         elif loc == "empty":
             stats["empty lists"] += 1
         for lo, hi, ops in entries:
-            off, why = cfa_off(ops)
+            off, why = cfa_off(ops, func[3])
             if off is None:
                 stats[f"entries dropped: {why}"] += 1
                 continue
