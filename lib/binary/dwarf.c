@@ -49,6 +49,11 @@ struct loader {
 	unsigned addr_bytes; /* of the current unit: 4 or 8 */
 	Dwarf_Off last_off;  /* of the last unit-level DIE, to keep walks moving forward */
 	bool saw_unit;
+	unsigned unit_version; /* DWARF version of the current unit */
+	/* .debug_loc and .debug_loclists, inflated (owned), to check a list before libdwarf reads
+	 * it */
+	uint8_t *loc, *loclists;
+	uint64_t loc_size, loclists_size;
 	uint64_t nlocs;    /* stack locations of locals kept so far, all functions */
 	bool fbreg_is_cfa; /* the current function's frame base is DW_OP_call_frame_cfa */
 };
@@ -421,13 +426,265 @@ static void add_loc(struct loader *ld, struct die_attrs *a, size_t cap, uint64_t
 }
 
 /*
+ * libdwarf 20210528 reads a location list without checking that an
+ * expression's length stays inside the section, nor an operation's operands
+ * inside its expression (found by fuzz_elf). Before it reads one, mapsize walks
+ * the list itself: every entry and expression inside the section, made of
+ * operations whose operands it knows. A list that fails leaves the local
+ * without locations.
+ */
+static bool skip_sleb(const uint8_t **p, const uint8_t *end)
+{
+	for (unsigned i = 0; *p < end && i < 10; i++) {
+		if (!(*(*p)++ & 0x80))
+			return true;
+	}
+	return false;
+}
+
+static bool skip_bytes(const uint8_t **p, const uint8_t *end, uint64_t n)
+{
+	if ((uint64_t)(end - *p) < n)
+		return false;
+	*p += n;
+	return true;
+}
+
+/* A DWARF expression of known operations, operands inside it. */
+static bool expr_ok(const uint8_t *p, uint64_t len, unsigned addr_bytes, unsigned depth)
+{
+	const uint8_t *end = p + len;
+	uint64_t v;
+
+	for (unsigned n = 0; p < end; n++) {
+		uint8_t op = *p++;
+
+		if (n >= MAX_LOC_OPS * 4)
+			return false;
+		if ((op >= 0x30 && op <= 0x6f) ||
+		    (op >= 0x12 && op <= 0x27 && op != 0x15 && op != 0x23) ||
+		    (op >= 0x29 && op <= 0x2e) || op == 0x06 || op == 0x96 || op == 0x97 ||
+		    op == 0x9b || op == 0x9c || op == 0x9f || op == 0xe0)
+			continue; /* litN, regN, stack and arithmetic operations, call_frame_cfa...
+			           */
+		switch (op) {
+		case 0x03: /* addr */
+			if (!skip_bytes(&p, end, addr_bytes))
+				return false;
+			break;
+		case 0x08: /* const1u, const1s, pick, deref_size, xderef_size */
+		case 0x09:
+		case 0x15:
+		case 0x94:
+		case 0x95:
+			if (!skip_bytes(&p, end, 1))
+				return false;
+			break;
+		case 0x0a: /* const2u, const2s, bra, skip, call2 */
+		case 0x0b:
+		case 0x28:
+		case 0x2f:
+		case 0x98:
+			if (!skip_bytes(&p, end, 2))
+				return false;
+			break;
+		case 0x0c: /* const4u, const4s, call4 */
+		case 0x0d:
+		case 0x99:
+			if (!skip_bytes(&p, end, 4))
+				return false;
+			break;
+		case 0x0e: /* const8u, const8s */
+		case 0x0f:
+			if (!skip_bytes(&p, end, 8))
+				return false;
+			break;
+		case 0x10: /* constu, plus_uconst, regx, piece, addrx, constx */
+		case 0x23:
+		case 0x90:
+		case 0x93:
+		case 0xa1:
+		case 0xa2:
+			if (!read_uleb(&p, end, &v))
+				return false;
+			break;
+		case 0x11: /* consts, fbreg */
+		case 0x91:
+			if (!skip_sleb(&p, end))
+				return false;
+			break;
+		case 0x92: /* bregx */
+			if (!read_uleb(&p, end, &v) || !skip_sleb(&p, end))
+				return false;
+			break;
+		case 0x9d: /* bit_piece */
+			if (!read_uleb(&p, end, &v) || !read_uleb(&p, end, &v))
+				return false;
+			break;
+		case 0x9e: /* implicit_value */
+			if (!read_uleb(&p, end, &v) || !skip_bytes(&p, end, v))
+				return false;
+			break;
+		case 0xa3: /* entry_value, GNU_entry_value: an expression inside */
+		case 0xf3:
+			if (depth > 0 || !read_uleb(&p, end, &v) || (uint64_t)(end - p) < v ||
+			    !expr_ok(p, v, addr_bytes, depth + 1))
+				return false;
+			p += v;
+			break;
+		default:
+			if (op >= 0x70 && op <= 0x8f) { /* bregN */
+				if (!skip_sleb(&p, end))
+					return false;
+				break;
+			}
+			return false;
+		}
+	}
+	return true;
+}
+
+/* A counted expression (ULEB128 length, then the expression) at *p. */
+static bool counted_expr_ok(const uint8_t **p, const uint8_t *end, unsigned addr_bytes)
+{
+	uint64_t len;
+
+	if (!read_uleb(p, end, &len) || (uint64_t)(end - *p) < len ||
+	    !expr_ok(*p, len, addr_bytes, 0))
+		return false;
+	*p += len;
+	return true;
+}
+
+/* The DWARF 4 list at off in .debug_loc. */
+static bool loc_list_ok(const struct loader *ld, uint64_t off)
+{
+	unsigned ab = ld->addr_bytes;
+	uint64_t all = ab == 4 ? UINT32_MAX : UINT64_MAX;
+	const uint8_t *p, *end;
+
+	if (!ld->loc || off >= ld->loc_size)
+		return false;
+	p = ld->loc + off;
+	end = ld->loc + ld->loc_size;
+	for (unsigned n = 0; n < MAX_LOC_ENTRIES; n++) {
+		uint64_t lo, hi, len;
+
+		if ((uint64_t)(end - p) < 2u * ab)
+			return false;
+		lo = get_uint(p, ab, ld->big_endian);
+		hi = get_uint(p + ab, ab, ld->big_endian);
+		p += 2 * ab;
+		if (lo == 0 && hi == 0)
+			return true;
+		if (lo == all) /* a base address */
+			continue;
+		if (end - p < 2)
+			return false;
+		len = get_uint(p, 2, ld->big_endian);
+		p += 2;
+		if ((uint64_t)(end - p) < len || !expr_ok(p, len, ab, 0))
+			return false;
+		p += len;
+	}
+	return false;
+}
+
+/* The DWARF 5 list at off in .debug_loclists. */
+static bool loclists_list_ok(const struct loader *ld, uint64_t off)
+{
+	unsigned ab = ld->addr_bytes;
+	const uint8_t *p, *end;
+	uint64_t v;
+
+	if (!ld->loclists || off >= ld->loclists_size)
+		return false;
+	p = ld->loclists + off;
+	end = ld->loclists + ld->loclists_size;
+	for (unsigned n = 0; n < MAX_LOC_ENTRIES && p < end; n++) {
+		bool ok;
+
+		switch (*p++) {
+		case DW_LLE_end_of_list:
+			return true;
+		case DW_LLE_base_addressx:
+			ok = read_uleb(&p, end, &v);
+			break;
+		case DW_LLE_startx_endx:
+		case DW_LLE_startx_length:
+		case DW_LLE_offset_pair:
+			ok = read_uleb(&p, end, &v) && read_uleb(&p, end, &v) &&
+			     counted_expr_ok(&p, end, ab);
+			break;
+		case DW_LLE_default_location:
+			ok = counted_expr_ok(&p, end, ab);
+			break;
+		case DW_LLE_base_address:
+			ok = skip_bytes(&p, end, ab);
+			break;
+		case DW_LLE_start_end:
+			ok = skip_bytes(&p, end, 2u * ab) && counted_expr_ok(&p, end, ab);
+			break;
+		case DW_LLE_start_length:
+			ok = skip_bytes(&p, end, ab) && read_uleb(&p, end, &v) &&
+			     counted_expr_ok(&p, end, ab);
+			break;
+		default:
+			return false;
+		}
+		if (!ok)
+			return false;
+	}
+	return false;
+}
+
+/* The location (an expression or a list) libdwarf is about to read is whole. */
+static bool location_ok(struct loader *ld, Dwarf_Attribute attr, Dwarf_Half form)
+{
+	Dwarf_Error e = NULL;
+	Dwarf_Unsigned u;
+	Dwarf_Off off;
+	const uint8_t *bytes;
+	Dwarf_Block *block;
+	uint64_t len;
+	bool ok;
+
+	if (form == DW_FORM_exprloc || form_is_block(form)) {
+		if (!attr_bytes(ld, attr, form, &bytes, &len, &block))
+			return false;
+		ok = bytes && expr_ok(bytes, len, ld->addr_bytes, 0);
+		if (block)
+			dwarf_dealloc(ld->dbg, block, DW_DLA_BLOCK);
+		return ok;
+	}
+	if (form == DW_FORM_sec_offset) {
+		if (dwarf_global_formref(attr, &off, &e) != DW_DLV_OK) {
+			if (e)
+				dwarf_dealloc_error(ld->dbg, e);
+			return false;
+		}
+		u = off;
+	} else if (form == DW_FORM_data4 || form == DW_FORM_data8) {
+		if (dwarf_formudata(attr, &u, &e) != DW_DLV_OK) {
+			if (e)
+				dwarf_dealloc_error(ld->dbg, e);
+			return false;
+		}
+	} else {
+		return false; /* DW_FORM_loclistx: Go does not use it */
+	}
+	return ld->unit_version >= 5 ? loclists_list_ok(ld, u) : loc_list_ok(ld, u);
+}
+
+/*
  * DW_AT_location of a local through libdwarf's location list interface, which
  * reads single expressions, DWARF 4 .debug_loc and DWARF 5 .debug_loclists
  * alike and gives the "cooked" pcs (base address applied). A location libdwarf
  * cannot read leaves the local without locations rather than failing the whole
  * file: the types and variables are still good.
  */
-static bool attr_loclist(struct loader *ld, Dwarf_Attribute attr, struct die_attrs *a)
+static bool attr_loclist(struct loader *ld, Dwarf_Attribute attr, Dwarf_Half form,
+                         struct die_attrs *a)
 {
 	Dwarf_Error e = NULL;
 	Dwarf_Loc_Head_c head = NULL;
@@ -436,6 +693,8 @@ static bool attr_loclist(struct loader *ld, Dwarf_Attribute attr, struct die_att
 	size_t cap;
 	int res;
 
+	if (!location_ok(ld, attr, form))
+		return !ld->err;
 	res = dwarf_get_loclist_c(attr, &head, &n, &e);
 	if (res == DW_DLV_ERROR)
 		dwarf_dealloc_error(ld->dbg, e);
@@ -550,7 +809,7 @@ static bool attr_one(struct loader *ld, Dwarf_Attribute attr, struct die_attrs *
 		return true;
 	case DW_AT_location:
 		if (a->want_locs)
-			return a->locs ? true : attr_loclist(ld, attr, a);
+			return a->locs ? true : attr_loclist(ld, attr, form, a);
 		return attr_location(ld, attr, form, a);
 	case DW_AT_low_pc:
 		if (!form_is_address(form))
@@ -1009,6 +1268,7 @@ static bool load_units(struct loader *ld)
 			ld->d->version = version;
 		ld->saw_unit = true;
 		ld->addr_bytes = addr_bytes;
+		ld->unit_version = version;
 		if (!load_unit(ld))
 			return false;
 	}
@@ -1119,13 +1379,17 @@ bad:
 	                       name);
 }
 
-/* The list table sections (list_headers_ok()) of the ELF file whose header is h. */
+/*
+ * The list table sections (list_headers_ok()) of the ELF file whose header is
+ * h; .debug_loc and .debug_loclists are kept in ld (loc_list_ok()).
+ */
 static struct ms_error *check_list_tables(int fd, const char *path, const uint8_t *h, bool is64,
                                           bool big, uint64_t shoff, uint64_t shnum,
-                                          uint64_t shentsize)
+                                          uint64_t shentsize, struct loader *ld)
 {
-	static const char *const names[] = {".debug_rnglists", ".debug_loclists",
-	                                    ".zdebug_rnglists", ".zdebug_loclists"};
+	static const char *const names[] = {".debug_rnglists",  ".debug_loclists",
+	                                    ".zdebug_rnglists", ".zdebug_loclists",
+	                                    ".debug_loc",       ".zdebug_loc"};
 	uint8_t sh[64];
 	uint64_t strndx, stroff, strsize;
 
@@ -1145,6 +1409,7 @@ static struct ms_error *check_list_tables(int fd, const char *path, const uint8_
 		uint64_t name_off, off, size, flags, n;
 		struct ms_error *err;
 		uint8_t *bytes = NULL;
+		int kind;
 		bool ok;
 
 		if (pread(fd, sh, shentsize, (off_t)(shoff + i * shentsize)) != (ssize_t)shentsize)
@@ -1155,10 +1420,12 @@ static struct ms_error *check_list_tables(int fd, const char *path, const uint8_
 		n = strsize - name_off < sizeof(name) - 1 ? strsize - name_off : sizeof(name) - 1;
 		if (pread(fd, name, n, (off_t)(stroff + name_off)) != (ssize_t)n)
 			continue;
-		ok = false;
-		for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++)
-			ok = ok || strcmp(name, names[k]) == 0;
-		if (!ok)
+		kind = -1;
+		for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
+			if (strcmp(name, names[k]) == 0)
+				kind = (int)k;
+		}
+		if (kind < 0)
 			continue;
 		flags = is64 ? get_uint(sh + 8, 8, big) : get_uint(sh + 8, 4, big);
 		off = is64 ? get_uint(sh + 0x18, 8, big) : get_uint(sh + 0x10, 4, big);
@@ -1166,8 +1433,16 @@ static struct ms_error *check_list_tables(int fd, const char *path, const uint8_
 		err = section_contents(fd, path, name, off, size, flags, is64, big, &bytes, &n);
 		if (err)
 			return err;
-		ok = list_headers_ok(bytes, n, big);
-		free(bytes);
+		if (kind >= 4 || kind % 2 == 1) {
+			uint8_t **keep = kind >= 4 ? &ld->loc : &ld->loclists;
+
+			free(*keep); /* a second section of the name: libdwarf takes the last */
+			*keep = bytes;
+			*(kind >= 4 ? &ld->loc_size : &ld->loclists_size) = n;
+		}
+		ok = kind >= 4 || list_headers_ok(bytes, n, big);
+		if (kind % 2 == 0 && kind < 4)
+			free(bytes);
 		if (!ok)
 			return ms_error_create(
 			    MS_ERR_FORMAT, "'%s': bad DWARF (%s): a table header is not DWARF 5's",
@@ -1180,7 +1455,7 @@ static struct ms_error *check_list_tables(int fd, const char *path, const uint8_
  * An ELF file whose section headers are all there: libdwarf would call a
  * truncated file stripped, and one that is not ELF at all unknown.
  */
-static struct ms_error *check_elf(int fd, const char *path, bool *ret_big_endian)
+static struct ms_error *check_elf(int fd, const char *path, bool *ret_big_endian, struct loader *ld)
 {
 	uint8_t h[64];
 	struct stat st;
@@ -1238,7 +1513,7 @@ static struct ms_error *check_elf(int fd, const char *path, bool *ret_big_endian
 			                       path, (unsigned long long)i);
 	}
 	*ret_big_endian = big;
-	return check_list_tables(fd, path, h, is64, big, shoff, shnum, shentsize);
+	return check_list_tables(fd, path, h, is64, big, shoff, shnum, shentsize, ld);
 }
 
 /* ---- The name index ---------------------------------------------------------- */
@@ -1361,7 +1636,7 @@ struct ms_error *ms_dwarf_load(const char *path, struct ms_dwarf **ret)
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return ms_error_create(MS_ERR_IO, "'%s': %s", path, strerror(errno));
-	err = check_elf(fd, path, &ld.big_endian);
+	err = check_elf(fd, path, &ld.big_endian, &ld);
 	if (err)
 		goto out_close;
 	ld.d = calloc(1, sizeof(*ld.d));
@@ -1394,6 +1669,8 @@ struct ms_error *ms_dwarf_load(const char *path, struct ms_dwarf **ret)
 		if (ld.d->nfuncs)
 			qsort(ld.d->funcs, ld.d->nfuncs, sizeof(*ld.d->funcs), cmp_func);
 out_close:
+	free(ld.loc);
+	free(ld.loclists);
 	close(fd);
 	if (err) {
 		ms_dwarf_destroy(ld.d);
