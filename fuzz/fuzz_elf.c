@@ -55,6 +55,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			(void)ms_dwarf_type(d, d->vars[i].type_off);
 		(void)ms_dwarf_type_by_name(d, "runtime.hmap");
 		(void)ms_dwarf_func_at(d, 0x401000);
+		for (size_t i = 0; i < d->nfuncs; i++) {
+			const struct ms_dfunc *f = &d->funcs[i];
+
+			for (size_t j = 0; j < f->nlocals; j++) {
+				int64_t off;
+
+				(void)ms_dlocal_at(&f->locals[j], f->low_pc, &off);
+				if (f->locals[j].nlocs)
+					(void)ms_dlocal_at(&f->locals[j], f->locals[j].locs[0].lo,
+					                   &off);
+			}
+		}
 		ms_dwarf_destroy(d);
 	}
 	ms_error_destroy(err);

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "godwarf.h"
 #include "mapsize.h"
@@ -48,6 +49,13 @@ struct loader {
 	unsigned addr_bytes; /* of the current unit: 4 or 8 */
 	Dwarf_Off last_off;  /* of the last unit-level DIE, to keep walks moving forward */
 	bool saw_unit;
+	unsigned unit_version; /* DWARF version of the current unit */
+	/* .debug_loc and .debug_loclists, inflated (owned), to check a list before libdwarf reads
+	 * it */
+	uint8_t *loc, *loclists;
+	uint64_t loc_size, loclists_size;
+	uint64_t nlocs;    /* stack locations of locals kept so far, all functions */
+	bool fbreg_is_cfa; /* the current function's frame base is DW_OP_call_frame_cfa */
 };
 
 /* The attributes mapsize reads, from any DIE. */
@@ -62,6 +70,11 @@ struct die_attrs {
 	uint8_t go_kind;
 	bool has_count, has_upper_bound, has_addr, embedded;
 	bool has_low_pc, has_high_pc, high_pc_is_offset;
+	bool frame_base_cfa; /* DW_AT_frame_base is DW_OP_call_frame_cfa */
+	/* Locals only: DW_AT_location read as a location list into locs (owned). */
+	bool want_locs;
+	size_t nlocs;
+	struct ms_dloc *locs;
 };
 
 /* ---- Errors ------------------------------------------------------------- */
@@ -333,6 +346,414 @@ static bool attr_location(struct loader *ld, Dwarf_Attribute attr, Dwarf_Half fo
 	return true;
 }
 
+/* ---- Locations of locals -------------------------------------------------- */
+
+#define MAX_LOC_OPS     256       /* operations of one expression: pieces of a large struct */
+#define MAX_LOC_ENTRIES 8192      /* entries of one list read; real Go lists hold tens */
+#define MAX_TOTAL_LOCS  (1 << 23) /* ranges kept for all locals: 192 MiB */
+
+/*
+ * The CFA offset of an expression that puts the whole variable in the stack
+ * frame: DW_OP_fbreg k (Go's frame base is DW_OP_call_frame_cfa) or
+ * DW_OP_call_frame_cfa alone, or a composite of such pieces that follow each
+ * other in memory. False for a register, an absent piece, a gap or any other
+ * operation.
+ */
+static bool expr_cfa_off(struct loader *ld, Dwarf_Locdesc_c desc, Dwarf_Unsigned nops, int64_t *ret)
+{
+	int64_t off = 0, start = 0, next = 0;
+	bool have_loc = false, pieces = false;
+
+	if (nops == 0 || nops > MAX_LOC_OPS)
+		return false;
+	for (Dwarf_Unsigned i = 0; i < nops; i++) {
+		Dwarf_Error e = NULL;
+		Dwarf_Small op;
+		Dwarf_Unsigned op1, op2, op3, branch;
+
+		if (dwarf_get_location_op_value_c(desc, i, &op, &op1, &op2, &op3, &branch, &e) !=
+		    DW_DLV_OK) {
+			if (e)
+				dwarf_dealloc_error(ld->dbg, e);
+			return false;
+		}
+		switch (op) {
+		case DW_OP_fbreg:
+		case DW_OP_call_frame_cfa:
+			/* C code linked in (cgo) may have another frame base, as rbp */
+			if (have_loc || (op == DW_OP_fbreg && !ld->fbreg_is_cfa))
+				return false;
+			/* libdwarf hands DW_OP_fbreg's SLEB128 back as an unsigned */
+			off = op == DW_OP_fbreg ? (int64_t)op1 : 0;
+			have_loc = true;
+			break;
+		case DW_OP_piece:
+			if (!have_loc || op1 == 0 || op1 > INT32_MAX)
+				return false;
+			if (pieces && off != next)
+				return false;
+			if (!pieces)
+				start = off;
+			if (__builtin_add_overflow(off, (int64_t)op1, &next))
+				return false;
+			pieces = true;
+			have_loc = false;
+			break;
+		default:
+			return false;
+		}
+	}
+	if (pieces ? have_loc : !have_loc)
+		return false;
+	*ret = pieces ? start : off;
+	return true;
+}
+
+/* Add [lo, hi) at off to a's locations (cap of them allocated), merging with the last one. */
+static void add_loc(struct loader *ld, struct die_attrs *a, size_t cap, uint64_t lo, uint64_t hi,
+                    int64_t off)
+{
+	struct ms_dloc *last = a->nlocs ? &a->locs[a->nlocs - 1] : NULL;
+
+	if (last && last->hi == lo && last->cfa_off == off) {
+		last->hi = hi;
+		return;
+	}
+	if (a->nlocs == cap || ld->nlocs >= MAX_TOTAL_LOCS)
+		return;
+	a->locs[a->nlocs++] = (struct ms_dloc){.lo = lo, .hi = hi, .cfa_off = off};
+	ld->nlocs++;
+}
+
+/*
+ * libdwarf 20210528 reads a location list without checking that an
+ * expression's length stays inside the section, nor an operation's operands
+ * inside its expression (found by fuzz_elf). Before it reads one, mapsize walks
+ * the list itself: every entry and expression inside the section, made of
+ * operations whose operands it knows. A list that fails leaves the local
+ * without locations.
+ */
+static bool skip_sleb(const uint8_t **p, const uint8_t *end)
+{
+	for (unsigned i = 0; *p < end && i < 10; i++) {
+		if (!(*(*p)++ & 0x80))
+			return true;
+	}
+	return false;
+}
+
+static bool skip_bytes(const uint8_t **p, const uint8_t *end, uint64_t n)
+{
+	if ((uint64_t)(end - *p) < n)
+		return false;
+	*p += n;
+	return true;
+}
+
+/* A DWARF expression of known operations, operands inside it. */
+static bool expr_ok(const uint8_t *p, uint64_t len, unsigned addr_bytes, unsigned depth)
+{
+	const uint8_t *end = p + len;
+	uint64_t v;
+
+	for (unsigned n = 0; p < end; n++) {
+		uint8_t op = *p++;
+
+		if (n >= MAX_LOC_OPS * 4)
+			return false;
+		if ((op >= 0x30 && op <= 0x6f) ||
+		    (op >= 0x12 && op <= 0x27 && op != 0x15 && op != 0x23) ||
+		    (op >= 0x29 && op <= 0x2e) || op == 0x06 || op == 0x96 || op == 0x97 ||
+		    op == 0x9b || op == 0x9c || op == 0x9f || op == 0xe0)
+			continue; /* litN, regN, stack and arithmetic operations, call_frame_cfa...
+			           */
+		switch (op) {
+		case 0x03: /* addr */
+			if (!skip_bytes(&p, end, addr_bytes))
+				return false;
+			break;
+		case 0x08: /* const1u, const1s, pick, deref_size, xderef_size */
+		case 0x09:
+		case 0x15:
+		case 0x94:
+		case 0x95:
+			if (!skip_bytes(&p, end, 1))
+				return false;
+			break;
+		case 0x0a: /* const2u, const2s, bra, skip, call2 */
+		case 0x0b:
+		case 0x28:
+		case 0x2f:
+		case 0x98:
+			if (!skip_bytes(&p, end, 2))
+				return false;
+			break;
+		case 0x0c: /* const4u, const4s, call4 */
+		case 0x0d:
+		case 0x99:
+			if (!skip_bytes(&p, end, 4))
+				return false;
+			break;
+		case 0x0e: /* const8u, const8s */
+		case 0x0f:
+			if (!skip_bytes(&p, end, 8))
+				return false;
+			break;
+		case 0x10: /* constu, plus_uconst, regx, piece, addrx, constx */
+		case 0x23:
+		case 0x90:
+		case 0x93:
+		case 0xa1:
+		case 0xa2:
+			if (!read_uleb(&p, end, &v))
+				return false;
+			break;
+		case 0x11: /* consts, fbreg */
+		case 0x91:
+			if (!skip_sleb(&p, end))
+				return false;
+			break;
+		case 0x92: /* bregx */
+			if (!read_uleb(&p, end, &v) || !skip_sleb(&p, end))
+				return false;
+			break;
+		case 0x9d: /* bit_piece */
+			if (!read_uleb(&p, end, &v) || !read_uleb(&p, end, &v))
+				return false;
+			break;
+		case 0x9e: /* implicit_value */
+			if (!read_uleb(&p, end, &v) || !skip_bytes(&p, end, v))
+				return false;
+			break;
+		case 0xa3: /* entry_value, GNU_entry_value: an expression inside */
+		case 0xf3:
+			if (depth > 0 || !read_uleb(&p, end, &v) || (uint64_t)(end - p) < v ||
+			    !expr_ok(p, v, addr_bytes, depth + 1))
+				return false;
+			p += v;
+			break;
+		default:
+			if (op >= 0x70 && op <= 0x8f) { /* bregN */
+				if (!skip_sleb(&p, end))
+					return false;
+				break;
+			}
+			return false;
+		}
+	}
+	return true;
+}
+
+/* A counted expression (ULEB128 length, then the expression) at *p. */
+static bool counted_expr_ok(const uint8_t **p, const uint8_t *end, unsigned addr_bytes)
+{
+	uint64_t len;
+
+	if (!read_uleb(p, end, &len) || (uint64_t)(end - *p) < len ||
+	    !expr_ok(*p, len, addr_bytes, 0))
+		return false;
+	*p += len;
+	return true;
+}
+
+/* The DWARF 4 list at off in .debug_loc. */
+static bool loc_list_ok(const struct loader *ld, uint64_t off)
+{
+	unsigned ab = ld->addr_bytes;
+	uint64_t all = ab == 4 ? UINT32_MAX : UINT64_MAX;
+	const uint8_t *p, *end;
+
+	if (!ld->loc || off >= ld->loc_size)
+		return false;
+	p = ld->loc + off;
+	end = ld->loc + ld->loc_size;
+	for (unsigned n = 0; n < MAX_LOC_ENTRIES; n++) {
+		uint64_t lo, hi, len;
+
+		if ((uint64_t)(end - p) < 2u * ab)
+			return false;
+		lo = get_uint(p, ab, ld->big_endian);
+		hi = get_uint(p + ab, ab, ld->big_endian);
+		p += 2 * ab;
+		if (lo == 0 && hi == 0)
+			return true;
+		if (lo == all) /* a base address */
+			continue;
+		if (end - p < 2)
+			return false;
+		len = get_uint(p, 2, ld->big_endian);
+		p += 2;
+		if ((uint64_t)(end - p) < len || !expr_ok(p, len, ab, 0))
+			return false;
+		p += len;
+	}
+	return false;
+}
+
+/* The DWARF 5 list at off in .debug_loclists. */
+static bool loclists_list_ok(const struct loader *ld, uint64_t off)
+{
+	unsigned ab = ld->addr_bytes;
+	const uint8_t *p, *end;
+	uint64_t v;
+
+	if (!ld->loclists || off >= ld->loclists_size)
+		return false;
+	p = ld->loclists + off;
+	end = ld->loclists + ld->loclists_size;
+	for (unsigned n = 0; n < MAX_LOC_ENTRIES && p < end; n++) {
+		bool ok;
+
+		switch (*p++) {
+		case DW_LLE_end_of_list:
+			return true;
+		case DW_LLE_base_addressx:
+			ok = read_uleb(&p, end, &v);
+			break;
+		case DW_LLE_startx_endx:
+		case DW_LLE_startx_length:
+		case DW_LLE_offset_pair:
+			ok = read_uleb(&p, end, &v) && read_uleb(&p, end, &v) &&
+			     counted_expr_ok(&p, end, ab);
+			break;
+		case DW_LLE_default_location:
+			ok = counted_expr_ok(&p, end, ab);
+			break;
+		case DW_LLE_base_address:
+			ok = skip_bytes(&p, end, ab);
+			break;
+		case DW_LLE_start_end:
+			ok = skip_bytes(&p, end, 2u * ab) && counted_expr_ok(&p, end, ab);
+			break;
+		case DW_LLE_start_length:
+			ok = skip_bytes(&p, end, ab) && read_uleb(&p, end, &v) &&
+			     counted_expr_ok(&p, end, ab);
+			break;
+		default:
+			return false;
+		}
+		if (!ok)
+			return false;
+	}
+	return false;
+}
+
+/* The location (an expression or a list) libdwarf is about to read is whole. */
+static bool location_ok(struct loader *ld, Dwarf_Attribute attr, Dwarf_Half form)
+{
+	Dwarf_Error e = NULL;
+	Dwarf_Unsigned u;
+	Dwarf_Off off;
+	const uint8_t *bytes;
+	Dwarf_Block *block;
+	uint64_t len;
+	bool ok;
+
+	if (form == DW_FORM_exprloc || form_is_block(form)) {
+		if (!attr_bytes(ld, attr, form, &bytes, &len, &block))
+			return false;
+		ok = bytes && expr_ok(bytes, len, ld->addr_bytes, 0);
+		if (block)
+			dwarf_dealloc(ld->dbg, block, DW_DLA_BLOCK);
+		return ok;
+	}
+	if (form == DW_FORM_sec_offset) {
+		if (dwarf_global_formref(attr, &off, &e) != DW_DLV_OK) {
+			if (e)
+				dwarf_dealloc_error(ld->dbg, e);
+			return false;
+		}
+		u = off;
+	} else if (form == DW_FORM_data4 || form == DW_FORM_data8) {
+		if (dwarf_formudata(attr, &u, &e) != DW_DLV_OK) {
+			if (e)
+				dwarf_dealloc_error(ld->dbg, e);
+			return false;
+		}
+	} else {
+		return false; /* DW_FORM_loclistx: Go does not use it */
+	}
+	return ld->unit_version >= 5 ? loclists_list_ok(ld, u) : loc_list_ok(ld, u);
+}
+
+/*
+ * DW_AT_location of a local through libdwarf's location list interface, which
+ * reads single expressions, DWARF 4 .debug_loc and DWARF 5 .debug_loclists
+ * alike and gives the "cooked" pcs (base address applied). A location libdwarf
+ * cannot read leaves the local without locations rather than failing the whole
+ * file: the types and variables are still good.
+ */
+static bool attr_loclist(struct loader *ld, Dwarf_Attribute attr, Dwarf_Half form,
+                         struct die_attrs *a)
+{
+	Dwarf_Error e = NULL;
+	Dwarf_Loc_Head_c head = NULL;
+	Dwarf_Unsigned n;
+	unsigned kind;
+	size_t cap;
+	int res;
+
+	if (!location_ok(ld, attr, form))
+		return !ld->err;
+	res = dwarf_get_loclist_c(attr, &head, &n, &e);
+	if (res == DW_DLV_ERROR)
+		dwarf_dealloc_error(ld->dbg, e);
+	if (res != DW_DLV_OK)
+		return true;
+	if (dwarf_get_loclist_head_kind(head, &kind, &e) != DW_DLV_OK) {
+		if (e)
+			dwarf_dealloc_error(ld->dbg, e);
+		goto out;
+	}
+	/* Merging makes the kept ranges no more than the entries. */
+	cap = n < MS_DWARF_MAX_LOCS ? (size_t)n : MS_DWARF_MAX_LOCS;
+	if (cap == 0)
+		goto out;
+	a->locs = malloc(cap * sizeof(*a->locs));
+	if (!a->locs) {
+		dwarf_loc_head_c_dealloc(head);
+		return fail_nomem(ld);
+	}
+	for (Dwarf_Unsigned i = 0; i < n && i < MAX_LOC_ENTRIES; i++) {
+		Dwarf_Small lle, source;
+		Dwarf_Unsigned rawlo, rawhi, nops, expr_off, desc_off;
+		Dwarf_Bool no_addr = false;
+		Dwarf_Addr lo, hi;
+		Dwarf_Locdesc_c desc;
+		int64_t off;
+
+		if (dwarf_get_locdesc_entry_d(head, i, &lle, &rawlo, &rawhi, &no_addr, &lo, &hi,
+		                              &nops, &desc, &source, &expr_off, &desc_off,
+		                              &e) != DW_DLV_OK) {
+			if (e)
+				dwarf_dealloc_error(ld->dbg, e);
+			a->nlocs = 0;
+			break;
+		}
+		if (kind == DW_LKIND_expression) {
+			lo = 0;
+			hi = UINT64_MAX;
+		} else if (no_addr || lo >= hi ||
+		           (kind == DW_LKIND_loclists && lle == DW_LLE_default_location)) {
+			continue;
+		}
+		if (expr_cfa_off(ld, desc, nops, &off))
+			add_loc(ld, a, cap, lo, hi, off);
+	}
+	if (a->nlocs == 0) {
+		free(a->locs);
+		a->locs = NULL;
+	} else if (a->nlocs < cap) {
+		struct ms_dloc *p = realloc(a->locs, a->nlocs * sizeof(*a->locs));
+
+		if (p)
+			a->locs = p;
+	}
+out:
+	dwarf_loc_head_c_dealloc(head);
+	return true;
+}
+
 /* DW_FORM_addr, or an index into .debug_addr (DWARF 5, Go 1.25+). */
 static bool form_is_address(Dwarf_Half form)
 {
@@ -345,6 +766,9 @@ static bool attr_one(struct loader *ld, Dwarf_Attribute attr, struct die_attrs *
 	Dwarf_Half num, form;
 	Dwarf_Addr addr;
 	Dwarf_Bool flag;
+	Dwarf_Block *block;
+	const uint8_t *bytes;
+	uint64_t len;
 	char *str;
 	uint64_t v;
 	bool ok;
@@ -376,7 +800,16 @@ static bool attr_one(struct loader *ld, Dwarf_Attribute attr, struct die_attrs *
 		return attr_unsigned(ld, attr, form, &a->count, &a->has_count);
 	case DW_AT_upper_bound:
 		return attr_unsigned(ld, attr, form, &a->upper_bound, &a->has_upper_bound);
+	case DW_AT_frame_base:
+		if (!attr_bytes(ld, attr, form, &bytes, &len, &block))
+			return false;
+		a->frame_base_cfa = len == 1 && bytes[0] == DW_OP_call_frame_cfa;
+		if (block)
+			dwarf_dealloc(ld->dbg, block, DW_DLA_BLOCK);
+		return true;
 	case DW_AT_location:
+		if (a->want_locs)
+			return a->locs ? true : attr_loclist(ld, attr, form, a);
 		return attr_location(ld, attr, form, a);
 	case DW_AT_low_pc:
 		if (!form_is_address(form))
@@ -432,7 +865,8 @@ static bool attr_one(struct loader *ld, Dwarf_Attribute attr, struct die_attrs *
 	}
 }
 
-static bool read_attrs(struct loader *ld, Dwarf_Die die, struct die_attrs *a)
+/* The attributes of die into a, which the caller has cleared (die_attrs_init()). */
+static bool read_attrs_into(struct loader *ld, Dwarf_Die die, struct die_attrs *a)
 {
 	Dwarf_Error e = NULL;
 	Dwarf_Attribute *list;
@@ -440,8 +874,6 @@ static bool read_attrs(struct loader *ld, Dwarf_Die die, struct die_attrs *a)
 	bool ok = true;
 	int res;
 
-	memset(a, 0, sizeof(*a));
-	a->size = UINT64_MAX;
 	res = dwarf_attrlist(die, &list, &n, &e);
 	if (res == DW_DLV_ERROR)
 		return fail_dwarf(ld, e, "attribute list");
@@ -454,6 +886,18 @@ static bool read_attrs(struct loader *ld, Dwarf_Die die, struct die_attrs *a)
 	}
 	dwarf_dealloc(ld->dbg, list, DW_DLA_LIST);
 	return ok;
+}
+
+static void die_attrs_init(struct die_attrs *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->size = UINT64_MAX;
+}
+
+static bool read_attrs(struct loader *ld, Dwarf_Die die, struct die_attrs *a)
+{
+	die_attrs_init(a);
+	return read_attrs_into(ld, die, a);
 }
 
 /* ---- DIEs --------------------------------------------------------------- */
@@ -648,6 +1092,27 @@ static bool load_var(struct loader *ld, Dwarf_Die die)
 #define MAX_BLOCK_DEPTH 16
 #define MAX_LOCALS      4096
 
+/* One local of f from its attributes; steals a->locs. */
+static bool add_local(struct loader *ld, struct ms_dfunc *f, size_t *cap, struct die_attrs *a,
+                      bool is_param)
+{
+	struct ms_dlocal *l;
+
+	if (!grow((void **)&f->locals, cap, f->nlocals, sizeof(*f->locals)))
+		return fail_nomem(ld);
+	l = &f->locals[f->nlocals];
+	l->name = strdup(a->name ? a->name : "");
+	if (!l->name)
+		return fail_nomem(ld);
+	l->type_off = a->type_off;
+	l->is_param = is_param;
+	l->nlocs = a->nlocs;
+	l->locs = a->locs;
+	a->locs = NULL;
+	f->nlocals++;
+	return true;
+}
+
 /* Variables and parameters of a function, descending into lexical blocks. */
 static bool load_locals(struct loader *ld, Dwarf_Die parent, struct ms_dfunc *f, size_t *cap,
                         unsigned depth)
@@ -671,19 +1136,12 @@ static bool load_locals(struct loader *ld, Dwarf_Die parent, struct ms_dfunc *f,
 
 		if (ok && (tag == DW_TAG_variable || tag == DW_TAG_formal_parameter) &&
 		    f->nlocals < MAX_LOCALS) {
-			ok = read_attrs(ld, die, &a);
-			if (ok && a.type_off) {
-				if (!grow((void **)&f->locals, cap, f->nlocals, sizeof(*f->locals)))
-					ok = fail_nomem(ld);
-				else {
-					f->locals[f->nlocals].name = strdup(a.name ? a.name : "");
-					f->locals[f->nlocals].type_off = a.type_off;
-					if (!f->locals[f->nlocals].name)
-						ok = fail_nomem(ld);
-					else
-						f->nlocals++;
-				}
-			}
+			die_attrs_init(&a);
+			a.want_locs = true;
+			ok = read_attrs_into(ld, die, &a);
+			if (ok && a.type_off)
+				ok = add_local(ld, f, cap, &a, tag == DW_TAG_formal_parameter);
+			free(a.locs);
 		} else if (ok && tag == DW_TAG_lexical_block) {
 			ok = load_locals(ld, die, f, cap, depth + 1);
 		}
@@ -722,7 +1180,17 @@ static bool load_func(struct loader *ld, Dwarf_Die die)
 	f->low_pc = a.low_pc;
 	f->high_pc = a.high_pc_is_offset ? a.low_pc + a.high_pc : a.high_pc;
 	d->nfuncs++;
-	return load_locals(ld, die, f, &cap, 0);
+	ld->fbreg_is_cfa = a.frame_base_cfa;
+	if (!load_locals(ld, die, f, &cap, 0))
+		return false;
+	/* 20k functions in a server: no spare room in each array */
+	if (f->nlocals && f->nlocals < cap) {
+		struct ms_dlocal *p = realloc(f->locals, f->nlocals * sizeof(*f->locals));
+
+		if (p)
+			f->locals = p;
+	}
+	return true;
 }
 
 static bool load_die(struct loader *ld, Dwarf_Die die)
@@ -800,6 +1268,7 @@ static bool load_units(struct loader *ld)
 			ld->d->version = version;
 		ld->saw_unit = true;
 		ld->addr_bytes = addr_bytes;
+		ld->unit_version = version;
 		if (!load_unit(ld))
 			return false;
 	}
@@ -808,10 +1277,185 @@ static bool load_units(struct loader *ld)
 /* ---- The file ------------------------------------------------------------- */
 
 /*
+ * libdwarf 20210528 frees a .debug_rnglists or .debug_loclists table header it
+ * cannot read and then keeps it (internal_load_rnglists_contexts() and
+ * internal_load_loclists_contexts() lack a return): a double free, found by
+ * fuzz_elf. So every table header of both sections must be one it reads: its
+ * length, version, address size, segment size and offset count inside the
+ * section, the length no more than the section, version 5, addresses of 2, 4
+ * or 8 bytes. Stricter than libdwarf only where no valid table goes: a length
+ * under 8 or one of the reserved values 0xfffffff0-0xfffffffe.
+ */
+static bool list_headers_ok(const uint8_t *p, uint64_t size, bool big)
+{
+	uint64_t off = 0;
+
+	while (off < size) {
+		uint64_t len, at = 4, ext = 0;
+		unsigned addr_bytes;
+
+		if (size - off < 4)
+			return false;
+		len = get_uint(p + off, 4, big);
+		if (len == 0xffffffff) {
+			if (size - off < 12)
+				return false;
+			len = get_uint(p + off + 4, 8, big);
+			at = 12;
+			ext = 8;
+		} else if (len >= 0xfffffff0) {
+			return false;
+		}
+		if (len < 8 || len > size || size - off < at + 8)
+			return false;
+		if (get_uint(p + off + at, 2, big) != 5)
+			return false;
+		addr_bytes = p[off + at + 2];
+		if (addr_bytes != 2 && addr_bytes != 4 && addr_bytes != 8)
+			return false;
+		off += 4 + ext + len;
+	}
+	return true;
+}
+
+#define MAX_LIST_SECTION_BYTES (UINT64_C(1) << 30)
+
+/*
+ * The contents of a section at off, size bytes in the file, decompressed if
+ * flags say SHF_COMPRESSED or it is a .zdebug_ one. Owned by the caller.
+ */
+static struct ms_error *section_contents(int fd, const char *path, const char *name, uint64_t off,
+                                         uint64_t size, uint64_t flags, bool is64, bool big,
+                                         uint8_t **ret, uint64_t *ret_size)
+{
+	uint8_t *raw, *out = NULL;
+	uint64_t hdr = 0, out_size = 0;
+	uLongf n;
+
+	if (size > MAX_LIST_SECTION_BYTES)
+		return ms_error_create(MS_ERR_FORMAT, "'%s': %s of %llu bytes", path, name,
+		                       (unsigned long long)size);
+	raw = malloc(size ? size : 1);
+	if (!raw)
+		return &ms_error_nomem;
+	if (pread(fd, raw, size, (off_t)off) != (ssize_t)size) {
+		free(raw);
+		return ms_error_create(MS_ERR_FORMAT, "'%s': cannot read %s", path, name);
+	}
+	if (flags & 0x800 /* SHF_COMPRESSED */) {
+		hdr = is64 ? 24 : 12;
+		if (size < hdr || get_uint(raw, 4, big) != 1 /* ELFCOMPRESS_ZLIB */)
+			goto bad;
+		out_size = get_uint(raw + (is64 ? 8 : 4), is64 ? 8 : 4, big);
+	} else if (name[1] == 'z') {
+		hdr = 12;
+		if (size < hdr || memcmp(raw, "ZLIB", 4) != 0)
+			goto bad;
+		out_size = get_uint(raw + 4, 8, true);
+	} else {
+		*ret = raw;
+		*ret_size = size;
+		return NULL;
+	}
+	/* zlib inflates at most 1032 to 1: a larger claim is a lie, not a section */
+	if (out_size > MAX_LIST_SECTION_BYTES || out_size > (size - hdr) * 1032 + 64)
+		goto bad;
+	out = malloc(out_size ? out_size : 1);
+	if (!out) {
+		free(raw);
+		return &ms_error_nomem;
+	}
+	n = (uLongf)out_size;
+	if (uncompress(out, &n, raw + hdr, (uLong)(size - hdr)) != Z_OK)
+		goto bad;
+	free(raw);
+	*ret = out;
+	*ret_size = n;
+	return NULL;
+bad:
+	free(raw);
+	free(out);
+	return ms_error_create(MS_ERR_FORMAT, "'%s': bad DWARF (%s): cannot decompress it", path,
+	                       name);
+}
+
+/*
+ * The list table sections (list_headers_ok()) of the ELF file whose header is
+ * h; .debug_loc and .debug_loclists are kept in ld (loc_list_ok()).
+ */
+static struct ms_error *check_list_tables(int fd, const char *path, const uint8_t *h, bool is64,
+                                          bool big, uint64_t shoff, uint64_t shnum,
+                                          uint64_t shentsize, struct loader *ld)
+{
+	static const char *const names[] = {".debug_rnglists",  ".debug_loclists",
+	                                    ".zdebug_rnglists", ".zdebug_loclists",
+	                                    ".debug_loc",       ".zdebug_loc"};
+	uint8_t sh[64];
+	uint64_t strndx, stroff, strsize;
+
+	strndx = get_uint(h + (is64 ? 0x3e : 0x32), 2, big);
+	if (strndx == 0xffff /* SHN_XINDEX: in section 0's sh_link */) {
+		if (shnum == 0 || pread(fd, sh, shentsize, (off_t)shoff) != (ssize_t)shentsize)
+			return NULL;
+		strndx = get_uint(sh + (is64 ? 0x28 : 0x18), 4, big);
+	}
+	if (strndx == 0 || strndx >= shnum ||
+	    pread(fd, sh, shentsize, (off_t)(shoff + strndx * shentsize)) != (ssize_t)shentsize)
+		return NULL; /* no section names: libdwarf finds no sections either */
+	stroff = is64 ? get_uint(sh + 0x18, 8, big) : get_uint(sh + 0x10, 4, big);
+	strsize = is64 ? get_uint(sh + 0x20, 8, big) : get_uint(sh + 0x14, 4, big);
+	for (uint64_t i = 0; i < shnum; i++) {
+		char name[24] = {0};
+		uint64_t name_off, off, size, flags, n;
+		struct ms_error *err;
+		uint8_t *bytes = NULL;
+		int kind;
+		bool ok;
+
+		if (pread(fd, sh, shentsize, (off_t)(shoff + i * shentsize)) != (ssize_t)shentsize)
+			return NULL;
+		name_off = get_uint(sh, 4, big);
+		if (get_uint(sh + 4, 4, big) == 8 /* SHT_NOBITS */ || name_off >= strsize)
+			continue;
+		n = strsize - name_off < sizeof(name) - 1 ? strsize - name_off : sizeof(name) - 1;
+		if (pread(fd, name, n, (off_t)(stroff + name_off)) != (ssize_t)n)
+			continue;
+		kind = -1;
+		for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
+			if (strcmp(name, names[k]) == 0)
+				kind = (int)k;
+		}
+		if (kind < 0)
+			continue;
+		flags = is64 ? get_uint(sh + 8, 8, big) : get_uint(sh + 8, 4, big);
+		off = is64 ? get_uint(sh + 0x18, 8, big) : get_uint(sh + 0x10, 4, big);
+		size = is64 ? get_uint(sh + 0x20, 8, big) : get_uint(sh + 0x14, 4, big);
+		err = section_contents(fd, path, name, off, size, flags, is64, big, &bytes, &n);
+		if (err)
+			return err;
+		if (kind >= 4 || kind % 2 == 1) {
+			uint8_t **keep = kind >= 4 ? &ld->loc : &ld->loclists;
+
+			free(*keep); /* a second section of the name: libdwarf takes the last */
+			*keep = bytes;
+			*(kind >= 4 ? &ld->loc_size : &ld->loclists_size) = n;
+		}
+		ok = kind >= 4 || list_headers_ok(bytes, n, big);
+		if (kind % 2 == 0 && kind < 4)
+			free(bytes);
+		if (!ok)
+			return ms_error_create(
+			    MS_ERR_FORMAT, "'%s': bad DWARF (%s): a table header is not DWARF 5's",
+			    path, name);
+	}
+	return NULL;
+}
+
+/*
  * An ELF file whose section headers are all there: libdwarf would call a
  * truncated file stripped, and one that is not ELF at all unknown.
  */
-static struct ms_error *check_elf(int fd, const char *path, bool *ret_big_endian)
+static struct ms_error *check_elf(int fd, const char *path, bool *ret_big_endian, struct loader *ld)
 {
 	uint8_t h[64];
 	struct stat st;
@@ -869,7 +1513,7 @@ static struct ms_error *check_elf(int fd, const char *path, bool *ret_big_endian
 			                       path, (unsigned long long)i);
 	}
 	*ret_big_endian = big;
-	return NULL;
+	return check_list_tables(fd, path, h, is64, big, shoff, shnum, shentsize, ld);
 }
 
 /* ---- The name index ---------------------------------------------------------- */
@@ -992,7 +1636,7 @@ struct ms_error *ms_dwarf_load(const char *path, struct ms_dwarf **ret)
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return ms_error_create(MS_ERR_IO, "'%s': %s", path, strerror(errno));
-	err = check_elf(fd, path, &ld.big_endian);
+	err = check_elf(fd, path, &ld.big_endian, &ld);
 	if (err)
 		goto out_close;
 	ld.d = calloc(1, sizeof(*ld.d));
@@ -1025,6 +1669,8 @@ struct ms_error *ms_dwarf_load(const char *path, struct ms_dwarf **ret)
 		if (ld.d->nfuncs)
 			qsort(ld.d->funcs, ld.d->nfuncs, sizeof(*ld.d->funcs), cmp_func);
 out_close:
+	free(ld.loc);
+	free(ld.loclists);
 	close(fd);
 	if (err) {
 		ms_dwarf_destroy(ld.d);
@@ -1086,6 +1732,19 @@ const struct ms_dvar *ms_dwarf_var(const struct ms_dwarf *d, const char *name)
 	return i ? &d->vars[i - 1] : NULL;
 }
 
+bool ms_dlocal_at(const struct ms_dlocal *l, uint64_t pc, int64_t *ret_cfa_off)
+{
+	if (!l)
+		return false;
+	for (size_t i = 0; i < l->nlocs; i++) {
+		if (l->locs[i].lo <= pc && pc < l->locs[i].hi) {
+			*ret_cfa_off = l->locs[i].cfa_off;
+			return true;
+		}
+	}
+	return false;
+}
+
 const struct ms_dmember *ms_dtype_member(const struct ms_dtype *t, const char *name)
 {
 	if (!t || !name)
@@ -1114,8 +1773,10 @@ void ms_dwarf_destroy(struct ms_dwarf *d)
 		free(d->vars[i].name);
 	free(d->vars);
 	for (size_t i = 0; i < d->nfuncs; i++) {
-		for (size_t j = 0; j < d->funcs[i].nlocals; j++)
+		for (size_t j = 0; j < d->funcs[i].nlocals; j++) {
 			free(d->funcs[i].locals[j].name);
+			free(d->funcs[i].locals[j].locs);
+		}
 		free(d->funcs[i].locals);
 		free(d->funcs[i].name);
 	}

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The DWARF of a Go executable, reduced to what mapsize needs: every type DIE
- * (with struct members and array counts) and every package-level variable.
+ * (with struct members and array counts), every package-level variable, and
+ * every function with its locals and where in the stack frame they live.
  *
  * Only lib/binary/dwarf.c includes libdwarf.h: supporting a newer libdwarf API
  * (0.9+, Debian 13, Fedora) is a change to that one file.
@@ -85,11 +86,37 @@ struct ms_dvar {
 	uint64_t type_off; /* DIE offset of its type */
 };
 
-/* A local variable or parameter of a function (its location is not kept). */
+/* Where a local lives for the pcs [lo, hi): at CFA + cfa_off (Go's frame base is the CFA). */
+struct ms_dloc {
+	uint64_t lo, hi;
+	int64_t cfa_off;
+};
+
+/*
+ * A local variable or parameter of a function. Its locations come from
+ * DW_AT_location: a location list (DWARF 4 .debug_loc, DWARF 5 .debug_loclists)
+ * gives one range per entry that puts the whole variable in the stack frame
+ * (DW_OP_fbreg k when the function's frame base is DW_OP_call_frame_cfa, as
+ * Go's always is, DW_OP_call_frame_cfa, or pieces of those that follow each
+ * other in memory); adjacent entries at the same offset are merged. A single
+ * expression is one range [0, UINT64_MAX). Registers, absent pieces and other
+ * operations are not kept; at most MS_DWARF_MAX_LOCS ranges per local.
+ */
 struct ms_dlocal {
 	char *name;        /* owned */
 	uint64_t type_off; /* DIE offset of its type */
+	bool is_param;     /* DW_TAG_formal_parameter */
+	size_t nlocs;
+	struct ms_dloc *locs; /* owned: its stack locations, by pc range; registers are not kept */
 };
+
+#define MS_DWARF_MAX_LOCS 512 /* ranges kept per local; real Go locals have tens at most */
+
+/*
+ * The CFA offset of l at pc; false if l is not in the stack frame at pc (in a
+ * register, or dead). l may be NULL (false).
+ */
+bool ms_dlocal_at(const struct ms_dlocal *l, uint64_t pc, int64_t *ret_cfa_off);
 
 /* A function (DW_TAG_subprogram with code). */
 struct ms_dfunc {
