@@ -113,9 +113,10 @@ static json_t *map_json(const struct ms_map_report *m)
 	for (size_t i = 0; i < m->npaths; i++)
 		json_array_append_new(paths, json_string(m->paths[i]));
 	set(o, "paths", paths);
+	set(o, "package", m->package ? json_string(m->package) : json_null());
 	set(o, "refs", juint(m->refs));
 	set(o, "where", json_string(m->where));
-	if (m->found_by == MS_FOUND_STACK)
+	if (m->found_by == MS_FOUND_STACK || m->goid)
 		set(o, "goroutine", juint(m->goid));
 	set(o, "len", juint(m->len));
 	set(o, "occupied", juint(m->occupied));
@@ -483,11 +484,11 @@ static struct ms_error *inspect_text(FILE *out, const struct ms_inspect_report *
 	human(heap, sizeof(heap), r->heap_inuse_bytes, o);
 	fprintf(out, "%s: %s %s/%s, %s maps (layout from %s)\n", r->source, r->go_version, "linux",
 	        ms_arch_info(r->arch)->name, ms_map_impl_name(r->impl), r->layout_source);
-	fprintf(out,
-	        "%zu maps (%" PRIu64 " from globals, %" PRIu64 " on stacks, %" PRIu64
-	        " by heap scan), %" PRIu64 " entries\n",
-	        r->nmaps, r->found[MS_FOUND_GLOBAL], r->found[MS_FOUND_STACK],
-	        r->found[MS_FOUND_HEAP], r->total_len);
+	fprintf(out, "%zu maps (%" PRIu64 " from globals, ", r->nmaps, r->found[MS_FOUND_GLOBAL]);
+	if (r->found[MS_FOUND_FRAME])
+		fprintf(out, "%" PRIu64 " from goroutine frames, ", r->found[MS_FOUND_FRAME]);
+	fprintf(out, "%" PRIu64 " on stacks, %" PRIu64 " by heap scan), %" PRIu64 " entries\n",
+	        r->found[MS_FOUND_STACK], r->found[MS_FOUND_HEAP], r->total_len);
 	fprintf(out, "held %s (%.1f%% of %s heap in use), reclaimable %s\n", held,
 	        r->heap_inuse_bytes
 	            ? 100.0 * (double)r->total_held_bytes / (double)r->heap_inuse_bytes

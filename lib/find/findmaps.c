@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "gover.h"
+#include "unwind.h"
 #include "walk.h"
 
 #define MAX_PATHS      8
@@ -42,6 +44,10 @@ struct finder {
 	const char *cur_path;
 	unsigned cur_depth;
 	const struct ms_find_opts *opts;
+	char root_pkg[256];                /* the package of the root being followed; "" for none */
+	enum ms_found_by root_by;          /* how the root being followed was found */
+	const struct ms_stack *root_stack; /* frame roots: the goroutine's stack */
+	const char *root_func;             /* frame roots: the frame's function */
 	uint64_t ticks;
 	double last_progress;
 };
@@ -162,6 +168,17 @@ static struct ms_found_map *found_map(struct finder *f, uint64_t addr, const str
 	m->by = by;
 	m->refs = 1;
 	m->type_source = "dwarf";
+	if (f->root_stack && addr >= f->root_stack->lo && addr < f->root_stack->hi) {
+		/* a header in the goroutine's own stack (a map that does not escape) */
+		m->stack_lo = f->root_stack->lo;
+		m->stack_hi = f->root_stack->hi;
+		m->goid = f->root_stack->goid;
+		m->func = f->root_func;
+	}
+	if (f->root_pkg[0] && !(m->package = strdup(f->root_pkg))) {
+		f->err = &ms_error_nomem;
+		return NULL;
+	}
 	if (path) {
 		m->paths[0] = strdup(path);
 		m->npaths = m->paths[0] != NULL;
@@ -250,7 +267,7 @@ static void visit(struct finder *f, uint64_t addr, const struct ms_dtype *type, 
 	f->budget--;
 	if (ms_types_is_map(type)) {
 		if (rd_ptr(f, addr, &p) && p)
-			found_map(f, p, type, path, depth, MS_FOUND_GLOBAL, NULL);
+			found_map(f, p, type, path, depth, f->root_by, NULL);
 		return;
 	}
 	if (!ms_types_reaches_map(f->ty, type))
@@ -716,21 +733,122 @@ static void stack_candidate(struct finder *f, const struct ms_stack *st, uint64_
 		m->func = fn     ? fn->name
 		          : nfns ? NULL
 		                 : pcln_frame_below(f, addr, sp, stack, st->lo);
+		if (m->func) {
+			char pkg[256];
+
+			ms_go_symbol_package(m->func, pkg, sizeof(pkg));
+			if (!(m->package = strdup(pkg)))
+				f->err = &ms_error_nomem;
+		}
 	}
 }
 
-static void scan_stacks(struct finder *f)
-{
-	struct ms_stack *stacks;
-	size_t n;
-	unsigned ptr = f->t->ptr;
-	struct ms_error *err = ms_target_stacks(f->t, &stacks, &n);
+/* ---- goroutine frames: live variables as typed roots ---- */
 
-	if (err) {
-		ms_target_warn(f->t, "goroutine stacks not scanned: %s", ms_error_message(err));
-		ms_error_destroy(err);
-		return;
+struct frame_walk {
+	struct finder *f;
+	const struct ms_stack *st;
+};
+
+/* "main.main: srv", "goroutine 7 main.(*Server).serve: s"; "&x" (moved to the heap) is x. */
+static char *frame_root_path(const struct ms_stack *st, const char *func, const char *var)
+{
+	char buf[MAX_PATH_BYTES];
+
+	if (var[0] == '&')
+		var++;
+	if (st->goid == 1 && strcmp(func, "main.main") == 0)
+		snprintf(buf, sizeof(buf), "%s: %s", func, var);
+	else
+		snprintf(buf, sizeof(buf), "goroutine %llu %s: %s", (unsigned long long)st->goid,
+		         func, var);
+	return strdup(buf);
+}
+
+/*
+ * Each variable and parameter of the frame's function (DWARF) that is on the
+ * stack at the frame's pc, may lead to a map, and covers a word the runtime's
+ * stack maps say is a live pointer (a dead slot holds a stale pointer): a
+ * typed root, followed before the next one.
+ */
+static bool frame_roots(void *arg, const struct ms_frame *fr)
+{
+	struct frame_walk *fw = arg;
+	struct finder *f = fw->f;
+	const struct ms_dfunc *fn = ms_dwarf_func_at(f->t->dwarf, fr->lookup_pc);
+
+	if (!fn || !fr->maps_known)
+		return !f->err;
+	for (size_t i = 0; i < fn->nlocals && !f->err && f->budget; i++) {
+		const struct ms_dlocal *l = &fn->locals[i];
+		const struct ms_dtype *type = ms_dwarf_type(f->t->dwarf, l->type_off);
+		uint64_t addr, size;
+		int64_t off;
+		char *path;
+
+		if (!type || !ms_dlocal_at(l, fr->lookup_pc, &off) ||
+		    !ms_types_reaches_map(f->ty, type))
+			continue;
+		addr = fr->fp + (uint64_t)off;
+		size = ms_types_layout(f->ty, type).size_bytes;
+		if (!size || addr < fw->st->lo || addr > fw->st->hi || size > fw->st->hi - addr ||
+		    !ms_frame_live(fr, addr, size, f->t->ptr))
+			continue;
+		path = frame_root_path(fw->st, fr->fn.name, l->name);
+		if (!path) {
+			f->err = &ms_error_nomem;
+			break;
+		}
+		ms_go_symbol_package(fr->fn.name, f->root_pkg, sizeof(f->root_pkg));
+		f->root_func = fr->fn.name;
+		visit(f, addr, type, path, 0);
+		free(path);
+		drain(f);
 	}
+	return !f->err;
+}
+
+static void scan_frames(struct finder *f, const struct ms_stack *stacks, size_t n)
+{
+	size_t unwound = 0, waiting = 0;
+
+	if (f->t->dwarf->synthetic)
+		return; /* no variables without DWARF */
+	f->root_by = MS_FOUND_FRAME;
+	for (size_t i = 0; i < n && !f->err; i++) {
+		struct frame_walk fw = {f, &stacks[i]};
+		unsigned nframes;
+		bool complete;
+		struct ms_error *err;
+
+		if (stacks[i].status == 2) /* _Grunning: its registers are not in g.sched */
+			continue;
+		waiting++;
+		f->root_stack = &stacks[i];
+		err = ms_target_unwind(f->t, &stacks[i], frame_roots, &fw, &nframes, &complete);
+		if (err && ms_error_code(err) == MS_ERR_NOMEM)
+			f->err = err;
+		else
+			ms_error_destroy(err);
+		unwound += complete;
+	}
+	f->root_by = MS_FOUND_GLOBAL;
+	f->root_stack = NULL;
+	f->root_func = NULL;
+	f->root_pkg[0] = '\0';
+	if (unwound < waiting && !f->err)
+		ms_target_warn(f->t,
+		               "goroutine frames: %zu of %zu goroutines not running were unwound "
+		               "to their first frame; variables of the others' lower frames are "
+		               "not roots",
+		               unwound, waiting);
+}
+
+static void scan_stacks(struct finder *f, const struct ms_stack *stacks, size_t n)
+{
+	unsigned ptr = f->t->ptr;
+	struct ms_error *err;
+
 	for (size_t i = 0; i < n && !f->err; i++) {
 		const struct ms_stack *st = &stacks[i];
 		uint64_t len = st->hi - st->lo;
@@ -757,7 +875,6 @@ static void scan_stacks(struct finder *f)
 		free(buf);
 		drain(f);
 	}
-	free(stacks);
 }
 
 struct heap_scan {
@@ -1002,20 +1119,37 @@ struct ms_error *ms_find_maps(struct ms_target *t, struct ms_types *ty,
 	f.found = found;
 	f.opts = opts;
 	f.budget = opts->max_values ? opts->max_values : (1ull << 30);
+	f.root_by = MS_FOUND_GLOBAL;
 	for (size_t i = 0; i < t->dwarf->nvars && !f.err; i++) {
 		const struct ms_dvar *v = &t->dwarf->vars[i];
 		const struct ms_dtype *type = ms_dwarf_type(t->dwarf, v->type_off);
 
 		if (!type || !ms_types_reaches_map(ty, type))
 			continue;
+		ms_go_symbol_package(v->name, f.root_pkg, sizeof(f.root_pkg));
 		visit(&f, v->addr, type, v->name, 0);
 		drain(&f);
 	}
 	drain(&f);
+	f.root_pkg[0] = '\0';
 	if (t->dwarf->synthetic && !f.err)
 		scan_global_words(&f);
-	if (!opts->no_stacks && !f.err)
-		scan_stacks(&f);
+	if (!opts->no_stacks && !f.err) {
+		struct ms_stack *stacks;
+		size_t n;
+		struct ms_error *err = ms_target_stacks(t, &stacks, &n);
+
+		if (err) {
+			ms_target_warn(t, "goroutine stacks not scanned: %s",
+			               ms_error_message(err));
+			ms_error_destroy(err);
+		} else {
+			scan_frames(&f, stacks, n);
+			if (!f.err)
+				scan_stacks(&f, stacks, n);
+			free(stacks);
+		}
+	}
 	if (!opts->no_heap_scan && !f.err)
 		scan_heap(&f);
 	if (!f.budget)
@@ -1101,6 +1235,7 @@ void ms_found_deinit(struct ms_found *fd)
 			continue;
 		for (size_t i = 0; i < fd->maps[k]->npaths; i++)
 			free(fd->maps[k]->paths[i]);
+		free(fd->maps[k]->package);
 		if (fd->maps[k]->report) {
 			free(fd->maps[k]->report->error);
 			free(fd->maps[k]->report->tables);

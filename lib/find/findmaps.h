@@ -18,7 +18,8 @@ struct ms_found_map {
 	size_t npaths;
 	uint64_t stack_lo, stack_hi, goid; /* stack maps */
 	const char *func;                  /* stack maps: the frame's function; borrowed */
-	const char *type_source;           /* static: "dwarf", "malloc-header", ... */
+	char *package;           /* owned: the package of the root that reached it; NULL if none */
+	const char *type_source; /* static: "dwarf", "malloc-header", ... */
 	/* heap finds typed by layout only: every map type that fits (type is the first) */
 	const struct ms_dtype *candidates[MS_MAX_TYPE_CANDIDATES];
 	size_t ncandidates;

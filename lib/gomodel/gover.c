@@ -261,3 +261,17 @@ uint64_t ms_go_next_slice_cap(uint64_t new_len, uint64_t old_cap)
 		cap += (cap + 3 * threshold) >> 2;
 	return cap;
 }
+
+void ms_go_symbol_package(const char *sym, char *buf, size_t len)
+{
+	size_t end = strcspn(sym, "[ :"), slash = 0, dot;
+
+	for (size_t i = 0; i < end; i++)
+		if (sym[i] == '/')
+			slash = i + 1;
+	dot = slash + strcspn(sym + slash, ".");
+	if (dot >= end || dot == 0)
+		snprintf(buf, len, "?");
+	else
+		snprintf(buf, len, "%.*s", (int)dot, sym);
+}

@@ -61,4 +61,11 @@ uint64_t ms_go_next_slice_cap(uint64_t new_len, uint64_t old_cap);
 #define MS_GROUP_SLOTS      8u    /* abi.SwissMapGroupSlots */
 #define MS_MAX_TABLE_SLOTS  1024u /* maps.maxTableCapacity */
 
+/*
+ * The package of a Go symbol: "main.(*Server).serve" -> "main",
+ * "github.com/a/b.cache" -> "github.com/a/b", "main.F[net/http.T]" -> "main".
+ * Writes "?" when sym names no package. Only the symbol: never a path's map keys.
+ */
+void ms_go_symbol_package(const char *sym, char *buf, size_t len);
+
 #endif

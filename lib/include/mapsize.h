@@ -447,6 +447,7 @@ enum ms_found_by {
 	MS_FOUND_GLOBAL, /* typed path from a package-level variable */
 	MS_FOUND_STACK,  /* header in a goroutine stack */
 	MS_FOUND_HEAP,   /* heap scan: a header nothing typed reached */
+	MS_FOUND_FRAME,  /* typed path from a live variable of a goroutine's frame */
 	MS_FOUND__COUNT
 };
 const char *ms_found_by_name(enum ms_found_by by);
@@ -475,6 +476,9 @@ struct ms_map_report {
 	size_t ntype_candidates;
 	char **paths; /* owned: shortest path first ("main.cache.byID"); npaths may be 0 */
 	size_t npaths;
+	/* owned: the package of the root that reached the map (a global's package, or the
+	 * package of the function whose frame holds it); NULL when nothing typed did */
+	char *package;
 	uint64_t refs; /* references found to this header */
 	char *where;   /* owned: "heap", "stack of goroutine 7 (main.worker)", "data" */
 	uint64_t goid; /* stack maps */

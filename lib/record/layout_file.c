@@ -294,6 +294,7 @@ static bool read_map(struct reader *rd, json_t *o, struct ms_map_report *m)
 	    !get_str(rd, o, "key_type", true, &m->key_type) ||
 	    !get_str(rd, o, "value_type", true, &m->elem_type) ||
 	    !get_str(rd, o, "where", false, &m->where) ||
+	    !get_str(rd, o, "package", true, &m->package) ||
 	    !get_str(rd, o, "error", true, &m->error) ||
 	    !get_enum(rd, o, "impl", impl_name, MS_IMPL__COUNT, &impl) ||
 	    !get_enum(rd, o, "found_by", found_name, MS_FOUND__COUNT, &by) ||

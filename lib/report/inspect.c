@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "findmaps.h"
+#include "gover.h"
 #include "report.h"
 
 static const char *const held_ids[MS_HELD__COUNT] = {
@@ -29,7 +30,7 @@ const char *ms_held_part_id(enum ms_held_part part)
 
 const char *ms_found_by_name(enum ms_found_by by)
 {
-	static const char *const names[MS_FOUND__COUNT] = {"global", "stack", "heap"};
+	static const char *const names[MS_FOUND__COUNT] = {"global", "stack", "heap", "frame"};
 
 	return (unsigned)by < MS_FOUND__COUNT ? names[by] : "?";
 }
@@ -79,15 +80,6 @@ static void fresh_estimate(struct ms_target *t, const struct ms_found_map *m,
 	}
 	ms_error_destroy(err);
 	free(e);
-}
-
-static char *package_of(const char *path)
-{
-	/* "main.cache.byID" -> "main"; "net/http.DefaultServeMux.m" -> "net/http" */
-	const char *slash = strrchr(path, '/');
-	const char *dot = strchr(slash ? slash : path, '.');
-
-	return dot ? strndup(path, (size_t)(dot - path)) : strdup("?");
 }
 
 static struct ms_error *add_total(struct ms_type_total **arr, size_t *n, const char *name,
@@ -175,7 +167,7 @@ static struct ms_error *take_map(struct ms_target *t, struct ms_found_map *m,
 		r->has_pointers = m->geom->has_pointers;
 	}
 	r->type_source = m->type_source ? m->type_source : "dwarf";
-	if (m->by == MS_FOUND_STACK)
+	if (m->stack_hi)
 		snprintf(buf, sizeof(buf), "stack of goroutine %llu%s%s",
 		         (unsigned long long)m->goid, m->func ? " in " : "",
 		         m->func ? m->func : "");
@@ -191,6 +183,8 @@ static struct ms_error *take_map(struct ms_target *t, struct ms_found_map *m,
 	}
 	r->npaths = m->npaths;
 	m->npaths = 0;
+	r->package = m->package;
+	m->package = NULL;
 	r->load = r->capacity ? (double)r->len / (double)r->capacity : 0;
 	if (!r->error && r->occupied != r->len) {
 		snprintf(buf, sizeof(buf), "the header says len %llu but %llu slots are occupied",
@@ -204,20 +198,23 @@ static struct ms_error *take_map(struct ms_target *t, struct ms_found_map *m,
 /* Count one map into the summary. */
 static struct ms_error *summary_add(struct ms_inspect_report *rep, const struct ms_map_report *r)
 {
-	char *pkg = package_of(r->npaths ? r->paths[0] : r->type);
+	char pkg[256];
 	struct ms_error *err;
 
-	if (!pkg)
-		return &ms_error_nomem;
+	/* the root's package; layouts recorded before it was kept: the root of the first path */
+	if (r->package)
+		snprintf(pkg, sizeof(pkg), "%s", r->package);
+	else if (r->npaths)
+		ms_go_symbol_package(r->paths[0], pkg, sizeof(pkg));
+	else
+		snprintf(pkg, sizeof(pkg), "(unreached)");
 	rep->found[r->found_by]++;
 	rep->total_held_bytes += r->held_bytes;
 	rep->total_reclaimable_bytes += r->reclaimable_bytes;
 	rep->total_len += r->len;
 	err = add_total(&rep->by_type, &rep->nby_type, r->type, r);
 	if (!err)
-		err = add_total(&rep->by_package, &rep->nby_package,
-		                r->npaths ? pkg : "(unreached)", r);
-	free(pkg);
+		err = add_total(&rep->by_package, &rep->nby_package, pkg, r);
 	return err;
 }
 
@@ -495,6 +492,7 @@ void ms_map_report_destroy(struct ms_map_report *m)
 	for (size_t k = 0; k < m->npaths; k++)
 		free(m->paths[k]);
 	free(m->paths);
+	free(m->package);
 	free(m->where);
 	free(m->error);
 	free(m->tables);

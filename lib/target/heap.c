@@ -354,6 +354,8 @@ struct ms_error *ms_target_stacks(struct ms_target *t, struct ms_stack **ret, si
 			continue;
 		if (rt->g.sched_sp != UINT64_MAX && !rd_ptr(t, g + rt->g.sched_sp, &stacks[n].sp))
 			stacks[n].sp = 0;
+		if (rt->g.sched_pc != UINT64_MAX && !rd_ptr(t, g + rt->g.sched_pc, &stacks[n].pc))
+			stacks[n].pc = 0;
 		stacks[n].lo = lo;
 		stacks[n].hi = hi;
 		stacks[n].goid = goid;

@@ -83,7 +83,7 @@ struct ms_error *ms_heap_each_object(struct ms_target *t, uint64_t elemsize,
 /* Is [lo, hi) a goroutine stack? Filled by ms_target_stacks(). */
 struct ms_stack {
 	uint64_t lo, hi, goid;
-	uint64_t sp; /* g.sched.sp: valid for a goroutine that is not running */
+	uint64_t sp, pc; /* g.sched.sp and .pc: valid for a goroutine that is not running */
 	uint32_t status;
 };
 struct ms_error *ms_target_stacks(struct ms_target *t, struct ms_stack **ret, size_t *ret_n);

@@ -110,5 +110,25 @@ int main(void)
 	CHECK_U64(ms_go_next_slice_cap(1, 0), 1, "append to nil");
 	CHECK_U64(ms_go_next_slice_cap(5, 4), 8, "doubles below 256");
 	CHECK_U64(ms_go_next_slice_cap(257, 256), 512, "256 + (256+768)/4");
+
+	/* the package of a root: only the symbol, never map keys or generic arguments */
+	static const char *const pkgs[][2] = {
+	    {"main.main", "main"},
+	    {"main.(*Server).serve", "main"},
+	    {"github.com/nats-io/nats-server/v2/server.gacc",
+	     "github.com/nats-io/nats-server/v2/server"},
+	    {"net/http.DefaultServeMux", "net/http"},
+	    {"main.F[net/http.Header]", "main"},
+	    {"main.tenants[\"region-0/t0.x\"]", "main"},
+	    {"goroutine 7 main.(*Server).serve: s.items", "?"},
+	    {"<global 0x5d3a20>", "?"},
+	    {"nodot", "?"},
+	};
+	for (size_t i = 0; i < sizeof(pkgs) / sizeof(pkgs[0]); i++) {
+		char buf[128];
+
+		ms_go_symbol_package(pkgs[i][0], buf, sizeof(buf));
+		CHECK_STR(buf, pkgs[i][1], "package of '%s'", pkgs[i][0]);
+	}
 	return tap_done();
 }

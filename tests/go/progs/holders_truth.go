@@ -194,7 +194,8 @@ func newServer() *Server {
 }
 
 //go:noinline
-func (s *Server) serve(ch <-chan string) {
+func (s *Server) serve(ch <-chan string, started chan<- struct{}) {
+	started <- struct{}{}
 	for k := range ch {
 		s.config[k] = k
 		s.shards[len(k)%4].items[k]++
@@ -294,8 +295,12 @@ func main() {
 	add("index", index, "heap", frame(fnMain, "index"))
 
 	// the server goroutine
+	// every goroutine says it runs before main goes on: the core shows them
+	// blocked at their block points, not created and never scheduled
+	started := make(chan struct{})
 	reqs := make(chan string)
-	go srv.serve(reqs)
+	go srv.serve(reqs, started)
+	<-started
 
 	// workers: main keeps none of them; w.pending is held by run's frame only
 	ready := make(chan Truth)
@@ -320,10 +325,12 @@ func main() {
 	truth[len(truth)-1].Dead = []string{`^(goroutine \d+ )?main\.main: `}
 	events := make(chan string)
 	go func() {
+		started <- struct{}{}
 		for k := range events {
 			counts[k]++
 		}
 	}()
+	<-started
 
 	// captured by reference: the closure assigns lazy, so it holds &lazy (a
 	// heap cell) and DWARF names the variable "&lazy"

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Goroutine stacks frame by frame, as the runtime's own unwinder walks them
+ * (runtime/traceback.go, stkframe.go): .gopclntab's stack-pointer table gives
+ * each frame's size, its stack maps which words hold live pointers.
+ */
+#ifndef MS_UNWIND_H
+#define MS_UNWIND_H
+
+#include "target.h"
+
+/* Words of locals or arguments a frame's live-pointer bitmap may cover. */
+#define MS_FRAME_MAX_WORDS 8192
+
+struct ms_frame {
+	uint64_t pc;         /* where the frame resumes: a return address but for the innermost */
+	uint64_t lookup_pc;  /* pc - 1 for callers (the call instruction), as tracebacks do */
+	uint64_t sp, fp;     /* the frame is [sp, fp); fp is the caller's sp, DWARF's CFA */
+	uint64_t varp, argp; /* locals end at varp, arguments start at argp */
+	struct ms_func_info fn;
+	unsigned depth; /* 0: innermost */
+	/* live pointer words by the runtime's stack maps: locals [varp - 8 * nlocal_words, varp),
+	 * arguments [argp, argp + ptr * narg_words) */
+	uint32_t nlocal_words, narg_words;
+	bool maps_known; /* both bitmaps were read (or the frame has none) */
+	uint8_t locals[MS_FRAME_MAX_WORDS / 8], args[MS_FRAME_MAX_WORDS / 8];
+};
+
+/* Does [addr, addr + len) hold a word the frame's stack maps say is a live pointer? */
+bool ms_frame_live(const struct ms_frame *fr, uint64_t addr, uint64_t len, unsigned ptr);
+
+/*
+ * Call fn for each frame of the goroutine whose stack is st, innermost first,
+ * from its saved g.sched, until fn returns false or the bottom of the stack (a
+ * TOPFRAME function such as runtime.goexit). *ret_frames counts the frames;
+ * *ret_complete says whether the bottom was reached (a frame that makes no
+ * sense stops the walk early). MS_ERR_UNSUPPORTED for link-register machines
+ * and for a goroutine without a saved pc (one running when memory was read).
+ */
+struct ms_error *ms_target_unwind(struct ms_target *t, const struct ms_stack *st,
+                                  bool (*fn)(void *arg, const struct ms_frame *fr), void *arg,
+                                  unsigned *ret_frames, bool *ret_complete);
+
+#endif
