@@ -48,6 +48,9 @@ struct finder {
 	enum ms_found_by root_by;          /* how the root being followed was found */
 	const struct ms_stack *root_stack; /* frame roots: the goroutine's stack */
 	const char *root_func;             /* frame roots: the frame's function */
+	/* no DWARF: heap objects followed from frames, untyped */
+	struct ms_addrset untyped_seen;
+	uint64_t untyped_objects;
 	uint64_t ticks;
 	double last_progress;
 };
@@ -169,7 +172,9 @@ static struct ms_found_map *found_map(struct finder *f, uint64_t addr, const str
 	m->refs = 1;
 	m->type_source = "dwarf";
 	if (f->root_stack && addr >= f->root_stack->lo && addr < f->root_stack->hi) {
-		/* a header in the goroutine's own stack (a map that does not escape) */
+		/* a header in the goroutine's own stack (a map that does not escape):
+		 * found_by says where it lives, its path how it was reached */
+		m->by = MS_FOUND_STACK;
 		m->stack_lo = f->root_stack->lo;
 		m->stack_hi = f->root_stack->hi;
 		m->goid = f->root_stack->goid;
@@ -750,6 +755,9 @@ struct frame_walk {
 	const struct ms_stack *st;
 };
 
+static void frame_untyped_roots(struct finder *f, const struct ms_stack *st,
+                                const struct ms_frame *fr);
+
 /* "main.main: srv", "goroutine 7 main.(*Server).serve: s"; "&x" (moved to the heap) is x. */
 static char *frame_root_path(const struct ms_stack *st, const char *func, const char *var)
 {
@@ -777,6 +785,10 @@ static bool frame_roots(void *arg, const struct ms_frame *fr)
 	struct finder *f = fw->f;
 	const struct ms_dfunc *fn = ms_dwarf_func_at(f->t->dwarf, fr->lookup_pc);
 
+	if (f->t->dwarf->synthetic && fr->maps_known) {
+		frame_untyped_roots(f, fw->st, fr);
+		return !f->err;
+	}
 	if (!fn || !fr->maps_known)
 		return !f->err;
 	for (size_t i = 0; i < fn->nlocals && !f->err && f->budget; i++) {
@@ -812,8 +824,6 @@ static void scan_frames(struct finder *f, const struct ms_stack *stacks, size_t 
 {
 	size_t unwound = 0, waiting = 0;
 
-	if (f->t->dwarf->synthetic)
-		return; /* no variables without DWARF */
 	f->root_by = MS_FOUND_FRAME;
 	for (size_t i = 0; i < n && !f->err; i++) {
 		struct frame_walk fw = {f, &stacks[i]};
@@ -839,8 +849,7 @@ static void scan_frames(struct finder *f, const struct ms_stack *stacks, size_t 
 	if (unwound < waiting && !f->err)
 		ms_target_warn(f->t,
 		               "goroutine frames: %zu of %zu goroutines not running were unwound "
-		               "to their first frame; variables of the others' lower frames are "
-		               "not roots",
+		               "to their last frame; the others' lower frames are not roots",
 		               unwound, waiting);
 }
 
@@ -1052,18 +1061,160 @@ static struct heap_scan heap_scan_init(struct finder *f)
 }
 
 /*
- * No DWARF, so no typed globals: every word of the data and bss segments
- * that points at the start of a heap object of the header's size class is
- * a candidate, named by its address ("<global 0x5d3a20>").
+ * No DWARF, so no variable names or types: every word a frame's stack maps say
+ * is a live pointer is a root, followed through the heap objects it leads to
+ * (every word of an object with pointers that points into an in-use object;
+ * each object once, to a bounded depth and count), and the map headers met on
+ * the way are typed as the heap scan types them. Paths name the frame slot by
+ * its offset from the frame's top (DWARF's CFA) and each step by the offset of
+ * the word followed: "goroutine 7 main.(*Server).serve: <fp+0x0>->+0x40".
+ */
+#define UNTYPED_DEPTH   6
+#define UNTYPED_OBJECTS (1u << 20)
+#define UNTYPED_BYTES   (64u << 10) /* words read of one object */
+
+struct untyped {
+	uint64_t addr;
+	unsigned depth;
+	char *path; /* owned */
+};
+
+struct untyped_queue {
+	struct untyped *q;
+	size_t n, cap;
+	struct heap_scan hs;
+	uint64_t hdr_elemsize;
+	enum ms_found_by by; /* of the roots followed */
+	uint8_t *buf;        /* UNTYPED_BYTES */
+};
+
+static bool untyped_init(struct finder *f, struct untyped_queue *uq, enum ms_found_by by)
+{
+	*uq = (struct untyped_queue){.cap = 4096, .hs = heap_scan_init(f), .by = by};
+	uq->hdr_elemsize = ms_alloc_roundup(&f->t->go, f->t->arch, uq->hs.hdr_bytes, true);
+	uq->q = malloc(uq->cap * sizeof(*uq->q));
+	uq->buf = malloc(UNTYPED_BYTES);
+	if (uq->q && uq->buf)
+		return true;
+	f->err = &ms_error_nomem;
+	return false;
+}
+
+static void untyped_deinit(struct untyped_queue *uq)
+{
+	for (size_t k = 0; k < uq->n; k++)
+		free(uq->q[k].path);
+	free(uq->q);
+	free(uq->buf);
+}
+
+static void untyped_follow(struct finder *f, struct untyped_queue *uq, uint64_t p, const char *path,
+                           unsigned depth)
+{
+	struct ms_heap_obj o;
+	bool nomem = false;
+
+	if (!p || p % f->t->ptr || !ms_heap_find(f->t, p, &o) || !o.allocated)
+		return;
+	if (o.base == p && o.elemsize == uq->hdr_elemsize)
+		header_candidate(&uq->hs, &o, path, uq->by);
+	if (o.noscan || depth >= UNTYPED_DEPTH || uq->n == uq->cap ||
+	    f->untyped_objects >= UNTYPED_OBJECTS ||
+	    !ms_addrset_add(&f->untyped_seen, o.base, &nomem)) {
+		if (nomem)
+			f->err = &ms_error_nomem;
+		return;
+	}
+	f->untyped_objects++;
+	uq->q[uq->n] = (struct untyped){o.base, depth + 1, strdup(path)};
+	if (!uq->q[uq->n].path)
+		f->err = &ms_error_nomem;
+	else
+		uq->n++;
+}
+
+/* The root p (path names it), breadth first: the nearest holder names a map. */
+static void untyped_root(struct finder *f, struct untyped_queue *uq, uint64_t p, const char *path)
+{
+	uint8_t *buf = uq->buf;
+
+	untyped_follow(f, uq, p, path, 0);
+	unsigned ptr = f->t->ptr;
+
+	for (size_t k = 0; k < uq->n && !f->err; k++) {
+		struct ms_heap_obj o;
+		uint64_t len;
+
+		if (!ms_heap_find(f->t, uq->q[k].addr, &o))
+			continue;
+		len = o.elemsize < UNTYPED_BYTES ? o.elemsize : UNTYPED_BYTES;
+		if (!ms_source_try_read(f->t->mem, o.base, buf, len))
+			continue;
+		for (uint64_t w = 0; w + ptr <= len && !f->err; w += ptr) {
+			uint64_t v = ms_source_decode(f->t->mem, buf + w, ptr);
+			char step[MAX_PATH_BYTES + 32];
+
+			if (!v || v % ptr)
+				continue;
+			snprintf(step, sizeof(step), "%.*s->+0x%llx", MAX_PATH_BYTES, uq->q[k].path,
+			         (unsigned long long)w);
+			untyped_follow(f, uq, v, step, uq->q[k].depth);
+		}
+	}
+	for (size_t k = 0; k < uq->n; k++)
+		free(uq->q[k].path);
+	uq->n = 0;
+	drain(f);
+}
+
+static void frame_untyped_roots(struct finder *f, const struct ms_stack *st,
+                                const struct ms_frame *fr)
+{
+	struct untyped_queue uq;
+	unsigned ptr = f->t->ptr;
+	uint64_t locals_lo = fr->varp - (uint64_t)fr->nlocal_words * ptr;
+	char path[MAX_PATH_BYTES];
+
+	if (!untyped_init(f, &uq, MS_FOUND_FRAME))
+		goto out;
+	ms_go_symbol_package(fr->fn.name, f->root_pkg, sizeof(f->root_pkg));
+	f->root_func = fr->fn.name;
+	for (uint32_t i = 0; i < fr->nlocal_words + fr->narg_words && !f->err; i++) {
+		uint64_t slot = i < fr->nlocal_words
+		                    ? locals_lo + (uint64_t)i * ptr
+		                    : fr->argp + (uint64_t)(i - fr->nlocal_words) * ptr;
+		uint64_t p, off = slot < fr->fp ? fr->fp - slot : slot - fr->fp;
+		char sign = slot < fr->fp ? '-' : '+';
+
+		if (!ms_frame_live(fr, slot, ptr, ptr) || !ms_source_try_ptr(f->t->mem, slot, &p))
+			continue;
+		if (st->goid == 1 && strcmp(fr->fn.name, "main.main") == 0)
+			snprintf(path, sizeof(path), "%s: <fp%c0x%llx>", fr->fn.name, sign,
+			         (unsigned long long)off);
+		else
+			snprintf(path, sizeof(path), "goroutine %llu %s: <fp%c0x%llx>",
+			         (unsigned long long)st->goid, fr->fn.name, sign,
+			         (unsigned long long)off);
+		untyped_root(f, &uq, p, path);
+	}
+out:
+	untyped_deinit(&uq);
+}
+
+/*
+ * No DWARF, so no typed globals: every word of the data and bss segments that
+ * points into the heap is a root named by its address ("<global 0x5d3a20>"),
+ * followed untyped as frames are (a map header it points at, or maps inside
+ * what it points at: "<global 0x5d3a20>->+0x18").
  */
 static void scan_global_words(struct finder *f)
 {
-	struct heap_scan hs = heap_scan_init(f);
-	uint64_t elemsize = ms_alloc_roundup(&f->t->go, f->t->arch, hs.hdr_bytes, true);
+	struct untyped_queue uq;
 	unsigned ptr = f->t->ptr;
 	uint8_t *buf = malloc(1 << 16);
 
-	if (!buf) {
+	if (!buf || !untyped_init(f, &uq, MS_FOUND_GLOBAL)) {
+		free(buf);
 		f->err = &ms_error_nomem;
 		return;
 	}
@@ -1080,19 +1231,17 @@ static void scan_global_words(struct finder *f)
 			}
 			for (size_t i = 0; i + ptr <= len && !f->err; i += ptr) {
 				uint64_t w = ms_source_decode(f->t->mem, buf + i, ptr);
-				struct ms_heap_obj o;
 				char path[48];
 
-				if (!w || w % ptr || !ms_heap_find(f->t, w, &o) || o.base != w ||
-				    o.elemsize != elemsize)
+				if (!w || w % ptr || !ms_heap_find(f->t, w, NULL))
 					continue;
 				snprintf(path, sizeof(path), "<global 0x%llx>",
 				         (unsigned long long)(a + i));
-				header_candidate(&hs, &o, path, MS_FOUND_GLOBAL);
+				untyped_root(f, &uq, w, path);
 			}
-			drain(f);
 		}
 	}
+	untyped_deinit(&uq);
 	free(buf);
 }
 
@@ -1159,6 +1308,7 @@ struct ms_error *ms_find_maps(struct ms_target *t, struct ms_types *ty,
 		free(f.queue[i].path);
 	free(f.queue);
 	ms_addrset_deinit(&f.seen);
+	ms_addrset_deinit(&f.untyped_seen);
 	return f.err;
 }
 
