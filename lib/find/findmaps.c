@@ -48,6 +48,14 @@ struct finder {
 	enum ms_found_by root_by;          /* how the root being followed was found */
 	const struct ms_stack *root_stack; /* frame roots: the goroutine's stack */
 	const char *root_func;             /* frame roots: the frame's function */
+	/* the typed heap graph: the type each pointer target was first reached with */
+	struct {
+		uint64_t *addrs;
+		const struct ms_dtype **types;
+		size_t n, cap;
+	} typed;
+	uint64_t conflicts;         /* targets reached with a second, unrelated type */
+	char conflict_example[256]; /* the first one */
 	/* no DWARF: heap objects followed from frames, untyped */
 	struct ms_addrset untyped_seen;
 	uint64_t untyped_objects;
@@ -93,6 +101,81 @@ static uint64_t pair_key(uint64_t addr, const struct ms_dtype *type)
 	return (addr * 0x9e3779b97f4a7c15ull) ^ (type->off * 0xc2b2ae3d27d4eb4full) ^ 1;
 }
 
+/* Is b the type of what sits at offset 0 of a (a first field, a first element), or a itself? */
+static bool starts_with(struct finder *f, const struct ms_dtype *a, const struct ms_dtype *b)
+{
+	for (int i = 0; a && i < 16; i++) {
+		if (a == b || (a->name && b->name && strcmp(a->name, b->name) == 0))
+			return true;
+		if (a->tag == MS_DTAG_TYPEDEF)
+			a = ms_dwarf_type(f->t->dwarf, a->type_off);
+		else if (a->tag == MS_DTAG_STRUCT && a->nmembers && a->members[0].offset == 0)
+			a = ms_dwarf_type(f->t->dwarf, a->members[0].type_off);
+		else if (a->tag == MS_DTAG_ARRAY && a->count)
+			a = ms_dwarf_type(f->t->dwarf, a->type_off);
+		else
+			return false;
+	}
+	return false;
+}
+
+/*
+ * The typed heap graph gives each pointer target one type: the first one it is
+ * reached with. A later pointer of another type is followed only when one type
+ * starts the other (a pointer to a struct and one to its first field); an
+ * unrelated one is a conflict, counted and reported, not followed.
+ */
+static bool claim_type(struct finder *f, uint64_t addr, const struct ms_dtype *type)
+{
+	size_t i;
+
+	if ((f->typed.n + 1) * 2 > f->typed.cap) {
+		size_t cap = f->typed.cap ? 2 * f->typed.cap : 4096;
+		uint64_t *addrs = calloc(cap, sizeof(*addrs));
+		const struct ms_dtype **types = calloc(cap, sizeof(*types));
+
+		if (!addrs || !types) {
+			free(addrs);
+			free(types);
+			f->err = &ms_error_nomem;
+			return false;
+		}
+		for (size_t k = 0; k < f->typed.cap; k++) {
+			if (!f->typed.addrs[k])
+				continue;
+			for (i = (size_t)((f->typed.addrs[k] * 0x9e3779b97f4a7c15ull) >> 20) &
+			         (cap - 1);
+			     addrs[i]; i = (i + 1) & (cap - 1))
+				;
+			addrs[i] = f->typed.addrs[k];
+			types[i] = f->typed.types[k];
+		}
+		free(f->typed.addrs);
+		free(f->typed.types);
+		f->typed.addrs = addrs;
+		f->typed.types = types;
+		f->typed.cap = cap;
+	}
+	for (i = (size_t)((addr * 0x9e3779b97f4a7c15ull) >> 20) & (f->typed.cap - 1);
+	     f->typed.addrs[i]; i = (i + 1) & (f->typed.cap - 1)) {
+		const struct ms_dtype *first = f->typed.types[i];
+
+		if (f->typed.addrs[i] != addr)
+			continue;
+		if (starts_with(f, first, type) || starts_with(f, type, first))
+			return true;
+		if (!f->conflicts++)
+			snprintf(f->conflict_example, sizeof(f->conflict_example),
+			         "0x%llx as %s and as %s", (unsigned long long)addr,
+			         first->name ? first->name : "?", type->name ? type->name : "?");
+		return false;
+	}
+	f->typed.addrs[i] = addr;
+	f->typed.types[i] = type;
+	f->typed.n++;
+	return true;
+}
+
 static void enqueue(struct finder *f, uint64_t addr, const struct ms_dtype *type, char *path,
                     unsigned depth, bool is_map)
 {
@@ -104,7 +187,9 @@ static void enqueue(struct finder *f, uint64_t addr, const struct ms_dtype *type
 			f->err = &ms_error_nomem;
 		return;
 	}
-	if (depth > MAX_DEPTH || !ms_addrset_add(&f->seen, pair_key(addr, type), &nomem)) {
+	if (depth > MAX_DEPTH ||
+	    (!is_map && ms_types_reaches_map(f->ty, type) && !claim_type(f, addr, type)) ||
+	    !ms_addrset_add(&f->seen, pair_key(addr, type), &nomem)) {
 		free(path);
 		if (nomem)
 			f->err = &ms_error_nomem;
@@ -1116,8 +1201,15 @@ static void untyped_follow(struct finder *f, struct untyped_queue *uq, uint64_t 
 
 	if (!p || p % f->t->ptr || !ms_heap_find(f->t, p, &o) || !o.allocated)
 		return;
-	if (o.base == p && o.elemsize == uq->hdr_elemsize)
+	if (o.base == p && o.elemsize == uq->hdr_elemsize) {
+		const struct ms_found_map *m;
+
 		header_candidate(&uq->hs, &o, path, uq->by);
+		/* a map of certain type: its walk follows its entries, typed */
+		m = ms_found_lookup(f->found, p);
+		if (m && m->type && m->ncandidates <= 1)
+			return;
+	}
 	if (o.noscan || depth >= UNTYPED_DEPTH || uq->n == uq->cap ||
 	    f->untyped_objects >= UNTYPED_OBJECTS ||
 	    !ms_addrset_add(&f->untyped_seen, o.base, &nomem)) {
@@ -1309,6 +1401,13 @@ struct ms_error *ms_find_maps(struct ms_target *t, struct ms_types *ty,
 	free(f.queue);
 	ms_addrset_deinit(&f.seen);
 	ms_addrset_deinit(&f.untyped_seen);
+	free(f.typed.addrs);
+	free(f.typed.types);
+	if (f.conflicts && !f.err)
+		ms_target_warn(t,
+		               "typed heap graph: %llu pointer targets were reached with two "
+		               "unrelated types and followed only as the first (%s)",
+		               (unsigned long long)f.conflicts, f.conflict_example);
 	return f.err;
 }
 
