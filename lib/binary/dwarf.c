@@ -83,6 +83,9 @@ static bool fail_dwarf(struct loader *ld, Dwarf_Error e, const char *what)
 {
 	const char *msg = e ? dwarf_errmsg(e) : NULL;
 
+	if (ld->err && !e)
+		return false; /* said already, more precisely (next_sibling) */
+
 	while (msg && *msg == ' ')
 		msg++;
 	ld->err = ms_error_create(MS_ERR_FORMAT, "'%s': bad DWARF (%s): %s", ld->path, what,
@@ -995,6 +998,80 @@ static bool add_subrange(struct loader *ld, struct ms_dtype *t, bool *first,
 }
 
 /* The DW_TAG_member children of a struct, or the DW_TAG_subrange_type ones of an array. */
+/* Does die's DW_AT_sibling point at itself or back? Then fail (ld->err). */
+static bool sibling_backwards(struct loader *ld, Dwarf_Die die)
+{
+	Dwarf_Attribute at;
+	Dwarf_Off sib, off;
+	Dwarf_Error e = NULL;
+	bool back = false;
+
+	if (dwarf_attr(die, DW_AT_sibling, &at, &e) == DW_DLV_OK) {
+		back = dwarf_global_formref(at, &sib, &e) == DW_DLV_OK &&
+		       dwarf_dieoffset(die, &off, &e) == DW_DLV_OK && sib <= off;
+		dwarf_dealloc_attribute(at);
+		if (back)
+			fail_format(ld, "DIE at 0x%llx: its sibling at 0x%llx is not after it",
+			            (unsigned long long)off, (unsigned long long)sib);
+	}
+	if (e)
+		dwarf_dealloc_error(ld->dbg, e);
+	return back;
+}
+
+static int sibling_at_depth(struct loader *ld, Dwarf_Die die, Dwarf_Die *next, Dwarf_Error *e,
+                            unsigned depth);
+
+/*
+ * Is every DW_AT_sibling below die forward? libdwarf 20210528 follows them to
+ * skip a DIE's children, and one that points at itself or back makes
+ * dwarf_siblingof_b loop for ever (found by fuzz_elf). Go writes none, so
+ * this only walks the subtree (post-order: a child's own subtree is checked
+ * before libdwarf skips it).
+ */
+static bool subtree_ok(struct loader *ld, Dwarf_Die die, unsigned depth)
+{
+	Dwarf_Error e = NULL;
+	Dwarf_Die child, next;
+	int res;
+
+	if (depth > 64)
+		return fail_format(ld, "DIEs nested more than 64 deep");
+	res = dwarf_child(die, &child, &e);
+	if (res == DW_DLV_ERROR)
+		return fail_dwarf(ld, e, "child DIE");
+	while (res == DW_DLV_OK) {
+		res = sibling_at_depth(ld, child, &next, &e, depth + 1);
+		if (res == DW_DLV_ERROR && !ld->err)
+			fail_dwarf(ld, e, "sibling DIE");
+		dwarf_dealloc_die(child);
+		if (res == DW_DLV_ERROR)
+			return false;
+		child = next;
+	}
+	return true;
+}
+
+/*
+ * The next sibling of die, as dwarf_siblingof_b gives it, once no
+ * DW_AT_sibling at die or below points back (subtree_ok). DW_DLV_ERROR with
+ * ld->err set (and *e NULL) when one does.
+ */
+static int sibling_at_depth(struct loader *ld, Dwarf_Die die, Dwarf_Die *next, Dwarf_Error *e,
+                            unsigned depth)
+{
+	if (sibling_backwards(ld, die) || !subtree_ok(ld, die, depth)) {
+		*e = NULL;
+		return DW_DLV_ERROR;
+	}
+	return dwarf_siblingof_b(ld->dbg, die, true, next, e);
+}
+
+static int next_sibling(struct loader *ld, Dwarf_Die die, Dwarf_Die *next, Dwarf_Error *e)
+{
+	return sibling_at_depth(ld, die, next, e, 0);
+}
+
 static bool load_children(struct loader *ld, Dwarf_Die parent, struct ms_dtype *t)
 {
 	Dwarf_Error e = NULL;
@@ -1025,7 +1102,7 @@ static bool load_children(struct loader *ld, Dwarf_Die parent, struct ms_dtype *
 			dwarf_dealloc_die(die);
 			return false;
 		}
-		res = dwarf_siblingof_b(ld->dbg, die, true, &next, &e);
+		res = next_sibling(ld, die, &next, &e);
 		dwarf_dealloc_die(die);
 		if (res == DW_DLV_ERROR)
 			return fail_dwarf(ld, e, "sibling DIE");
@@ -1149,7 +1226,7 @@ static bool load_locals(struct loader *ld, Dwarf_Die parent, struct ms_dfunc *f,
 			dwarf_dealloc_die(die);
 			return false;
 		}
-		res = dwarf_siblingof_b(ld->dbg, die, true, &next, &e);
+		res = next_sibling(ld, die, &next, &e);
 		dwarf_dealloc_die(die);
 		if (res == DW_DLV_ERROR)
 			return fail_dwarf(ld, e, "sibling DIE");
@@ -1235,7 +1312,7 @@ static bool load_unit(struct loader *ld)
 			dwarf_dealloc_die(die);
 			return false;
 		}
-		res = dwarf_siblingof_b(ld->dbg, die, true, &next, &e);
+		res = next_sibling(ld, die, &next, &e);
 		dwarf_dealloc_die(die);
 		if (res == DW_DLV_ERROR)
 			return fail_dwarf(ld, e, "sibling DIE");

@@ -119,6 +119,12 @@ static bool starts_with(struct finder *f, const struct ms_dtype *a, const struct
 	return false;
 }
 
+/* Go types only: DWARF's runtime shapes (hchan<string>, bucket<K,V>) alias runtime.hchan... */
+static bool claims_type(const struct ms_dtype *type)
+{
+	return !type->name || (!strchr(type->name, '<') && strncmp(type->name, "runtime.", 8) != 0);
+}
+
 /*
  * The typed heap graph gives each pointer target one type: the first one it is
  * reached with. A later pointer of another type is followed only when one type
@@ -188,7 +194,8 @@ static void enqueue(struct finder *f, uint64_t addr, const struct ms_dtype *type
 		return;
 	}
 	if (depth > MAX_DEPTH ||
-	    (!is_map && ms_types_reaches_map(f->ty, type) && !claim_type(f, addr, type)) ||
+	    (!is_map && ms_types_reaches_map(f->ty, type) && claims_type(type) &&
+	     !claim_type(f, addr, type)) ||
 	    !ms_addrset_add(&f->seen, pair_key(addr, type), &nomem)) {
 		free(path);
 		if (nomem)
@@ -838,10 +845,11 @@ static void stack_candidate(struct finder *f, const struct ms_stack *st, uint64_
 struct frame_walk {
 	struct finder *f;
 	const struct ms_stack *st;
+	bool untyped; /* DWARF: the pass over the live words no variable covers */
 };
 
 static void frame_untyped_roots(struct finder *f, const struct ms_stack *st,
-                                const struct ms_frame *fr);
+                                const struct ms_frame *fr, const struct ms_dfunc *fn);
 
 /* "main.main: srv", "goroutine 7 main.(*Server).serve: s"; "&x" (moved to the heap) is x. */
 static char *frame_root_path(const struct ms_stack *st, const char *func, const char *var)
@@ -870,11 +878,13 @@ static bool frame_roots(void *arg, const struct ms_frame *fr)
 	struct finder *f = fw->f;
 	const struct ms_dfunc *fn = ms_dwarf_func_at(f->t->dwarf, fr->lookup_pc);
 
-	if (f->t->dwarf->synthetic && fr->maps_known) {
-		frame_untyped_roots(f, fw->st, fr);
+	if (!fr->maps_known)
+		return !f->err;
+	if (f->t->dwarf->synthetic || fw->untyped) {
+		frame_untyped_roots(f, fw->st, fr, fn);
 		return !f->err;
 	}
-	if (!fn || !fr->maps_known)
+	if (!fn)
 		return !f->err;
 	for (size_t i = 0; i < fn->nlocals && !f->err && f->budget; i++) {
 		const struct ms_dlocal *l = &fn->locals[i];
@@ -909,23 +919,30 @@ static void scan_frames(struct finder *f, const struct ms_stack *stacks, size_t 
 {
 	size_t unwound = 0, waiting = 0;
 
+	/* DWARF's variables of every goroutine first, typed; then (and without DWARF,
+	 * alone) the live words no variable covers: compiler temporaries, or all */
 	f->root_by = MS_FOUND_FRAME;
-	for (size_t i = 0; i < n && !f->err; i++) {
-		struct frame_walk fw = {f, &stacks[i]};
-		unsigned nframes;
-		bool complete;
-		struct ms_error *err;
+	for (int pass = f->t->dwarf->synthetic; pass < 2 && !f->err; pass++) {
+		for (size_t i = 0; i < n && !f->err; i++) {
+			struct frame_walk fw = {f, &stacks[i], pass == 1};
+			unsigned nframes;
+			bool complete;
+			struct ms_error *err;
 
-		if (stacks[i].status == 2) /* _Grunning: its registers are not in g.sched */
-			continue;
-		waiting++;
-		f->root_stack = &stacks[i];
-		err = ms_target_unwind(f->t, &stacks[i], frame_roots, &fw, &nframes, &complete);
-		if (err && ms_error_code(err) == MS_ERR_NOMEM)
-			f->err = err;
-		else
-			ms_error_destroy(err);
-		unwound += complete;
+			if (stacks[i].status == 2) /* _Grunning: its registers are not in g.sched */
+				continue;
+			f->root_stack = &stacks[i];
+			err = ms_target_unwind(f->t, &stacks[i], frame_roots, &fw, &nframes,
+			                       &complete);
+			if (err && ms_error_code(err) == MS_ERR_NOMEM)
+				f->err = err;
+			else
+				ms_error_destroy(err);
+			if (pass == 1) {
+				waiting++;
+				unwound += complete;
+			}
+		}
 	}
 	f->root_by = MS_FOUND_GLOBAL;
 	f->root_stack = NULL;
@@ -1235,22 +1252,26 @@ static void untyped_root(struct finder *f, struct untyped_queue *uq, uint64_t p,
 
 	for (size_t k = 0; k < uq->n && !f->err; k++) {
 		struct ms_heap_obj o;
-		uint64_t len;
 
 		if (!ms_heap_find(f->t, uq->q[k].addr, &o))
 			continue;
-		len = o.elemsize < UNTYPED_BYTES ? o.elemsize : UNTYPED_BYTES;
-		if (!ms_source_try_read(f->t->mem, o.base, buf, len))
-			continue;
-		for (uint64_t w = 0; w + ptr <= len && !f->err; w += ptr) {
-			uint64_t v = ms_source_decode(f->t->mem, buf + w, ptr);
-			char step[MAX_PATH_BYTES + 32];
+		/* the object in windows of UNTYPED_BYTES (a slice of 30,000 maps is one object) */
+		for (uint64_t at = 0; at < o.elemsize && !f->err; at += UNTYPED_BYTES) {
+			uint64_t len =
+			    o.elemsize - at < UNTYPED_BYTES ? o.elemsize - at : UNTYPED_BYTES;
 
-			if (!v || v % ptr)
-				continue;
-			snprintf(step, sizeof(step), "%.*s->+0x%llx", MAX_PATH_BYTES, uq->q[k].path,
-			         (unsigned long long)w);
-			untyped_follow(f, uq, v, step, uq->q[k].depth);
+			if (!ms_source_try_read(f->t->mem, o.base + at, buf, len))
+				break;
+			for (uint64_t w = 0; w + ptr <= len && !f->err; w += ptr) {
+				uint64_t v = ms_source_decode(f->t->mem, buf + w, ptr);
+				char step[MAX_PATH_BYTES + 32];
+
+				if (!v || v % ptr)
+					continue;
+				snprintf(step, sizeof(step), "%.*s->+0x%llx", MAX_PATH_BYTES,
+				         uq->q[k].path, (unsigned long long)(at + w));
+				untyped_follow(f, uq, v, step, uq->q[k].depth);
+			}
 		}
 	}
 	for (size_t k = 0; k < uq->n; k++)
@@ -1259,8 +1280,26 @@ static void untyped_root(struct finder *f, struct untyped_queue *uq, uint64_t p,
 	drain(f);
 }
 
+/* Is the word at slot part of one of fn's variables on the stack at the frame's pc? */
+static bool covered_by_variable(struct finder *f, const struct ms_dfunc *fn,
+                                const struct ms_frame *fr, uint64_t slot)
+{
+	for (size_t i = 0; fn && i < fn->nlocals; i++) {
+		const struct ms_dtype *type = ms_dwarf_type(f->t->dwarf, fn->locals[i].type_off);
+		int64_t off;
+		uint64_t addr;
+
+		if (!type || !ms_dlocal_at(&fn->locals[i], fr->lookup_pc, &off))
+			continue;
+		addr = fr->fp + (uint64_t)off;
+		if (slot >= addr && slot - addr < ms_types_layout(f->ty, type).size_bytes)
+			return true;
+	}
+	return false;
+}
+
 static void frame_untyped_roots(struct finder *f, const struct ms_stack *st,
-                                const struct ms_frame *fr)
+                                const struct ms_frame *fr, const struct ms_dfunc *fn)
 {
 	struct untyped_queue uq;
 	unsigned ptr = f->t->ptr;
@@ -1278,7 +1317,8 @@ static void frame_untyped_roots(struct finder *f, const struct ms_stack *st,
 		uint64_t p, off = slot < fr->fp ? fr->fp - slot : slot - fr->fp;
 		char sign = slot < fr->fp ? '-' : '+';
 
-		if (!ms_frame_live(fr, slot, ptr, ptr) || !ms_source_try_ptr(f->t->mem, slot, &p))
+		if (!ms_frame_live(fr, slot, ptr, ptr) || covered_by_variable(f, fn, fr, slot) ||
+		    !ms_source_try_ptr(f->t->mem, slot, &p))
 			continue;
 		if (st->goid == 1 && strcmp(fr->fn.name, "main.main") == 0)
 			snprintf(path, sizeof(path), "%s: <fp%c0x%llx>", fr->fn.name, sign,
