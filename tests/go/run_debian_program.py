@@ -18,6 +18,9 @@ of each (gocore.kernel_core: GOGC=off, GOTRACEBACK=crash, SIGQUIT), and:
   see; they are listed). Types are a test of their own: the same type (package paths
   dropped), or map[?]? admitting DWARF's type (among the candidates, or the candidates
   at the most kept);
+- the workload's maps are reachable only from goroutine stacks: each must be named by the
+  goroutine frame that holds it (DWARF: a variable's path, typed; stripped: the frame slot),
+  with its root's package;
 - the workload is the truth: each connection's subs (map[string]*server.subscription)
   and the account sublist's level under "wI.s" hold exactly 5000, 2000 and 300 entries,
   the KV stream's memory store its 3000 messages and 3000 subjects: every report must
@@ -45,6 +48,7 @@ TAP on stdout. Usage: run_debian_program.py --mapsize PATH [--keep] [--only-newe
 """
 import argparse
 import json
+import re
 import os
 import shutil
 import socket
@@ -577,6 +581,36 @@ def truth_maps(doc, fss_map=True):
     return problems, seen
 
 
+NATS_PACKAGE = "github.com/nats-io/nats-server/v2/server"
+FRAME_ROOT = re.compile(r"^(goroutine \d+ )?[^ :]+: ")
+
+
+def holder_problems(doc, fss_map=True, dwarf=True):
+    """The workload's maps are reachable only from goroutine stacks: each must be named by
+    its holder (a path from a goroutine's frame or a global; with DWARF a variable's name,
+    without it the frame slot), with its root's package; with DWARF its exact type."""
+    problems, seen = [], []
+    for n, types, what in truth_table(fss_map):
+        for m in [m for m in doc["maps"] if m["len"] == n]:
+            if not any(type_agrees(want, m)[0] for want in types):
+                continue
+            paths = m.get("paths") or []
+            named = [p for p in paths if FRAME_ROOT.match(p) or p.startswith("<global ")]
+            if dwarf:
+                named = [p for p in named if "<fp" not in p.split(": ", 1)[-1][:4]]
+            if not named:
+                problems.append(f"{what}: {describe(m)} is not named by a holder "
+                                f"(paths {paths[:3]})")
+            if dwarf and m["type"] == "map[?]?":
+                problems.append(f"{what}: {describe(m)} is untyped")
+            if m.get("package") != NATS_PACKAGE and (dwarf or m.get("package") is not None):
+                problems.append(f"{what}: {describe(m)}: package {m.get('package')!r}, "
+                                f"want {NATS_PACKAGE!r}")
+            seen.append(f"len {n}: {m['type']} {m.get('found_by')} {m.get('package')!r} "
+                        f"{(named or paths or ['-'])[0]}")
+    return problems, seen
+
+
 # The rebuilt executables: Go's own linker (the default), and gcc as the external linker,
 # as Debian's binary was linked (it has .init and .plt, and crt's code before runtime.text).
 VARIANTS = [("rebuilt", None), ("rebuilt-external", "-linkmode=external")]
@@ -640,6 +674,9 @@ def check_rebuilt(mapsize, workdir, variant, ldflags, keep, table):
         problems, seen = truth_maps(dwarf)
         tap(not problems, f"{variant}: DWARF report: the workload's maps, with their exact len",
             problems + seen)
+        problems, seen = holder_problems(dwarf)
+        tap(not problems, f"{variant}: DWARF report: the workload's maps typed and named by "
+            "the goroutine frame that holds them, with their package", problems + seen)
         for label in ("stripped", "--no-dwarf"):
             doc = docs.get(label)
             if not doc:
@@ -668,6 +705,9 @@ def check_rebuilt(mapsize, workdir, variant, ldflags, keep, table):
             tp, seen = truth_maps(doc)
             tap(not tp, f"{variant}: {label} report: the workload's maps, with their exact len",
                 tp + seen[::3])
+            hp, seen = holder_problems(doc, dwarf=False)
+            tap(not hp, f"{variant}: {label} report: the workload's maps reached from the "
+                "goroutine frame that holds them (no variable names without DWARF)", hp + seen)
     finally:
         if not keep and core and os.path.exists(core):
             os.unlink(core)
@@ -714,6 +754,9 @@ def check_packaged(mapsize, workdir, keep, table, packaged, label, fss_map=True)
         problems += [f"{name_of(m)} ({m['type']}): {m['error']}" for m in doc["maps"]
                      if m.get("error")][:10]
         problems += goroutine_problems(doc)
+        hp, hseen = holder_problems(doc, fss_map, dwarf=False)
+        problems += hp
+        seen += hseen
         c = counts(doc)
         diag = [f"layout_source {doc['layout_source']}, {c[0]} maps, {c[1]} entries, "
                 f"{c[2]} held bytes, {doc['_seconds']:.2f} s; found by "
