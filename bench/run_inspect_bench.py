@@ -6,7 +6,11 @@ Takes a kernel core of it, runs inspect twice (cold and warm page cache) and
 prints wall time, peak RSS, maps per second and GiB of map memory walked per
 second. Figures only: nothing here passes or fails.
 
-Usage: bench/run_inspect_bench.py [--mapsize build/cmd/mapsize] [--go 1.24] [--keep]
+With --baseline OLD, an older mapsize runs on the same cores after it (the
+ratio of the two is the figure to quote: these machines are shared).
+
+Usage: bench/run_inspect_bench.py [--mapsize build/cmd/mapsize] [--baseline OLD] [--go 1.24]
+                                  [--scenario full,two] [--keep]
 """
 import argparse, json, os, resource, shutil, subprocess, sys, tempfile, time
 
@@ -39,12 +43,14 @@ def main():
     ap.add_argument("--mapsize", default=os.path.join(HERE, "..", "build", "cmd", "mapsize"))
     ap.add_argument("--go", default="1.24")
     ap.add_argument("--keep", action="store_true")
+    ap.add_argument("--baseline", help="another mapsize to time on the same cores")
+    ap.add_argument("--scenario", default="full,two")
     a = ap.parse_args()
     work = tempfile.mkdtemp(prefix="mapsize-bench-")
     try:
         exe = gocore.build(a.go, os.path.join(work, "bench"), prog=os.path.join(HERE,
                                                                              "inspect_bench.go"))
-        for scenario in ("full", "two"):
+        for scenario in a.scenario.split(","):
             bench_one(a, work, exe, scenario)
     finally:
         if a.keep:
@@ -64,12 +70,16 @@ def bench_one(a, work, exe, scenario):
         print(f"go{a.go} {scenario}: program built its maps and dumped a core in "
               f"{time.monotonic() - t0:.1f} s; core {os.path.getsize(core) / 2**30:.2f} GiB")
         out = os.path.join(work, "report.json")
-        for label in ("cold page cache" if os.geteuid() == 0 else "first run", "warm page cache"):
-            if label.startswith("cold"):
+        runs = [("mapsize", a.mapsize)] + ([("baseline", a.baseline)] if a.baseline else [])
+        for label, (who, binary) in [(lb, r) for lb in ("cold page cache" if os.geteuid() == 0
+                                                          else "first run", "warm page cache")
+                                     for r in runs]:
+            label = f"{who}, {label}"
+            if "cold" in label:
                 subprocess.run(["sync"])
                 with open("/proc/sys/vm/drop_caches", "w") as f:
                     f.write("1\n")
-            code, wall, rss = run_inspect(os.path.abspath(a.mapsize), core, exe, out)
+            code, wall, rss = run_inspect(os.path.abspath(binary), core, exe, out)
             s = summary_of(out)
             held = s["held_bytes"]
             print(f"  {label}: exit {code}, wall {wall:.2f} s (inspect says "

@@ -59,6 +59,14 @@ struct finder {
 	/* no DWARF: heap objects followed from frames, untyped */
 	struct ms_addrset untyped_seen;
 	uint64_t untyped_objects;
+	struct deferred {
+		struct ms_heap_obj o;
+		char *path; /* owned */
+		enum ms_found_by by;
+		char *package; /* owned: the root's, or NULL */
+	} * deferred;
+	size_t ndeferred, deferred_cap;
+	bool globals_scanned;
 	uint64_t ticks;
 	double last_progress;
 };
@@ -992,6 +1000,9 @@ struct heap_scan {
 	struct finder *f;
 	uint64_t hdr_bytes;
 	uint64_t candidates, accepted;
+	/* untyped roots: a header that several map types fit waits (ms_find_maps adds it
+	 * last), so that a typed path reaching it first gives its certain type */
+	bool defer_ambiguous;
 };
 
 /* The array object holding a map's buckets or groups, if its type is recorded. */
@@ -1080,6 +1091,32 @@ static struct ms_error *retype(struct finder *f, struct ms_found_map *m, struct 
 	return NULL;
 }
 
+static void defer_header(struct finder *f, const struct ms_heap_obj *o, const char *path,
+                         enum ms_found_by by)
+{
+	if (f->ndeferred == f->deferred_cap) {
+		size_t cap = f->deferred_cap ? 2 * f->deferred_cap : 256;
+		struct deferred *d = realloc(f->deferred, cap * sizeof(*d));
+
+		if (!d) {
+			f->err = &ms_error_nomem;
+			return;
+		}
+		f->deferred = d;
+		f->deferred_cap = cap;
+	}
+	f->deferred[f->ndeferred] = (struct deferred){*o, strdup(path ? path : ""), by,
+	                                              f->root_pkg[0] ? strdup(f->root_pkg) : NULL};
+	if (!f->deferred[f->ndeferred].path ||
+	    (f->root_pkg[0] && !f->deferred[f->ndeferred].package)) {
+		free(f->deferred[f->ndeferred].path);
+		free(f->deferred[f->ndeferred].package);
+		f->err = &ms_error_nomem;
+	} else {
+		f->ndeferred++;
+	}
+}
+
 /*
  * A heap object of the header's size class: a map if the bucket or group
  * memory it points at has a recorded map type that validates, or else if
@@ -1129,6 +1166,10 @@ static void header_candidate(struct heap_scan *hs, const struct ms_heap_obj *o, 
 	}
 	if (!nfits)
 		return;
+	if (nfits > 1 && hs->defer_ambiguous) {
+		defer_header(f, o, path, by);
+		return;
+	}
 	m = found_map(f, o->base, fits[0], path, 0, by, &is_new);
 	if (m && is_new) {
 		m->type_source = src;
@@ -1157,7 +1198,8 @@ static bool heap_candidate(void *arg, const struct ms_heap_obj *o)
 static struct heap_scan heap_scan_init(struct finder *f)
 {
 	const struct ms_rt *rt = &f->t->rt;
-	struct heap_scan hs = {f, f->t->classic_layout ? rt->hmap.size : rt->smap.size, 0, 0};
+	struct heap_scan hs = {f, f->t->classic_layout ? rt->hmap.size : rt->smap.size, 0, 0,
+	                       false};
 
 	return hs;
 }
@@ -1166,19 +1208,22 @@ static struct heap_scan heap_scan_init(struct finder *f)
  * No DWARF, so no variable names or types: every word a frame's stack maps say
  * is a live pointer is a root, followed through the heap objects it leads to
  * (every word of an object with pointers that points into an in-use object;
- * each object once, to a bounded depth and count), and the map headers met on
- * the way are typed as the heap scan types them. Paths name the frame slot by
- * its offset from the frame's top (DWARF's CFA) and each step by the offset of
- * the word followed: "goroutine 7 main.(*Server).serve: <fp+0x0>->+0x40".
+ * each object once, breadth first, to a bounded depth and count), and the map
+ * headers met on the way are typed as the heap scan types them. Paths name the
+ * frame slot by its offset from the frame's top (DWARF's CFA) and each step by
+ * the offset of the word followed: "goroutine 7 main.(*Server).serve:
+ * <fp+0x0>->+0x40". Queue entries keep their parent, not their path: a path is
+ * spelled only for a map.
  */
-#define UNTYPED_DEPTH   6
-#define UNTYPED_OBJECTS (1u << 20)
-#define UNTYPED_BYTES   (64u << 10) /* words read of one object */
+#define UNTYPED_DEPTH   32
+#define UNTYPED_OBJECTS (1u << 22)
+#define UNTYPED_BYTES   (64u << 10) /* words read of one object at a time */
 
 struct untyped {
 	uint64_t addr;
-	unsigned depth;
-	char *path; /* owned */
+	uint64_t off;    /* of the word in the parent that led here */
+	uint32_t parent; /* index in the queue; UINT32_MAX: the root */
+	uint32_t depth;
 };
 
 struct untyped_queue {
@@ -1186,17 +1231,18 @@ struct untyped_queue {
 	size_t n, cap;
 	struct heap_scan hs;
 	uint64_t hdr_elemsize;
-	enum ms_found_by by; /* of the roots followed */
-	uint8_t *buf;        /* UNTYPED_BYTES */
+	enum ms_found_by by;   /* of the roots followed */
+	const char *root_path; /* the root being followed */
+	uint8_t *buf;          /* UNTYPED_BYTES */
 };
 
 static bool untyped_init(struct finder *f, struct untyped_queue *uq, enum ms_found_by by)
 {
-	*uq = (struct untyped_queue){.cap = 4096, .hs = heap_scan_init(f), .by = by};
+	*uq = (struct untyped_queue){.hs = heap_scan_init(f), .by = by};
+	uq->hs.defer_ambiguous = true;
 	uq->hdr_elemsize = ms_alloc_roundup(&f->t->go, f->t->arch, uq->hs.hdr_bytes, true);
-	uq->q = malloc(uq->cap * sizeof(*uq->q));
 	uq->buf = malloc(UNTYPED_BYTES);
-	if (uq->q && uq->buf)
+	if (uq->buf)
 		return true;
 	f->err = &ms_error_nomem;
 	return false;
@@ -1204,53 +1250,81 @@ static bool untyped_init(struct finder *f, struct untyped_queue *uq, enum ms_fou
 
 static void untyped_deinit(struct untyped_queue *uq)
 {
-	for (size_t k = 0; k < uq->n; k++)
-		free(uq->q[k].path);
 	free(uq->q);
 	free(uq->buf);
 }
 
-static void untyped_follow(struct finder *f, struct untyped_queue *uq, uint64_t p, const char *path,
-                           unsigned depth)
+/* The path to the word at off of queue entry parent (UINT32_MAX: the root itself). */
+static void untyped_path(const struct untyped_queue *uq, uint32_t parent, uint64_t off, char *buf,
+                         size_t len)
+{
+	uint64_t offs[UNTYPED_DEPTH + 1] = {0};
+	size_t n = 0, at;
+
+	if (parent != UINT32_MAX)
+		offs[n++] = off;
+	for (uint32_t k = parent;
+	     k != UINT32_MAX && uq->q[k].parent != UINT32_MAX && n < sizeof(offs) / sizeof(offs[0]);
+	     k = uq->q[k].parent)
+		offs[n++] = uq->q[k].off;
+	at = (size_t)snprintf(buf, len, "%s", uq->root_path);
+	while (n-- > 0 && at < len)
+		at +=
+		    (size_t)snprintf(buf + at, len - at, "->+0x%llx", (unsigned long long)offs[n]);
+}
+
+static void untyped_follow(struct finder *f, struct untyped_queue *uq, uint64_t p, uint32_t parent,
+                           uint64_t off)
 {
 	struct ms_heap_obj o;
+	uint32_t depth = parent == UINT32_MAX ? 0 : uq->q[parent].depth + 1;
 	bool nomem = false;
 
 	if (!p || p % f->t->ptr || !ms_heap_find(f->t, p, &o) || !o.allocated)
 		return;
 	if (o.base == p && o.elemsize == uq->hdr_elemsize) {
-		const struct ms_found_map *m;
+		const struct ms_found_map *m = ms_found_lookup(f->found, p);
+		char path[MAX_PATH_BYTES];
 
-		header_candidate(&uq->hs, &o, path, uq->by);
+		if (!m) {
+			untyped_path(uq, parent, off, path, sizeof(path));
+			header_candidate(&uq->hs, &o, path, uq->by);
+			m = ms_found_lookup(f->found, p);
+		}
 		/* a map of certain type: its walk follows its entries, typed */
-		m = ms_found_lookup(f->found, p);
 		if (m && m->type && m->ncandidates <= 1)
 			return;
 	}
-	if (o.noscan || depth >= UNTYPED_DEPTH || uq->n == uq->cap ||
-	    f->untyped_objects >= UNTYPED_OBJECTS ||
+	if (o.noscan || depth >= UNTYPED_DEPTH || f->untyped_objects >= UNTYPED_OBJECTS ||
 	    !ms_addrset_add(&f->untyped_seen, o.base, &nomem)) {
 		if (nomem)
 			f->err = &ms_error_nomem;
 		return;
 	}
+	if (uq->n == uq->cap) {
+		size_t cap = uq->cap ? 2 * uq->cap : 4096;
+		struct untyped *q = realloc(uq->q, cap * sizeof(*q));
+
+		if (!q) {
+			f->err = &ms_error_nomem;
+			return;
+		}
+		uq->q = q;
+		uq->cap = cap;
+	}
 	f->untyped_objects++;
-	uq->q[uq->n] = (struct untyped){o.base, depth + 1, strdup(path)};
-	if (!uq->q[uq->n].path)
-		f->err = &ms_error_nomem;
-	else
-		uq->n++;
+	uq->q[uq->n++] = (struct untyped){o.base, off, parent, depth};
 }
 
 /* The root p (path names it), breadth first: the nearest holder names a map. */
 static void untyped_root(struct finder *f, struct untyped_queue *uq, uint64_t p, const char *path)
 {
-	uint8_t *buf = uq->buf;
-
-	untyped_follow(f, uq, p, path, 0);
 	unsigned ptr = f->t->ptr;
 
-	for (size_t k = 0; k < uq->n && !f->err; k++) {
+	uq->root_path = path;
+	uq->n = 0;
+	untyped_follow(f, uq, p, UINT32_MAX, 0);
+	for (size_t k = 0; k < uq->n && k < UINT32_MAX && !f->err; k++) {
 		struct ms_heap_obj o;
 
 		if (!ms_heap_find(f->t, uq->q[k].addr, &o))
@@ -1260,22 +1334,16 @@ static void untyped_root(struct finder *f, struct untyped_queue *uq, uint64_t p,
 			uint64_t len =
 			    o.elemsize - at < UNTYPED_BYTES ? o.elemsize - at : UNTYPED_BYTES;
 
-			if (!ms_source_try_read(f->t->mem, o.base + at, buf, len))
+			if (!ms_source_try_read(f->t->mem, o.base + at, uq->buf, len))
 				break;
 			for (uint64_t w = 0; w + ptr <= len && !f->err; w += ptr) {
-				uint64_t v = ms_source_decode(f->t->mem, buf + w, ptr);
-				char step[MAX_PATH_BYTES + 32];
+				uint64_t v = ms_source_decode(f->t->mem, uq->buf + w, ptr);
 
-				if (!v || v % ptr)
-					continue;
-				snprintf(step, sizeof(step), "%.*s->+0x%llx", MAX_PATH_BYTES,
-				         uq->q[k].path, (unsigned long long)(at + w));
-				untyped_follow(f, uq, v, step, uq->q[k].depth);
+				if (v && v % ptr == 0)
+					untyped_follow(f, uq, v, (uint32_t)k, at + w);
 			}
 		}
 	}
-	for (size_t k = 0; k < uq->n; k++)
-		free(uq->q[k].path);
 	uq->n = 0;
 	drain(f);
 }
@@ -1342,6 +1410,8 @@ out:
 static void scan_global_words(struct finder *f)
 {
 	struct untyped_queue uq;
+
+	f->globals_scanned = true;
 	unsigned ptr = f->t->ptr;
 	uint8_t *buf = malloc(1 << 16);
 
@@ -1377,12 +1447,40 @@ static void scan_global_words(struct finder *f)
 	free(buf);
 }
 
+/*
+ * The ambiguous headers that untyped roots and the heap scan reached and no typed
+ * path reached since, in the order they were met (those with a path first).
+ */
+static void add_deferred(struct finder *f)
+{
+	struct heap_scan hs = heap_scan_init(f);
+
+	for (size_t i = 0; i < f->ndeferred; i++) {
+		struct deferred *d = &f->deferred[i];
+
+		if (!f->err && !ms_found_lookup(f->found, d->o.base)) {
+			snprintf(f->root_pkg, sizeof(f->root_pkg), "%s",
+			         d->package ? d->package : "");
+			header_candidate(&hs, &d->o, d->path[0] ? d->path : NULL, d->by);
+		}
+		free(d->path);
+		free(d->package);
+	}
+	f->root_pkg[0] = '\0';
+	free(f->deferred);
+	f->deferred = NULL;
+	f->ndeferred = f->deferred_cap = 0;
+	drain(f);
+}
+
 static void scan_heap(struct finder *f)
 {
 	struct heap_scan hs = heap_scan_init(f);
 	uint64_t elemsize = ms_alloc_roundup(&f->t->go, f->t->arch, hs.hdr_bytes, true);
-	struct ms_error *err = ms_heap_each_object(f->t, elemsize, heap_candidate, &hs);
+	struct ms_error *err;
 
+	hs.defer_ambiguous = true; /* added last: typed paths from what it finds come first */
+	err = ms_heap_each_object(f->t, elemsize, heap_candidate, &hs);
 	if (err) {
 		ms_target_warn(f->t, "heap not scanned: %s", ms_error_message(err));
 		ms_error_destroy(err);
@@ -1413,8 +1511,8 @@ struct ms_error *ms_find_maps(struct ms_target *t, struct ms_types *ty,
 	}
 	drain(&f);
 	f.root_pkg[0] = '\0';
-	if (t->dwarf->synthetic && !f.err)
-		scan_global_words(&f);
+	/* goroutine frames, then (no DWARF) the data and bss words: the frames of a
+	 * server's goroutines name what they hold better than an address does */
 	if (!opts->no_stacks && !f.err) {
 		struct ms_stack *stacks;
 		size_t n;
@@ -1426,13 +1524,23 @@ struct ms_error *ms_find_maps(struct ms_target *t, struct ms_types *ty,
 			ms_error_destroy(err);
 		} else {
 			scan_frames(&f, stacks, n);
+			if (t->dwarf->synthetic && !f.err)
+				scan_global_words(&f);
 			if (!f.err)
 				scan_stacks(&f, stacks, n);
 			free(stacks);
 		}
 	}
+	if (t->dwarf->synthetic && !f.err && (opts->no_stacks || !f.globals_scanned))
+		scan_global_words(&f);
+	if (f.untyped_objects >= UNTYPED_OBJECTS && !f.err)
+		ms_target_warn(t,
+		               "stopped following untyped pointers after %u heap objects: maps "
+		               "beyond are found by the heap scan, without a path",
+		               UNTYPED_OBJECTS);
 	if (!opts->no_heap_scan && !f.err)
 		scan_heap(&f);
+	add_deferred(&f);
 	if (!f.budget)
 		ms_target_warn(t, "stopped following pointers after %llu values (--max-values)",
 		               (unsigned long long)(opts->max_values ? opts->max_values : 0));
