@@ -854,6 +854,7 @@ struct frame_walk {
 	struct finder *f;
 	const struct ms_stack *st;
 	bool untyped; /* DWARF: the pass over the live words no variable covers */
+	bool runtime; /* untyped: the pass over the runtime's own frames (after the others) */
 };
 
 static void frame_untyped_roots(struct finder *f, const struct ms_stack *st,
@@ -889,7 +890,13 @@ static bool frame_roots(void *arg, const struct ms_frame *fr)
 	if (!fr->maps_known)
 		return !f->err;
 	if (f->t->dwarf->synthetic || fw->untyped) {
-		frame_untyped_roots(f, fw->st, fr, fn);
+		char pkg[16];
+
+		/* the program's frames name what they hold; runtime.selectgo's sudogs lead
+		 * there too, so the runtime's frames come last */
+		ms_go_symbol_package(fr->fn.name, pkg, sizeof(pkg));
+		if ((strcmp(pkg, "runtime") == 0) == fw->runtime)
+			frame_untyped_roots(f, fw->st, fr, fn);
 		return !f->err;
 	}
 	if (!fn)
@@ -928,11 +935,12 @@ static void scan_frames(struct finder *f, const struct ms_stack *stacks, size_t 
 	size_t unwound = 0, waiting = 0;
 
 	/* DWARF's variables of every goroutine first, typed; then (and without DWARF,
-	 * alone) the live words no variable covers: compiler temporaries, or all */
+	 * alone) the live words no variable covers: compiler temporaries, or all; the
+	 * program's frames before the runtime's */
 	f->root_by = MS_FOUND_FRAME;
-	for (int pass = f->t->dwarf->synthetic; pass < 2 && !f->err; pass++) {
+	for (int pass = f->t->dwarf->synthetic; pass < 3 && !f->err; pass++) {
 		for (size_t i = 0; i < n && !f->err; i++) {
-			struct frame_walk fw = {f, &stacks[i], pass == 1};
+			struct frame_walk fw = {f, &stacks[i], pass >= 1, pass == 2};
 			unsigned nframes;
 			bool complete;
 			struct ms_error *err;
@@ -946,7 +954,7 @@ static void scan_frames(struct finder *f, const struct ms_stack *stacks, size_t 
 				f->err = err;
 			else
 				ms_error_destroy(err);
-			if (pass == 1) {
+			if (pass == 2) {
 				waiting++;
 				unwound += complete;
 			}
