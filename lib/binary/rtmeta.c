@@ -745,12 +745,15 @@ static uint64_t kind_bytes(const struct builder *b, uint8_t kind)
 struct namer {
 	struct builder *b;
 	uint64_t *keys;
-	char **vals; /* owned; IN_PROGRESS while the name is being made, NULL: none */
+	/* owned; NULL until asked, IN_PROGRESS while the name is being made, FAILED if none
+	 * (remembered: a hostile graph could ask again and again for what fails deep down) */
+	char **vals;
 	size_t cap, n, bytes;
 };
 
-static char in_progress;
+static char in_progress, failed;
 #define IN_PROGRESS (&in_progress)
+#define FAILED      (&failed)
 
 static char **memo_slot(struct namer *nm, uint64_t addr)
 {
@@ -794,7 +797,7 @@ static char **memo_slot(struct namer *nm, uint64_t addr)
 static void namer_deinit(struct namer *nm)
 {
 	for (size_t i = 0; i < nm->cap; i++) {
-		if (nm->vals[i] != IN_PROGRESS)
+		if (nm->vals[i] != IN_PROGRESS && nm->vals[i] != FAILED)
 			free(nm->vals[i]);
 	}
 	free(nm->keys);
@@ -1136,9 +1139,11 @@ static const char *full_name(struct namer *nm, uint64_t addr, unsigned depth)
 	if (!slot)
 		return NULL;
 	if (*slot)
-		return *slot == IN_PROGRESS ? NULL : *slot;
-	if (!read_rtype(nm->b, addr, &r))
-		return NULL; /* stays NULL: tried again if asked, and fails again */
+		return *slot == IN_PROGRESS || *slot == FAILED ? NULL : *slot;
+	if (!read_rtype(nm->b, addr, &r)) {
+		*slot = FAILED;
+		return NULL;
+	}
 	*slot = IN_PROGRESS;
 	ok = r.tflag & TFLAG_NAMED ? name_named(&sb, nm, addr, &r)
 	                           : name_unnamed(&sb, nm, addr, &r, depth);
@@ -1149,7 +1154,7 @@ static const char *full_name(struct namer *nm, uint64_t addr, unsigned depth)
 	}
 	if (!ok || sb.bad || !sb.s) {
 		free(sb.s);
-		*slot = NULL;
+		*slot = FAILED;
 		return NULL;
 	}
 	nm->bytes += sb.len;
