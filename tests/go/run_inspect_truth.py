@@ -25,6 +25,12 @@ the truth about each of its maps, read from the inside (unsafe, MemStats);
   DWARF finds off the stacks, with identical len and structure, and nothing
   else, its type spelled exactly as DWARF spells it (package paths), or
   map[?]? with DWARF's type among the candidates;
+- tests/go/progs/typenames (a module: a package path with a '.' to escape,
+  generics, every kind of type as key or value), a kernel core read with the
+  DWARF executable and a stripped copy: every map found by both, the stripped
+  type spelled exactly as DWARF's (descriptor_spelling: only the "·N" of a type
+  declared in a function excepted, printed), or map[?]? with DWARF's type among
+  the candidates (Go 1.19 and 1.21: no malloc header types the storage);
 - tests/go/progs/deep_types.go, built with -ldflags=-s -w, whose map types
   reach each other only through long chains of types (nats-server's
   map[string]*server.SublistResult): inspect exits 0, no map is damaged, each
@@ -43,6 +49,7 @@ from tap import finish, skip_or_fail_missing, tap  # noqa: E402
 REQUIRE = bool(os.environ.get("MAPSIZE_REQUIRE_GO"))
 PROG = os.path.join(HERE, "progs", "inspect_truth.go")
 DEEP_PROG = os.path.join(HERE, "progs", "deep_types.go")
+NAMES_PROG = os.path.join(HERE, "progs", "typenames")
 SCHEMA = os.path.join(HERE, "..", "..", "doc", "schema", "inspect.schema.json")
 ATTEMPTS = 3
 
@@ -373,6 +380,70 @@ def run_deep_types(mapsize, cfg, workdir):
         f"{'; not found: ' + ', '.join(exempt) if exempt else ''}"])
 
 
+# typenames' maps whose type the stripped report may give as another, spelled exactly: a
+# named map type (main.Idx) shares the type of its storage (the bucket or group type) with
+# its underlying map type, and the heap scan, reaching it untyped, tells them apart by that.
+STORAGE_TWINS = {"namedmap": "map[string]int"}
+
+
+def run_type_names(mapsize, cfg, workdir):
+    """typenames (a module) with DWARF and stripped: the stripped types spelled as DWARF's."""
+    name, version, arch, experiment = cfg
+    binary = os.path.join(workdir, name.replace("/", "-").replace("+", "-") + "-names")
+    what = f"{name}: typenames: without DWARF every type is spelled exactly as DWARF spells it"
+    try:
+        gocore.build(version, binary, arch=arch, experiment=experiment, prog=NAMES_PROG)
+        truth, core = gocore.kernel_core(binary, workdir)
+    except Exception as e:
+        tap(False, what, str(e).splitlines()[-10:])
+        return
+    try:
+        doc, err = inspect(mapsize, core, binary)
+        subprocess.run(["strip", "-o", binary + ".stripped", binary], check=True)
+        sdoc, serr = inspect(mapsize, core, binary + ".stripped") if doc else (None, None)
+    finally:
+        os.unlink(core)
+    if err or serr:
+        tap(False, what, [f"inspect failed: {err or serr}"])
+        return
+    dw = {m["address"]: m for m in doc["maps"]}
+    st = {m["address"]: m for m in sdoc["maps"]}
+    problems, excepted, exact, by_cands, notes = [], [], [], [], []
+    for t in truth:
+        m, s = dw.get(t["addr"]), st.get(t["addr"])
+        if m is None or s is None:
+            problems.append(f"{t['name']} ({t['type']}): not found "
+                            f"{'with DWARF' if m is None else 'stripped'}")
+            continue
+        want, exc = descriptor_spelling(m["type"])
+        cands = s.get("type_candidates") or []
+        if m["type"] == "map[?]?":
+            # a heap map of an ambiguous layout: DWARF does not know either
+            notes.append(f"{t['name']}: DWARF map[?]?, stripped {s['type']}")
+            continue
+        if s["type"] == want:
+            exact.append(t["name"])
+        elif s["type"] == "map[?]?" and want in cands:
+            by_cands.append(t["name"])
+        elif s["type"] == "map[?]?" and len(cands) >= 32:
+            notes.append(f"{t['name']}: map[?]? with the 32 candidates kept, {want} not "
+                         "among them")
+        elif s["type"] == STORAGE_TWINS.get(t["name"]):
+            notes.append(f"{t['name']}: {s['type']}, DWARF {m['type']} (STORAGE_TWINS)")
+        else:
+            problems.append(f"{t['name']}: stripped {s['type']} (candidates "
+                            f"{s.get('type_candidates')}), DWARF {m['type']}")
+            continue
+        if exc:
+            excepted.append(f"{m['type']} as {want}")
+    tap(not problems, what, problems + [
+        f"{len(truth)} maps: {len(exact)} typed exactly as DWARF types them, "
+        f"{len(by_cands)} map[?]? with DWARF's type among the candidates"
+        f"{': ' + ', '.join(by_cands) if by_cands else ''}"] + notes +
+        ([f"spelled without what the descriptors cannot say (LOCAL_TYPE_SUFFIX): "
+          f"{'; '.join(excepted)}"] if excepted else []))
+
+
 def run_config(mapsize, cfg, workdir, keep):
     name, version, arch, experiment = cfg
     if not gocore.go_wrapper(version):
@@ -431,6 +502,7 @@ def run_config(mapsize, cfg, workdir, keep):
         tap(ok, f"{name}: inspect of a {kind} core matches the runtime", log)
     run_linker_stripped(mapsize, cfg, workdir)
     run_deep_types(mapsize, cfg, workdir)
+    run_type_names(mapsize, cfg, workdir)
 
 
 def main():
