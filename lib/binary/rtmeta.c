@@ -1657,10 +1657,41 @@ static int cmp_off(const void *a, const void *b)
 	return x->off < y->off ? -1 : x->off > y->off;
 }
 
+struct ms_error *ms_rtmeta_types(struct ms_rtmeta *t, uint64_t types, uint64_t etypes,
+                                 size_t *ret_nmaps)
+{
+	struct builder b = {0};
+	size_t nmaps = 0;
+
+	t->classic_layout = ms_go_map_impl(&t->go) == MS_IMPL_CLASSIC;
+	/* runtime_type 0 means "none": keep every descriptor's offset positive */
+	t->rt.types_base = types - t->ptr;
+	b.t = t;
+	b.types = types;
+	b.etypes = etypes;
+	b.d = calloc(1, sizeof(*b.d));
+	if (!b.d)
+		return &ms_error_nomem;
+	b.d->synthetic = true;
+	t->dwarf = b.d;
+	scan_map_types(&b, &nmaps);
+	if (!b.err)
+		name_nodes(&b);
+	free(b.hkeys);
+	free(b.hvals);
+	free(b.pending);
+	if (b.err)
+		return b.err;
+	/* ms_dwarf_type() looks nodes up by offset; they refer to each other by offset */
+	if (b.d->ntypes > 1)
+		qsort(b.d->types, b.d->ntypes, sizeof(b.d->types[0]), cmp_off);
+	*ret_nmaps = nmaps;
+	return NULL;
+}
+
 struct ms_error *ms_rtmeta_load(struct ms_rtmeta *t)
 {
 	struct ms_moduledata_layout l;
-	struct builder b = {0};
 	struct module m;
 	struct ms_error *err;
 	size_t nmaps = 0;
@@ -1678,27 +1709,9 @@ struct ms_error *ms_rtmeta_load(struct ms_rtmeta *t)
 	/* .gopclntab's function entries are offsets from the module's text (1.26+ stop
 	 * storing it in the table's header) */
 	ms_binary_set_text(t->exe, m.text);
-	/* runtime_type 0 means "none": keep every descriptor's offset positive */
-	t->rt.types_base = m.types - t->ptr;
-	b.t = t;
-	b.types = m.types;
-	b.etypes = m.etypes;
-	b.d = calloc(1, sizeof(*b.d));
-	if (!b.d)
-		return &ms_error_nomem;
-	b.d->synthetic = true;
-	t->dwarf = b.d;
-	scan_map_types(&b, &nmaps);
-	if (!b.err)
-		name_nodes(&b);
-	free(b.hkeys);
-	free(b.hvals);
-	free(b.pending);
-	if (b.err)
-		return b.err;
-	/* ms_dwarf_type() looks nodes up by offset; they refer to each other by offset */
-	if (b.d->ntypes > 1)
-		qsort(b.d->types, b.d->ntypes, sizeof(b.d->types[0]), cmp_off);
+	err = ms_rtmeta_types(t, m.types, m.etypes, &nmaps);
+	if (err)
+		return err;
 	t->globals[0][0] = m.data;
 	t->globals[0][1] = m.edata;
 	t->globals[1][0] = m.bss;
