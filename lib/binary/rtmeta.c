@@ -1288,7 +1288,9 @@ static void scan_map_types(struct builder *b, size_t *ret_n)
 		b->err = &ms_error_nomem;
 		return;
 	}
-	for (uint64_t a = b->types; a < b->etypes && !b->err; a += chunk) {
+	/* by offset: a region at the top of the address space must not wrap around */
+	for (uint64_t off = 0; off < b->etypes - b->types && !b->err; off += chunk) {
+		uint64_t a = b->types + off;
 		size_t len = b->etypes - a < chunk ? (size_t)(b->etypes - a) : chunk;
 
 		if (!rd(t, a, buf, len))
@@ -1663,6 +1665,9 @@ struct ms_error *ms_rtmeta_types(struct ms_rtmeta *t, uint64_t types, uint64_t e
 	struct builder b = {0};
 	size_t nmaps = 0;
 
+	if (types >= etypes || etypes - types >= (1ull << 32) || types < t->ptr)
+		return ms_error_create(MS_ERR_FORMAT, "type region [0x%llx, 0x%llx) is impossible",
+		                       (unsigned long long)types, (unsigned long long)etypes);
 	t->classic_layout = ms_go_map_impl(&t->go) == MS_IMPL_CLASSIC;
 	/* runtime_type 0 means "none": keep every descriptor's offset positive */
 	t->rt.types_base = types - t->ptr;
