@@ -5,7 +5,10 @@ nats-server is rebuilt from Debian's own sources (golang-github-nats-io-nats-ser
 puts them, and its dependencies', under /usr/share/gocode/src) with Debian's Go 1.19
 (the toolchain Debian's nats-server was built with, per Built-Using), in GOPATH mode,
 offline, with DWARF: once with Go's own linker (the default) and once with
--linkmode=external (gcc links it, as it linked Debian's binary). Each runs on 127.0.0.1
+-linkmode=external (gcc links it, as it linked Debian's binary); and once more with the
+cached Go 1.24, whose malloc headers type most maps' storage, so that the stripped report
+types most maps itself and its spelling of them is judged map for map (skipped without
+that toolchain unless MAPSIZE_REQUIRE_GO is set). Each runs on 127.0.0.1
 with JetStream and a bounded workload driven by a tiny NATS client over a raw socket:
 three connections with 5000, 2000 and 300 distinct subscriptions, 200 publishes to them,
 and a JetStream key-value bucket (memory storage) of 3000 keys. One kernel core is taken
@@ -185,15 +188,18 @@ def unpack_newest():
     return None, None, f"{BINARY_PACKAGE} from {' or '.join(NEW_SUITES)}: " + "; ".join(whys)
 
 
-def go_tool():
+def go_tool(version="1.19"):
     """Debian built its nats-server with golang-1.19: the cached toolchain is that package
-    (its go binary itself: the wrapper would set its own GOPATH), else the system's."""
-    wrapper = gocore.go_wrapper("1.19")
+    (its go binary itself: the wrapper would set its own GOPATH), else the system's. Another
+    version: its cached toolchain only."""
+    wrapper = gocore.go_wrapper(version)
     if wrapper:
-        go = os.path.join(os.path.dirname(os.path.dirname(wrapper)), "go1.19", "usr", "lib",
-                          "go-1.19", "bin", "go")
+        go = os.path.join(os.path.dirname(os.path.dirname(wrapper)), f"go{version}", "usr",
+                          "lib", f"go-{version}", "bin", "go")
         if os.access(go, os.X_OK):
             return go
+    if version != "1.19":
+        return None
     return DEBIAN_GO if os.access(DEBIAN_GO, os.X_OK) else None
 
 
@@ -221,7 +227,7 @@ def install():
     return unpack_binary()
 
 
-def build(workdir, variant, ldflags=None):
+def build(workdir, variant, ldflags=None, version="1.19"):
     """nats-server from Debian's sources, GOPATH mode, offline, with DWARF."""
     out = os.path.join(workdir, variant, "nats-server")
     os.makedirs(os.path.dirname(out))
@@ -230,7 +236,7 @@ def build(workdir, variant, ldflags=None):
                GOFLAGS="", GOTOOLCHAIN="local", GOCACHE=os.path.join(workdir, "gocache"),
                GOARCH="amd64")
     env.pop("GOROOT", None)
-    cmd = [go_tool(), "build", "-o", out] + (["-ldflags", ldflags] if ldflags else []) + [IMPORT]
+    cmd = [go_tool(version), "build", "-o", out] + (["-ldflags", ldflags] if ldflags else []) + [IMPORT]
     r = subprocess.run(cmd, env=env, cwd=workdir,
                        capture_output=True, text=True, timeout=1200)
     if r.returncode != 0:
@@ -604,18 +610,30 @@ def truth_maps(doc, fss_map=True):
 
 # The rebuilt executables: Go's own linker (the default), and gcc as the external linker,
 # as Debian's binary was linked (it has .init and .plt, and crt's code before runtime.text).
-VARIANTS = [("rebuilt", None), ("rebuilt-external", "-linkmode=external")]
+# (name, -ldflags, Go version). Go 1.19 (Debian's) leaves the storage of a map untyped, so
+# without DWARF most maps are map[?]?; from Go 1.22 on a malloc header names the type of
+# large storage, and there the stripped report types most maps itself: its types must
+# then be DWARF's, spelled the same (package paths), map for map.
+VARIANTS = [("rebuilt", None, "1.19"), ("rebuilt-external", "-linkmode=external", "1.19"),
+            ("rebuilt-go1.24", None, "1.24")]
 LABELS = {"DWARF": "inspect with the DWARF executable",
           "stripped": "inspect with a stripped copy",
           "--no-dwarf": "inspect --no-dwarf with the DWARF executable"}
 
 
-def check_rebuilt(mapsize, workdir, variant, ldflags, keep, table):
+def check_rebuilt(mapsize, workdir, variant, ldflags, keep, table, version="1.19"):
     """Build, run the workload, take one core and compare the three reports of it."""
+    if not go_tool(version):
+        why = f"no cached Go {version} toolchain (scripts/install-go-toolchains {version})"
+        if REQUIRE:
+            tap(False, f"{variant}: nats-server rebuilt with Go {version}", [why])
+        else:
+            tap(True, f"{variant}: nats-server rebuilt with Go {version}", skip=why)
+        return
     try:
         t = time.monotonic()
-        binary = build(workdir, variant, ldflags)
-        tap(True, f"{variant}: nats-server rebuilt from {SRC} with {go_tool()} (GOPATH mode, "
+        binary = build(workdir, variant, ldflags, version)
+        tap(True, f"{variant}: nats-server rebuilt from {SRC} with {go_tool(version)} (GOPATH mode, "
             f"offline{', ' + ldflags if ldflags else ''})",
             [f"{os.path.getsize(binary) >> 20} MiB with DWARF, {time.monotonic() - t:.1f} s"])
     except Exception as e:
@@ -800,8 +818,8 @@ def main():
             else:
                 tap(True, "nats-server from Debian's sources", skip=why)
         elif not args.only_newest:
-            for variant, ldflags in VARIANTS:
-                check_rebuilt(mapsize, workdir, variant, ldflags, args.keep, table)
+            for variant, ldflags, version in VARIANTS:
+                check_rebuilt(mapsize, workdir, variant, ldflags, args.keep, table, version)
             check_packaged(mapsize, workdir, args.keep, table, debian_binary(),
                            "Debian's (system apt), packaged")
         check_newest(mapsize, workdir, args.keep, table)
