@@ -476,8 +476,9 @@ static uint64_t decode(struct builder *b, uint64_t addr)
  *                  own (struct { path.error = error; Pair = path.Pair[int] })
  *
  * What the descriptors cannot say: the "·N" DWARF appends to a type declared
- * inside a function (main.Loc·1; the descriptor's str says main.Loc), and a
- * tag's non-printable Unicode (strconv.Quote writes \u....; copied as is).
+ * inside a function (main.Loc·1; the descriptor's str says main.Loc). Not done
+ * here: a tag's non-printable Unicode, which strconv.Quote writes as \u....
+ * (copied as is; ASCII and invalid UTF-8 are quoted as Go quotes them).
  */
 
 #define TFLAG_UNCOMMON  1
