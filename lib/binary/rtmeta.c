@@ -450,6 +450,740 @@ static uint64_t decode(struct builder *b, uint64_t addr)
 	return b->err ? 0 : ret;
 }
 
+/* ---- Full type names ------------------------------------------------------------ */
+
+/*
+ * DWARF names a type as the compiler's link name (cmd/compile/internal/types
+ * fmt.go, mode fmtTypeID; cmd/link's DWARF takes the type symbol's name):
+ * package paths, escaped as objabi.PathToPrefix does (a '.' after the last
+ * '/', '%', '"', spaces, control and non-ASCII bytes as %xx), where the
+ * descriptor's str has package names. The same in go1.19 and 1.21-1.27:
+ *
+ *   named          path.Name: uncommon PkgPath + str after the package name,
+ *                  generic arguments as str has them (already link names:
+ *                  main.Pair[int,*example.com/x%2ev3.Node]); predeclared
+ *                  types have no PkgPath (int, error, uint8 for byte, int32
+ *                  for rune, interface {} for any)
+ *   *T []T [N]T    map[K]V chan T, <-chan T, chan<- T, chan (<-chan T)
+ *   func           func(int, ...string) (bool, error): no parameter names
+ *   interface      interface {}, interface { M() int; path.m() }: an
+ *                  unexported method qualified by its name's own PkgPath or
+ *                  else the interface's
+ *   struct         struct {}, struct { path.a int; B string "tag" }: an
+ *                  unexported field qualified by the struct's PkgPath, the
+ *                  tag as strconv.Quote writes it; an embedded field is its
+ *                  type (*path.T), or "N = T" when its name is not the type's
+ *                  own (struct { path.error = error; Pair = path.Pair[int] })
+ *
+ * What the descriptors cannot say: the "·N" DWARF appends to a type declared
+ * inside a function (main.Loc·1; the descriptor's str says main.Loc). Not done
+ * here: a tag's non-printable Unicode, which strconv.Quote writes as \u....
+ * (copied as is; ASCII and invalid UTF-8 are quoted as Go quotes them).
+ */
+
+#define TFLAG_UNCOMMON  1
+#define TFLAG_NAMED     4
+#define MAX_FULL_NAME   (1u << 16)
+#define MAX_NAME_DEPTH  48
+#define MAX_PARAMS      1024
+#define MAX_METHODS     4096
+#define MAX_NAMES_BYTES (64u << 20) /* all full names together: a hostile graph could blow up */
+
+struct sbuf {
+	char *s;
+	size_t len, cap;
+	bool bad; /* out of memory or too long: the name is given up */
+};
+
+static void sb_add(struct sbuf *sb, const char *s, size_t n)
+{
+	if (sb->bad)
+		return;
+	if (sb->len + n + 1 > MAX_FULL_NAME) {
+		sb->bad = true;
+		return;
+	}
+	if (sb->len + n + 1 > sb->cap) {
+		size_t ncap = sb->cap ? sb->cap : 64;
+		char *p;
+
+		while (ncap < sb->len + n + 1)
+			ncap *= 2;
+		p = realloc(sb->s, ncap);
+		if (!p) {
+			sb->bad = true;
+			return;
+		}
+		sb->s = p;
+		sb->cap = ncap;
+	}
+	memcpy(sb->s + sb->len, s, n);
+	sb->len += n;
+	sb->s[sb->len] = '\0';
+}
+
+static void sb_str(struct sbuf *sb, const char *s)
+{
+	sb_add(sb, s, strlen(s));
+}
+
+/* cmd/internal/objabi.PathToPrefix */
+static void sb_path(struct sbuf *sb, const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	static const char hex[] = "0123456789abcdef";
+
+	for (const char *c = path; *c; c++) {
+		unsigned char u = (unsigned char)*c;
+
+		if (u <= ' ' || (u == '.' && (!slash || c > slash)) || u == '%' || u == '"' ||
+		    u >= 0x7f) {
+			char e[3] = {'%', hex[u >> 4], hex[u & 15]};
+
+			sb_add(sb, e, 3);
+		} else {
+			sb_add(sb, c, 1);
+		}
+	}
+}
+
+/* The length of a valid UTF-8 sequence at s (n bytes left), 0 if none. */
+static size_t utf8_len(const unsigned char *s, size_t n)
+{
+	size_t len = s[0] >= 0xf0 && s[0] <= 0xf4 ? 4 : s[0] >= 0xe0 ? 3 : s[0] >= 0xc2 ? 2 : 0;
+
+	if (s[0] >= 0xf8 || len > n)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	}
+	return len;
+}
+
+/* strconv.Quote, for ASCII exactly; valid UTF-8 is copied (taken as printable). */
+static void sb_quote(struct sbuf *sb, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *u = (const unsigned char *)s;
+	size_t n = strlen(s);
+
+	sb_add(sb, "\"", 1);
+	for (size_t i = 0; i < n;) {
+		const char *esc = NULL;
+		size_t len;
+
+		switch (u[i]) {
+		case '"':
+			esc = "\\\"";
+			break;
+		case '\\':
+			esc = "\\\\";
+			break;
+		case '\a':
+			esc = "\\a";
+			break;
+		case '\b':
+			esc = "\\b";
+			break;
+		case '\f':
+			esc = "\\f";
+			break;
+		case '\n':
+			esc = "\\n";
+			break;
+		case '\r':
+			esc = "\\r";
+			break;
+		case '\t':
+			esc = "\\t";
+			break;
+		case '\v':
+			esc = "\\v";
+			break;
+		default:
+			break;
+		}
+		if (esc) {
+			sb_str(sb, esc);
+			i++;
+		} else if (u[i] >= 0x20 && u[i] < 0x7f) {
+			sb_add(sb, s + i, 1);
+			i++;
+		} else if (u[i] >= 0x80 && (len = utf8_len(u + i, n - i)) != 0) {
+			sb_add(sb, s + i, len);
+			i += len;
+		} else {
+			char e[4] = {'\\', 'x', hex[u[i] >> 4], hex[u[i] & 15]};
+
+			sb_add(sb, e, 4);
+			i++;
+		}
+	}
+	sb_add(sb, "\"", 1);
+}
+
+/* An internal/abi.Name with its optional tag and package path offset. */
+struct abi_name {
+	char *name, *tag; /* owned; tag NULL if none */
+	uint8_t flags;    /* 1 exported, 2 has a tag, 4 has a PkgPath, 8 embedded */
+	int32_t pkg_off;  /* nameOff of the package path, 0 if none */
+};
+
+static bool read_varint(struct builder *b, uint64_t addr, uint64_t *ret, unsigned *ret_bytes)
+{
+	uint8_t c;
+	uint64_t v = 0;
+
+	for (unsigned i = 0; i < 4; i++) {
+		if (!rd(b->t, addr + i, &c, 1))
+			return false;
+		v |= (uint64_t)(c & 0x7f) << (7 * i);
+		if (!(c & 0x80)) {
+			*ret = v;
+			*ret_bytes = i + 1;
+			return true;
+		}
+	}
+	return false;
+}
+
+static char *read_bytes(struct builder *b, uint64_t addr, uint64_t len)
+{
+	char *s;
+
+	if (len > MAX_NAME)
+		return NULL;
+	s = malloc(len + 1);
+	if (!s)
+		return NULL;
+	if (len && !rd(b->t, addr, s, len)) {
+		free(s);
+		return NULL;
+	}
+	s[len] = '\0';
+	if (strlen(s) != len) { /* a NUL inside: not a name */
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+static void abi_name_deinit(struct abi_name *n)
+{
+	free(n->name);
+	free(n->tag);
+}
+
+static bool read_abi_name(struct builder *b, uint64_t addr, struct abi_name *ret)
+{
+	struct abi_name n = {0};
+	uint64_t len, a = addr + 1;
+	unsigned vb;
+	uint8_t off[4];
+
+	if (!addr || !rd(b->t, addr, &n.flags, 1) || !read_varint(b, a, &len, &vb))
+		return false;
+	a += vb;
+	n.name = read_bytes(b, a, len);
+	if (!n.name)
+		return false;
+	a += len;
+	if (n.flags & 2) {
+		if (!read_varint(b, a, &len, &vb) || !(n.tag = read_bytes(b, a + vb, len))) {
+			abi_name_deinit(&n);
+			return false;
+		}
+		a += vb + len;
+	}
+	if (n.flags & 4) {
+		if (!rd(b->t, a, off, 4)) {
+			abi_name_deinit(&n);
+			return false;
+		}
+		n.pkg_off = (int32_t)(uint32_t)ms_source_decode(b->t->mem, off, 4);
+	}
+	*ret = n;
+	return true;
+}
+
+/* The package path at a nameOff from the type region; NULL if none or unreadable. */
+static char *read_pkg_path(struct builder *b, int32_t off)
+{
+	struct abi_name n;
+
+	if (off <= 0 || !read_abi_name(b, b->types + (uint64_t)off, &n))
+		return NULL;
+	free(n.tag);
+	return n.name;
+}
+
+/* Bytes of a descriptor of this kind before its uncommon part (internal/abi Type.Uncommon). */
+static uint64_t kind_bytes(const struct builder *b, uint8_t kind)
+{
+	uint64_t h = hdr_bytes(b->t), p = b->t->ptr;
+
+	switch (kind) {
+	case MS_KIND_ARRAY:
+		return h + 3 * p; /* Elem, Slice, Len */
+	case MS_KIND_CHAN:
+		return h + 2 * p; /* Elem, Dir */
+	case MS_KIND_FUNC:
+	case MS_KIND_PTR:
+	case MS_KIND_SLICE:
+		return h + p; /* InCount, OutCount u16 (padded); Elem; Elem */
+	case MS_KIND_INTERFACE:
+	case MS_KIND_STRUCT:
+		return h + 4 * p; /* PkgPath, Methods or Fields []... */
+	case MS_KIND_MAP:
+		return h + ms_go_map_type_tail_bytes(&b->t->go, b->t->ptr);
+	default:
+		return h;
+	}
+}
+
+/* The memo of full names by descriptor address: open addressing, never shrinks. */
+struct namer {
+	struct builder *b;
+	uint64_t *keys;
+	/* owned; NULL until asked, IN_PROGRESS while the name is being made, FAILED if none
+	 * (remembered: a hostile graph could ask again and again for what fails deep down) */
+	char **vals;
+	size_t cap, n, bytes;
+};
+
+static char in_progress, failed;
+#define IN_PROGRESS (&in_progress)
+#define FAILED      (&failed)
+
+static char **memo_slot(struct namer *nm, uint64_t addr)
+{
+	size_t i;
+
+	if (2 * (nm->n + 1) > nm->cap) {
+		size_t ncap = nm->cap ? 2 * nm->cap : 1024;
+		uint64_t *k = calloc(ncap, sizeof(*k));
+		char **v = calloc(ncap, sizeof(*v));
+
+		if (!k || !v) {
+			free(k);
+			free(v);
+			return NULL;
+		}
+		for (size_t j = 0; j < nm->cap; j++) {
+			if (!nm->keys[j])
+				continue;
+			for (i = (size_t)((nm->keys[j] * 0x9e3779b97f4a7c15ull) >> 20) & (ncap - 1);
+			     k[i]; i = (i + 1) & (ncap - 1))
+				;
+			k[i] = nm->keys[j];
+			v[i] = nm->vals[j];
+		}
+		free(nm->keys);
+		free(nm->vals);
+		nm->keys = k;
+		nm->vals = v;
+		nm->cap = ncap;
+	}
+	for (i = (size_t)((addr * 0x9e3779b97f4a7c15ull) >> 20) & (nm->cap - 1); nm->keys[i];
+	     i = (i + 1) & (nm->cap - 1)) {
+		if (nm->keys[i] == addr)
+			return &nm->vals[i];
+	}
+	nm->keys[i] = addr;
+	nm->n++;
+	return &nm->vals[i];
+}
+
+static void namer_deinit(struct namer *nm)
+{
+	for (size_t i = 0; i < nm->cap; i++) {
+		if (nm->vals[i] != IN_PROGRESS && nm->vals[i] != FAILED)
+			free(nm->vals[i]);
+	}
+	free(nm->keys);
+	free(nm->vals);
+}
+
+static const char *full_name(struct namer *nm, uint64_t addr, unsigned depth);
+
+/* Append the full name of the descriptor at addr; false if it has none. */
+static bool sb_type(struct sbuf *sb, struct namer *nm, uint64_t addr, unsigned depth)
+{
+	const char *s = full_name(nm, addr, depth + 1);
+
+	if (!s)
+		return false;
+	sb_str(sb, s);
+	return true;
+}
+
+/* A named type: its package path, '.', its name as str spells it after the package name. */
+static bool name_named(struct sbuf *sb, struct namer *nm, uint64_t addr, const struct rtype *r)
+{
+	struct builder *b = nm->b;
+	char *str = type_name(b, r), *path = NULL;
+	uint8_t off[4];
+	const char *dot;
+
+	if (!str)
+		return false;
+	if ((r->tflag & TFLAG_UNCOMMON) && rd(b->t, addr + kind_bytes(b, r->kind), off, 4))
+		path = read_pkg_path(b, (int32_t)(uint32_t)ms_source_decode(b->t->mem, off, 4));
+	dot = strchr(str, '.');
+	if (path && *path && dot && dot < str + strcspn(str, "[")) {
+		sb_path(sb, path);
+		sb_str(sb, dot);
+	} else {
+		/* predeclared (int, error), or no package path to be had: str as it is */
+		sb_str(sb, str);
+	}
+	free(str);
+	free(path);
+	return true;
+}
+
+/* The named type an embedded field of type addr stands for (T or *T): its name and path. */
+static bool embedded_type_name(struct namer *nm, uint64_t addr, char **ret_name, char **ret_path)
+{
+	struct builder *b = nm->b;
+	struct rtype r;
+	uint8_t off[4];
+	bool ok = true;
+	char *str;
+	const char *dot;
+
+	if (!read_rtype(b, addr, &r))
+		return false;
+	if (!(r.tflag & TFLAG_NAMED) && r.kind == MS_KIND_PTR) {
+		addr = rd_word(b->t, addr + hdr_bytes(b->t), b->t->ptr, &ok);
+		if (!ok || !read_rtype(b, addr, &r))
+			return false;
+	}
+	if (!(r.tflag & TFLAG_NAMED) || !(str = type_name(b, &r)))
+		return false;
+	*ret_path = NULL;
+	if ((r.tflag & TFLAG_UNCOMMON) && rd(b->t, addr + kind_bytes(b, r.kind), off, 4))
+		*ret_path =
+		    read_pkg_path(b, (int32_t)(uint32_t)ms_source_decode(b->t->mem, off, 4));
+	dot = strchr(str, '.');
+	if (dot && dot < str + strcspn(str, "["))
+		memmove(str, dot + 1, strlen(dot));
+	*ret_name = str;
+	return true;
+}
+
+static bool name_struct(struct sbuf *sb, struct namer *nm, uint64_t addr, unsigned depth)
+{
+	struct builder *b = nm->b;
+	struct ms_rtmeta *t = b->t;
+	unsigned p = t->ptr;
+	uint64_t h = addr + hdr_bytes(t), fields, n;
+	bool ok = true;
+	char *spkg = NULL;
+	struct abi_name sp;
+
+	if (read_abi_name(b, rd_word(t, h, p, &ok), &sp)) {
+		free(sp.tag);
+		spkg = sp.name;
+	}
+	fields = rd_word(t, h + p, p, &ok);
+	n = rd_word(t, h + 2 * p, p, &ok);
+	if (!ok || n > MAX_FIELDS) {
+		free(spkg);
+		return false;
+	}
+	sb_str(sb, "struct {");
+	for (uint64_t i = 0; i < n && ok && !sb->bad; i++) {
+		uint64_t f = fields + i * 3 * p, typ;
+		struct abi_name fn;
+		bool named = true;
+
+		typ = rd_word(t, f + p, p, &ok);
+		if (!ok || !read_abi_name(b, rd_word(t, f, p, &ok), &fn) || !ok) {
+			ok = false;
+			break;
+		}
+		sb_str(sb, i ? "; " : " ");
+		if (fn.flags & 8) {
+			char *tn = NULL, *tp = NULL;
+
+			/* fmt.go fldconv: "T" when the field's name is the type's own */
+			if (embedded_type_name(nm, typ, &tn, &tp) && strcmp(tn, fn.name) == 0 &&
+			    ((fn.flags & 1) || (spkg && tp && strcmp(spkg, tp) == 0)))
+				named = false;
+			free(tn);
+			free(tp);
+		}
+		if (named) {
+			if (!(fn.flags & 1) && spkg && *spkg) {
+				sb_path(sb, spkg);
+				sb_str(sb, ".");
+			}
+			sb_str(sb, fn.name);
+			sb_str(sb, fn.flags & 8 ? " = " : " ");
+		}
+		ok = sb_type(sb, nm, typ, depth);
+		if (fn.tag && *fn.tag) {
+			sb_str(sb, " ");
+			sb_quote(sb, fn.tag);
+		}
+		abi_name_deinit(&fn);
+	}
+	sb_str(sb, n ? " }" : "}");
+	free(spkg);
+	return ok;
+}
+
+/* A function's signature; with_func false for an interface's method ("(int) string"). */
+static bool name_func(struct sbuf *sb, struct namer *nm, uint64_t addr, const struct rtype *r,
+                      bool with_func, unsigned depth)
+{
+	struct builder *b = nm->b;
+	struct ms_rtmeta *t = b->t;
+	unsigned p = t->ptr;
+	uint8_t counts[4];
+	uint64_t in, out, params;
+	bool variadic, ok = true;
+
+	if (r->kind != MS_KIND_FUNC || !rd(t, addr + hdr_bytes(t), counts, 4))
+		return false;
+	in = ms_source_decode(t->mem, counts, 2);
+	out = ms_source_decode(t->mem, counts + 2, 2);
+	variadic = (out & 0x8000) != 0;
+	out &= 0x7fff;
+	if (in + out > MAX_PARAMS || (variadic && !in))
+		return false;
+	params = addr + kind_bytes(b, MS_KIND_FUNC) + (r->tflag & TFLAG_UNCOMMON ? 16 : 0);
+	sb_str(sb, with_func ? "func(" : "(");
+	for (uint64_t i = 0; i < in + out && ok; i++) {
+		uint64_t pt = rd_word(t, params + i * p, p, &ok);
+
+		if (!ok)
+			break;
+		if (i == in) {
+			sb_str(sb, ")");
+			if (out > 1)
+				sb_str(sb, " (");
+			else
+				sb_str(sb, " ");
+		} else if (i) {
+			sb_str(sb, ", ");
+		}
+		if (variadic && i == in - 1) {
+			/* ...T: the parameter is []T */
+			struct rtype s;
+			uint64_t elem = rd_word(t, pt + hdr_bytes(t), p, &ok);
+
+			sb_str(sb, "...");
+			ok = ok && read_rtype(b, pt, &s) && s.kind == MS_KIND_SLICE &&
+			     sb_type(sb, nm, elem, depth);
+		} else {
+			ok = sb_type(sb, nm, pt, depth);
+		}
+	}
+	if (!out || out > 1)
+		sb_str(sb, ")");
+	return ok;
+}
+
+static bool name_interface(struct sbuf *sb, struct namer *nm, uint64_t addr, unsigned depth)
+{
+	struct builder *b = nm->b;
+	struct ms_rtmeta *t = b->t;
+	unsigned p = t->ptr;
+	uint64_t h = addr + hdr_bytes(t), methods, n;
+	bool ok = true;
+	char *ipkg = NULL;
+	struct abi_name ip;
+
+	if (read_abi_name(b, rd_word(t, h, p, &ok), &ip)) {
+		free(ip.tag);
+		ipkg = ip.name;
+	}
+	methods = rd_word(t, h + p, p, &ok);
+	n = rd_word(t, h + 2 * p, p, &ok);
+	if (!ok || n > MAX_METHODS) {
+		free(ipkg);
+		return false;
+	}
+	sb_str(sb, "interface {");
+	for (uint64_t i = 0; i < n && ok && !sb->bad; i++) {
+		uint8_t im[8];
+		struct abi_name mn;
+		int32_t name_off, typ_off;
+		uint64_t typ;
+		struct rtype r;
+
+		if (!rd(t, methods + 8 * i, im, 8)) {
+			ok = false;
+			break;
+		}
+		name_off = (int32_t)(uint32_t)ms_source_decode(t->mem, im, 4);
+		typ_off = (int32_t)(uint32_t)ms_source_decode(t->mem, im + 4, 4);
+		typ = b->types + (uint64_t)(int64_t)typ_off;
+		if (name_off <= 0 || typ_off <= 0 ||
+		    !read_abi_name(b, b->types + (uint64_t)name_off, &mn)) {
+			ok = false;
+			break;
+		}
+		sb_str(sb, i ? "; " : " ");
+		if (!(mn.flags & 1)) {
+			char *own = mn.flags & 4 ? read_pkg_path(b, mn.pkg_off) : NULL;
+			const char *pkg = own ? own : ipkg;
+
+			if (pkg && *pkg) {
+				sb_path(sb, pkg);
+				sb_str(sb, ".");
+			}
+			free(own);
+		}
+		sb_str(sb, mn.name);
+		abi_name_deinit(&mn);
+		ok = read_rtype(b, typ, &r) && depth < MAX_NAME_DEPTH &&
+		     name_func(sb, nm, typ, &r, false, depth + 1);
+	}
+	sb_str(sb, n ? " }" : "}");
+	free(ipkg);
+	return ok;
+}
+
+static bool name_chan(struct sbuf *sb, struct namer *nm, uint64_t addr, unsigned depth)
+{
+	struct builder *b = nm->b;
+	struct ms_rtmeta *t = b->t;
+	unsigned p = t->ptr;
+	uint64_t h = addr + hdr_bytes(t), elem, dir, edir;
+	struct rtype e;
+	bool ok = true, paren;
+
+	elem = rd_word(t, h, p, &ok);
+	dir = rd_word(t, h + p, p, &ok);
+	if (!ok || !read_rtype(b, elem, &e))
+		return false;
+	/* reflect.ChanDir: 1 receive, 2 send, 3 both */
+	edir = e.kind == MS_KIND_CHAN ? rd_word(t, elem + hdr_bytes(t) + p, p, &ok) : 0;
+	paren = dir == 3 && e.kind == MS_KIND_CHAN && !(e.tflag & TFLAG_NAMED) && edir == 1;
+	sb_str(sb, dir == 1 ? "<-chan " : dir == 2 ? "chan<- " : dir == 3 ? "chan " : "");
+	if (dir < 1 || dir > 3)
+		return false;
+	if (paren)
+		sb_str(sb, "(");
+	ok = sb_type(sb, nm, elem, depth) && ok;
+	if (paren)
+		sb_str(sb, ")");
+	return ok;
+}
+
+static bool name_unnamed(struct sbuf *sb, struct namer *nm, uint64_t addr, const struct rtype *r,
+                         unsigned depth)
+{
+	struct builder *b = nm->b;
+	struct ms_rtmeta *t = b->t;
+	unsigned p = t->ptr;
+	uint64_t h = addr + hdr_bytes(t);
+	bool ok = true;
+	char buf[32];
+
+	switch (r->kind) {
+	case MS_KIND_PTR:
+		sb_str(sb, "*");
+		return sb_type(sb, nm, rd_word(t, h, p, &ok), depth) && ok;
+	case MS_KIND_SLICE:
+		sb_str(sb, "[]");
+		return sb_type(sb, nm, rd_word(t, h, p, &ok), depth) && ok;
+	case MS_KIND_ARRAY:
+		snprintf(buf, sizeof(buf), "[%llu]",
+		         (unsigned long long)rd_word(t, h + 2 * p, p, &ok));
+		sb_str(sb, buf);
+		return sb_type(sb, nm, rd_word(t, h, p, &ok), depth) && ok;
+	case MS_KIND_MAP:
+		sb_str(sb, "map[");
+		if (!sb_type(sb, nm, rd_word(t, h, p, &ok), depth) || !ok)
+			return false;
+		sb_str(sb, "]");
+		return sb_type(sb, nm, rd_word(t, h + p, p, &ok), depth) && ok;
+	case MS_KIND_CHAN:
+		return name_chan(sb, nm, addr, depth);
+	case MS_KIND_FUNC:
+		return name_func(sb, nm, addr, r, true, depth);
+	case MS_KIND_INTERFACE:
+		return name_interface(sb, nm, addr, depth);
+	case MS_KIND_STRUCT:
+		return name_struct(sb, nm, addr, depth);
+	default: { /* basic kinds are named; str, if one ever is not */
+		char *s = type_name(b, r);
+
+		if (s)
+			sb_str(sb, s);
+		free(s);
+		return s != NULL;
+	}
+	}
+}
+
+/*
+ * The DWARF spelling of the type whose descriptor is at addr; borrowed from the
+ * memo (valid until namer_deinit), NULL if it cannot be made (unreadable, a
+ * cycle without a named type, too deep or too long).
+ */
+static const char *full_name(struct namer *nm, uint64_t addr, unsigned depth)
+{
+	struct sbuf sb = {0};
+	struct rtype r;
+	char **slot;
+	bool ok;
+
+	if (depth > MAX_NAME_DEPTH || nm->bytes > MAX_NAMES_BYTES)
+		return NULL;
+	slot = memo_slot(nm, addr);
+	if (!slot)
+		return NULL;
+	if (*slot)
+		return *slot == IN_PROGRESS || *slot == FAILED ? NULL : *slot;
+	if (!read_rtype(nm->b, addr, &r)) {
+		*slot = FAILED;
+		return NULL;
+	}
+	*slot = IN_PROGRESS;
+	ok = r.tflag & TFLAG_NAMED ? name_named(&sb, nm, addr, &r)
+	                           : name_unnamed(&sb, nm, addr, &r, depth);
+	slot = memo_slot(nm, addr); /* the memo may have grown meanwhile */
+	if (!slot) {
+		free(sb.s);
+		return NULL;
+	}
+	if (!ok || sb.bad || !sb.s) {
+		free(sb.s);
+		*slot = FAILED;
+		return NULL;
+	}
+	nm->bytes += sb.len;
+	*slot = sb.s;
+	return sb.s;
+}
+
+/* Rename every node that has a descriptor as DWARF would name it (kept as str if none). */
+static void name_nodes(struct builder *b)
+{
+	struct namer nm = {.b = b};
+
+	for (size_t i = 0; i < b->d->ntypes; i++) {
+		struct ms_dtype *n = &b->d->types[i];
+		const char *s;
+		char *dup;
+
+		if (n->off >= SYNTH_OFF || !n->name)
+			continue;
+		s = full_name(&nm, n->off, 0);
+		if (!s || !(dup = strdup(s)))
+			continue;
+		free(n->name);
+		n->name = dup;
+	}
+	namer_deinit(&nm);
+}
+
 /* ---- Finding map type descriptors ------------------------------------------ */
 
 struct map_desc {
@@ -555,7 +1289,9 @@ static void scan_map_types(struct builder *b, size_t *ret_n)
 		b->err = &ms_error_nomem;
 		return;
 	}
-	for (uint64_t a = b->types; a < b->etypes && !b->err; a += chunk) {
+	/* by offset: a region at the top of the address space must not wrap around */
+	for (uint64_t off = 0; off < b->etypes - b->types && !b->err; off += chunk) {
+		uint64_t a = b->types + off;
 		size_t len = b->etypes - a < chunk ? (size_t)(b->etypes - a) : chunk;
 
 		if (!rd(t, a, buf, len))
@@ -924,10 +1660,44 @@ static int cmp_off(const void *a, const void *b)
 	return x->off < y->off ? -1 : x->off > y->off;
 }
 
+struct ms_error *ms_rtmeta_types(struct ms_rtmeta *t, uint64_t types, uint64_t etypes,
+                                 size_t *ret_nmaps)
+{
+	struct builder b = {0};
+	size_t nmaps = 0;
+
+	if (types >= etypes || etypes - types >= (1ull << 32) || types < t->ptr)
+		return ms_error_create(MS_ERR_FORMAT, "type region [0x%llx, 0x%llx) is impossible",
+		                       (unsigned long long)types, (unsigned long long)etypes);
+	t->classic_layout = ms_go_map_impl(&t->go) == MS_IMPL_CLASSIC;
+	/* runtime_type 0 means "none": keep every descriptor's offset positive */
+	t->rt.types_base = types - t->ptr;
+	b.t = t;
+	b.types = types;
+	b.etypes = etypes;
+	b.d = calloc(1, sizeof(*b.d));
+	if (!b.d)
+		return &ms_error_nomem;
+	b.d->synthetic = true;
+	t->dwarf = b.d;
+	scan_map_types(&b, &nmaps);
+	if (!b.err)
+		name_nodes(&b);
+	free(b.hkeys);
+	free(b.hvals);
+	free(b.pending);
+	if (b.err)
+		return b.err;
+	/* ms_dwarf_type() looks nodes up by offset; they refer to each other by offset */
+	if (b.d->ntypes > 1)
+		qsort(b.d->types, b.d->ntypes, sizeof(b.d->types[0]), cmp_off);
+	*ret_nmaps = nmaps;
+	return NULL;
+}
+
 struct ms_error *ms_rtmeta_load(struct ms_rtmeta *t)
 {
 	struct ms_moduledata_layout l;
-	struct builder b = {0};
 	struct module m;
 	struct ms_error *err;
 	size_t nmaps = 0;
@@ -949,25 +1719,9 @@ struct ms_error *ms_rtmeta_load(struct ms_rtmeta *t)
 	/* moduledata.gofunc (funcdata's base) is the uintptr right after rodata in go1.19 and
 	 * go1.21-1.27 (runtime/symtab.go of each; their DWARF agrees on amd64, 386, arm64, arm) */
 	t->gofunc = l.rodata == UINT64_MAX ? 0 : md_word(t, m.addr, l.rodata + t->ptr, &read_ok);
-	/* runtime_type 0 means "none": keep every descriptor's offset positive */
-	t->rt.types_base = m.types - t->ptr;
-	b.t = t;
-	b.types = m.types;
-	b.etypes = m.etypes;
-	b.d = calloc(1, sizeof(*b.d));
-	if (!b.d)
-		return &ms_error_nomem;
-	b.d->synthetic = true;
-	t->dwarf = b.d;
-	scan_map_types(&b, &nmaps);
-	free(b.hkeys);
-	free(b.hvals);
-	free(b.pending);
-	if (b.err)
-		return b.err;
-	/* ms_dwarf_type() looks nodes up by offset; they refer to each other by offset */
-	if (b.d->ntypes > 1)
-		qsort(b.d->types, b.d->ntypes, sizeof(b.d->types[0]), cmp_off);
+	err = ms_rtmeta_types(t, m.types, m.etypes, &nmaps);
+	if (err)
+		return err;
 	t->globals[0][0] = m.data;
 	t->globals[0][1] = m.edata;
 	t->globals[1][0] = m.bss;

@@ -45,6 +45,18 @@ struct ms_rtmeta {
 struct ms_error *ms_rtmeta_load(struct ms_rtmeta *t);
 
 /*
+ * The type graph of the type region [types, etypes) of t->mem, as ms_rtmeta_load()
+ * makes it once it has found the module data: every map type descriptor of the
+ * region and the types it leads to, each named as DWARF names it (package paths;
+ * the descriptor's str where a name cannot be made). Needs t's mem, go and ptr;
+ * sets t->classic_layout, t->rt.types_base and t->dwarf (owned by the caller, also
+ * after an error). *ret_nmaps: the map types found. Any bytes may be in the region:
+ * a fuzz target (fuzz/fuzz_rtmeta.c) feeds it random ones.
+ */
+struct ms_error *ms_rtmeta_types(struct ms_rtmeta *t, uint64_t types, uint64_t etypes,
+                                 size_t *ret_nmaps);
+
+/*
  * Geometry of a map type from its runtime type descriptor at addr (key and
  * value slot sizes, offsets and strides, bucket or group size, indirection):
  * the fields of g that build_geom in gotype.c would take from DWARF. Needs

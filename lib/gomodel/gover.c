@@ -223,6 +223,23 @@ bool ms_go_swiss_type_strides(const struct ms_go_version *v)
 	return v->minor >= 27;
 }
 
+uint64_t ms_go_map_type_tail_bytes(const struct ms_go_version *v, unsigned ptr_bytes)
+{
+	uint64_t p = ptr_bytes;
+
+	/* runtime/type.go maptype, internal/abi OldMapType: Key, Elem, Bucket, Hasher, then
+	 * KeySize u8, ValueSize u8, BucketSize u16, Flags u32 */
+	if (ms_go_map_impl(v) == MS_IMPL_CLASSIC)
+		return 4 * p + 8;
+	/* internal/abi/map.go go1.27 MapType: GroupSize, KeysOff, KeyStride, ElemsOff,
+	 * ElemStride, ElemOff uintptr, Flags u32 */
+	if (ms_go_swiss_type_strides(v))
+		return 4 * p + 6 * p + p;
+	/* internal/abi/map_swiss.go go1.24 SwissMapType: GroupSize, SlotSize, ElemOff uintptr,
+	 * Flags u32 */
+	return 4 * p + 3 * p + p;
+}
+
 bool ms_go_direct_iface_in_tflag(const struct ms_go_version *v)
 {
 	/* internal/abi/type.go go1.26: TFlagDirectIface replaces KindDirectIface */

@@ -42,6 +42,10 @@ uint64_t ms_go_swiss_map_bytes(enum ms_arch arch);
 uint64_t ms_go_swiss_table_bytes(enum ms_arch arch);
 /* Swiss: the map type descriptor gives key and element offsets and strides (1.27+). */
 bool ms_go_swiss_type_strides(const struct ms_go_version *v);
+/* Bytes of the map type descriptor after the common abi.Type header (Key, Elem, Bucket or
+ * Group, Hasher and the map's own fields), rounded to the pointer size: the uncommon part of a
+ * named map type follows them. */
+uint64_t ms_go_map_type_tail_bytes(const struct ms_go_version *v, unsigned ptr_bytes);
 /* The runtime type's "direct interface" bit is in tflag (1.26+) rather than kind. */
 bool ms_go_direct_iface_in_tflag(const struct ms_go_version *v);
 /* The highest goroutine status (runtime.g.atomicstatus without _Gscan): _Gpreempted (9),

@@ -7,6 +7,7 @@ comment for the fields.
 
     go_wrapper(go_version) -> path or None
     build(go_version, out, arch="amd64", experiment="", ldflags=None, prog=PROG) -> out
+        (prog: a .go file, or a module's directory)
     with TruthProcess(binary, workdir) as p: p.pid, p.maps
     gcore(pid, out_path) -> out_path            (gdb; the process keeps running)
     kernel_core(binary, workdir) -> (maps, core_path)   (SIGQUIT + GOTRACEBACK=crash)
@@ -57,7 +58,8 @@ def go_wrapper(go_version):
 
 
 def build(go_version, out, arch="amd64", experiment="", ldflags=None, prog=PROG):
-    """Build prog (default: the truth program) into out; returns out."""
+    """Build prog (default: the truth program) into out; returns out. A directory (one
+    holding a go.mod, as tests/go/progs/typenames) is built in module mode."""
     out = os.path.abspath(out)
     env = dict(os.environ, GOTOOLCHAIN="local", CGO_ENABLED="0", GOARCH=arch)
     env.pop("GOEXPERIMENT", None)
@@ -70,9 +72,14 @@ def build(go_version, out, arch="amd64", experiment="", ldflags=None, prog=PROG)
     cmd = [go, "build", "-o", out]
     if ldflags is not None:
         cmd += ["-ldflags", ldflags]
-    cmd.append(os.path.abspath(prog))
-    r = subprocess.run(cmd, env=env, cwd=os.path.dirname(os.path.abspath(prog)),
-                       capture_output=True, text=True)
+    if os.path.isdir(prog):
+        env["GO111MODULE"] = "on"
+        cmd.append(".")
+        cwd = os.path.abspath(prog)
+    else:
+        cmd.append(os.path.abspath(prog))
+        cwd = os.path.dirname(os.path.abspath(prog))
+    r = subprocess.run(cmd, env=env, cwd=cwd, capture_output=True, text=True)
     if r.returncode != 0:
         raise GoCoreError(f"go{go_version} build (GOARCH={arch} GOEXPERIMENT={experiment}) "
                           f"failed:\n{r.stderr}{r.stdout}")

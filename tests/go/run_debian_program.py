@@ -5,7 +5,10 @@ nats-server is rebuilt from Debian's own sources (golang-github-nats-io-nats-ser
 puts them, and its dependencies', under /usr/share/gocode/src) with Debian's Go 1.19
 (the toolchain Debian's nats-server was built with, per Built-Using), in GOPATH mode,
 offline, with DWARF: once with Go's own linker (the default) and once with
--linkmode=external (gcc links it, as it linked Debian's binary). Each runs on 127.0.0.1
+-linkmode=external (gcc links it, as it linked Debian's binary); and once more with the
+cached Go 1.24, whose malloc headers type most maps' storage, so that the stripped report
+types most maps itself and its spelling of them is judged map for map (skipped without
+that toolchain unless MAPSIZE_REQUIRE_GO is set). Each runs on 127.0.0.1
 with JetStream and a bounded workload driven by a tiny NATS client over a raw socket:
 three connections with 5000, 2000 and 300 distinct subscriptions, 200 publishes to them,
 and a JetStream key-value bucket (memory storage) of 3000 keys. One kernel core is taken
@@ -15,16 +18,18 @@ of each (gocore.kernel_core: GOGC=off, GOTRACEBACK=crash, SIGQUIT), and:
   must agree map for map: every map of the DWARF report with entries is in the other
   reports at the same address with the same len, impl and held bytes, and they have no
   other map (exempt: empty maps and stack maps, which the runtime-metadata path cannot
-  see; they are listed). Types are a test of their own: the same type (package paths
-  dropped), or map[?]? admitting DWARF's type (among the candidates, or the candidates
-  at the most kept);
+  see; they are listed). Types are a test of their own: the same type spelled exactly as
+  DWARF spells it (package paths: github.com/nats-io/nats-server/v2/server.subscription;
+  only run_inspect_truth.descriptor_spelling's documented exception), or map[?]? admitting
+  DWARF's type (among the candidates, or the candidates at the most kept);
 - the workload's maps are reachable only from goroutine stacks: each must be named by the
   goroutine frame that holds it (DWARF: a variable's path, typed; stripped: the frame slot),
   with its root's package;
 - the workload is the truth: each connection's subs (map[string]*server.subscription)
   and the account sublist's level under "wI.s" hold exactly 5000, 2000 and 300 entries,
   the KV stream's memory store its 3000 messages and 3000 subjects: every report must
-  have maps of those lens that admit those types.
+  have maps of those lens that admit those types, spelled with the server package's path
+  (SERVER).
 
 Then Debian's packaged (stripped) nats-server (usr/sbin/nats-server of the nats-server
 package, unpacked with dpkg -x into ~/.cache/mapsize/debian) runs the same workload; its
@@ -61,7 +66,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import gocore  # noqa: E402
-from run_inspect_truth import short_type  # noqa: E402
+from run_inspect_truth import descriptor_spelling  # noqa: E402
 from tap import finish, tap  # noqa: E402
 
 REQUIRE = bool(os.environ.get("MAPSIZE_REQUIRE_GO"))
@@ -85,7 +90,10 @@ SUBS = [5000, 2000, 300]
 PUBLISHES = 200
 KV_BUCKET = "mapsize"
 KV_KEYS = 3000
-SUBS_TYPE = "map[string]*server.subscription"
+# The workload's types, "{S}" standing for the server package's path (the rebuilt executables:
+# GOPATH mode; Debian's packaged ones: its build's), which every report must spell.
+SERVER = r"github\.com/nats-io/nats-server(?:/v2)?/server"
+SUBS_TYPE = "map[string]*{S}.subscription"
 TIMEOUT = 120
 
 
@@ -184,15 +192,18 @@ def unpack_newest():
     return None, None, f"{BINARY_PACKAGE} from {' or '.join(NEW_SUITES)}: " + "; ".join(whys)
 
 
-def go_tool():
+def go_tool(version="1.19"):
     """Debian built its nats-server with golang-1.19: the cached toolchain is that package
-    (its go binary itself: the wrapper would set its own GOPATH), else the system's."""
-    wrapper = gocore.go_wrapper("1.19")
+    (its go binary itself: the wrapper would set its own GOPATH), else the system's. Another
+    version: its cached toolchain only."""
+    wrapper = gocore.go_wrapper(version)
     if wrapper:
-        go = os.path.join(os.path.dirname(os.path.dirname(wrapper)), "go1.19", "usr", "lib",
-                          "go-1.19", "bin", "go")
+        go = os.path.join(os.path.dirname(os.path.dirname(wrapper)), f"go{version}", "usr",
+                          "lib", f"go-{version}", "bin", "go")
         if os.access(go, os.X_OK):
             return go
+    if version != "1.19":
+        return None
     return DEBIAN_GO if os.access(DEBIAN_GO, os.X_OK) else None
 
 
@@ -220,7 +231,7 @@ def install():
     return unpack_binary()
 
 
-def build(workdir, variant, ldflags=None):
+def build(workdir, variant, ldflags=None, version="1.19"):
     """nats-server from Debian's sources, GOPATH mode, offline, with DWARF."""
     out = os.path.join(workdir, variant, "nats-server")
     os.makedirs(os.path.dirname(out))
@@ -229,7 +240,7 @@ def build(workdir, variant, ldflags=None):
                GOFLAGS="", GOTOOLCHAIN="local", GOCACHE=os.path.join(workdir, "gocache"),
                GOARCH="amd64")
     env.pop("GOROOT", None)
-    cmd = [go_tool(), "build", "-o", out] + (["-ldflags", ldflags] if ldflags else []) + [IMPORT]
+    cmd = [go_tool(version), "build", "-o", out] + (["-ldflags", ldflags] if ldflags else []) + [IMPORT]
     r = subprocess.run(cmd, env=env, cwd=workdir,
                        capture_output=True, text=True, timeout=1200)
     if r.returncode != 0:
@@ -474,11 +485,12 @@ MAX_CANDIDATES = 32  # type_candidates keeps at most this many (lib/find/findmap
 
 
 def type_agrees(want, m):
-    """Does report map m admit the type want (DWARF's name)? (yes, how) or (no, why)."""
-    want = short_type(want)
-    if short_type(m["type"]) == want:
+    """Does report map m admit the type want (DWARF's name, exactly as spelled but for
+    descriptor_spelling's exception)? (yes, how) or (no, why)."""
+    want = descriptor_spelling(want)[0]
+    if m["type"] == want:
         return True, "same type"
-    cands = [short_type(c) for c in m.get("type_candidates") or []]
+    cands = m.get("type_candidates") or []
     if m["type"] == "map[?]?":
         if want in cands:
             return True, f"map[?]? with {len(cands)} candidates, {want} among them"
@@ -487,12 +499,30 @@ def type_agrees(want, m):
     return False, f"{m['type']} (candidates {m.get('type_candidates')})"
 
 
+def truth_type(template):
+    """The regular expression of a workload type (SUBS_TYPE's "{S}" for SERVER)."""
+    import re
+    return re.compile(re.escape(template).replace(re.escape("{S}"), SERVER))
+
+
+def truth_agrees(template, m):
+    """Does report map m admit the workload type template (package path spelled)?"""
+    want = truth_type(template)
+    if want.fullmatch(m["type"]):
+        return True
+    cands = m.get("type_candidates") or []
+    return m["type"] == "map[?]?" and (any(want.fullmatch(c) for c in cands) or
+                                       len(cands) >= MAX_CANDIDATES)
+
+
 def compare(dwarf, other, label):
     """Every map of the DWARF report with entries must be in other at the same address
     with the same len, impl and held bytes, and nothing else may be there.
-    Returns (problems, type_problems, exempt, ambiguous)."""
+    Returns (problems, type_problems, exempt, ambiguous, exact): exact counts the maps
+    typed as DWARF types them, spelled the same."""
     by_addr = {m["address"]: m for m in other["maps"]}
     problems, type_problems, exempt, ambiguous = [], [], [], []
+    exact = 0
     for m in dwarf["maps"]:
         s = by_addr.get(m["address"])
         if s is None:
@@ -506,7 +536,7 @@ def compare(dwarf, other, label):
             continue
         keys = ("len", "impl", "held_bytes")
         if s["type"] == "map[?]?" and m["type"] != "map[?]?" and \
-                short_type(m["type"]) in [short_type(c) for c in s.get("type_candidates") or []]:
+                m["type"] in (s.get("type_candidates") or []):
             # a layout several map types share: without DWARF the most proving one is read
             # (out-of-line values, say), and a typed DWARF path may know better; len stays
             keys = ("len", "impl")
@@ -521,13 +551,14 @@ def compare(dwarf, other, label):
             problems.append(f"{label}: {name_of(m)} ({m['type']}): " + "; ".join(d))
         if m["type"] == "map[?]?":
             # both ambiguous, or the runtime metadata settled it: among DWARF's candidates?
-            cands = [short_type(c) for c in m.get("type_candidates") or []]
-            if s["type"] != "map[?]?" and short_type(s["type"]) not in cands and \
+            cands = m.get("type_candidates") or []
+            if s["type"] != "map[?]?" and s["type"] not in cands and \
                     len(cands) < MAX_CANDIDATES:
                 type_problems.append(f"{label}: {m['address']}: {s['type']}, not among DWARF's "
                                      f"candidates {m.get('type_candidates')}")
             continue
         ok, how = type_agrees(m["type"], s)
+        exact += how == "same type"
         if not ok:
             type_problems.append(f"{label}: {name_of(m)} at {m['address']} ({m['found_by']}, "
                                  f"len {m['len']}): type {how}, DWARF {m['type']} "
@@ -540,7 +571,7 @@ def compare(dwarf, other, label):
         if s["address"] not in dwarf_addrs:
             problems.append(f"{label}: {s['address']} {s['type']} len {s['len']} "
                             f"({s['found_by']}) is not in the DWARF report")
-    return problems, type_problems, exempt, ambiguous
+    return problems, type_problems, exempt, ambiguous, exact
 
 
 def counts(doc):
@@ -561,13 +592,13 @@ def describe(m):
 def truth_table(fss_map=True):
     """fss_map: the memory store's per-subject states are a map (before 2.10; from 2.10 on
     a stree.SubjectTree)."""
-    t = [(n, [SUBS_TYPE, "map[string]*server.node"], f"connection {i}'s subs and sublist level")
+    t = [(n, [SUBS_TYPE, "map[string]*{S}.node"], f"connection {i}'s subs and sublist level")
          for i, n in enumerate(SUBS)]
     if fss_map:
-        t.append((KV_KEYS, ["map[uint64]*server.StoreMsg", "map[string]*server.SimpleState"],
+        t.append((KV_KEYS, ["map[uint64]*{S}.StoreMsg", "map[string]*{S}.SimpleState"],
                   "the KV stream's memory store (msgs, fss)"))
     else:
-        t.append((KV_KEYS, ["map[uint64]*server.StoreMsg"],
+        t.append((KV_KEYS, ["map[uint64]*{S}.StoreMsg"],
                   "the KV stream's memory store (msgs; fss is a subject tree)"))
     return t
 
@@ -578,13 +609,13 @@ def truth_maps(doc, fss_map=True):
     for n, types, what in truth_table(fss_map):
         hits = [m for m in doc["maps"] if m["len"] == n]
         for want in types:
-            fit = [m for m in hits if type_agrees(want, m)[0]]
+            fit = [m for m in hits if truth_agrees(want, m)]
             if not fit:
                 problems.append(f"{what}: no map of len {n} admits {want} (maps of len {n}: "
                                 f"{[describe(m) for m in hits] or 'none'})")
         if len(hits) < len(types):
             problems.append(f"{what}: {len(hits)} maps of len {n}, want {len(types)}")
-        exact = [m for m in hits if short_type(m["type"]) == short_type(types[0])]
+        exact = [m for m in hits if truth_type(types[0]).fullmatch(m["type"])]
         seen.append(f"len {n} ({what}): {len(hits)} maps, {len(exact)} typed {types[0]}")
         seen += [f"  {describe(m)}" for m in hits]
     return problems, seen
@@ -627,18 +658,30 @@ def holder_problems(doc, fss_map=True, dwarf=True):
 
 # The rebuilt executables: Go's own linker (the default), and gcc as the external linker,
 # as Debian's binary was linked (it has .init and .plt, and crt's code before runtime.text).
-VARIANTS = [("rebuilt", None), ("rebuilt-external", "-linkmode=external")]
+# (name, -ldflags, Go version). Go 1.19 (Debian's) leaves the storage of a map untyped, so
+# without DWARF most maps are map[?]?; from Go 1.22 on a malloc header names the type of
+# large storage, and there the stripped report types most maps itself: its types must
+# then be DWARF's, spelled the same (package paths), map for map.
+VARIANTS = [("rebuilt", None, "1.19"), ("rebuilt-external", "-linkmode=external", "1.19"),
+            ("rebuilt-go1.24", None, "1.24")]
 LABELS = {"DWARF": "inspect with the DWARF executable",
           "stripped": "inspect with a stripped copy",
           "--no-dwarf": "inspect --no-dwarf with the DWARF executable"}
 
 
-def check_rebuilt(mapsize, workdir, variant, ldflags, keep, table):
+def check_rebuilt(mapsize, workdir, variant, ldflags, keep, table, version="1.19"):
     """Build, run the workload, take one core and compare the three reports of it."""
+    if not go_tool(version):
+        why = f"no cached Go {version} toolchain (scripts/install-go-toolchains {version})"
+        if REQUIRE:
+            tap(False, f"{variant}: nats-server rebuilt with Go {version}", [why])
+        else:
+            tap(True, f"{variant}: nats-server rebuilt with Go {version}", skip=why)
+        return
     try:
         t = time.monotonic()
-        binary = build(workdir, variant, ldflags)
-        tap(True, f"{variant}: nats-server rebuilt from {SRC} with {go_tool()} (GOPATH mode, "
+        binary = build(workdir, variant, ldflags, version)
+        tap(True, f"{variant}: nats-server rebuilt from {SRC} with {go_tool(version)} (GOPATH mode, "
             f"offline{', ' + ldflags if ldflags else ''})",
             [f"{os.path.getsize(binary) >> 20} MiB with DWARF, {time.monotonic() - t:.1f} s"])
     except Exception as e:
@@ -695,7 +738,7 @@ def check_rebuilt(mapsize, workdir, variant, ldflags, keep, table):
             doc = docs.get(label)
             if not doc:
                 continue
-            problems, type_problems, exempt, ambiguous = compare(dwarf, doc, label)
+            problems, type_problems, exempt, ambiguous, exact = compare(dwarf, doc, label)
             with_entries = [m for m in dwarf["maps"] if m["len"]]
             held_exempt = sum(m["held_bytes"] for m in exempt)
             c, cd = counts(doc), counts(dwarf)
@@ -718,8 +761,9 @@ def check_rebuilt(mapsize, workdir, variant, ldflags, keep, table):
             tap(not problems, f"{variant}: {label} report matches the DWARF report map for "
                 "map (address, len, impl, held bytes)", problems[:40] + diag)
             tap(not type_problems, f"{variant}: {label} report: every map's type agrees with "
-                "DWARF's (the same, or map[?]? admitting it)",
-                type_problems[:20] + [f"typed by DWARF only, map[?]? in the {label} report: "
+                "DWARF's (the same, spelled the same, or map[?]? admitting it)",
+                type_problems[:20] + [f"typed exactly as DWARF types them: {exact}; typed by "
+                                      f"DWARF only, map[?]? in the {label} report: "
                                       f"{len(ambiguous)}: " + "; ".join(ambiguous[:4])])
             tp, seen = truth_maps(doc)
             tap(not tp, f"{variant}: {label} report: the workload's maps, with their exact len",
@@ -836,8 +880,8 @@ def main():
             else:
                 tap(True, "nats-server from Debian's sources", skip=why)
         elif not args.only_newest:
-            for variant, ldflags in VARIANTS:
-                check_rebuilt(mapsize, workdir, variant, ldflags, args.keep, table)
+            for variant, ldflags, version in VARIANTS:
+                check_rebuilt(mapsize, workdir, variant, ldflags, args.keep, table, version)
             check_packaged(mapsize, workdir, args.keep, table, debian_binary(),
                            "Debian's (system apt), packaged")
         check_newest(mapsize, workdir, args.keep, table)

@@ -18,9 +18,10 @@ check, naming the maps that fail:
 
   found     every map, at its header address
   len       exact
-  type      exact (DWARF); without DWARF the same type with package
-            qualifiers dropped (short_type), or map[?]? with the true type
-            among the candidates for the maps of STRIPPED_TYPE_GAPS (printed)
+  type      exact, as DWARF spells it, with or without DWARF (the runtime's
+            metadata spells package paths too); without DWARF map[?]? with the
+            true type among the candidates is admitted for the maps of
+            STRIPPED_TYPE_GAPS (printed)
   holders   (DWARF) one of the map's paths matches one of its holder regexes
   dead      no path is rooted in a variable that is dead at the block point
             (DWARF still places it in a stack slot holding the old pointer)
@@ -52,7 +53,6 @@ REQUIRE = bool(os.environ.get("MAPSIZE_REQUIRE_GO"))
 PROG = os.path.join(HERE, "progs", "holders_truth.go")
 SELFTEST = False
 CONFIGS = rit.CONFIGS
-short_type = rit.short_type
 
 # Without DWARF (strip, -s -w): maps that may be reported as map[?]? (with the
 # true type among type_candidates, never a wrong type): no variable has a type
@@ -122,11 +122,10 @@ def check_report(cfg_name, build, truth, doc):
                 bad.append(f"{t['name']}: type {m['type']}, truth {t['type']} "
                            f"(candidates {m.get('type_candidates')})")
             continue
-        if short_type(m["type"]) == short_type(t["type"]):
+        if m["type"] == t["type"]:
             continue
-        cands = [short_type(c) for c in m.get("type_candidates", [])]
-        if m["type"] == "map[?]?" and t["name"] in STRIPPED_TYPE_GAPS and \
-                short_type(t["type"]) in cands:
+        cands = m.get("type_candidates", [])
+        if m["type"] == "map[?]?" and t["name"] in STRIPPED_TYPE_GAPS and t["type"] in cands:
             gaps.append(t["name"])
             continue
         bad.append(f"{t['name']}: type {m['type']}, truth {t['type']} "
@@ -135,8 +134,8 @@ def check_report(cfg_name, build, truth, doc):
                   if not dwarf and STRIPPED_TYPE_GAPS else ""]
     if gaps:
         diag.append(f"map[?]? (an expected gap) for: {', '.join(gaps)}")
-    tap(not bad, f"{label}: every type is the true one" +
-        ("" if dwarf else " (package qualifiers dropped)"), [d for d in diag if d])
+    tap(not bad, f"{label}: every type is the true one, spelled as DWARF spells it",
+        [d for d in diag if d])
 
     # holders
     if dwarf:

@@ -23,7 +23,14 @@ the truth about each of its maps, read from the inside (unsafe, MemStats);
 - on the kernel core, a stripped copy of the executable (no DWARF: types and
   layouts from the runtime's metadata) finds every map with storage that
   DWARF finds off the stacks, with identical len and structure, and nothing
-  else;
+  else, its type spelled exactly as DWARF spells it (package paths), or
+  map[?]? with DWARF's type among the candidates;
+- tests/go/progs/typenames (a module: a package path with a '.' to escape,
+  generics, every kind of type as key or value), a kernel core read with the
+  DWARF executable and a stripped copy: every map found by both, the stripped
+  type spelled exactly as DWARF's (descriptor_spelling: only the "·N" of a type
+  declared in a function excepted, printed), or map[?]? with DWARF's type among
+  the candidates (Go 1.19 and 1.21: no malloc header types the storage);
 - tests/go/progs/deep_types.go, built with -ldflags=-s -w, whose map types
   reach each other only through long chains of types (nats-server's
   map[string]*server.SublistResult): inspect exits 0, no map is damaged, each
@@ -32,7 +39,7 @@ the truth about each of its maps, read from the inside (unsafe, MemStats);
 
 TAP on stdout. Usage: run_inspect_truth.py --mapsize PATH [--only CONFIGS] [--keep]
 """
-import argparse, json, os, shutil, subprocess, sys, tempfile
+import argparse, json, os, re, shutil, subprocess, sys, tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -42,6 +49,7 @@ from tap import finish, skip_or_fail_missing, tap  # noqa: E402
 REQUIRE = bool(os.environ.get("MAPSIZE_REQUIRE_GO"))
 PROG = os.path.join(HERE, "progs", "inspect_truth.go")
 DEEP_PROG = os.path.join(HERE, "progs", "deep_types.go")
+NAMES_PROG = os.path.join(HERE, "progs", "typenames")
 SCHEMA = os.path.join(HERE, "..", "..", "doc", "schema", "inspect.schema.json")
 ATTEMPTS = 3
 
@@ -164,19 +172,36 @@ def compare_stream(mapsize, core, exe, doc):
 def short_type(name):
     """Type descriptors name a package by its name, DWARF by its path
     (json.field, encoding/json.field; json.structField, encoding/json/v2.structField):
-    compare with every qualifier dropped."""
+    compare with every qualifier dropped. Only for a judge that spells types as the
+    runtime's str does (%T, reflect): mapsize without DWARF spells them as DWARF does."""
     import re
     return re.sub(r"[\w/.-]*?\b\w+\.(?=\w)", "", name)
+
+
+# What the runtime's type descriptors cannot say, in every supported version: the
+# "·N" DWARF appends to the name of a type declared inside a function (main.Loc·1;
+# the descriptor's str says main.Loc). mapsize without DWARF spells every other type
+# exactly as DWARF does (lib/binary/rtmeta.c, "Full type names").
+LOCAL_TYPE_SUFFIX = re.compile(r"·[0-9]+")
+
+
+def descriptor_spelling(dwarf_name):
+    """DWARF's name of a type as the runtime's metadata can spell it: (name, excepted),
+    excepted when a documented exception (LOCAL_TYPE_SUFFIX) changed it."""
+    name = LOCAL_TYPE_SUFFIX.sub("", dwarf_name)
+    return name, name != dwarf_name
 
 
 def compare_stripped(mapsize, core, binary, doc):
     """The same core read with a stripped copy of the executable (no DWARF: the runtime's
     metadata) must give every map the DWARF report has, with identical numbers, except
     empty maps (no entry tells a layout) and stack maps (typed only by DWARF's locals);
-    a map whose type is ambiguous (map[?]?) must list the true type among its candidates
-    unless there are more than the 32 kept; held bytes must be the DWARF report's too (the
-    most specific layouts that fit lead: out-of-line values checked as heap objects), unless
-    the true type is among candidates left out (noted). Returns (problems, notes)."""
+    its type must be spelled exactly as DWARF spells it (package paths; only the
+    documented exception of descriptor_spelling()), or a map whose type is ambiguous
+    (map[?]?) must list DWARF's type among its candidates unless there are more than the
+    32 kept; held bytes must be the DWARF report's too (the most specific layouts that fit
+    lead: out-of-line values checked as heap objects), unless the true type is among
+    candidates left out (noted). Returns (problems, notes)."""
     stripped = binary + ".stripped"
     subprocess.run(["strip", "-o", stripped, binary], check=True)
     sdoc, err = inspect(mapsize, core, stripped)
@@ -185,7 +210,8 @@ def compare_stripped(mapsize, core, binary, doc):
     if sdoc["layout_source"] != "runtime metadata":
         return [f"stripped: layout_source {sdoc['layout_source']}"], []
     by_addr = {m["address"]: m for m in sdoc["maps"]}
-    problems, skipped, ambiguous = [], [], []
+    problems, skipped, ambiguous, excepted = [], [], [], []
+    exact = by_candidates = 0
     for m in doc["maps"]:
         s = by_addr.get(m["address"])
         name = (m["paths"] or [m["address"]])[0]
@@ -202,14 +228,21 @@ def compare_stripped(mapsize, core, binary, doc):
         if m["found_by"] == "stack" and s.get("where") != m.get("where"):
             # goroutine and function: .gopclntab names the function DWARF's locals name
             d.append(f"where '{s.get('where')}', DWARF '{m.get('where')}'")
-        want = short_type(m["type"])
-        cands = [short_type(c) for c in s.get("type_candidates", [])]
-        if want == "map[?]?":
+        want, exc = descriptor_spelling(m["type"])
+        cands = s.get("type_candidates", [])
+        if exc and (s["type"] == want or want in cands):
+            excepted.append(f"{m['type']} as {want}")
+        if m["type"] == "map[?]?":
             pass  # DWARF does not know either (a heap map of an ambiguous layout)
-        elif s["type"] == "map[?]?" and len(cands) == 32 and want not in cands:
+        elif s["type"] == want:
+            exact += 1
+        elif s["type"] == "map[?]?" and want in cands:
+            by_candidates += 1
+        elif s["type"] == "map[?]?" and len(cands) == 32:
             ambiguous.append(f"{name}: more than 32 candidate types, {want} not listed")
-        elif short_type(s["type"]) != want and want not in cands:
-            d.append(f"type {s['type']} (candidates {s.get('type_candidates')}), DWARF {want}")
+        else:
+            d.append(f"type {s['type']} (candidates {s.get('type_candidates')}), "
+                     f"DWARF {m['type']}")
         if s["held_bytes"] != m["held_bytes"]:
             if s["type"] == "map[?]?" and len(cands) == 32 and want not in cands:
                 # the true layout may be among the candidates left out
@@ -222,8 +255,13 @@ def compare_stripped(mapsize, core, binary, doc):
         if not any(m["address"] == s["address"] for m in doc["maps"]):
             problems.append(f"stripped: {s['address']} {s['type']} len {s['len']} is not in "
                             "the DWARF report")
-    notes = [f"stripped: {len(sdoc['maps'])} maps, {len(skipped)} of the DWARF report's "
-             f"not found (empty, or on a stack): {', '.join(skipped[:6])}"]
+    notes = [f"stripped: {len(sdoc['maps'])} maps, {exact} typed exactly as DWARF types them, "
+             f"{by_candidates} map[?]? with DWARF's type among the candidates; "
+             f"{len(skipped)} of the DWARF report's not found (empty, or on a stack): "
+             f"{', '.join(skipped[:6])}"]
+    if excepted:
+        notes.append("stripped, spelled without what the descriptors cannot say "
+                     f"(LOCAL_TYPE_SUFFIX): {'; '.join(excepted)}")
     if ambiguous:
         notes.append("stripped, type ambiguous beyond the 32 candidates kept: " +
                      "; ".join(ambiguous))
@@ -234,7 +272,9 @@ def compare_linker_stripped(truth, doc):
     """A program linked with -ldflags=-s -w (no DWARF, no symbols) against its own truth:
     every map but the empty ones and those on goroutine stacks must be found with its
     len, implementation, structure and held bytes; its type must be the true one or among
-    the candidates. Returns (problems, held_misses, exempt)."""
+    the candidates, spelled exactly as DWARF spells it (the truth programs print %T of
+    types of main and of standard packages whose name is their path, which compare() holds
+    equal to DWARF's names). Returns (problems, held_misses, exempt)."""
     problems, held_misses, exempt = [], [], []
     by_addr = {m["address"]: m for m in doc["maps"]}
     if doc.get("layout_source") != "runtime metadata":
@@ -249,9 +289,8 @@ def compare_linker_stripped(truth, doc):
                 problems.append(f"{name}: not found ({t['type']}, len {t['len']})")
             continue
         d = []
-        want = short_type(t["type"])
-        if short_type(m["type"]) != want and want not in [short_type(c) for c in
-                                                         m.get("type_candidates", [])]:
+        want = descriptor_spelling(t["type"])[0]
+        if m["type"] != want and want not in m.get("type_candidates", []):
             d.append(f"type {m['type']} (candidates {m.get('type_candidates')}), "
                      f"truth {t['type']}")
         if m["impl"].startswith("swiss") != (t["impl"] == "swiss"):
@@ -332,14 +371,78 @@ def run_deep_types(mapsize, cfg, workdir):
                  if m.get("error")]
     by_addr = {m["address"]: m for m in doc["maps"]}
     root = by_addr.get(truth[0]["addr"])
-    exact = root is not None and short_type(root["type"]) == short_type(truth[0]["type"])
+    exact = root is not None and root["type"] == truth[0]["type"]
     if exact:  # the root's entries are followed: every node, every map of the ring typed
         problems += [f"{t['name']}: type {by_addr[t['addr']]['type']}, truth {t['type']}"
                      for t in truth if t["addr"] in by_addr and
-                     short_type(by_addr[t["addr"]]["type"]) != short_type(t["type"])]
+                     by_addr[t["addr"]]["type"] != t["type"]]
     tap(not problems, what, problems[:20] + [
         f"{len(truth)} maps of the program; root typed {'exactly' if exact else 'by layout'}"
         f"{'; not found: ' + ', '.join(exempt) if exempt else ''}"])
+
+
+# typenames' maps whose type the stripped report may give as another, spelled exactly: a
+# named map type (main.Idx) shares the type of its storage (the bucket or group type) with
+# its underlying map type, and the heap scan, reaching it untyped, tells them apart by that.
+STORAGE_TWINS = {"namedmap": "map[string]int"}
+
+
+def run_type_names(mapsize, cfg, workdir):
+    """typenames (a module) with DWARF and stripped: the stripped types spelled as DWARF's."""
+    name, version, arch, experiment = cfg
+    binary = os.path.join(workdir, name.replace("/", "-").replace("+", "-") + "-names")
+    what = f"{name}: typenames: without DWARF every type is spelled exactly as DWARF spells it"
+    try:
+        gocore.build(version, binary, arch=arch, experiment=experiment, prog=NAMES_PROG)
+        truth, core = gocore.kernel_core(binary, workdir)
+    except Exception as e:
+        tap(False, what, str(e).splitlines()[-10:])
+        return
+    try:
+        doc, err = inspect(mapsize, core, binary)
+        subprocess.run(["strip", "-o", binary + ".stripped", binary], check=True)
+        sdoc, serr = inspect(mapsize, core, binary + ".stripped") if doc else (None, None)
+    finally:
+        os.unlink(core)
+    if err or serr:
+        tap(False, what, [f"inspect failed: {err or serr}"])
+        return
+    dw = {m["address"]: m for m in doc["maps"]}
+    st = {m["address"]: m for m in sdoc["maps"]}
+    problems, excepted, exact, by_cands, notes = [], [], [], [], []
+    for t in truth:
+        m, s = dw.get(t["addr"]), st.get(t["addr"])
+        if m is None or s is None:
+            problems.append(f"{t['name']} ({t['type']}): not found "
+                            f"{'with DWARF' if m is None else 'stripped'}")
+            continue
+        want, exc = descriptor_spelling(m["type"])
+        cands = s.get("type_candidates") or []
+        if m["type"] == "map[?]?":
+            # a heap map of an ambiguous layout: DWARF does not know either
+            notes.append(f"{t['name']}: DWARF map[?]?, stripped {s['type']}")
+            continue
+        if s["type"] == want:
+            exact.append(t["name"])
+        elif s["type"] == "map[?]?" and want in cands:
+            by_cands.append(t["name"])
+        elif s["type"] == "map[?]?" and len(cands) >= 32:
+            notes.append(f"{t['name']}: map[?]? with the 32 candidates kept, {want} not "
+                         "among them")
+        elif s["type"] == STORAGE_TWINS.get(t["name"]):
+            notes.append(f"{t['name']}: {s['type']}, DWARF {m['type']} (STORAGE_TWINS)")
+        else:
+            problems.append(f"{t['name']}: stripped {s['type']} (candidates "
+                            f"{s.get('type_candidates')}), DWARF {m['type']}")
+            continue
+        if exc:
+            excepted.append(f"{m['type']} as {want}")
+    tap(not problems, what, problems + [
+        f"{len(truth)} maps: {len(exact)} typed exactly as DWARF types them, "
+        f"{len(by_cands)} map[?]? with DWARF's type among the candidates"
+        f"{': ' + ', '.join(by_cands) if by_cands else ''}"] + notes +
+        ([f"spelled without what the descriptors cannot say (LOCAL_TYPE_SUFFIX): "
+          f"{'; '.join(excepted)}"] if excepted else []))
 
 
 def run_config(mapsize, cfg, workdir, keep):
@@ -400,6 +503,7 @@ def run_config(mapsize, cfg, workdir, keep):
         tap(ok, f"{name}: inspect of a {kind} core matches the runtime", log)
     run_linker_stripped(mapsize, cfg, workdir)
     run_deep_types(mapsize, cfg, workdir)
+    run_type_names(mapsize, cfg, workdir)
 
 
 def main():

@@ -33,6 +33,14 @@ static enum ms_map_impl impl_of(const char *text)
 	return ms_go_map_impl(&v);
 }
 
+static uint64_t map_tail(const char *text, unsigned ptr)
+{
+	struct ms_go_version v;
+
+	ms_error_destroy(ms_go_version_parse(text, &v));
+	return ms_go_map_type_tail_bytes(&v, ptr);
+}
+
 /* Largest count a given B holds without growing. */
 static uint64_t max_entries(const char *ver, unsigned B)
 {
@@ -73,6 +81,15 @@ int main(void)
 	CHECK(impl_of("1.24") == MS_IMPL_SWISS, "1.24 is swiss");
 	CHECK(impl_of("1.24+noswissmap") == MS_IMPL_CLASSIC, "1.24 noswissmap is classic");
 	CHECK(impl_of("1.27+mapsplitgroup") == MS_IMPL_SWISS_SPLIT, "1.27 mapsplitgroup splits");
+
+	/* sizeof(maptype) - sizeof(abi.Type): where a named map type's uncommon part starts */
+	CHECK_U64(map_tail("1.19", 8), 40, "1.19 maptype tail, 64-bit");
+	CHECK_U64(map_tail("1.23", 4), 24, "1.23 maptype tail, 32-bit");
+	CHECK_U64(map_tail("1.25+noswissmap", 8), 40, "1.25 noswissmap OldMapType tail");
+	CHECK_U64(map_tail("1.24", 8), 64, "1.24 SwissMapType tail, 64-bit");
+	CHECK_U64(map_tail("1.26", 4), 32, "1.26 MapType tail, 32-bit");
+	CHECK_U64(map_tail("1.27", 8), 88, "1.27 MapType tail (strides), 64-bit");
+	CHECK_U64(map_tail("1.27+mapsplitgroup", 4), 44, "1.27 mapsplitgroup tail, 32-bit");
 
 	/* runtime/map.go: 6.5 per bucket, except go1.21's truncated 6.0 */
 	CHECK_U64(max_entries("1.22", 0), 8, "B=0 holds 8");
