@@ -25,6 +25,7 @@ import argparse, json, os, signal, subprocess, sys, tempfile
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import tap  # noqa: E402
+from timescale import limit  # noqa: E402
 
 CACHE = os.environ.get("MAPSIZE_GO_CACHE") or os.path.join(
     os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "mapsize", "go")
@@ -100,7 +101,7 @@ def build(version, arch, experiment, out):
 
 def run_truth(binary, typ, script, rseed):
     r = subprocess.run([binary, "-type", typ, "-ops", script, "-rseed", str(rseed)],
-                       capture_output=True, text=True, check=True, timeout=600,
+                       capture_output=True, text=True, check=True, timeout=limit(600),
                        env=dict(os.environ, GOGC="off"))
     return [json.loads(line) for line in r.stdout.splitlines() if line.startswith("{")]
 
@@ -108,7 +109,7 @@ def run_truth(binary, typ, script, rseed):
 def simulate(mapsize, typ, script, goflag, arch, seeds):
     r = subprocess.run([mapsize, "simulate", typ, "--ops", script, "--go", goflag, "--arch", arch,
                         "--seeds", str(seeds), "--format", "json"],
-                       capture_output=True, text=True, timeout=600)
+                       capture_output=True, text=True, timeout=limit(600))
     if r.returncode != 0:
         raise RuntimeError(r.stderr.strip())
     return json.loads(r.stdout)["runs"][0]
