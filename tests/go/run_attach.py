@@ -17,7 +17,7 @@ With tests/go/progs/busy.go (a big map and a goroutine that keeps counting):
 - --no-stop never stops the target and says the report may be inconsistent;
 - no permission (an unprivileged user), a non-Go process and a missing pid
   get their documented errors.
-TAP on stdout. Usage: run_attach.py --mapsize PATH
+TAP on stdout. Usage: run_attach.py --mapsize PATH [--only go1.23,go1.27]
 """
 import argparse, json, os, shutil, signal, subprocess, sys, tempfile, time
 
@@ -30,6 +30,7 @@ from timescale import limit  # noqa: E402
 
 REQUIRE = bool(os.environ.get("MAPSIZE_REQUIRE_GO"))
 VOLATILE = {"source", "elapsed_seconds", "bytes_read", "pause_ns"}
+CONFIGS = [("go1.23", "1.23"), ("go1.24", "1.24"), ("go1.27", "1.27")]
 
 
 def normalized(doc):
@@ -366,9 +367,15 @@ def busy_cases(mapsize, version, work):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--mapsize", required=True)
+    ap.add_argument("--only", default="",
+                    help="the configurations of the attach and record cases, e.g. go1.23,go1.27 "
+                    "(the safety cases on go1.24 always run)")
     args = ap.parse_args()
     mapsize = os.path.abspath(args.mapsize)
-    for name, version in (("go1.23", "1.23"), ("go1.24", "1.24"), ("go1.27", "1.27")):
+    configs = [c for c in CONFIGS if not args.only or c[0] in args.only.split(",")]
+    if args.only and len(configs) != len(args.only.split(",")):
+        ap.error(f"--only: known configurations are {', '.join(c[0] for c in CONFIGS)}")
+    for name, version in configs:
         if not gocore.go_wrapper(version):
             skip_or_fail_missing(REQUIRE, name, version, "attach, record, replay")
             continue
