@@ -4,6 +4,9 @@ wrong, the documented exit status, and nothing on stdout; good input gets the
 JSON contract. TAP on stdout."""
 import json, os, subprocess, sys
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "go"))
+from timescale import limit  # noqa: E402
+
 mapsize = sys.argv[1]
 n = failed = 0
 schema_dir = os.path.join(os.path.dirname(__file__), "..", "..", "doc", "schema")
@@ -33,7 +36,7 @@ def check(ok, msg, diag=""):
 
 def run(*args, stdout=subprocess.PIPE):
     r = subprocess.run([mapsize, *args], stdout=stdout, stderr=subprocess.PIPE, text=True,
-                       timeout=120)
+                       timeout=limit(120))
     if "json" in args and r.returncode == 0:
         validated.append((" ".join(args), r.stdout))
     return r

@@ -32,6 +32,8 @@ import sys
 import tempfile
 import time
 
+import timescale
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 PROG = os.path.join(HERE, "progs", "inspect_truth.go")
 CACHE = os.environ.get("MAPSIZE_GO_CACHE") or os.path.join(
@@ -169,11 +171,11 @@ class TruthProcess:
     (the program then exits 0), and it is killed if it does not end.
     """
 
-    def __init__(self, binary, workdir=None, env=None, timeout=300):
+    def __init__(self, binary, workdir=None, env=None, timeout=None):
         self.binary = os.path.abspath(binary)
         self.workdir = workdir
         self.env = env
-        self.timeout = timeout
+        self.timeout = timeout or timescale.limit(300)
         self.proc = None
         self.pid = None
         self.maps = None
@@ -209,9 +211,10 @@ def _dig_holes(path):
         subprocess.run(["fallocate", "--dig-holes", path], capture_output=True)
 
 
-def gcore(pid, out_path, timeout=600):
+def gcore(pid, out_path, timeout=None):
     """Core of a running process with gdb's gcore; the process keeps running."""
     out_path = os.path.abspath(out_path)
+    timeout = timeout or timescale.limit(600)
     if not shutil.which("gdb"):
         raise GoCoreError("gdb is not installed")
     if os.path.exists(out_path):
@@ -258,12 +261,13 @@ def _core_name(pattern, uses_pid, pid, binary):
     return out
 
 
-def kernel_core(binary, workdir, timeout=300, env=None):
+def kernel_core(binary, workdir, timeout=None, env=None):
     """Run a fresh truth process, let the kernel dump it on SIGQUIT.
 
     GOGC=off GOTRACEBACK=crash, RLIMIT_CORE unlimited, cwd=workdir. Returns
     (maps, path of the core file).
     """
+    timeout = timeout or timescale.limit(300)
     pattern = _read_proc("/proc/sys/kernel/core_pattern", "core")
     if pattern.startswith("|"):
         raise GoCoreError(f"/proc/sys/kernel/core_pattern pipes cores to a program ({pattern!r}): "

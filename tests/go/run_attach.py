@@ -17,7 +17,7 @@ With tests/go/progs/busy.go (a big map and a goroutine that keeps counting):
 - --no-stop never stops the target and says the report may be inconsistent;
 - no permission (an unprivileged user), a non-Go process and a missing pid
   get their documented errors.
-TAP on stdout. Usage: run_attach.py --mapsize PATH
+TAP on stdout. Usage: run_attach.py --mapsize PATH [--only go1.23,go1.27]
 """
 import argparse, json, os, shutil, signal, subprocess, sys, tempfile, time
 
@@ -26,9 +26,11 @@ sys.path.insert(0, HERE)
 import gocore  # noqa: E402
 from run_inspect_truth import compare, compare_linker_stripped  # noqa: E402
 from tap import finish, skip_or_fail_missing, tap  # noqa: E402
+from timescale import limit  # noqa: E402
 
 REQUIRE = bool(os.environ.get("MAPSIZE_REQUIRE_GO"))
 VOLATILE = {"source", "elapsed_seconds", "bytes_read", "pause_ns"}
+CONFIGS = [("go1.23", "1.23"), ("go1.24", "1.24"), ("go1.27", "1.27")]
 
 
 def normalized(doc):
@@ -53,7 +55,7 @@ def schema_errors(doc, name):
 
 
 def mapsize_json(mapsize, *args):
-    r = subprocess.run([mapsize, *args], capture_output=True, text=True, timeout=300)
+    r = subprocess.run([mapsize, *args], capture_output=True, text=True, timeout=limit(300))
     if r.returncode != 0:
         raise RuntimeError(f"mapsize {' '.join(args)}: exit {r.returncode}: {r.stderr.strip()}")
     return r.stdout
@@ -100,7 +102,7 @@ def truth_cases(mapsize, name, version, work):
         live = mapsize_json(mapsize, "attach", str(p.pid), "--exe", exe, "--format", "json")
         layout_pid = os.path.join(work, "pid.msl")
         rp = subprocess.run([mapsize, "record", "--pid", str(p.pid), "--exe", exe, "-o",
-                             layout_pid], capture_output=True, text=True, timeout=300)
+                             layout_pid], capture_output=True, text=True, timeout=limit(300))
         truth = p.maps
     insp = mapsize_json(mapsize, "inspect", core, "--exe", exe, "--format", "json")
     a, c = json.loads(live), json.loads(insp)
@@ -115,11 +117,11 @@ def truth_cases(mapsize, name, version, work):
     layout = os.path.join(work, "core.msl")
     # inspect --record prints the report it records: the replay must print exactly that
     r = subprocess.run([mapsize, "inspect", core, "--exe", exe, "--format", "json",
-                        "--record", layout], capture_output=True, text=True, timeout=300)
+                        "--record", layout], capture_output=True, text=True, timeout=limit(300))
     insp = r.stdout
     c = json.loads(insp) if r.returncode == 0 else {}
     replay = subprocess.run([mapsize, "replay", layout, "--format", "json"],
-                            capture_output=True, text=True, timeout=300)
+                            capture_output=True, text=True, timeout=limit(300))
     text_i = subprocess.run([mapsize, "inspect", core, "--exe", exe], capture_output=True,
                             text=True).stdout
     text_r = subprocess.run([mapsize, "replay", layout], capture_output=True, text=True).stdout
@@ -159,7 +161,7 @@ def stripped_case(mapsize, name, version, work):
     exe = gocore.build(version, os.path.join(work, "truth-sw"), ldflags="-s -w")
     with gocore.TruthProcess(exe, work) as p:
         r = subprocess.run([mapsize, "attach", str(p.pid), "--format", "json"],
-                           capture_output=True, text=True, timeout=300)
+                           capture_output=True, text=True, timeout=limit(300))
         truth = p.maps
         alive = state(p.pid) in ("R", "S", "D")
     doc = json.loads(r.stdout) if r.returncode == 0 else {"maps": []}
@@ -196,9 +198,10 @@ class Busy:
             return 0
 
     def runs(self):
-        """Does the counter advance within a second?"""
+        """Does the counter advance within a second (on a quiet machine)?"""
         c0 = self.count()
-        for _ in range(100):
+        end = time.monotonic() + limit(1)
+        while time.monotonic() < end:
             time.sleep(0.01)
             if self.count() > c0:
                 return True
@@ -215,9 +218,9 @@ class Busy:
         self.p.wait()
 
 
-def wait_stopped(pid, child, timeout=20):
+def wait_stopped(pid, child, timeout=None):
     """Wait until the target is in tracing stop while child (mapsize) still runs."""
-    end = time.monotonic() + timeout
+    end = time.monotonic() + (timeout or limit(20))
     while time.monotonic() < end and child.poll() is None:
         if state(pid) == "t":
             return True
@@ -233,7 +236,7 @@ def busy_cases(mapsize, version, work):
     try:
         before = b.checksum()
         r = subprocess.run([mapsize, "attach", str(b.pid), "--format", "json"],
-                           capture_output=True, text=True, timeout=300)
+                           capture_output=True, text=True, timeout=limit(300))
         after = b.checksum()
         doc = json.loads(r.stdout) if r.returncode == 0 else {}
         tap(r.returncode == 0 and before == after and b.runs() and
@@ -247,7 +250,7 @@ def busy_cases(mapsize, version, work):
                                      stderr=subprocess.PIPE, text=True)
             caught = wait_stopped(b.pid, child)
             child.send_signal(sig)
-            child.wait(timeout=60)
+            child.wait(timeout=limit(60))
             time.sleep(0.05)
             st = state(b.pid)
             tap(caught and st not in ("t", "T") and b.runs(),
@@ -257,7 +260,7 @@ def busy_cases(mapsize, version, work):
                  f"mapsize exit {child.returncode}"])
 
         r = subprocess.run([mapsize, "attach", str(b.pid), "--timeout", "0.02"],
-                           capture_output=True, text=True, timeout=120)
+                           capture_output=True, text=True, timeout=limit(120))
         time.sleep(0.05)
         tap(r.returncode == 7 and "--timeout" in r.stderr and state(b.pid) not in ("t", "T")
             and b.runs(), "attach --timeout stops the read, exits 7, and the target runs on",
@@ -272,7 +275,7 @@ def busy_cases(mapsize, version, work):
                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
                 time.sleep(delay)
                 child.send_signal(sig)
-                child.wait(timeout=60)
+                child.wait(timeout=limit(60))
                 time.sleep(0.02)
                 st = state(b.pid)
                 if st in ("t", "T") or not b.runs():
@@ -283,7 +286,7 @@ def busy_cases(mapsize, version, work):
         child = subprocess.Popen([mapsize, "attach", str(b.pid), "--no-stop", "--format", "json"],
                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         stopped = wait_stopped(b.pid, child, timeout=5)
-        out, err = child.communicate(timeout=300)
+        out, err = child.communicate(timeout=limit(300))
         doc = json.loads(out) if child.returncode == 0 else {}
         tap(child.returncode == 0 and not stopped and doc.get("consistent") is False and
             doc["summary"]["pause_ns"] == 0 and any("no-stop" in w for w in doc["warnings"]),
@@ -299,7 +302,7 @@ def busy_cases(mapsize, version, work):
         caught = wait_stopped(b.pid, child)
         t_kill = time.monotonic()
         os.kill(b.pid, signal.SIGKILL)
-        out, err = child.communicate(timeout=60)
+        out, err = child.communicate(timeout=limit(60))
         lines = err.splitlines()
         pause = json.loads(out)["summary"]["pause_ns"] / 1e6 if child.returncode == 0 else 0
         tap(caught and child.returncode == 5 and len(lines) == 1 and "exited" in err,
@@ -311,17 +314,23 @@ def busy_cases(mapsize, version, work):
 
     b = Busy(exe, work, 1000)
     try:
-        # another tracer holds the process: its threads cannot be seized
-        gdb = subprocess.Popen(["gdb", "-batch", "-nx", "-p", str(b.pid), "-ex", "shell sleep 5"],
+        # another tracer holds the process (until mapsize has tried): its threads cannot be
+        # seized
+        released = os.path.join(work, "released")
+        hold = (f"shell timeout {limit(60):.0f} sh -c "
+                f"'while [ ! -e {released} ]; do sleep 0.05; done'")
+        gdb = subprocess.Popen(["gdb", "-batch", "-nx", "-p", str(b.pid), "-ex", hold],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        for _ in range(200):
+        end = time.monotonic() + limit(4)
+        while time.monotonic() < end:
             with open(f"/proc/{b.pid}/status") as f:
                 if any(l.startswith("TracerPid:") and l.split()[1] != "0" for l in f):
                     break
             time.sleep(0.02)
         r = subprocess.run([mapsize, "attach", str(b.pid)], capture_output=True, text=True,
-                           timeout=60)
-        gdb.wait(timeout=60)
+                           timeout=limit(60))
+        open(released, "w").close()
+        gdb.wait(timeout=limit(60))
         tap(r.returncode == 5 and "cannot attach" in r.stderr and
             len(r.stderr.splitlines()) == 1 and b.runs(),
             "attach to a process another tracer holds: exit 5, one line, the process runs on",
@@ -331,7 +340,7 @@ def busy_cases(mapsize, version, work):
         if os.geteuid() == 0 and setpriv:
             r = subprocess.run([setpriv, "--reuid=65534", "--regid=65534", "--clear-groups",
                                 mapsize, "attach", str(b.pid), "--exe", exe],
-                               capture_output=True, text=True, timeout=60)
+                               capture_output=True, text=True, timeout=limit(60))
             tap(r.returncode == 5 and "not permitted" in r.stderr and
                 len(r.stderr.splitlines()) == 1 and b.runs(),
                 "attach without permission: exit 5, one line saying so",
@@ -343,7 +352,7 @@ def busy_cases(mapsize, version, work):
     sleeper = subprocess.Popen(["sleep", "60"])
     try:
         r = subprocess.run([mapsize, "attach", str(sleeper.pid)], capture_output=True,
-                           text=True, timeout=60)
+                           text=True, timeout=limit(60))
         tap(r.returncode == 4 and "not a Go executable" in r.stderr and
             state(sleeper.pid) not in ("t", "T"),
             "attach to a process that is not Go: exit 4", [r.stderr.strip()])
@@ -358,9 +367,15 @@ def busy_cases(mapsize, version, work):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--mapsize", required=True)
+    ap.add_argument("--only", default="",
+                    help="the configurations of the attach and record cases, e.g. go1.23,go1.27 "
+                    "(the safety cases on go1.24 always run)")
     args = ap.parse_args()
     mapsize = os.path.abspath(args.mapsize)
-    for name, version in (("go1.23", "1.23"), ("go1.24", "1.24"), ("go1.27", "1.27")):
+    configs = [c for c in CONFIGS if not args.only or c[0] in args.only.split(",")]
+    if args.only and len(configs) != len(args.only.split(",")):
+        ap.error(f"--only: known configurations are {', '.join(c[0] for c in CONFIGS)}")
+    for name, version in configs:
         if not gocore.go_wrapper(version):
             skip_or_fail_missing(REQUIRE, name, version, "attach, record, replay")
             continue

@@ -68,6 +68,7 @@ sys.path.insert(0, HERE)
 import gocore  # noqa: E402
 from run_inspect_truth import descriptor_spelling  # noqa: E402
 from tap import finish, tap  # noqa: E402
+from timescale import limit  # noqa: E402
 
 REQUIRE = bool(os.environ.get("MAPSIZE_REQUIRE_GO"))
 # The sources (plain files under /usr/share/gocode) are installed; Debian's binary is only
@@ -94,7 +95,7 @@ KV_KEYS = 3000
 # GOPATH mode; Debian's packaged ones: its build's), which every report must spell.
 SERVER = r"github\.com/nats-io/nats-server(?:/v2)?/server"
 SUBS_TYPE = "map[string]*{S}.subscription"
-TIMEOUT = 120
+TIMEOUT = limit(120)
 
 
 def debian_binary():
@@ -109,13 +110,13 @@ def unpack_binary():
     work = tempfile.mkdtemp(prefix="mapsize-deb-")
     try:
         r = subprocess.run(["apt-get", "download", "-q", BINARY_PACKAGE], cwd=work,
-                           capture_output=True, text=True, timeout=600)
+                           capture_output=True, text=True, timeout=limit(600))
         debs = [f for f in os.listdir(work) if f.endswith(".deb")]
         if r.returncode != 0 or not debs:
             return f"apt-get download {BINARY_PACKAGE} failed: {r.stderr.strip()[-200:]}"
         os.makedirs(CACHE, exist_ok=True)
         r = subprocess.run(["dpkg", "-x", os.path.join(work, debs[0]), CACHE],
-                           capture_output=True, text=True, timeout=600)
+                           capture_output=True, text=True, timeout=limit(600))
         if r.returncode != 0 or not debian_binary():
             return f"dpkg -x {debs[0]} failed: {r.stderr.strip()[-200:]}"
         return None
@@ -144,7 +145,8 @@ def go_version_of(binary):
         go = gocore.go_wrapper(v)
         if not go:
             continue
-        r = subprocess.run([go, "version", binary], capture_output=True, text=True, timeout=60)
+        r = subprocess.run([go, "version", binary], capture_output=True, text=True,
+                           timeout=limit(60))
         if r.returncode == 0 and ": go" in r.stdout:
             return r.stdout.split(": ", 1)[1].split()[0]
     return None
@@ -162,7 +164,7 @@ def unpack_newest():
         work = tempfile.mkdtemp(prefix="mapsize-deb-")
         try:
             r = subprocess.run([PRIVATE_APT, "download", "--suite", suite, work, BINARY_PACKAGE],
-                               capture_output=True, text=True, timeout=900)
+                               capture_output=True, text=True, timeout=limit(900))
             debs = [f for f in os.listdir(work) if f.endswith(".deb")]
             if r.returncode != 0 or not debs:
                 whys.append(f"{suite}: {r.stderr.strip()[-200:]}")
@@ -171,7 +173,7 @@ def unpack_newest():
             dest = f"{CACHE}-{suite}"
             shutil.rmtree(dest, ignore_errors=True)
             r = subprocess.run(["dpkg", "-x", deb, dest], capture_output=True, text=True,
-                               timeout=600)
+                               timeout=limit(600))
             binary = os.path.join(dest, "usr", "sbin", "nats-server")
             if r.returncode != 0 or not os.access(binary, os.X_OK):
                 return None, None, f"dpkg -x {debs[0]} failed: {r.stderr.strip()[-200:]}"
@@ -222,7 +224,7 @@ def install():
         cmd = ["sudo", "-n"] + cmd
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
     try:
-        r = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=900)
+        r = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=limit(900))
     except (OSError, subprocess.TimeoutExpired) as e:
         return f"{' '.join(cmd)}: {e}"
     if r.returncode != 0 or not have_all():
@@ -242,7 +244,7 @@ def build(workdir, variant, ldflags=None, version="1.19"):
     env.pop("GOROOT", None)
     cmd = [go_tool(version), "build", "-o", out] + (["-ldflags", ldflags] if ldflags else []) + [IMPORT]
     r = subprocess.run(cmd, env=env, cwd=workdir,
-                       capture_output=True, text=True, timeout=1200)
+                       capture_output=True, text=True, timeout=limit(1200))
     if r.returncode != 0:
         raise gocore.GoCoreError(f"go build {IMPORT} failed (exit {r.returncode}):\n"
                                  f"{r.stderr[-3000:]}{r.stdout[-1000:]}")
@@ -467,7 +469,7 @@ def take_core(binary, rundir, port, storedir):
 def inspect(mapsize, core, exe, *extra):
     t = time.monotonic()
     r = subprocess.run([mapsize, "inspect", core, "--exe", exe, "--format", "json", *extra],
-                       capture_output=True, text=True, timeout=900)
+                       capture_output=True, text=True, timeout=limit(900))
     if r.returncode != 0:
         opts = "".join(x + " " for x in extra)
         raise RuntimeError(f"mapsize inspect {opts}with {exe}: exit {r.returncode}: "

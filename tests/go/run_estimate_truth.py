@@ -85,25 +85,34 @@ def estimate(mapsize, case, goflag, arch):
     return json.loads(r.stdout)
 
 
-def compare_config(mapsize, cfg, quick, workdir, table):
+def prepare(cfg, quick, workdir):
+    """Build cfg's estimate_truth.go and let it measure its maps: (binary, cases), or
+    (None, the build's errors)."""
     name, version, arch, experiment, goflag, types, lengths = cfg
-    if not go_wrapper(version):
-        why = f"toolchain go{version} not installed (scripts/install-go-toolchains)"
-        if REQUIRE:
-            tap(False, f"{name}: toolchain present", [why])
-        else:
-            tap(True, f"{name}: estimates match the runtime", skip=why)
-        return
     if quick:
         lengths = ",".join(n for n in lengths.split(",") if int(n) <= 100000)
     binary = os.path.join(workdir, name.replace("/", "-").replace("+", "-"))
     try:
         build(version, arch, experiment, os.path.join(HERE, "progs", "estimate_truth.go"), binary)
     except subprocess.CalledProcessError as e:
-        tap(False, f"{name}: estimate_truth.go builds", e.stderr.splitlines()[-10:])
+        return None, e.stderr.splitlines()[-10:]
+    return binary, run_truth(binary, ["-n", lengths] + (["-types", types] if types else []))
+
+
+def compare_config(mapsize, cfg, prepared, table):
+    """prepared: the future of prepare(cfg); None without a toolchain."""
+    name, version, arch, experiment, goflag, types, lengths = cfg
+    if prepared is None:
+        why = f"toolchain go{version} not installed (scripts/install-go-toolchains)"
+        if REQUIRE:
+            tap(False, f"{name}: toolchain present", [why])
+        else:
+            tap(True, f"{name}: estimates match the runtime", skip=why)
         return
-    args = ["-n", lengths] + (["-types", types] if types else [])
-    cases = run_truth(binary, args)
+    binary, cases = prepared.result()
+    if binary is None:
+        tap(False, f"{name}: estimate_truth.go builds", cases)
+        return
     expect_impl = "classic" if (int(version.split(".")[1]) <= 23 or experiment == "noswissmap") \
         else "swiss"
     tap(len(cases) > 20 and all(c["impl"] == expect_impl for c in cases),
@@ -230,9 +239,17 @@ def main():
     only = set(filter(None, a.only.split(",")))
     table = []
     with tempfile.TemporaryDirectory(prefix="mapsize-go-") as workdir:
-        for cfg in CONFIGS:
-            if not only or cfg[0] in only:
-                compare_config(os.path.abspath(a.mapsize), cfg, a.quick, workdir, table)
+        configs = [c for c in CONFIGS if not only or c[0] in only]
+        # the next configurations' programs are built and measure their maps (each in its
+        # own process, with the same arguments) while mapsize estimates this one's
+        ahead = concurrent.futures.ThreadPoolExecutor(max_workers=1)
+        try:
+            prepared = {c[0]: ahead.submit(prepare, c, a.quick, workdir) for c in configs
+                        if go_wrapper(c[1])}
+            for cfg in configs:
+                compare_config(os.path.abspath(a.mapsize), cfg, prepared.get(cfg[0]), table)
+        finally:
+            ahead.shutdown(wait=True, cancel_futures=True)
         if not only:
             compare_payload(os.path.abspath(a.mapsize), workdir)
     if POOLED:

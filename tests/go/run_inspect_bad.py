@@ -22,6 +22,7 @@ sys.path.insert(0, HERE)
 import gocore  # noqa: E402
 from run_inspect_truth import compare  # noqa: E402
 from tap import finish, skip_or_fail_missing, tap  # noqa: E402
+from timescale import limit  # noqa: E402
 
 REQUIRE = bool(os.environ.get("MAPSIZE_REQUIRE_GO"))
 MAX_RSS_MB = 256
@@ -287,7 +288,8 @@ def common_cases(mapsize, work, label, version, exe, core, truth):
     if shutil.which("valgrind") and not ASAN:
         r = subprocess.run(["valgrind", "-q", "--error-exitcode=99", "--leak-check=full",
                             "--errors-for-leak-kinds=definite", mapsize, "inspect", core, "--exe",
-                            exe, "--format", "json"], capture_output=True, text=True, timeout=600)
+                            exe, "--format", "json"], capture_output=True, text=True,
+                           timeout=limit(600))
         tap(r.returncode == 0, f"{label}: valgrind finds nothing in inspect of a real core",
             r.stderr.splitlines()[:20])
     code, out, err, rss = run(mapsize, core, exe, "--timeout", "0.001")

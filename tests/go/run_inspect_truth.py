@@ -45,6 +45,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import gocore  # noqa: E402
 from tap import finish, skip_or_fail_missing, tap  # noqa: E402
+from timescale import limit  # noqa: E402
 
 REQUIRE = bool(os.environ.get("MAPSIZE_REQUIRE_GO"))
 PROG = os.path.join(HERE, "progs", "inspect_truth.go")
@@ -76,7 +77,7 @@ VALIDATOR = None
 
 def inspect(mapsize, core, exe):
     r = subprocess.run([mapsize, "inspect", core, "--exe", exe, "--format", "json"],
-                       capture_output=True, text=True, timeout=600)
+                       capture_output=True, text=True, timeout=limit(600))
     if r.returncode != 0:
         return None, f"exit {r.returncode}: {r.stderr.strip()}"
     doc = json.loads(r.stdout)
@@ -148,7 +149,7 @@ def compare_stream(mapsize, core, exe, doc):
     """--format ndjson streams each map as it is walked: the same maps, the same numbers
     (refs and paths are those seen until the walk), the same summary."""
     r = subprocess.run([mapsize, "inspect", core, "--exe", exe, "--format", "ndjson"],
-                       capture_output=True, text=True, timeout=600)
+                       capture_output=True, text=True, timeout=limit(600))
     if r.returncode != 0:
         return [f"ndjson: exit {r.returncode}: {r.stderr.strip()}"]
     lines = [json.loads(l) for l in r.stdout.splitlines()]

@@ -28,6 +28,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import gocore  # noqa: E402
 from tap import finish, skip_or_fail_missing, tap  # noqa: E402
+from timescale import limit  # noqa: E402
+from timescale import limit  # noqa: E402
 
 PROG = os.path.join(HERE, "progs", "pcln_truth.go")
 REQUIRE = bool(os.environ.get("MAPSIZE_REQUIRE_GO"))
@@ -85,7 +87,7 @@ def goexit_funcid(version):
 
 def dump(dump_path, pid, exe, mode, pcs):
     r = subprocess.run([dump_path, str(pid), exe, mode] + [str(p) for p in pcs],
-                       capture_output=True, text=True, timeout=120)
+                       capture_output=True, text=True, timeout=limit(120))
     if r.returncode != 0:
         raise gocore.GoCoreError(f"pcln_dump {mode}: exit {r.returncode}: {r.stderr.strip()}")
     rows = []

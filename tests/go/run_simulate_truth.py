@@ -20,11 +20,12 @@ The scripts include the issue's four: FIFO churn of 800 keys for 1e6 steps
 clear and refill, and a classic map caught mid-growth. TAP on stdout.
 Usage: run_simulate_truth.py --mapsize PATH [--only CONFIGS] [--quick]
 """
-import argparse, json, os, signal, subprocess, sys, tempfile
+import argparse, concurrent.futures, json, os, signal, subprocess, sys, tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import tap  # noqa: E402
+from timescale import limit  # noqa: E402
 
 CACHE = os.environ.get("MAPSIZE_GO_CACHE") or os.path.join(
     os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "mapsize", "go")
@@ -100,7 +101,7 @@ def build(version, arch, experiment, out):
 
 def run_truth(binary, typ, script, rseed):
     r = subprocess.run([binary, "-type", typ, "-ops", script, "-rseed", str(rseed)],
-                       capture_output=True, text=True, check=True, timeout=600,
+                       capture_output=True, text=True, check=True, timeout=limit(600),
                        env=dict(os.environ, GOGC="off"))
     return [json.loads(line) for line in r.stdout.splitlines() if line.startswith("{")]
 
@@ -108,7 +109,7 @@ def run_truth(binary, typ, script, rseed):
 def simulate(mapsize, typ, script, goflag, arch, seeds):
     r = subprocess.run([mapsize, "simulate", typ, "--ops", script, "--go", goflag, "--arch", arch,
                         "--seeds", str(seeds), "--format", "json"],
-                       capture_output=True, text=True, timeout=600)
+                       capture_output=True, text=True, timeout=limit(600))
     if r.returncode != 0:
         raise RuntimeError(r.stderr.strip())
     return json.loads(r.stdout)["runs"][0]
@@ -142,11 +143,12 @@ MANY = 40
 MIN_SHARE = 0.85
 
 
-def compare(mapsize, cfg, script, binary, stats):
+def compare(sim, cfg, script, binary, stats):
+    """sim: the future of mapsize's simulation of script on cfg."""
     name, version, arch, experiment, goflag = cfg
     sname, typ, text, _, _ = script
     try:
-        run = simulate(mapsize, typ, text, goflag, arch, SEEDS)
+        run = sim.result()
     except (RuntimeError, subprocess.TimeoutExpired) as e:
         tap.tap(False, f"{name} {sname}: mapsize simulates", [str(e)])
         return
@@ -191,6 +193,28 @@ def compare(mapsize, cfg, script, binary, stats):
             f"over {run['seeds']} seeds{rerun}", diag[:30])
 
 
+def scripts_for(cfg, names, quick):
+    classic = int(cfg[1].split(".")[1]) <= 23 or cfg[3] == "noswissmap"
+    return [s for s in SCRIPTS if (not names or s[0] in names) and (s[4] or not quick) and
+            not (s[3] == "swiss" and classic or s[3] == "classic" and not classic)]
+
+
+def run_configs(configs, names, quick, workdir, sims, stats):
+    for cfg in configs:
+        name, version, arch, experiment, _ = cfg
+        if not go_wrapper(version):
+            tap.skip_or_fail_missing(REQUIRE, name, version, "simulations match")
+            continue
+        binary = os.path.join(workdir, name.replace("/", "-").replace("+", "-"))
+        try:
+            build(version, arch, experiment, binary)
+        except subprocess.CalledProcessError as e:
+            tap.tap(False, f"{name}: simulate_truth.go builds", e.stderr.splitlines()[-10:])
+            continue
+        for script in scripts_for(cfg, names, quick):
+            compare(sims[(name, script[0])], cfg, script, binary, stats)
+
+
 def main():
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     ap = argparse.ArgumentParser()
@@ -203,29 +227,17 @@ def main():
     names = set(filter(None, a.scripts.split(",")))
     mapsize = os.path.abspath(a.mapsize)
     stats = []
-    with tempfile.TemporaryDirectory(prefix="mapsize-sim-") as workdir:
-        for cfg in CONFIGS:
-            name, version, arch, experiment, _ = cfg
-            if only and name not in only:
-                continue
-            if not go_wrapper(version):
-                tap.skip_or_fail_missing(REQUIRE, name, version, "simulations match")
-                continue
-            binary = os.path.join(workdir, name.replace("/", "-").replace("+", "-"))
-            try:
-                build(version, arch, experiment, binary)
-            except subprocess.CalledProcessError as e:
-                tap.tap(False, f"{name}: simulate_truth.go builds", e.stderr.splitlines()[-10:])
-                continue
-            classic = int(version.split(".")[1]) <= 23 or experiment == "noswissmap"
-            for script in SCRIPTS:
-                if names and script[0] not in names:
-                    continue
-                if a.quick and not script[4]:
-                    continue
-                if script[3] == "swiss" and classic or script[3] == "classic" and not classic:
-                    continue
-                compare(mapsize, cfg, script, binary, stats)
+    configs = [c for c in CONFIGS if not only or c[0] in only]
+    # mapsize's simulations (48 seeds each: most of the time) run ahead, one per core,
+    # while the runtime runs the scripts here, in order
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=os.cpu_count() or 2)
+    sims = {(c[0], s[0]): pool.submit(simulate, mapsize, s[1], s[2], c[4], c[2], SEEDS)
+            for c in configs if go_wrapper(c[1]) for s in scripts_for(c, names, a.quick)}
+    try:
+        with tempfile.TemporaryDirectory(prefix="mapsize-sim-") as workdir:
+            run_configs(configs, names, a.quick, workdir, sims, stats)
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
     # the issue's headline facts, stated by the runtime itself
     fifo = {n: (s, p) for n, sn, s, p in stats if sn == "fifo"}
     if "go1.24" in fifo and "go1.25" in fifo:

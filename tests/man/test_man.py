@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 """The man page: every option of every command is documented, and every
 EXAMPLES line runs and succeeds. TAP on stdout."""
-import re, shlex, subprocess, sys
+import os, re, shlex, subprocess, sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "go"))
+from timescale import limit  # noqa: E402
 
 page, mapsize = sys.argv[1], sys.argv[2]
 text = open(page).read()
@@ -32,7 +35,8 @@ for line in examples.splitlines():
         continue
     args = shlex.split(line[4:].replace("\\(dq", '"'))
     assert args[0] == "mapsize"
-    r = subprocess.run([mapsize] + args[1:], capture_output=True, text=True, timeout=120)
+    r = subprocess.run([mapsize] + args[1:], capture_output=True, text=True,
+                       timeout=limit(120))
     check(r.returncode == 0 and r.stdout.strip() != "" and r.stderr == "",
           "example runs: " + line[4:], r.stderr)
 print(f"1..{n}")
