@@ -10,6 +10,7 @@
 
 #include "binary.h"
 #include "rtlayout.h"
+#include "target.h"
 
 static void pr(const char *name, uint64_t v)
 {
