@@ -537,15 +537,16 @@ def compare(dwarf, other, label):
                                 f"len {m['len']}) not found")
             continue
         keys = ("len", "impl", "held_bytes")
+        cands = s.get("type_candidates") or []
         if s["type"] == "map[?]?" and m["type"] != "map[?]?" and \
-                m["type"] in (s.get("type_candidates") or []):
+                (m["type"] in cands or len(cands) >= MAX_CANDIDATES):
             # a layout several map types share: without DWARF the most proving one is read
             # (out-of-line values, say), and a typed DWARF path may know better; len stays
             keys = ("len", "impl")
             if s.get("held_bytes") != m.get("held_bytes"):
                 ambiguous.append(f"{name_of(m)}: held {s.get('held_bytes')} as map[?]? read "
-                                 f"as {s['type_candidates'][0]}, DWARF {m['held_bytes']} as "
-                                 f"{m['type']}")
+                                 f"as {cands[0] if cands else '?'}, DWARF {m['held_bytes']} "
+                                 f"as {m['type']}")
         d = [f"{k} {s.get(k)}, DWARF {m.get(k)}" for k in keys if s.get(k) != m.get(k)]
         if m.get("error") or s.get("error"):
             d.append(f"error: {s.get('error')} (DWARF {m.get('error')})")
