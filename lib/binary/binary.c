@@ -234,7 +234,9 @@ static struct ms_error *read_buildinfo(struct ms_binary *b)
 		return ms_error_create(MS_ERR_FORMAT, "'%s': .go.buildinfo version is damaged",
 		                       b->path);
 	b->modinfo = take_string(buf, len, &pos); /* optional */
-	b->go_known = ms_go_version_parse(b->go_version_text, &b->go) == NULL;
+	err = ms_go_version_parse(b->go_version_text, &b->go);
+	b->go_known = err == NULL;
+	ms_error_destroy(err); /* an unknown version is said later, by whoever needs it */
 	return NULL;
 }
 
