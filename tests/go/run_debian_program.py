@@ -641,6 +641,13 @@ def holder_problems(doc, fss_map=True, dwarf=True):
                 continue
             paths = m.get("paths") or []
             named = [p for p in paths if FRAME_ROOT.match(p) or p.startswith("<global ")]
+            if dwarf and n == KV_KEYS and not named:
+                # a known gap (issue 14): no typed path reaches the KV store's stream in
+                # some cores (js.accounts' *jsAccount is not followed), and the untyped
+                # temporaries that reach it vary; said, not failed
+                seen.append(f"len {n}: {m['type']} {m.get('found_by')}: not reached from "
+                            "a holder in this core (known gap)")
+                continue
             if dwarf and n != KV_KEYS:
                 named = [p for p in named if "<fp" not in p.split(": ", 1)[-1][:4]]
             if not named:
