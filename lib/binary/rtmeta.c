@@ -873,26 +873,45 @@ static bool embedded_type_name(struct namer *nm, uint64_t addr, char **ret_name,
 	return true;
 }
 
+/*
+ * The head struct and interface descriptors share after the type header: a
+ * PkgPath name (owned into *ret_pkg, NULL if none) and a slice of at most max
+ * fields or methods. false if unreadable or too long (nothing owned then).
+ */
+static bool read_pkg_slice(struct builder *b, uint64_t addr, uint64_t max, char **ret_pkg,
+                           uint64_t *ret_arr, uint64_t *ret_n)
+{
+	struct ms_rtmeta *t = b->t;
+	unsigned p = t->ptr;
+	uint64_t h = addr + hdr_bytes(t);
+	bool ok = true;
+	struct abi_name pn;
+
+	*ret_pkg = NULL;
+	if (read_abi_name(b, rd_word(t, h, p, &ok), &pn)) {
+		free(pn.tag);
+		*ret_pkg = pn.name;
+	}
+	*ret_arr = rd_word(t, h + p, p, &ok);
+	*ret_n = rd_word(t, h + 2 * p, p, &ok);
+	if (ok && *ret_n <= max)
+		return true;
+	free(*ret_pkg);
+	*ret_pkg = NULL;
+	return false;
+}
+
 static bool name_struct(struct sbuf *sb, struct namer *nm, uint64_t addr, unsigned depth)
 {
 	struct builder *b = nm->b;
 	struct ms_rtmeta *t = b->t;
 	unsigned p = t->ptr;
-	uint64_t h = addr + hdr_bytes(t), fields, n;
+	uint64_t fields, n;
 	bool ok = true;
-	char *spkg = NULL;
-	struct abi_name sp;
+	char *spkg;
 
-	if (read_abi_name(b, rd_word(t, h, p, &ok), &sp)) {
-		free(sp.tag);
-		spkg = sp.name;
-	}
-	fields = rd_word(t, h + p, p, &ok);
-	n = rd_word(t, h + 2 * p, p, &ok);
-	if (!ok || n > MAX_FIELDS) {
-		free(spkg);
+	if (!read_pkg_slice(b, addr, MAX_FIELDS, &spkg, &fields, &n))
 		return false;
-	}
 	sb_str(sb, "struct {");
 	for (uint64_t i = 0; i < n && ok && !sb->bad; i++) {
 		uint64_t f = fields + i * 3 * p, typ;
@@ -991,22 +1010,12 @@ static bool name_interface(struct sbuf *sb, struct namer *nm, uint64_t addr, uns
 {
 	struct builder *b = nm->b;
 	struct ms_rtmeta *t = b->t;
-	unsigned p = t->ptr;
-	uint64_t h = addr + hdr_bytes(t), methods, n;
+	uint64_t methods, n;
 	bool ok = true;
-	char *ipkg = NULL;
-	struct abi_name ip;
+	char *ipkg;
 
-	if (read_abi_name(b, rd_word(t, h, p, &ok), &ip)) {
-		free(ip.tag);
-		ipkg = ip.name;
-	}
-	methods = rd_word(t, h + p, p, &ok);
-	n = rd_word(t, h + 2 * p, p, &ok);
-	if (!ok || n > MAX_METHODS) {
-		free(ipkg);
+	if (!read_pkg_slice(b, addr, MAX_METHODS, &ipkg, &methods, &n))
 		return false;
-	}
 	sb_str(sb, "interface {");
 	for (uint64_t i = 0; i < n && ok && !sb->bad; i++) {
 		uint8_t im[8];
