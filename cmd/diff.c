@@ -8,18 +8,23 @@
 #include "opts.h"
 
 static const char usage_text[] =
-    "usage: mapsize diff A B [--format text|json|html] [--top N] [--bytes]\n"
+    "usage: mapsize diff A B [OPTION]...\n"
     "  A and B: recorded layouts (mapsize record) or JSON reports (inspect, attach, replay)\n";
+
+enum { OPT_FORMAT = 256, OPT_TOP, OPT_BYTES };
+
+static const struct ms_optdoc optdocs[] = {
+    {"format", required_argument, OPT_FORMAT, "FORMAT", "output format", 0},
+    {"top", required_argument, OPT_TOP, "N", "only the N biggest changes", 0},
+    {"bytes", no_argument, OPT_BYTES, NULL, "exact byte counts instead of KiB, MiB", 0},
+    MS_OPTDOC_HELP,
+};
+#define NOPTDOCS (sizeof(optdocs) / sizeof(optdocs[0]))
 
 struct ms_error *cmd_diff(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-	    {"format", required_argument, NULL, 'f'},
-	    {"top", required_argument, NULL, 't'},
-	    {"bytes", no_argument, NULL, 'b'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
-	};
+	struct option longopts[NOPTDOCS + 1];
+	char shorts[2 * NOPTDOCS + 1];
 	enum ms_format fmt = MS_FORMAT_TEXT;
 	struct ms_emit_opts emit = {0};
 	struct ms_inspect_report *a = NULL, *b = NULL;
@@ -30,22 +35,20 @@ struct ms_error *cmd_diff(int argc, char **argv)
 
 	opterr = 0;
 	optind = 1;
-	while (!err && (c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	ms_optdoc_getopt(optdocs, NOPTDOCS, longopts, shorts);
+	while (!err && (c = getopt_long(argc, argv, shorts, longopts, NULL)) != -1) {
 		switch (c) {
-		case 'f':
-			err = strcmp(optarg, "html") == 0 ? (fmt = MS_FORMAT_HTML, NULL)
-			                                  : ms_opt_format(optarg, &fmt);
-			if (err)
-				ms_error_prefix(err, "diff (text, json or html)");
+		case OPT_FORMAT:
+			err = ms_opt_format_of(MS_FORMATS_DIFF, optarg, &fmt);
 			break;
-		case 't':
+		case OPT_TOP:
 			err = ms_opt_count("--top", optarg, 1u << 30, &top);
 			break;
-		case 'b':
+		case OPT_BYTES:
 			emit.exact_bytes = true;
 			break;
 		case 'h':
-			fputs(usage_text, stdout);
+			ms_optdoc_help(stdout, usage_text, optdocs, NOPTDOCS, 0, MS_FORMATS_DIFF);
 			return NULL;
 		default:
 			return ms_error_create(MS_ERR_USAGE,

@@ -12,10 +12,46 @@
 #define MAX_LEN      MS_MAX_LEN
 
 static const char usage_text[] =
-    "usage: mapsize estimate TYPE --len N [--hint H] [--deleted D] [--go VERSION[,...]|all]\n"
-    "                        [--arch ARCH] [--define NAME=TYPE]... [--budget BYTES]\n"
-    "                        [--key-payload BYTES[,ptr]] [--value-payload BYTES[,ptr]]\n"
-    "                        [--seed S] [--seeds N] [--bytes] [--format text|json]\n";
+    "usage: mapsize estimate TYPE (--len N | --budget BYTES) [OPTION]...\n"
+    "  the bytes of a map[K]V of N entries, or how many entries fit in BYTES\n";
+
+enum {
+	OPT_HINT = 256,
+	OPT_DELETED,
+	OPT_GO,
+	OPT_ARCH,
+	OPT_FORMAT,
+	OPT_DEFINE,
+	OPT_BUDGET,
+	OPT_SEED,
+	OPT_SEEDS,
+	OPT_BYTES,
+	OPT_KEY_PAYLOAD,
+	OPT_VALUE_PAYLOAD
+};
+
+static const struct ms_optdoc optdocs[] = {
+    {"len", required_argument, 'n', "N", "entries inserted (1000000, 1e6, 2^20)", 0},
+    {"budget", required_argument, OPT_BUDGET, "BYTES", "how many entries fit in BYTES (64MiB, 1GB)",
+     0},
+    {"hint", required_argument, OPT_HINT, "H", "made with make(map[K]V, H)", 0},
+    {"deleted", required_argument, OPT_DELETED, "D", "then D entries were deleted", 0},
+    {"go", required_argument, OPT_GO, "VERSION[,...]",
+     "Go version(s), e.g. 1.23,1.24+noswissmap, or all (default 1.27)", 0},
+    {"arch", required_argument, OPT_ARCH, "ARCH", "amd64 (default), arm64, 386 or arm", 0},
+    {"define", required_argument, OPT_DEFINE, "NAME=TYPE",
+     "define a named type used in TYPE (repeatable)", 0},
+    {"key-payload", required_argument, OPT_KEY_PAYLOAD, "BYTES[,ptr]",
+     "average bytes each key points to (,ptr: they hold pointers)", 0},
+    {"value-payload", required_argument, OPT_VALUE_PAYLOAD, "BYTES[,ptr]",
+     "average bytes each value points to", 0},
+    {"seed", required_argument, OPT_SEED, "S", "seed of the hash simulation", 0},
+    {"seeds", required_argument, OPT_SEEDS, "N", "simulated hash seeds (default 24 to 128)", 0},
+    {"bytes", no_argument, OPT_BYTES, NULL, "exact byte counts instead of KiB, MiB", 0},
+    {"format", required_argument, OPT_FORMAT, "FORMAT", "output format", 0},
+    MS_OPTDOC_HELP,
+};
+#define NOPTDOCS (sizeof(optdocs) / sizeof(optdocs[0]))
 
 struct estimate_opts {
 	const char *type_text;
@@ -53,44 +89,16 @@ static struct ms_error *payload(const char *opt, const char *arg, uint64_t *ret_
 static struct ms_error *parse_args(int argc, char **argv, struct ms_typeenv *env,
                                    struct estimate_opts *o, bool *ret_help)
 {
-	enum {
-		OPT_HINT = 256,
-		OPT_DELETED,
-		OPT_GO,
-		OPT_ARCH,
-		OPT_FORMAT,
-		OPT_DEFINE,
-		OPT_BUDGET,
-		OPT_SEED,
-		OPT_SEEDS,
-		OPT_BYTES,
-		OPT_KEY_PAYLOAD,
-		OPT_VALUE_PAYLOAD
-	};
-	static const struct option longopts[] = {
-	    {"len", required_argument, NULL, 'n'},
-	    {"hint", required_argument, NULL, OPT_HINT},
-	    {"deleted", required_argument, NULL, OPT_DELETED},
-	    {"go", required_argument, NULL, OPT_GO},
-	    {"arch", required_argument, NULL, OPT_ARCH},
-	    {"format", required_argument, NULL, OPT_FORMAT},
-	    {"define", required_argument, NULL, OPT_DEFINE},
-	    {"budget", required_argument, NULL, OPT_BUDGET},
-	    {"seed", required_argument, NULL, OPT_SEED},
-	    {"seeds", required_argument, NULL, OPT_SEEDS},
-	    {"bytes", no_argument, NULL, OPT_BYTES},
-	    {"key-payload", required_argument, NULL, OPT_KEY_PAYLOAD},
-	    {"value-payload", required_argument, NULL, OPT_VALUE_PAYLOAD},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
-	};
+	struct option longopts[NOPTDOCS + 1];
+	char shorts[2 * NOPTDOCS + 1];
 	struct ms_error *err = NULL;
 	uint64_t v;
 	int c;
 
 	opterr = 0;
 	optind = 1;
-	while (!err && (c = getopt_long(argc, argv, "n:h", longopts, NULL)) != -1) {
+	ms_optdoc_getopt(optdocs, NOPTDOCS, longopts, shorts);
+	while (!err && (c = getopt_long(argc, argv, shorts, longopts, NULL)) != -1) {
 		switch (c) {
 		case 'n':
 			err = ms_opt_count("--len", optarg, MAX_LEN, &o->params.len);
@@ -182,7 +190,8 @@ struct ms_error *cmd_estimate(int argc, char **argv)
 		err = parse_args(argc, argv, env, &o, &help);
 	if (err || help) {
 		if (help)
-			fputs(usage_text, stdout);
+			ms_optdoc_help(stdout, usage_text, optdocs, NOPTDOCS, 0,
+			               MS_FORMATS_ESTIMATE);
 		goto out;
 	}
 	err = ms_map_type_parse(o.type_text, env, o.arch, &type);

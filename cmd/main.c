@@ -26,7 +26,8 @@ static void usage(FILE *out)
 	fprintf(out, "usage: mapsize COMMAND [OPTIONS]\n\ncommands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
-	fprintf(out, "\n'mapsize COMMAND --help' for a command's options; man mapsize for all.\n");
+	fprintf(out, "\n'mapsize help COMMAND' (or 'mapsize COMMAND --help') for a command's "
+	             "options;\n'man mapsize' for all.\n");
 }
 
 /* Flushing stdout can fail (a full disk, a closed pipe): that is an error too. */
@@ -51,6 +52,19 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return ms_error_code_status(MS_ERR_USAGE);
 	}
+	if (strcmp(argv[1], "help") == 0 && argc > 2) {
+		/* mapsize help COMMAND: that command's --help */
+		char *help_argv[] = {argv[2], "--help", NULL};
+
+		if (argc > 3) {
+			err = ms_error_create(MS_ERR_USAGE, "help: one command expected, got '%s'",
+			                      argv[3]);
+			goto done;
+		}
+		argc = 2;
+		argv = help_argv;
+		goto dispatch;
+	}
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
 	    strcmp(argv[1], "help") == 0) {
 		usage(stdout);
@@ -60,14 +74,17 @@ int main(int argc, char **argv)
 		printf("mapsize %s\n", MAPSIZE_VERSION);
 		return finish(0);
 	}
+	argc--;
+	argv++;
+dispatch:
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
-		if (strcmp(argv[1], commands[i].name) == 0) {
-			err = commands[i].run(argc - 1, argv + 1);
+		if (strcmp(argv[0], commands[i].name) == 0) {
+			err = commands[i].run(argc, argv);
 			goto done;
 		}
 	}
 	err = ms_error_create(MS_ERR_USAGE, "'%s' is not a mapsize command (see mapsize --help)",
-	                      argv[1]);
+	                      argv[0]);
 done:
 	if (err) {
 		fprintf(stderr, "mapsize: %s\n", ms_error_message(err));

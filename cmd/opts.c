@@ -118,33 +118,117 @@ struct ms_error *ms_opt_bytes(const char *opt, const char *text, uint64_t *ret)
 	return bad(opt, text, "a size in bytes (units: B, KB, MB, GB, KiB, MiB, GiB)");
 }
 
+/* Every format a command may write, and which commands write it. */
+static const struct {
+	const char *name;
+	enum ms_format fmt;
+	unsigned cmds;
+} formats[] = {
+    {"text", MS_FORMAT_TEXT,
+     MS_FORMATS_ESTIMATE | MS_FORMATS_REPORT | MS_FORMATS_DIFF | MS_FORMATS_SIMULATE},
+    {"json", MS_FORMAT_JSON,
+     MS_FORMATS_ESTIMATE | MS_FORMATS_REPORT | MS_FORMATS_DIFF | MS_FORMATS_SIMULATE},
+    {"ndjson", MS_FORMAT_NDJSON, MS_FORMATS_REPORT},
+    {"prometheus", MS_FORMAT_PROMETHEUS, MS_FORMATS_REPORT},
+    {"html", MS_FORMAT_HTML, MS_FORMATS_REPORT | MS_FORMATS_DIFF | MS_FORMATS_SIMULATE},
+};
+
+/* "text, json, html" */
+static void format_list(unsigned cmds, char *buf, size_t size)
+{
+	size_t len = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++) {
+		if (!(formats[i].cmds & cmds))
+			continue;
+		int w = snprintf(buf + len, size - len, "%s%s", len ? ", " : "", formats[i].name);
+		if (w < 0 || (size_t)w >= size - len)
+			return;
+		len += (size_t)w;
+	}
+}
+
+struct ms_error *ms_opt_format_of(unsigned cmds, const char *text, enum ms_format *ret)
+{
+	char list[256];
+
+	for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++) {
+		if ((formats[i].cmds & cmds) && strcmp(text, formats[i].name) == 0) {
+			*ret = formats[i].fmt;
+			return NULL;
+		}
+	}
+	format_list(cmds, list, sizeof(list));
+	return ms_error_create(MS_ERR_USAGE, "--format: '%s' is not one of %s", text, list);
+}
+
 struct ms_error *ms_opt_format(const char *text, enum ms_format *ret)
 {
-	if (strcmp(text, "text") == 0)
-		*ret = MS_FORMAT_TEXT;
-	else if (strcmp(text, "json") == 0)
-		*ret = MS_FORMAT_JSON;
-	else
-		return ms_error_create(MS_ERR_USAGE, "--format: '%s' is not one of text, json",
-		                       text);
-	return NULL;
+	return ms_opt_format_of(MS_FORMATS_ESTIMATE, text, ret);
 }
 
 struct ms_error *ms_opt_report_format(const char *text, enum ms_format *ret)
 {
-	if (strcmp(text, "ndjson") == 0)
-		*ret = MS_FORMAT_NDJSON;
-	else if (strcmp(text, "prometheus") == 0)
-		*ret = MS_FORMAT_PROMETHEUS;
-	else if (strcmp(text, "html") == 0)
-		*ret = MS_FORMAT_HTML;
-	else if (strcmp(text, "text") == 0 || strcmp(text, "json") == 0)
-		return ms_opt_format(text, ret);
-	else
-		return ms_error_create(
-		    MS_ERR_USAGE, "--format: '%s' is not one of text, json, ndjson, prometheus",
-		    text);
+	return ms_opt_format_of(MS_FORMATS_REPORT, text, ret);
+}
+
+static bool is_short(int val)
+{
+	return (val >= 'a' && val <= 'z') || (val >= 'A' && val <= 'Z');
+}
+
+void ms_optdoc_getopt(const struct ms_optdoc *docs, size_t n, struct option *longopts, char *shorts)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		longopts[i] = (struct option){docs[i].name, docs[i].has_arg, NULL, docs[i].val};
+		if (is_short(docs[i].val)) {
+			shorts[k++] = (char)docs[i].val;
+			if (docs[i].has_arg == required_argument)
+				shorts[k++] = ':';
+		}
+	}
+	longopts[n] = (struct option){NULL, 0, NULL, 0};
+	shorts[k] = '\0';
+}
+
+const struct ms_optdoc *ms_optdoc_find(const struct ms_optdoc *docs, size_t n, int val)
+{
+	for (size_t i = 0; i < n; i++)
+		if (docs[i].val == val)
+			return &docs[i];
 	return NULL;
+}
+
+void ms_optdoc_help(FILE *out, const char *usage, const struct ms_optdoc *docs, size_t n,
+                    unsigned mask, unsigned cmd_formats)
+{
+	fputs(usage, out);
+	fputs("\noptions:\n", out);
+	for (size_t i = 0; i < n; i++) {
+		const struct ms_optdoc *d = &docs[i];
+		char left[64], list[256] = "";
+
+		if (d->takes && !(d->takes & mask))
+			continue;
+		if (is_short(d->val))
+			snprintf(left, sizeof(left), "-%c, --%s%s%s", d->val, d->name,
+			         d->arg ? " " : "", d->arg ? d->arg : "");
+		else
+			snprintf(left, sizeof(left), "    --%s%s%s", d->name, d->arg ? " " : "",
+			         d->arg ? d->arg : "");
+		if (strcmp(d->name, "format") == 0)
+			format_list(cmd_formats, list, sizeof(list));
+		/* a long left column gets a line of its own */
+		if (strlen(left) >= 22)
+			fprintf(out, "  %s\n%25s", left, "");
+		else
+			fprintf(out, "  %-22s ", left);
+		fprintf(out, "%s%s%s\n", d->help, *list ? ": " : "", list);
+	}
+	fputs("\nman mapsize for the details.\n", out);
 }
 
 struct ms_error *ms_opt_go_versions(const char *text, struct ms_go_version *versions, size_t max,

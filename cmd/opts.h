@@ -3,13 +3,55 @@
 #ifndef MS_OPTS_H
 #define MS_OPTS_H
 
+#include <getopt.h>
+#include <stdio.h>
+
 #include "mapsize.h"
+
+/*
+ * One option of a command: getopt_long's entry, the name of its argument
+ * (NULL: none) and one line of help. getopt's table and --help are both made
+ * from these rows, so the help cannot miss an option the parser takes.
+ * takes: the commands of a shared table that take it (0: all of them).
+ */
+struct ms_optdoc {
+	const char *name;
+	int has_arg; /* no_argument, required_argument */
+	int val;     /* a letter: also the short option -LETTER */
+	const char *arg;
+	const char *help;
+	unsigned takes;
+};
+#define MS_OPTDOC_HELP                                               \
+	{                                                            \
+		"help", no_argument, 'h', NULL, "print this help", 0 \
+	}
+
+/* getopt_long's tables: longopts has n + 1 entries, shorts 2 * n + 1 bytes. */
+void ms_optdoc_getopt(const struct ms_optdoc *docs, size_t n, struct option *longopts,
+                      char *shorts);
+/* The row of getopt's val, or NULL. */
+const struct ms_optdoc *ms_optdoc_find(const struct ms_optdoc *docs, size_t n, int val);
+/* usage, then one line per option the command takes (takes & mask, or takes 0); --format
+ * lists the formats of formats (MS_FORMATS_*). */
+void ms_optdoc_help(FILE *out, const char *usage, const struct ms_optdoc *docs, size_t n,
+                    unsigned mask, unsigned formats);
+
+/* Which commands write which format: one table in opts.c. */
+enum {
+	MS_FORMATS_ESTIMATE = 1, /* estimate */
+	MS_FORMATS_REPORT = 2,   /* inspect, attach, replay */
+	MS_FORMATS_DIFF = 4,     /* diff */
+	MS_FORMATS_SIMULATE = 8  /* simulate */
+};
+/* --format's argument, one of the formats of cmds (MS_FORMATS_*). */
+struct ms_error *ms_opt_format_of(unsigned cmds, const char *text, enum ms_format *ret);
 
 /* A count: "1000000", "1_000_000", "1e6", "2.5e5", "2^20". At most max. */
 struct ms_error *ms_opt_count(const char *opt, const char *text, uint64_t max, uint64_t *ret);
 /* A size in bytes: a count optionally followed by B, KB, MB, GB, KiB, MiB, GiB, TiB. */
 struct ms_error *ms_opt_bytes(const char *opt, const char *text, uint64_t *ret);
-/* "text" or "json"; with reports also "ndjson" and "prometheus". */
+/* estimate's formats ("text" or "json"), and a report's (ms_opt_format_of). */
 struct ms_error *ms_opt_format(const char *text, enum ms_format *ret);
 struct ms_error *ms_opt_report_format(const char *text, enum ms_format *ret);
 

@@ -42,27 +42,66 @@ struct report_cmd {
 
 static const struct report_cmd cmds[] = {
     {"inspect", TAKES_EXE | TAKES_VIEW | TAKES_WALK | TAKES_RECORD,
-     "usage: mapsize inspect CORE --exe BINARY [--no-dwarf]\n"
-     "                       [--format text|json|ndjson|prometheus|html]\n"
-     "                       [--top N] [--sort held|reclaimable|len|addr|type]\n"
-     "                       [--filter GLOB]\n"
-     "                       [--bytes] [--max-values N] [--record FILE]\n"
-     "                       [--timeout SECONDS] [--max-memory BYTES]\n"},
+     "usage: mapsize inspect CORE [--exe BINARY] [OPTION]...\n"
+     "  the report of every map in a core dump (the executable defaults to the one the "
+     "core names)\n"},
     {"attach", TAKES_EXE | TAKES_VIEW | TAKES_WALK | TAKES_NOSTOP | TAKES_RECORD,
-     "usage: mapsize attach PID [--exe BINARY] [--no-dwarf] [--no-stop]\n"
-     "                      [--format text|json|ndjson|prometheus|html] [--top N]\n"
-     "                      [--sort held|reclaimable|len|addr|type] [--filter GLOB]\n"
-     "                      [--bytes] [--max-values N] [--record FILE]\n"
-     "                      [--timeout SECONDS] [--max-memory BYTES]\n"},
+     "usage: mapsize attach PID [OPTION]...\n"
+     "  the report of every map in a running process\n"},
     {"record", TAKES_EXE | TAKES_PID | TAKES_OUTPUT | TAKES_WALK | TAKES_NOSTOP,
-     "usage: mapsize record (CORE --exe BINARY | --pid PID [--exe BINARY] [--no-stop])\n"
-     "                      [--no-dwarf]\n"
-     "                      --output FILE [--max-values N] [--timeout SECONDS]\n"
-     "                      [--max-memory BYTES]\n"},
+     "usage: mapsize record (CORE [--exe BINARY] | --pid PID) --output FILE [OPTION]...\n"
+     "  save the report as a layout file (mapsize replay, mapsize diff)\n"},
     {"replay", TAKES_VIEW,
-     "usage: mapsize replay FILE [--format text|json|ndjson|prometheus|html] [--top N]\n"
-     "                      [--sort held|reclaimable|len|addr|type] [--filter GLOB] [--bytes]\n"},
+     "usage: mapsize replay FILE [OPTION]...\n"
+     "  print the report of a layout file\n"},
 };
+
+enum {
+	OPT_EXE = 256,
+	OPT_FORMAT,
+	OPT_TOP,
+	OPT_SORT,
+	OPT_FILTER,
+	OPT_BYTES,
+	OPT_MAXV,
+	OPT_PID,
+	OPT_NOSTOP,
+	OPT_RECORD,
+	OPT_TIMEOUT,
+	OPT_MAXMEM,
+	OPT_NODWARF
+};
+
+/* The options of all four commands; takes says which command takes which. */
+static const struct ms_optdoc optdocs[] = {
+    {"exe", required_argument, OPT_EXE, "BINARY",
+     "the executable (default: the one the core or /proc/PID/exe names)", TAKES_EXE},
+    {"pid", required_argument, OPT_PID, "PID", "record a running process instead of a core",
+     TAKES_PID},
+    {"output", required_argument, 'o', "FILE", "the layout file to write", TAKES_OUTPUT},
+    {"no-dwarf", no_argument, OPT_NODWARF, NULL,
+     "ignore DWARF: types from the runtime's metadata, as when stripped", TAKES_EXE},
+    {"no-stop", no_argument, OPT_NOSTOP, NULL, "read the process without stopping it",
+     TAKES_NOSTOP},
+    {"format", required_argument, OPT_FORMAT, "FORMAT", "output format", TAKES_VIEW},
+    {"top", required_argument, OPT_TOP, "N",
+     "only the first N maps in sort order (the summary covers all)", TAKES_VIEW},
+    {"sort", required_argument, OPT_SORT, "KEY",
+     "order by held (text default), reclaimable, len, addr (JSON default) or type", TAKES_VIEW},
+    {"filter", required_argument, OPT_FILTER, "GLOB",
+     "only maps whose type or a path matches the shell pattern GLOB", TAKES_VIEW},
+    {"bytes", no_argument, OPT_BYTES, NULL, "exact byte counts instead of KiB, MiB", TAKES_VIEW},
+    {"record", required_argument, OPT_RECORD, "FILE", "also write the report as a layout file",
+     TAKES_RECORD},
+    {"max-values", required_argument, OPT_MAXV, "N",
+     "stop following pointers after N values (default 2^30)", TAKES_WALK},
+    {"timeout", required_argument, OPT_TIMEOUT, "SECONDS",
+     "stop after SECONDS, exit status 7 (a process is resumed)", TAKES_WALK},
+    {"max-memory", required_argument, OPT_MAXMEM, "BYTES",
+     "cap mapsize's heap at BYTES, exit status 7 when reached", TAKES_WALK},
+    MS_OPTDOC_HELP,
+};
+#define NOPTDOCS (sizeof(optdocs) / sizeof(optdocs[0]))
 
 struct report_opts {
 	const struct report_cmd *cmd;
@@ -80,70 +119,26 @@ struct report_opts {
 
 static struct ms_error *refuse(const struct report_opts *o, const char *opt)
 {
-	return ms_error_create(MS_ERR_USAGE, "%s: %s does not apply (see mapsize %s --help)",
+	return ms_error_create(MS_ERR_USAGE, "%s: --%s does not apply (see mapsize %s --help)",
 	                       o->cmd->name, opt, o->cmd->name);
 }
 
 static struct ms_error *parse_args(int argc, char **argv, struct report_opts *o, bool *ret_help)
 {
-	enum {
-		OPT_EXE = 256,
-		OPT_FORMAT,
-		OPT_TOP,
-		OPT_SORT,
-		OPT_FILTER,
-		OPT_BYTES,
-		OPT_MAXV,
-		OPT_PID,
-		OPT_NOSTOP,
-		OPT_RECORD,
-		OPT_TIMEOUT,
-		OPT_MAXMEM,
-		OPT_NODWARF
-	};
-	static const struct option longopts[] = {
-	    {"exe", required_argument, NULL, OPT_EXE},
-	    {"format", required_argument, NULL, OPT_FORMAT},
-	    {"top", required_argument, NULL, OPT_TOP},
-	    {"sort", required_argument, NULL, OPT_SORT},
-	    {"filter", required_argument, NULL, OPT_FILTER},
-	    {"bytes", no_argument, NULL, OPT_BYTES},
-	    {"max-values", required_argument, NULL, OPT_MAXV},
-	    {"pid", required_argument, NULL, OPT_PID},
-	    {"no-stop", no_argument, NULL, OPT_NOSTOP},
-	    {"record", required_argument, NULL, OPT_RECORD},
-	    {"timeout", required_argument, NULL, OPT_TIMEOUT},
-	    {"max-memory", required_argument, NULL, OPT_MAXMEM},
-	    {"no-dwarf", no_argument, NULL, OPT_NODWARF},
-	    {"output", required_argument, NULL, 'o'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
-	};
-	static const unsigned needs[] = {
-	    [OPT_EXE - 256] = TAKES_EXE,       [OPT_FORMAT - 256] = TAKES_VIEW,
-	    [OPT_TOP - 256] = TAKES_VIEW,      [OPT_SORT - 256] = TAKES_VIEW,
-	    [OPT_FILTER - 256] = TAKES_VIEW,   [OPT_BYTES - 256] = TAKES_VIEW,
-	    [OPT_MAXV - 256] = TAKES_WALK,     [OPT_PID - 256] = TAKES_PID,
-	    [OPT_NOSTOP - 256] = TAKES_NOSTOP, [OPT_RECORD - 256] = TAKES_RECORD,
-	    [OPT_TIMEOUT - 256] = TAKES_WALK,  [OPT_MAXMEM - 256] = TAKES_WALK,
-	    [OPT_NODWARF - 256] = TAKES_EXE,
-	};
+	struct option longopts[NOPTDOCS + 1];
+	char shorts[2 * NOPTDOCS + 1];
 	struct ms_error *err = NULL;
 	uint64_t v;
 	int c;
 
 	opterr = 0;
 	optind = 1;
-	while (!err && (c = getopt_long(argc, argv, "ho:", longopts, NULL)) != -1) {
-		if (c >= 256 && c - 256 < (int)(sizeof(needs) / sizeof(needs[0])) &&
-		    !(o->cmd->takes & needs[c - 256])) {
-			char name[32] = "this option";
+	ms_optdoc_getopt(optdocs, NOPTDOCS, longopts, shorts);
+	while (!err && (c = getopt_long(argc, argv, shorts, longopts, NULL)) != -1) {
+		const struct ms_optdoc *d = ms_optdoc_find(optdocs, NOPTDOCS, c);
 
-			for (const struct option *lo = longopts; lo->name; lo++)
-				if (lo->val == c)
-					snprintf(name, sizeof(name), "--%s", lo->name);
-			return refuse(o, name);
-		}
+		if (d && d->takes && !(o->cmd->takes & d->takes))
+			return refuse(o, d->name);
 		switch (c) {
 		case OPT_EXE:
 			o->exe = optarg;
@@ -202,8 +197,6 @@ static struct ms_error *parse_args(int argc, char **argv, struct report_opts *o,
 				err = ms_error_create(MS_ERR_USAGE, "--max-memory: at least 16MiB");
 			break;
 		case 'o':
-			if (!(o->cmd->takes & TAKES_OUTPUT))
-				return refuse(o, "--output");
 			o->output = optarg;
 			break;
 		case 'h':
@@ -296,7 +289,8 @@ static struct ms_error *run(const struct report_cmd *cmd, int argc, char **argv)
 	err = parse_args(argc, argv, &o, &help);
 	if (err || help) {
 		if (help)
-			fputs(cmd->usage, stdout);
+			ms_optdoc_help(stdout, cmd->usage, optdocs, NOPTDOCS, cmd->takes,
+			               MS_FORMATS_REPORT);
 		return err;
 	}
 	if ((cmd->takes & TAKES_OUTPUT) && !o.output)

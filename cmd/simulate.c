@@ -11,9 +11,37 @@
 #define MAX_VERSIONS 32
 
 static const char usage_text[] =
-    "usage: mapsize simulate TYPE (--ops SCRIPT|--ops @FILE|--trace FILE)\n"
-    "                        [--go VERSION[,...]|all] [--arch ARCH] [--define NAME=TYPE]...\n"
-    "                        [--seed S] [--seeds N] [--bytes] [--format text|json|html]\n";
+    "usage: mapsize simulate TYPE (--ops SCRIPT | --ops @FILE | --trace FILE) [OPTION]...\n"
+    "  replay inserts, deletes and clears through each Go version's map\n";
+
+enum {
+	OPT_OPS = 256,
+	OPT_TRACE,
+	OPT_GO,
+	OPT_ARCH,
+	OPT_FORMAT,
+	OPT_DEFINE,
+	OPT_SEED,
+	OPT_SEEDS,
+	OPT_BYTES
+};
+
+static const struct ms_optdoc optdocs[] = {
+    {"ops", required_argument, OPT_OPS, "SCRIPT",
+     "the operations ('insert 1e5; delete random 9e4'), or @FILE", 0},
+    {"trace", required_argument, OPT_TRACE, "FILE", "a trace of operations on named keys", 0},
+    {"go", required_argument, OPT_GO, "VERSION[,...]",
+     "Go version(s), or all (default 1.23,1.24,1.25,1.27)", 0},
+    {"arch", required_argument, OPT_ARCH, "ARCH", "amd64 (default), arm64, 386 or arm", 0},
+    {"define", required_argument, OPT_DEFINE, "NAME=TYPE",
+     "define a named type used in TYPE (repeatable)", 0},
+    {"seed", required_argument, OPT_SEED, "S", "seed of the hash simulation", 0},
+    {"seeds", required_argument, OPT_SEEDS, "N", "simulated hash seeds", 0},
+    {"bytes", no_argument, OPT_BYTES, NULL, "exact byte counts instead of KiB, MiB", 0},
+    {"format", required_argument, OPT_FORMAT, "FORMAT", "output format", 0},
+    MS_OPTDOC_HELP,
+};
+#define NOPTDOCS (sizeof(optdocs) / sizeof(optdocs[0]))
 
 struct simulate_opts {
 	const char *type_text;
@@ -26,51 +54,19 @@ struct simulate_opts {
 	struct ms_sim_params params;
 };
 
-static struct ms_error *parse_format(const char *text, enum ms_format *ret)
-{
-	if (strcmp(text, "html") == 0) {
-		*ret = MS_FORMAT_HTML;
-		return NULL;
-	}
-	if (strcmp(text, "text") == 0 || strcmp(text, "json") == 0)
-		return ms_opt_format(text, ret);
-	return ms_error_create(MS_ERR_USAGE, "--format: '%s' is not one of text, json, html", text);
-}
-
 static struct ms_error *parse_args(int argc, char **argv, struct ms_typeenv *env,
                                    struct simulate_opts *o, bool *ret_help)
 {
-	enum {
-		OPT_OPS = 256,
-		OPT_TRACE,
-		OPT_GO,
-		OPT_ARCH,
-		OPT_FORMAT,
-		OPT_DEFINE,
-		OPT_SEED,
-		OPT_SEEDS,
-		OPT_BYTES
-	};
-	static const struct option longopts[] = {
-	    {"ops", required_argument, NULL, OPT_OPS},
-	    {"trace", required_argument, NULL, OPT_TRACE},
-	    {"go", required_argument, NULL, OPT_GO},
-	    {"arch", required_argument, NULL, OPT_ARCH},
-	    {"format", required_argument, NULL, OPT_FORMAT},
-	    {"define", required_argument, NULL, OPT_DEFINE},
-	    {"seed", required_argument, NULL, OPT_SEED},
-	    {"seeds", required_argument, NULL, OPT_SEEDS},
-	    {"bytes", no_argument, NULL, OPT_BYTES},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
-	};
+	struct option longopts[NOPTDOCS + 1];
+	char shorts[2 * NOPTDOCS + 1];
 	struct ms_error *err = NULL;
 	uint64_t v;
 	int c;
 
 	opterr = 0;
 	optind = 1;
-	while (!err && (c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	ms_optdoc_getopt(optdocs, NOPTDOCS, longopts, shorts);
+	while (!err && (c = getopt_long(argc, argv, shorts, longopts, NULL)) != -1) {
 		switch (c) {
 		case OPT_OPS:
 			o->ops = optarg;
@@ -85,7 +81,7 @@ static struct ms_error *parse_args(int argc, char **argv, struct ms_typeenv *env
 			err = ms_arch_parse(optarg, &o->arch);
 			break;
 		case OPT_FORMAT:
-			err = parse_format(optarg, &o->format);
+			err = ms_opt_format_of(MS_FORMATS_SIMULATE, optarg, &o->format);
 			break;
 		case OPT_DEFINE:
 			err = ms_opt_define(env, optarg);
@@ -164,7 +160,8 @@ struct ms_error *cmd_simulate(int argc, char **argv)
 		err = parse_args(argc, argv, env, &o, &help);
 	if (err || help) {
 		if (help)
-			fputs(usage_text, stdout);
+			ms_optdoc_help(stdout, usage_text, optdocs, NOPTDOCS, 0,
+			               MS_FORMATS_SIMULATE);
 		goto out;
 	}
 	err = ms_map_type_parse(o.type_text, env, o.arch, &type);

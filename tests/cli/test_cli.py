@@ -201,6 +201,69 @@ try:
 finally:
     shutil.rmtree(tmp)
 
+# Help: 'mapsize help COMMAND' is 'mapsize COMMAND --help': a usage line, then one line per
+# option with what it does. The parser and the help come from one table: every option a command
+# accepts is in its help, and no other; every format the help lists is accepted, and no other.
+import re
+COMMANDS = ["estimate", "inspect", "attach", "record", "replay", "diff", "simulate"]
+OPT_LINE = re.compile(r"^  (?:-[a-zA-Z], |    )--([a-z][a-z-]*)(?: (\S+))?(?:\s+(\S.*))?$")
+top = run("help")
+helps = {}
+for cmd in COMMANDS:
+    r = run(cmd, "--help")
+    h = run("help", cmd)
+    check(r.returncode == 0 and h.returncode == 0 and r.stdout == h.stdout and r.stderr == "" and
+          r.stdout != top.stdout and r.stdout.startswith(f"usage: mapsize {cmd} "),
+          f"'mapsize help {cmd}' prints '{cmd} --help': its usage line and options",
+          f"exit {h.returncode}\n{h.stdout}{h.stderr}")
+    lines = r.stdout.splitlines()
+    opts, undescribed = {}, []
+    for i, line in enumerate(lines):
+        m = OPT_LINE.match(line)
+        if not m:
+            continue
+        # the description follows on the line, or on the next one when the option is long
+        desc = m.group(3) or (lines[i + 1].strip() if i + 1 < len(lines) and
+                              lines[i + 1].startswith(" " * 20) else "")
+        opts[m.group(1)] = desc
+        if len(desc) < 8:
+            undescribed.append(m.group(1))
+    helps[cmd] = opts
+    check(len(opts) >= 4 and "help" in opts and not undescribed,
+          f"{cmd} --help: one line per option, each with a description ({len(opts)} options)",
+          f"without: {undescribed}\n{r.stdout}")
+r = run("help", "frobnicate")
+check(r.returncode == 2 and "frobnicate" in r.stderr and r.stdout == "",
+      "mapsize help of an unknown command -> exit 2, naming it", r.stderr)
+man_page = os.path.join(os.path.dirname(__file__), "..", "..", "man", "mapsize.1")
+candidates = set().union(*helps.values()) | set(re.findall(r"Fl -([a-z][a-z-]*)", open(man_page).read()))
+tmp = tempfile.mkdtemp(prefix="mapsize-cli-help-")
+def accepted(args, refusals=("unknown or incomplete option", "does not apply")):
+    """The parser took args (its error, if any, is about something else)."""
+    r = subprocess.run([os.path.abspath(mapsize), *args], stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, text=True, timeout=limit(60), cwd=tmp)
+    return not any(x in r.stderr for x in refusals), r.stderr
+try:
+    for cmd in COMMANDS:
+        wrong = []
+        for o in sorted(candidates):
+            # 'x' is the option's value, or an operand: nothing runs for long
+            ok, err = accepted([cmd, f"--{o}", "x"])
+            if ok != (o in helps[cmd]):
+                wrong.append(f"--{o}: {'accepted but not in --help' if ok else 'in --help but refused'}: {err.strip()}")
+        check(not wrong, f"{cmd}: the options the parser takes are exactly those of its --help "
+              f"({len(candidates)} tried)", "\n".join(wrong))
+        if "format" not in helps[cmd]:
+            continue
+        listed = [f.strip() for f in helps[cmd]["format"].split(":", 1)[1].split(",")]
+        every = set().union(*(h.get("format", "x: text").split(":", 1)[1].replace(" ", "").split(",")
+                              for h in helps.values())) | {"pprof", "folded", "xml"}
+        wrong = [f for f in sorted(every) if accepted([cmd, "--format", f, "x"], ["is not one of"])[0] != (f in listed)]
+        check(listed and not wrong, f"{cmd}: --format takes exactly the formats its --help lists "
+              f"({', '.join(listed)})", f"differ: {wrong}")
+finally:
+    shutil.rmtree(tmp)
+
 # Shell completions know every option of every command, and bash can load its script.
 comp = os.path.join(os.path.dirname(__file__), "..", "..", "completions")
 import re as _re

@@ -28,6 +28,20 @@ for cmd in ["estimate", "inspect", "attach", "record", "replay", "diff", "simula
     for o in opts:
         check(f"Fl -{o}" in text, f"{cmd} --{o} is documented in the man page")
 
+# The SYNOPSIS lists every format each command writes, as its --help does (both read the format
+# table of cmd/opts.c).
+synopsis = text.split(".Sh SYNOPSIS", 1)[1].split(".Sh ", 1)[0]
+blocks = {b.split("\n", 1)[0].split()[1]: b for b in synopsis.split(".Nm\n")[1:]
+          if b.startswith(".Cm ")}
+for cmd in ["estimate", "inspect", "attach", "replay", "diff", "simulate"]:
+    help_text = subprocess.run([mapsize, "help", cmd], capture_output=True, text=True).stdout
+    m = re.search(r"--format FORMAT +.*: (.*)", help_text)
+    fmts = [f.strip() for f in m.group(1).split(",")] if m else []
+    want = ".Op Fl -format Cm " + " | ".join(fmts)
+    got = re.findall(r"^\.Op Fl -format .*$", blocks.get(cmd, ""), re.M)
+    check(fmts and got == [want], f"the SYNOPSIS of {cmd} lists its formats ({', '.join(fmts)})",
+          f"want: {want}\ngot: {got}")
+
 # EXAMPLES: each .Dl line is a command to run.
 examples = text.split(".Sh EXAMPLES", 1)[1].split(".Sh ", 1)[0]
 for line in examples.splitlines():
