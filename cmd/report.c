@@ -269,9 +269,6 @@ static struct ms_error *make_report(struct report_opts *o, struct ms_inspect_rep
 		if (!o->input)
 			return ms_error_create(MS_ERR_USAGE, "%s: no core file given",
 			                       o->cmd->name);
-		if (!o->exe)
-			return ms_error_create(MS_ERR_USAGE, "%s: --exe BINARY is required",
-			                       o->cmd->name);
 		err = ms_inspect_core(o->input, o->exe, &o->insp, ret);
 	}
 	if (o->insp.progress)

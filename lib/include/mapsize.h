@@ -590,7 +590,9 @@ struct ms_inspect_opts {
 
 /*
  * Inspect the core dump at core_path of a process running exe_path. Checks
- * that they belong together (MS_ERR_FORMAT "... does not match ..."). Damage
+ * that they belong together (MS_ERR_FORMAT "... does not match ..."). With
+ * exe_path NULL, the executable the core names, when it exists and matches
+ * (else MS_ERR_USAGE naming the path). Damage
  * local to one map is reported in that map's error, not as a failure.
  * Owned: free with ms_inspect_report_destroy().
  */

@@ -442,7 +442,7 @@ struct ms_error *ms_inspect_core(const char *core_path, const char *exe_path,
 	if (!err) {
 		rep->pid = ms_source_core_info(t->mem)->pid;
 		rep->truncated = ms_source_core_info(t->mem)->truncated;
-		err = inspect_target(t, opts, core_path, exe_path, rep);
+		err = inspect_target(t, opts, core_path, exe_path ? exe_path : t->exe->path, rep);
 	}
 	return finish(t, rep, &t0, err, ret);
 }

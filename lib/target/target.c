@@ -232,7 +232,8 @@ static int compare_range(struct ms_target *t, uint64_t addr, size_t len)
  * info and the start of each read-only segment must be byte-identical
  * wherever the core holds them.
  */
-static struct ms_error *check_match(struct ms_target *t, const char *core_path)
+static struct ms_error *check_match(struct ms_target *t, const char *core_path,
+                                    unsigned *ret_compared)
 {
 	const struct ms_core_info *ci = ms_source_core_info(t->mem);
 	unsigned compared = 0;
@@ -279,6 +280,8 @@ static struct ms_error *check_match(struct ms_target *t, const char *core_path)
 	if (compared == 0)
 		ms_target_warn(t, "could not check that the core matches the executable (no common "
 		                  "bytes)");
+	if (ret_compared)
+		*ret_compared = compared;
 	return NULL;
 }
 
@@ -298,6 +301,77 @@ static struct ms_error *open_exe(struct ms_target *t, const char *exe_path)
 	t->arch = t->exe->arch;
 	t->ptr = t->exe->ptr_bytes;
 	return NULL;
+}
+
+/*
+ * The executable a core names: the NT_FILE mapping at file offset 0 that holds
+ * the program headers (AT_PHDR) or the entry point (AT_ENTRY), else the first
+ * mapping. NULL when the core has no file list.
+ */
+static const char *core_exe_path(const struct ms_core_info *ci)
+{
+	for (int pass = 0; pass < 2; pass++) {
+		uint64_t addr = pass == 0 ? ci->auxv_phdr : ci->auxv_entry;
+
+		for (size_t i = 0; addr && i < ci->nfiles; i++)
+			if (ci->files[i].start <= addr && addr < ci->files[i].end) {
+				/* the mapping of the file's start, for the same file */
+				for (size_t j = 0; j < ci->nfiles; j++)
+					if (ci->files[j].file_ofs == 0 &&
+					    strcmp(ci->files[j].name, ci->files[i].name) == 0)
+						return ci->files[j].name;
+			}
+	}
+	return ci->nfiles && ci->files[0].name[0] ? ci->files[0].name : NULL;
+}
+
+/*
+ * No --exe: the executable the core names, when it exists and matches the
+ * core. Every failure is one MS_ERR_USAGE line that names the path and asks
+ * for --exe.
+ */
+static struct ms_error *open_named_exe(struct ms_target *t, const char *core_path, char **ret_path)
+{
+	const char *named = core_exe_path(ms_source_core_info(t->mem));
+	struct ms_error *err;
+	unsigned compared = 0;
+
+	if (!named)
+		return ms_error_create(MS_ERR_USAGE,
+		                       "'%s' names no executable (no NT_FILE note): give it with "
+		                       "--exe BINARY",
+		                       core_path);
+	if (access(named, R_OK) != 0)
+		return ms_error_create(MS_ERR_USAGE,
+		                       "'%s' names the executable '%s', which cannot be read (%s): "
+		                       "give it with --exe BINARY",
+		                       core_path, named, strerror(errno));
+	err = open_exe(t, named);
+	if (!err) {
+		t->mem->fallback = t->exe->mem;
+		err = check_match(t, core_path, &compared);
+		if (!err && compared == 0)
+			err = ms_error_create(MS_ERR_USAGE,
+			                      "no bytes of it are in the core to compare");
+	}
+	if (err) {
+		/* check_match says "'CORE' does not match 'EXE': why": keep the why */
+		char *msg = strdup(ms_error_message(err));
+		const char *why = msg ? strstr(msg, "does not match '") : NULL;
+
+		why = why ? strstr(why, "': ") : NULL;
+		why = why ? why + 3 : msg ? msg : "out of memory";
+		ms_error_destroy(err);
+		err =
+		    ms_error_create(MS_ERR_USAGE,
+		                    "'%s' names the executable '%s', which does not match it (%s): "
+		                    "give the right one with --exe BINARY",
+		                    core_path, named, why);
+		free(msg);
+		return err;
+	}
+	*ret_path = strdup(named);
+	return *ret_path ? NULL : &ms_error_nomem;
 }
 
 /* DWARF, unless there is none (stripped) or the caller said not to use it. */
@@ -380,7 +454,7 @@ struct ms_error *ms_target_open_live(int pid, const char *exe_path, bool stop, u
 	t->mem->ptr_bytes = t->ptr;
 	t->mem->big_endian = t->exe->big_endian;
 	t->mem->fallback = t->exe->mem;
-	err = check_match(t, name);
+	err = check_match(t, name, NULL);
 	if (!err)
 		err = load_layouts(t, exe_path ? exe_path : proc_exe, flags);
 	if (err && ms_source_live_exited(t->mem)) {
@@ -400,21 +474,33 @@ struct ms_error *ms_target_open_core(const char *core_path, const char *exe_path
                                      struct ms_target **ret)
 {
 	struct ms_target *t = calloc(1, sizeof(*t));
+	char *named = NULL;
 	struct ms_error *err;
 
 	if (!t)
 		return &ms_error_nomem;
-	err = open_exe(t, exe_path);
-	if (err)
-		goto out;
-	err = ms_source_core_create(core_path, &t->mem);
-	if (err)
-		goto out;
-	t->mem->fallback = t->exe->mem;
-	err = check_match(t, core_path);
-	if (err)
-		goto out;
+	if (!exe_path) {
+		err = ms_source_core_create(core_path, &t->mem);
+		if (!err)
+			err = open_named_exe(t, core_path, &named);
+		if (err)
+			goto out;
+		exe_path = named;
+	} else {
+		err = open_exe(t, exe_path);
+		if (err)
+			goto out;
+		err = ms_source_core_create(core_path, &t->mem);
+		if (err)
+			goto out;
+		t->mem->fallback = t->exe->mem;
+		err = check_match(t, core_path, NULL);
+		if (err)
+			goto out;
+	}
 	err = load_layouts(t, exe_path, flags);
+	free(named);
+	named = NULL;
 	if (err)
 		goto out;
 	if (ms_source_core_info(t->mem)->truncated)
@@ -423,6 +509,7 @@ struct ms_error *ms_target_open_core(const char *core_path, const char *exe_path
 	*ret = t;
 	return NULL;
 out:
+	free(named);
 	ms_target_destroy(t);
 	return err;
 }

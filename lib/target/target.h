@@ -50,7 +50,9 @@ struct ms_target {
 /*
  * Open a core and its executable, check that they match, read the layouts:
  * from DWARF, or from the runtime's own metadata when the executable has none
- * (or flags say MS_TARGET_NO_DWARF). Owned: ms_target_destroy().
+ * (or flags say MS_TARGET_NO_DWARF). exe_path NULL: the executable the core
+ * names (NT_FILE), which must exist and match the core, else MS_ERR_USAGE
+ * naming that path. Owned: ms_target_destroy().
  */
 struct ms_error *ms_target_open_core(const char *core_path, const char *exe_path, unsigned flags,
                                      struct ms_target **ret);

@@ -64,7 +64,7 @@ BAD = [
     (["estimate", "map[int]int", "--budget", "lots"], 2, "--budget"),
     (["frobnicate"], 2, "frobnicate"),
     (["inspect"], 2, "no core"),
-    (["inspect", "core.1"], 2, "--exe"),
+    (["inspect", "core.1"], 3, "core.1"),
     (["inspect", "core.1", "core.2", "--exe", "x"], 2, "unexpected argument 'core.2'"),
     (["inspect", "core.1", "--exe", "x", "--pid", "3"], 2, "--pid"),
     (["attach"], 2, "no process id"),
@@ -198,6 +198,25 @@ try:
     r = run("record", "core.1", "--exe", "/bin/true", "-o", os.path.join(tmp, "x.msl"))
     check(r.returncode != 0 and not [f for f in os.listdir(tmp) if f.startswith("x.msl")],
           "a failed record leaves no file behind")
+finally:
+    shutil.rmtree(tmp)
+
+# inspect without --exe: a core that names no executable (an ELF core without an NT_FILE
+# note) -> exit 2, asking for --exe. tests/go/run_inspect_bad.py covers real cores: the named
+# executable is used, or named when it is gone or another build.
+import struct
+tmp = tempfile.mkdtemp(prefix="mapsize-cli-core-")
+try:
+    nofile = os.path.join(tmp, "nofile.core")
+    with open(nofile, "wb") as f:
+        f.write(b"\x7fELF\x02\x01\x01" + bytes(9) +
+                struct.pack("<HHIQQQIHHHHHH", 4, 62, 1, 0, 64, 0, 0, 64, 56, 1, 0, 0, 0) +
+                struct.pack("<IIQQQQQQ", 1, 6, 120, 0x10000, 0, 4096, 4096, 4096) + bytes(4096))
+    r = run("inspect", nofile)
+    check(r.returncode == 2 and r.stdout == "" and len(r.stderr.splitlines()) == 1 and
+          "names no executable" in r.stderr and nofile in r.stderr and "--exe" in r.stderr,
+          "inspect of a core that names no executable, without --exe -> exit 2, asks for --exe",
+          r.stderr)
 finally:
     shutil.rmtree(tmp)
 

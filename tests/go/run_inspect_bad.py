@@ -41,7 +41,9 @@ def run(mapsize, core, exe, *extra):
                       os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
         os.dup2(out, 1)
         os.dup2(w, 2)
-        os.execv(mapsize, [mapsize, "inspect", core, "--exe", exe, "--format", "json", *extra])
+        # exe None: no --exe, the executable the core names
+        os.execv(mapsize, [mapsize, "inspect", core, *(["--exe", exe] if exe else []),
+                           "--format", "json", *extra])
     os.close(w)
     err = b""
     with os.fdopen(r, "rb") as f:
@@ -272,6 +274,7 @@ def common_cases(mapsize, work, label, version, exe, core, truth):
     gocore.build(version, other, ldflags="-X main.unused=1 -buildid=other")
     expect(mapsize, f"{label}: the core with another build of the program", core, other, 3,
            "does not match")
+    named_exe(mapsize, label, core, exe, other, truth)
     expect(mapsize, f"{label}: a non-Go executable", core, "/bin/true", 4, "not a Go executable")
     stripped = os.path.join(work, "stripped")
     shutil.copyfile(exe, stripped)
@@ -315,6 +318,33 @@ def common_cases(mapsize, work, label, version, exe, core, truth):
             f"{label}: --max-memory is honoured with exit 7 and one line",
             [f"exit {code} {err!r}, {rss:.0f} MiB"])
     os.unlink(many_core)
+
+
+def named_exe(mapsize, label, core, exe, other, truth):
+    """Without --exe, inspect reads the executable the core names (NT_FILE): the same report
+    as with --exe; when that file is gone or is another build, one line names the path and
+    asks for --exe."""
+    code, out, err, rss = run(mapsize, core, None)
+    ok, diag = code == 0 and err == "", [f"exit {code}, {err.strip()!r}"]
+    if ok:
+        doc = json.loads(out)
+        problems, held = compare(truth, doc)
+        ok = not problems and not held and os.path.samefile(doc["exe"], exe)
+        diag += problems + held + [f"exe {doc['exe']!r}"]
+    tap(ok, f"{label}: without --exe, the executable the core names gives every map exactly",
+        diag)
+    moved = exe + ".moved"
+    os.rename(exe, moved)
+    try:
+        expect(mapsize, f"{label}: without --exe, a named executable that is gone is named, "
+               "and --exe asked for", core, None, 2, f"'{exe}', which cannot be read")
+        shutil.copyfile(other, exe)
+        expect(mapsize, f"{label}: without --exe, a named executable that is another build is "
+               "refused, and --exe asked for", core, None, 2,
+               f"'{exe}', which does not match it (different")
+        os.unlink(exe)
+    finally:
+        os.rename(moved, exe)
 
 
 def main():

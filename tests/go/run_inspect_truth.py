@@ -76,7 +76,9 @@ VALIDATOR = None
 
 
 def inspect(mapsize, core, exe):
-    r = subprocess.run([mapsize, "inspect", core, "--exe", exe, "--format", "json"],
+    """The JSON report; exe None: without --exe (the executable the core names)."""
+    r = subprocess.run([mapsize, "inspect", core, *(["--exe", exe] if exe else []),
+                        "--format", "json"],
                        capture_output=True, text=True, timeout=limit(600))
     if r.returncode != 0:
         return None, f"exit {r.returncode}: {r.stderr.strip()}"
@@ -446,6 +448,18 @@ def run_type_names(mapsize, cfg, workdir):
           f"{'; '.join(excepted)}"] if excepted else []))
 
 
+def compare_named_exe(mapsize, core, binary, doc):
+    """gdb's gcore names the executable too (NT_FILE): without --exe, the same report."""
+    named, err = inspect(mapsize, core, None)
+    if err:
+        return [f"without --exe: {err}"]
+    if not os.path.samefile(named["exe"], binary):
+        return [f"without --exe: exe {named['exe']!r}, not {binary!r}"]
+    if named["maps"] != doc["maps"]:
+        return ["without --exe: the maps differ from those with --exe"]
+    return []
+
+
 def run_config(mapsize, cfg, workdir, keep):
     name, version, arch, experiment = cfg
     if not gocore.go_wrapper(version):
@@ -482,6 +496,8 @@ def run_config(mapsize, cfg, workdir, keep):
                     sp, notes = compare_stripped(mapsize, core, binary, doc)
                     problems += sp
                     log += notes
+                if doc and kind == "gcore" and cfg == CONFIGS[0]:
+                    problems += compare_named_exe(mapsize, core, binary, doc)
             finally:
                 if not keep and os.path.exists(core):
                     os.unlink(core)
