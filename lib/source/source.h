@@ -149,6 +149,26 @@ const struct ms_core_info *ms_source_core_info(struct ms_source *src);
  * be stopped (then none stays stopped). Owned; destroy always resumes.
  */
 struct ms_error *ms_source_live_create(int pid, bool stop, struct ms_source **ret);
+/*
+ * Why ptrace (or /proc/PID/mem, process_vm_readv) is refused: the facts from
+ * /proc, and the one-line message they give, e.g. "attach to 1: ptrace not
+ * permitted (kernel.yama.ptrace_scope=1: only a parent may trace; run as root,
+ * with CAP_SYS_PTRACE, or set ptrace_scope to 0)".
+ */
+struct ms_ptrace_facts {
+	int pid;
+	int yama_scope;          /* /proc/sys/kernel/yama/ptrace_scope, -1 without Yama */
+	long target_uid;         /* the process's real uid, -1 if unknown */
+	long my_uid;             /* mapsize's effective uid */
+	const char *target_user; /* the target's user name, NULL if unknown */
+	bool cap_sys_ptrace;     /* mapsize has CAP_SYS_PTRACE (effective) */
+	int tracer;              /* TracerPid of the process, 0 if none */
+};
+void ms_ptrace_facts_read(int pid, struct ms_ptrace_facts *f, char *user_buf, size_t user_size);
+void ms_ptrace_denied_message(const struct ms_ptrace_facts *f, char *buf, size_t size);
+/* MS_ERR_TARGET with that message for pid. */
+struct ms_error *ms_source_live_denied(int pid);
+
 /* Let the process run again (idempotent). */
 void ms_source_live_resume(struct ms_source *src);
 /* Did the process exit (or die) while we read it? */

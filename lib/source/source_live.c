@@ -9,6 +9,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -238,6 +239,104 @@ static void live_destroy(struct ms_source *src)
 	free(l);
 }
 
+void ms_ptrace_facts_read(int pid, struct ms_ptrace_facts *f, char *user_buf, size_t user_size)
+{
+	char path[64], line[256];
+	FILE *in;
+
+	*f = (struct ms_ptrace_facts){
+	    .pid = pid, .yama_scope = -1, .target_uid = -1, .my_uid = (long)geteuid()};
+	if ((in = fopen("/proc/sys/kernel/yama/ptrace_scope", "re"))) {
+		if (fscanf(in, "%d", &f->yama_scope) != 1)
+			f->yama_scope = -1;
+		fclose(in);
+	}
+	/* CapEff: bit 19 is CAP_SYS_PTRACE */
+	if ((in = fopen("/proc/self/status", "re"))) {
+		unsigned long long caps;
+
+		while (fgets(line, sizeof(line), in))
+			if (sscanf(line, "CapEff: %llx", &caps) == 1)
+				f->cap_sys_ptrace = (caps >> 19) & 1;
+		fclose(in);
+	}
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	if ((in = fopen(path, "re"))) {
+		while (fgets(line, sizeof(line), in)) {
+			long uid;
+
+			if (sscanf(line, "Uid: %ld", &uid) == 1)
+				f->target_uid = uid;
+			else
+				sscanf(line, "TracerPid: %d", &f->tracer);
+		}
+		fclose(in);
+	}
+	if (f->target_uid >= 0 && user_size) {
+		struct passwd pw, *res = NULL;
+		char pwbuf[1024];
+
+		if (getpwuid_r((uid_t)f->target_uid, &pw, pwbuf, sizeof(pwbuf), &res) == 0 && res) {
+			snprintf(user_buf, user_size, "%s", pw.pw_name);
+			f->target_user = user_buf;
+		}
+	}
+}
+
+void ms_ptrace_denied_message(const struct ms_ptrace_facts *f, char *buf, size_t size)
+{
+	char who[128];
+	int n = snprintf(buf, size, "attach to %d: ptrace not permitted (", f->pid);
+	size_t at = n < 0 ? 0 : (size_t)n < size ? (size_t)n : size;
+
+	if (f->target_user)
+		snprintf(who, sizeof(who), "user %s (uid %ld)", f->target_user, f->target_uid);
+	else
+		snprintf(who, sizeof(who), "uid %ld", f->target_uid);
+	if (f->tracer > 0)
+		snprintf(buf + at, size - at,
+		         "it is traced already, by pid %d: a debugger or another mapsize; detach "
+		         "it first)",
+		         f->tracer);
+	else if (f->target_uid >= 0 && f->target_uid != f->my_uid && !f->cap_sys_ptrace)
+		snprintf(buf + at, size - at,
+		         "the process belongs to %s and mapsize runs as uid %ld: run as that user, "
+		         "as root, or with CAP_SYS_PTRACE)",
+		         who, f->my_uid);
+	else if (f->yama_scope == 1 && !f->cap_sys_ptrace)
+		snprintf(buf + at, size - at,
+		         "kernel.yama.ptrace_scope=1: only a parent may trace; run as root, with "
+		         "CAP_SYS_PTRACE, or set ptrace_scope to 0)");
+	else if (f->yama_scope == 2 && !f->cap_sys_ptrace)
+		snprintf(
+		    buf + at, size - at,
+		    "kernel.yama.ptrace_scope=2: only with CAP_SYS_PTRACE; run as root or with "
+		    "CAP_SYS_PTRACE)");
+	else if (f->yama_scope >= 3)
+		snprintf(buf + at, size - at,
+		         "kernel.yama.ptrace_scope=%d: ptrace is disabled until the next boot)",
+		         f->yama_scope);
+	else if (f->cap_sys_ptrace)
+		snprintf(
+		    buf + at, size - at,
+		    "though mapsize has CAP_SYS_PTRACE: a security module (SELinux, AppArmor), "
+		    "a seccomp profile or a container forbids it)");
+	else
+		snprintf(buf + at, size - at,
+		         "the process is not dumpable (setuid, or PR_SET_DUMPABLE 0) or a security "
+		         "module forbids it; run as root or with CAP_SYS_PTRACE)");
+}
+
+struct ms_error *ms_source_live_denied(int pid)
+{
+	struct ms_ptrace_facts f;
+	char user[64], msg[512];
+
+	ms_ptrace_facts_read(pid, &f, user, sizeof(user));
+	ms_ptrace_denied_message(&f, msg, sizeof(msg));
+	return ms_error_create(MS_ERR_TARGET, "%s", msg);
+}
+
 static const struct ms_source_ops live_ops = {
     .name = "live",
     .read = live_read,
@@ -253,6 +352,8 @@ static struct ms_error *load_ranges(struct live_source *l)
 
 	snprintf(path, sizeof(path), "/proc/%d/maps", l->pid);
 	f = fopen(path, "re");
+	if (!f && (errno == EACCES || errno == EPERM))
+		return ms_source_live_denied(l->pid);
 	if (!f)
 		return ms_error_create(MS_ERR_TARGET, "pid %d: %s", l->pid,
 		                       errno == ENOENT ? "no such process" : strerror(errno));
@@ -296,12 +397,10 @@ static struct ms_error *stop_thread(struct live_source *l, pid_t tid)
 	if (ptrace(PTRACE_SEIZE, tid, NULL, NULL) != 0) {
 		if (errno == ESRCH)
 			return NULL; /* the thread ended meanwhile */
-		return ms_error_create(MS_ERR_TARGET, "cannot attach to pid %d (thread %d): %s%s",
-		                       l->pid, tid, strerror(errno),
-		                       errno == EPERM
-		                           ? " (another tracer, kernel.yama.ptrace_scope, "
-		                             "or no CAP_SYS_PTRACE)"
-		                           : "");
+		if (errno == EPERM)
+			return ms_source_live_denied(l->pid);
+		return ms_error_create(MS_ERR_TARGET, "cannot attach to pid %d (thread %d): %s",
+		                       l->pid, tid, strerror(errno));
 	}
 	if (l->ntids == l->cap_tids) {
 		size_t cap = l->cap_tids ? 2 * l->cap_tids : 16;
@@ -398,14 +497,25 @@ struct ms_error *ms_source_live_create(int pid, bool stop, struct ms_source **re
 		return &ms_error_nomem;
 	}
 	if (pid <= 0 || kill(pid, 0) != 0) {
-		err = ms_error_create(MS_ERR_TARGET, "pid %d: %s", pid,
-		                      pid > 0 && errno == EPERM ? strerror(errno)
-		                                                : "no such process");
+		err = pid > 0 && errno == EPERM
+		          ? ms_source_live_denied(pid)
+		          : ms_error_create(MS_ERR_TARGET, "pid %d: no such process", pid);
 		goto out;
 	}
 	err = load_ranges(l);
 	if (err)
 		goto out;
+	if (!stop && l->nranges) {
+		/* without ptrace's stop, the first read is where a refusal shows */
+		uint8_t byte;
+		struct iovec local = {&byte, 1},
+		             remote = {(void *)(uintptr_t)l->ranges[0].vaddr, 1};
+
+		if (process_vm_readv(pid, &local, 1, &remote, 1, 0) < 0 && errno == EPERM) {
+			err = ms_source_live_denied(pid);
+			goto out;
+		}
+	}
 	if (stop) {
 		sigset_t hold;
 

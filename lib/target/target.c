@@ -438,8 +438,11 @@ struct ms_error *ms_target_open_live(int pid, const char *exe_path, bool stop, u
 	snprintf(proc_exe, sizeof(proc_exe), "/proc/%d/exe", pid);
 	snprintf(name, sizeof(name), "pid %d", pid);
 	if (!exe_path && access(proc_exe, R_OK) != 0) {
-		err = ms_error_create(MS_ERR_TARGET, "pid %d: %s", pid,
-		                      errno == ENOENT ? "no such process" : strerror(errno));
+		/* /proc/PID/exe needs the same permission as ptrace */
+		err = errno == EACCES || errno == EPERM
+		          ? ms_source_live_denied(pid)
+		          : ms_error_create(MS_ERR_TARGET, "pid %d: %s", pid,
+		                            errno == ENOENT ? "no such process" : strerror(errno));
 		goto out;
 	}
 	/* everything that needs no memory first: the process is stopped only to read */

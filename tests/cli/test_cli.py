@@ -220,6 +220,34 @@ try:
 finally:
     shutil.rmtree(tmp)
 
+# attach to a process mapsize may not trace: exit 5 and one line that names the cause. As root,
+# mapsize runs as nobody (setpriv) against a root process; unprivileged, pid 1 is root's.
+# tests/unit/test_ptrace_denied.c covers each cause's message (ptrace_scope, a tracer).
+setpriv = shutil.which("setpriv")
+if os.geteuid() == 0 and setpriv:
+    victim = subprocess.Popen(["sleep", "60"])
+    try:
+        r = subprocess.run([setpriv, "--reuid=65534", "--regid=65534", "--clear-groups",
+                            os.path.abspath(mapsize), "attach", str(victim.pid)],
+                           capture_output=True, text=True, timeout=limit(60))
+    finally:
+        victim.kill()
+        victim.wait()
+    want = (f"attach to {victim.pid}: ptrace not permitted (the process belongs to user root "
+            "(uid 0) and mapsize runs as uid 65534")
+elif os.geteuid() != 0:
+    r = run("attach", "1")
+    want = "attach to 1: ptrace not permitted ("
+else:
+    r = None
+if r is None:
+    check(True, "# SKIP attach without permission: root without setpriv")
+else:
+    check(r.returncode == 5 and r.stdout == "" and len(r.stderr.splitlines()) == 1 and
+          want in r.stderr and "CAP_SYS_PTRACE" in r.stderr,
+          "attach to a process mapsize may not trace -> exit 5, one line naming the cause",
+          f"exit {r.returncode}\n{r.stderr}")
+
 # Help: 'mapsize help COMMAND' is 'mapsize COMMAND --help': a usage line, then one line per
 # option with what it does. The parser and the help come from one table: every option a command
 # accepts is in its help, and no other; every format the help lists is accepted, and no other.
