@@ -14,9 +14,9 @@ static const char usage_text[] =
 enum { OPT_FORMAT = 256, OPT_TOP, OPT_BYTES };
 
 static const struct ms_optdoc optdocs[] = {
-    {"format", required_argument, OPT_FORMAT, "FORMAT", "output format", 0},
+    MS_OPTDOC_FORMAT(OPT_FORMAT, 0),
     {"top", required_argument, OPT_TOP, "N", "only the N biggest changes", 0},
-    {"bytes", no_argument, OPT_BYTES, NULL, "exact byte counts instead of KiB, MiB", 0},
+    MS_OPTDOC_BYTES(OPT_BYTES, 0),
     MS_OPTDOC_HELP,
 };
 #define NOPTDOCS (sizeof(optdocs) / sizeof(optdocs[0]))

@@ -22,10 +22,20 @@ struct ms_optdoc {
 	const char *help;
 	unsigned takes;
 };
-#define MS_OPTDOC_HELP                                               \
-	{                                                            \
-		"help", no_argument, 'h', NULL, "print this help", 0 \
-	}
+/* Rows more than one command shares (val: the command's own code for it). */
+/* clang-format off */
+#define MS_OPTDOC_HELP {"help", no_argument, 'h', NULL, "print this help", 0}
+#define MS_OPTDOC_FORMAT(val, takes) \
+	{"format", required_argument, val, "FORMAT", "output format", takes}
+#define MS_OPTDOC_BYTES(val, takes) \
+	{"bytes", no_argument, val, NULL, "exact byte counts instead of KiB, MiB", takes}
+#define MS_OPTDOC_ARCH(val) \
+	{"arch", required_argument, val, "ARCH", "amd64 (default), arm64, 386 or arm", 0}
+#define MS_OPTDOC_DEFINE(val) \
+	{"define", required_argument, val, "NAME=TYPE", \
+	 "define a named type used in TYPE (repeatable)", 0}
+#define MS_OPTDOC_SEED(val) {"seed", required_argument, val, "S", "seed of the hash simulation", 0}
+/* clang-format on */
 
 /* getopt_long's tables: longopts has n + 1 entries, shorts 2 * n + 1 bytes. */
 void ms_optdoc_getopt(const struct ms_optdoc *docs, size_t n, struct option *longopts,

@@ -32,13 +32,12 @@ static const struct ms_optdoc optdocs[] = {
     {"trace", required_argument, OPT_TRACE, "FILE", "a trace of operations on named keys", 0},
     {"go", required_argument, OPT_GO, "VERSION[,...]",
      "Go version(s), or all (default 1.23,1.24,1.25,1.27)", 0},
-    {"arch", required_argument, OPT_ARCH, "ARCH", "amd64 (default), arm64, 386 or arm", 0},
-    {"define", required_argument, OPT_DEFINE, "NAME=TYPE",
-     "define a named type used in TYPE (repeatable)", 0},
-    {"seed", required_argument, OPT_SEED, "S", "seed of the hash simulation", 0},
+    MS_OPTDOC_ARCH(OPT_ARCH),
+    MS_OPTDOC_DEFINE(OPT_DEFINE),
+    MS_OPTDOC_SEED(OPT_SEED),
     {"seeds", required_argument, OPT_SEEDS, "N", "simulated hash seeds", 0},
-    {"bytes", no_argument, OPT_BYTES, NULL, "exact byte counts instead of KiB, MiB", 0},
-    {"format", required_argument, OPT_FORMAT, "FORMAT", "output format", 0},
+    MS_OPTDOC_BYTES(OPT_BYTES, 0),
+    MS_OPTDOC_FORMAT(OPT_FORMAT, 0),
     MS_OPTDOC_HELP,
 };
 #define NOPTDOCS (sizeof(optdocs) / sizeof(optdocs[0]))

@@ -4,17 +4,14 @@ groff warning. Installs into a temporary DESTDIR. TAP on stdout.
 Usage: test_install.py MESON BUILD_DIR PAGE..."""
 import json, os, shutil, subprocess, sys, tempfile
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "go"))
+from tap import finish, tap  # noqa: E402
+
 meson, build, pages = sys.argv[1], sys.argv[2], sys.argv[3:]
-n = failed = 0
 
 
 def check(ok, msg, diag=""):
-    global n, failed
-    n += 1
-    failed += not ok
-    print("ok" if ok else "not ok", n, "-", msg)
-    for line in str(diag).splitlines():
-        print("#", line)
+    tap(ok, msg, str(diag).splitlines())
 
 
 opts = {o["name"]: o["value"] for o in json.loads(subprocess.run(
@@ -55,5 +52,4 @@ try:
               f"{mandir} is on man's search path", r.stdout)
 finally:
     shutil.rmtree(dest)
-print(f"1..{n}")
-sys.exit(1 if failed else 0)
+sys.exit(finish())
