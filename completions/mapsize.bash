@@ -6,7 +6,11 @@ _mapsize()
 	local opts
 
 	if [ "$COMP_CWORD" -eq 1 ]; then
-		COMPREPLY=($(compgen -W "estimate inspect attach record replay diff simulate --help --version" -- "$cur"))
+		COMPREPLY=($(compgen -W "estimate inspect attach record replay diff simulate help --help --version" -- "$cur"))
+		return
+	fi
+	if [ "$cmd" = help ]; then
+		[ "$COMP_CWORD" -eq 2 ] && COMPREPLY=($(compgen -W "estimate inspect attach record replay diff simulate" -- "$cur"))
 		return
 	fi
 	case $prev in
