@@ -354,7 +354,7 @@ static struct ms_error *open_named_exe(struct ms_target *t, const char *core_pat
 			err = ms_error_create(MS_ERR_USAGE,
 			                      "no bytes of it are in the core to compare");
 	}
-	if (err) {
+	if (err && ms_error_code(err) != MS_ERR_NOMEM) {
 		/* check_match says "'CORE' does not match 'EXE': why": keep the why */
 		char *msg = strdup(ms_error_message(err));
 		const char *why = msg ? strstr(msg, "does not match '") : NULL;
@@ -370,6 +370,8 @@ static struct ms_error *open_named_exe(struct ms_target *t, const char *core_pat
 		free(msg);
 		return err;
 	}
+	if (err)
+		return err;
 	*ret_path = strdup(named);
 	return *ret_path ? NULL : &ms_error_nomem;
 }
