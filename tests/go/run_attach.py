@@ -331,9 +331,11 @@ def busy_cases(mapsize, version, work):
                            timeout=limit(60))
         open(released, "w").close()
         gdb.wait(timeout=limit(60))
-        tap(r.returncode == 5 and "cannot attach" in r.stderr and
+        tap(r.returncode == 5 and f"attach to {b.pid}: ptrace not permitted (it is traced "
+            f"already, by pid {gdb.pid}" in r.stderr and
             len(r.stderr.splitlines()) == 1 and b.runs(),
-            "attach to a process another tracer holds: exit 5, one line, the process runs on",
+            "attach to a process another tracer holds: exit 5, one line naming the tracer, the "
+            "process runs on",
             [f"exit {r.returncode} {r.stderr.strip()!r}"])
 
         setpriv = shutil.which("setpriv")
@@ -341,9 +343,10 @@ def busy_cases(mapsize, version, work):
             r = subprocess.run([setpriv, "--reuid=65534", "--regid=65534", "--clear-groups",
                                 mapsize, "attach", str(b.pid), "--exe", exe],
                                capture_output=True, text=True, timeout=limit(60))
-            tap(r.returncode == 5 and "not permitted" in r.stderr and
-                len(r.stderr.splitlines()) == 1 and b.runs(),
-                "attach without permission: exit 5, one line saying so",
+            tap(r.returncode == 5 and "ptrace not permitted (the process belongs to user root "
+                "(uid 0) and mapsize runs as uid 65534" in r.stderr and
+                "CAP_SYS_PTRACE" in r.stderr and len(r.stderr.splitlines()) == 1 and b.runs(),
+                "attach without permission: exit 5, one line saying whose the process is",
                 [f"exit {r.returncode} {r.stderr.strip()!r}"])
         else:
             tap(True, "attach without permission", skip="needs root and setpriv")
