@@ -8,41 +8,60 @@
 #include "opts.h"
 
 static const char usage_text[] =
-    "usage: mapsize diff A B [--format text|json|html] [--top N] [--bytes]\n"
+    "usage: mapsize diff A B [--format text|json|html|pprof|folded] [--output FILE]\n"
+    "                        [--top N] [--bytes]\n"
     "  A and B: recorded layouts (mapsize record) or JSON reports (inspect, attach, replay)\n";
+
+struct diff_args {
+	enum ms_format fmt;
+	const struct ms_diff *d;
+	size_t top;
+	const struct ms_emit_opts *emit;
+};
+
+static struct ms_error *emit_diff(FILE *out, const void *arg)
+{
+	const struct diff_args *a = arg;
+
+	return ms_emit_diff(out, a->fmt, a->d, a->top, a->emit);
+}
 
 struct ms_error *cmd_diff(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-	    {"format", required_argument, NULL, 'f'},
-	    {"top", required_argument, NULL, 't'},
-	    {"bytes", no_argument, NULL, 'b'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
+	    {"format", required_argument, NULL, 'f'}, {"top", required_argument, NULL, 't'},
+	    {"bytes", no_argument, NULL, 'b'},        {"output", required_argument, NULL, 'o'},
+	    {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
 	};
 	enum ms_format fmt = MS_FORMAT_TEXT;
 	struct ms_emit_opts emit = {0};
 	struct ms_inspect_report *a = NULL, *b = NULL;
 	struct ms_diff d;
+	const char *output = NULL;
 	struct ms_error *err = NULL;
 	uint64_t top = 0;
 	int c;
 
 	opterr = 0;
 	optind = 1;
-	while (!err && (c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	while (!err && (c = getopt_long(argc, argv, "ho:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
-			err = strcmp(optarg, "html") == 0 ? (fmt = MS_FORMAT_HTML, NULL)
-			                                  : ms_opt_format(optarg, &fmt);
+			if (strcmp(optarg, "html") == 0)
+				fmt = MS_FORMAT_HTML;
+			else if (!ms_opt_profile_format(optarg, &fmt))
+				err = ms_opt_format(optarg, &fmt);
 			if (err)
-				ms_error_prefix(err, "diff (text, json or html)");
+				ms_error_prefix(err, "diff (text, json, html, pprof or folded)");
 			break;
 		case 't':
 			err = ms_opt_count("--top", optarg, 1u << 30, &top);
 			break;
 		case 'b':
 			emit.exact_bytes = true;
+			break;
+		case 'o':
+			output = optarg;
 			break;
 		case 'h':
 			fputs(usage_text, stdout);
@@ -55,6 +74,10 @@ struct ms_error *cmd_diff(int argc, char **argv)
 	}
 	if (err)
 		return err;
+	if (!err)
+		err = ms_opt_output_check(fmt, output);
+	if (err)
+		return err;
 	if (argc - optind != 2)
 		return ms_error_create(MS_ERR_USAGE, "diff: two reports expected, got %d",
 		                       argc - optind);
@@ -64,7 +87,9 @@ struct ms_error *cmd_diff(int argc, char **argv)
 	if (!err)
 		err = ms_diff_reports(a, b, &d);
 	if (!err) {
-		err = ms_emit_diff(stdout, fmt, &d, (size_t)top, &emit);
+		struct diff_args args = {fmt, &d, (size_t)top, &emit};
+
+		err = ms_opt_write_report(output, emit_diff, &args);
 		ms_diff_deinit(&d);
 	}
 	ms_inspect_report_destroy(a);

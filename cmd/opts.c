@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static struct ms_error *bad(const char *opt, const char *text, const char *what)
 {
@@ -140,10 +141,39 @@ struct ms_error *ms_opt_report_format(const char *text, enum ms_format *ret)
 		*ret = MS_FORMAT_HTML;
 	else if (strcmp(text, "text") == 0 || strcmp(text, "json") == 0)
 		return ms_opt_format(text, ret);
+	else if (!ms_opt_profile_format(text, ret))
+		return ms_error_create(MS_ERR_USAGE,
+		                       "--format: '%s' is not one of text, json, ndjson, "
+		                       "prometheus, html, pprof, folded",
+		                       text);
+	return NULL;
+}
+
+bool ms_opt_profile_format(const char *text, enum ms_format *ret)
+{
+	if (strcmp(text, "pprof") == 0)
+		*ret = MS_FORMAT_PPROF;
+	else if (strcmp(text, "folded") == 0)
+		*ret = MS_FORMAT_FOLDED;
 	else
-		return ms_error_create(
-		    MS_ERR_USAGE, "--format: '%s' is not one of text, json, ndjson, prometheus",
-		    text);
+		return false;
+	return true;
+}
+
+/* The report goes to stdout through emit(), or whole into path (--output). */
+struct ms_error *ms_opt_write_report(const char *path,
+                                     struct ms_error *(*emit)(FILE *out, const void *arg),
+                                     const void *arg)
+{
+	return path ? ms_file_write_atomic(path, emit, arg) : emit(stdout, arg);
+}
+
+struct ms_error *ms_opt_output_check(enum ms_format fmt, const char *path)
+{
+	if (fmt == MS_FORMAT_PPROF && !path && isatty(STDOUT_FILENO))
+		return ms_error_create(MS_ERR_USAGE,
+		                       "--format pprof writes a binary file: give --output FILE "
+		                       "or redirect standard output");
 	return NULL;
 }
 

@@ -43,14 +43,15 @@ struct report_cmd {
 static const struct report_cmd cmds[] = {
     {"inspect", TAKES_EXE | TAKES_VIEW | TAKES_WALK | TAKES_RECORD,
      "usage: mapsize inspect CORE --exe BINARY [--no-dwarf]\n"
-     "                       [--format text|json|ndjson|prometheus|html]\n"
-     "                       [--top N] [--sort held|reclaimable|len|addr|type]\n"
-     "                       [--filter GLOB]\n"
+     "                       [--format text|json|ndjson|prometheus|html|pprof|folded]\n"
+     "                       [--output FILE] [--top N]\n"
+     "                       [--sort held|reclaimable|len|addr|type] [--filter GLOB]\n"
      "                       [--bytes] [--max-values N] [--record FILE]\n"
      "                       [--timeout SECONDS] [--max-memory BYTES]\n"},
     {"attach", TAKES_EXE | TAKES_VIEW | TAKES_WALK | TAKES_NOSTOP | TAKES_RECORD,
      "usage: mapsize attach PID [--exe BINARY] [--no-dwarf] [--no-stop]\n"
-     "                      [--format text|json|ndjson|prometheus|html] [--top N]\n"
+     "                      [--format text|json|ndjson|prometheus|html|pprof|folded]\n"
+     "                      [--output FILE] [--top N]\n"
      "                      [--sort held|reclaimable|len|addr|type] [--filter GLOB]\n"
      "                      [--bytes] [--max-values N] [--record FILE]\n"
      "                      [--timeout SECONDS] [--max-memory BYTES]\n"},
@@ -60,14 +61,17 @@ static const struct report_cmd cmds[] = {
      "                      --output FILE [--max-values N] [--timeout SECONDS]\n"
      "                      [--max-memory BYTES]\n"},
     {"replay", TAKES_VIEW,
-     "usage: mapsize replay FILE [--format text|json|ndjson|prometheus|html] [--top N]\n"
+     "usage: mapsize replay FILE\n"
+     "                      [--format text|json|ndjson|prometheus|html|pprof|folded]\n"
+     "                      [--output FILE] [--top N]\n"
      "                      [--sort held|reclaimable|len|addr|type] [--filter GLOB] [--bytes]\n"},
 };
 
 struct report_opts {
 	const struct report_cmd *cmd;
 	const char *input, *exe, *output;
-	bool print; /* --record: write the layout and print the report too */
+	const char *report_file; /* --output of inspect, attach, replay: the report */
+	bool print;              /* --record: write the layout and print the report too */
 	double timeout_s;
 	uint64_t max_memory;
 	int pid;
@@ -202,9 +206,12 @@ static struct ms_error *parse_args(int argc, char **argv, struct report_opts *o,
 				err = ms_error_create(MS_ERR_USAGE, "--max-memory: at least 16MiB");
 			break;
 		case 'o':
-			if (!(o->cmd->takes & TAKES_OUTPUT))
+			if (o->cmd->takes & TAKES_OUTPUT)
+				o->output = optarg;
+			else if (o->cmd->takes & TAKES_VIEW)
+				o->report_file = optarg;
+			else
 				return refuse(o, "--output");
-			o->output = optarg;
 			break;
 		case 'h':
 			*ret_help = true;
@@ -286,6 +293,18 @@ static struct ms_error *make_report(struct report_opts *o, struct ms_inspect_rep
 	return err;
 }
 
+struct emit_args {
+	const struct report_opts *o;
+	const struct ms_inspect_report *r;
+};
+
+static struct ms_error *emit_report(FILE *out, const void *arg)
+{
+	const struct emit_args *a = arg;
+
+	return ms_emit_inspect(out, a->o->format, a->r, &a->o->view, &a->o->emit);
+}
+
 static struct ms_error *run(const struct report_cmd *cmd, int argc, char **argv)
 {
 	struct report_opts o = {.cmd = cmd, .format = MS_FORMAT_TEXT};
@@ -301,6 +320,9 @@ static struct ms_error *run(const struct report_cmd *cmd, int argc, char **argv)
 	}
 	if ((cmd->takes & TAKES_OUTPUT) && !o.output)
 		return ms_error_create(MS_ERR_USAGE, "%s: --output FILE is required", cmd->name);
+	err = ms_opt_output_check(o.format, o.report_file);
+	if (err)
+		return err;
 	/* colour only on a terminal, and never when NO_COLOR is set (no-color.org) */
 	o.emit.color = isatty(STDOUT_FILENO) && !getenv("NO_COLOR") &&
 	               !(getenv("TERM") && strcmp(getenv("TERM"), "dumb") == 0);
@@ -323,7 +345,7 @@ static struct ms_error *run(const struct report_cmd *cmd, int argc, char **argv)
 		setrlimit(RLIMIT_DATA, &rl);
 	}
 	if (o.format == MS_FORMAT_NDJSON && !o.has_sort && !o.view.top && !o.output &&
-	    strcmp(cmd->name, "replay") != 0) {
+	    !o.report_file && strcmp(cmd->name, "replay") != 0) {
 		o.insp.on_map = stream_map;
 		o.insp.on_map_arg = &o;
 	}
@@ -348,8 +370,11 @@ static struct ms_error *run(const struct report_cmd *cmd, int argc, char **argv)
 		r->recorded_at = strdup(when);
 		err = ms_layout_write(o.output, r);
 	}
-	if (!err && (!o.output || o.print))
-		err = ms_emit_inspect(stdout, o.format, r, &o.view, &o.emit);
+	if (!err && (!o.output || o.print)) {
+		struct emit_args args = {&o, r};
+
+		err = ms_opt_write_report(o.report_file, emit_report, &args);
+	}
 	/* a report that could be written but misses something says so in its status */
 	if (!err)
 		err = ms_inspect_report_complete(r);
