@@ -23,8 +23,11 @@ static void frame_begin(struct splitter *sp)
 	sp->s->frames[sp->s->n++] = sp->out;
 }
 
+/* End the open frame; one that got no byte (a path of "..") is "?". */
 static void frame_end(struct splitter *sp)
 {
+	if (sp->out == sp->s->frames[sp->s->n - 1])
+		*sp->out++ = '?';
 	*sp->out++ = '\0';
 }
 
@@ -138,8 +141,9 @@ struct ms_error *ms_holder_stack(const struct ms_map_report *m, struct ms_holder
 	const char *type = m->type ? m->type : "map[?]?";
 	const char *where = m->where ? m->where : "";
 	size_t plen = path ? strlen(path) : 0;
-	/* "[k]" -> "[*]" grows a frame by at most one byte per bracket; every frame adds a NUL */
-	size_t cap = 2 * plen + strlen(type) + strlen(where) + 32;
+	/* a path byte gives at most two ("[]" -> "[*]", "." -> "?" NUL): 3x is ample,
+	 * whatever a layout file holds */
+	size_t cap = 3 * plen + strlen(type) + strlen(where) + 32;
 	struct ms_holder_stack s = {0};
 	struct splitter sp = {&s, NULL};
 

@@ -69,6 +69,7 @@ int main(void)
 	        "(globals) | <global 0x5d3a20> | +0x18 | +0x0 | map[string]int", 0);
 	path_is("main.m[\"cut short", "main | m[*] | map[string]int", 0);
 	path_is("", "map[string]int", 0);
+	path_is("main.a..b", "main | a | ? | b | map[string]int", 0); /* no empty frame */
 	{
 		struct ms_map_report m = map(NULL, NULL, MS_FOUND_HEAP);
 
