@@ -54,6 +54,8 @@ static const struct sample_type {
     {"held", "bytes", v_held},
     {"reclaimable", "bytes", v_reclaimable},
     {"len", "count", v_len},
+    /* retained bytes (what only this map keeps alive) go here as one more row,
+     * {"retained", "bytes", v_retained}, once struct ms_map_report has them */
 };
 #define NTYPES       (sizeof(sample_types) / sizeof(sample_types[0]))
 #define DEFAULT_TYPE "held"
