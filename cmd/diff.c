@@ -17,9 +17,24 @@ static const struct ms_optdoc optdocs[] = {
     MS_OPTDOC_FORMAT(OPT_FORMAT, 0),
     {"top", required_argument, OPT_TOP, "N", "only the N biggest changes", 0},
     MS_OPTDOC_BYTES(OPT_BYTES, 0),
+    {"output", required_argument, 'o', "FILE", "write the report to FILE, whole or not at all", 0},
     MS_OPTDOC_HELP,
 };
 #define NOPTDOCS (sizeof(optdocs) / sizeof(optdocs[0]))
+
+struct diff_args {
+	enum ms_format fmt;
+	const struct ms_diff *d;
+	size_t top;
+	const struct ms_emit_opts *emit;
+};
+
+static struct ms_error *emit_diff(FILE *out, const void *arg)
+{
+	const struct diff_args *a = arg;
+
+	return ms_emit_diff(out, a->fmt, a->d, a->top, a->emit);
+}
 
 struct ms_error *cmd_diff(int argc, char **argv)
 {
@@ -29,6 +44,7 @@ struct ms_error *cmd_diff(int argc, char **argv)
 	struct ms_emit_opts emit = {0};
 	struct ms_inspect_report *a = NULL, *b = NULL;
 	struct ms_diff d;
+	const char *output = NULL;
 	struct ms_error *err = NULL;
 	uint64_t top = 0;
 	int c;
@@ -47,6 +63,9 @@ struct ms_error *cmd_diff(int argc, char **argv)
 		case OPT_BYTES:
 			emit.exact_bytes = true;
 			break;
+		case 'o':
+			output = optarg;
+			break;
 		case 'h':
 			ms_optdoc_help(stdout, usage_text, optdocs, NOPTDOCS, 0, MS_FORMATS_DIFF);
 			return NULL;
@@ -58,6 +77,10 @@ struct ms_error *cmd_diff(int argc, char **argv)
 	}
 	if (err)
 		return err;
+	if (!err)
+		err = ms_opt_output_check(fmt, output);
+	if (err)
+		return err;
 	if (argc - optind != 2)
 		return ms_error_create(MS_ERR_USAGE, "diff: two reports expected, got %d",
 		                       argc - optind);
@@ -67,7 +90,9 @@ struct ms_error *cmd_diff(int argc, char **argv)
 	if (!err)
 		err = ms_diff_reports(a, b, &d);
 	if (!err) {
-		err = ms_emit_diff(stdout, fmt, &d, (size_t)top, &emit);
+		struct diff_args args = {fmt, &d, (size_t)top, &emit};
+
+		err = ms_opt_write_report(output, emit_diff, &args);
 		ms_diff_deinit(&d);
 	}
 	ms_inspect_report_destroy(a);

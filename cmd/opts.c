@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static struct ms_error *bad(const char *opt, const char *text, const char *what)
 {
@@ -131,6 +132,8 @@ static const struct {
     {"ndjson", MS_FORMAT_NDJSON, MS_FORMATS_REPORT},
     {"prometheus", MS_FORMAT_PROMETHEUS, MS_FORMATS_REPORT},
     {"html", MS_FORMAT_HTML, MS_FORMATS_REPORT | MS_FORMATS_DIFF | MS_FORMATS_SIMULATE},
+    {"pprof", MS_FORMAT_PPROF, MS_FORMATS_REPORT | MS_FORMATS_DIFF},
+    {"folded", MS_FORMAT_FOLDED, MS_FORMATS_REPORT | MS_FORMATS_DIFF},
 };
 
 /* "text, json, html" */
@@ -340,5 +343,22 @@ struct ms_error *ms_opt_read_file(const char *path, char **ret, size_t *ret_len)
 	buf[len] = '\0';
 	*ret = buf;
 	*ret_len = len;
+	return NULL;
+}
+
+/* The report goes to stdout through emit(), or whole into path (--output). */
+struct ms_error *ms_opt_write_report(const char *path,
+                                     struct ms_error *(*emit)(FILE *out, const void *arg),
+                                     const void *arg)
+{
+	return path ? ms_file_write_atomic(path, emit, arg) : emit(stdout, arg);
+}
+
+struct ms_error *ms_opt_output_check(enum ms_format fmt, const char *path)
+{
+	if (fmt == MS_FORMAT_PPROF && !path && isatty(STDOUT_FILENO))
+		return ms_error_create(MS_ERR_USAGE,
+		                       "--format pprof writes a binary file: give --output FILE "
+		                       "or redirect standard output");
 	return NULL;
 }

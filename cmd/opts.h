@@ -64,6 +64,12 @@ struct ms_error *ms_opt_bytes(const char *opt, const char *text, uint64_t *ret);
 /* estimate's formats ("text" or "json"), and a report's (ms_opt_format_of). */
 struct ms_error *ms_opt_format(const char *text, enum ms_format *ret);
 struct ms_error *ms_opt_report_format(const char *text, enum ms_format *ret);
+/* Write a report with emit(FILE, arg): to path whole or not at all (--output), else stdout. */
+struct ms_error *ms_opt_write_report(const char *path,
+                                     struct ms_error *(*emit)(FILE *out, const void *arg),
+                                     const void *arg);
+/* Before any work: pprof is binary, refused on a terminal unless --output names a file. */
+struct ms_error *ms_opt_output_check(enum ms_format fmt, const char *path);
 
 /* "1.23,1.24+noswissmap" or "all" into versions (at most max). */
 struct ms_error *ms_opt_go_versions(const char *text, struct ms_go_version *versions, size_t max,

@@ -78,7 +78,9 @@ static const struct ms_optdoc optdocs[] = {
      "the executable (default: the one the core or /proc/PID/exe names)", TAKES_EXE},
     {"pid", required_argument, OPT_PID, "PID", "record a running process instead of a core",
      TAKES_PID},
-    {"output", required_argument, 'o', "FILE", "the layout file to write", TAKES_OUTPUT},
+    {"output", required_argument, 'o', "FILE",
+     "record: the layout file to write; others: write the report to FILE, whole or not at all",
+     TAKES_OUTPUT | TAKES_VIEW},
     {"no-dwarf", no_argument, OPT_NODWARF, NULL,
      "ignore DWARF: types from the runtime's metadata, as when stripped", TAKES_EXE},
     {"no-stop", no_argument, OPT_NOSTOP, NULL, "read the process without stopping it",
@@ -106,7 +108,8 @@ static const struct ms_optdoc optdocs[] = {
 struct report_opts {
 	const struct report_cmd *cmd;
 	const char *input, *exe, *output;
-	bool print; /* --record: write the layout and print the report too */
+	const char *report_file; /* --output of inspect, attach, replay: the report */
+	bool print;              /* --record: write the layout and print the report too */
 	double timeout_s;
 	uint64_t max_memory;
 	int pid;
@@ -197,7 +200,10 @@ static struct ms_error *parse_args(int argc, char **argv, struct report_opts *o,
 				err = ms_error_create(MS_ERR_USAGE, "--max-memory: at least 16MiB");
 			break;
 		case 'o':
-			o->output = optarg;
+			if (o->cmd->takes & TAKES_OUTPUT)
+				o->output = optarg;
+			else
+				o->report_file = optarg;
 			break;
 		case 'h':
 			*ret_help = true;
@@ -276,6 +282,18 @@ static struct ms_error *make_report(struct report_opts *o, struct ms_inspect_rep
 	return err;
 }
 
+struct emit_args {
+	const struct report_opts *o;
+	const struct ms_inspect_report *r;
+};
+
+static struct ms_error *emit_report(FILE *out, const void *arg)
+{
+	const struct emit_args *a = arg;
+
+	return ms_emit_inspect(out, a->o->format, a->r, &a->o->view, &a->o->emit);
+}
+
 static struct ms_error *run(const struct report_cmd *cmd, int argc, char **argv)
 {
 	struct report_opts o = {.cmd = cmd, .format = MS_FORMAT_TEXT};
@@ -292,6 +310,9 @@ static struct ms_error *run(const struct report_cmd *cmd, int argc, char **argv)
 	}
 	if ((cmd->takes & TAKES_OUTPUT) && !o.output)
 		return ms_error_create(MS_ERR_USAGE, "%s: --output FILE is required", cmd->name);
+	err = ms_opt_output_check(o.format, o.report_file);
+	if (err)
+		return err;
 	/* colour only on a terminal, and never when NO_COLOR is set (no-color.org) */
 	o.emit.color = isatty(STDOUT_FILENO) && !getenv("NO_COLOR") &&
 	               !(getenv("TERM") && strcmp(getenv("TERM"), "dumb") == 0);
@@ -314,7 +335,7 @@ static struct ms_error *run(const struct report_cmd *cmd, int argc, char **argv)
 		setrlimit(RLIMIT_DATA, &rl);
 	}
 	if (o.format == MS_FORMAT_NDJSON && !o.has_sort && !o.view.top && !o.output &&
-	    strcmp(cmd->name, "replay") != 0) {
+	    !o.report_file && strcmp(cmd->name, "replay") != 0) {
 		o.insp.on_map = stream_map;
 		o.insp.on_map_arg = &o;
 	}
@@ -339,8 +360,11 @@ static struct ms_error *run(const struct report_cmd *cmd, int argc, char **argv)
 		r->recorded_at = strdup(when);
 		err = ms_layout_write(o.output, r);
 	}
-	if (!err && (!o.output || o.print))
-		err = ms_emit_inspect(stdout, o.format, r, &o.view, &o.emit);
+	if (!err && (!o.output || o.print)) {
+		struct emit_args args = {&o, r};
+
+		err = ms_opt_write_report(o.report_file, emit_report, &args);
+	}
 	/* a report that could be written but misses something says so in its status */
 	if (!err)
 		err = ms_inspect_report_complete(r);

@@ -17,8 +17,9 @@ _mapsize()
 	--format)
 		case $cmd in
 		estimate) COMPREPLY=($(compgen -W "text json" -- "$cur")) ;;
-		diff | simulate) COMPREPLY=($(compgen -W "text json html" -- "$cur")) ;;
-		*) COMPREPLY=($(compgen -W "text json ndjson prometheus html" -- "$cur")) ;;
+		simulate) COMPREPLY=($(compgen -W "text json html" -- "$cur")) ;;
+		diff) COMPREPLY=($(compgen -W "text json html pprof folded" -- "$cur")) ;;
+		*) COMPREPLY=($(compgen -W "text json ndjson prometheus html pprof folded" -- "$cur")) ;;
 		esac
 		return ;;
 	--sort) COMPREPLY=($(compgen -W "held reclaimable len addr type" -- "$cur")); return ;;
@@ -32,11 +33,11 @@ _mapsize()
 	esac
 	case $cmd in
 	estimate) opts="--len --hint --deleted --go --arch --define --budget --key-payload --value-payload --seed --seeds --bytes --format --help" ;;
-	inspect) opts="--exe --no-dwarf --format --top --sort --filter --bytes --max-values --record --timeout --max-memory --help" ;;
-	attach) opts="--exe --no-dwarf --no-stop --format --top --sort --filter --bytes --max-values --record --timeout --max-memory --help" ;;
+	inspect) opts="--exe --no-dwarf --format --output --top --sort --filter --bytes --max-values --record --timeout --max-memory --help" ;;
+	attach) opts="--exe --no-dwarf --no-stop --format --output --top --sort --filter --bytes --max-values --record --timeout --max-memory --help" ;;
 	record) opts="--exe --no-dwarf --pid --no-stop --output --max-values --timeout --max-memory --help" ;;
-	replay) opts="--format --top --sort --filter --bytes --help" ;;
-	diff) opts="--format --top --bytes --help" ;;
+	replay) opts="--format --output --top --sort --filter --bytes --help" ;;
+	diff) opts="--format --output --top --bytes --help" ;;
 	simulate) opts="--ops --trace --go --arch --define --seed --seeds --bytes --format --help" ;;
 	esac
 	if [[ $cur == -* ]]; then

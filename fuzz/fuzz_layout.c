@@ -1,7 +1,7 @@
 /*
  * Fuzz the layout reader (lib/record/layout_file.c): any bytes as a recorded layout
- * or JSON report; what reads back is printed as text and JSON and diffed
- * against itself.
+ * or JSON report; what reads back is printed as text, JSON, pprof and folded
+ * stacks (its paths split into frames) and diffed against itself.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,8 +31,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (null) {
 			ms_error_destroy(ms_emit_inspect(null, MS_FORMAT_TEXT, r, &view, &opts));
 			ms_error_destroy(ms_emit_inspect(null, MS_FORMAT_JSON, r, &view, &opts));
+			ms_error_destroy(ms_emit_inspect(null, MS_FORMAT_PPROF, r, &view, &opts));
+			ms_error_destroy(ms_emit_inspect(null, MS_FORMAT_FOLDED, r, &view, &opts));
 			if (ms_diff_reports(r, r, &d) == NULL) {
 				ms_error_destroy(ms_emit_diff(null, MS_FORMAT_JSON, &d, 0, &opts));
+				ms_error_destroy(
+				    ms_emit_diff(null, MS_FORMAT_FOLDED, &d, 0, &opts));
 				ms_diff_deinit(&d);
 			}
 			fclose(null);

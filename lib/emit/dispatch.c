@@ -27,6 +27,8 @@ static const struct emitters {
     {MS_FORMAT_NDJSON, NULL, NULL, NULL, ms_emit_inspect_ndjson, NULL},
     {MS_FORMAT_PROMETHEUS, NULL, NULL, NULL, ms_emit_inspect_prometheus, NULL},
     {MS_FORMAT_HTML, NULL, NULL, ms_emit_simulation_html, ms_emit_inspect_html, ms_emit_diff_html},
+    {MS_FORMAT_PPROF, NULL, NULL, NULL, ms_emit_inspect_pprof, ms_emit_diff_pprof},
+    {MS_FORMAT_FOLDED, NULL, NULL, NULL, ms_emit_inspect_folded, ms_emit_diff_folded},
 };
 
 static const struct emitters *row(enum ms_format fmt)

@@ -37,6 +37,16 @@ ms_inspect_emitter ms_emit_inspect_text, ms_emit_inspect_json, ms_emit_inspect_n
     ms_emit_inspect_prometheus, ms_emit_inspect_html;
 /* diff: emit_diff.c, emit_html.c */
 ms_diff_emitter ms_emit_diff_text, ms_emit_diff_json, ms_emit_diff_html;
+/* inspect and diff as profiles: emit_pprof.c, emit_folded.c */
+ms_inspect_emitter ms_emit_inspect_pprof, ms_emit_inspect_folded;
+ms_diff_emitter ms_emit_diff_pprof, ms_emit_diff_folded;
+
+/*
+ * The maps of a view (NULL: every map, biggest first), in its order
+ * (emit_inspect.c). Owned array of borrowed pointers; NULL when out of memory.
+ */
+const struct ms_map_report **ms_emit_view_maps(const struct ms_inspect_report *r,
+                                               const struct ms_report_view *view, size_t *ret_n);
 
 /* The whole report as a recorded layout (kind "layout", every map, by address). */
 struct ms_error *ms_emit_layout_json(FILE *out, const struct ms_inspect_report *r);

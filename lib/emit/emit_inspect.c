@@ -816,3 +816,11 @@ struct ms_error *ms_emit_layout_json(FILE *out, const struct ms_inspect_report *
 	free(sel);
 	return err;
 }
+
+const struct ms_map_report **ms_emit_view_maps(const struct ms_inspect_report *r,
+                                               const struct ms_report_view *view, size_t *ret_n)
+{
+	struct ms_report_view def = {MS_SORT_HELD, 0, NULL};
+
+	return view_maps(r, view ? view : &def, ret_n);
+}

@@ -89,6 +89,18 @@ static inline bool ms_add_u64(uint64_t a, uint64_t b, uint64_t *ret)
 	return !__builtin_add_overflow(a, b, ret);
 }
 
+/* ---- Files ------------------------------------------------------------------ */
+
+/*
+ * Write path whole or not at all: write() fills a temporary file beside it
+ * (mode 0666 less the umask), which is renamed to path at the end and removed
+ * on any error, so path is never left partial. MS_ERR_IO naming path, or
+ * write()'s error.
+ */
+struct ms_error *ms_file_write_atomic(const char *path,
+                                      struct ms_error *(*write)(FILE *f, const void *arg),
+                                      const void *arg);
+
 /* ---- Architectures -------------------------------------------------------- */
 
 enum ms_arch { MS_ARCH_AMD64, MS_ARCH_ARM64, MS_ARCH_386, MS_ARCH_ARM, MS_ARCH__COUNT };
@@ -392,6 +404,8 @@ enum ms_format {
 	MS_FORMAT_NDJSON,     /* reports: one JSON object per map, then a summary object */
 	MS_FORMAT_PROMETHEUS, /* reports: Prometheus/OpenMetrics text exposition */
 	MS_FORMAT_HTML,       /* reports and diffs: one self-contained page */
+	MS_FORMAT_PPROF,      /* reports and diffs: gzipped profile.proto (go tool pprof) */
+	MS_FORMAT_FOLDED,     /* reports and diffs: folded stacks (flame graph tools) */
 };
 
 struct ms_emit_opts {

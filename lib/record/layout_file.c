@@ -481,55 +481,12 @@ out:
 	return NULL;
 }
 
+static struct ms_error *write_layout(FILE *f, const void *r)
+{
+	return ms_emit_layout_json(f, r);
+}
+
 struct ms_error *ms_layout_write(const char *path, const struct ms_inspect_report *r)
 {
-	size_t n = strlen(path) + 16;
-	char *tmp = malloc(n);
-	struct ms_error *err = NULL;
-	FILE *f;
-	int fd;
-
-	if (!tmp)
-		return &ms_error_nomem;
-	/* a temporary file beside the target, renamed at the end: never a partial file */
-	snprintf(tmp, n, "%s.XXXXXX", path);
-	fd = mkstemp(tmp);
-	if (fd < 0) {
-		err = ms_error_create(MS_ERR_IO, "'%s': cannot create: %s", path, strerror(errno));
-		free(tmp);
-		return err;
-	}
-	{
-		/* mkstemp makes it 0600; a layout is meant to be shared: 0666 less the umask */
-		mode_t mask = umask(0);
-
-		umask(mask);
-		fchmod(fd, 0666 & ~mask);
-	}
-	f = fdopen(fd, "w");
-	if (!f) {
-		close(fd);
-		err = ms_error_create(MS_ERR_IO, "'%s': %s", path, strerror(errno));
-		goto fail;
-	}
-	err = ms_emit_layout_json(f, r);
-	if (!err && (fflush(f) != 0 || fsync(fileno(f)) != 0))
-		err = ms_error_create(MS_ERR_IO, "'%s': cannot write: %s", path, strerror(errno));
-	if (fclose(f) != 0 && !err)
-		err = ms_error_create(MS_ERR_IO, "'%s': cannot write: %s", path, strerror(errno));
-	if (err)
-		goto fail;
-	if (rename(tmp, path) != 0) {
-		err = ms_error_create(MS_ERR_IO, "'%s': cannot rename into place: %s", path,
-		                      strerror(errno));
-		goto fail;
-	}
-	free(tmp);
-	return NULL;
-fail:
-	unlink(tmp);
-	free(tmp);
-	if (ms_error_code(err) == MS_ERR_IO && strncmp(ms_error_message(err), "'", 1) != 0)
-		ms_error_prefix(err, "'%s'", path);
-	return err;
+	return ms_file_write_atomic(path, write_layout, r);
 }

@@ -69,7 +69,9 @@ BAD = [
     (["inspect", "core.1", "--exe", "x", "--pid", "3"], 2, "--pid"),
     (["attach"], 2, "no process id"),
     (["attach", "abc"], 2, "PID"),
-    (["attach", "1", "--output", "x"], 2, "--output"),
+    (["attach", "1", "--pid", "2"], 2, "--pid"),
+    (["replay", "x.msl", "--format", "svg"], 2, "pprof, folded"),
+    (["diff", "a.msl", "b.msl", "--format", "ndjson"], 2, "html, pprof, folded"),
     (["attach", "999999999"], 5, "no such process"),
     (["record", "core.1", "--exe", "x"], 2, "--output"),
     (["record", "--pid", "1", "core.1", "-o", "x.msl"], 2, "exclude"),
@@ -194,6 +196,45 @@ try:
     written = set(re.findall(r"^# TYPE (mapsize_[a-z_]+)", r.stdout, re.M))
     check(used and used <= written, "the Grafana dashboard uses only metrics mapsize writes",
           f"unknown: {sorted(used - written)}")
+    # --format pprof and folded; --output writes a report whole or not at all
+    r = run("replay", sample, "--format", "folded", "-o", os.path.join(tmp, "lru.folded"))
+    folded = open(os.path.join(tmp, "lru.folded")).read()
+    check(r.returncode == 0 and r.stdout == "" and
+          folded == run("replay", sample, "--format", "folded").stdout and
+          folded.startswith("main;cache;index;map[string]*container/list.Element 3495088\n"),
+          "replay --format folded --output FILE writes what stdout gets", r.stderr + folded)
+    r = subprocess.run([mapsize, "replay", sample, "--format", "pprof"], stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, timeout=limit(120))
+    check(r.returncode == 0 and r.stdout[:2] == b"\x1f\x8b", "pprof to a pipe: a gzip stream",
+          r.stderr)
+    bad_out = os.path.join(tmp, "no-such-dir", "p.pb.gz")
+    r = run("replay", sample, "--format", "pprof", "--output", bad_out)
+    check(r.returncode == 3 and bad_out in r.stderr and r.stdout == "",
+          "an unwritable --output: exit 3 naming the file", r.stderr)
+    r = run("diff", os.path.join(samples, "lru-go1.23.msl"), sample, "--format", "folded")
+    check(r.returncode == 0 and "main;cache;index;map[string]*container/list.Element 3360104 "
+          "3495088\n" in r.stdout, "diff --format folded: each map's held bytes in A and B",
+          r.stdout + r.stderr)
+    # binary output is refused on a terminal, before any work
+    import pty
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execv(mapsize, [mapsize, "replay", sample, "--format", "pprof"])
+    out = b""
+    while True:
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        out += chunk
+    status = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+    check(status == 2 and b"--output" in out and b"\x1f\x8b" not in out,
+          "--format pprof on a terminal: refused (exit 2), nothing binary written", out[:300])
+    for f in os.listdir(tmp):
+        if f.startswith("lru.folded."):
+            check(False, f"a temporary file was left: {f}")
     # record and replay write nothing partial: an unwritable destination leaves no file
     r = run("record", "core.1", "--exe", "/bin/true", "-o", os.path.join(tmp, "x.msl"))
     check(r.returncode != 0 and not [f for f in os.listdir(tmp) if f.startswith("x.msl")],

@@ -5,7 +5,8 @@ For a classic (Go 1.23) and two Swiss (Go 1.24, 1.27) builds of
 tests/go/progs/inspect_truth.go:
 - attach's report equals inspect's report on a gcore core taken at the same
   moment (the program holds still: it waits on stdin), map for map, and both
-  agree with the program's own truth;
+  agree with the program's own truth; attach --format pprof, read by the
+  toolchain's `go tool pprof -raw`, has one sample per map and the same held bytes;
 - replay(record(core)) prints exactly what inspect printed, byte for byte, and
   record --pid makes a layout too; a layout is a small fraction of the core;
 - diff of a report with its replay finds every map the same.
@@ -100,6 +101,9 @@ def truth_cases(mapsize, name, version, work):
     with gocore.TruthProcess(exe, work) as p:
         gocore.gcore(p.pid, core)
         live = mapsize_json(mapsize, "attach", str(p.pid), "--exe", exe, "--format", "json")
+        prof = os.path.join(work, "attach.pb.gz")
+        rprof = subprocess.run([mapsize, "attach", str(p.pid), "--exe", exe, "--format", "pprof",
+                                "-o", prof], capture_output=True, text=True, timeout=limit(300))
         layout_pid = os.path.join(work, "pid.msl")
         rp = subprocess.run([mapsize, "record", "--pid", str(p.pid), "--exe", exe, "-o",
                              layout_pid], capture_output=True, text=True, timeout=limit(300))
@@ -109,6 +113,14 @@ def truth_cases(mapsize, name, version, work):
     d = first_diff(normalized(a), normalized(c))
     problems, held = compare(truth, a)
     problems += schema_errors(a, "inspect")
+    from run_pprof import raw_samples  # noqa: E402
+
+    header, values = raw_samples(gocore.go_wrapper(version), prof) if rprof.returncode == 0 \
+        else (None, rprof.stderr)
+    got = [len(values), sum(v[1] for v in values)] if header else values
+    want = [len(a["maps"]), a["summary"]["held_bytes"]]
+    tap(got == want, f"{name}: attach --format pprof, read by go{version} tool pprof -raw: "
+        f"one sample per map, the JSON report's held bytes", [f"{got} != {want}"])
     tap(d is None and not problems and not held,
         f"{name}: attach reports exactly what inspect reports on a core of the same moment",
         [f"first difference: {d}"] + problems + held +

@@ -20,6 +20,9 @@ the truth about each of its maps, read from the inside (unsafe, MemStats);
   (always an excess), so a configuration whose held bytes miss is run again,
   at most three times, and says so;
 - the held breakdown adds up to held_bytes for every map of the report;
+- on the kernel core of go1.19, go1.25 and go1.27+mapsplitgroup, --format pprof
+  read by that toolchain's `go tool pprof -raw` has one sample per map and the
+  report's held, reclaimable and len totals; --format folded one line per map;
 - on the kernel core, a stripped copy of the executable (no DWARF: types and
   layouts from the runtime's metadata) finds every map with storage that
   DWARF finds off the stacks, with identical len and structure, and nothing
@@ -459,6 +462,40 @@ def compare_named_exe(mapsize, core, binary, doc):
         return ["without --exe: the maps differ from those with --exe"]
     return []
 
+# go tool pprof of the configuration's toolchain reads --format pprof of its kernel core
+PPROF_CONFIGS = ("go1.19", "go1.25", "go1.27+mapsplitgroup")
+
+
+def compare_pprof(mapsize, core, exe, doc, version, workdir):
+    """--format pprof of the core, read by `go tool pprof -raw`: one sample per map of
+    the JSON report and the same held, reclaimable and len totals; --format folded: one
+    line per map, the held bytes adding up."""
+    from run_pprof import raw_samples  # noqa: E402
+
+    prof = os.path.join(workdir, "core.pb.gz")
+    r = subprocess.run([mapsize, "inspect", core, "--exe", exe, "--format", "pprof", "-o", prof],
+                       capture_output=True, text=True, timeout=limit(600))
+    if r.returncode != 0:
+        return [f"pprof: exit {r.returncode}: {r.stderr.strip()}"]
+    try:
+        header, values = raw_samples(gocore.go_wrapper(version), prof)
+    finally:
+        os.unlink(prof)
+    if header is None:
+        return [f"go{version} tool pprof -raw: {values.strip()}"]
+    sm = doc["summary"]
+    got = [len(values)] + [sum(v[k] for v in values) for k in (1, 2, 3)]
+    want = [len(doc["maps"]), sm["held_bytes"], sm["reclaimable_bytes"], sm["len"]]
+    out = [] if got == want else [f"pprof: samples, held, reclaimable, len {got}, the "
+                                  f"JSON report {want}"]
+    r = subprocess.run([mapsize, "inspect", core, "--exe", exe, "--format", "folded"],
+                       capture_output=True, text=True, timeout=limit(600))
+    lines = r.stdout.splitlines()
+    if len(lines) != len(doc["maps"]) or \
+            sum(int(ln.rsplit(" ", 1)[1]) for ln in lines) != sm["held_bytes"]:
+        out.append(f"folded: {len(lines)} lines for {len(doc['maps'])} maps")
+    return out
+
 
 def run_config(mapsize, cfg, workdir, keep):
     name, version, arch, experiment = cfg
@@ -492,6 +529,8 @@ def run_config(mapsize, cfg, workdir, keep):
                 problems, held = compare(truth, doc) if doc else ([], [])
                 if doc:
                     problems += compare_stream(mapsize, core, binary, doc)
+                if doc and kind == "kernel" and name in PPROF_CONFIGS:
+                    problems += compare_pprof(mapsize, core, binary, doc, version, workdir)
                 if doc and kind == "kernel":
                     sp, notes = compare_stripped(mapsize, core, binary, doc)
                     problems += sp

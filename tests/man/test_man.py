@@ -38,7 +38,10 @@ for cmd in ["estimate", "inspect", "attach", "replay", "diff", "simulate"]:
     m = re.search(r"--format FORMAT +.*: (.*)", help_text)
     fmts = [f.strip() for f in m.group(1).split(",")] if m else []
     want = ".Op Fl -format Cm " + " | ".join(fmts)
-    got = re.findall(r"^\.Op Fl -format .*$", blocks.get(cmd, ""), re.M)
+    # one line, or (too long for one) an .Oo block whose .Cm lines continue the list
+    block = re.sub(r"^\.Oo Fl -format\n\.Cm (.*)\n\.Cm \| (.*)\n\.Oc$",
+                   r".Op Fl -format Cm \1 | \2", blocks.get(cmd, ""), flags=re.M)
+    got = re.findall(r"^\.Op Fl -format .*$", block, re.M)
     check(fmts and got == [want], f"the SYNOPSIS of {cmd} lists its formats ({', '.join(fmts)})",
           f"want: {want}\ngot: {got}")
 

@@ -26,11 +26,12 @@ vg() { # [expect=STATUS] vg DESCRIPTION ARGS...   (99 is memcheck's: an error it
 }
 vg "estimate, classic" estimate 'map[string]*T' --len 1e5 --go 1.23 --format json
 vg "estimate, every version" estimate 'map[int64]int64' --len 5000 --go all
-for fmt in text json ndjson prometheus html; do
+for fmt in text json ndjson prometheus html pprof folded; do
 	vg "replay --format $fmt" replay "$samples/sessions-go1.25.msl" --format "$fmt"
 done
 vg "replay of a classic layout" replay "$samples/sessions-go1.23.msl" --sort reclaimable
 vg "diff" diff "$samples/lru-go1.23.msl" "$samples/lru-go1.25.msl" --format json
+vg "diff --format pprof" diff "$samples/lru-go1.23.msl" "$samples/lru-go1.25.msl" --format pprof
 expect=3 vg "a damaged layout is refused" replay /etc/passwd
 echo "1..$n"
 exit $failed
