@@ -49,13 +49,14 @@ static const struct report_cmd cmds[] = {
      "                       [--bytes] [--max-values N] [--record FILE]\n"
      "                       [--timeout SECONDS] [--max-memory BYTES]\n"},
     {"attach", TAKES_EXE | TAKES_VIEW | TAKES_WALK | TAKES_NOSTOP | TAKES_RECORD,
-     "usage: mapsize attach PID [--exe BINARY] [--no-dwarf] [--no-stop]\n"
+     "usage: mapsize attach PID [--exe BINARY] [--no-dwarf] [--no-stop | --no-clear-refs]\n"
      "                      [--format text|json|ndjson|prometheus|html] [--top N]\n"
      "                      [--sort held|reclaimable|len|addr|type] [--filter GLOB]\n"
      "                      [--bytes] [--max-values N] [--record FILE]\n"
      "                      [--timeout SECONDS] [--max-memory BYTES]\n"},
     {"record", TAKES_EXE | TAKES_PID | TAKES_OUTPUT | TAKES_WALK | TAKES_NOSTOP,
-     "usage: mapsize record (CORE --exe BINARY | --pid PID [--exe BINARY] [--no-stop])\n"
+     "usage: mapsize record (CORE --exe BINARY | --pid PID [--exe BINARY]\n"
+     "                      [--no-stop | --no-clear-refs])\n"
      "                      [--no-dwarf]\n"
      "                      --output FILE [--max-values N] [--timeout SECONDS]\n"
      "                      [--max-memory BYTES]\n"},
@@ -99,7 +100,8 @@ static struct ms_error *parse_args(int argc, char **argv, struct report_opts *o,
 		OPT_RECORD,
 		OPT_TIMEOUT,
 		OPT_MAXMEM,
-		OPT_NODWARF
+		OPT_NODWARF,
+		OPT_NOCLEARREFS
 	};
 	static const struct option longopts[] = {
 	    {"exe", required_argument, NULL, OPT_EXE},
@@ -111,6 +113,7 @@ static struct ms_error *parse_args(int argc, char **argv, struct report_opts *o,
 	    {"max-values", required_argument, NULL, OPT_MAXV},
 	    {"pid", required_argument, NULL, OPT_PID},
 	    {"no-stop", no_argument, NULL, OPT_NOSTOP},
+	    {"no-clear-refs", no_argument, NULL, OPT_NOCLEARREFS},
 	    {"record", required_argument, NULL, OPT_RECORD},
 	    {"timeout", required_argument, NULL, OPT_TIMEOUT},
 	    {"max-memory", required_argument, NULL, OPT_MAXMEM},
@@ -126,7 +129,7 @@ static struct ms_error *parse_args(int argc, char **argv, struct report_opts *o,
 	    [OPT_MAXV - 256] = TAKES_WALK,     [OPT_PID - 256] = TAKES_PID,
 	    [OPT_NOSTOP - 256] = TAKES_NOSTOP, [OPT_RECORD - 256] = TAKES_RECORD,
 	    [OPT_TIMEOUT - 256] = TAKES_WALK,  [OPT_MAXMEM - 256] = TAKES_WALK,
-	    [OPT_NODWARF - 256] = TAKES_EXE,
+	    [OPT_NODWARF - 256] = TAKES_EXE,   [OPT_NOCLEARREFS - 256] = TAKES_NOSTOP,
 	};
 	struct ms_error *err = NULL;
 	uint64_t v;
@@ -175,6 +178,9 @@ static struct ms_error *parse_args(int argc, char **argv, struct report_opts *o,
 			break;
 		case OPT_NOSTOP:
 			o->insp.no_stop = true;
+			break;
+		case OPT_NOCLEARREFS:
+			o->insp.no_clear_refs = true;
 			break;
 		case OPT_NODWARF:
 			o->insp.no_dwarf = true;

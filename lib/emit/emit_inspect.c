@@ -298,6 +298,11 @@ static json_t *summary_json(const struct ms_inspect_report *r, size_t n)
 	set(sum, "elapsed_seconds", json_real(r->elapsed_s));
 	set(sum, "bytes_read", juint(r->walked_bytes));
 	set(sum, "pause_ns", juint(r->pause_ns));
+	if (r->attach_method[0]) {
+		set(sum, "attach_method", json_string(r->attach_method));
+		set(sum, "copied_bytes", juint(r->copied_bytes));
+		set(sum, "reread_bytes", juint(r->reread_bytes));
+	}
 	return sum;
 }
 

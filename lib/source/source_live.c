@@ -2,16 +2,35 @@
 /*
  * A live process as a memory source. Every thread is seized and interrupted
  * (PTRACE_SEIZE + PTRACE_INTERRUPT, never SIGSTOP: if mapsize dies, even by
- * SIGKILL, the kernel detaches and restarts them) and memory is read with
- * process_vm_readv through a cache of 64 KiB blocks, many ranges per call.
- * Nothing is ever written to the process. SIGINT, SIGTERM and SIGHUP are
- * held back while it is stopped and delivered once it runs again.
+ * SIGKILL, the kernel detaches and restarts them). Nothing is ever written to
+ * the process. SIGINT, SIGTERM and SIGHUP are held back while it is stopped
+ * and delivered once it runs again.
+ *
+ * By default the writable mappings (the Go heap arenas, data and bss, the
+ * runtime's off-heap memory, stacks) are copied into a snapshot: a sparse
+ * private anonymous mapping per range, of which only the pages present in
+ * the process (/proc/PID/pagemap bits 62, 63) are filled, so mapsize's own
+ * memory grows by the process's resident writable bytes. Copies are batched:
+ * one process_vm_readv per up to 1024 runs of pages or 4 MiB.
+ *  - soft-dirty precopy: "4" is written to /proc/PID/clear_refs (which resets
+ *    the soft-dirty bits of the whole process), the pages are copied while it
+ *    runs, then it is stopped only to re-read the pages whose soft-dirty bit
+ *    (pagemap bit 55) is set, that appeared, or that a new mapping holds;
+ *  - stop and copy (no soft-dirty in the kernel, or --no-clear-refs): the
+ *    process is stopped for the copy.
+ * Either way it runs again before any map is walked; the read-only mappings
+ * are read from the process when needed (they cannot change). Without
+ * stopping (--no-stop) memory is read on demand through a cache of 64 KiB
+ * blocks, many ranges per call.
  */
 #include <dirent.h>
+#include <elf.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <sys/ptrace.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
@@ -25,6 +44,34 @@
 #define READAHEAD    8u   /* blocks fetched by one call on a miss */
 #define MAX_THREADS  (1u << 16)
 #define MAX_RANGES   (1u << 20)
+
+#define BATCH_IOVS   1024u       /* IOV_MAX */
+#define BATCH_BYTES  (4u << 20)  /* per process_vm_readv */
+#define PM_CHUNK     (64u << 10) /* pagemap entries read at once */
+#define PM_PRESENT   (1ull << 63)
+#define PM_SWAPPED   (1ull << 62)
+#define PM_SOFTDIRTY (1ull << 55)
+
+/* A copy of one range of the process: sparse (pages never filled cost nothing). */
+struct store {
+	uint64_t vaddr, len;
+	uint8_t *data;   /* mmap'ed, len bytes */
+	uint64_t *valid; /* a bit per page: holds the process's bytes (or known zero) */
+};
+
+/* The snapshot is a sorted list of pieces, each a window on a store. */
+struct piece {
+	uint64_t vaddr, len;
+	struct store *st;
+};
+
+/* Runs of pages to copy, read in one process_vm_readv. */
+struct batch {
+	struct iovec local[BATCH_IOVS], remote[BATCH_IOVS];
+	struct store *st[BATCH_IOVS];
+	size_t n;
+	uint64_t bytes;
+};
 
 struct block {
 	uint64_t addr; /* block-aligned; 0 = empty */
@@ -44,6 +91,18 @@ struct live_source {
 	struct block cache[CACHE_BLOCKS];
 	uint64_t nsyscalls;
 	uint64_t last_miss; /* the last block a miss fetched */
+	/* the snapshot (methods other than no-stop) */
+	enum ms_live_method method;
+	bool snap; /* reads come from the snapshot */
+	uint64_t page;
+	int pagemap; /* /proc/PID/pagemap, -1 if it cannot be read: every page counts */
+	struct store **stores;
+	size_t nstores;
+	struct piece *pieces;
+	size_t npieces;
+	uint64_t copied_bytes, reread_bytes;
+	bool all_dirty; /* test knob: every present page counts as dirty */
+	struct batch *batch;
 };
 
 static const struct ms_source_ops live_ops;
@@ -80,14 +139,324 @@ static const struct ms_segment *range_of(const struct live_source *l, uint64_t a
 	return NULL;
 }
 
+/* Reset the soft-dirty bits of a process (man proc(5), clear_refs, "4"). */
+static bool write_clear_refs(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	bool ok = fd >= 0 && write(fd, "4", 1) == 1;
+
+	if (fd >= 0)
+		close(fd);
+	return ok;
+}
+
+/* ---- the snapshot ---- */
+
+static const struct piece *piece_of(const struct live_source *l, uint64_t addr)
+{
+	size_t lo = 0, hi = l->npieces;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const struct piece *p = &l->pieces[mid];
+
+		if (addr < p->vaddr)
+			hi = mid;
+		else if (addr - p->vaddr >= p->len)
+			lo = mid + 1;
+		else
+			return p;
+	}
+	return NULL;
+}
+
+static bool page_valid(const struct store *st, uint64_t i)
+{
+	return (st->valid[i / 64] >> (i % 64)) & 1;
+}
+
+static void mark_pages(struct store *st, uint64_t first, uint64_t n, bool valid)
+{
+	for (uint64_t i = first; i < first + n; i++) {
+		if (valid)
+			st->valid[i / 64] |= 1ull << (i % 64);
+		else
+			st->valid[i / 64] &= ~(1ull << (i % 64));
+	}
+}
+
+/* Are the pages of [addr, addr+len) within p all valid? */
+static bool piece_valid(const struct live_source *l, const struct piece *p, uint64_t addr,
+                        uint64_t len)
+{
+	uint64_t first = (addr - p->st->vaddr) / l->page;
+	uint64_t last = (addr + len - 1 - p->st->vaddr) / l->page;
+
+	for (uint64_t i = first; i <= last; i++)
+		if (!page_valid(p->st, i))
+			return false;
+	return true;
+}
+
+static struct store *new_store(struct live_source *l, uint64_t vaddr, uint64_t len)
+{
+	struct store *st = calloc(1, sizeof(*st)), **n;
+	uint64_t npages = len / l->page;
+
+	if (!st)
+		return NULL;
+	st->vaddr = vaddr;
+	st->len = len;
+	st->valid = calloc((npages + 63) / 64, sizeof(uint64_t));
+	st->data = mmap(NULL, len, PROT_READ | PROT_WRITE,
+	                MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	n = realloc(l->stores, (l->nstores + 1) * sizeof(*n));
+	if (st->data == MAP_FAILED)
+		st->data = NULL;
+	if (!st->valid || !st->data || !n) {
+		if (st->data)
+			munmap(st->data, len);
+		free(st->valid);
+		free(st);
+		if (n)
+			l->stores = n;
+		return NULL;
+	}
+	l->stores = n;
+	l->stores[l->nstores++] = st;
+	return st;
+}
+
+static void free_snapshot(struct live_source *l)
+{
+	for (size_t i = 0; i < l->nstores; i++) {
+		munmap(l->stores[i]->data, l->stores[i]->len);
+		free(l->stores[i]->valid);
+		free(l->stores[i]);
+	}
+	free(l->stores);
+	free(l->pieces);
+	free(l->batch);
+	if (l->pagemap >= 0)
+		close(l->pagemap);
+}
+
+/*
+ * The pieces for the writable ranges of l->ranges (as /proc/PID/maps says them
+ * now): what the snapshot holds of them already is kept (a range that grew,
+ * shrank or was split keeps the stores of its old pieces), the rest gets new
+ * stores.
+ */
+static struct ms_error *rebuild_pieces(struct live_source *l)
+{
+	struct piece *out = NULL;
+	size_t n = 0, cap = 0, k = 0;
+
+	for (size_t i = 0; i < l->nranges; i++) {
+		const struct ms_segment *r = &l->ranges[i];
+		uint64_t at = r->vaddr, end = r->vaddr + r->memsz;
+
+		if (!(r->flags & PF_W))
+			continue;
+		while (at < end) {
+			struct piece p;
+
+			while (k < l->npieces && l->pieces[k].vaddr + l->pieces[k].len <= at)
+				k++;
+			if (k < l->npieces && l->pieces[k].vaddr <= at) {
+				const struct piece *o = &l->pieces[k];
+				uint64_t hi = o->vaddr + o->len < end ? o->vaddr + o->len : end;
+
+				p = (struct piece){at, hi - at, o->st};
+			} else {
+				uint64_t hi = k < l->npieces && l->pieces[k].vaddr < end
+				                  ? l->pieces[k].vaddr
+				                  : end;
+
+				p = (struct piece){at, hi - at, new_store(l, at, hi - at)};
+				if (!p.st) {
+					free(out);
+					return &ms_error_nomem;
+				}
+			}
+			if (n == cap) {
+				struct piece *m;
+
+				cap = cap ? 2 * cap : 64;
+				m = realloc(out, cap * sizeof(*m));
+				if (!m) {
+					free(out);
+					return &ms_error_nomem;
+				}
+				out = m;
+			}
+			out[n++] = p;
+			at += p.len;
+		}
+	}
+	free(l->pieces);
+	l->pieces = out;
+	l->npieces = n;
+	return NULL;
+}
+
+/* Copy what the batch asks for; the runs that cannot be read are marked not valid. */
+static void flush(struct live_source *l, bool stopped)
+{
+	struct batch *b = l->batch;
+	size_t i = 0;
+
+	while (i < b->n) {
+		ssize_t got;
+
+		l->nsyscalls++;
+		got = process_vm_readv(l->pid, b->local + i, (unsigned long)(b->n - i),
+		                       b->remote + i, (unsigned long)(b->n - i), 0);
+		if (got < 0 && errno == ESRCH) {
+			l->exited = true;
+			got = 0;
+		}
+		for (; i < b->n; i++) {
+			struct store *st = b->st[i];
+			uint64_t len = b->remote[i].iov_len;
+			uint64_t first =
+			    ((uint64_t)(uintptr_t)b->remote[i].iov_base - st->vaddr) / l->page;
+			bool whole = got >= 0 && (uint64_t)got >= len;
+
+			mark_pages(st, first, len / l->page, whole);
+			if (!whole)
+				break;
+			got -= (ssize_t)len;
+			l->copied_bytes += len;
+			if (stopped)
+				l->reread_bytes += len;
+		}
+		if (l->exited)
+			break;
+		i++; /* the run that failed: go on after it */
+	}
+	b->n = 0;
+	b->bytes = 0;
+}
+
+/* Add the pages [first, first+n) of st to the batch, joined to the last run if they follow it. */
+static void want(struct live_source *l, struct store *st, uint64_t first, uint64_t n, bool stopped)
+{
+	struct batch *b = l->batch;
+	uint8_t *local = st->data + first * l->page;
+	uint64_t len = n * l->page;
+
+	if (b->n && b->st[b->n - 1] == st &&
+	    (uint8_t *)b->local[b->n - 1].iov_base + b->local[b->n - 1].iov_len == local &&
+	    b->remote[b->n - 1].iov_len + len <= BATCH_BYTES) {
+		b->local[b->n - 1].iov_len += len;
+		b->remote[b->n - 1].iov_len += len;
+	} else {
+		b->local[b->n] = (struct iovec){local, len};
+		b->remote[b->n] =
+		    (struct iovec){(void *)(uintptr_t)(st->vaddr + first * l->page), len};
+		b->st[b->n++] = st;
+	}
+	b->bytes += len;
+	if (b->n == BATCH_IOVS || b->bytes >= BATCH_BYTES)
+		flush(l, stopped);
+}
+
+enum pass {
+	PASS_PRECOPY,  /* running: copy every page present */
+	PASS_PREFAULT, /* running: only fault in the snapshot's pages for the present ones, so that
+	                * the copy while stopped is a copy and not page faults of mapsize's own */
+	PASS_STOPPED,  /* stopped: copy the present pages not yet valid, or soft-dirty (every one
+	                * without soft-dirty); a valid page now absent reads as zero */
+};
+
+/* One pass over the pieces. */
+static void copy_pass(struct live_source *l, enum pass pass, bool soft_dirty)
+{
+	bool stopped = pass == PASS_STOPPED;
+
+	uint64_t *pm = malloc(PM_CHUNK * sizeof(*pm));
+
+	for (size_t i = 0; i < l->npieces && !l->exited; i++) {
+		const struct piece *p = &l->pieces[i];
+		uint64_t npages = p->len / l->page, base = (p->vaddr - p->st->vaddr) / l->page;
+
+		for (uint64_t at = 0; at < npages && !l->exited; at += PM_CHUNK) {
+			uint64_t n = npages - at < PM_CHUNK ? npages - at : PM_CHUNK;
+			off_t ofs = (off_t)((p->vaddr / l->page + at) * sizeof(*pm));
+			bool known = pm && l->pagemap >= 0 &&
+			             pread(l->pagemap, pm, n * sizeof(*pm), ofs) ==
+			                 (ssize_t)(n * sizeof(*pm));
+
+			for (uint64_t j = 0; j < n; j++) {
+				uint64_t e = known ? pm[j] : PM_PRESENT | PM_SOFTDIRTY,
+				         pg = base + at + j;
+				bool valid = page_valid(p->st, pg);
+
+				if ((e & (PM_PRESENT | PM_SWAPPED)) && pass == PASS_PREFAULT) {
+					((volatile uint8_t *)p->st->data)[pg * l->page] = 0;
+				} else if (e & (PM_PRESENT | PM_SWAPPED)) {
+					if (!stopped || !valid || !soft_dirty || l->all_dirty ||
+					    (e & PM_SOFTDIRTY))
+						want(l, p->st, pg, 1, stopped);
+				} else if (stopped) {
+					if (valid)
+						memset(p->st->data + pg * l->page, 0, l->page);
+					mark_pages(p->st, pg, 1, true);
+				}
+			}
+		}
+	}
+	if (l->batch->n)
+		flush(l, stopped);
+	free(pm);
+}
+
+/* Does this kernel keep soft-dirty bits? Tried on a page of mapsize's own. */
+static bool soft_dirty_works(void)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	volatile uint8_t *m =
+	    mmap(NULL, (size_t)page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+	uint64_t before = 0, after = 0;
+	off_t ofs = (off_t)((uintptr_t)m / (uint64_t)page * 8);
+	bool ok = false;
+
+	if (m != MAP_FAILED && fd >= 0) {
+		m[0] = 1;
+		if (write_clear_refs("/proc/self/clear_refs") && pread(fd, &before, 8, ofs) == 8) {
+			m[0] = 2;
+			ok = pread(fd, &after, 8, ofs) == 8 && !(before & PM_SOFTDIRTY) &&
+			     (after & PM_SOFTDIRTY);
+		}
+	}
+	if (fd >= 0)
+		close(fd);
+	if (m != MAP_FAILED)
+		munmap((void *)m, (size_t)page);
+	return ok;
+}
+
 static bool live_has(struct ms_source *src, uint64_t addr, uint64_t len)
 {
 	struct live_source *l = live_of(src);
 
 	while (len) {
 		const struct ms_segment *s = range_of(l, addr);
+		const struct piece *p = l->snap ? piece_of(l, addr) : NULL;
 		uint64_t n;
 
+		if (p) {
+			n = p->len - (addr - p->vaddr);
+			if (!piece_valid(l, p, addr, n < len ? n : len))
+				return false;
+			if (n >= len)
+				return true;
+			addr += n;
+			len -= n;
+			continue;
+		}
 		if (!s)
 			return src->fallback && ms_source_has(src->fallback, addr, len);
 		n = s->memsz - (addr - s->vaddr);
@@ -171,8 +540,21 @@ static struct ms_error *live_read(struct ms_source *src, uint64_t addr, void *bu
 		return src->fallback->ops->read(src->fallback, addr, buf, len);
 	while (len) {
 		uint64_t in = addr & (BLOCK_BYTES - 1), n = BLOCK_BYTES - in;
+		const struct piece *p = l->snap ? piece_of(l, addr) : NULL;
 		const uint8_t *b;
 
+		if (p) {
+			n = p->len - (addr - p->vaddr);
+			if (n > len)
+				n = len;
+			if (!piece_valid(l, p, addr, n))
+				goto fault;
+			memcpy(out, p->st->data + (addr - p->st->vaddr), n);
+			out += n;
+			addr += n;
+			len -= n;
+			continue;
+		}
 		if (n > len)
 			n = len;
 		/* big reads go straight into the caller's buffer */
@@ -230,6 +612,7 @@ static void live_destroy(struct ms_source *src)
 	if (!l)
 		return;
 	resume(l);
+	free_snapshot(l);
 	for (size_t i = 0; i < CACHE_BLOCKS; i++)
 		free(l->cache[i].data);
 	free(l->tids);
@@ -274,7 +657,8 @@ static struct ms_error *load_ranges(struct live_source *l)
 			}
 			l->ranges = n;
 		}
-		l->ranges[l->nranges++] = (struct ms_segment){lo, hi - lo, hi - lo, 0, 0};
+		l->ranges[l->nranges++] = (struct ms_segment){lo, hi - lo, hi - lo, 0,
+		                                              PF_R | (perms[1] == 'w' ? PF_W : 0)};
 	}
 	fclose(f);
 	return NULL;
@@ -380,7 +764,75 @@ static struct ms_error *stop_all(struct live_source *l)
 	return NULL;
 }
 
-struct ms_error *ms_source_live_create(int pid, bool stop, struct ms_source **ret)
+/* Stop every thread, holding back SIGINT, SIGTERM and SIGHUP until resume(). */
+static struct ms_error *stop(struct live_source *l)
+{
+	sigset_t hold;
+	struct ms_error *err;
+
+	sigemptyset(&hold);
+	sigaddset(&hold, SIGINT);
+	sigaddset(&hold, SIGTERM);
+	sigaddset(&hold, SIGHUP);
+	sigprocmask(SIG_BLOCK, &hold, &l->old_mask);
+	l->signals_held = true;
+	l->stop_start_ns = now_ns();
+	l->stopped = true;
+	err = stop_all(l);
+	if (err)
+		return err;
+	/* mappings can change until the last thread stopped: read them again */
+	l->nranges = 0;
+	err = load_ranges(l);
+	if (!err && (l->nranges == 0 || process_gone(l->pid)))
+		err = ms_error_create(MS_ERR_TARGET, "pid %d exited while being stopped", l->pid);
+	return err;
+}
+
+/* Copy the writable memory into the snapshot, stopping the process as the method says. */
+static struct ms_error *take_snapshot(struct live_source *l)
+{
+	char path[64];
+	struct ms_error *err;
+	bool soft_dirty = false;
+
+	l->page = (uint64_t)sysconf(_SC_PAGESIZE);
+	l->batch = malloc(sizeof(*l->batch));
+	if (!l->batch)
+		return &ms_error_nomem;
+	l->batch->n = 0;
+	l->batch->bytes = 0;
+	snprintf(path, sizeof(path), "/proc/%d/pagemap", l->pid);
+	l->pagemap = open(path, O_RDONLY | O_CLOEXEC);
+	if (l->method == MS_LIVE_PRECOPY) {
+		const char *knob = getenv("MAPSIZE_TEST_ALL_DIRTY");
+
+		l->all_dirty = knob && strcmp(knob, "1") == 0;
+		snprintf(path, sizeof(path), "/proc/%d/clear_refs", l->pid);
+		soft_dirty = l->pagemap >= 0 && (l->all_dirty || soft_dirty_works()) &&
+		             write_clear_refs(path);
+		if (!soft_dirty)
+			l->method = MS_LIVE_STOP_COPY;
+	}
+	err = rebuild_pieces(l);
+	if (err)
+		return err;
+	copy_pass(l, soft_dirty ? PASS_PRECOPY : PASS_PREFAULT, soft_dirty);
+	if (l->exited)
+		return ms_error_create(MS_ERR_TARGET, "pid %d exited during the read", l->pid);
+	err = stop(l);
+	if (!err)
+		err = rebuild_pieces(l);
+	if (!err)
+		copy_pass(l, PASS_STOPPED, soft_dirty);
+	resume(l);
+	if (!err && (l->exited || process_gone(l->pid)))
+		err = ms_error_create(MS_ERR_TARGET, "pid %d exited during the read", l->pid);
+	l->snap = true;
+	return err;
+}
+
+struct ms_error *ms_source_live_create(int pid, enum ms_live_method method, struct ms_source **ret)
 {
 	struct live_source *l = calloc(1, sizeof(*l));
 	char name[32];
@@ -388,6 +840,8 @@ struct ms_error *ms_source_live_create(int pid, bool stop, struct ms_source **re
 
 	if (!l)
 		return &ms_error_nomem;
+	l->pagemap = -1;
+	l->method = method;
 	snprintf(name, sizeof(name), "pid %d", pid);
 	l->base.ops = &live_ops;
 	l->base.path = strdup(name);
@@ -404,31 +858,10 @@ struct ms_error *ms_source_live_create(int pid, bool stop, struct ms_source **re
 		goto out;
 	}
 	err = load_ranges(l);
+	if (!err && method != MS_LIVE_NO_STOP)
+		err = take_snapshot(l);
 	if (err)
 		goto out;
-	if (stop) {
-		sigset_t hold;
-
-		sigemptyset(&hold);
-		sigaddset(&hold, SIGINT);
-		sigaddset(&hold, SIGTERM);
-		sigaddset(&hold, SIGHUP);
-		sigprocmask(SIG_BLOCK, &hold, &l->old_mask);
-		l->signals_held = true;
-		l->stop_start_ns = now_ns();
-		l->stopped = true;
-		err = stop_all(l);
-		if (err)
-			goto out;
-		/* mappings can change until the last thread stopped: read them again */
-		l->nranges = 0;
-		err = load_ranges(l);
-		if (!err && (l->nranges == 0 || process_gone(pid)))
-			err = ms_error_create(MS_ERR_TARGET, "pid %d exited while being stopped",
-			                      pid);
-		if (err)
-			goto out;
-	}
 	*ret = &l->base;
 	return NULL;
 out:
@@ -482,7 +915,29 @@ bool ms_source_live_exited(struct ms_source *src)
 {
 	struct live_source *l = live_of(src);
 
+	if (l && l->snap) /* what the snapshot holds stays true after the process */
+		return l->exited;
 	return l && (l->exited || process_gone(l->pid) || no_mappings(l->pid));
+}
+
+const char *ms_source_live_method(struct ms_source *src)
+{
+	static const char *const names[] = {
+	    [MS_LIVE_NO_STOP] = "no-stop",
+	    [MS_LIVE_STOP_COPY] = "stop and copy",
+	    [MS_LIVE_PRECOPY] = "soft-dirty precopy",
+	};
+	struct live_source *l = live_of(src);
+
+	return l ? names[l->method] : NULL;
+}
+
+void ms_source_live_copied(struct ms_source *src, uint64_t *copied, uint64_t *reread)
+{
+	struct live_source *l = live_of(src);
+
+	*copied = l ? l->copied_bytes : 0;
+	*reread = l ? l->reread_bytes : 0;
 }
 
 uint64_t ms_source_live_pause_ns(struct ms_source *src)
