@@ -499,6 +499,16 @@ static struct ms_error *inspect_text(FILE *out, const struct ms_inspect_report *
 	            ? 100.0 * (double)r->total_held_bytes / (double)r->heap_inuse_bytes
 	            : 0,
 	        heap, recl);
+	if (strcmp(r->attach_method, "no-stop") == 0) {
+		fputs("attach: no-stop, the process was not stopped\n", out);
+	} else if (r->attach_method[0]) {
+		char copied[32], reread[32];
+
+		human(copied, sizeof(copied), r->copied_bytes, o);
+		human(reread, sizeof(reread), r->reread_bytes, o);
+		fprintf(out, "attach: %s, paused %.1f ms, copied %s (%s while stopped)\n",
+		        r->attach_method, (double)r->pause_ns / 1e6, copied, reread);
+	}
 	totals_text(out, "by type", r->by_type, r->nby_type, o);
 	totals_text(out, "by package", r->by_package, r->nby_package, o);
 	if (r->total_reclaimable_bytes) {
