@@ -27,6 +27,7 @@
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,13 +66,23 @@ struct piece {
 	struct store *st;
 };
 
-/* Runs of pages to copy, read in one process_vm_readv. */
-struct batch {
-	struct iovec local[BATCH_IOVS], remote[BATCH_IOVS];
-	struct store *st[BATCH_IOVS];
-	size_t n;
-	uint64_t bytes;
+/* A run of pages to copy: [first, first+n) of st. */
+struct run {
+	struct store *st;
+	uint64_t first, n;
+	bool ok; /* read whole */
 };
+
+/* The runs one copying thread reads. */
+struct share {
+	struct run *runs;
+	size_t n;
+	int pid;
+	uint64_t page, nsyscalls;
+	bool exited;
+};
+
+#define MAX_COPIERS 8u
 
 struct block {
 	uint64_t addr; /* block-aligned; 0 = empty */
@@ -102,7 +113,8 @@ struct live_source {
 	size_t npieces;
 	uint64_t copied_bytes, reread_bytes;
 	bool all_dirty; /* test knob: every present page counts as dirty */
-	struct batch *batch;
+	struct run *runs;
+	size_t nruns, cap_runs;
 };
 
 static const struct ms_source_ops live_ops;
@@ -236,7 +248,7 @@ static void free_snapshot(struct live_source *l)
 	}
 	free(l->stores);
 	free(l->pieces);
-	free(l->batch);
+	free(l->runs);
 	if (l->pagemap >= 0)
 		close(l->pagemap);
 }
@@ -300,66 +312,124 @@ static struct ms_error *rebuild_pieces(struct live_source *l)
 	return NULL;
 }
 
-/* Copy what the batch asks for; the runs that cannot be read are marked not valid. */
-static void flush(struct live_source *l, bool stopped)
+/* Copy a share of the runs, up to BATCH_IOVS runs or BATCH_BYTES per call; say which were read. */
+static void *copy_share(void *arg)
 {
-	struct batch *b = l->batch;
+	struct share *sh = arg;
+	struct iovec *local = malloc(2 * BATCH_IOVS * sizeof(*local)), *remote = local + BATCH_IOVS;
 	size_t i = 0;
 
-	while (i < b->n) {
+	if (!local)
+		return NULL; /* the share's runs stay not read */
+	while (i < sh->n && !sh->exited) {
+		size_t j = i, k = i;
+		uint64_t bytes = 0;
 		ssize_t got;
 
-		l->nsyscalls++;
-		got = process_vm_readv(l->pid, b->local + i, (unsigned long)(b->n - i),
-		                       b->remote + i, (unsigned long)(b->n - i), 0);
-		if (got < 0 && errno == ESRCH) {
-			l->exited = true;
-			got = 0;
-		}
-		for (; i < b->n; i++) {
-			struct store *st = b->st[i];
-			uint64_t len = b->remote[i].iov_len;
-			uint64_t first =
-			    ((uint64_t)(uintptr_t)b->remote[i].iov_base - st->vaddr) / l->page;
-			bool whole = got >= 0 && (uint64_t)got >= len;
+		while (j < sh->n && j - i < BATCH_IOVS &&
+		       (j == i || bytes + sh->runs[j].n * sh->page <= BATCH_BYTES)) {
+			struct run *r = &sh->runs[j];
 
-			mark_pages(st, first, len / l->page, whole);
-			if (!whole)
-				break;
-			got -= (ssize_t)len;
-			l->copied_bytes += len;
-			if (stopped)
-				l->reread_bytes += len;
+			local[j - i] =
+			    (struct iovec){r->st->data + r->first * sh->page, r->n * sh->page};
+			remote[j - i] =
+			    (struct iovec){(void *)(uintptr_t)(r->st->vaddr + r->first * sh->page),
+			                   r->n * sh->page};
+			bytes += r->n * sh->page;
+			j++;
 		}
-		if (l->exited)
-			break;
-		i++; /* the run that failed: go on after it */
+		got = process_vm_readv(sh->pid, local, (unsigned long)(j - i), remote,
+		                       (unsigned long)(j - i), 0);
+		sh->nsyscalls++;
+		if (got < 0 && errno == ESRCH)
+			sh->exited = true;
+		for (; got > 0 && k < j && (uint64_t)got >= sh->runs[k].n * sh->page; k++) {
+			sh->runs[k].ok = true;
+			got -= (ssize_t)(sh->runs[k].n * sh->page);
+		}
+		i = k < j ? k + 1 : j; /* a run that failed: go on after it */
 	}
-	b->n = 0;
-	b->bytes = 0;
+	free(local);
+	return NULL;
 }
 
-/* Add the pages [first, first+n) of st to the batch, joined to the last run if they follow it. */
-static void want(struct live_source *l, struct store *st, uint64_t first, uint64_t n, bool stopped)
+/*
+ * Copy the runs collected, in as many threads as there are processors (at
+ * most MAX_COPIERS, one per 16 MiB) while the process is stopped, and mark
+ * their pages valid or not.
+ */
+static void copy_runs(struct live_source *l, bool stopped)
 {
-	struct batch *b = l->batch;
-	uint8_t *local = st->data + first * l->page;
-	uint64_t len = n * l->page;
+	struct share sh[MAX_COPIERS];
+	pthread_t th[MAX_COPIERS];
+	bool started[MAX_COPIERS] = {false};
+	uint64_t total = 0, done = 0;
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t nsh = 1, at = 0;
 
-	if (b->n && b->st[b->n - 1] == st &&
-	    (uint8_t *)b->local[b->n - 1].iov_base + b->local[b->n - 1].iov_len == local &&
-	    b->remote[b->n - 1].iov_len + len <= BATCH_BYTES) {
-		b->local[b->n - 1].iov_len += len;
-		b->remote[b->n - 1].iov_len += len;
-	} else {
-		b->local[b->n] = (struct iovec){local, len};
-		b->remote[b->n] =
-		    (struct iovec){(void *)(uintptr_t)(st->vaddr + first * l->page), len};
-		b->st[b->n++] = st;
+	for (size_t i = 0; i < l->nruns; i++)
+		total += l->runs[i].n * l->page;
+	if (stopped && ncpu > 1)
+		nsh = (size_t)(ncpu < MAX_COPIERS ? ncpu : MAX_COPIERS);
+	while (nsh > 1 && total / nsh < (16u << 20))
+		nsh--;
+	for (size_t t = 0; t < nsh; t++) {
+		uint64_t want = total * (t + 1) / nsh;
+		size_t from = at;
+
+		while (at < l->nruns && (t == nsh - 1 || done < want)) {
+			done += l->runs[at].n * l->page;
+			at++;
+		}
+		sh[t] = (struct share){l->runs + from, at - from, l->pid, l->page, 0, false};
+		if (t > 0)
+			started[t] = pthread_create(&th[t], NULL, copy_share, &sh[t]) == 0;
 	}
-	b->bytes += len;
-	if (b->n == BATCH_IOVS || b->bytes >= BATCH_BYTES)
-		flush(l, stopped);
+	copy_share(&sh[0]);
+	for (size_t t = 1; t < nsh; t++) {
+		if (started[t])
+			pthread_join(th[t], NULL);
+		else
+			copy_share(&sh[t]);
+	}
+	for (size_t t = 0; t < nsh; t++) {
+		l->nsyscalls += sh[t].nsyscalls;
+		l->exited |= sh[t].exited;
+	}
+	for (size_t i = 0; i < l->nruns; i++) {
+		struct run *r = &l->runs[i];
+
+		mark_pages(r->st, r->first, r->n, r->ok);
+		if (r->ok) {
+			l->copied_bytes += r->n * l->page;
+			if (stopped)
+				l->reread_bytes += r->n * l->page;
+		}
+	}
+	l->nruns = 0;
+}
+
+/* Add page pg of st to the runs to copy, joined to the last run if it follows it. */
+static bool want(struct live_source *l, struct store *st, uint64_t pg)
+{
+	struct run *last = l->nruns ? &l->runs[l->nruns - 1] : NULL;
+
+	if (last && last->st == st && last->first + last->n == pg &&
+	    (last->n + 1) * l->page <= BATCH_BYTES) {
+		last->n++;
+		return true;
+	}
+	if (l->nruns == l->cap_runs) {
+		size_t cap = l->cap_runs ? 2 * l->cap_runs : 1024;
+		struct run *n = realloc(l->runs, cap * sizeof(*n));
+
+		if (!n)
+			return false;
+		l->runs = n;
+		l->cap_runs = cap;
+	}
+	l->runs[l->nruns++] = (struct run){st, pg, 1, false};
+	return true;
 }
 
 enum pass {
@@ -371,9 +441,9 @@ enum pass {
 };
 
 /* One pass over the pieces. */
-static void copy_pass(struct live_source *l, enum pass pass, bool soft_dirty)
+static struct ms_error *copy_pass(struct live_source *l, enum pass pass, bool soft_dirty)
 {
-	bool stopped = pass == PASS_STOPPED;
+	bool stopped = pass == PASS_STOPPED, nomem = false;
 
 	uint64_t *pm = malloc(PM_CHUNK * sizeof(*pm));
 
@@ -398,7 +468,7 @@ static void copy_pass(struct live_source *l, enum pass pass, bool soft_dirty)
 				} else if (e & (PM_PRESENT | PM_SWAPPED)) {
 					if (!stopped || !valid || !soft_dirty || l->all_dirty ||
 					    (e & PM_SOFTDIRTY))
-						want(l, p->st, pg, 1, stopped);
+						nomem |= !want(l, p->st, pg);
 				} else if (stopped) {
 					if (valid)
 						memset(p->st->data + pg * l->page, 0, l->page);
@@ -407,9 +477,11 @@ static void copy_pass(struct live_source *l, enum pass pass, bool soft_dirty)
 			}
 		}
 	}
-	if (l->batch->n)
-		flush(l, stopped);
+	if (!nomem)
+		copy_runs(l, stopped);
+	l->nruns = 0;
 	free(pm);
+	return nomem || !pm ? &ms_error_nomem : NULL;
 }
 
 /* Does this kernel keep soft-dirty bits? Tried on a page of mapsize's own. */
@@ -797,11 +869,6 @@ static struct ms_error *take_snapshot(struct live_source *l)
 	bool soft_dirty = false;
 
 	l->page = (uint64_t)sysconf(_SC_PAGESIZE);
-	l->batch = malloc(sizeof(*l->batch));
-	if (!l->batch)
-		return &ms_error_nomem;
-	l->batch->n = 0;
-	l->batch->bytes = 0;
 	snprintf(path, sizeof(path), "/proc/%d/pagemap", l->pid);
 	l->pagemap = open(path, O_RDONLY | O_CLOEXEC);
 	if (l->method == MS_LIVE_PRECOPY) {
@@ -817,14 +884,16 @@ static struct ms_error *take_snapshot(struct live_source *l)
 	err = rebuild_pieces(l);
 	if (err)
 		return err;
-	copy_pass(l, soft_dirty ? PASS_PRECOPY : PASS_PREFAULT, soft_dirty);
+	err = copy_pass(l, soft_dirty ? PASS_PRECOPY : PASS_PREFAULT, soft_dirty);
+	if (err)
+		return err;
 	if (l->exited)
 		return ms_error_create(MS_ERR_TARGET, "pid %d exited during the read", l->pid);
 	err = stop(l);
 	if (!err)
 		err = rebuild_pieces(l);
 	if (!err)
-		copy_pass(l, PASS_STOPPED, soft_dirty);
+		err = copy_pass(l, PASS_STOPPED, soft_dirty);
 	resume(l);
 	if (!err && (l->exited || process_gone(l->pid)))
 		err = ms_error_create(MS_ERR_TARGET, "pid %d exited during the read", l->pid);
