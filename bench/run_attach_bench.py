@@ -127,14 +127,16 @@ def main():
                 ggaps.append(t.gap_ms())
                 print(f"  gcore run {run + 1}: heartbeat gap {ggaps[-1]:.1f} ms "
                       f"(wall {wall:.1f} s)")
-            print(f"gcore: heartbeat gap {fmt(ggaps)}")
+            if ggaps:
+                print(f"gcore: heartbeat gap {fmt(ggaps)}")
             layout = os.path.join(work, "bench.msl")
             subprocess.run([mapsize, "record", "--pid", str(t.pid), "-o", layout], check=True)
-            st = os.stat(core)
-            data = st.st_blocks * 512
-            print(f"layout {os.path.getsize(layout)} bytes; gcore core {st.st_size / 2**30:.2f} "
-                  f"GiB ({data / 2**30:.2f} GiB of data)")
-            os.unlink(core)
+            if ggaps:
+                st = os.stat(core)
+                data = st.st_blocks * 512
+                print(f"layout {os.path.getsize(layout)} bytes; gcore core "
+                      f"{st.st_size / 2**30:.2f} GiB ({data / 2**30:.2f} GiB of data)")
+                os.unlink(core)
         finally:
             t.close()
     finally:
