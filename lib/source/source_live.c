@@ -62,7 +62,7 @@ struct store {
 
 /* The snapshot is a sorted list of pieces, each a window on a store. */
 struct piece {
-	uint64_t vaddr, len;
+	struct ms_segment seg; /* vaddr, memsz (first: search() finds pieces too) */
 	struct store *st;
 };
 
@@ -133,13 +133,15 @@ static struct live_source *live_of(struct ms_source *src)
 	return src && src->ops == &live_ops ? (struct live_source *)src : NULL;
 }
 
-static const struct ms_segment *range_of(const struct live_source *l, uint64_t addr)
+/* The segment holding addr in an array of n sorted ones, stride bytes apart (NULL if none). */
+static const struct ms_segment *search(const void *segs, size_t n, size_t stride, uint64_t addr)
 {
-	size_t lo = 0, hi = l->nranges;
+	size_t lo = 0, hi = n;
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		const struct ms_segment *s = &l->ranges[mid];
+		const struct ms_segment *s =
+		    (const struct ms_segment *)((const char *)segs + mid * stride);
 
 		if (addr < s->vaddr)
 			hi = mid;
@@ -149,6 +151,11 @@ static const struct ms_segment *range_of(const struct live_source *l, uint64_t a
 			return s;
 	}
 	return NULL;
+}
+
+static const struct ms_segment *range_of(const struct live_source *l, uint64_t addr)
+{
+	return search(l->ranges, l->nranges, sizeof(*l->ranges), addr);
 }
 
 /* Reset the soft-dirty bits of a process (man proc(5), clear_refs, "4"). */
@@ -166,20 +173,7 @@ static bool write_clear_refs(const char *path)
 
 static const struct piece *piece_of(const struct live_source *l, uint64_t addr)
 {
-	size_t lo = 0, hi = l->npieces;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		const struct piece *p = &l->pieces[mid];
-
-		if (addr < p->vaddr)
-			hi = mid;
-		else if (addr - p->vaddr >= p->len)
-			lo = mid + 1;
-		else
-			return p;
-	}
-	return NULL;
+	return (const struct piece *)search(l->pieces, l->npieces, sizeof(*l->pieces), addr);
 }
 
 static bool page_valid(const struct store *st, uint64_t i)
@@ -273,19 +267,23 @@ static struct ms_error *rebuild_pieces(struct live_source *l)
 		while (at < end) {
 			struct piece p;
 
-			while (k < l->npieces && l->pieces[k].vaddr + l->pieces[k].len <= at)
+			while (k < l->npieces &&
+			       l->pieces[k].seg.vaddr + l->pieces[k].seg.memsz <= at)
 				k++;
-			if (k < l->npieces && l->pieces[k].vaddr <= at) {
+			if (k < l->npieces && l->pieces[k].seg.vaddr <= at) {
 				const struct piece *o = &l->pieces[k];
-				uint64_t hi = o->vaddr + o->len < end ? o->vaddr + o->len : end;
-
-				p = (struct piece){at, hi - at, o->st};
-			} else {
-				uint64_t hi = k < l->npieces && l->pieces[k].vaddr < end
-				                  ? l->pieces[k].vaddr
+				uint64_t hi = o->seg.vaddr + o->seg.memsz < end
+				                  ? o->seg.vaddr + o->seg.memsz
 				                  : end;
 
-				p = (struct piece){at, hi - at, new_store(l, at, hi - at)};
+				p = (struct piece){{at, hi - at, hi - at, 0, PF_R | PF_W}, o->st};
+			} else {
+				uint64_t hi = k < l->npieces && l->pieces[k].seg.vaddr < end
+				                  ? l->pieces[k].seg.vaddr
+				                  : end;
+
+				p = (struct piece){{at, hi - at, hi - at, 0, PF_R | PF_W},
+				                   new_store(l, at, hi - at)};
 				if (!p.st) {
 					free(out);
 					return &ms_error_nomem;
@@ -303,7 +301,7 @@ static struct ms_error *rebuild_pieces(struct live_source *l)
 				out = m;
 			}
 			out[n++] = p;
-			at += p.len;
+			at += p.seg.memsz;
 		}
 	}
 	free(l->pieces);
@@ -449,11 +447,12 @@ static struct ms_error *copy_pass(struct live_source *l, enum pass pass, bool so
 
 	for (size_t i = 0; i < l->npieces && !l->exited; i++) {
 		const struct piece *p = &l->pieces[i];
-		uint64_t npages = p->len / l->page, base = (p->vaddr - p->st->vaddr) / l->page;
+		uint64_t npages = p->seg.memsz / l->page,
+		         base = (p->seg.vaddr - p->st->vaddr) / l->page;
 
 		for (uint64_t at = 0; at < npages && !l->exited; at += PM_CHUNK) {
 			uint64_t n = npages - at < PM_CHUNK ? npages - at : PM_CHUNK;
-			off_t ofs = (off_t)((p->vaddr / l->page + at) * sizeof(*pm));
+			off_t ofs = (off_t)((p->seg.vaddr / l->page + at) * sizeof(*pm));
 			bool known = pm && l->pagemap >= 0 &&
 			             pread(l->pagemap, pm, n * sizeof(*pm), ofs) ==
 			                 (ssize_t)(n * sizeof(*pm));
@@ -520,7 +519,7 @@ static bool live_has(struct ms_source *src, uint64_t addr, uint64_t len)
 		uint64_t n;
 
 		if (p) {
-			n = p->len - (addr - p->vaddr);
+			n = p->seg.memsz - (addr - p->seg.vaddr);
 			if (!piece_valid(l, p, addr, n < len ? n : len))
 				return false;
 			if (n >= len)
@@ -548,7 +547,7 @@ static bool read_direct(struct live_source *l, uint64_t addr, void *buf, size_t 
 
 	l->nsyscalls++;
 	n = process_vm_readv(l->pid, &local, 1, &remote, 1, 0);
-	if (n < 0 && errno == ESRCH)
+	if (n < 0 && errno == ESRCH && !l->snap) /* a snapshot stays true */
 		l->exited = true;
 	return n == (ssize_t)len;
 }
@@ -596,7 +595,7 @@ static const uint8_t *block_at(struct live_source *l, uint64_t addr)
 		return NULL;
 	l->nsyscalls++;
 	got = process_vm_readv(l->pid, local, (unsigned long)n, remote, (unsigned long)n, 0);
-	if (got < 0 && errno == ESRCH)
+	if (got < 0 && errno == ESRCH && !l->snap)
 		l->exited = true;
 	for (size_t i = 0; got > 0 && i < n && (uint64_t)got >= (i + 1) * BLOCK_BYTES; i++)
 		fill[i]->addr = (uint64_t)(uintptr_t)remote[i].iov_base + 1;
@@ -616,7 +615,7 @@ static struct ms_error *live_read(struct ms_source *src, uint64_t addr, void *bu
 		const uint8_t *b;
 
 		if (p) {
-			n = p->len - (addr - p->vaddr);
+			n = p->seg.memsz - (addr - p->seg.vaddr);
 			if (n > len)
 				n = len;
 			if (!piece_valid(l, p, addr, n))
@@ -645,6 +644,13 @@ static struct ms_error *live_read(struct ms_source *src, uint64_t addr, void *bu
 	}
 	return NULL;
 fault:
+	/* a read-only segment of a process that exited after its snapshot: from the executable */
+	if (l->snap && !piece_of(l, addr) && src->fallback &&
+	    ms_source_has(src->fallback, addr, len))
+		return src->fallback->ops->read(src->fallback, addr, out, len);
+	if (l->snap)
+		return ms_error_create(MS_ERR_FAULT, "pid %d: address 0x%llx is not mapped", l->pid,
+		                       (unsigned long long)addr);
 	if (l->exited)
 		return ms_error_create(MS_ERR_TARGET, "pid %d exited during the read", l->pid);
 	return ms_error_create(MS_ERR_FAULT, "pid %d: address 0x%llx is not mapped", l->pid,
