@@ -314,11 +314,12 @@ static struct ms_error *rebuild_pieces(struct live_source *l)
 static void *copy_share(void *arg)
 {
 	struct share *sh = arg;
-	struct iovec *local = malloc(2 * BATCH_IOVS * sizeof(*local)), *remote = local + BATCH_IOVS;
+	struct iovec *local = malloc(2 * BATCH_IOVS * sizeof(*local)), *remote;
 	size_t i = 0;
 
 	if (!local)
 		return NULL; /* the share's runs stay not read */
+	remote = local + BATCH_IOVS;
 	while (i < sh->n && !sh->exited) {
 		size_t j = i, k = i;
 		uint64_t bytes = 0;
