@@ -52,6 +52,7 @@
 #define PM_PRESENT   (1ull << 63)
 #define PM_SWAPPED   (1ull << 62)
 #define PM_SOFTDIRTY (1ull << 55)
+#define PM_EXCLUSIVE (1ull << 56) /* mapped by this process only */
 
 /* A copy of one range of the process: sparse (pages never filled cost nothing). */
 struct store {
@@ -431,6 +432,17 @@ static bool want(struct live_source *l, struct store *st, uint64_t pg)
 	return true;
 }
 
+/*
+ * A present page that is not the process's own may have changed without its
+ * soft-dirty bit: after MADV_DONTNEED a read maps the shared zero page, whose
+ * entry is never soft-dirty. Such pages (and page-cache pages not yet written)
+ * are re-read.
+ */
+static bool shared(uint64_t e)
+{
+	return (e & PM_PRESENT) && !(e & PM_EXCLUSIVE);
+}
+
 enum pass {
 	PASS_PRECOPY,  /* running: copy every page present */
 	PASS_PREFAULT, /* running: only fault in the snapshot's pages for the present ones, so that
@@ -467,7 +479,7 @@ static struct ms_error *copy_pass(struct live_source *l, enum pass pass, bool so
 					((volatile uint8_t *)p->st->data)[pg * l->page] = 0;
 				} else if (e & (PM_PRESENT | PM_SWAPPED)) {
 					if (!stopped || !valid || !soft_dirty || l->all_dirty ||
-					    (e & PM_SOFTDIRTY))
+					    (e & PM_SOFTDIRTY) || shared(e))
 						nomem |= !want(l, p->st, pg);
 				} else if (stopped) {
 					if (valid)
