@@ -185,10 +185,12 @@ static bool page_valid(const struct store *st, uint64_t i)
 static void mark_pages(struct store *st, uint64_t first, uint64_t n, bool valid)
 {
 	for (uint64_t i = first; i < first + n; i++) {
+		/* atomic: the scanning threads can share a word of the bitmap */
 		if (valid)
-			st->valid[i / 64] |= 1ull << (i % 64);
+			__atomic_fetch_or(&st->valid[i / 64], 1ull << (i % 64), __ATOMIC_RELAXED);
 		else
-			st->valid[i / 64] &= ~(1ull << (i % 64));
+			__atomic_fetch_and(&st->valid[i / 64], ~(1ull << (i % 64)),
+			                   __ATOMIC_RELAXED);
 	}
 }
 
@@ -311,6 +313,17 @@ static struct ms_error *rebuild_pieces(struct live_source *l)
 	return NULL;
 }
 
+/* How many threads for work units of work, one per at least per units (at most MAX_COPIERS). */
+static size_t threads_for(uint64_t work, uint64_t per)
+{
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t n = ncpu > 1 ? (size_t)(ncpu < MAX_COPIERS ? ncpu : MAX_COPIERS) : 1;
+
+	while (n > 1 && work / n < per)
+		n--;
+	return n;
+}
+
 /* Copy a share of the runs, up to BATCH_IOVS runs or BATCH_BYTES per call; say which were read. */
 static void *copy_share(void *arg)
 {
@@ -364,15 +377,11 @@ static void copy_runs(struct live_source *l, bool stopped)
 	pthread_t th[MAX_COPIERS];
 	bool started[MAX_COPIERS] = {false};
 	uint64_t total = 0, done = 0;
-	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-	size_t nsh = 1, at = 0;
+	size_t nsh, at = 0;
 
 	for (size_t i = 0; i < l->nruns; i++)
 		total += l->runs[i].n * l->page;
-	if (stopped && ncpu > 1)
-		nsh = (size_t)(ncpu < MAX_COPIERS ? ncpu : MAX_COPIERS);
-	while (nsh > 1 && total / nsh < (16u << 20))
-		nsh--;
+	nsh = stopped ? threads_for(total, 16u << 20) : 1;
 	for (size_t t = 0; t < nsh; t++) {
 		uint64_t want = total * (t + 1) / nsh;
 		size_t from = at;
@@ -409,29 +418,6 @@ static void copy_runs(struct live_source *l, bool stopped)
 	l->nruns = 0;
 }
 
-/* Add page pg of st to the runs to copy, joined to the last run if it follows it. */
-static bool want(struct live_source *l, struct store *st, uint64_t pg)
-{
-	struct run *last = l->nruns ? &l->runs[l->nruns - 1] : NULL;
-
-	if (last && last->st == st && last->first + last->n == pg &&
-	    (last->n + 1) * l->page <= BATCH_BYTES) {
-		last->n++;
-		return true;
-	}
-	if (l->nruns == l->cap_runs) {
-		size_t cap = l->cap_runs ? 2 * l->cap_runs : 1024;
-		struct run *n = realloc(l->runs, cap * sizeof(*n));
-
-		if (!n)
-			return false;
-		l->runs = n;
-		l->cap_runs = cap;
-	}
-	l->runs[l->nruns++] = (struct run){st, pg, 1, false};
-	return true;
-}
-
 /*
  * A present page that is not the process's own may have changed without its
  * soft-dirty bit: after MADV_DONTNEED a read maps the shared zero page, whose
@@ -451,36 +437,75 @@ enum pass {
 	                * without soft-dirty); a valid page now absent reads as zero */
 };
 
-/* One pass over the pieces. */
-static struct ms_error *copy_pass(struct live_source *l, enum pass pass, bool soft_dirty)
-{
-	bool stopped = pass == PASS_STOPPED, nomem = false;
+/* What one thread of a pass over the pieces [from, to) found to copy. */
+struct scan {
+	struct live_source *l;
+	size_t from, to;
+	enum pass pass;
+	bool soft_dirty, nomem;
+	struct run *runs;
+	size_t nruns, cap;
+};
 
+/* Add page pg of st to the runs to copy, joined to the last run if it follows it. */
+static void want(struct scan *sc, struct store *st, uint64_t pg)
+{
+	struct run *last = sc->nruns ? &sc->runs[sc->nruns - 1] : NULL;
+
+	if (last && last->st == st && last->first + last->n == pg &&
+	    (last->n + 1) * sc->l->page <= BATCH_BYTES) {
+		last->n++;
+		return;
+	}
+	if (sc->nruns == sc->cap) {
+		size_t cap = sc->cap ? 2 * sc->cap : 1024;
+		struct run *n = realloc(sc->runs, cap * sizeof(*n));
+
+		if (!n) {
+			sc->nomem = true;
+			return;
+		}
+		sc->runs = n;
+		sc->cap = cap;
+	}
+	sc->runs[sc->nruns++] = (struct run){st, pg, 1, false};
+}
+
+/* One pass over the pieces. */
+/* One thread's share of a pass: the pieces [from, to). */
+static void *scan_pieces(void *arg)
+{
+	struct scan *sc = arg;
+	struct live_source *l = sc->l;
+	bool stopped = sc->pass == PASS_STOPPED;
 	uint64_t *pm = malloc(PM_CHUNK * sizeof(*pm));
 
-	for (size_t i = 0; i < l->npieces && !l->exited; i++) {
+	if (!pm) {
+		sc->nomem = true;
+		return NULL;
+	}
+	for (size_t i = sc->from; i < sc->to && !sc->nomem; i++) {
 		const struct piece *p = &l->pieces[i];
 		uint64_t npages = p->seg.memsz / l->page,
 		         base = (p->seg.vaddr - p->st->vaddr) / l->page;
 
-		for (uint64_t at = 0; at < npages && !l->exited; at += PM_CHUNK) {
+		for (uint64_t at = 0; at < npages; at += PM_CHUNK) {
 			uint64_t n = npages - at < PM_CHUNK ? npages - at : PM_CHUNK;
 			off_t ofs = (off_t)((p->seg.vaddr / l->page + at) * sizeof(*pm));
-			bool known = pm && l->pagemap >= 0 &&
-			             pread(l->pagemap, pm, n * sizeof(*pm), ofs) ==
-			                 (ssize_t)(n * sizeof(*pm));
+			bool known = l->pagemap >= 0 && pread(l->pagemap, pm, n * sizeof(*pm),
+			                                      ofs) == (ssize_t)(n * sizeof(*pm));
 
 			for (uint64_t j = 0; j < n; j++) {
 				uint64_t e = known ? pm[j] : PM_PRESENT | PM_SOFTDIRTY,
 				         pg = base + at + j;
 				bool valid = page_valid(p->st, pg);
 
-				if ((e & (PM_PRESENT | PM_SWAPPED)) && pass == PASS_PREFAULT) {
+				if ((e & (PM_PRESENT | PM_SWAPPED)) && sc->pass == PASS_PREFAULT) {
 					((volatile uint8_t *)p->st->data)[pg * l->page] = 0;
 				} else if (e & (PM_PRESENT | PM_SWAPPED)) {
-					if (!stopped || !valid || !soft_dirty || l->all_dirty ||
+					if (!stopped || !valid || !sc->soft_dirty || l->all_dirty ||
 					    (e & PM_SOFTDIRTY) || shared(e))
-						nomem |= !want(l, p->st, pg);
+						want(sc, p->st, pg);
 				} else if (stopped) {
 					if (valid)
 						memset(p->st->data + pg * l->page, 0, l->page);
@@ -489,11 +514,65 @@ static struct ms_error *copy_pass(struct live_source *l, enum pass pass, bool so
 			}
 		}
 	}
-	if (!nomem)
-		copy_runs(l, stopped);
-	l->nruns = 0;
 	free(pm);
-	return nomem || !pm ? &ms_error_nomem : NULL;
+	return NULL;
+}
+
+/*
+ * One pass over the pieces; while the process is stopped, in one thread per
+ * processor (at most MAX_COPIERS, one per 64 Ki pages), then the copy.
+ */
+static struct ms_error *copy_pass(struct live_source *l, enum pass pass, bool soft_dirty)
+{
+	struct scan sc[MAX_COPIERS];
+	pthread_t th[MAX_COPIERS];
+	bool started[MAX_COPIERS] = {false}, nomem = false;
+	uint64_t total = 0, done = 0;
+	size_t nsc, at = 0, nruns = 0;
+
+	for (size_t i = 0; i < l->npieces; i++)
+		total += l->pieces[i].seg.memsz / l->page;
+	nsc = pass == PASS_STOPPED ? threads_for(total, 64u << 10) : 1;
+	for (size_t t = 0; t < nsc; t++) {
+		uint64_t share = total * (t + 1) / nsc;
+		size_t from = at;
+
+		while (at < l->npieces && (t == nsc - 1 || done < share))
+			done += l->pieces[at++].seg.memsz / l->page;
+		sc[t] = (struct scan){l, from, at, pass, soft_dirty, false, NULL, 0, 0};
+		if (t > 0)
+			started[t] = pthread_create(&th[t], NULL, scan_pieces, &sc[t]) == 0;
+	}
+	scan_pieces(&sc[0]);
+	for (size_t t = 0; t < nsc; t++) {
+		if (t > 0 && started[t])
+			pthread_join(th[t], NULL);
+		else if (t > 0)
+			scan_pieces(&sc[t]);
+		nomem |= sc[t].nomem;
+		nruns += sc[t].nruns;
+	}
+	/* the runs in address order, as the pieces are */
+	if (!nomem && nruns > l->cap_runs) {
+		struct run *n = realloc(l->runs, nruns * sizeof(*n));
+
+		nomem = !n;
+		if (n) {
+			l->runs = n;
+			l->cap_runs = nruns;
+		}
+	}
+	l->nruns = 0;
+	for (size_t t = 0; t < nsc; t++) {
+		if (!nomem)
+			memcpy(l->runs + l->nruns, sc[t].runs, sc[t].nruns * sizeof(*sc[t].runs));
+		l->nruns += nomem ? 0 : sc[t].nruns;
+		free(sc[t].runs);
+	}
+	if (!nomem)
+		copy_runs(l, pass == PASS_STOPPED);
+	l->nruns = 0;
+	return nomem ? &ms_error_nomem : NULL;
 }
 
 /* Does this kernel keep soft-dirty bits? Tried on a page of mapsize's own. */
