@@ -373,7 +373,7 @@ static void *copy_share(void *arg)
  */
 static void copy_runs(struct live_source *l, bool stopped)
 {
-	struct share sh[MAX_COPIERS];
+	struct share sh[MAX_COPIERS] = {{0}};
 	pthread_t th[MAX_COPIERS];
 	bool started[MAX_COPIERS] = {false};
 	uint64_t total = 0, done = 0;
@@ -524,7 +524,7 @@ static void *scan_pieces(void *arg)
  */
 static struct ms_error *copy_pass(struct live_source *l, enum pass pass, bool soft_dirty)
 {
-	struct scan sc[MAX_COPIERS];
+	struct scan sc[MAX_COPIERS] = {{0}};
 	pthread_t th[MAX_COPIERS];
 	bool started[MAX_COPIERS] = {false}, nomem = false;
 	uint64_t total = 0, done = 0;
