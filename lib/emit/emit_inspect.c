@@ -738,6 +738,18 @@ static struct ms_error *inspect_prometheus(FILE *out, const struct ms_inspect_re
 	        "# TYPE mapsize_attach_pause_seconds gauge\n"
 	        "mapsize_attach_pause_seconds %.9f\n",
 	        (double)r->pause_ns / 1e9);
+	if (r->attach_method[0])
+		fprintf(
+		    out,
+		    "# HELP mapsize_attach_copied_bytes Bytes attach copied into its snapshot.\n"
+		    "# TYPE mapsize_attach_copied_bytes gauge\n"
+		    "mapsize_attach_copied_bytes %" PRIu64 "\n"
+		    "# HELP mapsize_attach_reread_bytes Of those, the bytes copied while the "
+		    "process "
+		    "was stopped.\n"
+		    "# TYPE mapsize_attach_reread_bytes gauge\n"
+		    "mapsize_attach_reread_bytes %" PRIu64 "\n",
+		    r->copied_bytes, r->reread_bytes);
 	fprintf(out,
 	        "# HELP mapsize_inspect_duration_seconds How long the report took.\n"
 	        "# TYPE mapsize_inspect_duration_seconds gauge\n"
