@@ -1,83 +1,144 @@
 #!/usr/bin/env python3
-"""Benchmark of `mapsize attach` and `record` (issue 4): a Go process holding
-about 1 GiB of maps (bench/inspect_bench.go "two": 11 million entries in two
-maps). Prints the pause attach imposes against the time one copy of the
-process's heap takes (reading /proc/PID/mem), and the size of a recorded
-layout against the size of a core of the same process. Figures only.
+"""Benchmark of `mapsize attach` (issues 4 and 16): a Go process holding about
+1 GiB in 100,000 maps (bench/attach_bench.go: map[int64]int64 of 400 entries
+each) under a steady light write load (2000 map writes a second).
 
-Usage: bench/run_attach_bench.py [--mapsize build/cmd/mapsize] [--go 1.24] [--runs 3]
+For each attach method (the default: soft-dirty precopy where the kernel keeps
+soft-dirty bits, else stop and copy; and --no-clear-refs: stop and copy) it
+prints the pause over --runs attaches (median and max), as attach reports it
+(summary.pause_ns) and as the process itself saw it (the longest gap of its
+200 us heartbeat), the bytes copied and re-read while stopped, and mapsize's
+peak RSS. Then the same process's pause under gdb's gcore (its heartbeat gap:
+gcore stops it from attach to detach), and the size of a recorded layout
+against the core. Whether this kernel keeps soft-dirty bits is printed first.
+Figures only; nothing is asserted on time.
+
+Usage: bench/run_attach_bench.py [--mapsize build/cmd/mapsize] [--go 1.24] [--runs 5]
+       [--gcore-runs 3] [--maps 100000] [--entries 400] [--writes 2000]
 """
-import argparse, json, os, shutil, subprocess, sys, tempfile, time
+import argparse, json, os, shutil, statistics, subprocess, sys, tempfile, time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "go"))
 import gocore  # noqa: E402
+from run_attach import soft_dirty_kernel  # noqa: E402
 
 
-def heap_copy_seconds(pid):
-    """Read every writable anonymous mapping of pid once, as one copy of its heap would."""
-    ranges = []
-    with open(f"/proc/{pid}/maps") as f:
-        for line in f:
-            parts = line.split()
-            if parts[1].startswith("rw") and len(parts) < 6:
-                lo, hi = (int(x, 16) for x in parts[0].split("-"))
-                ranges.append((lo, hi))
-    total = 0
-    t0 = time.monotonic()
-    with open(f"/proc/{pid}/mem", "rb", buffering=0) as mem:
-        buf = bytearray(64 << 20)
-        for lo, hi in ranges:
-            at = lo
-            while at < hi:
-                n = min(len(buf), hi - at)
-                mem.seek(at)
-                got = mem.readinto(memoryview(buf)[:n])
-                if not got:
-                    break
-                total += got
-                at += got
-    return time.monotonic() - t0, total
+class Target:
+    def __init__(self, exe, maps, entries, writes):
+        self.p = subprocess.Popen([exe, str(maps), str(entries), str(writes)],
+                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        line = self.p.stdout.readline()
+        assert line.startswith("READY"), line
+        self.pid = self.p.pid
+
+    def ask(self, what):
+        self.p.stdin.write(what + "\n")
+        self.p.stdin.flush()
+        return self.p.stdout.readline().strip()
+
+    def gap_ms(self):
+        """The longest heartbeat gap since the last call, in ms."""
+        return int(self.ask("gap")) / 1e6
+
+    def rss_mib(self):
+        with open(f"/proc/{self.pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+        return 0
+
+    def close(self):
+        self.p.kill()
+        self.p.wait()
+
+
+def maxrss_child(cmd):
+    """Run cmd with its own peak RSS (ru_maxrss from wait4)."""
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    out = p.stdout.read()
+    err = p.stderr.read()
+    _, status, ru = os.wait4(p.pid, 0)
+    return out.decode(), err.decode(), os.waitstatus_to_exitcode(status), ru.ru_maxrss / 1024
+
+
+def fmt(xs):
+    return f"median {statistics.median(xs):8.1f} ms, max {max(xs):8.1f} ms"
 
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--mapsize", default=os.path.join(HERE, "..", "build", "cmd", "mapsize"))
     ap.add_argument("--go", default="1.24")
-    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--gcore-runs", type=int, default=3)
+    ap.add_argument("--maps", type=int, default=100000)
+    ap.add_argument("--entries", type=int, default=400)
+    ap.add_argument("--writes", type=int, default=2000)
     a = ap.parse_args()
     mapsize = os.path.abspath(a.mapsize)
-    work = tempfile.mkdtemp(prefix="mapsize-attach-bench-")
+    sd = soft_dirty_kernel()
+    print(f"kernel {os.uname().release}: soft-dirty bits "
+          f"{'work' if sd else 'do NOT work (no CONFIG_MEM_SOFT_DIRTY): the default method falls back to stop and copy'}")
+    work = tempfile.mkdtemp(prefix="mapsize-attach-bench-", dir="/tmp")
     try:
         exe = gocore.build(a.go, os.path.join(work, "bench"),
-                           prog=os.path.join(HERE, "inspect_bench.go"))
-        p = subprocess.Popen([exe, "two"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True)
-        line = p.stdout.readline()
-        assert line.startswith("READY"), line
+                           prog=os.path.join(HERE, "attach_bench.go"))
+        t0 = time.monotonic()
+        t = Target(exe, a.maps, a.entries, a.writes)
+        print(f"go{a.go} target: {a.maps} maps of {a.entries} entries, {a.writes} map writes/s, "
+              f"RSS {t.rss_mib():.0f} MiB (built in {time.monotonic() - t0:.0f} s)")
         try:
-            for run in range(a.runs):
-                r = subprocess.run([mapsize, "attach", str(p.pid), "--format", "json"],
-                                   capture_output=True, text=True, check=True)
-                s = json.loads(r.stdout)["summary"]
-                copy_s, copied = heap_copy_seconds(p.pid)
-                pause = s["pause_ns"] / 1e9
-                print(f"go{a.go} run {run + 1}: {s['maps']} maps, {s['len']} entries, "
-                      f"{s['held_bytes'] / 2**30:.2f} GiB held; pause {pause * 1e3:.0f} ms; "
-                      f"one copy of the heap ({copied / 2**30:.2f} GiB) {copy_s * 1e3:.0f} ms; "
-                      f"pause / copy = {pause / copy_s:.2f}")
-            layout = os.path.join(work, "bench.msl")
-            subprocess.run([mapsize, "record", "--pid", str(p.pid), "-o", layout], check=True)
+            time.sleep(1)
+            t.gap_ms()
+            time.sleep(2)
+            print(f"heartbeat noise (longest gap over 2 s, nobody attached): {t.gap_ms():.1f} ms")
+            methods = [("default", [])] + ([("--no-clear-refs", ["--no-clear-refs"])])
+            for name, args in methods:
+                pauses, gaps, rsss = [], [], []
+                for run in range(a.runs):
+                    t.gap_ms()
+                    out, err, rc, rss = maxrss_child([mapsize, "attach", str(t.pid),
+                                                      "--format", "json", *args])
+                    gap = t.gap_ms()
+                    if rc != 0:
+                        print(f"{name} run {run + 1}: exit {rc}: {err.strip()}")
+                        continue
+                    s = json.loads(out)["summary"]
+                    pauses.append(s["pause_ns"] / 1e6)
+                    gaps.append(gap)
+                    rsss.append(rss)
+                    print(f"  {name} run {run + 1}: {s.get('attach_method')}: pause "
+                          f"{s['pause_ns'] / 1e6:.1f} ms (heartbeat gap {gap:.1f} ms), "
+                          f"{s.get('copied_bytes', 0) / 2**20:.0f} MiB copied, "
+                          f"{s.get('reread_bytes', 0) / 2**20:.0f} MiB while stopped; "
+                          f"{s['maps']} maps, {s['held_bytes'] / 2**30:.2f} GiB held; "
+                          f"mapsize RSS {rss:.0f} MiB")
+                if pauses:
+                    print(f"attach {name}: pause_ns {fmt(pauses)}; heartbeat gap {fmt(gaps)}; "
+                          f"mapsize peak RSS {max(rsss):.0f} MiB")
             core = os.path.join(work, "core")
-            gocore.gcore(p.pid, core)
-            st = os.stat(core)
-            data = st.st_blocks * 512
-            print(f"layout {os.path.getsize(layout)} bytes; gcore core {st.st_size / 2**30:.2f} GiB "
-                  f"({data / 2**30:.2f} GiB of data): the layout is "
-                  f"{100 * os.path.getsize(layout) / data:.4f}% of the core's data")
+            ggaps = []
+            for run in range(a.gcore_runs):
+                t.gap_ms()
+                t1 = time.monotonic()
+                gocore.gcore(t.pid, core)
+                wall = time.monotonic() - t1
+                ggaps.append(t.gap_ms())
+                print(f"  gcore run {run + 1}: heartbeat gap {ggaps[-1]:.1f} ms "
+                      f"(wall {wall:.1f} s)")
+            if ggaps:
+                print(f"gcore: heartbeat gap {fmt(ggaps)}")
+            layout = os.path.join(work, "bench.msl")
+            subprocess.run([mapsize, "record", "--pid", str(t.pid), "-o", layout], check=True)
+            if ggaps:
+                st = os.stat(core)
+                data = st.st_blocks * 512
+                print(f"layout {os.path.getsize(layout)} bytes; gcore core "
+                      f"{st.st_size / 2**30:.2f} GiB ({data / 2**30:.2f} GiB of data)")
+                os.unlink(core)
         finally:
-            p.kill()
-            p.wait()
+            t.close()
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

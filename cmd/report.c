@@ -69,7 +69,8 @@ enum {
 	OPT_RECORD,
 	OPT_TIMEOUT,
 	OPT_MAXMEM,
-	OPT_NODWARF
+	OPT_NODWARF,
+	OPT_NOCLEARREFS
 };
 
 /* The options of all four commands; takes says which command takes which. */
@@ -85,6 +86,8 @@ static const struct ms_optdoc optdocs[] = {
      "ignore DWARF: types from the runtime's metadata, as when stripped", TAKES_EXE},
     {"no-stop", no_argument, OPT_NOSTOP, NULL, "read the process without stopping it",
      TAKES_NOSTOP},
+    {"no-clear-refs", no_argument, OPT_NOCLEARREFS, NULL,
+     "stop and copy: leave the process's soft-dirty bits alone (no clear_refs)", TAKES_NOSTOP},
     MS_OPTDOC_FORMAT(OPT_FORMAT, TAKES_VIEW),
     {"top", required_argument, OPT_TOP, "N",
      "only the first N maps in sort order (the summary covers all)", TAKES_VIEW},
@@ -173,6 +176,9 @@ static struct ms_error *parse_args(int argc, char **argv, struct report_opts *o,
 			break;
 		case OPT_NOSTOP:
 			o->insp.no_stop = true;
+			break;
+		case OPT_NOCLEARREFS:
+			o->insp.no_clear_refs = true;
 			break;
 		case OPT_NODWARF:
 			o->insp.no_dwarf = true;

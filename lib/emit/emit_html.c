@@ -124,7 +124,7 @@ static const char *const script[] = {
     "D.source+': '+D.go_version+' '+D.arch+', '+s.maps+' maps, '+s.len+' entries, held '+"
     "B(s.held_bytes)+' ('+(100*s.heap_share).toFixed(1)+'% of the heap in use), reclaimable '+"
     "B(s.reclaimable_bytes)+(D.summary.pause_ns?', attach paused it '+"
-    "(D.summary.pause_ns/1e6).toFixed(1)+' ms':'');"
+    "(D.summary.pause_ns/1e6).toFixed(1)+' ms'+(s.attach_method?' ('+s.attach_method+')':''):'');"
     "table('maps',[{key:'path',title:'map',v:o=>o.paths[0]||o.where},"
     "{key:'type',title:'type',v:o=>o.type},{key:'impl',title:'impl',v:o=>o.impl},"
     "{key:'len',title:'len',num:1,v:o=>o.len},"

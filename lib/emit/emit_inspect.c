@@ -298,6 +298,11 @@ static json_t *summary_json(const struct ms_inspect_report *r, size_t n)
 	set(sum, "elapsed_seconds", json_real(r->elapsed_s));
 	set(sum, "bytes_read", juint(r->walked_bytes));
 	set(sum, "pause_ns", juint(r->pause_ns));
+	if (r->attach_method[0]) {
+		set(sum, "attach_method", json_string(r->attach_method));
+		set(sum, "copied_bytes", juint(r->copied_bytes));
+		set(sum, "reread_bytes", juint(r->reread_bytes));
+	}
 	return sum;
 }
 
@@ -494,6 +499,16 @@ static struct ms_error *inspect_text(FILE *out, const struct ms_inspect_report *
 	            ? 100.0 * (double)r->total_held_bytes / (double)r->heap_inuse_bytes
 	            : 0,
 	        heap, recl);
+	if (strcmp(r->attach_method, "no-stop") == 0) {
+		fputs("attach: no-stop, the process was not stopped\n", out);
+	} else if (r->attach_method[0]) {
+		char copied[32], reread[32];
+
+		human(copied, sizeof(copied), r->copied_bytes, o);
+		human(reread, sizeof(reread), r->reread_bytes, o);
+		fprintf(out, "attach: %s, paused %.1f ms, copied %s (%s while stopped)\n",
+		        r->attach_method, (double)r->pause_ns / 1e6, copied, reread);
+	}
 	totals_text(out, "by type", r->by_type, r->nby_type, o);
 	totals_text(out, "by package", r->by_package, r->nby_package, o);
 	if (r->total_reclaimable_bytes) {
@@ -723,6 +738,18 @@ static struct ms_error *inspect_prometheus(FILE *out, const struct ms_inspect_re
 	        "# TYPE mapsize_attach_pause_seconds gauge\n"
 	        "mapsize_attach_pause_seconds %.9f\n",
 	        (double)r->pause_ns / 1e9);
+	if (r->attach_method[0])
+		fprintf(
+		    out,
+		    "# HELP mapsize_attach_copied_bytes Bytes attach copied into its snapshot.\n"
+		    "# TYPE mapsize_attach_copied_bytes gauge\n"
+		    "mapsize_attach_copied_bytes %" PRIu64 "\n"
+		    "# HELP mapsize_attach_reread_bytes Of those, the bytes copied while the "
+		    "process "
+		    "was stopped.\n"
+		    "# TYPE mapsize_attach_reread_bytes gauge\n"
+		    "mapsize_attach_reread_bytes %" PRIu64 "\n",
+		    r->copied_bytes, r->reread_bytes);
 	fprintf(out,
 	        "# HELP mapsize_inspect_duration_seconds How long the report took.\n"
 	        "# TYPE mapsize_inspect_duration_seconds gauge\n"

@@ -562,7 +562,11 @@ struct ms_inspect_report {
 	bool truncated;    /* the core file is shorter than its segments say */
 	bool consistent;   /* memory was read while the process stood still (always for cores) */
 	uint64_t pause_ns; /* attach: how long the process was stopped */
-	bool recorded;     /* read back from a layout file */
+	/* attach: "soft-dirty precopy", "stop and copy", "no-stop"; "" for cores */
+	char attach_method[24];
+	uint64_t copied_bytes; /* attach: bytes copied into the snapshot */
+	uint64_t reread_bytes; /* attach: of those, the ones copied while it was stopped */
+	bool recorded;         /* read back from a layout file */
 	char *recorded_at; /* owned: when the layout was recorded (UTC, ISO 8601); may be NULL */
 	size_t nmaps;
 	struct ms_map_report **maps; /* owned (each one too), sorted by address */
@@ -585,8 +589,9 @@ struct ms_inspect_report {
 };
 
 struct ms_inspect_opts {
-	bool no_stop;      /* attach: read without stopping the process */
-	bool no_heap_scan; /* only typed roots and stacks */
+	bool no_stop;       /* attach: read without stopping the process */
+	bool no_clear_refs; /* attach: stop and copy, never reset the soft-dirty bits */
+	bool no_heap_scan;  /* only typed roots and stacks */
 	bool no_stacks;
 	bool no_dwarf;        /* ignore the executable's DWARF: types from the runtime's metadata */
 	uint64_t max_objects; /* bound on traversal work (0: default) */
@@ -617,10 +622,13 @@ struct ms_error *ms_inspect_core(const char *core_path, const char *exe_path,
  * Inspect the running process pid (its executable is /proc/PID/exe unless
  * exe_path says otherwise). Every thread is stopped with PTRACE_SEIZE and
  * PTRACE_INTERRUPT for as short a time as the reads take, and always
- * resumed, also on error; nothing is ever written to the process. With
- * opts->no_stop nothing is stopped and the report says it may be
- * inconsistent. MS_ERR_TARGET when the process cannot be attached to or exits
- * during the read. Owned: ms_inspect_report_destroy().
+ * resumed, also on error; nothing is ever written to the process. Its
+ * writable memory is copied into a snapshot first, while it runs, and it is
+ * stopped only to re-read the pages written since (soft-dirty bits, reset
+ * through /proc/PID/clear_refs); without soft-dirty, or with
+ * opts->no_clear_refs, it is stopped for the copy. With opts->no_stop
+ * nothing is stopped and the report says it may be inconsistent. MS_ERR_TARGET when the process
+ * cannot be attached to or exits during the read. Owned: ms_inspect_report_destroy().
  */
 struct ms_error *ms_inspect_live(int pid, const char *exe_path, const struct ms_inspect_opts *opts,
                                  struct ms_inspect_report **ret);

@@ -393,8 +393,15 @@ static bool read_top(struct reader *rd, json_t *doc, struct ms_inspect_report *r
 	if (!json_is_object(sum) ||
 	    !get_u64(rd, sum, "heap_inuse_bytes", false, &r->heap_inuse_bytes) ||
 	    !get_u64(rd, sum, "bytes_read", false, &r->walked_bytes) ||
-	    !get_u64(rd, sum, "pause_ns", false, &r->pause_ns))
+	    !get_u64(rd, sum, "pause_ns", false, &r->pause_ns) ||
+	    !get_u64(rd, sum, "copied_bytes", false, &r->copied_bytes) ||
+	    !get_u64(rd, sum, "reread_bytes", false, &r->reread_bytes))
 		return rd->err ? false : bad(rd, "'summary' is missing");
+	v = json_object_get(sum, "attach_method");
+	if (v && (!json_is_string(v) || json_string_length(v) >= sizeof(r->attach_method)))
+		return bad(rd, "'summary.attach_method' is not a method's name");
+	if (v)
+		snprintf(r->attach_method, sizeof(r->attach_method), "%s", json_string_value(v));
 	v = json_object_get(sum, "elapsed_seconds");
 	if (v && !json_is_number(v))
 		return bad(rd, "'summary.elapsed_seconds' is not a number");

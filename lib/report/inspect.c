@@ -341,6 +341,9 @@ static struct ms_error *inspect_target(struct ms_target *t, const struct ms_insp
 		/* everything is read: let the process go before the report is built */
 		ms_source_live_resume(t->mem);
 		rep->pause_ns = ms_source_live_pause_ns(t->mem);
+		snprintf(rep->attach_method, sizeof(rep->attach_method), "%s",
+		         ms_source_live_method(t->mem));
+		ms_source_live_copied(t->mem, &rep->copied_bytes, &rep->reread_bytes);
 		if (!err && ms_source_live_exited(t->mem))
 			err = ms_error_create(MS_ERR_TARGET, "%s exited during the read", source);
 	}
@@ -447,6 +450,13 @@ struct ms_error *ms_inspect_core(const char *core_path, const char *exe_path,
 	return finish(t, rep, &t0, err, ret);
 }
 
+static enum ms_live_method live_method(const struct ms_inspect_opts *opts)
+{
+	if (opts && opts->no_stop)
+		return MS_LIVE_NO_STOP;
+	return opts && opts->no_clear_refs ? MS_LIVE_STOP_COPY : MS_LIVE_PRECOPY;
+}
+
 struct ms_error *ms_inspect_live(int pid, const char *exe_path, const struct ms_inspect_opts *opts,
                                  struct ms_inspect_report **ret)
 {
@@ -461,7 +471,7 @@ struct ms_error *ms_inspect_live(int pid, const char *exe_path, const struct ms_
 		return &ms_error_nomem;
 	snprintf(source, sizeof(source), "pid %d", pid);
 	snprintf(proc_exe, sizeof(proc_exe), "/proc/%d/exe", pid);
-	err = ms_target_open_live(pid, exe_path, !(opts && opts->no_stop), target_flags(opts), &t);
+	err = ms_target_open_live(pid, exe_path, live_method(opts), target_flags(opts), &t);
 	if (!err) {
 		rep->pid = pid;
 		err = inspect_target(t, opts, source, exe_path ? exe_path : proc_exe, rep);

@@ -142,13 +142,28 @@ struct ms_core_info {
 };
 const struct ms_core_info *ms_source_core_info(struct ms_source *src);
 
+/* How a running process is read (see source_live.c). */
+enum ms_live_method {
+	MS_LIVE_NO_STOP,   /* read on demand while it runs */
+	MS_LIVE_STOP_COPY, /* stop, copy the writable memory, resume */
+	MS_LIVE_PRECOPY,   /* copy while it runs, stop to re-read the soft-dirty pages
+	                    * (falls back to MS_LIVE_STOP_COPY without soft-dirty) */
+};
+
 /*
- * A running process (man ptrace(2), process_vm_readv(2)). With stop, every
- * thread is seized and interrupted before this returns and stays stopped
- * until ms_source_live_resume() or destroy; MS_ERR_TARGET if a thread cannot
- * be stopped (then none stays stopped). Owned; destroy always resumes.
+ * A running process (man ptrace(2), process_vm_readv(2)). Other than with
+ * MS_LIVE_NO_STOP, its writable memory is copied into a snapshot before this
+ * returns, every thread stopped (PTRACE_SEIZE + PTRACE_INTERRUPT) only for as
+ * long as the method needs and always resumed, also on error; reads then
+ * come from the snapshot. MS_ERR_TARGET if a thread cannot be stopped or the
+ * process exits before the snapshot is whole. Nothing is ever written to the
+ * process (MS_LIVE_PRECOPY resets its soft-dirty bits). Owned.
  */
-struct ms_error *ms_source_live_create(int pid, bool stop, struct ms_source **ret);
+struct ms_error *ms_source_live_create(int pid, enum ms_live_method method, struct ms_source **ret);
+/* The method that ran: "no-stop", "stop and copy", "soft-dirty precopy". */
+const char *ms_source_live_method(struct ms_source *src);
+/* Bytes copied into the snapshot, and of those the ones copied while the process was stopped. */
+void ms_source_live_copied(struct ms_source *src, uint64_t *copied, uint64_t *reread);
 /*
  * Why ptrace (or /proc/PID/mem, process_vm_readv) is refused: the facts from
  * /proc, and the one-line message they give, e.g. "attach to 1: ptrace not

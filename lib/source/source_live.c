@@ -2,17 +2,37 @@
 /*
  * A live process as a memory source. Every thread is seized and interrupted
  * (PTRACE_SEIZE + PTRACE_INTERRUPT, never SIGSTOP: if mapsize dies, even by
- * SIGKILL, the kernel detaches and restarts them) and memory is read with
- * process_vm_readv through a cache of 64 KiB blocks, many ranges per call.
- * Nothing is ever written to the process. SIGINT, SIGTERM and SIGHUP are
- * held back while it is stopped and delivered once it runs again.
+ * SIGKILL, the kernel detaches and restarts them). Nothing is ever written to
+ * the process. SIGINT, SIGTERM and SIGHUP are held back while it is stopped
+ * and delivered once it runs again.
+ *
+ * By default the writable mappings (the Go heap arenas, data and bss, the
+ * runtime's off-heap memory, stacks) are copied into a snapshot: a sparse
+ * private anonymous mapping per range, of which only the pages present in
+ * the process (/proc/PID/pagemap bits 62, 63) are filled, so mapsize's own
+ * memory grows by the process's resident writable bytes. Copies are batched:
+ * one process_vm_readv per up to 1024 runs of pages or 4 MiB.
+ *  - soft-dirty precopy: "4" is written to /proc/PID/clear_refs (which resets
+ *    the soft-dirty bits of the whole process), the pages are copied while it
+ *    runs, then it is stopped only to re-read the pages whose soft-dirty bit
+ *    (pagemap bit 55) is set, that appeared, or that a new mapping holds;
+ *  - stop and copy (no soft-dirty in the kernel, or --no-clear-refs): the
+ *    process is stopped for the copy.
+ * Either way it runs again before any map is walked; the read-only mappings
+ * are read from the process when needed (they cannot change). Without
+ * stopping (--no-stop) memory is read on demand through a cache of 64 KiB
+ * blocks, many ranges per call.
  */
 #include <dirent.h>
+#include <elf.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <sys/ptrace.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
@@ -26,6 +46,45 @@
 #define READAHEAD    8u   /* blocks fetched by one call on a miss */
 #define MAX_THREADS  (1u << 16)
 #define MAX_RANGES   (1u << 20)
+
+#define BATCH_IOVS   1024u       /* IOV_MAX */
+#define BATCH_BYTES  (4u << 20)  /* per process_vm_readv */
+#define PM_CHUNK     (64u << 10) /* pagemap entries read at once */
+#define PM_PRESENT   (1ull << 63)
+#define PM_SWAPPED   (1ull << 62)
+#define PM_SOFTDIRTY (1ull << 55)
+#define PM_EXCLUSIVE (1ull << 56) /* mapped by this process only */
+
+/* A copy of one range of the process: sparse (pages never filled cost nothing). */
+struct store {
+	uint64_t vaddr, len;
+	uint8_t *data;   /* mmap'ed, len bytes */
+	uint64_t *valid; /* a bit per page: holds the process's bytes (or known zero) */
+};
+
+/* The snapshot is a sorted list of pieces, each a window on a store. */
+struct piece {
+	struct ms_segment seg; /* vaddr, memsz (first: search() finds pieces too) */
+	struct store *st;
+};
+
+/* A run of pages to copy: [first, first+n) of st. */
+struct run {
+	struct store *st;
+	uint64_t first, n;
+	bool ok; /* read whole */
+};
+
+/* The runs one copying thread reads. */
+struct share {
+	struct run *runs;
+	size_t n;
+	int pid;
+	uint64_t page, nsyscalls;
+	bool exited;
+};
+
+#define MAX_COPIERS 8u
 
 struct block {
 	uint64_t addr; /* block-aligned; 0 = empty */
@@ -45,6 +104,19 @@ struct live_source {
 	struct block cache[CACHE_BLOCKS];
 	uint64_t nsyscalls;
 	uint64_t last_miss; /* the last block a miss fetched */
+	/* the snapshot (methods other than no-stop) */
+	enum ms_live_method method;
+	bool snap; /* reads come from the snapshot */
+	uint64_t page;
+	int pagemap; /* /proc/PID/pagemap, -1 if it cannot be read: every page counts */
+	struct store **stores;
+	size_t nstores;
+	struct piece *pieces;
+	size_t npieces;
+	uint64_t copied_bytes, reread_bytes;
+	bool all_dirty; /* test knob: every present page counts as dirty */
+	struct run *runs;
+	size_t nruns, cap_runs;
 };
 
 static const struct ms_source_ops live_ops;
@@ -63,13 +135,15 @@ static struct live_source *live_of(struct ms_source *src)
 	return src && src->ops == &live_ops ? (struct live_source *)src : NULL;
 }
 
-static const struct ms_segment *range_of(const struct live_source *l, uint64_t addr)
+/* The segment holding addr in an array of n sorted ones, stride bytes apart (NULL if none). */
+static const struct ms_segment *search(const void *segs, size_t n, size_t stride, uint64_t addr)
 {
-	size_t lo = 0, hi = l->nranges;
+	size_t lo = 0, hi = n;
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		const struct ms_segment *s = &l->ranges[mid];
+		const struct ms_segment *s =
+		    (const struct ms_segment *)((const char *)segs + mid * stride);
 
 		if (addr < s->vaddr)
 			hi = mid;
@@ -81,14 +155,472 @@ static const struct ms_segment *range_of(const struct live_source *l, uint64_t a
 	return NULL;
 }
 
+static const struct ms_segment *range_of(const struct live_source *l, uint64_t addr)
+{
+	return search(l->ranges, l->nranges, sizeof(*l->ranges), addr);
+}
+
+/* Reset the soft-dirty bits of a process (man proc(5), clear_refs, "4"). */
+static bool write_clear_refs(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	bool ok = fd >= 0 && write(fd, "4", 1) == 1;
+
+	if (fd >= 0)
+		close(fd);
+	return ok;
+}
+
+/* ---- the snapshot ---- */
+
+static const struct piece *piece_of(const struct live_source *l, uint64_t addr)
+{
+	return (const struct piece *)search(l->pieces, l->npieces, sizeof(*l->pieces), addr);
+}
+
+static bool page_valid(const struct store *st, uint64_t i)
+{
+	return (st->valid[i / 64] >> (i % 64)) & 1;
+}
+
+static void mark_pages(struct store *st, uint64_t first, uint64_t n, bool valid)
+{
+	for (uint64_t i = first; i < first + n; i++) {
+		/* atomic: the scanning threads can share a word of the bitmap */
+		if (valid)
+			__atomic_fetch_or(&st->valid[i / 64], 1ull << (i % 64), __ATOMIC_RELAXED);
+		else
+			__atomic_fetch_and(&st->valid[i / 64], ~(1ull << (i % 64)),
+			                   __ATOMIC_RELAXED);
+	}
+}
+
+/* Are the pages of [addr, addr+len) within p all valid? */
+static bool piece_valid(const struct live_source *l, const struct piece *p, uint64_t addr,
+                        uint64_t len)
+{
+	uint64_t first = (addr - p->st->vaddr) / l->page;
+	uint64_t last = (addr + len - 1 - p->st->vaddr) / l->page;
+
+	for (uint64_t i = first; i <= last; i++)
+		if (!page_valid(p->st, i))
+			return false;
+	return true;
+}
+
+static struct store *new_store(struct live_source *l, uint64_t vaddr, uint64_t len)
+{
+	struct store *st = calloc(1, sizeof(*st)), **n;
+	uint64_t npages = len / l->page;
+
+	if (!st)
+		return NULL;
+	st->vaddr = vaddr;
+	st->len = len;
+	st->valid = calloc((npages + 63) / 64, sizeof(uint64_t));
+	st->data = mmap(NULL, len, PROT_READ | PROT_WRITE,
+	                MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	n = realloc(l->stores, (l->nstores + 1) * sizeof(*n));
+	if (st->data == MAP_FAILED)
+		st->data = NULL;
+	if (!st->valid || !st->data || !n) {
+		if (st->data)
+			munmap(st->data, len);
+		free(st->valid);
+		free(st);
+		if (n)
+			l->stores = n;
+		return NULL;
+	}
+	l->stores = n;
+	l->stores[l->nstores++] = st;
+	return st;
+}
+
+static void free_snapshot(struct live_source *l)
+{
+	for (size_t i = 0; i < l->nstores; i++) {
+		munmap(l->stores[i]->data, l->stores[i]->len);
+		free(l->stores[i]->valid);
+		free(l->stores[i]);
+	}
+	free(l->stores);
+	free(l->pieces);
+	free(l->runs);
+	if (l->pagemap >= 0)
+		close(l->pagemap);
+}
+
+/*
+ * The pieces for the writable ranges of l->ranges (as /proc/PID/maps says them
+ * now): what the snapshot holds of them already is kept (a range that grew,
+ * shrank or was split keeps the stores of its old pieces), the rest gets new
+ * stores.
+ */
+static struct ms_error *rebuild_pieces(struct live_source *l)
+{
+	struct piece *out = NULL;
+	size_t n = 0, cap = 0, k = 0;
+
+	for (size_t i = 0; i < l->nranges; i++) {
+		const struct ms_segment *r = &l->ranges[i];
+		uint64_t at = r->vaddr, end = r->vaddr + r->memsz;
+
+		if (!(r->flags & PF_W))
+			continue;
+		while (at < end) {
+			struct piece p;
+
+			while (k < l->npieces &&
+			       l->pieces[k].seg.vaddr + l->pieces[k].seg.memsz <= at)
+				k++;
+			if (k < l->npieces && l->pieces[k].seg.vaddr <= at) {
+				const struct piece *o = &l->pieces[k];
+				uint64_t hi = o->seg.vaddr + o->seg.memsz < end
+				                  ? o->seg.vaddr + o->seg.memsz
+				                  : end;
+
+				p = (struct piece){{at, hi - at, hi - at, 0, PF_R | PF_W}, o->st};
+			} else {
+				uint64_t hi = k < l->npieces && l->pieces[k].seg.vaddr < end
+				                  ? l->pieces[k].seg.vaddr
+				                  : end;
+
+				p = (struct piece){{at, hi - at, hi - at, 0, PF_R | PF_W},
+				                   new_store(l, at, hi - at)};
+				if (!p.st) {
+					free(out);
+					return &ms_error_nomem;
+				}
+			}
+			if (n == cap) {
+				struct piece *m;
+
+				cap = cap ? 2 * cap : 64;
+				m = realloc(out, cap * sizeof(*m));
+				if (!m) {
+					free(out);
+					return &ms_error_nomem;
+				}
+				out = m;
+			}
+			out[n++] = p;
+			at += p.seg.memsz;
+		}
+	}
+	free(l->pieces);
+	l->pieces = out;
+	l->npieces = n;
+	return NULL;
+}
+
+/* How many threads for work units of work, one per at least per units (at most MAX_COPIERS). */
+static size_t threads_for(uint64_t work, uint64_t per)
+{
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t n = ncpu > 1 ? (size_t)(ncpu < MAX_COPIERS ? ncpu : MAX_COPIERS) : 1;
+
+	while (n > 1 && work / n < per)
+		n--;
+	return n;
+}
+
+/* Copy a share of the runs, up to BATCH_IOVS runs or BATCH_BYTES per call; say which were read. */
+static void *copy_share(void *arg)
+{
+	struct share *sh = arg;
+	struct iovec *local = malloc(2 * BATCH_IOVS * sizeof(*local)), *remote;
+	size_t i = 0;
+
+	if (!local)
+		return NULL; /* the share's runs stay not read */
+	remote = local + BATCH_IOVS;
+	while (i < sh->n && !sh->exited) {
+		size_t j = i, k = i;
+		uint64_t bytes = 0;
+		ssize_t got;
+
+		while (j < sh->n && j - i < BATCH_IOVS &&
+		       (j == i || bytes + sh->runs[j].n * sh->page <= BATCH_BYTES)) {
+			struct run *r = &sh->runs[j];
+
+			local[j - i] =
+			    (struct iovec){r->st->data + r->first * sh->page, r->n * sh->page};
+			remote[j - i] =
+			    (struct iovec){(void *)(uintptr_t)(r->st->vaddr + r->first * sh->page),
+			                   r->n * sh->page};
+			bytes += r->n * sh->page;
+			j++;
+		}
+		got = process_vm_readv(sh->pid, local, (unsigned long)(j - i), remote,
+		                       (unsigned long)(j - i), 0);
+		sh->nsyscalls++;
+		if (got < 0 && errno == ESRCH)
+			sh->exited = true;
+		for (; got > 0 && k < j && (uint64_t)got >= sh->runs[k].n * sh->page; k++) {
+			sh->runs[k].ok = true;
+			got -= (ssize_t)(sh->runs[k].n * sh->page);
+		}
+		i = k < j ? k + 1 : j; /* a run that failed: go on after it */
+	}
+	free(local);
+	return NULL;
+}
+
+/*
+ * Copy the runs collected, in as many threads as there are processors (at
+ * most MAX_COPIERS, one per 16 MiB) while the process is stopped, and mark
+ * their pages valid or not.
+ */
+static void copy_runs(struct live_source *l, bool stopped)
+{
+	struct share sh[MAX_COPIERS] = {{0}};
+	pthread_t th[MAX_COPIERS];
+	bool started[MAX_COPIERS] = {false};
+	uint64_t total = 0, done = 0;
+	size_t nsh, at = 0;
+
+	for (size_t i = 0; i < l->nruns; i++)
+		total += l->runs[i].n * l->page;
+	nsh = stopped ? threads_for(total, 16u << 20) : 1;
+	for (size_t t = 0; t < nsh; t++) {
+		uint64_t want = total * (t + 1) / nsh;
+		size_t from = at;
+
+		while (at < l->nruns && (t == nsh - 1 || done < want)) {
+			done += l->runs[at].n * l->page;
+			at++;
+		}
+		sh[t] = (struct share){l->runs + from, at - from, l->pid, l->page, 0, false};
+		if (t > 0)
+			started[t] = pthread_create(&th[t], NULL, copy_share, &sh[t]) == 0;
+	}
+	copy_share(&sh[0]);
+	for (size_t t = 1; t < nsh; t++) {
+		if (started[t])
+			pthread_join(th[t], NULL);
+		else
+			copy_share(&sh[t]);
+	}
+	for (size_t t = 0; t < nsh; t++) {
+		l->nsyscalls += sh[t].nsyscalls;
+		l->exited |= sh[t].exited;
+	}
+	for (size_t i = 0; i < l->nruns; i++) {
+		struct run *r = &l->runs[i];
+
+		mark_pages(r->st, r->first, r->n, r->ok);
+		if (r->ok) {
+			l->copied_bytes += r->n * l->page;
+			if (stopped)
+				l->reread_bytes += r->n * l->page;
+		}
+	}
+	l->nruns = 0;
+}
+
+/*
+ * A present page that is not the process's own may have changed without its
+ * soft-dirty bit: after MADV_DONTNEED a read maps the shared zero page, whose
+ * entry is never soft-dirty. Such pages (and page-cache pages not yet written)
+ * are re-read.
+ */
+static bool shared(uint64_t e)
+{
+	return (e & PM_PRESENT) && !(e & PM_EXCLUSIVE);
+}
+
+enum pass {
+	PASS_PRECOPY,  /* running: copy every page present */
+	PASS_PREFAULT, /* running: only fault in the snapshot's pages for the present ones, so that
+	                * the copy while stopped is a copy and not page faults of mapsize's own */
+	PASS_STOPPED,  /* stopped: copy the present pages not yet valid, or soft-dirty (every one
+	                * without soft-dirty); a valid page now absent reads as zero */
+};
+
+/* What one thread of a pass over the pieces [from, to) found to copy. */
+struct scan {
+	struct live_source *l;
+	size_t from, to;
+	enum pass pass;
+	bool soft_dirty, nomem;
+	struct run *runs;
+	size_t nruns, cap;
+};
+
+/* Add page pg of st to the runs to copy, joined to the last run if it follows it. */
+static void want(struct scan *sc, struct store *st, uint64_t pg)
+{
+	struct run *last = sc->nruns ? &sc->runs[sc->nruns - 1] : NULL;
+
+	if (last && last->st == st && last->first + last->n == pg &&
+	    (last->n + 1) * sc->l->page <= BATCH_BYTES) {
+		last->n++;
+		return;
+	}
+	if (sc->nruns == sc->cap) {
+		size_t cap = sc->cap ? 2 * sc->cap : 1024;
+		struct run *n = realloc(sc->runs, cap * sizeof(*n));
+
+		if (!n) {
+			sc->nomem = true;
+			return;
+		}
+		sc->runs = n;
+		sc->cap = cap;
+	}
+	sc->runs[sc->nruns++] = (struct run){st, pg, 1, false};
+}
+
+/* One pass over the pieces. */
+/* One thread's share of a pass: the pieces [from, to). */
+static void *scan_pieces(void *arg)
+{
+	struct scan *sc = arg;
+	struct live_source *l = sc->l;
+	bool stopped = sc->pass == PASS_STOPPED;
+	uint64_t *pm = malloc(PM_CHUNK * sizeof(*pm));
+
+	if (!pm) {
+		sc->nomem = true;
+		return NULL;
+	}
+	for (size_t i = sc->from; i < sc->to && !sc->nomem; i++) {
+		const struct piece *p = &l->pieces[i];
+		uint64_t npages = p->seg.memsz / l->page,
+		         base = (p->seg.vaddr - p->st->vaddr) / l->page;
+
+		for (uint64_t at = 0; at < npages; at += PM_CHUNK) {
+			uint64_t n = npages - at < PM_CHUNK ? npages - at : PM_CHUNK;
+			off_t ofs = (off_t)((p->seg.vaddr / l->page + at) * sizeof(*pm));
+			bool known = l->pagemap >= 0 && pread(l->pagemap, pm, n * sizeof(*pm),
+			                                      ofs) == (ssize_t)(n * sizeof(*pm));
+
+			for (uint64_t j = 0; j < n; j++) {
+				uint64_t e = known ? pm[j] : PM_PRESENT | PM_SOFTDIRTY,
+				         pg = base + at + j;
+				bool valid = page_valid(p->st, pg);
+
+				if ((e & (PM_PRESENT | PM_SWAPPED)) && sc->pass == PASS_PREFAULT) {
+					((volatile uint8_t *)p->st->data)[pg * l->page] = 0;
+				} else if (e & (PM_PRESENT | PM_SWAPPED)) {
+					if (!stopped || !valid || !sc->soft_dirty || l->all_dirty ||
+					    (e & PM_SOFTDIRTY) || shared(e))
+						want(sc, p->st, pg);
+				} else if (stopped) {
+					if (valid)
+						memset(p->st->data + pg * l->page, 0, l->page);
+					mark_pages(p->st, pg, 1, true);
+				}
+			}
+		}
+	}
+	free(pm);
+	return NULL;
+}
+
+/*
+ * One pass over the pieces; while the process is stopped, in one thread per
+ * processor (at most MAX_COPIERS, one per 64 Ki pages), then the copy.
+ */
+static struct ms_error *copy_pass(struct live_source *l, enum pass pass, bool soft_dirty)
+{
+	struct scan sc[MAX_COPIERS] = {{0}};
+	pthread_t th[MAX_COPIERS];
+	bool started[MAX_COPIERS] = {false}, nomem = false;
+	uint64_t total = 0, done = 0;
+	size_t nsc, at = 0, nruns = 0;
+
+	for (size_t i = 0; i < l->npieces; i++)
+		total += l->pieces[i].seg.memsz / l->page;
+	nsc = pass == PASS_STOPPED ? threads_for(total, 64u << 10) : 1;
+	for (size_t t = 0; t < nsc; t++) {
+		uint64_t share = total * (t + 1) / nsc;
+		size_t from = at;
+
+		while (at < l->npieces && (t == nsc - 1 || done < share))
+			done += l->pieces[at++].seg.memsz / l->page;
+		sc[t] = (struct scan){l, from, at, pass, soft_dirty, false, NULL, 0, 0};
+		if (t > 0)
+			started[t] = pthread_create(&th[t], NULL, scan_pieces, &sc[t]) == 0;
+	}
+	scan_pieces(&sc[0]);
+	for (size_t t = 0; t < nsc; t++) {
+		if (t > 0 && started[t])
+			pthread_join(th[t], NULL);
+		else if (t > 0)
+			scan_pieces(&sc[t]);
+		nomem |= sc[t].nomem;
+		nruns += sc[t].nruns;
+	}
+	/* the runs in address order, as the pieces are */
+	if (!nomem && nruns > l->cap_runs) {
+		struct run *n = realloc(l->runs, nruns * sizeof(*n));
+
+		nomem = !n;
+		if (n) {
+			l->runs = n;
+			l->cap_runs = nruns;
+		}
+	}
+	l->nruns = 0;
+	for (size_t t = 0; t < nsc; t++) {
+		if (!nomem)
+			memcpy(l->runs + l->nruns, sc[t].runs, sc[t].nruns * sizeof(*sc[t].runs));
+		l->nruns += nomem ? 0 : sc[t].nruns;
+		free(sc[t].runs);
+	}
+	if (!nomem)
+		copy_runs(l, pass == PASS_STOPPED);
+	l->nruns = 0;
+	return nomem ? &ms_error_nomem : NULL;
+}
+
+/* Does this kernel keep soft-dirty bits? Tried on a page of mapsize's own. */
+static bool soft_dirty_works(void)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	volatile uint8_t *m =
+	    mmap(NULL, (size_t)page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+	uint64_t before = 0, after = 0;
+	off_t ofs = (off_t)((uintptr_t)m / (uint64_t)page * 8);
+	bool ok = false;
+
+	if (m != MAP_FAILED && fd >= 0) {
+		m[0] = 1;
+		if (write_clear_refs("/proc/self/clear_refs") && pread(fd, &before, 8, ofs) == 8) {
+			m[0] = 2;
+			ok = pread(fd, &after, 8, ofs) == 8 && !(before & PM_SOFTDIRTY) &&
+			     (after & PM_SOFTDIRTY);
+		}
+	}
+	if (fd >= 0)
+		close(fd);
+	if (m != MAP_FAILED)
+		munmap((void *)m, (size_t)page);
+	return ok;
+}
+
 static bool live_has(struct ms_source *src, uint64_t addr, uint64_t len)
 {
 	struct live_source *l = live_of(src);
 
 	while (len) {
 		const struct ms_segment *s = range_of(l, addr);
+		const struct piece *p = l->snap ? piece_of(l, addr) : NULL;
 		uint64_t n;
 
+		if (p) {
+			n = p->seg.memsz - (addr - p->seg.vaddr);
+			if (!piece_valid(l, p, addr, n < len ? n : len))
+				return false;
+			if (n >= len)
+				return true;
+			addr += n;
+			len -= n;
+			continue;
+		}
 		if (!s)
 			return src->fallback && ms_source_has(src->fallback, addr, len);
 		n = s->memsz - (addr - s->vaddr);
@@ -108,7 +640,7 @@ static bool read_direct(struct live_source *l, uint64_t addr, void *buf, size_t 
 
 	l->nsyscalls++;
 	n = process_vm_readv(l->pid, &local, 1, &remote, 1, 0);
-	if (n < 0 && errno == ESRCH)
+	if (n < 0 && errno == ESRCH && !l->snap) /* a snapshot stays true */
 		l->exited = true;
 	return n == (ssize_t)len;
 }
@@ -156,7 +688,7 @@ static const uint8_t *block_at(struct live_source *l, uint64_t addr)
 		return NULL;
 	l->nsyscalls++;
 	got = process_vm_readv(l->pid, local, (unsigned long)n, remote, (unsigned long)n, 0);
-	if (got < 0 && errno == ESRCH)
+	if (got < 0 && errno == ESRCH && !l->snap)
 		l->exited = true;
 	for (size_t i = 0; got > 0 && i < n && (uint64_t)got >= (i + 1) * BLOCK_BYTES; i++)
 		fill[i]->addr = (uint64_t)(uintptr_t)remote[i].iov_base + 1;
@@ -172,8 +704,21 @@ static struct ms_error *live_read(struct ms_source *src, uint64_t addr, void *bu
 		return src->fallback->ops->read(src->fallback, addr, buf, len);
 	while (len) {
 		uint64_t in = addr & (BLOCK_BYTES - 1), n = BLOCK_BYTES - in;
+		const struct piece *p = l->snap ? piece_of(l, addr) : NULL;
 		const uint8_t *b;
 
+		if (p) {
+			n = p->seg.memsz - (addr - p->seg.vaddr);
+			if (n > len)
+				n = len;
+			if (!piece_valid(l, p, addr, n))
+				goto fault;
+			memcpy(out, p->st->data + (addr - p->st->vaddr), n);
+			out += n;
+			addr += n;
+			len -= n;
+			continue;
+		}
 		if (n > len)
 			n = len;
 		/* big reads go straight into the caller's buffer */
@@ -192,6 +737,13 @@ static struct ms_error *live_read(struct ms_source *src, uint64_t addr, void *bu
 	}
 	return NULL;
 fault:
+	/* a read-only segment of a process that exited after its snapshot: from the executable */
+	if (l->snap && !piece_of(l, addr) && src->fallback &&
+	    ms_source_has(src->fallback, addr, len))
+		return src->fallback->ops->read(src->fallback, addr, out, len);
+	if (l->snap)
+		return ms_error_create(MS_ERR_FAULT, "pid %d: address 0x%llx is not mapped", l->pid,
+		                       (unsigned long long)addr);
 	if (l->exited)
 		return ms_error_create(MS_ERR_TARGET, "pid %d exited during the read", l->pid);
 	return ms_error_create(MS_ERR_FAULT, "pid %d: address 0x%llx is not mapped", l->pid,
@@ -231,6 +783,7 @@ static void live_destroy(struct ms_source *src)
 	if (!l)
 		return;
 	resume(l);
+	free_snapshot(l);
 	for (size_t i = 0; i < CACHE_BLOCKS; i++)
 		free(l->cache[i].data);
 	free(l->tids);
@@ -375,7 +928,8 @@ static struct ms_error *load_ranges(struct live_source *l)
 			}
 			l->ranges = n;
 		}
-		l->ranges[l->nranges++] = (struct ms_segment){lo, hi - lo, hi - lo, 0, 0};
+		l->ranges[l->nranges++] = (struct ms_segment){lo, hi - lo, hi - lo, 0,
+		                                              PF_R | (perms[1] == 'w' ? PF_W : 0)};
 	}
 	fclose(f);
 	return NULL;
@@ -479,7 +1033,72 @@ static struct ms_error *stop_all(struct live_source *l)
 	return NULL;
 }
 
-struct ms_error *ms_source_live_create(int pid, bool stop, struct ms_source **ret)
+/* Stop every thread, holding back SIGINT, SIGTERM and SIGHUP until resume(). */
+static struct ms_error *stop(struct live_source *l)
+{
+	sigset_t hold;
+	struct ms_error *err;
+
+	sigemptyset(&hold);
+	sigaddset(&hold, SIGINT);
+	sigaddset(&hold, SIGTERM);
+	sigaddset(&hold, SIGHUP);
+	sigprocmask(SIG_BLOCK, &hold, &l->old_mask);
+	l->signals_held = true;
+	l->stop_start_ns = now_ns();
+	l->stopped = true;
+	err = stop_all(l);
+	if (err)
+		return err;
+	/* mappings can change until the last thread stopped: read them again */
+	l->nranges = 0;
+	err = load_ranges(l);
+	if (!err && (l->nranges == 0 || process_gone(l->pid)))
+		err = ms_error_create(MS_ERR_TARGET, "pid %d exited while being stopped", l->pid);
+	return err;
+}
+
+/* Copy the writable memory into the snapshot, stopping the process as the method says. */
+static struct ms_error *take_snapshot(struct live_source *l)
+{
+	char path[64];
+	struct ms_error *err;
+	bool soft_dirty = false;
+
+	l->page = (uint64_t)sysconf(_SC_PAGESIZE);
+	snprintf(path, sizeof(path), "/proc/%d/pagemap", l->pid);
+	l->pagemap = open(path, O_RDONLY | O_CLOEXEC);
+	if (l->method == MS_LIVE_PRECOPY) {
+		const char *knob = getenv("MAPSIZE_TEST_ALL_DIRTY");
+
+		l->all_dirty = knob && strcmp(knob, "1") == 0;
+		snprintf(path, sizeof(path), "/proc/%d/clear_refs", l->pid);
+		soft_dirty = l->pagemap >= 0 && (l->all_dirty || soft_dirty_works()) &&
+		             write_clear_refs(path);
+		if (!soft_dirty)
+			l->method = MS_LIVE_STOP_COPY;
+	}
+	err = rebuild_pieces(l);
+	if (err)
+		return err;
+	err = copy_pass(l, soft_dirty ? PASS_PRECOPY : PASS_PREFAULT, soft_dirty);
+	if (err)
+		return err;
+	if (l->exited)
+		return ms_error_create(MS_ERR_TARGET, "pid %d exited during the read", l->pid);
+	err = stop(l);
+	if (!err)
+		err = rebuild_pieces(l);
+	if (!err)
+		err = copy_pass(l, PASS_STOPPED, soft_dirty);
+	resume(l);
+	if (!err && (l->exited || process_gone(l->pid)))
+		err = ms_error_create(MS_ERR_TARGET, "pid %d exited during the read", l->pid);
+	l->snap = true;
+	return err;
+}
+
+struct ms_error *ms_source_live_create(int pid, enum ms_live_method method, struct ms_source **ret)
 {
 	struct live_source *l = calloc(1, sizeof(*l));
 	char name[32];
@@ -487,6 +1106,8 @@ struct ms_error *ms_source_live_create(int pid, bool stop, struct ms_source **re
 
 	if (!l)
 		return &ms_error_nomem;
+	l->pagemap = -1;
+	l->method = method;
 	snprintf(name, sizeof(name), "pid %d", pid);
 	l->base.ops = &live_ops;
 	l->base.path = strdup(name);
@@ -503,9 +1124,11 @@ struct ms_error *ms_source_live_create(int pid, bool stop, struct ms_source **re
 		goto out;
 	}
 	err = load_ranges(l);
+	if (!err && method != MS_LIVE_NO_STOP)
+		err = take_snapshot(l);
 	if (err)
 		goto out;
-	if (!stop && l->nranges) {
+	if (method == MS_LIVE_NO_STOP && l->nranges) {
 		/* without ptrace's stop, the first read is where a refusal shows */
 		uint8_t byte;
 		struct iovec local = {&byte, 1},
@@ -515,29 +1138,6 @@ struct ms_error *ms_source_live_create(int pid, bool stop, struct ms_source **re
 			err = ms_source_live_denied(pid);
 			goto out;
 		}
-	}
-	if (stop) {
-		sigset_t hold;
-
-		sigemptyset(&hold);
-		sigaddset(&hold, SIGINT);
-		sigaddset(&hold, SIGTERM);
-		sigaddset(&hold, SIGHUP);
-		sigprocmask(SIG_BLOCK, &hold, &l->old_mask);
-		l->signals_held = true;
-		l->stop_start_ns = now_ns();
-		l->stopped = true;
-		err = stop_all(l);
-		if (err)
-			goto out;
-		/* mappings can change until the last thread stopped: read them again */
-		l->nranges = 0;
-		err = load_ranges(l);
-		if (!err && (l->nranges == 0 || process_gone(pid)))
-			err = ms_error_create(MS_ERR_TARGET, "pid %d exited while being stopped",
-			                      pid);
-		if (err)
-			goto out;
 	}
 	*ret = &l->base;
 	return NULL;
@@ -592,7 +1192,29 @@ bool ms_source_live_exited(struct ms_source *src)
 {
 	struct live_source *l = live_of(src);
 
+	if (l && l->snap) /* what the snapshot holds stays true after the process */
+		return l->exited;
 	return l && (l->exited || process_gone(l->pid) || no_mappings(l->pid));
+}
+
+const char *ms_source_live_method(struct ms_source *src)
+{
+	static const char *const names[] = {
+	    [MS_LIVE_NO_STOP] = "no-stop",
+	    [MS_LIVE_STOP_COPY] = "stop and copy",
+	    [MS_LIVE_PRECOPY] = "soft-dirty precopy",
+	};
+	struct live_source *l = live_of(src);
+
+	return l ? names[l->method] : NULL;
+}
+
+void ms_source_live_copied(struct ms_source *src, uint64_t *copied, uint64_t *reread)
+{
+	struct live_source *l = live_of(src);
+
+	*copied = l ? l->copied_bytes : 0;
+	*reread = l ? l->reread_bytes : 0;
 }
 
 uint64_t ms_source_live_pause_ns(struct ms_source *src)

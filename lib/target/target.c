@@ -428,8 +428,8 @@ static struct ms_error *load_layouts(struct ms_target *t, const char *exe_path, 
 	return NULL;
 }
 
-struct ms_error *ms_target_open_live(int pid, const char *exe_path, bool stop, unsigned flags,
-                                     struct ms_target **ret)
+struct ms_error *ms_target_open_live(int pid, const char *exe_path, enum ms_live_method method,
+                                     unsigned flags, struct ms_target **ret)
 {
 	struct ms_target *t = calloc(1, sizeof(*t));
 	char proc_exe[64], name[32];
@@ -453,7 +453,7 @@ struct ms_error *ms_target_open_live(int pid, const char *exe_path, bool stop, u
 		err = ms_dwarf_load(exe_path ? exe_path : proc_exe, &t->dwarf);
 	if (err)
 		goto out;
-	err = ms_source_live_create(pid, stop, &t->mem);
+	err = ms_source_live_create(pid, method, &t->mem);
 	if (err)
 		goto out;
 	t->mem->ptr_bytes = t->ptr;

@@ -57,8 +57,8 @@ struct ms_target {
 struct ms_error *ms_target_open_core(const char *core_path, const char *exe_path, unsigned flags,
                                      struct ms_target **ret);
 /* The same for a running process (see ms_source_live_create); exe_path may be NULL. */
-struct ms_error *ms_target_open_live(int pid, const char *exe_path, bool stop, unsigned flags,
-                                     struct ms_target **ret);
+struct ms_error *ms_target_open_live(int pid, const char *exe_path, enum ms_live_method method,
+                                     unsigned flags, struct ms_target **ret);
 void ms_target_destroy(struct ms_target *t);
 /* Fill t->rt from t->dwarf (t->ptr and t->arch set); scripts/gen-rt-layouts uses it too. */
 struct ms_error *ms_target_layouts_from_dwarf(struct ms_target *t);

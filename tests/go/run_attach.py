@@ -5,8 +5,13 @@ For a classic (Go 1.23) and two Swiss (Go 1.24, 1.27) builds of
 tests/go/progs/inspect_truth.go:
 - attach's report equals inspect's report on a gcore core taken at the same
   moment (the program holds still: it waits on stdin), map for map, and both
-  agree with the program's own truth; attach --format pprof, read by the
-  toolchain's `go tool pprof -raw`, has one sample per map and the same held bytes;
+  agree with the program's own truth: by the default method (soft-dirty
+  precopy where the kernel keeps soft-dirty bits, else stop and copy: the
+  report must name the one this kernel allows), by --no-clear-refs (stop and
+  copy), and by the precopy path with every page counted dirty
+  (MAPSIZE_TEST_ALL_DIRTY=1, so that it runs on kernels without soft-dirty);
+  attach --format pprof, read by the toolchain's `go tool pprof -raw`, has one
+  sample per map and the same held bytes;
 - replay(record(core)) prints exactly what inspect printed, byte for byte, and
   record --pid makes a layout too; a layout is a small fraction of the core;
 - diff of a report with its replay finds every map the same.
@@ -16,6 +21,9 @@ With tests/go/progs/busy.go (a big map and a goroutine that keeps counting):
 - attach writes nothing: the target's checksum of its map is unchanged;
 - a target that dies during the read ends attach with exit 5 and a clear line;
 - --no-stop never stops the target and says the report may be inconsistent;
+- under a write load (busy.go churn: a map whose len is always 50,000 or
+  50,001 keeps being written), every method's report is whole: no map walk
+  error, both maps at a len they can have;
 - no permission (an unprivileged user), a non-Go process and a missing pid
   get their documented errors.
 TAP on stdout. Usage: run_attach.py --mapsize PATH [--only go1.23,go1.27]
@@ -30,7 +38,39 @@ from tap import finish, skip_or_fail_missing, tap  # noqa: E402
 from timescale import limit  # noqa: E402
 
 REQUIRE = bool(os.environ.get("MAPSIZE_REQUIRE_GO"))
-VOLATILE = {"source", "elapsed_seconds", "bytes_read", "pause_ns"}
+VOLATILE = {"source", "elapsed_seconds", "bytes_read", "pause_ns", "attach_method",
+            "copied_bytes", "reread_bytes"}
+ALL_DIRTY = dict(os.environ, MAPSIZE_TEST_ALL_DIRTY="1")
+
+
+def soft_dirty_kernel():
+    """Does this kernel keep soft-dirty bits (pagemap bit 55 set by a write after clear_refs)?"""
+    import ctypes, mmap, struct
+    m = mmap.mmap(-1, mmap.PAGESIZE)
+    addr = ctypes.addressof(ctypes.c_char.from_buffer(m))
+
+    def bit55():
+        with open("/proc/self/pagemap", "rb") as f:
+            f.seek(addr // mmap.PAGESIZE * 8)
+            return (struct.unpack("Q", f.read(8))[0] >> 55) & 1
+    try:
+        m[0:1] = b"x"
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("4")
+        before = bit55()
+        m[0:1] = b"y"
+        return before == 0 and bit55() == 1
+    except OSError:
+        return False
+
+
+DEFAULT_METHOD = "soft-dirty precopy" if soft_dirty_kernel() else "stop and copy"
+METHODS = [([], DEFAULT_METHOD, None), (["--no-clear-refs"], "stop and copy", None),
+           ([], "soft-dirty precopy", ALL_DIRTY)]
+
+
+def method_name(args, env):
+    return " ".join(args) or ("precopy, every page dirty" if env else "default method")
 CONFIGS = [("go1.23", "1.23"), ("go1.24", "1.24"), ("go1.27", "1.27")]
 
 
@@ -55,8 +95,9 @@ def schema_errors(doc, name):
     return [f"{name} schema: {e.message} at {list(e.path)}" for e in v.iter_errors(doc)][:3]
 
 
-def mapsize_json(mapsize, *args):
-    r = subprocess.run([mapsize, *args], capture_output=True, text=True, timeout=limit(300))
+def mapsize_json(mapsize, *args, env=None):
+    r = subprocess.run([mapsize, *args], capture_output=True, text=True, timeout=limit(300),
+                       env=env)
     if r.returncode != 0:
         raise RuntimeError(f"mapsize {' '.join(args)}: exit {r.returncode}: {r.stderr.strip()}")
     return r.stdout
@@ -100,7 +141,8 @@ def truth_cases(mapsize, name, version, work):
     core = os.path.join(work, "core")
     with gocore.TruthProcess(exe, work) as p:
         gocore.gcore(p.pid, core)
-        live = mapsize_json(mapsize, "attach", str(p.pid), "--exe", exe, "--format", "json")
+        lives = [mapsize_json(mapsize, "attach", str(p.pid), "--exe", exe, "--format", "json",
+                              *args, env=env) for args, _, env in METHODS]
         prof = os.path.join(work, "attach.pb.gz")
         rprof = subprocess.run([mapsize, "attach", str(p.pid), "--exe", exe, "--format", "pprof",
                                 "-o", prof], capture_output=True, text=True, timeout=limit(300))
@@ -109,22 +151,34 @@ def truth_cases(mapsize, name, version, work):
                              layout_pid], capture_output=True, text=True, timeout=limit(300))
         truth = p.maps
     insp = mapsize_json(mapsize, "inspect", core, "--exe", exe, "--format", "json")
-    a, c = json.loads(live), json.loads(insp)
-    d = first_diff(normalized(a), normalized(c))
-    problems, held = compare(truth, a)
-    problems += schema_errors(a, "inspect")
+    c = json.loads(insp)
     from run_pprof import raw_samples  # noqa: E402
 
+    a = json.loads(lives[0])
     header, values = raw_samples(gocore.go_wrapper(version), prof) if rprof.returncode == 0 \
         else (None, rprof.stderr)
     got = [len(values), sum(v[1] for v in values)] if header else values
     want = [len(a["maps"]), a["summary"]["held_bytes"]]
     tap(got == want, f"{name}: attach --format pprof, read by go{version} tool pprof -raw: "
         f"one sample per map, the JSON report's held bytes", [f"{got} != {want}"])
-    tap(d is None and not problems and not held,
-        f"{name}: attach reports exactly what inspect reports on a core of the same moment",
-        [f"first difference: {d}"] + problems + held +
-        [f"pause {a['summary']['pause_ns'] / 1e6:.1f} ms, {len(a['maps'])} maps"])
+    for live, (args, method, env) in zip(lives, METHODS):
+        a = json.loads(live)
+        s = a["summary"]
+        d = first_diff(normalized(a), normalized(c))
+        problems, held = compare(truth, a)
+        problems += schema_errors(a, "inspect")
+        if s.get("attach_method") != method:
+            problems.append(f"attach_method {s.get('attach_method')!r}, expected {method!r}")
+        if not 0 < s.get("reread_bytes", 0) <= s.get("copied_bytes", 0):
+            problems.append(f"reread_bytes {s.get('reread_bytes')} copied_bytes "
+                            f"{s.get('copied_bytes')}")
+        tap(d is None and not problems and not held,
+            f"{name}: attach ({method_name(args, env)}) reports exactly what inspect reports on "
+            f"a core of the same moment",
+            [f"first difference: {d}"] + problems + held +
+            [f"{s.get('attach_method')}: pause {s['pause_ns'] / 1e6:.1f} ms, "
+             f"{s.get('copied_bytes', 0) >> 20} MiB copied, {s.get('reread_bytes', 0) >> 20} MiB "
+             f"while stopped, {len(a['maps'])} maps"])
 
     layout = os.path.join(work, "core.msl")
     # inspect --record prints the report it records: the replay must print exactly that
@@ -193,9 +247,10 @@ def _holes(path):
 class Busy:
     """tests/go/progs/busy.go holding a big map; its counter file shows it runs."""
 
-    def __init__(self, exe, work, n):
+    def __init__(self, exe, work, n, churn=False):
         self.counter = os.path.join(work, "counter")
-        self.p = subprocess.Popen([exe, str(n), self.counter], stdin=subprocess.PIPE,
+        self.p = subprocess.Popen([exe, str(n), self.counter] + (["churn"] if churn else []),
+                                  stdin=subprocess.PIPE,
                                   stdout=subprocess.PIPE, text=True)
         line = self.p.stdout.readline()
         if not line.startswith("READY"):
@@ -246,19 +301,26 @@ def busy_cases(mapsize, version, work):
                        prog=os.path.join(HERE, "progs", "busy.go"))
     b = Busy(exe, work, 4_000_000)
     try:
-        before = b.checksum()
-        r = subprocess.run([mapsize, "attach", str(b.pid), "--format", "json"],
-                           capture_output=True, text=True, timeout=limit(300))
-        after = b.checksum()
-        doc = json.loads(r.stdout) if r.returncode == 0 else {}
-        tap(r.returncode == 0 and before == after and b.runs() and
-            any(m["len"] == 4_000_000 for m in doc.get("maps", [])),
-            "attach writes nothing to the target (its checksum is unchanged) and lets it go",
-            [f"exit {r.returncode} {r.stderr.strip()}", f"{before} / {after}",
-             f"pause {doc.get('summary', {}).get('pause_ns', 0) / 1e6:.1f} ms"])
+        for args, method, env in METHODS[:2]:
+            before = b.checksum()
+            r = subprocess.run([mapsize, "attach", str(b.pid), "--format", "json", *args],
+                               capture_output=True, text=True, timeout=limit(300), env=env)
+            after = b.checksum()
+            doc = json.loads(r.stdout) if r.returncode == 0 else {}
+            s = doc.get("summary", {})
+            tap(r.returncode == 0 and before == after and b.runs() and
+                s.get("attach_method") == method and
+                any(m["len"] == 4_000_000 for m in doc.get("maps", [])),
+                f"attach ({method_name(args, env)}) writes nothing to the target (its checksum "
+                f"is unchanged) and lets it go",
+                [f"exit {r.returncode} {r.stderr.strip()}", f"{before} / {after}",
+                 f"{s.get('attach_method')}: pause {s.get('pause_ns', 0) / 1e6:.1f} ms, "
+                 f"{s.get('copied_bytes', 0) >> 20} MiB copied"])
 
+        # stop and copy: the stop lasts the whole copy, long enough to be caught
         for sig in (signal.SIGKILL, signal.SIGINT, signal.SIGTERM):
-            child = subprocess.Popen([mapsize, "attach", str(b.pid)], stdout=subprocess.DEVNULL,
+            child = subprocess.Popen([mapsize, "attach", str(b.pid), "--no-clear-refs"],
+                                     stdout=subprocess.DEVNULL,
                                      stderr=subprocess.PIPE, text=True)
             caught = wait_stopped(b.pid, child)
             child.send_signal(sig)
@@ -307,9 +369,33 @@ def busy_cases(mapsize, version, work):
     finally:
         b.close()
 
+    b = Busy(exe, work, 200_000, churn=True)
+    try:
+        for args, method, env in METHODS:
+            r = subprocess.run([mapsize, "attach", str(b.pid), "--format", "json", *args],
+                               capture_output=True, text=True, timeout=limit(300), env=env)
+            doc = json.loads(r.stdout) if r.returncode == 0 else {"maps": [], "summary": {}}
+            s = doc["summary"]
+            lens = sorted(m["len"] for m in doc["maps"] if m["len"] >= 1000)
+            errors = [f"{m['type']} at {m['address']}: {m['error']}" for m in doc["maps"]
+                      if m.get("error")]
+            tap(r.returncode == 0 and not errors and s.get("attach_method") == method and
+                len(lens) == 2 and lens[0] in (50_000, 50_001) and lens[1] == 200_000 and
+                b.runs(),
+                f"attach ({method_name(args, env)}) to a process writing a map: every map "
+                f"whole, at a len it can have",
+                [f"exit {r.returncode} {r.stderr.strip()}", f"lens {lens}"] + errors[:3] +
+                [f"{s.get('attach_method')}: pause {s.get('pause_ns', 0) / 1e6:.1f} ms, "
+                 f"{s.get('copied_bytes', 0) >> 20} MiB copied, "
+                 f"{s.get('reread_bytes', 0) >> 20} MiB while stopped"])
+    finally:
+        b.close()
+
     b = Busy(exe, work, 8_000_000)  # a read long enough to be interrupted for sure
     try:
-        child = subprocess.Popen([mapsize, "attach", str(b.pid), "--format", "json"],
+        # stop and copy: the stop lasts the whole copy, long enough to be caught
+        child = subprocess.Popen([mapsize, "attach", str(b.pid), "--format", "json",
+                                  "--no-clear-refs"],
                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         caught = wait_stopped(b.pid, child)
         t_kill = time.monotonic()

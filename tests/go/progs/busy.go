@@ -2,8 +2,11 @@
 // writes to the file named by its second argument every few milliseconds.
 // On a line "sum" on stdin it prints a checksum of its map's contents, so a
 // test can show that attaching to it changed nothing and that it kept running.
+// With "churn" a goroutine also keeps writing to gChurn: it inserts one key
+// and deletes the oldest, so that len(gChurn) is always CHURN or CHURN+1 and
+// its values are fresh 32-byte slices (the heap keeps being written).
 //
-//	busy N COUNTERFILE    (N entries in map[int64]int64)
+//	busy N COUNTERFILE [churn]    (N entries in map[int64]int64)
 package main
 
 import (
@@ -16,6 +19,20 @@ import (
 )
 
 var gBig map[int64]int64
+var gChurn map[int64][]byte
+
+const churnLen = 50000
+
+func churn() {
+	for i := int64(churnLen); ; i++ {
+		gChurn[i] = make([]byte, 32)
+		delete(gChurn, i-churnLen)
+		if i%64 == 0 {
+			time.Sleep(10 * time.Microsecond)
+		}
+	}
+}
+
 var counter atomic.Int64
 
 func sum() uint64 {
@@ -39,6 +56,13 @@ func main() {
 			time.Sleep(2 * time.Millisecond)
 		}
 	}()
+	if len(os.Args) > 3 && os.Args[3] == "churn" {
+		gChurn = make(map[int64][]byte)
+		for i := int64(0); i < churnLen; i++ {
+			gChurn[i] = make([]byte, 32)
+		}
+		go churn()
+	}
 	fmt.Printf("READY %d\n", os.Getpid())
 	in := bufio.NewScanner(os.Stdin)
 	for in.Scan() {
