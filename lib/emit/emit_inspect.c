@@ -189,6 +189,7 @@ static json_t *map_json(const struct ms_map_report *m)
 	set(o, "stack_bytes", juint(m->stack_bytes));
 	set(o, "live_bytes", juint(m->held[MS_HELD_LIVE]));
 	set(o, "fresh_bytes", juint(m->fresh_bytes));
+	set(o, "fresh_high_bytes", juint(m->fresh_high_bytes));
 	set(o, "reclaimable_bytes", juint(m->reclaimable_bytes));
 	set(o, "error", m->error ? json_string(m->error) : json_null());
 	return o;

@@ -526,7 +526,10 @@ struct ms_map_report {
 	uint64_t stack_bytes;       /* header and group/bucket inside a goroutine stack */
 	uint64_t nobjects;          /* heap objects held */
 	uint64_t fresh_bytes;       /* a fresh map of the same len on the same Go (expected) */
-	uint64_t reclaimable_bytes; /* held - fresh, 0 when negative */
+	/* what only a rebuild would give back: held minus the high end of a fresh map's
+	 * spread over hash seeds (fresh_high_bytes), 0 when negative */
+	uint64_t reclaimable_bytes;
+	uint64_t fresh_high_bytes; /* the high end of that spread (0: not estimated) */
 };
 
 struct ms_type_total {

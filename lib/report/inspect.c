@@ -56,7 +56,23 @@ struct ms_error *ms_sort_key_parse(const char *text, enum ms_sort_key *ret)
 	    MS_ERR_USAGE, "--sort: '%s' is not one of held, reclaimable, len, addr, type", text);
 }
 
-/* What a fresh map of the same len would hold on the same Go version. */
+/*
+ * Hash seeds a fresh-map estimate simulates: enough for a spread (at least 4),
+ * at most 32, about 2^22 simulated inserts per map.
+ */
+static unsigned fresh_seeds(uint64_t len)
+{
+	uint64_t n = len ? ((uint64_t)1 << 22) / len : 32;
+
+	return (unsigned)(n < 4 ? 4 : n > 32 ? 32 : n);
+}
+
+/*
+ * What a fresh map of the same len would hold on the same Go version, and
+ * the high end of its spread over hash seeds. Only bytes above that high end
+ * are reclaimable: a map that merely drew an unlucky hash seed (one more
+ * overflow bucket, one more table split) gives nothing back when rebuilt.
+ */
 static void fresh_estimate(struct ms_target *t, const struct ms_found_map *m,
                            struct ms_map_report *r)
 {
@@ -71,12 +87,14 @@ static void fresh_estimate(struct ms_target *t, const struct ms_found_map *m,
 		return;
 	p.len = r->len < MS_MAX_LEN ? r->len : MS_MAX_LEN;
 	p.seed = 1;
-	p.nseeds = r->len > 100000 ? 1 : 4;
+	p.nseeds = fresh_seeds(p.len);
 	err = ms_estimate(&m->geom->mtype, &t->go, t->arch, &p, e);
 	if (!err) {
 		r->fresh_bytes = e->total_bytes;
-		r->reclaimable_bytes =
-		    r->held_bytes > e->total_bytes ? r->held_bytes - e->total_bytes : 0;
+		r->fresh_high_bytes = e->total_high_bytes;
+		r->reclaimable_bytes = r->held_bytes > e->total_high_bytes
+		                           ? r->held_bytes - e->total_high_bytes
+		                           : 0;
 	}
 	ms_error_destroy(err);
 	free(e);
