@@ -44,14 +44,14 @@ static const struct report_cmd cmds[] = {
     {"inspect", TAKES_EXE | TAKES_VIEW | TAKES_WALK | TAKES_RECORD,
      "usage: mapsize inspect CORE --exe BINARY [--no-dwarf]\n"
      "                       [--format text|json|ndjson|prometheus|html]\n"
-     "                       [--top N] [--sort held|reclaimable|len|addr|type]\n"
-     "                       [--filter GLOB]\n"
+     "                       [--top N | --all] [--sort held|reclaimable|len|addr|type]\n"
+     "                       [--filter PATTERN]\n"
      "                       [--bytes] [--max-values N] [--record FILE]\n"
      "                       [--timeout SECONDS] [--max-memory BYTES]\n"},
     {"attach", TAKES_EXE | TAKES_VIEW | TAKES_WALK | TAKES_NOSTOP | TAKES_RECORD,
      "usage: mapsize attach PID [--exe BINARY] [--no-dwarf] [--no-stop]\n"
-     "                      [--format text|json|ndjson|prometheus|html] [--top N]\n"
-     "                      [--sort held|reclaimable|len|addr|type] [--filter GLOB]\n"
+     "                      [--format text|json|ndjson|prometheus|html] [--top N | --all]\n"
+     "                      [--sort held|reclaimable|len|addr|type] [--filter PATTERN]\n"
      "                      [--bytes] [--max-values N] [--record FILE]\n"
      "                      [--timeout SECONDS] [--max-memory BYTES]\n"},
     {"record", TAKES_EXE | TAKES_PID | TAKES_OUTPUT | TAKES_WALK | TAKES_NOSTOP,
@@ -60,8 +60,9 @@ static const struct report_cmd cmds[] = {
      "                      --output FILE [--max-values N] [--timeout SECONDS]\n"
      "                      [--max-memory BYTES]\n"},
     {"replay", TAKES_VIEW,
-     "usage: mapsize replay FILE [--format text|json|ndjson|prometheus|html] [--top N]\n"
-     "                      [--sort held|reclaimable|len|addr|type] [--filter GLOB] [--bytes]\n"},
+     "usage: mapsize replay FILE [--format text|json|ndjson|prometheus|html]\n"
+     "                      [--top N | --all] [--sort held|reclaimable|len|addr|type]\n"
+     "                      [--filter PATTERN] [--bytes]\n"},
 };
 
 struct report_opts {
@@ -73,7 +74,7 @@ struct report_opts {
 	int pid;
 	enum ms_format format;
 	struct ms_report_view view;
-	bool has_sort;
+	bool has_sort, has_top; /* --top N or --all given */
 	struct ms_emit_opts emit;
 	struct ms_inspect_opts insp;
 };
@@ -99,7 +100,8 @@ static struct ms_error *parse_args(int argc, char **argv, struct report_opts *o,
 		OPT_RECORD,
 		OPT_TIMEOUT,
 		OPT_MAXMEM,
-		OPT_NODWARF
+		OPT_NODWARF,
+		OPT_ALL
 	};
 	static const struct option longopts[] = {
 	    {"exe", required_argument, NULL, OPT_EXE},
@@ -115,6 +117,7 @@ static struct ms_error *parse_args(int argc, char **argv, struct report_opts *o,
 	    {"timeout", required_argument, NULL, OPT_TIMEOUT},
 	    {"max-memory", required_argument, NULL, OPT_MAXMEM},
 	    {"no-dwarf", no_argument, NULL, OPT_NODWARF},
+	    {"all", no_argument, NULL, OPT_ALL},
 	    {"output", required_argument, NULL, 'o'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
@@ -126,7 +129,7 @@ static struct ms_error *parse_args(int argc, char **argv, struct report_opts *o,
 	    [OPT_MAXV - 256] = TAKES_WALK,     [OPT_PID - 256] = TAKES_PID,
 	    [OPT_NOSTOP - 256] = TAKES_NOSTOP, [OPT_RECORD - 256] = TAKES_RECORD,
 	    [OPT_TIMEOUT - 256] = TAKES_WALK,  [OPT_MAXMEM - 256] = TAKES_WALK,
-	    [OPT_NODWARF - 256] = TAKES_EXE,
+	    [OPT_NODWARF - 256] = TAKES_EXE,   [OPT_ALL - 256] = TAKES_VIEW,
 	};
 	struct ms_error *err = NULL;
 	uint64_t v;
@@ -154,6 +157,11 @@ static struct ms_error *parse_args(int argc, char **argv, struct report_opts *o,
 		case OPT_TOP:
 			err = ms_opt_count("--top", optarg, 1u << 30, &v);
 			o->view.top = (size_t)v;
+			o->has_top = true;
+			break;
+		case OPT_ALL:
+			o->view.top = 0;
+			o->has_top = true;
 			break;
 		case OPT_SORT:
 			err = ms_sort_key_parse(optarg, &o->view.sort);
@@ -229,8 +237,7 @@ static struct ms_error *stream_map(void *arg, const struct ms_map_report *m)
 {
 	const struct report_opts *o = arg;
 
-	if (o->view.filter && !ms_report_view_matches(&o->view, m))
-		return NULL;
+	(void)o; /* the library passes only the maps matching --filter (insp.filter) */
 	return ms_emit_ndjson_map(stdout, m);
 }
 
@@ -326,7 +333,11 @@ static struct ms_error *run(const struct report_cmd *cmd, int argc, char **argv)
 	    strcmp(cmd->name, "replay") != 0) {
 		o.insp.on_map = stream_map;
 		o.insp.on_map_arg = &o;
+		o.insp.filter = o.view.filter;
 	}
+	/* a terminal gets the summary and the 20 biggest rows; --all or --top N say otherwise */
+	if (o.format == MS_FORMAT_TEXT && !o.has_top && isatty(STDOUT_FILENO))
+		o.view.top = 20;
 	err = make_report(&o, &r);
 	setitimer(ITIMER_REAL, &(struct itimerval){{0, 0}, {0, 0}}, NULL);
 	if (err && ms_error_code(err) == MS_ERR_LIMIT) {
@@ -348,6 +359,9 @@ static struct ms_error *run(const struct report_cmd *cmd, int argc, char **argv)
 		r->recorded_at = strdup(when);
 		err = ms_layout_write(o.output, r);
 	}
+	/* --filter: the summary covers the matching maps (and says so), not the process */
+	if (!err && o.view.filter && (!o.output || o.print))
+		err = ms_inspect_report_filter(r, o.view.filter);
 	if (!err && (!o.output || o.print))
 		err = ms_emit_inspect(stdout, o.format, r, &o.view, &o.emit);
 	/* a report that could be written but misses something says so in its status */

@@ -4,7 +4,6 @@
  * holds, what a fresh map of its len would hold, and the summary. Every
  * number of the report is computed here; emitters only format it.
  */
-#include <fnmatch.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -92,9 +91,8 @@ static void fresh_estimate(struct ms_target *t, const struct ms_found_map *m,
 	if (!err) {
 		r->fresh_bytes = e->total_bytes;
 		r->fresh_high_bytes = e->total_high_bytes;
-		r->reclaimable_bytes = r->held_bytes > e->total_high_bytes
-		                           ? r->held_bytes - e->total_high_bytes
-		                           : 0;
+		r->reclaimable_bytes =
+		    r->held_bytes > e->total_high_bytes ? r->held_bytes - e->total_high_bytes : 0;
 	}
 	ms_error_destroy(err);
 	free(e);
@@ -261,7 +259,12 @@ struct ms_error *ms_report_summarize(struct ms_inspect_report *rep)
 		if (err)
 			return err;
 	}
-	return summary_sort(rep);
+	if (!rep->filter) {
+		rep->unfiltered_maps = rep->nmaps + rep->streamed;
+		rep->unfiltered_held_bytes = rep->total_held_bytes;
+	}
+	err = ms_report_group(rep);
+	return err ? err : summary_sort(rep);
 }
 
 struct stream {
@@ -269,8 +272,6 @@ struct stream {
 	struct ms_inspect_report *rep;
 	const struct ms_inspect_opts *opts;
 };
-
-void ms_map_report_destroy(struct ms_map_report *m);
 
 /* Keep the ten biggest of a kind (0 held, 1 reclaimable) while maps stream past. */
 static void top_add(struct ms_inspect_report *rep, int kind, const struct ms_map_report *m)
@@ -303,17 +304,23 @@ static struct ms_error *walked(void *arg, struct ms_found_map *m)
 {
 	struct stream *st = arg;
 	struct ms_map_report *r = NULL;
+	struct ms_report_view v = {MS_SORT_ADDR, 0, st->opts->filter};
 	struct ms_error *err = take_map(st->t, m, &r);
+	bool shown = !err && ms_view_matches(&v, r);
 
-	if (!err)
-		err = st->opts->on_map(st->opts->on_map_arg, r);
-	if (!err)
-		err = summary_add(st->rep, r);
 	if (!err) {
+		st->rep->unfiltered_maps++;
+		st->rep->unfiltered_held_bytes += r->held_bytes;
+	}
+	if (shown)
+		err = st->opts->on_map(st->opts->on_map_arg, r);
+	if (shown && !err)
+		err = summary_add(st->rep, r);
+	if (shown && !err) {
 		top_add(st->rep, 0, r);
 		top_add(st->rep, 1, r);
 	}
-	st->rep->streamed++;
+	st->rep->streamed += shown;
 	ms_map_report_destroy(r);
 	for (size_t k = 0; k < m->npaths; k++)
 		free(m->paths[k]);
@@ -344,6 +351,10 @@ static struct ms_error *inspect_target(struct ms_target *t, const struct ms_insp
 	if (opts && opts->on_map) {
 		fopts.walked = walked;
 		fopts.walked_arg = &st;
+		if (opts->filter && !(rep->filter = strdup(opts->filter))) {
+			err = &ms_error_nomem;
+			goto out;
+		}
 	}
 	err = ms_find_maps(t, ty, &fopts, &found);
 	if (!err) {
@@ -546,6 +557,8 @@ void ms_inspect_report_destroy(struct ms_inspect_report *r)
 	free(r->go_version);
 	free(r->layout_source);
 	free(r->recorded_at);
+	ms_report_groups_free(r);
+	free(r->filter);
 	free(r);
 }
 
@@ -554,15 +567,15 @@ bool ms_report_view_matches(const struct ms_report_view *v, const struct ms_map_
 	return ms_view_matches(v, r);
 }
 
-/* Does map r pass the view's filter (a glob over its type and paths)? */
+/* Does map r pass the view's filter (ms_filter_match on its type or a path)? */
 bool ms_view_matches(const struct ms_report_view *v, const struct ms_map_report *r)
 {
 	if (!v || !v->filter)
 		return true;
-	if (fnmatch(v->filter, r->type, 0) == 0)
+	if (ms_filter_match(v->filter, r->type))
 		return true;
 	for (size_t i = 0; i < r->npaths; i++)
-		if (fnmatch(v->filter, r->paths[i], 0) == 0)
+		if (ms_filter_match(v->filter, r->paths[i]))
 			return true;
 	return false;
 }
