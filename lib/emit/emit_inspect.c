@@ -392,7 +392,6 @@ static json_t *summary_json(const struct ms_inspect_report *r, size_t n)
 	}
 	set(sum, "maps", juint(r->nmaps + r->streamed));
 	set(sum, "maps_shown", juint(n + r->streamed));
-	set(sum, "groups", juint(r->ngroups));
 	set(sum, "filter", r->filter ? json_string(r->filter) : json_null());
 	set(sum, "unfiltered_maps", juint(r->unfiltered_maps));
 	set(sum, "unfiltered_held_bytes", juint(r->unfiltered_held_bytes));
@@ -644,10 +643,12 @@ static struct ms_error *inspect_text(FILE *out, const struct ms_inspect_report *
 	if (r->filter) {
 		ms_emit_count(c1, sizeof(c1), r->unfiltered_maps);
 		human(c2, sizeof(c2), r->unfiltered_held_bytes, o);
+		size_t n = r->nmaps + (size_t)r->streamed;
+
 		fprintf(out,
-		        "summary of the %zu maps matching --filter '%s' (the process has %s maps "
+		        "summary of the %zu map%s matching --filter '%s' (the process has %s maps "
 		        "holding %s):\n",
-		        r->nmaps + (size_t)r->streamed, r->filter, c1, c2);
+		        n, n == 1 ? "" : "s", r->filter, c1, c2);
 	}
 	ms_emit_count(c1, sizeof(c1), r->nmaps);
 	fprintf(out, "%s maps (%" PRIu64 " from globals, ", c1, r->found[MS_FOUND_GLOBAL]);
@@ -694,8 +695,8 @@ static struct ms_error *inspect_text(FILE *out, const struct ms_inspect_report *
 		ms_emit_count(c1, sizeof(c1), total_rows);
 		ms_emit_count(c2, sizeof(c2), r->nmaps);
 		fprintf(out,
-		        "\n(%zu of %s shown, %s maps; a group of repeats is one; --all shows every "
-		        "one, --top N the N biggest)\n",
+		        "\n(%zu of %s rows shown, %s maps; a group of repeats is one row; --all shows "
+		        "every row, --top N the N biggest)\n",
 		        nrows, c1, c2);
 	}
 	free(rows);
