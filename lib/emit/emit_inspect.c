@@ -694,10 +694,11 @@ static struct ms_error *inspect_text(FILE *out, const struct ms_inspect_report *
 	if (nrows < total_rows) {
 		ms_emit_count(c1, sizeof(c1), total_rows);
 		ms_emit_count(c2, sizeof(c2), r->nmaps);
-		fprintf(out,
-		        "\n(%zu of %s rows shown, %s maps; a group of repeats is one row; --all shows "
-		        "every row, --top N the N biggest)\n",
-		        nrows, c1, c2);
+		fprintf(
+		    out,
+		    "\n(%zu of %s rows shown, %s maps; a group of repeats is one row; --all shows "
+		    "every row, --top N the N biggest)\n",
+		    nrows, c1, c2);
 	}
 	free(rows);
 	for (size_t i = 0; i < r->nwarnings; i++)

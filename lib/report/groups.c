@@ -2,8 +2,8 @@
 /*
  * Repeats folded and filters: the groups of maps whose paths differ only in
  * indices and keys (issue 18), computed once here for every emitter, and the
- * --filter pattern (literal, '*' the only wildcard) with the report cut down
- * to the maps it matches.
+ * --filter pattern (literal, '*' the only wildcard). Cutting a report down to
+ * the maps a filter matches is in inspect.c (it summarizes again).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -222,30 +222,20 @@ out:
 	return err;
 }
 
-struct ms_error *ms_inspect_report_filter(struct ms_inspect_report *r, const char *filter)
+bool ms_report_view_matches(const struct ms_report_view *v, const struct ms_map_report *r)
 {
-	struct ms_report_view v = {MS_SORT_ADDR, 0, filter};
-	uint64_t maps = r->nmaps + r->streamed, held = r->total_held_bytes;
-	size_t n = 0;
+	return ms_view_matches(v, r);
+}
 
-	if (!filter)
-		return NULL;
-	if (r->filter) { /* already cut down: the process's totals are those kept */
-		maps = r->unfiltered_maps;
-		held = r->unfiltered_held_bytes;
-	}
-	free(r->filter);
-	r->filter = strdup(filter);
-	if (!r->filter)
-		return &ms_error_nomem;
-	for (size_t i = 0; i < r->nmaps; i++) {
-		if (ms_view_matches(&v, r->maps[i]))
-			r->maps[n++] = r->maps[i];
-		else
-			ms_map_report_destroy(r->maps[i]);
-	}
-	r->nmaps = n;
-	r->unfiltered_maps = maps;
-	r->unfiltered_held_bytes = held;
-	return ms_report_summarize(r);
+/* Does map r pass the view's filter (ms_filter_match on its type or a path)? */
+bool ms_view_matches(const struct ms_report_view *v, const struct ms_map_report *r)
+{
+	if (!v || !v->filter)
+		return true;
+	if (ms_filter_match(v->filter, r->type))
+		return true;
+	for (size_t i = 0; i < r->npaths; i++)
+		if (ms_filter_match(v->filter, r->paths[i]))
+			return true;
+	return false;
 }
