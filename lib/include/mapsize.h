@@ -709,7 +709,9 @@ bool ms_report_view_matches(const struct ms_report_view *v, const struct ms_map_
 /*
  * Keep only the maps matching filter (as ms_report_view_matches) and make
  * the summary and groups cover them alone; the process's totals stay in
- * unfiltered_maps and unfiltered_held_bytes.
+ * unfiltered_maps and unfiltered_held_bytes. A report whose maps streamed
+ * past (opts->on_map) is cut while streaming (opts->filter): the same filter
+ * again does nothing, another one is MS_ERR_USAGE.
  */
 struct ms_error *ms_inspect_report_filter(struct ms_inspect_report *r, const char *filter);
 /* One map as one NDJSON line ({"kind": "map", ...}), as --format ndjson writes it. */

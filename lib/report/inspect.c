@@ -568,8 +568,11 @@ struct ms_error *ms_inspect_report_filter(struct ms_inspect_report *r, const cha
 	uint64_t maps = r->nmaps + r->streamed, held = r->total_held_bytes;
 	size_t n = 0;
 
-	if (!filter)
-		return NULL;
+	if (!filter || (r->filter && strcmp(r->filter, filter) == 0))
+		return NULL; /* nothing to do, or done while the maps streamed past */
+	if (r->streamed)     /* the maps are gone: their summary cannot be cut again */
+		return ms_error_create(MS_ERR_USAGE,
+		                       "a streamed report cannot be filtered after the fact");
 	if (r->filter) { /* already cut down: the process's totals are those kept */
 		maps = r->unfiltered_maps;
 		held = r->unfiltered_held_bytes;

@@ -173,6 +173,27 @@ def compare_stream(mapsize, core, exe, doc):
     diff = [k for k in sw if k not in ("elapsed_seconds", "bytes_read") and sm.get(k) != sw[k]]
     if lines[-1].get("kind") != "summary" or diff:
         out.append(f"ndjson: the summary differs in {diff}")
+    # --filter (literal, '*' the only wildcard): the stream and the report cover the same
+    # maps, and both summaries only those, the process's totals kept apart
+    pat = "main.gShards[*]"
+    runs = [subprocess.run([mapsize, "inspect", core, "--exe", exe, "--format", f, "--filter",
+                            pat], capture_output=True, text=True, timeout=limit(600))
+            for f in ("json", "ndjson")]
+    if any(r.returncode for r in runs):
+        return out + [f"--filter: exit {[r.returncode for r in runs]}: {runs[1].stderr.strip()}"]
+    fj, fl = json.loads(runs[0].stdout), [json.loads(l) for l in runs[1].stdout.splitlines()]
+    want = sorted(m["address"] for m in doc["maps"] if any(
+        p.startswith("main.gShards[") and p.endswith("]") and "." not in p[13:]
+        for p in m["paths"]))
+    fs, ls = fj["summary"], fl[-1]["summary"]
+    if (sorted(m["address"] for m in fj["maps"]) != want or
+            sorted(m["address"] for m in fl[:-1]) != want or fs["maps"] != len(want) or
+            fs["held_bytes"] != sum(m["held_bytes"] for m in fj["maps"]) or
+            fs["unfiltered_maps"] != sw["maps"] or
+            [k for k in fs if k not in ("elapsed_seconds", "bytes_read") and
+             ls.get(k) != fs[k]]):
+        out.append(f"--filter {pat}: {len(fj['maps'])} maps, {len(fl) - 1} streamed, want "
+                   f"{len(want)}; summaries {fs.get('maps')}, {ls.get('maps')} maps")
     return out[:10]
 
 
