@@ -275,8 +275,11 @@ struct ms_estimate {
 	uint64_t naive_buckets;
 	uint64_t total_bytes; /* expected: naive + sum of corrections, exactly */
 	uint64_t total_low_bytes, total_high_bytes; /* spread over hash seeds */
-	bool exact;                                 /* true when no part depends on the hash seed */
-	uint64_t live_kv_bytes;                     /* (key+value sizes) x len */
+	/* the largest total a simulated seed gave, and the totals' standard deviation
+	 * (both total_bytes when exact) */
+	uint64_t total_max_bytes, total_sd_bytes;
+	bool exact;             /* true when no part depends on the hash seed */
+	uint64_t live_kv_bytes; /* (key+value sizes) x len */
 	uint64_t peak_bytes;    /* expected largest live footprint while inserting */
 	uint64_t payload_bytes; /* what keys and values point to; not in total_bytes */
 	unsigned nseeds;        /* simulated runs behind the expectation (0: none needed) */

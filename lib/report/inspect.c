@@ -56,46 +56,107 @@ struct ms_error *ms_sort_key_parse(const char *text, enum ms_sort_key *ret)
 }
 
 /*
- * Hash seeds a fresh-map estimate simulates: enough for a spread (at least 4),
- * at most 32, about 2^22 simulated inserts per map.
+ * Hash seeds a fresh-map estimate simulates: up to 64 for small maps (a small
+ * classic map's overflow buckets have a long tail), about 2^16 simulated
+ * inserts per map, at least 4 (2 for maps over 2^18 entries, whose spread is
+ * narrow).
  */
 static unsigned fresh_seeds(uint64_t len)
 {
-	uint64_t n = len ? ((uint64_t)1 << 22) / len : 32;
+	uint64_t n = len ? ((uint64_t)1 << 16) / len : 64;
 
-	return (unsigned)(n < 4 ? 4 : n > 32 ? 32 : n);
+	if (len > ((uint64_t)1 << 18))
+		return 2;
+	return (unsigned)(n < 4 ? 4 : n > 64 ? 64 : n);
+}
+
+/* Fresh-map estimates already made, by map type (its geometry) and len. */
+struct fresh_cache {
+	struct fresh_entry {
+		const void *geom;
+		uint64_t len, fresh, high;
+	} * e;
+	size_t n, cap; /* cap: 0 or a power of two */
+};
+
+static size_t fresh_slot(const struct fresh_cache *c, const void *geom, uint64_t len)
+{
+	uint64_t h = ((uint64_t)(uintptr_t)geom >> 4) * 0x9e3779b97f4a7c15ull ^ len;
+	size_t i = (size_t)(h ^ (h >> 29)) & (c->cap - 1);
+
+	while (c->e[i].geom && (c->e[i].geom != geom || c->e[i].len != len))
+		i = (i + 1) & (c->cap - 1);
+	return i;
+}
+
+/* Remember an estimate; out of memory only loses the cache's help. */
+static void fresh_remember(struct fresh_cache *c, const void *geom, uint64_t len, uint64_t fresh,
+                           uint64_t high)
+{
+	if (2 * (c->n + 1) > c->cap) {
+		struct fresh_cache bigger = {calloc(c->cap ? 2 * c->cap : 64, sizeof(*c->e)), 0,
+		                             c->cap ? 2 * c->cap : 64};
+
+		if (!bigger.e)
+			return;
+		for (size_t i = 0; i < c->cap; i++)
+			if (c->e[i].geom)
+				bigger.e[fresh_slot(&bigger, c->e[i].geom, c->e[i].len)] = c->e[i];
+		bigger.n = c->n;
+		free(c->e);
+		*c = bigger;
+	}
+	c->e[fresh_slot(c, geom, len)] = (struct fresh_entry){geom, len, fresh, high};
+	c->n++;
 }
 
 /*
  * What a fresh map of the same len would hold on the same Go version, and
- * the high end of its spread over hash seeds. Only bytes above that high end
- * are reclaimable: a map that merely drew an unlucky hash seed (one more
- * overflow bucket, one more table split) gives nothing back when rebuilt.
+ * the high end of its spread over hash seeds: the estimate's high end, or the
+ * largest total a simulated seed gave plus one standard deviation when that is
+ * more (the spread has a long tail: a few more overflow buckets). Only bytes
+ * above it are reclaimable: a map that merely drew an unlucky hash seed (one
+ * more overflow bucket, one more table split) gives nothing back when rebuilt.
  */
-static void fresh_estimate(struct ms_target *t, const struct ms_found_map *m,
+static void fresh_estimate(struct ms_target *t, struct fresh_cache *c, const struct ms_found_map *m,
                            struct ms_map_report *r)
 {
 	struct ms_estimate_params p = {0};
 	struct ms_estimate *e;
 	struct ms_error *err;
+	bool failed;
 
 	if (!m->geom)
 		return;
-	e = malloc(sizeof(*e));
-	if (!e)
-		return;
 	p.len = r->len < MS_MAX_LEN ? r->len : MS_MAX_LEN;
-	p.seed = 1;
-	p.nseeds = fresh_seeds(p.len);
-	err = ms_estimate(&m->geom->mtype, &t->go, t->arch, &p, e);
-	if (!err) {
-		r->fresh_bytes = e->total_bytes;
-		r->fresh_high_bytes = e->total_high_bytes;
-		r->reclaimable_bytes =
-		    r->held_bytes > e->total_high_bytes ? r->held_bytes - e->total_high_bytes : 0;
+	if (c->cap && c->e[fresh_slot(c, m->geom, p.len)].geom) {
+		const struct fresh_entry *f = &c->e[fresh_slot(c, m->geom, p.len)];
+
+		r->fresh_bytes = f->fresh;
+		r->fresh_high_bytes = f->high;
+	} else {
+		e = malloc(sizeof(*e));
+		if (!e)
+			return;
+		p.seed = 1;
+		p.nseeds = fresh_seeds(p.len);
+		err = ms_estimate(&m->geom->mtype, &t->go, t->arch, &p, e);
+		failed = err != NULL;
+		if (!failed) {
+			uint64_t high = e->total_max_bytes + e->total_sd_bytes;
+
+			r->fresh_bytes = e->total_bytes;
+			r->fresh_high_bytes =
+			    high > e->total_high_bytes ? high : e->total_high_bytes;
+			fresh_remember(c, m->geom, p.len, r->fresh_bytes, r->fresh_high_bytes);
+		}
+		ms_error_destroy(err);
+		free(e);
+		if (failed)
+			return;
 	}
-	ms_error_destroy(err);
-	free(e);
+	r->reclaimable_bytes =
+	    r->held_bytes > r->fresh_high_bytes ? r->held_bytes - r->fresh_high_bytes : 0;
 }
 
 static struct ms_error *add_total(struct ms_type_total **arr, size_t *n, const char *name,
@@ -144,8 +205,8 @@ static int cmp_addr(const void *a, const void *b)
 }
 
 /* Move one found map's report into the report, with its strings. */
-static struct ms_error *take_map(struct ms_target *t, struct ms_found_map *m,
-                                 struct ms_map_report **ret)
+static struct ms_error *take_map(struct ms_target *t, struct fresh_cache *fc,
+                                 struct ms_found_map *m, struct ms_map_report **ret)
 {
 	struct ms_map_report *r = m->report;
 	char buf[256];
@@ -207,7 +268,7 @@ static struct ms_error *take_map(struct ms_target *t, struct ms_found_map *m,
 		         (unsigned long long)r->len, (unsigned long long)r->occupied);
 		r->error = strdup(buf);
 	}
-	fresh_estimate(t, m, r);
+	fresh_estimate(t, fc, m, r);
 	return NULL;
 }
 
@@ -271,6 +332,7 @@ struct stream {
 	struct ms_target *t;
 	struct ms_inspect_report *rep;
 	const struct ms_inspect_opts *opts;
+	struct fresh_cache *fc;
 };
 
 /* Keep the ten biggest of a kind (0 held, 1 reclaimable) while maps stream past. */
@@ -305,7 +367,7 @@ static struct ms_error *walked(void *arg, struct ms_found_map *m)
 	struct stream *st = arg;
 	struct ms_map_report *r = NULL;
 	struct ms_report_view v = {MS_SORT_ADDR, 0, st->opts->filter};
-	struct ms_error *err = take_map(st->t, m, &r);
+	struct ms_error *err = take_map(st->t, st->fc, m, &r);
 	bool shown = !err && ms_view_matches(&v, r);
 
 	if (!err) {
@@ -336,7 +398,8 @@ static struct ms_error *inspect_target(struct ms_target *t, const struct ms_insp
 	struct ms_types *ty = NULL;
 	struct ms_found found = {0};
 	struct ms_find_opts fopts = {0};
-	struct stream st = {t, rep, opts};
+	struct fresh_cache fc = {0};
+	struct stream st = {t, rep, opts, &fc};
 	struct ms_error *err;
 	bool live = ms_source_core_info(t->mem) == NULL;
 
@@ -399,7 +462,7 @@ static struct ms_error *inspect_target(struct ms_target *t, const struct ms_insp
 			found.maps[i] = NULL;
 			continue;
 		}
-		err = take_map(t, m, &rep->maps[rep->nmaps]);
+		err = take_map(t, &fc, m, &rep->maps[rep->nmaps]);
 		rep->nmaps++;
 		/* the report owns what it took; free the rest now, not at the end */
 		for (size_t k = 0; k < m->npaths; k++)
@@ -425,6 +488,7 @@ static struct ms_error *inspect_target(struct ms_target *t, const struct ms_insp
 out:
 	ms_found_deinit(&found);
 	ms_types_destroy(ty);
+	free(fc.e);
 	return err;
 }
 
