@@ -24,7 +24,7 @@ the truth about each of its maps, read from the inside (unsafe, MemStats);
   has reclaimable_bytes 0: a rebuild gives nothing back, and hash-seed noise
   (its held bytes within a fresh map's spread) is not reclaimable (issue 18);
   the high end of that spread is statistical (the largest of up to 256
-  simulated seeds plus a standard deviation), so a miss is run again like a
+  simulated seeds plus two standard deviations), so a miss is run again like a
   held-bytes miss: the new process draws new seeds, a real bias fails every
   attempt;
 - on the kernel core, a stripped copy of the executable (no DWARF: types and
@@ -526,7 +526,7 @@ def run_config(mapsize, cfg, workdir, keep):
                 break
             if held:
                 log += [f"attempt {attempt} (an unrelated allocation may land in the window, "
-                        f"or a fresh map draw a hash seed beyond the high end of its spread: "
+                        f"or a fresh map drew a hash seed beyond the high end of its spread: "
                         f"running again): {h}" for h in held]
                 continue
             ok = True
