@@ -297,7 +297,7 @@ static struct ms_error *run(const struct report_cmd *cmd, int argc, char **argv)
 {
 	struct report_opts o = {.cmd = cmd, .format = MS_FORMAT_TEXT};
 	struct ms_inspect_report *r = NULL;
-	struct ms_error *err;
+	struct ms_error *err, *incomplete = NULL;
 	bool help = false;
 
 	err = parse_args(argc, argv, &o, &help);
@@ -359,14 +359,20 @@ static struct ms_error *run(const struct report_cmd *cmd, int argc, char **argv)
 		r->recorded_at = strdup(when);
 		err = ms_layout_write(o.output, r);
 	}
+	/* a report that could be written but misses something says so in its status (of
+	 * the whole process, whatever --filter shows) */
+	if (!err)
+		incomplete = ms_inspect_report_complete(r);
 	/* --filter: the summary covers the matching maps (and says so), not the process */
 	if (!err && o.view.filter && (!o.output || o.print))
 		err = ms_inspect_report_filter(r, o.view.filter);
 	if (!err && (!o.output || o.print))
 		err = ms_emit_inspect(stdout, o.format, r, &o.view, &o.emit);
-	/* a report that could be written but misses something says so in its status */
-	if (!err)
-		err = ms_inspect_report_complete(r);
+	if (!err) {
+		err = incomplete;
+		incomplete = NULL;
+	}
+	ms_error_destroy(incomplete);
 	ms_inspect_report_destroy(r);
 	return err;
 }
