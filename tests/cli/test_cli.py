@@ -275,6 +275,15 @@ try:
           blocks(outs["--top 5"]) == 5, "--all shows every row, --top N N rows")
     r = run("replay", flat_path)
     check(blocks(r.stdout) == 304, "not a terminal: every row, as before")
+    damaged = json.loads(open(tenants).read())
+    damaged["maps"][0]["error"] = "the walk stopped at 0x1: not in the core"
+    damaged_path = os.path.join(tmp, "damaged.msl")
+    with open(damaged_path, "w") as f:
+        json.dump(damaged, f)
+    r = run("replay", damaged_path, "--filter", "*FoldC*")
+    check(r.returncode == 6 and "FoldCategory" in r.stdout,
+          "--filter hiding a damaged map: the status still says the report is incomplete",
+          f"exit {r.returncode}: {r.stderr}")
     # Prometheus: a series per path pattern, no address in any label; pause only for attach
     for s_ in ("tenants-go1.25.msl", "counters-go1.23.msl"):
         r = run("replay", os.path.join(samples, s_), "--format", "prometheus", "--top", "1000")
