@@ -70,7 +70,8 @@ enum {
 	OPT_TIMEOUT,
 	OPT_MAXMEM,
 	OPT_NODWARF,
-	OPT_NOCLEARREFS
+	OPT_NOCLEARREFS,
+	OPT_ALL
 };
 
 /* The options of all four commands; takes says which command takes which. */
@@ -90,11 +91,15 @@ static const struct ms_optdoc optdocs[] = {
      "stop and copy: leave the process's soft-dirty bits alone (no clear_refs)", TAKES_NOSTOP},
     MS_OPTDOC_FORMAT(OPT_FORMAT, TAKES_VIEW),
     {"top", required_argument, OPT_TOP, "N",
-     "only the first N maps in sort order (the summary covers all)", TAKES_VIEW},
+     "only the first N rows in sort order (a group of repeats is one row)", TAKES_VIEW},
+    {"all", no_argument, OPT_ALL, NULL,
+     "every row (text on a terminal shows the 20 biggest by default)", TAKES_VIEW},
     {"sort", required_argument, OPT_SORT, "KEY",
      "order by held (text default), reclaimable, len, addr (JSON default) or type", TAKES_VIEW},
-    {"filter", required_argument, OPT_FILTER, "GLOB",
-     "only maps whose type or a path matches the shell pattern GLOB", TAKES_VIEW},
+    {"filter", required_argument, OPT_FILTER, "PATTERN",
+     "only maps whose type or a path matches PATTERN (literal, '*' the only wildcard); the "
+     "summary covers them",
+     TAKES_VIEW},
     MS_OPTDOC_BYTES(OPT_BYTES, TAKES_VIEW),
     {"record", required_argument, OPT_RECORD, "FILE", "also write the report as a layout file",
      TAKES_RECORD},
@@ -118,7 +123,7 @@ struct report_opts {
 	int pid;
 	enum ms_format format;
 	struct ms_report_view view;
-	bool has_sort;
+	bool has_sort, has_top; /* --top N or --all given */
 	struct ms_emit_opts emit;
 	struct ms_inspect_opts insp;
 };
@@ -155,6 +160,11 @@ static struct ms_error *parse_args(int argc, char **argv, struct report_opts *o,
 		case OPT_TOP:
 			err = ms_opt_count("--top", optarg, 1u << 30, &v);
 			o->view.top = (size_t)v;
+			o->has_top = true;
+			break;
+		case OPT_ALL:
+			o->view.top = 0;
+			o->has_top = true;
 			break;
 		case OPT_SORT:
 			err = ms_sort_key_parse(optarg, &o->view.sort);
@@ -234,8 +244,7 @@ static struct ms_error *stream_map(void *arg, const struct ms_map_report *m)
 {
 	const struct report_opts *o = arg;
 
-	if (o->view.filter && !ms_report_view_matches(&o->view, m))
-		return NULL;
+	(void)o; /* the library passes only the maps matching --filter (insp.filter) */
 	return ms_emit_ndjson_map(stdout, m);
 }
 
@@ -304,7 +313,7 @@ static struct ms_error *run(const struct report_cmd *cmd, int argc, char **argv)
 {
 	struct report_opts o = {.cmd = cmd, .format = MS_FORMAT_TEXT};
 	struct ms_inspect_report *r = NULL;
-	struct ms_error *err;
+	struct ms_error *err, *incomplete = NULL;
 	bool help = false;
 
 	err = parse_args(argc, argv, &o, &help);
@@ -344,7 +353,11 @@ static struct ms_error *run(const struct report_cmd *cmd, int argc, char **argv)
 	    !o.report_file && strcmp(cmd->name, "replay") != 0) {
 		o.insp.on_map = stream_map;
 		o.insp.on_map_arg = &o;
+		o.insp.filter = o.view.filter;
 	}
+	/* a terminal gets the summary and the 20 biggest rows; --all or --top N say otherwise */
+	if (o.format == MS_FORMAT_TEXT && !o.has_top && isatty(STDOUT_FILENO))
+		o.view.top = 20;
 	err = make_report(&o, &r);
 	setitimer(ITIMER_REAL, &(struct itimerval){{0, 0}, {0, 0}}, NULL);
 	if (err && ms_error_code(err) == MS_ERR_LIMIT) {
@@ -366,14 +379,23 @@ static struct ms_error *run(const struct report_cmd *cmd, int argc, char **argv)
 		r->recorded_at = strdup(when);
 		err = ms_layout_write(o.output, r);
 	}
+	/* a report that could be written but misses something says so in its status (of
+	 * the whole process, whatever --filter shows) */
+	if (!err)
+		incomplete = ms_inspect_report_complete(r);
+	/* --filter: the summary covers the matching maps (and says so), not the process */
+	if (!err && o.view.filter && (!o.output || o.print))
+		err = ms_inspect_report_filter(r, o.view.filter);
 	if (!err && (!o.output || o.print)) {
 		struct emit_args args = {&o, r};
 
 		err = ms_opt_write_report(o.report_file, emit_report, &args);
 	}
-	/* a report that could be written but misses something says so in its status */
-	if (!err)
-		err = ms_inspect_report_complete(r);
+	if (!err) {
+		err = incomplete;
+		incomplete = NULL;
+	}
+	ms_error_destroy(incomplete);
 	ms_inspect_report_destroy(r);
 	return err;
 }

@@ -177,6 +177,8 @@ struct ms_error *ms_estimate(const struct ms_map_type *type, const struct ms_go_
 			h = (double)hi + sd;
 		est.total_low_bytes = l < (double)lo ? (uint64_t)(l < 0 ? 0 : l) : lo;
 		est.total_high_bytes = h > (double)hi ? (uint64_t)ceil(h) : hi;
+		est.total_max_bytes = hi;
+		est.total_sd_bytes = (uint64_t)ceil(sd);
 		if (est.total_low_bytes > est.total_bytes)
 			est.total_low_bytes = est.total_bytes;
 		if (est.total_high_bytes < est.total_bytes)
@@ -184,6 +186,7 @@ struct ms_error *ms_estimate(const struct ms_map_type *type, const struct ms_go_
 		est.nseeds = nseeds;
 	} else {
 		est.total_low_bytes = est.total_high_bytes = est.total_bytes;
+		est.total_max_bytes = est.total_bytes;
 	}
 	est.peak_bytes = (uint64_t)llround(peak_sum / nseeds);
 	est.payload_bytes = (uint64_t)llround(

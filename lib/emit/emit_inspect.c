@@ -65,6 +65,81 @@ static const struct ms_map_report **view_maps(const struct ms_inspect_report *r,
 	return sel;
 }
 
+/* ---- rows: the report's groups of repeats (a group of one is a map) ---- */
+
+static uint64_t group_addr(const struct ms_map_group *g)
+{
+	uint64_t a = UINT64_MAX;
+
+	for (size_t i = 0; i < g->nmaps; i++)
+		a = g->maps[i]->addr < a ? g->maps[i]->addr : a;
+	return a;
+}
+
+static int cmp_rows(const void *a, const void *b)
+{
+	const struct ms_map_group *x = *(const struct ms_map_group *const *)a;
+	const struct ms_map_group *y = *(const struct ms_map_group *const *)b;
+	uint64_t p, q;
+	int c;
+
+	switch (sort_view->sort) {
+	case MS_SORT_HELD:
+		p = x->held_bytes, q = y->held_bytes;
+		break;
+	case MS_SORT_RECLAIMABLE:
+		p = x->reclaimable_bytes, q = y->reclaimable_bytes;
+		break;
+	case MS_SORT_LEN:
+		p = x->len, q = y->len;
+		break;
+	case MS_SORT_TYPE:
+		c = strcmp(x->type, y->type);
+		if (c)
+			return c;
+		p = q = 0;
+		break;
+	default:
+		p = q = 0;
+	}
+	if (p != q)
+		return p > q ? -1 : 1;
+	p = group_addr(x), q = group_addr(y);
+	return p < q ? -1 : p > q;
+}
+
+/*
+ * The rows to show (groups with a map passing the view's filter), in the
+ * view's order, cut to view->top; *ret_total is the count before the cut.
+ * Owned array of borrowed groups.
+ */
+static const struct ms_map_group **view_rows(const struct ms_inspect_report *r,
+                                             const struct ms_report_view *v, size_t *ret_n,
+                                             size_t *ret_total)
+{
+	const struct ms_map_group **sel = calloc(r->ngroups ? r->ngroups : 1, sizeof(*sel));
+	size_t n = 0;
+
+	if (!sel)
+		return NULL;
+	for (size_t i = 0; i < r->ngroups; i++) {
+		bool any = false;
+
+		for (size_t k = 0; k < r->groups[i].nmaps && !any; k++)
+			any = ms_view_matches(v, r->groups[i].maps[k]);
+		if (any)
+			sel[n++] = &r->groups[i];
+	}
+	sort_view = v;
+	if (n)
+		qsort(sel, n, sizeof(*sel), cmp_rows);
+	*ret_total = n;
+	if (v->top && n > v->top)
+		n = v->top;
+	*ret_n = n;
+	return sel;
+}
+
 /* ---- JSON ---- */
 
 static json_t *juint(uint64_t v)
@@ -189,6 +264,7 @@ static json_t *map_json(const struct ms_map_report *m)
 	set(o, "stack_bytes", juint(m->stack_bytes));
 	set(o, "live_bytes", juint(m->held[MS_HELD_LIVE]));
 	set(o, "fresh_bytes", juint(m->fresh_bytes));
+	set(o, "fresh_high_bytes", juint(m->fresh_high_bytes));
 	set(o, "reclaimable_bytes", juint(m->reclaimable_bytes));
 	set(o, "error", m->error ? json_string(m->error) : json_null());
 	return o;
@@ -269,6 +345,42 @@ static int put(FILE *out, const char *key, json_t *val, bool comma)
 	return rc;
 }
 
+/* The groups of two maps or more (repeats folded); every map stays in "maps". */
+static json_t *groups_json(const struct ms_inspect_report *r)
+{
+	json_t *a = json_array();
+	char addr[32];
+
+	for (size_t i = 0; a && i < r->ngroups; i++) {
+		const struct ms_map_group *g = &r->groups[i];
+		json_t *o, *addrs;
+
+		if (g->nmaps < 2)
+			continue;
+		o = json_object();
+		addrs = json_array();
+		set(o, "pattern", json_string(g->pattern));
+		set(o, "type", json_string(g->type));
+		set(o, "maps", juint(g->nmaps));
+		set(o, "len", juint(g->len));
+		set(o, "held_bytes", juint(g->held_bytes));
+		set(o, "reclaimable_bytes", juint(g->reclaimable_bytes));
+		set(o, "len_min", juint(g->len_min));
+		set(o, "len_median", juint(g->len_median));
+		set(o, "len_max", juint(g->len_max));
+		set(o, "held_min_bytes", juint(g->held_min));
+		set(o, "held_median_bytes", juint(g->held_median));
+		set(o, "held_max_bytes", juint(g->held_max));
+		for (size_t k = 0; k < g->nmaps; k++) {
+			snprintf(addr, sizeof(addr), "0x%" PRIx64, g->maps[k]->addr);
+			json_array_append_new(addrs, json_string(addr));
+		}
+		set(o, "addresses", addrs);
+		json_array_append_new(a, o);
+	}
+	return a;
+}
+
 static json_t *summary_json(const struct ms_inspect_report *r, size_t n)
 {
 	json_t *sum = json_object(), *found = json_object();
@@ -280,6 +392,9 @@ static json_t *summary_json(const struct ms_inspect_report *r, size_t n)
 	}
 	set(sum, "maps", juint(r->nmaps + r->streamed));
 	set(sum, "maps_shown", juint(n + r->streamed));
+	set(sum, "filter", r->filter ? json_string(r->filter) : json_null());
+	set(sum, "unfiltered_maps", juint(r->unfiltered_maps));
+	set(sum, "unfiltered_held_bytes", juint(r->unfiltered_held_bytes));
 	set(sum, "len", juint(r->total_len));
 	set(sum, "held_bytes", juint(r->total_held_bytes));
 	set(sum, "reclaimable_bytes", juint(r->total_reclaimable_bytes));
@@ -345,6 +460,8 @@ static struct ms_error *inspect_json(FILE *out, const struct ms_inspect_report *
 		json_decref(m);
 	}
 	fputs(n ? "\n  ]" : "]", out);
+	if (!layout)
+		rc |= put(out, "groups", groups_json(r), true);
 	rc |= put(out, "summary", summary_json(r, n), true);
 	for (size_t i = 0; warn && i < r->nwarnings; i++)
 		json_array_append_new(warn, json_string(r->warnings[i]));
@@ -478,22 +595,73 @@ static void totals_text(FILE *out, const char *title, const struct ms_type_total
 		fprintf(out, "  (%zu more)\n", n - 10);
 }
 
+/* One group of repeats: counts, totals and spread, and its biggest maps. */
+static void group_text(FILE *out, const struct ms_map_group *g, const struct ms_emit_opts *o)
+{
+	char tot[32], mn[32], md[32], mx[32], recl[32], c1[32], c2[32], c3[32], c4[32];
+	size_t shown = g->nmaps < 3 ? g->nmaps : 3;
+
+	ms_emit_count(c1, sizeof(c1), g->nmaps);
+	fprintf(out, "\n%s%s%s  %s  (%s maps like this, %s)\n", BOLD(o), g->pattern, RESET(o),
+	        g->type, c1, ms_found_by_name(g->maps[0]->found_by));
+	ms_emit_count(c1, sizeof(c1), g->len);
+	ms_emit_count(c2, sizeof(c2), g->len_min);
+	ms_emit_count(c3, sizeof(c3), g->len_median);
+	ms_emit_count(c4, sizeof(c4), g->len_max);
+	fprintf(out, "  len %s in all; each min %s, median %s, max %s\n", c1, c2, c3, c4);
+	human(tot, sizeof(tot), g->held_bytes, o);
+	human(mn, sizeof(mn), g->held_min, o);
+	human(md, sizeof(md), g->held_median, o);
+	human(mx, sizeof(mx), g->held_max, o);
+	human(recl, sizeof(recl), g->reclaimable_bytes, o);
+	fprintf(out, "  held %s in all; each min %s, median %s, max %s; reclaimable %s%s%s\n", tot,
+	        mn, md, mx, g->reclaimable_bytes ? YELLOW(o) : "", recl,
+	        g->reclaimable_bytes ? RESET(o) : "");
+	fprintf(out, "  biggest:\n");
+	for (size_t i = 0; i < shown; i++) {
+		const struct ms_map_report *m = g->maps[i];
+
+		human(tot, sizeof(tot), m->held_bytes, o);
+		ms_emit_count(c1, sizeof(c1), m->len);
+		fprintf(out, "    %s  %s, len %s (0x%" PRIx64 ")\n",
+		        m->npaths ? m->paths[0] : m->where, tot, c1, m->addr);
+	}
+	if (g->nmaps > shown)
+		fprintf(out, "    (%zu more)\n", g->nmaps - shown);
+}
+
 static struct ms_error *inspect_text(FILE *out, const struct ms_inspect_report *r,
-                                     const struct ms_map_report **sel, size_t n,
+                                     const struct ms_report_view *view,
                                      const struct ms_emit_opts *o)
 {
-	char held[32], recl[32], heap[32];
+	char held[32], recl[32], heap[32], c1[32], c2[32];
+	size_t nrows, total_rows;
+	const struct ms_map_group **rows = view_rows(r, view, &nrows, &total_rows);
 
+	if (!rows)
+		return &ms_error_nomem;
 	human(held, sizeof(held), r->total_held_bytes, o);
 	human(recl, sizeof(recl), r->total_reclaimable_bytes, o);
 	human(heap, sizeof(heap), r->heap_inuse_bytes, o);
 	fprintf(out, "%s: %s %s/%s, %s maps (layout from %s)\n", r->source, r->go_version, "linux",
 	        ms_arch_info(r->arch)->name, ms_map_impl_name(r->impl), r->layout_source);
-	fprintf(out, "%zu maps (%" PRIu64 " from globals, ", r->nmaps, r->found[MS_FOUND_GLOBAL]);
+	if (r->filter) {
+		ms_emit_count(c1, sizeof(c1), r->unfiltered_maps);
+		human(c2, sizeof(c2), r->unfiltered_held_bytes, o);
+		size_t n = r->nmaps + (size_t)r->streamed;
+
+		fprintf(out,
+		        "summary of the %zu map%s matching --filter '%s' (the process has %s maps "
+		        "holding %s):\n",
+		        n, n == 1 ? "" : "s", r->filter, c1, c2);
+	}
+	ms_emit_count(c1, sizeof(c1), r->nmaps);
+	fprintf(out, "%s maps (%" PRIu64 " from globals, ", c1, r->found[MS_FOUND_GLOBAL]);
 	if (r->found[MS_FOUND_FRAME])
 		fprintf(out, "%" PRIu64 " from goroutine frames, ", r->found[MS_FOUND_FRAME]);
-	fprintf(out, "%" PRIu64 " on stacks, %" PRIu64 " by heap scan), %" PRIu64 " entries\n",
-	        r->found[MS_FOUND_STACK], r->found[MS_FOUND_HEAP], r->total_len);
+	ms_emit_count(c2, sizeof(c2), r->total_len);
+	fprintf(out, "%" PRIu64 " on stacks, %" PRIu64 " by heap scan), %s entries\n",
+	        r->found[MS_FOUND_STACK], r->found[MS_FOUND_HEAP], c2);
 	fprintf(out, "held %s (%.1f%% of %s heap in use), reclaimable %s\n", held,
 	        r->heap_inuse_bytes
 	            ? 100.0 * (double)r->total_held_bytes / (double)r->heap_inuse_bytes
@@ -532,10 +700,22 @@ static struct ms_error *inspect_text(FILE *out, const struct ms_inspect_report *
 		}
 		free(top);
 	}
-	for (size_t i = 0; i < n; i++)
-		map_text(out, sel[i], o);
-	if (n < r->nmaps)
-		fprintf(out, "\n(%zu of %zu maps shown)\n", n, r->nmaps);
+	for (size_t i = 0; i < nrows; i++) {
+		if (rows[i]->nmaps == 1)
+			map_text(out, rows[i]->maps[0], o);
+		else
+			group_text(out, rows[i], o);
+	}
+	if (nrows < total_rows) {
+		ms_emit_count(c1, sizeof(c1), total_rows);
+		ms_emit_count(c2, sizeof(c2), r->nmaps);
+		fprintf(
+		    out,
+		    "\n(%zu of %s rows shown, %s maps; a group of repeats is one row; --all shows "
+		    "every row, --top N the N biggest)\n",
+		    nrows, c1, c2);
+	}
+	free(rows);
 	for (size_t i = 0; i < r->nwarnings; i++)
 		fprintf(out, "warning: %s\n", r->warnings[i]);
 	if (ferror(out))
@@ -610,21 +790,17 @@ static void prom_label(FILE *out, const char *name, const char *value, bool comm
 	fputc('"', out);
 }
 
-/* The labels that name one map: its path (or where it lives), type and implementation. */
-static void prom_map_labels(FILE *out, const struct ms_map_report *m)
+/*
+ * The labels that name one row: the path pattern (indices and keys folded, or
+ * where the map lives with its goroutine folded; never an address, so that a
+ * series survives a restart), the type and the implementation.
+ */
+static void prom_row_labels(FILE *out, const struct ms_map_group *g)
 {
-	char where[64];
-
 	fputc('{', out);
-	if (m->npaths) {
-		prom_label(out, "path", m->paths[0], false);
-	} else {
-		/* maps without a path are told apart by where they live */
-		snprintf(where, sizeof(where), "%s 0x%" PRIx64, m->where ? m->where : "?", m->addr);
-		prom_label(out, "path", where, false);
-	}
-	prom_label(out, "type", m->type, true);
-	prom_label(out, "impl", ms_map_impl_name(m->impl), true);
+	prom_label(out, "path", g->pattern, false);
+	prom_label(out, "type", g->type, true);
+	prom_label(out, "impl", ms_map_impl_name(g->maps[0]->impl), true);
 	fputc('}', out);
 }
 
@@ -632,13 +808,18 @@ static const struct prom_metric {
 	const char *name, *help;
 	int field; /* which value of a map */
 } prom_map_metrics[] = {
-    {"mapsize_map_held_bytes", "Heap bytes a map holds (the real sizes of its objects).", 0},
+    {"mapsize_map_group_maps",
+     "Maps with this path pattern (indices and keys folded) and type, in one series.", 6},
+    {"mapsize_map_held_bytes",
+     "Heap bytes the maps of a path pattern and type hold (the real sizes of their objects).", 0},
     {"mapsize_map_reclaimable_bytes",
-     "Bytes a rebuild of the map would give back (held minus a fresh map's).", 1},
-    {"mapsize_map_live_bytes", "Key and value bytes of a map's live entries.", 2},
-    {"mapsize_map_entries", "Entries in a map (len).", 3},
-    {"mapsize_map_overflow_buckets", "Overflow buckets of a classic map.", 4},
-    {"mapsize_map_tombstones", "Deleted slots (tombstones) of a Swiss map.", 5},
+     "Bytes a rebuild of those maps would give back (held minus the high end of a fresh "
+     "map's spread over hash seeds).",
+     1},
+    {"mapsize_map_live_bytes", "Key and value bytes of those maps' live entries.", 2},
+    {"mapsize_map_entries", "Entries in those maps (len).", 3},
+    {"mapsize_map_overflow_buckets", "Overflow buckets of those classic maps.", 4},
+    {"mapsize_map_tombstones", "Deleted slots (tombstones) of those Swiss maps.", 5},
 };
 
 static uint64_t prom_value(const struct ms_map_report *m, int field)
@@ -654,49 +835,62 @@ static uint64_t prom_value(const struct ms_map_report *m, int field)
 		return m->len;
 	case 4:
 		return m->overflow_buckets;
-	default:
+	case 5:
 		return m->tombstones;
+	default:
+		return 1;
 	}
 }
 
+static uint64_t prom_row_value(const struct ms_map_group *g, int field)
+{
+	uint64_t v = 0;
+
+	for (size_t i = 0; i < g->nmaps; i++)
+		v += prom_value(g->maps[i], field);
+	return v;
+}
+
 /*
- * Prometheus text exposition for the node_exporter textfile collector: per-map
- * series for the maps shown (--top bounds the label cardinality, default 20),
- * everything else in the "other" series, and totals.
+ * Prometheus text exposition for the node_exporter textfile collector: a
+ * series per row (repeats folded into one, labelled by path pattern) for the
+ * rows shown (--top bounds the label cardinality, default 20), everything
+ * else in the "other" series, and totals.
  */
 static struct ms_error *inspect_prometheus(FILE *out, const struct ms_inspect_report *r,
-                                           const struct ms_map_report **sel, size_t n,
+                                           const struct ms_report_view *view,
                                            const struct ms_emit_opts *o)
 {
 	uint64_t other[6] = {0}, other_maps = 0;
+	size_t n, total;
+	const struct ms_map_group **sel = view_rows(r, view, &n, &total);
 
+	if (!sel)
+		return &ms_error_nomem;
 	for (size_t k = 0; k < sizeof(prom_map_metrics) / sizeof(prom_map_metrics[0]); k++) {
 		const struct prom_metric *pm = &prom_map_metrics[k];
 
 		fprintf(out, "# HELP %s %s\n# TYPE %s gauge\n", pm->name, pm->help, pm->name);
 		for (size_t i = 0; i < n; i++) {
-			if ((pm->field == 4 && sel[i]->impl != MS_IMPL_CLASSIC) ||
-			    (pm->field == 5 && sel[i]->impl == MS_IMPL_CLASSIC))
+			enum ms_map_impl impl = sel[i]->maps[0]->impl;
+
+			if ((pm->field == 4 && impl != MS_IMPL_CLASSIC) ||
+			    (pm->field == 5 && impl == MS_IMPL_CLASSIC))
 				continue;
 			fputs(pm->name, out);
-			prom_map_labels(out, sel[i]);
-			fprintf(out, " %" PRIu64 "\n", prom_value(sel[i], pm->field));
+			prom_row_labels(out, sel[i]);
+			fprintf(out, " %" PRIu64 "\n", prom_row_value(sel[i], pm->field));
 		}
 	}
-	/* the maps not shown, aggregated, so that the totals stay whole */
-	for (size_t i = 0; i < r->nmaps; i++) {
-		bool shown = false;
-
-		for (size_t k = 0; k < n && !shown; k++)
-			shown = sel[k] == r->maps[i];
-		if (shown)
-			continue;
-		other_maps++;
+	/* the rows not shown, aggregated, so that the totals stay whole */
+	for (size_t i = n; i < total; i++) {
+		other_maps += sel[i]->nmaps;
 		for (int f = 0; f < 6; f++)
-			other[f] += prom_value(r->maps[i], f);
+			other[f] += prom_row_value(sel[i], f);
 	}
+	free(sel);
 	fprintf(out,
-	        "# HELP mapsize_other_maps Maps not shown one by one (past --top).\n"
+	        "# HELP mapsize_other_maps Maps not in a series of their own (past --top).\n"
 	        "# TYPE mapsize_other_maps gauge\nmapsize_other_maps %" PRIu64 "\n",
 	        other_maps);
 	fprintf(out,
@@ -733,11 +927,13 @@ static struct ms_error *inspect_prometheus(FILE *out, const struct ms_inspect_re
 	        "# HELP mapsize_heap_inuse_bytes Bytes of in-use spans of the Go heap.\n"
 	        "# TYPE mapsize_heap_inuse_bytes gauge\nmapsize_heap_inuse_bytes %" PRIu64 "\n",
 	        r->heap_inuse_bytes);
-	fprintf(out,
-	        "# HELP mapsize_attach_pause_seconds How long attach stopped the process.\n"
-	        "# TYPE mapsize_attach_pause_seconds gauge\n"
-	        "mapsize_attach_pause_seconds %.9f\n",
-	        (double)r->pause_ns / 1e9);
+	/* attach only: a core has no pause (attach --no-stop is not consistent, pause 0) */
+	if (r->pause_ns || !r->consistent)
+		fprintf(out,
+		        "# HELP mapsize_attach_pause_seconds How long attach stopped the process.\n"
+		        "# TYPE mapsize_attach_pause_seconds gauge\n"
+		        "mapsize_attach_pause_seconds %.9f\n",
+		        (double)r->pause_ns / 1e9);
 	if (r->attach_method[0])
 		fprintf(
 		    out,
@@ -799,7 +995,9 @@ struct ms_error *ms_emit_inspect_text(FILE *out, const struct ms_inspect_report 
                                       const struct ms_report_view *view,
                                       const struct ms_emit_opts *opts)
 {
-	return emit_view(out, r, view, inspect_text, opts);
+	struct ms_report_view def = {MS_SORT_HELD, 0, NULL};
+
+	return inspect_text(out, r, view ? view : &def, opts);
 }
 
 struct ms_error *ms_emit_inspect_json(FILE *out, const struct ms_inspect_report *r,
@@ -827,7 +1025,7 @@ struct ms_error *ms_emit_inspect_prometheus(FILE *out, const struct ms_inspect_r
 		prom = *view;
 	if (!prom.top)
 		prom.top = 20;
-	return emit_view(out, r, &prom, inspect_prometheus, opts);
+	return inspect_prometheus(out, r, &prom, opts);
 }
 
 struct ms_error *ms_emit_layout_json(FILE *out, const struct ms_inspect_report *r)

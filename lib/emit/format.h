@@ -9,5 +9,7 @@
 void ms_emit_bytes(char *buf, size_t len, double bytes, const struct ms_emit_opts *opts);
 /* "+1.20 MiB" / "-512 B": a signed change. */
 void ms_emit_delta(char *buf, size_t len, int64_t bytes, const struct ms_emit_opts *opts);
+/* "1,150": a count with thousands separators. */
+void ms_emit_count(char *buf, size_t len, uint64_t n);
 
 #endif

@@ -287,8 +287,11 @@ struct ms_estimate {
 	uint64_t naive_buckets;
 	uint64_t total_bytes; /* expected: naive + sum of corrections, exactly */
 	uint64_t total_low_bytes, total_high_bytes; /* spread over hash seeds */
-	bool exact;                                 /* true when no part depends on the hash seed */
-	uint64_t live_kv_bytes;                     /* (key+value sizes) x len */
+	/* the largest total a simulated seed gave, and the totals' standard deviation
+	 * (both total_bytes when exact) */
+	uint64_t total_max_bytes, total_sd_bytes;
+	bool exact;             /* true when no part depends on the hash seed */
+	uint64_t live_kv_bytes; /* (key+value sizes) x len */
 	uint64_t peak_bytes;    /* expected largest live footprint while inserting */
 	uint64_t payload_bytes; /* what keys and values point to; not in total_bytes */
 	unsigned nseeds;        /* simulated runs behind the expectation (0: none needed) */
@@ -537,15 +540,34 @@ struct ms_map_report {
 	/* bytes */
 	uint64_t held_bytes; /* sum of the heap objects' real sizes */
 	uint64_t held[MS_HELD__COUNT];
-	uint64_t stack_bytes;       /* header and group/bucket inside a goroutine stack */
-	uint64_t nobjects;          /* heap objects held */
-	uint64_t fresh_bytes;       /* a fresh map of the same len on the same Go (expected) */
-	uint64_t reclaimable_bytes; /* held - fresh, 0 when negative */
+	uint64_t stack_bytes; /* header and group/bucket inside a goroutine stack */
+	uint64_t nobjects;    /* heap objects held */
+	uint64_t fresh_bytes; /* a fresh map of the same len on the same Go (expected) */
+	/* what only a rebuild would give back: held minus the high end of a fresh map's
+	 * spread over hash seeds (fresh_high_bytes), 0 when negative */
+	uint64_t reclaimable_bytes;
+	uint64_t fresh_high_bytes; /* the high end of that spread (0: not estimated) */
 };
 
 struct ms_type_total {
 	char *name; /* owned: a map type or a package */
 	uint64_t maps, len, held_bytes, reclaimable_bytes;
+};
+
+/*
+ * Repeats folded: the maps whose shortest paths differ only in indices and
+ * keys (main.store.sessions[*].Attrs; maps without a path: where they live,
+ * goroutine ids folded) and that have the same type. Every map of a report is
+ * in exactly one group; most groups hold one map.
+ */
+struct ms_map_group {
+	char *pattern; /* owned: "main.store.sessions[*].Attrs", "stack of goroutine * in main.f" */
+	char *type;    /* owned */
+	size_t nmaps;
+	const struct ms_map_report **maps; /* owned array, borrowed maps: most held first */
+	uint64_t len, held_bytes, reclaimable_bytes; /* totals */
+	uint64_t len_min, len_median, len_max;       /* the spread over its maps */
+	uint64_t held_min, held_median, held_max;
 };
 
 struct ms_inspect_report {
@@ -586,6 +608,12 @@ struct ms_inspect_report {
 	char **warnings; /* owned */
 	double elapsed_s;
 	uint64_t walked_bytes; /* target bytes read */
+	size_t ngroups;
+	struct ms_map_group *groups; /* owned: repeats folded, by held bytes, descending */
+	/* ms_inspect_report_filter (or opts->filter while streaming): the maps, groups and
+	 * summary cover only the maps matching filter; the process had unfiltered_* */
+	char *filter; /* owned; NULL: every map */
+	uint64_t unfiltered_maps, unfiltered_held_bytes;
 };
 
 struct ms_inspect_opts {
@@ -605,6 +633,9 @@ struct ms_inspect_opts {
 	 */
 	struct ms_error *(*on_map)(void *arg, const struct ms_map_report *m);
 	void *on_map_arg;
+	/* streaming: only the maps matching this filter (ms_filter_match) are passed to
+	 * on_map and counted in the summary; NULL: every map */
+	const char *filter;
 };
 
 /*
@@ -691,12 +722,25 @@ struct ms_error *ms_sort_key_parse(const char *text, enum ms_sort_key *ret);
 
 struct ms_report_view {
 	enum ms_sort_key sort;
-	size_t top;         /* 0: all */
-	const char *filter; /* glob over type and paths ("*Session*"); NULL: all */
+	size_t top;         /* 0: all; text, HTML and Prometheus: rows (a group is one row) */
+	const char *filter; /* over type and paths ("*Session*", "map[uint32]*"); NULL: all */
 };
 
-/* Does a map pass the view's filter (a glob over its type and paths)? */
+/*
+ * Does text match pattern? The pattern is literal except for '*', which
+ * matches any run of characters (also none); it must match the whole text.
+ */
+bool ms_filter_match(const char *pattern, const char *text);
+/* Does a map pass the view's filter (ms_filter_match on its type or any path)? */
 bool ms_report_view_matches(const struct ms_report_view *v, const struct ms_map_report *m);
+/*
+ * Keep only the maps matching filter (as ms_report_view_matches) and make
+ * the summary and groups cover them alone; the process's totals stay in
+ * unfiltered_maps and unfiltered_held_bytes. A report whose maps streamed
+ * past (opts->on_map) is cut while streaming (opts->filter): the same filter
+ * again does nothing, another one is MS_ERR_USAGE.
+ */
+struct ms_error *ms_inspect_report_filter(struct ms_inspect_report *r, const char *filter);
 /* One map as one NDJSON line ({"kind": "map", ...}), as --format ndjson writes it. */
 struct ms_error *ms_emit_ndjson_map(FILE *out, const struct ms_map_report *m);
 

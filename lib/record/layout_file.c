@@ -208,6 +208,7 @@ static const struct {
     U64("stack_bytes", stack_bytes),
     U64("fresh_bytes", fresh_bytes),
     U64("reclaimable_bytes", reclaimable_bytes),
+    U64("fresh_high_bytes", fresh_high_bytes),
     U64("goroutine", goid),
 #undef U64
 #undef BOOL

@@ -4,7 +4,6 @@
  * holds, what a fresh map of its len would hold, and the summary. Every
  * number of the report is computed here; emitters only format it.
  */
-#include <fnmatch.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -56,30 +55,110 @@ struct ms_error *ms_sort_key_parse(const char *text, enum ms_sort_key *ret)
 	    MS_ERR_USAGE, "--sort: '%s' is not one of held, reclaimable, len, addr, type", text);
 }
 
-/* What a fresh map of the same len would hold on the same Go version. */
-static void fresh_estimate(struct ms_target *t, const struct ms_found_map *m,
+/*
+ * Hash seeds a fresh-map estimate simulates: up to 64 for small maps (a small
+ * classic map's overflow buckets have a long tail), about 2^16 simulated
+ * inserts per map, at least 4 (2 for maps over 2^18 entries, whose spread is
+ * narrow).
+ */
+static unsigned fresh_seeds(uint64_t len)
+{
+	uint64_t n = len ? ((uint64_t)1 << 16) / len : 64;
+
+	if (len > ((uint64_t)1 << 18))
+		return 2;
+	return (unsigned)(n < 4 ? 4 : n > 64 ? 64 : n);
+}
+
+/* Fresh-map estimates already made, by map type (its geometry) and len. */
+struct fresh_cache {
+	struct fresh_entry {
+		const void *geom;
+		uint64_t len, fresh, high;
+	} * e;
+	size_t n, cap; /* cap: 0 or a power of two */
+};
+
+static size_t fresh_slot(const struct fresh_cache *c, const void *geom, uint64_t len)
+{
+	uint64_t h = ((uint64_t)(uintptr_t)geom >> 4) * 0x9e3779b97f4a7c15ull ^ len;
+	size_t i = (size_t)(h ^ (h >> 29)) & (c->cap - 1);
+
+	while (c->e[i].geom && (c->e[i].geom != geom || c->e[i].len != len))
+		i = (i + 1) & (c->cap - 1);
+	return i;
+}
+
+/* Remember an estimate; out of memory only loses the cache's help. */
+static void fresh_remember(struct fresh_cache *c, const void *geom, uint64_t len, uint64_t fresh,
+                           uint64_t high)
+{
+	if (2 * (c->n + 1) > c->cap) {
+		struct fresh_cache bigger = {calloc(c->cap ? 2 * c->cap : 64, sizeof(*c->e)), 0,
+		                             c->cap ? 2 * c->cap : 64};
+
+		if (!bigger.e)
+			return;
+		for (size_t i = 0; i < c->cap; i++)
+			if (c->e[i].geom)
+				bigger.e[fresh_slot(&bigger, c->e[i].geom, c->e[i].len)] = c->e[i];
+		bigger.n = c->n;
+		free(c->e);
+		*c = bigger;
+	}
+	c->e[fresh_slot(c, geom, len)] = (struct fresh_entry){geom, len, fresh, high};
+	c->n++;
+}
+
+/*
+ * What a fresh map of the same len would hold on the same Go version, and
+ * the high end of its spread over hash seeds: the estimate's high end, or the
+ * largest total a simulated seed gave plus two standard deviations when that
+ * is more (the spread has a long tail: a few more overflow buckets; with one,
+ * a freshly filled classic map of 100 entries still went past it about once
+ * in 15 runs of tests/go/run_inspect_truth.py). Only bytes
+ * above it are reclaimable: a map that merely drew an unlucky hash seed (one
+ * more overflow bucket, one more table split) gives nothing back when rebuilt.
+ */
+static void fresh_estimate(struct ms_target *t, struct fresh_cache *c, const struct ms_found_map *m,
                            struct ms_map_report *r)
 {
 	struct ms_estimate_params p = {0};
 	struct ms_estimate *e;
 	struct ms_error *err;
+	bool failed;
 
 	if (!m->geom)
 		return;
-	e = malloc(sizeof(*e));
-	if (!e)
-		return;
 	p.len = r->len < MS_MAX_LEN ? r->len : MS_MAX_LEN;
-	p.seed = 1;
-	p.nseeds = r->len > 100000 ? 1 : 4;
-	err = ms_estimate(&m->geom->mtype, &t->go, t->arch, &p, e);
-	if (!err) {
-		r->fresh_bytes = e->total_bytes;
-		r->reclaimable_bytes =
-		    r->held_bytes > e->total_bytes ? r->held_bytes - e->total_bytes : 0;
+	if (c->cap && c->e[fresh_slot(c, m->geom, p.len)].geom) {
+		const struct fresh_entry *f = &c->e[fresh_slot(c, m->geom, p.len)];
+
+		r->fresh_bytes = f->fresh;
+		r->fresh_high_bytes = f->high;
+	} else {
+		e = malloc(sizeof(*e));
+		if (!e)
+			return;
+		p.seed = 1;
+		p.nseeds = fresh_seeds(p.len);
+		err = ms_estimate(&m->geom->mtype, &t->go, t->arch, &p, e);
+		failed = err != NULL;
+		if (!failed) {
+			uint64_t high = e->total_max_bytes + 2 * e->total_sd_bytes;
+
+			r->fresh_bytes = e->total_bytes;
+			r->fresh_high_bytes =
+			    high > e->total_high_bytes ? high : e->total_high_bytes;
+			fresh_remember(c, m->geom, p.len, r->fresh_bytes, r->fresh_high_bytes);
+		}
+		ms_error_destroy(err);
+		free(e);
+		if (failed)
+			return;
 	}
-	ms_error_destroy(err);
-	free(e);
+	r->reclaimable_bytes =
+	    r->held_bytes > r->fresh_high_bytes ? r->held_bytes - r->fresh_high_bytes : 0;
 }
 
 static struct ms_error *add_total(struct ms_type_total **arr, size_t *n, const char *name,
@@ -128,8 +207,8 @@ static int cmp_addr(const void *a, const void *b)
 }
 
 /* Move one found map's report into the report, with its strings. */
-static struct ms_error *take_map(struct ms_target *t, struct ms_found_map *m,
-                                 struct ms_map_report **ret)
+static struct ms_error *take_map(struct ms_target *t, struct fresh_cache *fc,
+                                 struct ms_found_map *m, struct ms_map_report **ret)
 {
 	struct ms_map_report *r = m->report;
 	char buf[256];
@@ -191,7 +270,7 @@ static struct ms_error *take_map(struct ms_target *t, struct ms_found_map *m,
 		         (unsigned long long)r->len, (unsigned long long)r->occupied);
 		r->error = strdup(buf);
 	}
-	fresh_estimate(t, m, r);
+	fresh_estimate(t, fc, m, r);
 	return NULL;
 }
 
@@ -243,16 +322,20 @@ struct ms_error *ms_report_summarize(struct ms_inspect_report *rep)
 		if (err)
 			return err;
 	}
-	return summary_sort(rep);
+	if (!rep->filter) {
+		rep->unfiltered_maps = rep->nmaps + rep->streamed;
+		rep->unfiltered_held_bytes = rep->total_held_bytes;
+	}
+	err = ms_report_group(rep);
+	return err ? err : summary_sort(rep);
 }
 
 struct stream {
 	struct ms_target *t;
 	struct ms_inspect_report *rep;
 	const struct ms_inspect_opts *opts;
+	struct fresh_cache *fc;
 };
-
-void ms_map_report_destroy(struct ms_map_report *m);
 
 /* Keep the ten biggest of a kind (0 held, 1 reclaimable) while maps stream past. */
 static void top_add(struct ms_inspect_report *rep, int kind, const struct ms_map_report *m)
@@ -285,17 +368,23 @@ static struct ms_error *walked(void *arg, struct ms_found_map *m)
 {
 	struct stream *st = arg;
 	struct ms_map_report *r = NULL;
-	struct ms_error *err = take_map(st->t, m, &r);
+	struct ms_report_view v = {MS_SORT_ADDR, 0, st->opts->filter};
+	struct ms_error *err = take_map(st->t, st->fc, m, &r);
+	bool shown = !err && ms_view_matches(&v, r);
 
-	if (!err)
-		err = st->opts->on_map(st->opts->on_map_arg, r);
-	if (!err)
-		err = summary_add(st->rep, r);
 	if (!err) {
+		st->rep->unfiltered_maps++;
+		st->rep->unfiltered_held_bytes += r->held_bytes;
+	}
+	if (shown)
+		err = st->opts->on_map(st->opts->on_map_arg, r);
+	if (shown && !err)
+		err = summary_add(st->rep, r);
+	if (shown && !err) {
 		top_add(st->rep, 0, r);
 		top_add(st->rep, 1, r);
 	}
-	st->rep->streamed++;
+	st->rep->streamed += shown;
 	ms_map_report_destroy(r);
 	for (size_t k = 0; k < m->npaths; k++)
 		free(m->paths[k]);
@@ -311,7 +400,8 @@ static struct ms_error *inspect_target(struct ms_target *t, const struct ms_insp
 	struct ms_types *ty = NULL;
 	struct ms_found found = {0};
 	struct ms_find_opts fopts = {0};
-	struct stream st = {t, rep, opts};
+	struct fresh_cache fc = {0};
+	struct stream st = {t, rep, opts, &fc};
 	struct ms_error *err;
 	bool live = ms_source_core_info(t->mem) == NULL;
 
@@ -326,6 +416,10 @@ static struct ms_error *inspect_target(struct ms_target *t, const struct ms_insp
 	if (opts && opts->on_map) {
 		fopts.walked = walked;
 		fopts.walked_arg = &st;
+		if (opts->filter && !(rep->filter = strdup(opts->filter))) {
+			err = &ms_error_nomem;
+			goto out;
+		}
 	}
 	err = ms_find_maps(t, ty, &fopts, &found);
 	if (!err) {
@@ -373,7 +467,7 @@ static struct ms_error *inspect_target(struct ms_target *t, const struct ms_insp
 			found.maps[i] = NULL;
 			continue;
 		}
-		err = take_map(t, m, &rep->maps[rep->nmaps]);
+		err = take_map(t, &fc, m, &rep->maps[rep->nmaps]);
 		rep->nmaps++;
 		/* the report owns what it took; free the rest now, not at the end */
 		for (size_t k = 0; k < m->npaths; k++)
@@ -399,6 +493,7 @@ static struct ms_error *inspect_target(struct ms_target *t, const struct ms_insp
 out:
 	ms_found_deinit(&found);
 	ms_types_destroy(ty);
+	free(fc.e);
 	return err;
 }
 
@@ -538,23 +633,38 @@ void ms_inspect_report_destroy(struct ms_inspect_report *r)
 	free(r->go_version);
 	free(r->layout_source);
 	free(r->recorded_at);
+	ms_report_groups_free(r);
+	free(r->filter);
 	free(r);
 }
 
-bool ms_report_view_matches(const struct ms_report_view *v, const struct ms_map_report *r)
+struct ms_error *ms_inspect_report_filter(struct ms_inspect_report *r, const char *filter)
 {
-	return ms_view_matches(v, r);
-}
+	struct ms_report_view v = {MS_SORT_ADDR, 0, filter};
+	uint64_t maps = r->nmaps + r->streamed, held = r->total_held_bytes;
+	size_t n = 0;
 
-/* Does map r pass the view's filter (a glob over its type and paths)? */
-bool ms_view_matches(const struct ms_report_view *v, const struct ms_map_report *r)
-{
-	if (!v || !v->filter)
-		return true;
-	if (fnmatch(v->filter, r->type, 0) == 0)
-		return true;
-	for (size_t i = 0; i < r->npaths; i++)
-		if (fnmatch(v->filter, r->paths[i], 0) == 0)
-			return true;
-	return false;
+	if (!filter || (r->filter && strcmp(r->filter, filter) == 0))
+		return NULL; /* nothing to do, or done while the maps streamed past */
+	if (r->streamed)     /* the maps are gone: their summary cannot be cut again */
+		return ms_error_create(MS_ERR_USAGE,
+		                       "a streamed report cannot be filtered after the fact");
+	if (r->filter) { /* already cut down: the process's totals are those kept */
+		maps = r->unfiltered_maps;
+		held = r->unfiltered_held_bytes;
+	}
+	free(r->filter);
+	r->filter = strdup(filter);
+	if (!r->filter)
+		return &ms_error_nomem;
+	for (size_t i = 0; i < r->nmaps; i++) {
+		if (ms_view_matches(&v, r->maps[i]))
+			r->maps[n++] = r->maps[i];
+		else
+			ms_map_report_destroy(r->maps[i]);
+	}
+	r->nmaps = n;
+	r->unfiltered_maps = maps;
+	r->unfiltered_held_bytes = held;
+	return ms_report_summarize(r);
 }

@@ -13,5 +13,11 @@
 struct ms_error *ms_report_summarize(struct ms_inspect_report *r);
 /* Does the map pass the view's filter? */
 bool ms_view_matches(const struct ms_report_view *v, const struct ms_map_report *r);
+/* lib/report/groups.c: fold repeats into r->groups (ms_report_summarize calls it). */
+struct ms_error *ms_report_group(struct ms_inspect_report *r);
+void ms_report_groups_free(struct ms_inspect_report *r);
+/* A map's group pattern: its path with indices and keys as [*], or where it lives. Owned. */
+char *ms_map_pattern(const struct ms_map_report *m);
+void ms_map_report_destroy(struct ms_map_report *m);
 
 #endif

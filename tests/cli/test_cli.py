@@ -187,6 +187,125 @@ try:
                   p.stdout + p.stderr)
         else:
             check(not os.environ.get("MAPSIZE_REQUIRE_GO"), "promtool is installed (prometheus)")
+    # issue 18: repeats folded, --filter literal with '*' only, stable Prometheus labels
+    import re as _re18
+
+    def pattern18(m):
+        """A map's group pattern as doc/schema/inspect.schema.json says: the shortest path
+        with each [index] or ["key"] as [*], or where it lives with the goroutine folded."""
+        if m["paths"]:
+            return _re18.sub(r'\[("[^"]*"|[^\]]*)\]', "[*]", m["paths"][0])
+        return _re18.sub(r"goroutine \d+", "goroutine *", m["where"])
+
+    def star18(pat, text):
+        return _re18.fullmatch(".*".join(_re18.escape(x) for x in pat.split("*")), text)
+
+    tenants = os.path.join(samples, "tenants-go1.25.msl")
+    full = json.loads(run("replay", tenants, "--format", "json").stdout)
+    want = {}
+    for m in full["maps"]:
+        want.setdefault((pattern18(m), m["type"]), []).append(m)
+    want = {k: v for k, v in want.items() if len(v) > 1}
+    got = {(g["pattern"], g["type"]): g for g in full["groups"]}
+    ok = set(got) == set(want) and all(
+        g["maps"] == len(want[k]) and g["len"] == sum(m["len"] for m in want[k]) and
+        g["held_bytes"] == sum(m["held_bytes"] for m in want[k]) and
+        set(g["addresses"]) == {m["address"] for m in want[k]} and
+        g["held_max_bytes"] == max(m["held_bytes"] for m in want[k]) and
+        g["held_min_bytes"] == min(m["held_bytes"] for m in want[k]) and
+        g["len_median"] == sorted(m["len"] for m in want[k])[(len(want[k]) - 1) // 2]
+        for k, g in got.items())
+    check(ok and len(full["maps"]) == full["summary"]["maps"],
+          "JSON keeps every map; 'groups' folds those whose paths differ only in keys or "
+          "indices, with counts, totals and spread", sorted(got)[:3])
+    r = run("replay", tenants)
+    check(r.stdout.count("maps like this") == len(want) and "main.metrics[*]" in r.stdout and
+          'main.metrics["tenant-100"]  ' not in r.stdout,
+          "text shows a group of repeats as one block, not a block per map")
+    for pat in ('map[string]*', 'main.metrics["tenant-1*', '*FoldC*', 'map[string]float'):
+        r = run("replay", tenants, "--format", "json", "--filter", pat)
+        doc = json.loads(r.stdout) if r.returncode == 0 else {"maps": [], "summary": {}}
+        expect = [m["address"] for m in full["maps"]
+                  if star18(pat, m["type"]) or any(star18(pat, x) for x in m["paths"])]
+        sm = doc["summary"]
+        check(sorted(m["address"] for m in doc["maps"]) == sorted(expect) and
+              sm.get("maps") == len(expect) and sm.get("filter") == pat and
+              sm.get("held_bytes") == sum(m["held_bytes"] for m in doc["maps"]) and
+              sm.get("unfiltered_maps") == full["summary"]["maps"] and
+              sm.get("unfiltered_held_bytes") == full["summary"]["held_bytes"],
+              f"--filter '{pat}' matches literally ('*' the only wildcard, {len(expect)} maps) "
+              "and the summary covers those maps", r.stderr)
+    r = run("replay", tenants, "--filter", "map[string]*")
+    check(r.stdout.splitlines()[1].startswith("summary of the 304 maps matching --filter "
+                                              "'map[string]*' (the process has 304 maps"),
+          "the text summary says it covers the maps matching --filter", r.stdout[:300])
+    r = run("replay", tenants, "--format", "ndjson", "--filter", "*FoldC*")
+    lines = [json.loads(x) for x in r.stdout.splitlines()]
+    check(len(lines) == 2 and lines[-1]["summary"]["maps"] == 1 and
+          lines[-1]["summary"]["filter"] == "*FoldC*", "--format ndjson: the same filtered summary")
+    # a terminal gets the 20 biggest rows; --all every row (a layout of 304 distinct paths)
+    flat = json.loads(open(tenants).read())
+    for i, m in enumerate(flat["maps"]):
+        m["paths"] = [f"main.t{i}.cache"]
+    flat_path = os.path.join(tmp, "flat.msl")
+    with open(flat_path, "w") as f:
+        json.dump(flat, f)
+    import pty
+    outs = {}
+    for extra in ([], ["--all"], ["--top", "5"]):
+        master, slave = pty.openpty()
+        p = subprocess.Popen([mapsize, "replay", flat_path, *extra], stdout=slave,
+                             stderr=subprocess.PIPE, env=dict(os.environ, NO_COLOR="1"))
+        os.close(slave)
+        buf = b""
+        while True:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            buf += chunk
+        p.wait(timeout=limit(60))
+        os.close(master)
+        outs[" ".join(extra)] = buf.decode()
+    blocks = lambda t: len(_re18.findall(r"^main\.t\d+\.cache ", t, _re18.M))
+    check(blocks(outs[""]) == 20 and "(20 of 304 rows shown, 304 maps" in outs[""] and
+          "--all" in outs[""], "on a terminal: the summary and the 20 biggest rows, "
+          "'20 of 304 rows shown' and how to see all", outs[""][-300:])
+    check(blocks(outs["--all"]) == 304 and "rows shown" not in outs["--all"] and
+          blocks(outs["--top 5"]) == 5, "--all shows every row, --top N N rows")
+    r = run("replay", flat_path)
+    check(blocks(r.stdout) == 304, "not a terminal: every row, as before")
+    damaged = json.loads(open(tenants).read())
+    damaged["maps"][0]["error"] = "the walk stopped at 0x1: not in the core"
+    damaged_path = os.path.join(tmp, "damaged.msl")
+    with open(damaged_path, "w") as f:
+        json.dump(damaged, f)
+    r = run("replay", damaged_path, "--filter", "*FoldC*")
+    check(r.returncode == 6 and "FoldCategory" in r.stdout,
+          "--filter hiding a damaged map: the status still says the report is incomplete",
+          f"exit {r.returncode}: {r.stderr}")
+    # Prometheus: a series per path pattern, no address in any label; pause only for attach
+    for s_ in ("tenants-go1.25.msl", "counters-go1.23.msl"):
+        r = run("replay", os.path.join(samples, s_), "--format", "prometheus", "--top", "1000")
+        series = [l.split(" ")[0] for l in r.stdout.splitlines()
+                  if l.startswith("mapsize_map_held_bytes{")]
+        check(series and len(set(series)) == len(series) and
+              not any(_re18.search(r"0x[0-9a-f]", x) for x in series),
+              f"--format prometheus of {s_}: one series per path pattern, no address in a label",
+              "\n".join(series[:5]))
+    core_like = json.loads(open(tenants).read())
+    core_like["summary"]["pause_ns"] = 0
+    core_like["source"] = "core.3704"
+    core_path = os.path.join(tmp, "core-like.msl")
+    with open(core_path, "w") as f:
+        json.dump(core_like, f)
+    r = run("replay", core_path, "--format", "prometheus")
+    r2 = run("replay", tenants, "--format", "prometheus")
+    check("mapsize_attach_pause_seconds" not in r.stdout and
+          "mapsize_attach_pause_seconds" in r2.stdout,
+          "mapsize_attach_pause_seconds only for a report of attach")
     # the Grafana dashboard only uses metrics mapsize writes
     import re
     dash = json.load(open(os.path.join(samples, "dashboards", "mapsize-grafana.json")))

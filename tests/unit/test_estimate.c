@@ -37,7 +37,7 @@ int main(void)
 	size_t nv;
 	const struct ms_go_version *versions = ms_go_versions(&nv);
 	enum ms_arch arches[] = {MS_ARCH_AMD64, MS_ARCH_386};
-	unsigned bad_sum = 0, bad_range = 0, bad_exact = 0, count = 0;
+	unsigned bad_sum = 0, bad_range = 0, bad_exact = 0, bad_max = 0, count = 0;
 
 	for (size_t vi = 0; vi < nv; vi++)
 		for (size_t ai = 0; ai < 2; ai++)
@@ -70,11 +70,23 @@ int main(void)
 						               e.total_bytes <= e.total_high_bytes);
 						bad_exact += e.exact && e.total_low_bytes !=
 						                            e.total_high_bytes;
+						/* the largest seed's total lies in the range;
+						 * exact: it is the total, no deviation */
+						bad_max +=
+						    !(e.total_low_bytes <= e.total_max_bytes &&
+						      e.total_max_bytes <= e.total_high_bytes &&
+						      e.total_max_bytes >= e.total_bytes) ||
+						    (e.exact &&
+						     (e.total_max_bytes != e.total_bytes ||
+						      e.total_sd_bytes != 0));
 					}
 	CHECK(bad_sum == 0, "naive + corrections = total in all %u estimates (%u off)", count,
 	      bad_sum);
 	CHECK(bad_range == 0, "low <= total <= high in all estimates (%u off)", bad_range);
 	CHECK(bad_exact == 0, "exact estimates have no spread (%u off)", bad_exact);
+	CHECK(bad_max == 0,
+	      "the largest seed's total is within [low, high], at least the mean (%u off)",
+	      bad_max);
 
 	{
 		struct ms_map_type t = make_type(&types[1], MS_ARCH_AMD64);

@@ -6,6 +6,7 @@
 //
 //	{"name", "path", "found": "global"|"stack"|"heap", "addr": "0x…",
 //	 "type", "impl": "classic"|"swiss", "len", "held_bytes": N|null,
+//	 "fresh": true for maps built by inserts alone (no hint, no deletes),
 //	 classic: "B", "noverflow", "buckets", "nbuckets_alloc", "overflow_buckets",
 //	          "chain_histogram", "occupied", "empty_one", "growing",
 //	          "same_size_grow", "nevacuate", "old_buckets"
@@ -152,6 +153,9 @@ type Result struct {
 	Impl      string `json:"impl"`
 	Len       int    `json:"len"`
 	HeldBytes *int64 `json:"held_bytes"`
+	// Fresh: built by inserts alone into a make() without hint, nothing deleted: a
+	// rebuild gives nothing back, so its reclaimable bytes must be 0 (issue 18)
+	Fresh bool `json:"fresh,omitempty"`
 	*Classic
 	*Swiss
 }
@@ -445,6 +449,17 @@ func describe(name, path, found string, typ, h unsafe.Pointer, tname string, hel
 
 var results []*Result
 
+// freshlyFilled names the maps built only by inserting into a make() without hint
+// (no deletes): what a rebuild of the same len would hold, seed noise aside.
+var freshlyFilled = map[string]bool{
+	"gInt": true, "gStr": true, "gSmall": true, "gSvc.cache.byID": true,
+	"gSvc.cache.byName": true, "gShards[0]": true, "gShards[1]": true, "gShards[2]": true,
+	"gShards[3]": true, "gArr[0]": true, "gArr[1]": true, "gRegistry[eu].sessions": true,
+	"gRegistry[us].sessions": true, "gRegistry": true, "gNested[0]": true, "gNested[1]": true,
+	"gNested[2]": true, "gNested": true, "gAny": true, "gIfaceBox.m": true, "gGrowing": true,
+	"gBig": true, "gBigVal": true,
+}
+
 // add records a map reached through a typed value (m holds the map itself).
 func add(name, path, found string, m any, held *int64) {
 	e := (*[2]unsafe.Pointer)(unsafe.Pointer(&m))
@@ -452,6 +467,7 @@ func add(name, path, found string, m any, held *int64) {
 		fail("%s: not a map", name)
 	}
 	r := describe(name, path, found, e[0], e[1], fmt.Sprintf("%T", m), held)
+	r.Fresh = freshlyFilled[name]
 	if r.Len != reflect.ValueOf(m).Len() {
 		fail("%s: header count %d, len %d", name, r.Len, reflect.ValueOf(m).Len())
 	}
