@@ -932,7 +932,7 @@ static bool frame_roots(void *arg, const struct ms_frame *fr)
 
 static void scan_frames(struct finder *f, const struct ms_stack *stacks, size_t n)
 {
-	size_t unwound = 0, waiting = 0;
+	size_t unwound = 0, waiting = 0, running = 0, on_thread = 0;
 
 	/* DWARF's variables of every goroutine first, typed; then (and without DWARF,
 	 * alone) the live words no variable covers: compiler temporaries, or all; the
@@ -945,8 +945,13 @@ static void scan_frames(struct finder *f, const struct ms_stack *stacks, size_t 
 			bool complete;
 			struct ms_error *err;
 
-			if (stacks[i].status == 2) /* _Grunning: its registers are not in g.sched */
-				continue;
+			/* _Grunning: g.sched is stale; its thread's registers, if found */
+			if ((stacks[i].status & ~0x1000u) == 2) {
+				running += pass == 2;
+				on_thread += pass == 2 && stacks[i].on_thread;
+				if (!stacks[i].on_thread)
+					continue;
+			}
 			f->root_stack = &stacks[i];
 			err = ms_target_unwind(f->t, &stacks[i], frame_roots, &fw, &nframes,
 			                       &complete);
@@ -966,9 +971,15 @@ static void scan_frames(struct finder *f, const struct ms_stack *stacks, size_t 
 	f->root_pkg[0] = '\0';
 	if (unwound < waiting && !f->err)
 		ms_target_warn(f->t,
-		               "goroutine frames: %zu of %zu goroutines not running were unwound "
+		               "goroutine frames: %zu of %zu goroutines were unwound "
 		               "to their last frame; the others' lower frames are not roots",
 		               unwound, waiting);
+	if (on_thread < running && !f->err)
+		ms_target_warn(f->t,
+		               "goroutine frames: %zu of %zu running goroutines were found on a "
+		               "thread; the others' frames are not roots (no registers of their "
+		               "thread in the %s)",
+		               on_thread, running, f->t->mem->ops->name);
 }
 
 static void scan_stacks(struct finder *f, const struct ms_stack *stacks, size_t n)
@@ -1531,6 +1542,7 @@ struct ms_error *ms_find_maps(struct ms_target *t, struct ms_types *ty,
 			               ms_error_message(err));
 			ms_error_destroy(err);
 		} else {
+			ms_target_thread_stacks(t, stacks, n);
 			scan_frames(&f, stacks, n);
 			if (t->dwarf->synthetic && !f.err)
 				scan_global_words(&f);

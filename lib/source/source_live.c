@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <sys/ptrace.h>
 #include <sys/uio.h>
+#include <sys/user.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -238,11 +239,38 @@ static void live_destroy(struct ms_source *src)
 	free(l);
 }
 
+/* Each stopped thread's registers (PTRACE_GETREGS); none once resumed, none but on x86-64. */
+static void live_threads(struct ms_source *src, bool (*fn)(void *arg, const struct ms_thread *th),
+                         void *arg)
+{
+	struct live_source *l = live_of(src);
+
+	for (size_t i = 0; l && l->stopped && i < l->ntids; i++) {
+#if defined(__x86_64__)
+		struct user_regs_struct regs;
+		struct ms_thread th = {.tid = l->tids[i]};
+
+		l->nsyscalls++;
+		if (ptrace(PTRACE_GETREGS, l->tids[i], NULL, &regs) != 0)
+			continue;
+		th.pc = regs.rip;
+		th.sp = regs.rsp;
+		th.bp = regs.rbp;
+		if (!fn(arg, &th))
+			break;
+#else
+		(void)fn;
+		(void)arg;
+#endif
+	}
+}
+
 static const struct ms_source_ops live_ops = {
     .name = "live",
     .read = live_read,
     .has = live_has,
     .destroy = live_destroy,
+    .threads = live_threads,
 };
 
 static struct ms_error *load_ranges(struct live_source *l)

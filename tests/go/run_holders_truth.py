@@ -68,10 +68,17 @@ STRIPPED_TYPE_GAPS = {
     'srv.routes["GET"]', 'srv.routes["POST"]', "srv.blobs", "srv.shards[0].items",
     "srv.shards[1].items", "srv.shards[2].items", "srv.shards[3].items", "index",
     "worker0.pending", "worker1.pending", "closure.counts", "closure.lazy", "scratch.m",
+    "spin.hot",
 }
 # Without DWARF: maps that may be missing (a header in a stack frame is typed
 # only by DWARF's locals).
 NO_DWARF_NOT_FOUND = {"scratch.m"}
+# The environment of the program whose core is taken: its goroutine main.spin
+# never blocks nor calls, and without asynchronous preemption the crash's
+# freezetheworld (runtime/signal_unix.go sighandler -> startpanic_m) cannot stop
+# it: it is still _Grunning in the core, its frames only in its thread's
+# registers, which the kernel saved on the signal stack.
+RUNNING_ENV = {"GODEBUG": "asyncpreemptoff=1"}
 # Key text of the program's paths: no by_package row may contain any of it.
 KEY_FRAGMENTS = ["region-", "t0.x", "t1.y", "/t0", "/t1", "GET", "POST"]
 # Without DWARF a global is only an address (<global 0x5bb390>): its package
@@ -278,7 +285,9 @@ def run_build(mapsize, cfg, workdir, keep, sw):
         tap(False, f"{name}: {what}", str(e).splitlines()[-10:])
         return
     try:
-        truth, core = gocore.kernel_core(binary, workdir)
+        # main.spin must still run when the core is written: no asynchronous
+        # preemption, or the crash's freezetheworld would stop it
+        truth, core = gocore.kernel_core(binary, workdir, env=RUNNING_ENV)
         if keep:
             kept = binary + ".core"
             os.rename(core, kept)

@@ -49,6 +49,11 @@
 //	                 events`: one captured counts by value (live: counts,
 //	                 events), one assigns lazy and so captured it by reference
 //	                 (live: &lazy, events). Nothing else holds those maps.
+//	main.spin        never blocks: running on its own thread (GOMAXPROCS 2)
+//	                 when the core is taken, in burn, which never returns;
+//	                 live at that call: hot (a map made here, escaped to the
+//	                 heap), used after it. Its frames come from the thread's
+//	                 registers, not g.sched.
 //	main.tenants     the one global: a map of maps whose keys hold '/' and
 //	                 '.', so a package taken from path text would be wrong.
 //
@@ -130,6 +135,7 @@ var (
 	truth      []Truth
 	escapeSink any
 	sinkInt    int
+	spinStop   int // never set: spin's loop does not end
 )
 
 // frame is the regex of a path rooted at a frame of fn (a regex: a closure's
@@ -145,6 +151,7 @@ var (
 	fnServe   = regexp.QuoteMeta("main.(*Server).serve")
 	fnRun     = regexp.QuoteMeta("main.(*worker).run")
 	fnScratch = regexp.QuoteMeta("main.scratch")
+	fnSpin    = regexp.QuoteMeta("main.spin")
 	fnClosure = `main\.main\.func\d+`
 )
 
@@ -248,13 +255,46 @@ func scratch(rep chan<- uintptr, wake, forever <-chan struct{}) {
 	sinkInt += len(m) + int(m[2]) + int(pad[len(m)])
 }
 
+// burn keeps its thread busy and never returns: a loop without a call, so
+// no safe point but an asynchronous one (run_holders_truth.py takes its kernel
+// core with GODEBUG=asyncpreemptoff=1: the crash's freezetheworld then cannot
+// preempt it, and it is still running when the core is written).
+//
+//go:noinline
+func burn() int {
+	x := 1
+	for i := 0; spinStop == 0; i++ {
+		x += i ^ x>>3
+	}
+	return x
+}
+
+// spin is running when the core is taken (main gives it a P of its own,
+// GOMAXPROCS 2): its frame is read from its thread's registers (a gcore core,
+// ptrace) or, in a kernel core of GOTRACEBACK=crash, from the context the
+// kernel saved on the thread's signal stack. hot is used after burn, which
+// never returns: it stays in its stack slot, live at the call.
+//
+//go:noinline
+func spin(ready chan<- Truth) {
+	hot := make(map[uint16]float64)
+	for i := uint16(0); i < 9; i++ {
+		hot[i*i] = float64(i) / 2
+	}
+	ready <- Truth{Name: "spin.hot", Addr: fmt.Sprintf("%#x", reflect.ValueOf(hot).Pointer()),
+		Type: reflect.TypeOf(hot).String(), Len: len(hot), Package: "main",
+		Holders: []string{frame(fnSpin, "hot")}, Found: "heap"}
+	sinkInt += burn()
+	sinkInt += len(hot)
+}
+
 func fail(format string, args ...any) {
 	fmt.Printf("ERROR "+format+"\n", args...)
 	os.Exit(1)
 }
 
 func main() {
-	runtime.GOMAXPROCS(1)
+	runtime.GOMAXPROCS(2) // main and spin, which never blocks
 
 	tenants = map[string]map[string]int{
 		"region-0/t0.x": {"cpu": 4, "mem": 16, "disk": 100},
@@ -367,6 +407,10 @@ func main() {
 	truth = append(truth, Truth{Name: "scratch.m", Addr: fmt.Sprintf("%#x", second),
 		Type: reflect.TypeOf(map[int64]int64(nil)).String(), Len: 5, Package: "main",
 		Holders: []string{frame(fnScratch, "m")}, Found: "stack"})
+
+	// a goroutine running (not blocked) when the core is taken: started last
+	go spin(ready)
+	truth = append(truth, <-ready)
 
 	// every header holds its len (a wrong address would show here)
 	for _, t := range truth {
