@@ -860,13 +860,19 @@ struct frame_walk {
 static void frame_untyped_roots(struct finder *f, const struct ms_stack *st,
                                 const struct ms_frame *fr, const struct ms_dfunc *fn);
 
-/* "main.main: srv", "goroutine 7 main.(*Server).serve: s"; "&x" (moved to the heap) is x. */
-static char *frame_root_path(const struct ms_stack *st, const char *func, const char *var)
+/*
+ * "main.main: srv", "goroutine 7 main.(*Server).serve: s"; "&x" (moved to the
+ * heap) is x; a local of a call inlined into func is "(inlined main.fill) m".
+ */
+static char *frame_root_path(const struct ms_stack *st, const char *func, const struct ms_dlocal *l)
 {
-	char buf[MAX_PATH_BYTES];
+	char buf[MAX_PATH_BYTES], var[MAX_PATH_BYTES / 2];
+	const char *name = l->name[0] == '&' ? l->name + 1 : l->name;
 
-	if (var[0] == '&')
-		var++;
+	if (l->inlined)
+		snprintf(var, sizeof(var), "(inlined %s) %s", l->inlined->name, name);
+	else
+		snprintf(var, sizeof(var), "%s", name);
 	if (st->goid == 1 && strcmp(func, "main.main") == 0)
 		snprintf(buf, sizeof(buf), "%s: %s", func, var);
 	else
@@ -916,7 +922,7 @@ static bool frame_roots(void *arg, const struct ms_frame *fr)
 		if (!size || addr < fw->st->lo || addr > fw->st->hi || size > fw->st->hi - addr ||
 		    !ms_frame_live(fr, addr, size, f->t->ptr))
 			continue;
-		path = frame_root_path(fw->st, fr->fn.name, l->name);
+		path = frame_root_path(fw->st, fr->fn.name, l);
 		if (!path) {
 			f->err = &ms_error_nomem;
 			break;

@@ -24,7 +24,8 @@
 // Path spelling (the contract of tests/go/run_holders_truth.py): a frame root
 // is "FUNC: VAR" with FUNC the Go function name (main.(*Server).serve,
 // main.main.func3 for a closure), prefixed with "goroutine N " (optional for
-// main.main); globals keep their spelling (main.tenants["region-0/t0.x"]);
+// main.main); a local of a call inlined into FUNC is "(inlined main.hold) m";
+// globals keep their spelling (main.tenants["region-0/t0.x"]);
 // then fields .f, indices [2], map keys ["k"] / [12], pointers dereferenced
 // silently.
 //
@@ -49,6 +50,10 @@
 //	                 events`: one captured counts by value (live: counts,
 //	                 events), one assigns lazy and so captured it by reference
 //	                 (live: &lazy, events). Nothing else holds those maps.
+//	main.holder      blocked in <-wake inside the inlined body of main.hold;
+//	                 live: hold's m (a map escaped to the heap), used after
+//	                 the block. Its path names the inlined function:
+//	                 "goroutine N main.holder: (inlined main.hold) m".
 //	main.spin        never blocks: running on its own thread (GOMAXPROCS 2)
 //	                 when the core is taken, in burn, which never returns;
 //	                 live at that call: hot (a map made here, escaped to the
@@ -152,6 +157,7 @@ var (
 	fnRun     = regexp.QuoteMeta("main.(*worker).run")
 	fnScratch = regexp.QuoteMeta("main.scratch")
 	fnSpin    = regexp.QuoteMeta("main.spin")
+	fnHolder  = regexp.QuoteMeta("main.holder")
 	fnClosure = `main\.main\.func\d+`
 )
 
@@ -253,6 +259,25 @@ func scratch(rep chan<- uintptr, wake, forever <-chan struct{}) {
 	rep <- *(*uintptr)(unsafe.Pointer(&m))
 	<-forever
 	sinkInt += len(m) + int(m[2]) + int(pad[len(m)])
+}
+
+// hold is small enough to be inlined (`go build -gcflags=-m`: "can inline
+// hold", on Go 1.19 - 1.27): its local m lives in the frame of holder, which
+// it is inlined into, and is used after the block in <-wake. DWARF gives m as a
+// variable of a DW_TAG_inlined_subroutine of holder, whose location list runs
+// on past the inlined body: it is a root only at pcs of that body.
+func hold(wake <-chan struct{}, addr chan<- uintptr) int {
+	m := map[int16]complex64{1: 1, 2: 4, 3: 9}
+	escapeSink = m // its header on the heap
+	escapeSink = nil
+	addr <- *(*uintptr)(unsafe.Pointer(&m))
+	<-wake
+	return len(m)
+}
+
+//go:noinline
+func holder(wake <-chan struct{}, addr chan<- uintptr) {
+	sinkInt += hold(wake, addr)
 }
 
 // burn keeps its thread busy and never returns: a loop without a call, so
@@ -407,6 +432,13 @@ func main() {
 	truth = append(truth, Truth{Name: "scratch.m", Addr: fmt.Sprintf("%#x", second),
 		Type: reflect.TypeOf(map[int64]int64(nil)).String(), Len: 5, Package: "main",
 		Holders: []string{frame(fnScratch, "m")}, Found: "stack"})
+
+	// a map held by a local of a call inlined into the goroutine's function
+	holdAddr := make(chan uintptr)
+	go holder(forever, holdAddr)
+	truth = append(truth, Truth{Name: "holder.m", Addr: fmt.Sprintf("%#x", <-holdAddr),
+		Type: reflect.TypeOf(map[int16]complex64(nil)).String(), Len: 3, Package: "main",
+		Holders: []string{frame(fnHolder, "(inlined main.hold) m")}, Found: "heap"})
 
 	// a goroutine running (not blocked) when the core is taken: started last
 	go spin(ready)
