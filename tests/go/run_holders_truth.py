@@ -72,7 +72,7 @@ STRIPPED_TYPE_GAPS = {
     'srv.routes["GET"]', 'srv.routes["POST"]', "srv.blobs", "srv.shards[0].items",
     "srv.shards[1].items", "srv.shards[2].items", "srv.shards[3].items", "index",
     "worker0.pending", "worker1.pending", "closure.counts", "closure.lazy", "scratch.m",
-    "spin.hot", "holder.m",
+    "spin.hot", "holder.m", "blocked.held",
 }
 # Without DWARF: maps that may be missing (a header in a stack frame is typed
 # only by DWARF's locals).

@@ -54,6 +54,8 @@
 //	                 live: hold's m (a map escaped to the heap), used after
 //	                 the block. Its path names the inlined function:
 //	                 "goroutine N main.holder: (inlined main.hold) m".
+//	main.blocked     in a read(2) of a pipe (_Gsyscall); live: held (a map
+//	                 escaped to the heap), used after the read.
 //	main.spin        never blocks: running on its own thread (GOMAXPROCS 2)
 //	                 when the core is taken, in burn, which never returns;
 //	                 live at that call: hot (a map made here, escaped to the
@@ -92,6 +94,7 @@ import (
 	"regexp"
 	"runtime"
 	"strings"
+	"syscall"
 	"unsafe"
 )
 
@@ -158,6 +161,7 @@ var (
 	fnScratch = regexp.QuoteMeta("main.scratch")
 	fnSpin    = regexp.QuoteMeta("main.spin")
 	fnHolder  = regexp.QuoteMeta("main.holder")
+	fnBlocked = regexp.QuoteMeta("main.blocked")
 	fnClosure = `main\.main\.func\d+`
 )
 
@@ -278,6 +282,25 @@ func hold(wake <-chan struct{}, addr chan<- uintptr) int {
 //go:noinline
 func holder(wake <-chan struct{}, addr chan<- uintptr) {
 	sinkInt += hold(wake, addr)
+}
+
+// blocked makes a map, then blocks in a read(2) of a pipe nobody writes to:
+// its status is _Gsyscall (not running: its thread is in the kernel), and
+// its frames are unwound from g.sched, which entersyscall saved (the same
+// sp and pc as g.syscallsp and g.syscallpc).
+//
+//go:noinline
+func blocked(fd int, ready chan<- Truth) {
+	held := make(map[string]int64) // a type the program has already: no new layout
+	for i := 0; i < 6; i++ {
+		held[fmt.Sprint("fd", i)] = int64(i)
+	}
+	ready <- Truth{Name: "blocked.held", Addr: fmt.Sprintf("%#x", reflect.ValueOf(held).Pointer()),
+		Type: reflect.TypeOf(held).String(), Len: len(held), Package: "main",
+		Holders: []string{frame(fnBlocked, "held")}, Found: "heap"}
+	var b [1]byte
+	syscall.Read(fd, b[:])
+	sinkInt += len(held)
 }
 
 // burn keeps its thread busy and never returns: a loop without a call, so
@@ -439,6 +462,14 @@ func main() {
 	truth = append(truth, Truth{Name: "holder.m", Addr: fmt.Sprintf("%#x", <-holdAddr),
 		Type: reflect.TypeOf(map[int16]complex64(nil)).String(), Len: 3, Package: "main",
 		Holders: []string{frame(fnHolder, "(inlined main.hold) m")}, Found: "heap"})
+
+	// a goroutine in a system call
+	var pipe [2]int
+	if err := syscall.Pipe(pipe[:]); err != nil {
+		fail("pipe: %v", err)
+	}
+	go blocked(pipe[0], ready)
+	truth = append(truth, <-ready)
 
 	// a goroutine running (not blocked) when the core is taken: started last
 	go spin(ready)
