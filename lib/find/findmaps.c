@@ -981,11 +981,12 @@ static void scan_frames(struct finder *f, const struct ms_stack *stacks, size_t 
 		               "to their last frame; the others' lower frames are not roots",
 		               unwound, waiting);
 	if (on_thread < running && !f->err)
-		ms_target_warn(f->t,
-		               "goroutine frames: %zu of %zu running goroutines were found on a "
-		               "thread; the others' frames are not roots (no registers of their "
-		               "thread in the %s)",
-		               on_thread, running, f->t->mem->ops->name);
+		ms_target_warn(
+		    f->t,
+		    "goroutine frames: %zu of %zu running goroutines were found by their "
+		    "thread's registers; the others' frames are not roots (no thread "
+		    "registers, or none with sp in their stack)",
+		    on_thread, running);
 }
 
 static void scan_stacks(struct finder *f, const struct ms_stack *stacks, size_t n)
