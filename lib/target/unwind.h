@@ -51,6 +51,10 @@ struct ms_error *ms_target_unwind(struct ms_target *t, const struct ms_stack *st
  * runtime.sigtramp, and the context the kernel saved for the code the signal
  * interrupted (its ucontext) is used instead. Returns how many stacks were
  * set; 0 where the source has no threads or the machine is neither amd64 nor 386.
+ * The innermost frame of such a goroutine stopped at any instruction, not at a
+ * call: its stack maps are those of the last call before the pc (the runtime
+ * itself scans such a frame conservatively), so a variable assigned since then
+ * may not be a root there; its callers are at calls, as usual.
  */
 size_t ms_target_thread_stacks(struct ms_target *t, struct ms_stack *stacks, size_t n);
 
