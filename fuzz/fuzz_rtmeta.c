@@ -45,7 +45,8 @@ static void buf_destroy(struct ms_source *src)
 	(void)src;
 }
 
-static const struct ms_source_ops buf_ops = {"fuzz", buf_read, buf_has, buf_destroy};
+static const struct ms_source_ops buf_ops = {
+    .name = "fuzz", .read = buf_read, .has = buf_has, .destroy = buf_destroy};
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -43,7 +43,8 @@ static void buf_destroy(struct ms_source *src)
 	(void)src;
 }
 
-static const struct ms_source_ops buf_ops = {"fuzz", buf_read, buf_has, buf_destroy};
+static const struct ms_source_ops buf_ops = {
+    .name = "fuzz", .read = buf_read, .has = buf_has, .destroy = buf_destroy};
 
 /* Every address of the input is a heap object: 16-aligned, to the end of the input. */
 static bool whole_heap(struct ms_target *t, uint64_t addr, struct ms_heap_obj *ret)

@@ -54,8 +54,13 @@ struct loader {
 	 * it */
 	uint8_t *loc, *loclists;
 	uint64_t loc_size, loclists_size;
-	uint64_t nlocs;    /* stack locations of locals kept so far, all functions */
-	bool fbreg_is_cfa; /* the current function's frame base is DW_OP_call_frame_cfa */
+	uint64_t nlocs;       /* stack locations of locals kept so far, all functions */
+	bool fbreg_is_cfa;    /* the current function's frame base is DW_OP_call_frame_cfa */
+	uint64_t unit_low_pc; /* the current unit's DW_AT_low_pc: DWARF 4 ranges' base */
+	/* the current function's inlined calls: index in inlines[] (-1 none) of each local,
+	 * turned into pointers once inlines[] stops moving */
+	int32_t *local_inline;
+	size_t local_inline_cap, inlines_cap;
 };
 
 /* The attributes mapsize reads, from any DIE. */
@@ -67,6 +72,7 @@ struct die_attrs {
 	uint64_t count, upper_bound;
 	uint64_t addr;
 	uint64_t low_pc, high_pc;
+	uint64_t origin_off; /* DW_AT_abstract_origin, 0 if none */
 	uint8_t go_kind;
 	bool has_count, has_upper_bound, has_addr, embedded;
 	bool has_low_pc, has_high_pc, high_pc_is_offset;
@@ -797,6 +803,8 @@ static bool attr_one(struct loader *ld, Dwarf_Attribute attr, struct die_attrs *
 		return true;
 	case DW_AT_type:
 		return attr_reference(ld, attr, form, &a->type_off);
+	case DW_AT_abstract_origin:
+		return attr_reference(ld, attr, form, &a->origin_off);
 	case DW_AT_data_member_location:
 		return attr_member_location(ld, attr, form, &a->member_offset);
 	case DW_AT_count:
@@ -1169,15 +1177,20 @@ static bool load_var(struct loader *ld, Dwarf_Die die)
 #define MAX_BLOCK_DEPTH 16
 #define MAX_LOCALS      4096
 
-/* One local of f from its attributes; steals a->locs. */
+/* One local of f from its attributes; steals a->locs. inl: the inlined call's index, or -1. */
 static bool add_local(struct loader *ld, struct ms_dfunc *f, size_t *cap, struct die_attrs *a,
-                      bool is_param)
+                      bool is_param, int32_t inl)
 {
 	struct ms_dlocal *l;
 
 	if (!grow((void **)&f->locals, cap, f->nlocals, sizeof(*f->locals)))
 		return fail_nomem(ld);
+	if (!grow((void **)&ld->local_inline, &ld->local_inline_cap, f->nlocals,
+	          sizeof(*ld->local_inline)))
+		return fail_nomem(ld);
+	ld->local_inline[f->nlocals] = inl;
 	l = &f->locals[f->nlocals];
+	l->inlined = NULL;
 	l->name = strdup(a->name ? a->name : "");
 	if (!l->name)
 		return fail_nomem(ld);
@@ -1190,9 +1203,178 @@ static bool add_local(struct loader *ld, struct ms_dfunc *f, size_t *cap, struct
 	return true;
 }
 
-/* Variables and parameters of a function, descending into lexical blocks. */
+/*
+ * The name and type of the DIE at off (a DW_AT_abstract_origin: the abstract
+ * function or variable an inlined or out-of-line copy stands for), into a's
+ * unset fields. A bad reference leaves them unset.
+ */
+static bool from_origin(struct loader *ld, struct die_attrs *a)
+{
+	Dwarf_Error e = NULL;
+	Dwarf_Die die;
+	struct die_attrs o;
+	int res;
+
+	if (!a->origin_off || (a->name && a->type_off))
+		return true;
+	res = dwarf_offdie_b(ld->dbg, a->origin_off, true, &die, &e);
+	if (res == DW_DLV_ERROR)
+		dwarf_dealloc_error(ld->dbg, e);
+	if (res != DW_DLV_OK)
+		return true;
+	if (!read_attrs(ld, die, &o)) {
+		dwarf_dealloc_die(die);
+		return false;
+	}
+	dwarf_dealloc_die(die);
+	if (!a->name)
+		a->name = o.name;
+	if (!a->type_off)
+		a->type_off = o.type_off;
+	return true;
+}
+
+#define MAX_RANGES 4096
+
+static bool add_range(struct loader *ld, struct ms_dinline *in, size_t *cap, uint64_t lo,
+                      uint64_t hi)
+{
+	if (lo >= hi || in->nranges >= MAX_RANGES)
+		return true;
+	if (!grow((void **)&in->ranges, cap, in->nranges, sizeof(*in->ranges)))
+		return fail_nomem(ld);
+	in->ranges[in->nranges].lo = lo;
+	in->ranges[in->nranges].hi = hi;
+	in->nranges++;
+	return true;
+}
+
+/*
+ * DW_AT_ranges of die into in: DWARF 5 .debug_rnglists (libdwarf gives the
+ * pcs with their base applied), DWARF 4 .debug_ranges (offsets from the
+ * unit's low_pc or from a base address selection entry). Ranges libdwarf
+ * cannot read leave in without them: its locals are then never at a pc.
+ */
+static bool die_ranges(struct loader *ld, Dwarf_Die die, struct ms_dinline *in)
+{
+	Dwarf_Error e = NULL;
+	Dwarf_Attribute attr;
+	Dwarf_Half form;
+	Dwarf_Unsigned value = 0;
+	size_t cap = 0;
+	bool ok = true;
+	int res;
+
+	res = dwarf_attr(die, DW_AT_ranges, &attr, &e);
+	if (res == DW_DLV_ERROR)
+		dwarf_dealloc_error(ld->dbg, e);
+	if (res != DW_DLV_OK)
+		return true;
+	if (dwarf_whatform(attr, &form, &e) != DW_DLV_OK) {
+		dwarf_dealloc_error(ld->dbg, e);
+		goto out;
+	}
+	if (form == DW_FORM_rnglistx) {
+		if (dwarf_formudata(attr, &value, &e) != DW_DLV_OK) {
+			dwarf_dealloc_error(ld->dbg, e);
+			goto out;
+		}
+	} else if (dwarf_global_formref(attr, &value, &e) != DW_DLV_OK) {
+		if (e)
+			dwarf_dealloc_error(ld->dbg, e);
+		goto out;
+	}
+	if (ld->unit_version >= 5) {
+		Dwarf_Rnglists_Head head = NULL;
+		Dwarf_Unsigned n = 0, global_off;
+
+		res = dwarf_rnglists_get_rle_head(attr, form, value, &head, &n, &global_off, &e);
+		if (res == DW_DLV_ERROR)
+			dwarf_dealloc_error(ld->dbg, e);
+		if (res != DW_DLV_OK)
+			goto out;
+		for (Dwarf_Unsigned i = 0; i < n && ok && i < MAX_RANGES * 2; i++) {
+			unsigned len, code;
+			Dwarf_Unsigned raw1, raw2, lo, hi;
+			Dwarf_Bool unavailable = false;
+
+			if (dwarf_get_rnglists_entry_fields_a(head, i, &len, &code, &raw1, &raw2,
+			                                      &unavailable, &lo, &hi,
+			                                      &e) != DW_DLV_OK) {
+				if (e)
+					dwarf_dealloc_error(ld->dbg, e);
+				break;
+			}
+			if (!unavailable && code != DW_RLE_base_address &&
+			    code != DW_RLE_base_addressx && code != DW_RLE_end_of_list)
+				ok = add_range(ld, in, &cap, lo, hi);
+		}
+		dwarf_dealloc_rnglists_head(head);
+	} else {
+		Dwarf_Ranges *r = NULL;
+		Dwarf_Signed n = 0;
+		Dwarf_Unsigned bytes;
+		Dwarf_Off real;
+		uint64_t base = ld->unit_low_pc;
+		uint64_t all = ld->addr_bytes == 4 ? UINT32_MAX : UINT64_MAX;
+
+		res = dwarf_get_ranges_b(ld->dbg, value, die, &real, &r, &n, &bytes, &e);
+		if (res == DW_DLV_ERROR)
+			dwarf_dealloc_error(ld->dbg, e);
+		if (res != DW_DLV_OK)
+			goto out;
+		for (Dwarf_Signed i = 0; i < n && ok; i++) {
+			if (r[i].dwr_type == DW_RANGES_END)
+				break;
+			if (r[i].dwr_type == DW_RANGES_ADDRESS_SELECTION || r[i].dwr_addr1 == all)
+				base = r[i].dwr_addr2;
+			else
+				ok = add_range(ld, in, &cap, base + r[i].dwr_addr1,
+				               base + r[i].dwr_addr2);
+		}
+		dwarf_ranges_dealloc(ld->dbg, r, n);
+	}
+out:
+	dwarf_dealloc_attribute(attr);
+	return ok;
+}
+
 static bool load_locals(struct loader *ld, Dwarf_Die parent, struct ms_dfunc *f, size_t *cap,
+                        unsigned depth, int32_t inl);
+
+/* A call inlined into f: its name and pcs, then its locals (inl: the enclosing one or -1). */
+static bool load_inline(struct loader *ld, Dwarf_Die die, struct ms_dfunc *f, size_t *cap,
                         unsigned depth)
+{
+	struct ms_dinline *in;
+	struct die_attrs a;
+	int32_t index;
+
+	if (f->ninlines >= MAX_LOCALS || !read_attrs(ld, die, &a) || !from_origin(ld, &a))
+		return !ld->err;
+	if (!grow((void **)&f->inlines, &ld->inlines_cap, f->ninlines, sizeof(*f->inlines)))
+		return fail_nomem(ld);
+	in = &f->inlines[f->ninlines];
+	memset(in, 0, sizeof(*in));
+	in->name = strdup(a.name ? a.name : "?");
+	if (!in->name)
+		return fail_nomem(ld);
+	index = (int32_t)f->ninlines++;
+	if (a.has_low_pc && a.has_high_pc) {
+		size_t rcap = 0;
+
+		if (!add_range(ld, in, &rcap, a.low_pc,
+		               a.high_pc_is_offset ? a.low_pc + a.high_pc : a.high_pc))
+			return false;
+	} else if (!die_ranges(ld, die, in)) {
+		return false;
+	}
+	return load_locals(ld, die, f, cap, depth + 1, index);
+}
+
+/* Variables and parameters of a function, descending into lexical blocks and inlined calls. */
+static bool load_locals(struct loader *ld, Dwarf_Die parent, struct ms_dfunc *f, size_t *cap,
+                        unsigned depth, int32_t inl)
 {
 	Dwarf_Error e = NULL;
 	Dwarf_Die die, next;
@@ -1215,12 +1397,14 @@ static bool load_locals(struct loader *ld, Dwarf_Die parent, struct ms_dfunc *f,
 		    f->nlocals < MAX_LOCALS) {
 			die_attrs_init(&a);
 			a.want_locs = true;
-			ok = read_attrs_into(ld, die, &a);
+			ok = read_attrs_into(ld, die, &a) && from_origin(ld, &a);
 			if (ok && a.type_off)
-				ok = add_local(ld, f, cap, &a, tag == DW_TAG_formal_parameter);
+				ok = add_local(ld, f, cap, &a, tag == DW_TAG_formal_parameter, inl);
 			free(a.locs);
 		} else if (ok && tag == DW_TAG_lexical_block) {
-			ok = load_locals(ld, die, f, cap, depth + 1);
+			ok = load_locals(ld, die, f, cap, depth + 1, inl);
+		} else if (ok && tag == DW_TAG_inlined_subroutine) {
+			ok = load_inline(ld, die, f, cap, depth);
 		}
 		if (!ok) {
 			dwarf_dealloc_die(die);
@@ -1245,8 +1429,8 @@ static bool load_func(struct loader *ld, Dwarf_Die die)
 
 	if (!read_attrs(ld, die, &a))
 		return false;
-	if (!a.name || !a.has_low_pc || !a.has_high_pc)
-		return true;
+	if (!a.has_low_pc || !a.has_high_pc || !from_origin(ld, &a) || !a.name)
+		return !ld->err;
 	if (!grow((void **)&d->funcs, &ld->funcs_cap, d->nfuncs, sizeof(*d->funcs)))
 		return fail_nomem(ld);
 	f = &d->funcs[d->nfuncs];
@@ -1258,8 +1442,12 @@ static bool load_func(struct loader *ld, Dwarf_Die die)
 	f->high_pc = a.high_pc_is_offset ? a.low_pc + a.high_pc : a.high_pc;
 	d->nfuncs++;
 	ld->fbreg_is_cfa = a.frame_base_cfa;
-	if (!load_locals(ld, die, f, &cap, 0))
+	ld->inlines_cap = 0;
+	if (!load_locals(ld, die, f, &cap, 0, -1))
 		return false;
+	for (size_t i = 0; i < f->nlocals; i++)
+		if (ld->local_inline[i] >= 0)
+			f->locals[i].inlined = &f->inlines[ld->local_inline[i]];
 	/* 20k functions in a server: no spare room in each array */
 	if (f->nlocals && f->nlocals < cap) {
 		struct ms_dlocal *p = realloc(f->locals, f->nlocals * sizeof(*f->locals));
@@ -1301,6 +1489,15 @@ static bool load_unit(struct loader *ld)
 		return fail_dwarf(ld, e, "unit DIE");
 	if (res == DW_DLV_NO_ENTRY)
 		return true;
+	{
+		struct die_attrs a;
+
+		if (!read_attrs(ld, unit, &a)) {
+			dwarf_dealloc_die(unit);
+			return false;
+		}
+		ld->unit_low_pc = a.has_low_pc ? a.low_pc : 0;
+	}
 	res = dwarf_child(unit, &die, &e);
 	dwarf_dealloc_die(unit);
 	if (res == DW_DLV_ERROR)
@@ -1748,6 +1945,7 @@ struct ms_error *ms_dwarf_load(const char *path, struct ms_dwarf **ret)
 out_close:
 	free(ld.loc);
 	free(ld.loclists);
+	free(ld.local_inline);
 	close(fd);
 	if (err) {
 		ms_dwarf_destroy(ld.d);
@@ -1809,9 +2007,17 @@ const struct ms_dvar *ms_dwarf_var(const struct ms_dwarf *d, const char *name)
 	return i ? &d->vars[i - 1] : NULL;
 }
 
+bool ms_dinline_has(const struct ms_dinline *in, uint64_t pc)
+{
+	for (size_t i = 0; i < in->nranges; i++)
+		if (in->ranges[i].lo <= pc && pc < in->ranges[i].hi)
+			return true;
+	return false;
+}
+
 bool ms_dlocal_at(const struct ms_dlocal *l, uint64_t pc, int64_t *ret_cfa_off)
 {
-	if (!l)
+	if (!l || (l->inlined && !ms_dinline_has(l->inlined, pc)))
 		return false;
 	for (size_t i = 0; i < l->nlocs; i++) {
 		if (l->locs[i].lo <= pc && pc < l->locs[i].hi) {
@@ -1855,6 +2061,11 @@ void ms_dwarf_destroy(struct ms_dwarf *d)
 			free(d->funcs[i].locals[j].locs);
 		}
 		free(d->funcs[i].locals);
+		for (size_t j = 0; j < d->funcs[i].ninlines; j++) {
+			free(d->funcs[i].inlines[j].name);
+			free(d->funcs[i].inlines[j].ranges);
+		}
+		free(d->funcs[i].inlines);
 		free(d->funcs[i].name);
 	}
 	free(d->funcs);

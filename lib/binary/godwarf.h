@@ -102,28 +102,60 @@ struct ms_dloc {
  * expression is one range [0, UINT64_MAX). Registers, absent pieces and other
  * operations are not kept; at most MS_DWARF_MAX_LOCS ranges per local.
  */
+/* A pc range [lo, hi). */
+struct ms_drange {
+	uint64_t lo, hi;
+};
+
+/*
+ * A call inlined into a function (DW_TAG_inlined_subroutine, nested ones
+ * included): the function inlined (named by its DW_AT_abstract_origin) and the
+ * pcs of the caller's code that are its body (DW_AT_low_pc/high_pc or
+ * DW_AT_ranges). Its locals are in the caller's locals[], pointing here.
+ */
+struct ms_dinline {
+	char *name; /* owned: "main.fill" */
+	size_t nranges;
+	struct ms_drange *ranges; /* owned */
+};
+
 struct ms_dlocal {
-	char *name;        /* owned */
+	char *name;        /* owned (from DW_AT_abstract_origin where the DIE has none) */
 	uint64_t type_off; /* DIE offset of its type */
 	bool is_param;     /* DW_TAG_formal_parameter */
 	size_t nlocs;
 	struct ms_dloc *locs; /* owned: its stack locations, by pc range; registers are not kept */
+	/* borrowed from its function's inlines[]: the inlined call it belongs to; NULL for the
+	 * function's own */
+	const struct ms_dinline *inlined;
 };
 
 #define MS_DWARF_MAX_LOCS 512 /* ranges kept per local; real Go locals have tens at most */
 
 /*
  * The CFA offset of l at pc; false if l is not in the stack frame at pc (in a
- * register, or dead). l may be NULL (false).
+ * register, or dead), or if it is a local of an inlined call and pc is not in
+ * that call's body (Go's location lists of inlined locals run on past it).
+ * l may be NULL (false).
  */
 bool ms_dlocal_at(const struct ms_dlocal *l, uint64_t pc, int64_t *ret_cfa_off);
 
-/* A function (DW_TAG_subprogram with code). */
+/* Is pc in the body of the inlined call? */
+bool ms_dinline_has(const struct ms_dinline *in, uint64_t pc);
+
+/*
+ * A function (DW_TAG_subprogram with code; an out-of-line copy of a function
+ * that is also inlined has its name and its locals' names and types from
+ * DW_AT_abstract_origin).
+ */
 struct ms_dfunc {
 	char *name; /* owned: "main.worker" */
 	uint64_t low_pc, high_pc;
 	size_t nlocals;
-	struct ms_dlocal *locals; /* owned: variables and parameters, nested blocks included */
+	struct ms_dlocal *locals; /* owned: variables and parameters, nested blocks and the
+	                             locals of inlined calls included */
+	size_t ninlines;
+	struct ms_dinline *inlines; /* owned */
 };
 
 struct ms_dwarf {

@@ -860,13 +860,19 @@ struct frame_walk {
 static void frame_untyped_roots(struct finder *f, const struct ms_stack *st,
                                 const struct ms_frame *fr, const struct ms_dfunc *fn);
 
-/* "main.main: srv", "goroutine 7 main.(*Server).serve: s"; "&x" (moved to the heap) is x. */
-static char *frame_root_path(const struct ms_stack *st, const char *func, const char *var)
+/*
+ * "main.main: srv", "goroutine 7 main.(*Server).serve: s"; "&x" (moved to the
+ * heap) is x; a local of a call inlined into func is "(inlined main.fill) m".
+ */
+static char *frame_root_path(const struct ms_stack *st, const char *func, const struct ms_dlocal *l)
 {
-	char buf[MAX_PATH_BYTES];
+	char buf[MAX_PATH_BYTES], var[MAX_PATH_BYTES / 2];
+	const char *name = l->name[0] == '&' ? l->name + 1 : l->name;
 
-	if (var[0] == '&')
-		var++;
+	if (l->inlined)
+		snprintf(var, sizeof(var), "(inlined %s) %s", l->inlined->name, name);
+	else
+		snprintf(var, sizeof(var), "%s", name);
 	if (st->goid == 1 && strcmp(func, "main.main") == 0)
 		snprintf(buf, sizeof(buf), "%s: %s", func, var);
 	else
@@ -916,7 +922,7 @@ static bool frame_roots(void *arg, const struct ms_frame *fr)
 		if (!size || addr < fw->st->lo || addr > fw->st->hi || size > fw->st->hi - addr ||
 		    !ms_frame_live(fr, addr, size, f->t->ptr))
 			continue;
-		path = frame_root_path(fw->st, fr->fn.name, l->name);
+		path = frame_root_path(fw->st, fr->fn.name, l);
 		if (!path) {
 			f->err = &ms_error_nomem;
 			break;
@@ -932,7 +938,7 @@ static bool frame_roots(void *arg, const struct ms_frame *fr)
 
 static void scan_frames(struct finder *f, const struct ms_stack *stacks, size_t n)
 {
-	size_t unwound = 0, waiting = 0;
+	size_t unwound = 0, waiting = 0, running = 0, on_thread = 0;
 
 	/* DWARF's variables of every goroutine first, typed; then (and without DWARF,
 	 * alone) the live words no variable covers: compiler temporaries, or all; the
@@ -945,8 +951,13 @@ static void scan_frames(struct finder *f, const struct ms_stack *stacks, size_t 
 			bool complete;
 			struct ms_error *err;
 
-			if (stacks[i].status == 2) /* _Grunning: its registers are not in g.sched */
-				continue;
+			/* _Grunning: g.sched is stale; its thread's registers, if found */
+			if ((stacks[i].status & ~0x1000u) == 2) {
+				running += pass == 2;
+				on_thread += pass == 2 && stacks[i].on_thread;
+				if (!stacks[i].on_thread)
+					continue;
+			}
 			f->root_stack = &stacks[i];
 			err = ms_target_unwind(f->t, &stacks[i], frame_roots, &fw, &nframes,
 			                       &complete);
@@ -966,9 +977,16 @@ static void scan_frames(struct finder *f, const struct ms_stack *stacks, size_t 
 	f->root_pkg[0] = '\0';
 	if (unwound < waiting && !f->err)
 		ms_target_warn(f->t,
-		               "goroutine frames: %zu of %zu goroutines not running were unwound "
+		               "goroutine frames: %zu of %zu goroutines were unwound "
 		               "to their last frame; the others' lower frames are not roots",
 		               unwound, waiting);
+	if (on_thread < running && !f->err)
+		ms_target_warn(
+		    f->t,
+		    "goroutine frames: %zu of %zu running goroutines were found by their "
+		    "thread's registers; the others' frames are not roots (no thread "
+		    "registers, or none with sp in their stack)",
+		    on_thread, running);
 }
 
 static void scan_stacks(struct finder *f, const struct ms_stack *stacks, size_t n)
@@ -1531,6 +1549,7 @@ struct ms_error *ms_find_maps(struct ms_target *t, struct ms_types *ty,
 			               ms_error_message(err));
 			ms_error_destroy(err);
 		} else {
+			ms_target_thread_stacks(t, stacks, n);
 			scan_frames(&f, stacks, n);
 			if (t->dwarf->synthetic && !f.err)
 				scan_global_words(&f);

@@ -16,6 +16,12 @@
 
 struct ms_source;
 
+/* One thread's registers where it stopped (amd64: rip, rsp, rbp; 386: eip, esp, ebp). */
+struct ms_thread {
+	int tid;
+	uint64_t pc, sp, bp;
+};
+
 struct ms_source_ops {
 	const char *name; /* "core", "exe", "live", "layout" */
 	/* Read len bytes at addr. MS_ERR_FAULT (naming addr) if any byte is absent. Required. */
@@ -24,6 +30,11 @@ struct ms_source_ops {
 	bool (*has)(struct ms_source *src, uint64_t addr, uint64_t len);
 	/* Free everything; "live" detaches, leaving the process as it was. Required. */
 	void (*destroy)(struct ms_source *src);
+	/* Call fn for each thread with its registers, until fn returns false: a core's
+	 * NT_PRSTATUS notes, a stopped process's threads (PTRACE_GETREGS). Optional:
+	 * NULL where the source has no threads (an executable, a layout). */
+	void (*threads)(struct ms_source *src, bool (*fn)(void *arg, const struct ms_thread *th),
+	                void *arg);
 };
 
 struct ms_source {
@@ -103,6 +114,16 @@ static inline bool ms_source_try_uint(struct ms_source *src, uint64_t addr, unsi
 static inline bool ms_source_try_ptr(struct ms_source *src, uint64_t addr, uint64_t *ret)
 {
 	return ms_source_try_uint(src, addr, src->ptr_bytes, ret);
+}
+
+/* The threads of src with their registers (see ms_source_ops.threads); false if it has none. */
+static inline bool ms_source_threads(struct ms_source *src,
+                                     bool (*fn)(void *arg, const struct ms_thread *th), void *arg)
+{
+	if (!src->ops->threads)
+		return false;
+	src->ops->threads(src, fn, arg);
+	return true;
 }
 
 /* Free src (NULL does nothing). */

@@ -21,6 +21,7 @@
 #define MAX_SEGMENTS   (1u << 20)
 #define MAX_FILES      (1u << 20)
 #define RESIDENT_BYTES (32u << 20)
+#define MAX_THREADS    (1u << 20)
 
 struct core_source {
 	struct ms_source base;
@@ -29,7 +30,9 @@ struct core_source {
 	size_t map_bytes;
 	struct ms_segment *segments;
 	struct ms_core_info info;
-	char *file_names; /* owned copy of the NT_FILE strings */
+	char *file_names;          /* owned copy of the NT_FILE strings */
+	struct ms_thread *threads; /* NT_PRSTATUS registers (amd64, 386) */
+	size_t nthreads, cap_threads;
 	size_t last;      /* index of the last segment hit */
 	uint64_t touched; /* bytes mapped in since the pages were last dropped (estimated) */
 	uint64_t window;  /* the 64 KiB window of the file read last, plus one */
@@ -152,8 +155,19 @@ static void core_destroy(struct ms_source *src)
 	free(c->segments);
 	free(c->info.files);
 	free(c->file_names);
+	free(c->threads);
 	free(c->base.path);
 	free(c);
+}
+
+static void core_threads(struct ms_source *src, bool (*fn)(void *arg, const struct ms_thread *th),
+                         void *arg)
+{
+	struct core_source *c = core_of(src);
+
+	for (size_t i = 0; c && i < c->nthreads; i++)
+		if (!fn(arg, &c->threads[i]))
+			break;
 }
 
 static const struct ms_source_ops core_ops = {
@@ -161,6 +175,7 @@ static const struct ms_source_ops core_ops = {
     .read = core_read,
     .has = core_has,
     .destroy = core_destroy,
+    .threads = core_threads,
 };
 
 void ms_source_destroy(struct ms_source *src)
@@ -238,6 +253,44 @@ static void parse_auxv(struct core_source *c, const uint8_t *d, size_t len)
 	}
 }
 
+/*
+ * A thread's pc, sp and bp from its NT_PRSTATUS (linux elf_prstatus: the
+ * header, then pr_reg, struct user_regs_struct): on amd64 pr_reg is at 112,
+ * rbp, rip and rsp its words 4, 16 and 19; on 386 at 72, ebp, eip and esp
+ * words 5, 12 and 15. Other machines: none kept.
+ */
+static struct ms_error *add_thread(struct core_source *c, const uint8_t *desc, size_t len,
+                                   size_t pid_off)
+{
+	unsigned w = c->base.ptr_bytes;
+	size_t reg, bp, pc, sp;
+	struct ms_thread *th;
+
+	if (c->info.e_machine == EM_X86_64 && w == 8)
+		reg = 112, bp = 4, pc = 16, sp = 19;
+	else if (c->info.e_machine == EM_386 && w == 4)
+		reg = 72, bp = 5, pc = 12, sp = 15;
+	else
+		return NULL;
+	if (len < reg + (sp + 1) * w || c->nthreads >= MAX_THREADS)
+		return NULL;
+	if (c->nthreads == c->cap_threads) {
+		size_t cap = c->cap_threads ? 2 * c->cap_threads : 16;
+		struct ms_thread *n = realloc(c->threads, cap * sizeof(*n));
+
+		if (!n)
+			return &ms_error_nomem;
+		c->threads = n;
+		c->cap_threads = cap;
+	}
+	th = &c->threads[c->nthreads++];
+	th->tid = (int)ms_source_decode(&c->base, desc + pid_off, 4);
+	th->bp = ms_source_decode(&c->base, desc + reg + bp * w, w);
+	th->pc = ms_source_decode(&c->base, desc + reg + pc * w, w);
+	th->sp = ms_source_decode(&c->base, desc + reg + sp * w, w);
+	return NULL;
+}
+
 static struct ms_error *parse_notes(struct core_source *c, Elf *elf, const GElf_Phdr *ph)
 {
 	Elf_Data *data;
@@ -256,8 +309,13 @@ static struct ms_error *parse_notes(struct core_source *c, Elf *elf, const GElf_
 			/* elf_prstatus: siginfo (12), cursig (2+2), sigpend, sighold, pid */
 			size_t pid_off = 16 + 2 * (size_t)c->base.ptr_bytes;
 
+			struct ms_error *err;
+
 			if (c->info.nthreads++ == 0 && nh.n_descsz >= pid_off + 4)
 				c->info.pid = (int)ms_source_decode(&c->base, desc + pid_off, 4);
+			err = add_thread(c, desc, nh.n_descsz, pid_off);
+			if (err)
+				return err;
 		} else if (nh.n_type == NT_FILE_TYPE) {
 			struct ms_error *err = parse_nt_file(c, desc, nh.n_descsz);
 			if (err)

@@ -35,6 +35,7 @@
 #include <sys/mman.h>
 #include <sys/ptrace.h>
 #include <sys/uio.h>
+#include <sys/user.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -96,6 +97,8 @@ struct live_source {
 	int pid;
 	pid_t *tids;
 	size_t ntids, cap_tids;
+	struct ms_thread *regs; /* the threads' registers, saved while stopped */
+	size_t nregs;
 	bool stopped, exited, signals_held;
 	sigset_t old_mask;
 	uint64_t stop_start_ns, pause_ns;
@@ -787,6 +790,7 @@ static void live_destroy(struct ms_source *src)
 	for (size_t i = 0; i < CACHE_BLOCKS; i++)
 		free(l->cache[i].data);
 	free(l->tids);
+	free(l->regs);
 	free(l->ranges);
 	free(l->base.path);
 	free(l);
@@ -890,11 +894,45 @@ struct ms_error *ms_source_live_denied(int pid)
 	return ms_error_create(MS_ERR_TARGET, "%s", msg);
 }
 
+/* Each stopped thread's registers (PTRACE_GETREGS) into l->regs; none but on x86-64. */
+static void save_registers(struct live_source *l)
+{
+	free(l->regs);
+	l->regs = calloc(l->ntids ? l->ntids : 1, sizeof(*l->regs));
+	l->nregs = 0;
+	for (size_t i = 0; l->regs && i < l->ntids; i++) {
+#if defined(__x86_64__)
+		struct user_regs_struct regs;
+
+		l->nsyscalls++;
+		if (ptrace(PTRACE_GETREGS, l->tids[i], NULL, &regs) != 0)
+			continue;
+		l->regs[l->nregs++] = (struct ms_thread){
+		    .tid = l->tids[i], .pc = regs.rip, .sp = regs.rsp, .bp = regs.rbp};
+#endif
+	}
+}
+
+/* The threads' registers as they were when the process was stopped (a snapshot keeps
+ * them after it resumed); none without a stop. */
+static void live_threads(struct ms_source *src, bool (*fn)(void *arg, const struct ms_thread *th),
+                         void *arg)
+{
+	struct live_source *l = live_of(src);
+
+	if (l && l->stopped && !l->snap)
+		save_registers(l);
+	for (size_t i = 0; l && l->regs && i < l->nregs; i++)
+		if (!fn(arg, &l->regs[i]))
+			break;
+}
+
 static const struct ms_source_ops live_ops = {
     .name = "live",
     .read = live_read,
     .has = live_has,
     .destroy = live_destroy,
+    .threads = live_threads,
 };
 
 static struct ms_error *load_ranges(struct live_source *l)
@@ -1087,6 +1125,8 @@ static struct ms_error *take_snapshot(struct live_source *l)
 	if (l->exited)
 		return ms_error_create(MS_ERR_TARGET, "pid %d exited during the read", l->pid);
 	err = stop(l);
+	if (!err)
+		save_registers(l);
 	if (!err)
 		err = rebuild_pieces(l);
 	if (!err)

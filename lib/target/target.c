@@ -382,16 +382,17 @@ static bool use_dwarf(const struct ms_target *t, unsigned flags)
 	return t->exe->has_dwarf && !(flags & MS_TARGET_NO_DWARF);
 }
 
-/* runtime.firstmoduledata.gofunc, the base of .gopclntab's funcdata offsets; 0 if unknown. */
-static uint64_t gofunc_from_dwarf(struct ms_target *t)
+/* A field of runtime.firstmoduledata (gofunc: the base of .gopclntab's funcdata offsets;
+ * types: of type descriptor offsets); 0 if unknown. */
+static uint64_t moduledata_from_dwarf(struct ms_target *t, const char *field)
 {
 	const struct ms_dvar *v = ms_dwarf_var(t->dwarf, "runtime.firstmoduledata");
 	const struct ms_dtype *s = struct_named(t->dwarf, "runtime.moduledata");
-	uint64_t off = member_off(s, "gofunc"), gofunc = 0;
+	uint64_t off = member_off(s, field), value = 0;
 
-	if (!v || off == UNKNOWN || !ms_source_try_uint(t->mem, v->addr + off, t->ptr, &gofunc))
+	if (!v || off == UNKNOWN || !ms_source_try_uint(t->mem, v->addr + off, t->ptr, &value))
 		return 0;
-	return gofunc;
+	return value;
 }
 
 /* Layouts and types from DWARF or the runtime's metadata, once memory is there. */
@@ -420,11 +421,17 @@ static struct ms_error *load_layouts(struct ms_target *t, const char *exe_path, 
 		err = ms_target_layouts_from_dwarf(t);
 	if (err)
 		return err;
-	types = ms_binary_section(t->exe, ".go.type");
-	if (!types)
-		types = ms_binary_section(t->exe, ".rodata");
-	t->rt.types_base = types ? types->addr : 0;
-	ms_binary_set_gofunc(t->exe, gofunc_from_dwarf(t));
+	/* DW_AT_go_runtime_type is an offset from runtime.types, the module's
+	 * moduledata.types: not always where its section starts (gcc as the external
+	 * linker puts crt's read-only data first in .rodata) */
+	t->rt.types_base = moduledata_from_dwarf(t, "types");
+	if (!t->rt.types_base) {
+		types = ms_binary_section(t->exe, ".go.type");
+		if (!types)
+			types = ms_binary_section(t->exe, ".rodata");
+		t->rt.types_base = types ? types->addr : 0;
+	}
+	ms_binary_set_gofunc(t->exe, moduledata_from_dwarf(t, "gofunc"));
 	return NULL;
 }
 

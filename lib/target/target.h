@@ -85,8 +85,10 @@ struct ms_error *ms_heap_each_object(struct ms_target *t, uint64_t elemsize,
 /* Is [lo, hi) a goroutine stack? Filled by ms_target_stacks(). */
 struct ms_stack {
 	uint64_t lo, hi, goid;
-	uint64_t sp, pc; /* g.sched.sp and .pc: valid for a goroutine that is not running */
+	uint64_t sp, pc; /* g.sched.sp and .pc: valid for a goroutine that is not running;
+	                    for a running one, its thread's (ms_target_thread_stacks) */
 	uint32_t status;
+	bool on_thread; /* running (_Grunning): sp and pc are its thread's, not g.sched's */
 };
 struct ms_error *ms_target_stacks(struct ms_target *t, struct ms_stack **ret, size_t *ret_n);
 

@@ -2,6 +2,7 @@
 #include "unwind.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 /* abi.FuncFlag (internal/abi/symtab.go; runtime/symtab.go in 1.19) */
 #define FUNCFLAG_TOPFRAME 1u
@@ -62,6 +63,7 @@ struct ms_error *ms_target_unwind(struct ms_target *t, const struct ms_stack *st
 	uint64_t max_frames = (st->hi - st->lo) / ptr;
 	struct ms_frame *fr;
 	unsigned n = 0;
+	bool exact = true; /* pc is where the code stopped, not a return address */
 
 	*ret_frames = 0;
 	*ret_complete = false;
@@ -80,7 +82,7 @@ struct ms_error *ms_target_unwind(struct ms_target *t, const struct ms_stack *st
 		if (!ms_binary_func_info(t->exe, pc, &fr->fn) || fr->fn.spdelta < 0)
 			break;
 		fr->pc = pc;
-		fr->lookup_pc = n && pc != fr->fn.entry ? pc - 1 : pc;
+		fr->lookup_pc = !exact && pc != fr->fn.entry ? pc - 1 : pc;
 		fr->sp = sp;
 		/* x86: the call pushed the return address just above the frame */
 		fr->fp = sp + (uint64_t)fr->fn.spdelta + ptr;
@@ -100,6 +102,9 @@ struct ms_error *ms_target_unwind(struct ms_target *t, const struct ms_stack *st
 		}
 		if (!ms_source_try_ptr(t->mem, fr->fp - ptr, &lr) || !lr)
 			break;
+		/* an asynchronous preemption pushed the interrupted pc as if it were a call's
+		 * return address (runtime/preempt.go) */
+		exact = strcmp(fr->fn.name, "runtime.asyncPreempt") == 0;
 		pc = lr;
 		sp = fr->fp;
 		if (sp >= st->hi) {
@@ -110,4 +115,114 @@ struct ms_error *ms_target_unwind(struct ms_target *t, const struct ms_stack *st
 	free(fr);
 	*ret_frames = n;
 	return NULL;
+}
+
+/* ---- running goroutines: from their threads' registers ---- */
+
+#define SIGNAL_NESTING    4           /* signal handlers interrupted by a signal, at most */
+#define SIGNAL_STACK_SPAN (64u << 10) /* a signal stack is 32 KiB (runtime/os_linux.go) */
+
+struct sigtramp_find {
+	uint64_t fp; /* runtime.sigtramp's CFA, 0 if not reached */
+};
+
+static bool find_sigtramp(void *arg, const struct ms_frame *fr)
+{
+	struct sigtramp_find *sf = arg;
+
+	if (strcmp(fr->fn.name, "runtime.sigtramp") != 0)
+		return true;
+	sf->fp = fr->fp;
+	return false;
+}
+
+/*
+ * The registers the kernel saved when it ran the runtime's signal handler on
+ * the thread whose registers are *th, if it is in one: unwind from *th to
+ * runtime.sigtramp (the handler's first frame, TOPFRAME), whose CFA is the
+ * kernel's rt_sigframe just past its return address. amd64: the ucontext is
+ * there, its uc_mcontext at 40 (rbp, rsp, rip at 80, 120, 128); 386: the
+ * handler's third argument points to it, uc_mcontext at 20 (ebp, esp, eip at
+ * 24, 28, 56). See the kernel's arch/x86/include/asm/sigframe.h.
+ */
+static bool signal_context(struct ms_target *t, struct ms_thread *th)
+{
+	struct ms_stack st = {
+	    .lo = th->sp, .hi = th->sp + SIGNAL_STACK_SPAN, .sp = th->sp, .pc = th->pc};
+	struct sigtramp_find sf = {0};
+	unsigned nframes;
+	bool complete, amd64 = t->arch == MS_ARCH_AMD64;
+	uint64_t uc, mc, bp, sp, pc;
+	struct ms_error *err;
+
+	if (st.hi < st.lo)
+		return false;
+	err = ms_target_unwind(t, &st, find_sigtramp, &sf, &nframes, &complete);
+	ms_error_destroy(err);
+	if (err || !sf.fp)
+		return false;
+	if (amd64)
+		uc = sf.fp;
+	else if (!ms_source_try_ptr(t->mem, sf.fp + 8, &uc))
+		return false;
+	mc = uc + (amd64 ? 40 : 20);
+	if (!ms_source_try_ptr(t->mem, mc + (amd64 ? 80 : 24), &bp) ||
+	    !ms_source_try_ptr(t->mem, mc + (amd64 ? 120 : 28), &sp) ||
+	    !ms_source_try_ptr(t->mem, mc + (amd64 ? 128 : 56), &pc) || !pc || !sp)
+		return false;
+	th->pc = pc;
+	th->sp = sp;
+	th->bp = bp;
+	return true;
+}
+
+struct thread_match {
+	struct ms_target *t;
+	struct ms_stack *stacks;
+	size_t n, set;
+};
+
+static struct ms_stack *running_stack(struct thread_match *tm, uint64_t sp)
+{
+	for (size_t i = 0; i < tm->n; i++) {
+		struct ms_stack *st = &tm->stacks[i];
+
+		if (sp >= st->lo && sp < st->hi)
+			return (st->status & ~0x1000u) == 2 /* _Grunning (maybe _Gscan) */ ? st
+			                                                                   : NULL;
+	}
+	return NULL;
+}
+
+static bool match_thread(void *arg, const struct ms_thread *th)
+{
+	struct thread_match *tm = arg;
+	struct ms_thread ctx = *th;
+
+	for (int depth = 0; depth <= SIGNAL_NESTING; depth++) {
+		struct ms_stack *st = running_stack(tm, ctx.sp);
+
+		if (st) {
+			if (!st->on_thread) {
+				st->pc = ctx.pc;
+				st->sp = ctx.sp;
+				st->on_thread = true;
+				tm->set++;
+			}
+			break;
+		}
+		if (!signal_context(tm->t, &ctx))
+			break;
+	}
+	return true;
+}
+
+size_t ms_target_thread_stacks(struct ms_target *t, struct ms_stack *stacks, size_t n)
+{
+	struct thread_match tm = {t, stacks, n, 0};
+
+	if (t->arch != MS_ARCH_AMD64 && t->arch != MS_ARCH_386)
+		return 0;
+	ms_source_threads(t->mem, match_thread, &tm);
+	return tm.set;
 }

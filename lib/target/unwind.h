@@ -35,10 +35,27 @@ bool ms_frame_live(const struct ms_frame *fr, uint64_t addr, uint64_t len, unsig
  * TOPFRAME function such as runtime.goexit). *ret_frames counts the frames;
  * *ret_complete says whether the bottom was reached (a frame that makes no
  * sense stops the walk early). MS_ERR_UNSUPPORTED for link-register machines
- * and for a goroutine without a saved pc (one running when memory was read).
+ * and for a goroutine without a saved pc. A running goroutine's saved pc is
+ * stale: unwind it only once ms_target_thread_stacks() set on_thread.
  */
 struct ms_error *ms_target_unwind(struct ms_target *t, const struct ms_stack *st,
                                   bool (*fn)(void *arg, const struct ms_frame *fr), void *arg,
                                   unsigned *ret_frames, bool *ret_complete);
+
+/*
+ * The goroutines running when the memory was read: for each thread of the
+ * source (ms_source_threads) whose sp lies in the stack of a goroutine whose
+ * status is _Grunning, that stack's pc and sp become the thread's and
+ * on_thread is set. A thread stopped in the runtime's signal handler (a kernel
+ * core of GOTRACEBACK=crash: every thread is in it) is unwound to
+ * runtime.sigtramp, and the context the kernel saved for the code the signal
+ * interrupted (its ucontext) is used instead. Returns how many stacks were
+ * set; 0 where the source has no threads or the machine is neither amd64 nor 386.
+ * The innermost frame of such a goroutine stopped at any instruction, not at a
+ * call: its stack maps are those of the last call before the pc (the runtime
+ * itself scans such a frame conservatively), so a variable assigned since then
+ * may not be a root there; its callers are at calls, as usual.
+ */
+size_t ms_target_thread_stacks(struct ms_target *t, struct ms_stack *stacks, size_t n);
 
 #endif

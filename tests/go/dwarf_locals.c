@@ -5,6 +5,8 @@
  *
  *   F <name> <low_pc> <high_pc>
  *   L <name> <param|var> <lo>-<hi>:<cfa_off> ...     the kept ranges
+ *   I <function> <lo>-<hi> ...                        a local of an inlined call: the
+ *                                                     function inlined and the call's pcs
  *   A <lo>-<hi>:<cfa_off> ...                         ms_dlocal_at() over [low_pc, high_pc),
  *                                                     as runs; only for functions named
  *                                                     with the prefix argv[2]
@@ -69,6 +71,13 @@ int main(int argc, char **argv)
 				printf("%s%" PRIx64 "-%" PRIx64 ":%" PRId64, k ? " " : "",
 				       l->locs[k].lo, l->locs[k].hi, l->locs[k].cfa_off);
 			printf("\n");
+			if (l->inlined) {
+				printf("I\t%s\t", l->inlined->name);
+				for (size_t k = 0; k < l->inlined->nranges; k++)
+					printf("%s%" PRIx64 "-%" PRIx64, k ? " " : "",
+					       l->inlined->ranges[k].lo, l->inlined->ranges[k].hi);
+				printf("\n");
+			}
 			if (runs)
 				print_runs(f, l);
 		}

@@ -641,21 +641,16 @@ def holder_problems(doc, fss_map=True, dwarf=True):
                 continue
             paths = m.get("paths") or []
             named = [p for p in paths if FRAME_ROOT.match(p) or p.startswith("<global ")]
-            if dwarf and n == KV_KEYS and not named:
-                # a known gap (issue 14): no typed path reaches the KV store's stream in
-                # some cores (js.accounts' *jsAccount is not followed), and the untyped
-                # temporaries that reach it vary; said, not failed
-                seen.append(f"len {n}: {m['type']} {m.get('found_by')}: not reached from "
-                            "a holder in this core (known gap)")
-                continue
-            if dwarf and n != KV_KEYS:
+            # with DWARF a variable's path, typed: the KV store's through an interface
+            # (stream.store, a StreamStore holding a *memStore), whose dynamic type is
+            # found only if DWARF's runtime type offsets are taken from moduledata.types
+            # (with -linkmode=external .rodata starts 0x20 bytes before it)
+            if dwarf:
                 named = [p for p in named if "<fp" not in p.split(": ", 1)[-1][:4]]
             if not named:
                 problems.append(f"{what}: {describe(m)} is not named by a holder "
                                 f"(paths {paths[:3]})")
-            # the KV store is typed when a typed path reaches it (js.accounts[...].streams);
-            # some cores reach it only through compiler temporaries, untyped (a gap)
-            if dwarf and m["type"] == "map[?]?" and n != KV_KEYS:
+            if dwarf and m["type"] == "map[?]?":
                 problems.append(f"{what}: {describe(m)} is untyped")
             pkg = m.get("package")
             if (dwarf or pkg is not None) and not NATS_PACKAGE.match(pkg or ""):

@@ -12,8 +12,11 @@ s.shards[2].items`, `main.tenants["region-0/t0.x"]`).
 For every configuration of run_inspect_truth.py (Go 1.19, 1.21-1.27, the
 noswissmap and mapsplitgroup experiments, 386) this builds the program twice
 (plainly and with -ldflags=-s -w), takes one kernel core of each
-(tests/go/gocore.py), and reads the plain build's core also with a `strip`ped
-copy of the executable. On each of the three reports, one TAP line per kind of
+(tests/go/gocore.py; GODEBUG=asyncpreemptoff=1, so that main.spin is still
+running in it), and reads the plain build's core also with a `strip`ped copy
+of the executable; on amd64 it also runs the plain build once more and reads
+it with `mapsize attach` (main.spin's frames from its thread's registers, not
+from a signal context). On each of these reports, one TAP line per kind of
 check, naming the maps that fail:
 
   found     every map, at its header address
@@ -48,6 +51,7 @@ sys.path.insert(0, HERE)
 import gocore  # noqa: E402
 import run_inspect_truth as rit  # noqa: E402
 from tap import finish, skip_or_fail_missing, tap  # noqa: E402
+from timescale import limit  # noqa: E402
 
 REQUIRE = bool(os.environ.get("MAPSIZE_REQUIRE_GO"))
 PROG = os.path.join(HERE, "progs", "holders_truth.go")
@@ -68,10 +72,17 @@ STRIPPED_TYPE_GAPS = {
     'srv.routes["GET"]', 'srv.routes["POST"]', "srv.blobs", "srv.shards[0].items",
     "srv.shards[1].items", "srv.shards[2].items", "srv.shards[3].items", "index",
     "worker0.pending", "worker1.pending", "closure.counts", "closure.lazy", "scratch.m",
+    "spin.hot", "holder.m", "blocked.held",
 }
 # Without DWARF: maps that may be missing (a header in a stack frame is typed
 # only by DWARF's locals).
 NO_DWARF_NOT_FOUND = {"scratch.m"}
+# The environment of the program whose core is taken: its goroutine main.spin
+# never blocks nor calls, and without asynchronous preemption the crash's
+# freezetheworld (runtime/signal_unix.go sighandler -> startpanic_m) cannot stop
+# it: it is still _Grunning in the core, its frames only in its thread's
+# registers, which the kernel saved on the signal stack.
+RUNNING_ENV = {"GODEBUG": "asyncpreemptoff=1"}
 # Key text of the program's paths: no by_package row may contain any of it.
 KEY_FRAGMENTS = ["region-", "t0.x", "t1.y", "/t0", "/t1", "GET", "POST"]
 # Without DWARF a global is only an address (<global 0x5bb390>): its package
@@ -89,8 +100,9 @@ def describe(m):
 
 
 def check_report(cfg_name, build, truth, doc):
-    """The TAP lines of one report. build: "dwarf", "stripped" or "-s -w"."""
-    dwarf = build == "dwarf"
+    """The TAP lines of one report. build: "dwarf", "stripped", "-s -w" or "attach"
+    (the plain build, live)."""
+    dwarf = build in ("dwarf", "attach")
     label = f"{cfg_name} {build}"
     by_addr = {m["address"]: m for m in doc["maps"]}
     found = {t["name"]: by_addr.get(t["addr"]) for t in truth}
@@ -278,7 +290,9 @@ def run_build(mapsize, cfg, workdir, keep, sw):
         tap(False, f"{name}: {what}", str(e).splitlines()[-10:])
         return
     try:
-        truth, core = gocore.kernel_core(binary, workdir)
+        # main.spin must still run when the core is written: no asynchronous
+        # preemption, or the crash's freezetheworld would stop it
+        truth, core = gocore.kernel_core(binary, workdir, env=RUNNING_ENV)
         if keep:
             kept = binary + ".core"
             os.rename(core, kept)
@@ -307,6 +321,28 @@ def run_build(mapsize, cfg, workdir, keep, sw):
     finally:
         if not keep:
             os.unlink(core)
+    if not sw and arch == "amd64":
+        attach_build(mapsize, name, binary, workdir)
+
+
+def attach_build(mapsize, name, binary, workdir):
+    """The same checks on `mapsize attach` of the running program: every thread stopped
+    where it was, main.spin's frames read from its registers (PTRACE_GETREGS)."""
+    label = f"{name} attach"
+    try:
+        with gocore.TruthProcess(binary, workdir) as p:
+            r = subprocess.run([mapsize, "attach", str(p.pid), "--exe", binary, "--format",
+                                "json"], capture_output=True, text=True,
+                               timeout=limit(300))
+            truth = p.maps
+    except Exception as e:
+        tap(False, f"{label}: the program runs and mapsize attaches", [str(e)])
+        return
+    if r.returncode != 0:
+        tap(False, f"{label}: mapsize attach reads the process",
+            [f"exit {r.returncode}: {r.stderr.strip()}"])
+        return
+    check_report(name, "attach", truth, json.loads(r.stdout))
 
 
 BLOCKS = [("main.main", "func main()", "<-quit"),

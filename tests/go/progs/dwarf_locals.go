@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"unsafe"
 )
 
 type pair struct {
@@ -85,11 +86,27 @@ func describe(r record, extra map[int]string) string {
 	return r.name + ":" + sb.String() + fmt.Sprint(r.p.a+r.p.b+r.hist[len(r.tags)&3])
 }
 
+// keep is small enough to be inlined into tally (`go build -gcflags=-m`: "can
+// inline keep"): its locals are variables of a DW_TAG_inlined_subroutine of
+// tally, and acc lives in tally's frame across the call to sum.
+func keep(m map[string]int, addr *uintptr) int {
+	acc := m // its address is taken: in the frame
+	*addr = *(*uintptr)(unsafe.Pointer(&acc))
+	fmt.Fprint(os.Stderr, "")
+	return len(acc)
+}
+
+//go:noinline
+func tally(m map[string]int) int {
+	var a uintptr
+	return keep(m, &a) * 2
+}
+
 func main() {
 	m := map[string]int{"a": 1, "b": 2}
 	local := make(map[int]string)
 	local[1] = "x"
 	t, err := work(m, len(local), "hi")
 	r := record{name: "r", tags: []string{"t1", "t2"}, count: m, p: pair{1, 2}}
-	fmt.Println(t, err, fill(len(os.Args)), len(describe(r, local)))
+	fmt.Println(t, err, fill(len(os.Args)), len(describe(r, local)), tally(m))
 }

@@ -24,7 +24,8 @@
 // Path spelling (the contract of tests/go/run_holders_truth.py): a frame root
 // is "FUNC: VAR" with FUNC the Go function name (main.(*Server).serve,
 // main.main.func3 for a closure), prefixed with "goroutine N " (optional for
-// main.main); globals keep their spelling (main.tenants["region-0/t0.x"]);
+// main.main); a local of a call inlined into FUNC is "(inlined main.hold) m";
+// globals keep their spelling (main.tenants["region-0/t0.x"]);
 // then fields .f, indices [2], map keys ["k"] / [12], pointers dereferenced
 // silently.
 //
@@ -49,6 +50,17 @@
 //	                 events`: one captured counts by value (live: counts,
 //	                 events), one assigns lazy and so captured it by reference
 //	                 (live: &lazy, events). Nothing else holds those maps.
+//	main.holder      blocked in <-wake inside the inlined body of main.hold;
+//	                 live: hold's m (a map escaped to the heap), used after
+//	                 the block. Its path names the inlined function:
+//	                 "goroutine N main.holder: (inlined main.hold) m".
+//	main.blocked     in a read(2) of a pipe (_Gsyscall); live: held (a map
+//	                 escaped to the heap), used after the read.
+//	main.spin        never blocks: running on its own thread (GOMAXPROCS 2)
+//	                 when the core is taken, in burn, which never returns;
+//	                 live at that call: hot (a map made here, escaped to the
+//	                 heap), used after it. Its frames come from the thread's
+//	                 registers, not g.sched.
 //	main.tenants     the one global: a map of maps whose keys hold '/' and
 //	                 '.', so a package taken from path text would be wrong.
 //
@@ -82,6 +94,7 @@ import (
 	"regexp"
 	"runtime"
 	"strings"
+	"syscall"
 	"unsafe"
 )
 
@@ -130,6 +143,7 @@ var (
 	truth      []Truth
 	escapeSink any
 	sinkInt    int
+	spinStop   int // never set: spin's loop does not end
 )
 
 // frame is the regex of a path rooted at a frame of fn (a regex: a closure's
@@ -145,6 +159,9 @@ var (
 	fnServe   = regexp.QuoteMeta("main.(*Server).serve")
 	fnRun     = regexp.QuoteMeta("main.(*worker).run")
 	fnScratch = regexp.QuoteMeta("main.scratch")
+	fnSpin    = regexp.QuoteMeta("main.spin")
+	fnHolder  = regexp.QuoteMeta("main.holder")
+	fnBlocked = regexp.QuoteMeta("main.blocked")
 	fnClosure = `main\.main\.func\d+`
 )
 
@@ -248,13 +265,84 @@ func scratch(rep chan<- uintptr, wake, forever <-chan struct{}) {
 	sinkInt += len(m) + int(m[2]) + int(pad[len(m)])
 }
 
+// hold is small enough to be inlined (`go build -gcflags=-m`: "can inline
+// hold", on Go 1.19 - 1.27): its local m lives in the frame of holder, which
+// it is inlined into, and is used after the block in <-wake. DWARF gives m as a
+// variable of a DW_TAG_inlined_subroutine of holder, whose location list runs
+// on past the inlined body: it is a root only at pcs of that body.
+func hold(wake <-chan struct{}, addr chan<- uintptr) int {
+	m := map[int16]complex64{1: 1, 2: 4, 3: 9}
+	escapeSink = m // its header on the heap
+	escapeSink = nil
+	addr <- *(*uintptr)(unsafe.Pointer(&m))
+	<-wake
+	return len(m)
+}
+
+//go:noinline
+func holder(wake <-chan struct{}, addr chan<- uintptr) {
+	sinkInt += hold(wake, addr)
+}
+
+// blocked makes a map, then blocks in a read(2) of a pipe nobody writes to:
+// its status is _Gsyscall (not running: its thread is in the kernel), and
+// its frames are unwound from g.sched, which entersyscall saved (the same
+// sp and pc as g.syscallsp and g.syscallpc).
+//
+//go:noinline
+func blocked(fd int, ready chan<- Truth) {
+	held := make(map[string]int64) // a type the program has already: no new layout
+	for i := 0; i < 6; i++ {
+		held[fmt.Sprint("fd", i)] = int64(i)
+	}
+	ready <- Truth{Name: "blocked.held", Addr: fmt.Sprintf("%#x", reflect.ValueOf(held).Pointer()),
+		Type: reflect.TypeOf(held).String(), Len: len(held), Package: "main",
+		Holders: []string{frame(fnBlocked, "held")}, Found: "heap"}
+	var b [1]byte
+	syscall.Read(fd, b[:])
+	sinkInt += len(held)
+}
+
+// burn keeps its thread busy and never returns: a loop without a call, so
+// no safe point but an asynchronous one (run_holders_truth.py takes its kernel
+// core with GODEBUG=asyncpreemptoff=1: the crash's freezetheworld then cannot
+// preempt it, and it is still running when the core is written).
+//
+//go:noinline
+func burn() int {
+	x := 1
+	for i := 0; spinStop == 0; i++ {
+		x += i ^ x>>3
+	}
+	return x
+}
+
+// spin is running when the core is taken (main gives it a P of its own,
+// GOMAXPROCS 2): its frame is read from its thread's registers (a gcore core,
+// ptrace) or, in a kernel core of GOTRACEBACK=crash, from the context the
+// kernel saved on the thread's signal stack. hot is used after burn, which
+// never returns: it stays in its stack slot, live at the call.
+//
+//go:noinline
+func spin(ready chan<- Truth) {
+	hot := make(map[uint16]float64)
+	for i := uint16(0); i < 9; i++ {
+		hot[i*i] = float64(i) / 2
+	}
+	ready <- Truth{Name: "spin.hot", Addr: fmt.Sprintf("%#x", reflect.ValueOf(hot).Pointer()),
+		Type: reflect.TypeOf(hot).String(), Len: len(hot), Package: "main",
+		Holders: []string{frame(fnSpin, "hot")}, Found: "heap"}
+	sinkInt += burn()
+	sinkInt += len(hot)
+}
+
 func fail(format string, args ...any) {
 	fmt.Printf("ERROR "+format+"\n", args...)
 	os.Exit(1)
 }
 
 func main() {
-	runtime.GOMAXPROCS(1)
+	runtime.GOMAXPROCS(2) // main and spin, which never blocks
 
 	tenants = map[string]map[string]int{
 		"region-0/t0.x": {"cpu": 4, "mem": 16, "disk": 100},
@@ -367,6 +455,25 @@ func main() {
 	truth = append(truth, Truth{Name: "scratch.m", Addr: fmt.Sprintf("%#x", second),
 		Type: reflect.TypeOf(map[int64]int64(nil)).String(), Len: 5, Package: "main",
 		Holders: []string{frame(fnScratch, "m")}, Found: "stack"})
+
+	// a map held by a local of a call inlined into the goroutine's function
+	holdAddr := make(chan uintptr)
+	go holder(forever, holdAddr)
+	truth = append(truth, Truth{Name: "holder.m", Addr: fmt.Sprintf("%#x", <-holdAddr),
+		Type: reflect.TypeOf(map[int16]complex64(nil)).String(), Len: 3, Package: "main",
+		Holders: []string{frame(fnHolder, "(inlined main.hold) m")}, Found: "heap"})
+
+	// a goroutine in a system call
+	var pipe [2]int
+	if err := syscall.Pipe(pipe[:]); err != nil {
+		fail("pipe: %v", err)
+	}
+	go blocked(pipe[0], ready)
+	truth = append(truth, <-ready)
+
+	// a goroutine running (not blocked) when the core is taken: started last
+	go spin(ready)
+	truth = append(truth, <-ready)
 
 	// every header holds its len (a wrong address would show here)
 	for _, t := range truth {
