@@ -42,21 +42,21 @@ struct report_cmd {
 
 static const struct report_cmd cmds[] = {
     {"inspect", TAKES_EXE | TAKES_VIEW | TAKES_WALK | TAKES_RECORD,
-     "usage: mapsize inspect CORE --exe BINARY [--no-dwarf]\n"
+     "usage: mapsize inspect CORE --exe BINARY [--no-dwarf] [--retained]\n"
      "                       [--format text|json|ndjson|prometheus|html]\n"
      "                       [--top N] [--sort held|reclaimable|len|addr|type]\n"
      "                       [--filter GLOB]\n"
      "                       [--bytes] [--max-values N] [--record FILE]\n"
      "                       [--timeout SECONDS] [--max-memory BYTES]\n"},
     {"attach", TAKES_EXE | TAKES_VIEW | TAKES_WALK | TAKES_NOSTOP | TAKES_RECORD,
-     "usage: mapsize attach PID [--exe BINARY] [--no-dwarf] [--no-stop]\n"
+     "usage: mapsize attach PID [--exe BINARY] [--no-dwarf] [--no-stop] [--retained]\n"
      "                      [--format text|json|ndjson|prometheus|html] [--top N]\n"
      "                      [--sort held|reclaimable|len|addr|type] [--filter GLOB]\n"
      "                      [--bytes] [--max-values N] [--record FILE]\n"
      "                      [--timeout SECONDS] [--max-memory BYTES]\n"},
     {"record", TAKES_EXE | TAKES_PID | TAKES_OUTPUT | TAKES_WALK | TAKES_NOSTOP,
      "usage: mapsize record (CORE --exe BINARY | --pid PID [--exe BINARY] [--no-stop])\n"
-     "                      [--no-dwarf]\n"
+     "                      [--no-dwarf] [--retained]\n"
      "                      --output FILE [--max-values N] [--timeout SECONDS]\n"
      "                      [--max-memory BYTES]\n"},
     {"replay", TAKES_VIEW,
@@ -99,7 +99,8 @@ static struct ms_error *parse_args(int argc, char **argv, struct report_opts *o,
 		OPT_RECORD,
 		OPT_TIMEOUT,
 		OPT_MAXMEM,
-		OPT_NODWARF
+		OPT_NODWARF,
+		OPT_RETAINED
 	};
 	static const struct option longopts[] = {
 	    {"exe", required_argument, NULL, OPT_EXE},
@@ -115,6 +116,7 @@ static struct ms_error *parse_args(int argc, char **argv, struct report_opts *o,
 	    {"timeout", required_argument, NULL, OPT_TIMEOUT},
 	    {"max-memory", required_argument, NULL, OPT_MAXMEM},
 	    {"no-dwarf", no_argument, NULL, OPT_NODWARF},
+	    {"retained", no_argument, NULL, OPT_RETAINED},
 	    {"output", required_argument, NULL, 'o'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
@@ -126,7 +128,7 @@ static struct ms_error *parse_args(int argc, char **argv, struct report_opts *o,
 	    [OPT_MAXV - 256] = TAKES_WALK,     [OPT_PID - 256] = TAKES_PID,
 	    [OPT_NOSTOP - 256] = TAKES_NOSTOP, [OPT_RECORD - 256] = TAKES_RECORD,
 	    [OPT_TIMEOUT - 256] = TAKES_WALK,  [OPT_MAXMEM - 256] = TAKES_WALK,
-	    [OPT_NODWARF - 256] = TAKES_EXE,
+	    [OPT_NODWARF - 256] = TAKES_EXE,   [OPT_RETAINED - 256] = TAKES_WALK,
 	};
 	struct ms_error *err = NULL;
 	uint64_t v;
@@ -178,6 +180,9 @@ static struct ms_error *parse_args(int argc, char **argv, struct report_opts *o,
 			break;
 		case OPT_NODWARF:
 			o->insp.no_dwarf = true;
+			break;
+		case OPT_RETAINED:
+			o->insp.retained = true;
 			break;
 		case OPT_RECORD:
 			o->output = optarg;
@@ -323,7 +328,7 @@ static struct ms_error *run(const struct report_cmd *cmd, int argc, char **argv)
 		setrlimit(RLIMIT_DATA, &rl);
 	}
 	if (o.format == MS_FORMAT_NDJSON && !o.has_sort && !o.view.top && !o.output &&
-	    strcmp(cmd->name, "replay") != 0) {
+	    !o.insp.retained && strcmp(cmd->name, "replay") != 0) {
 		o.insp.on_map = stream_map;
 		o.insp.on_map_arg = &o;
 	}

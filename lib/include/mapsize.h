@@ -527,6 +527,11 @@ struct ms_map_report {
 	uint64_t nobjects;          /* heap objects held */
 	uint64_t fresh_bytes;       /* a fresh map of the same len on the same Go (expected) */
 	uint64_t reclaimable_bytes; /* held - fresh, 0 when negative */
+	/* --retained (the heap graph, lib/target/heapgraph.h); valid when graph is set */
+	bool graph;
+	uint64_t payload_bytes;  /* heap objects its keys and values reach, transitively */
+	uint64_t retained_bytes; /* heap objects only it keeps alive: storage and payload */
+	bool nested;             /* inside what another reported map retains */
 };
 
 struct ms_type_total {
@@ -562,6 +567,13 @@ struct ms_inspect_report {
 	uint64_t found[MS_FOUND__COUNT];
 	uint64_t heap_inuse_bytes; /* in-use spans of the Go heap */
 	uint64_t total_held_bytes, total_reclaimable_bytes, total_len;
+	/* --retained: graph is set; payload summed over maps (an object two maps reach counts
+	 * twice), retained over the maps no other map retains (each object once) */
+	bool graph;
+	uint64_t total_payload_bytes, total_retained_bytes;
+	uint64_t graph_objects, graph_edges, graph_bytes; /* its size, its memory at most */
+	uint64_t graph_precise, graph_conservative; /* objects scanned by bitmap, word by word */
+	double graph_s;                             /* the time it took */
 	size_t nby_type, nby_package;
 	struct ms_type_total *by_type, *by_package; /* owned, by held bytes, descending */
 	size_t nwarnings;
@@ -576,6 +588,7 @@ struct ms_inspect_opts {
 	bool no_stacks;
 	bool no_dwarf;        /* ignore the executable's DWARF: types from the runtime's metadata */
 	uint64_t max_objects; /* bound on traversal work (0: default) */
+	bool retained;        /* build the heap graph: payload and retained bytes per map */
 	void (*progress)(void *arg, const char *what, uint64_t done, uint64_t total);
 	void *progress_arg;
 	/*

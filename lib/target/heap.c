@@ -270,6 +270,28 @@ struct ms_error *ms_heap_inuse(struct ms_target *t, uint64_t *ret_bytes)
 	return err;
 }
 
+struct each_span_pub {
+	bool (*fn)(void *arg, const struct ms_heap_span *s);
+	void *arg;
+};
+
+static bool pub_span(void *arg, const struct span *s)
+{
+	struct each_span_pub *e = arg;
+	struct ms_heap_span hs = {s->start,     s->npages,     s->elemsize, s->nelems,
+	                          s->freeindex, s->alloc_bits, s->spanclass};
+
+	return e->fn(e->arg, &hs);
+}
+
+struct ms_error *ms_heap_each_span(struct ms_target *t,
+                                   bool (*fn)(void *arg, const struct ms_heap_span *s), void *arg)
+{
+	struct each_span_pub e = {fn, arg};
+
+	return each_span(t, pub_span, &e);
+}
+
 struct each_obj {
 	struct ms_target *t;
 	uint64_t elemsize;

@@ -80,6 +80,15 @@ struct ms_error *ms_heap_each_object(struct ms_target *t, uint64_t elemsize,
                                      bool (*fn)(void *arg, const struct ms_heap_obj *obj),
                                      void *arg);
 
+/* An in-use span of the heap, as mheap_.allspans lists it. */
+struct ms_heap_span {
+	uint64_t start, npages, elemsize, nelems, freeindex, alloc_bits;
+	uint8_t spanclass; /* sizeclass*2 + noscan; class 0 = one large object */
+};
+/* Call fn for each in-use span (order of allspans) until it returns false. */
+struct ms_error *ms_heap_each_span(struct ms_target *t,
+                                   bool (*fn)(void *arg, const struct ms_heap_span *s), void *arg);
+
 /* Is [lo, hi) a goroutine stack? Filled by ms_target_stacks(). */
 struct ms_stack {
 	uint64_t lo, hi, goid;

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The heap graph of a target and its dominator tree: what each map's keys and
+ * values reach (payload) and what only the map keeps alive (retained).
+ */
+#ifndef MS_HEAPGRAPH_H
+#define MS_HEAPGRAPH_H
+
+#include "target.h"
+
+/* One map to measure: in addr, hdr_bytes, held_bytes; out the rest. */
+struct ms_heapgraph_map {
+	uint64_t addr;       /* the header */
+	uint64_t hdr_bytes;  /* the header's size (hmap or Map) */
+	uint64_t held_bytes; /* heap bytes of the map's own storage (header included) */
+	uint64_t payload_bytes, retained_bytes;
+	bool payload_known, retained_known;
+	bool nested; /* its node is dominated by another map of the list */
+};
+
+struct ms_heapgraph_stats {
+	uint64_t objects;     /* allocated heap objects (nodes) */
+	uint64_t edges;       /* pointer edges between them */
+	uint64_t root_words;  /* words of data, bss and stacks pointing into the heap */
+	uint64_t reached;     /* objects reachable from the roots */
+	uint64_t graph_bytes; /* memory the graph and the dominator tree took at most */
+	uint64_t payload_visits;
+	uint64_t precise, conservative; /* pointerful objects scanned by bitmap, word by word */
+	bool payload_budget_hit;
+};
+
+/*
+ * Build the heap graph (conservative: every aligned word of a pointerful
+ * object, of data and bss and of goroutine stacks that points into an
+ * allocated object is an edge), its dominator tree from a root above every
+ * root word (Lengauer-Tarjan, semi-NCA variant), and fill maps[]: a map
+ * whose header is not in the heap (a stack) is a virtual node whose edges are
+ * its header's words. A map its root words do not reach is made a root.
+ */
+struct ms_error *ms_heapgraph_measure(struct ms_target *t, struct ms_heapgraph_map *maps, size_t n,
+                                      struct ms_heapgraph_stats *ret_stats);
+
+#endif
