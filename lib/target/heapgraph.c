@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "gover.h"
+#include "unwind.h"
 
 #define PAGE_BYTES     8192u
 #define NONE           UINT32_MAX
@@ -30,7 +31,7 @@ struct hspan {
 	uint64_t start, end, elemsize;
 	uint64_t freeindex, alloc_bits; /* the runtime's, to read the allocation bits */
 	uint32_t first, nslots;
-	bool noscan;
+	bool noscan, large; /* large: size class 0, one object */
 };
 
 struct graph {
@@ -63,7 +64,7 @@ struct graph {
 
 /* The pointer mask of the type at addr (abi.Type: Size_, PtrBytes, Hash, TFlag, Align_,
  * FieldAlign_, Kind_, Equal, GCData); NULL when it is a GC program (1.22, 1.23: Kind_
- * bit 0x40) or built on demand (1.24+: TFlag 0x10), or unreadable. */
+ * bit 0x40), built on demand (1.24+: TFlag 0x10) but not yet, or unreadable. */
 static const struct tcache *type_mask(struct graph *g, uint64_t addr)
 {
 	struct tcache *c;
@@ -89,7 +90,10 @@ static const struct tcache *type_mask(struct graph *g, uint64_t addr)
 	gcdata = ms_source_decode(g->t->mem, head + 3 * p + 8, p);
 	if ((head[2 * p + 7] & 0x40) && g->t->go.minor < 24)
 		return c;
-	if ((head[2 * p + 4] & 0x10) && g->t->go.minor >= 24)
+	/* built on demand: GCData points at the word where the runtime keeps the mask once
+	 * built (a GC has scanned such an object since it was made: it is there) */
+	if ((head[2 * p + 4] & 0x10) && g->t->go.minor >= 24 &&
+	    !ms_source_try_ptr(g->t->mem, gcdata, &gcdata))
 		return c;
 	if (!c->size || c->ptrbytes > c->size || !gcdata)
 		return c;
@@ -137,6 +141,7 @@ static bool add_span(void *arg, const struct ms_heap_span *s)
 	h->elemsize = (s->spanclass >> 1) == 0 ? bytes : s->elemsize;
 	h->nslots = (uint32_t)n;
 	h->noscan = s->spanclass & 1;
+	h->large = (s->spanclass >> 1) == 0;
 	h->freeindex = s->freeindex;
 	h->alloc_bits = s->alloc_bits;
 	h->first = 0;
@@ -377,8 +382,8 @@ static uint8_t *span_heap_bits(struct graph *g, const struct hspan *h)
 	uint64_t bytes = h->end - h->start, nbits = bytes / g->ptr, n = nbits / 8;
 	uint8_t *bits;
 
-	if (!g->headers || h->noscan || h->elemsize > (uint64_t)g->ptr * g->ptr * 8 ||
-	    h->nslots == 1 || n > bytes)
+	if (!g->headers || h->noscan || h->elemsize > (uint64_t)g->ptr * g->ptr * 8 || h->large ||
+	    n > bytes)
 		return NULL;
 	bits = malloc(n);
 	if (bits &&
@@ -394,7 +399,7 @@ static uint8_t *span_heap_bits(struct graph *g, const struct hspan *h)
 static void scan_object(struct graph *g, const struct hspan *h, uint32_t id, uint64_t base,
                         const uint8_t *heap_bits, uint8_t *buf)
 {
-	bool large = h->nslots == 1 && h->elemsize == h->end - h->start;
+	bool large = h->large;
 	bool header = g->headers && !large && h->elemsize > (uint64_t)g->ptr * g->ptr * 8;
 	const struct tcache *ty = NULL;
 	uint64_t elem0 = base;
@@ -532,7 +537,7 @@ struct roots {
 static bool root_range(struct graph *g, struct roots *r, const struct vrange *v, size_t nv,
                        uint64_t lo, uint64_t hi, struct ms_heapgraph_stats *st)
 {
-	uint8_t *buf = malloc(CHUNK);
+	uint8_t *buf = malloc(hi - lo < CHUNK ? hi - lo + 8 : CHUNK);
 
 	if (!buf) {
 		g->err = &ms_error_nomem;
@@ -576,7 +581,36 @@ static bool root_range(struct graph *g, struct roots *r, const struct vrange *v,
 	return true;
 }
 
-/* The root's edges (data, bss, stacks; conservative) and the virtual nodes' edges. */
+/* A goroutine's frames: the words their stack maps say are live pointers. */
+struct frame_roots {
+	struct graph *g;
+	struct roots *r;
+	const struct vrange *v;
+	size_t nv;
+	struct ms_heapgraph_stats *st;
+	uint64_t low; /* the lowest address not covered yet (the last frame's fp) */
+};
+
+static bool frame_word(void *arg, const struct ms_frame *fr)
+{
+	struct frame_roots *fw = arg;
+	struct graph *g = fw->g;
+	uint64_t hi = fr->argp + (uint64_t)fr->narg_words * g->ptr;
+
+	if (hi < fr->fp)
+		hi = fr->fp;
+	if (!fr->maps_known) { /* no stack maps: every word of the frame */
+		root_range(g, fw->r, fw->v, fw->nv, fr->sp, fr->fp, fw->st);
+	} else {
+		for (uint64_t a = fr->sp; a < hi && !g->err; a += g->ptr)
+			if (ms_frame_live(fr, a, g->ptr, g->ptr))
+				root_range(g, fw->r, fw->v, fw->nv, a, a + g->ptr, fw->st);
+	}
+	fw->low = fr->fp;
+	return !g->err;
+}
+
+/* The root's edges (data, bss, stacks) and the virtual nodes' edges. */
 static bool add_roots(struct graph *g, struct vrange *v, size_t nv, struct ms_heapgraph_stats *st)
 {
 	struct roots r = {0};
@@ -586,7 +620,17 @@ static bool add_roots(struct graph *g, struct vrange *v, size_t nv, struct ms_he
 	const char *names[2] = {".data", ".bss"};
 	struct ms_error *err;
 
+	struct ms_rtmeta rm;
+	uint8_t *masks[2] = {NULL, NULL};
+
 	memcpy(ranges, g->t->globals, sizeof(ranges));
+	ms_target_rtmeta(g->t, &rm);
+	err = ms_rtmeta_gc_masks(&rm, ranges, masks);
+	if (err && ms_error_code(err) == MS_ERR_NOMEM) {
+		g->err = err;
+		return false;
+	}
+	ms_error_destroy(err);
 	for (int k = 0; k < 2; k++) {
 		const struct ms_section *s;
 
@@ -596,22 +640,61 @@ static bool add_roots(struct graph *g, struct vrange *v, size_t nv, struct ms_he
 		ranges[k][0] = s ? s->addr : 0;
 		ranges[k][1] = s ? s->addr + s->size : 0;
 	}
-	for (int k = 0; k < 2 && !g->err; k++)
-		if (ranges[k][1] > ranges[k][0] && ranges[k][1] - ranges[k][0] < (1ull << 34))
+	for (int k = 0; k < 2 && !g->err; k++) {
+		if (ranges[k][1] <= ranges[k][0] || ranges[k][1] - ranges[k][0] >= (1ull << 34))
+			continue;
+		if (!masks[k]) { /* no bitmap: every word */
+			st->conservative_globals = true;
 			root_range(g, &r, v, nv, ranges[k][0], ranges[k][1], st);
+			continue;
+		}
+		for (uint64_t a = ranges[k][0]; a + g->ptr <= ranges[k][1] && !g->err;) {
+			uint64_t w = (a - ranges[k][0]) / g->ptr, end = a;
+
+			if (!bit(masks[k], w)) {
+				a += g->ptr;
+				continue;
+			}
+			while (end + g->ptr <= ranges[k][1] &&
+			       bit(masks[k], (end - ranges[k][0]) / g->ptr))
+				end += g->ptr;
+			root_range(g, &r, v, nv, a, end, st);
+			a = end;
+		}
+	}
+	free(masks[0]);
+	free(masks[1]);
 	err = ms_target_stacks(g->t, &stacks, &nstacks);
 	if (err && ms_error_code(err) == MS_ERR_NOMEM)
 		g->err = err;
 	else
 		ms_error_destroy(err);
 	for (size_t i = 0; i < nstacks && !g->err; i++) {
-		/* a goroutine not running: from its saved sp; a running one: all of it */
-		uint64_t lo = stacks[i].sp > stacks[i].lo && stacks[i].sp < stacks[i].hi &&
-		                      stacks[i].status != 2
-		                  ? stacks[i].sp
-		                  : stacks[i].lo;
+		/* a goroutine not running: its frames by their stack maps, from its saved sp
+		 * (what the unwinder cannot reach: every word); a running one: all of it */
+		struct frame_roots fw = {g, &r, v, nv, st, stacks[i].lo};
+		bool saved = stacks[i].sp > stacks[i].lo && stacks[i].sp < stacks[i].hi &&
+		             stacks[i].status != 2;
+		unsigned nframes = 0;
+		bool complete = false;
 
-		root_range(g, &r, v, nv, lo, stacks[i].hi, st);
+		if (saved) {
+			struct ms_error *e;
+
+			fw.low = stacks[i].sp;
+			e = ms_target_unwind(g->t, &stacks[i], frame_word, &fw, &nframes,
+			                     &complete);
+			if (e && ms_error_code(e) == MS_ERR_NOMEM)
+				g->err = e;
+			else
+				ms_error_destroy(e);
+			if (!complete)
+				st->conservative_stacks++;
+		} else {
+			st->conservative_stacks++;
+		}
+		if (!complete && fw.low < stacks[i].hi)
+			root_range(g, &r, v, nv, fw.low, stacks[i].hi, st);
 	}
 	free(stacks);
 	if (!g->err && r.n) {

@@ -26,6 +26,8 @@ struct ms_heapgraph_stats {
 	uint64_t graph_bytes; /* memory the graph and the dominator tree took at most */
 	uint64_t payload_visits;
 	uint64_t precise, conservative; /* pointerful objects scanned by bitmap, word by word */
+	uint64_t conservative_stacks;   /* goroutines (partly) scanned word by word */
+	bool conservative_globals;      /* data or bss scanned word by word (no GC bitmap) */
 	bool payload_budget_hit;
 };
 
