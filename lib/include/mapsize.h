@@ -652,6 +652,8 @@ struct ms_diff_entry {
 	const struct ms_map_report *a, *b; /* borrowed from the reports; NULL when absent */
 	int64_t delta_len, delta_held, delta_reclaimable;
 	int64_t delta_waste; /* overflow buckets (classic) or tombstones (Swiss) */
+	bool graph;          /* both reports have the heap graph (--retained) */
+	int64_t delta_payload, delta_retained;
 };
 
 struct ms_diff {
@@ -660,6 +662,8 @@ struct ms_diff {
 	size_t n, cap;
 	uint64_t counts[4]; /* by status */
 	int64_t delta_held, delta_len, delta_reclaimable;
+	bool graph; /* both reports have the heap graph: the totals' changes */
+	int64_t delta_total_payload, delta_total_retained;
 };
 
 /*
