@@ -119,8 +119,9 @@ static bool add_span(void *arg, const struct ms_heap_span *s)
 	struct hspan *h;
 	uint64_t bytes = s->npages * PAGE_BYTES, n;
 
-	if (!s->elemsize || bytes / s->elemsize == 0)
-		return true;
+	if (!s->elemsize || bytes / s->elemsize == 0 || s->npages > (1ull << 28) ||
+	    s->start + bytes < s->start)
+		return true; /* not a span of a real heap (2 TiB): no nodes */
 	n = (s->spanclass >> 1) == 0 ? 1 : bytes / s->elemsize;
 	if (s->nelems && s->nelems < n)
 		n = s->nelems;
