@@ -28,9 +28,9 @@ _mapsize()
 	esac
 	case $cmd in
 	estimate) opts="--len --hint --deleted --go --arch --define --budget --key-payload --value-payload --seed --seeds --bytes --format --help" ;;
-	inspect) opts="--exe --no-dwarf --format --top --sort --filter --bytes --max-values --record --timeout --max-memory --help" ;;
-	attach) opts="--exe --no-dwarf --no-stop --format --top --sort --filter --bytes --max-values --record --timeout --max-memory --help" ;;
-	record) opts="--exe --no-dwarf --pid --no-stop --output --max-values --timeout --max-memory --help" ;;
+	inspect) opts="--exe --no-dwarf --retained --format --top --sort --filter --bytes --max-values --record --timeout --max-memory --help" ;;
+	attach) opts="--exe --no-dwarf --retained --no-stop --format --top --sort --filter --bytes --max-values --record --timeout --max-memory --help" ;;
+	record) opts="--exe --no-dwarf --retained --pid --no-stop --output --max-values --timeout --max-memory --help" ;;
 	replay) opts="--format --top --sort --filter --bytes --help" ;;
 	diff) opts="--format --top --bytes --help" ;;
 	simulate) opts="--ops --trace --go --arch --define --seed --seeds --bytes --format --help" ;;

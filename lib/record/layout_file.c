@@ -405,15 +405,15 @@ static bool read_top(struct reader *rd, json_t *doc, struct ms_inspect_report *r
 	v = json_object_get(sum, "elapsed_seconds");
 	if (v && !json_is_number(v))
 		return bad(rd, "'summary.elapsed_seconds' is not a number");
-	v = json_object_get(sum, "heap_graph");
-	if (v) { /* --retained */
-		json_t *sec = json_object_get(v, "seconds");
+	if (json_object_get(sum, "heap_graph")) { /* --retained */
+		json_t *hg = json_object_get(sum, "heap_graph"),
+		       *sec = json_object_get(hg, "seconds");
 
-		if (!json_is_object(v) || !get_u64(rd, v, "objects", true, &r->graph_objects) ||
-		    !get_u64(rd, v, "edges", true, &r->graph_edges) ||
-		    !get_u64(rd, v, "memory_bytes", true, &r->graph_bytes) ||
-		    !get_u64(rd, v, "scanned_by_bitmap", true, &r->graph_precise) ||
-		    !get_u64(rd, v, "scanned_conservatively", true, &r->graph_conservative) ||
+		if (!json_is_object(hg) || !get_u64(rd, hg, "objects", true, &r->graph_objects) ||
+		    !get_u64(rd, hg, "edges", true, &r->graph_edges) ||
+		    !get_u64(rd, hg, "memory_bytes", true, &r->graph_bytes) ||
+		    !get_u64(rd, hg, "scanned_by_bitmap", true, &r->graph_precise) ||
+		    !get_u64(rd, hg, "scanned_conservatively", true, &r->graph_conservative) ||
 		    !json_is_number(sec))
 			return rd->err ? false
 			               : bad(rd, "'summary.heap_graph' is not a heap graph");
