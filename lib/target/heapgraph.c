@@ -6,11 +6,14 @@
  * (a free slot is a node without size or edges), then one root above all
  * roots, then one virtual node per map whose header is not a heap object.
  * Edges: compressed rows (CSR), built in one pass over the heap. Pointer-free
- * spans (noscan) have no edges: that much is exact; every other aligned word
- * that holds the address of an allocated object is taken for a pointer
- * (conservative: an integer that looks like a heap address adds an edge,
- * which can only add paths: retained can only come out smaller, payload
- * larger). Dominators: Lengauer-Tarjan's semi-dominators with path
+ * spans (noscan) have no edges; the others' pointer words come from the
+ * runtime's own bitmaps: the heap arenas' (1.19 to 1.21), the malloc header's
+ * type, the span's heap bits or a large span's type (1.22+). Where there is
+ * none to read (a GC program, a mask not built yet) every aligned word that
+ * holds the address of an allocated object is taken for a pointer
+ * (conservative: it can only add paths: retained can only come out smaller,
+ * payload larger). Roots: data and bss words the GC's bitmaps mark, frames'
+ * live pointer slots by their stack maps. Dominators: Lengauer-Tarjan's semi-dominators with path
  * compression, the immediate dominators by the semi-NCA rule; all arrays are
  * uint32 by node.
  */
@@ -395,6 +398,74 @@ static uint8_t *span_heap_bits(struct graph *g, const struct hspan *h)
 	return bits;
 }
 
+/*
+ * Go 1.19-1.21: the pointer bits of [base, base + size) from the heap arenas' bitmaps
+ * (runtime/mbitmap.go of each): 1.20 and 1.21 one bit per word (heapArena.bitmap, then
+ * noMorePtrs: one bit per bitmap word, set when the object has no pointer after it);
+ * 1.19 two bits per word (a byte for four words: pointer bits low, scan bits high; a
+ * clear scan bit ends the object's pointers). [base, base + size) is a piece of the object
+ * (obj_start its start). Edges pushed; 1: go on with the next piece, 0: the object has no
+ * more pointers, -1: the bitmap cannot be read (the caller scans the piece word by word).
+ */
+static int scan_arena_bits(struct graph *g, uint32_t id, uint64_t obj_start, uint64_t base,
+                           uint64_t size, const uint8_t *buf)
+{
+	bool two_bits = g->t->go.minor <= 19;
+	uint64_t arena = 0, lo = 1, hi = 0, nomore_off = 0;
+	uint32_t last = NONE;
+	uint8_t bits[512], more = 0;
+	uint64_t bits_word = UINT64_MAX; /* first word index bits[] holds */
+
+	for (uint64_t o = 0; o + g->ptr <= size; o += g->ptr) {
+		uint64_t a = base + o, w, v, idx;
+		uint32_t to;
+		bool ptr_bit;
+
+		if (a < lo || a >= hi) {
+			if (!ms_heap_arena(g->t, a, &arena, &lo, &hi))
+				return o > 0 ? 1 : -1;
+			nomore_off = (hi - lo) / g->ptr / 8; /* bitmap bytes (one bit per word) */
+			bits_word = UINT64_MAX;
+		}
+		w = (a - lo) / g->ptr;
+		if (bits_word == UINT64_MAX || w < bits_word ||
+		    w >= bits_word + sizeof(bits) * (two_bits ? 4 : 8)) {
+			uint64_t first = w / 64 * 64, byte = two_bits ? first / 4 : first / 8;
+
+			if (ms_source_read(g->t->mem, arena + byte, bits, sizeof(bits)) != NULL)
+				return o > 0 ? 1 : -1;
+			bits_word = first;
+		}
+		if (two_bits) {
+			uint8_t b = bits[(w - bits_word) / 4];
+
+			if (!(b & (1u << (4 + w % 4))))
+				return 0; /* dead: no more pointers */
+			ptr_bit = b & (1u << (w % 4));
+		} else {
+			idx = w / 64; /* the bitmap word */
+			if (w % 64 == 0 && a > obj_start) {
+				/* entering a new bitmap word: the previous one may say no more */
+				if (ms_source_read(g->t->mem, arena + nomore_off + (idx - 1) / 8,
+				                   &more, 1) == NULL &&
+				    (more & (1u << ((idx - 1) % 8))))
+					return 0;
+			}
+			ptr_bit = bits[(w - bits_word) / 8] & (1u << (w % 8));
+		}
+		if (!ptr_bit)
+			continue;
+		v = ms_source_decode(g->t->mem, buf + o, g->ptr);
+		if (v < g->lo || v >= g->hi || (to = node_of(g, v)) == NONE || to == id ||
+		    to == last)
+			continue;
+		last = to;
+		if (!push_edge(g, to))
+			return 0;
+	}
+	return 1;
+}
+
 /* One object's edges: by the runtime's pointer bitmaps where it has them (1.22+), else
  * every word. */
 static void scan_object(struct graph *g, const struct hspan *h, uint32_t id, uint64_t base,
@@ -404,6 +475,8 @@ static void scan_object(struct graph *g, const struct hspan *h, uint32_t id, uin
 	bool header = g->headers && !large && h->elemsize > (uint64_t)g->ptr * g->ptr * 8;
 	const struct tcache *ty = NULL;
 	uint64_t elem0 = base;
+	/* before 1.22: the arenas' bitmaps (1.19 to 1.21 known) */
+	bool arena_bits = !g->headers && g->t->go.minor >= 19 && g->t->go.minor <= 21;
 
 	if (g->headers && (large || header)) {
 		uint64_t taddr = 0;
@@ -420,7 +493,7 @@ static void scan_object(struct graph *g, const struct hspan *h, uint32_t id, uin
 		if (!taddr && header)
 			return; /* no type yet (an object being allocated): nothing to scan */
 	}
-	if (ty || (heap_bits && !large && !header))
+	if (ty || arena_bits || (heap_bits && !large && !header))
 		g->precise++;
 	else
 		g->conservative++;
@@ -436,7 +509,14 @@ static void scan_object(struct graph *g, const struct hspan *h, uint32_t id, uin
 			ms_error_destroy(err); /* not in the core: no edges from there */
 			return;
 		}
-		if (ty) {
+		if (arena_bits) {
+			int more = scan_arena_bits(g, id, base, base + o, n, buf);
+
+			if (more == 0)
+				break;
+			if (more < 0)
+				scan_words(g, buf, n, id, NULL);
+		} else if (ty) {
 			scan_typed(g, buf, base + o, n, elem0, ty, id);
 		} else if (heap_bits && !large && !header) {
 			uint32_t last = NONE;

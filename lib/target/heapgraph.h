@@ -32,9 +32,9 @@ struct ms_heapgraph_stats {
 };
 
 /*
- * Build the heap graph (conservative: every aligned word of a pointerful
- * object, of data and bss and of goroutine stacks that points into an
- * allocated object is an edge), its dominator tree from a root above every
+ * Build the heap graph (edges: the pointer words of pointerful objects by the
+ * runtime's bitmaps, word by word where it has none to read; roots: data and
+ * bss by the GC's bitmaps, frames by their stack maps), its dominator tree from a root above every
  * root word (Lengauer-Tarjan, semi-NCA variant), and fill maps[]: a map
  * whose header is not in the heap (a stack) is a virtual node whose edges are
  * its header's words. A map its root words do not reach is made a root.

@@ -22,10 +22,9 @@ the truth about each of its maps, read from the inside (unsafe, MemStats);
 - the held breakdown adds up to held_bytes for every map of the report;
 - on the kernel core, `inspect --retained`: the payload and retained bytes of the
   maps of sessions (map[string]*Session; one whose every second session another
-  holder shares) equal the program's HeapAlloc truth exactly from Go 1.22 (the
-  runtime's pointer bitmaps); on 1.19 and 1.21 (heap scanned word by word) payload
-  is at least and retained at most the truth; every map's retained lies within
-  [held, held + payload] and the summary's totals add up;
+  holder shares) equal the program's HeapAlloc truth exactly (the program checks
+  that dropping each map gives back held + its unshared payload); every map's
+  retained lies within [held, held + payload] and the summary's totals add up;
 - on the kernel core, a stripped copy of the executable (no DWARF: types and
   layouts from the runtime's metadata) finds every map with storage that
   DWARF finds off the stacks, with identical len and structure, and nothing
@@ -151,17 +150,12 @@ def compare(truth, doc):
     return problems, held_misses
 
 
-# Go before 1.22 keeps its heap pointer bitmap in the arenas (not read): the heap graph
-# takes every word of a pointerful object for a pointer, which can only add edges:
-# payload can only come out larger and retained smaller than the truth.
-CONSERVATIVE_HEAP = ("1.19", "1.21")
-
-
-def compare_graph(mapsize, core, exe, truth, version):
+def compare_graph(mapsize, core, exe, truth):
     """inspect --retained: payload_bytes and retained_bytes of the maps whose truth the
-    program prints (HeapAlloc windows, the drop checked by the program), exact from Go 1.22
-    (the runtime's pointer bitmaps), bounded before; for every map, retained within
-    [held, held + payload] and the summary's totals. Returns (problems, misses, notes)."""
+    program prints (HeapAlloc windows, the drop checked by the program), exactly (the graph's
+    edges come from the runtime's pointer bitmaps: the arenas' before 1.22, malloc headers'
+    types and span heap bits after); for every map, retained within [held, held + payload]
+    and the summary's totals. Returns (problems, misses, notes)."""
     r = subprocess.run([mapsize, "inspect", core, "--exe", exe, "--format", "json",
                         "--retained"], capture_output=True, text=True, timeout=limit(600))
     if r.returncode != 0:
@@ -173,7 +167,6 @@ def compare_graph(mapsize, core, exe, truth, version):
             return [f"--retained: schema: {errs[0].message} at {list(errs[0].path)}"], [], []
     by_addr = {m["address"]: m for m in doc["maps"]}
     problems, misses, notes = [], [], []
-    exact = version not in CONSERVATIVE_HEAP
     for t in truth:
         if "payload_bytes" not in t:
             continue
@@ -185,12 +178,9 @@ def compare_graph(mapsize, core, exe, truth, version):
         want = (t["payload_bytes"], t["retained_bytes"])
         notes.append(f"{t['name']}: payload {got[0]} (truth {want[0]}), retained {got[1]} "
                      f"(truth {want[1]}), held {m['held_bytes']}")
-        if exact and got != want:
+        if got != want:
             misses.append(f"{t['name']}: payload {got[0]}, runtime {want[0]}; retained "
                           f"{got[1]}, runtime {want[1]}")
-        elif not exact and (got[0] < want[0] or got[1] > want[1]):
-            problems.append(f"--retained: {t['name']}: conservative graph out of its bounds: "
-                            f"payload {got[0]} < {want[0]} or retained {got[1]} > {want[1]}")
     if not any("payload_bytes" in t for t in truth):
         problems.append("--retained: the program printed no payload truth")
     s, pay, ret = doc["summary"], 0, 0
@@ -553,7 +543,7 @@ def run_config(mapsize, cfg, workdir, keep):
                     problems += sp
                     log += notes
                 if doc and kind == "kernel":
-                    gp, gmiss, gnotes = compare_graph(mapsize, core, binary, truth, version)
+                    gp, gmiss, gnotes = compare_graph(mapsize, core, binary, truth)
                     problems += gp
                     held += gmiss
                     log += gnotes
