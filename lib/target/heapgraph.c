@@ -243,27 +243,28 @@ static bool push_edge(struct graph *g, uint32_t to)
 	return true;
 }
 
+/* The edge a pointer word v of node self makes, unless it repeats the last one. */
+static bool edge_to(struct graph *g, uint64_t v, uint32_t self, uint32_t *last)
+{
+	uint32_t id;
+
+	if (v < g->lo || v >= g->hi)
+		return true;
+	id = node_of(g, v);
+	if (id == NONE || id == self || id == *last)
+		return true;
+	*last = id;
+	return push_edge(g, id);
+}
+
 /* Edges out of the words of buf (len bytes) for the node being added; self excluded. */
-static bool scan_words(struct graph *g, const uint8_t *buf, uint64_t len, uint32_t self,
-                       uint64_t *ret_words)
+static bool scan_words(struct graph *g, const uint8_t *buf, uint64_t len, uint32_t self)
 {
 	uint32_t last = NONE;
 
-	for (uint64_t o = 0; o + g->ptr <= len; o += g->ptr) {
-		uint64_t v = ms_source_decode(g->t->mem, buf + o, g->ptr);
-		uint32_t id;
-
-		if (v < g->lo || v >= g->hi)
-			continue;
-		id = node_of(g, v);
-		if (id == NONE || id == self || id == last)
-			continue;
-		last = id;
-		if (ret_words)
-			++*ret_words;
-		if (!push_edge(g, id))
+	for (uint64_t o = 0; o + g->ptr <= len; o += g->ptr)
+		if (!edge_to(g, ms_source_decode(g->t->mem, buf + o, g->ptr), self, &last))
 			return false;
-	}
 	return true;
 }
 
@@ -275,22 +276,14 @@ static bool scan_typed(struct graph *g, const uint8_t *buf, uint64_t addr, uint6
 	uint32_t last = NONE;
 
 	for (uint64_t o = 0; o + g->ptr <= len; o += g->ptr) {
-		uint64_t a = addr + o, v, w;
-		uint32_t id;
+		uint64_t a = addr + o, w;
 
 		if (a < elem0)
 			continue;
 		w = ((a - elem0) % ty->size) / g->ptr;
 		if (w * g->ptr >= ty->ptrbytes || !bit(ty->mask, w))
 			continue;
-		v = ms_source_decode(g->t->mem, buf + o, g->ptr);
-		if (v < g->lo || v >= g->hi)
-			continue;
-		id = node_of(g, v);
-		if (id == NONE || id == self || id == last)
-			continue;
-		last = id;
-		if (!push_edge(g, id))
+		if (!edge_to(g, ms_source_decode(g->t->mem, buf + o, g->ptr), self, &last))
 			return false;
 	}
 	return true;
@@ -417,8 +410,7 @@ static int scan_arena_bits(struct graph *g, uint32_t id, uint64_t obj_start, uin
 	uint64_t bits_word = UINT64_MAX; /* first word index bits[] holds */
 
 	for (uint64_t o = 0; o + g->ptr <= size; o += g->ptr) {
-		uint64_t a = base + o, w, v, idx;
-		uint32_t to;
+		uint64_t a = base + o, w, idx;
 		bool ptr_bit;
 
 		if (a < lo || a >= hi) {
@@ -453,14 +445,7 @@ static int scan_arena_bits(struct graph *g, uint32_t id, uint64_t obj_start, uin
 			}
 			ptr_bit = bits[(w - bits_word) / 8] & (1u << (w % 8));
 		}
-		if (!ptr_bit)
-			continue;
-		v = ms_source_decode(g->t->mem, buf + o, g->ptr);
-		if (v < g->lo || v >= g->hi || (to = node_of(g, v)) == NONE || to == id ||
-		    to == last)
-			continue;
-		last = to;
-		if (!push_edge(g, to))
+		if (ptr_bit && !edge_to(g, ms_source_decode(g->t->mem, buf + o, g->ptr), id, &last))
 			return 0;
 	}
 	return 1;
@@ -515,28 +500,19 @@ static void scan_object(struct graph *g, const struct hspan *h, uint32_t id, uin
 			if (more == 0)
 				break;
 			if (more < 0)
-				scan_words(g, buf, n, id, NULL);
+				scan_words(g, buf, n, id);
 		} else if (ty) {
 			scan_typed(g, buf, base + o, n, elem0, ty, id);
 		} else if (heap_bits && !large && !header) {
 			uint32_t last = NONE;
 
-			for (uint64_t k = 0; k + g->ptr <= n; k += g->ptr) {
-				uint64_t word = (base + o + k - h->start) / g->ptr, v;
-				uint32_t to;
-
-				if (!bit(heap_bits, word))
-					continue;
-				v = ms_source_decode(g->t->mem, buf + k, g->ptr);
-				if (v < g->lo || v >= g->hi || (to = node_of(g, v)) == NONE ||
-				    to == id || to == last)
-					continue;
-				last = to;
-				if (!push_edge(g, to))
+			for (uint64_t k = 0; k + g->ptr <= n; k += g->ptr)
+				if (bit(heap_bits, (base + o + k - h->start) / g->ptr) &&
+				    !edge_to(g, ms_source_decode(g->t->mem, buf + k, g->ptr), id,
+				             &last))
 					return;
-			}
 		} else {
-			scan_words(g, buf, n, id, NULL);
+			scan_words(g, buf, n, id);
 		}
 	}
 }
@@ -806,7 +782,7 @@ static bool add_roots(struct graph *g, struct vrange *v, size_t nv, struct ms_he
 			    ms_source_read(g->t->mem, v[i].lo, hdr, v[i].hi - v[i].lo);
 
 			if (!e)
-				scan_words(g, hdr, v[i].hi - v[i].lo, NONE, NULL);
+				scan_words(g, hdr, v[i].hi - v[i].lo, NONE);
 			ms_error_destroy(e);
 		}
 	}
