@@ -832,6 +832,7 @@ static void dfs_from(const struct graph *g, struct dom *d, uint32_t start, uint3
 static bool dominators(struct graph *g, struct dom *d, const uint32_t *extra, size_t nextra)
 {
 	uint32_t n = d->n, *pred_off, *pred, *semi, *label, *anc, *path;
+	bool ok = false;
 	uint64_t npred = nextra;
 
 	pred_off = calloc((uint64_t)n + 2, sizeof(*pred_off));
@@ -855,15 +856,8 @@ static bool dominators(struct graph *g, struct dom *d, const uint32_t *extra, si
 	label = malloc((uint64_t)n * sizeof(*label));
 	anc = malloc((uint64_t)n * sizeof(*anc));
 	path = malloc((uint64_t)n * sizeof(*path));
-	if (!pred || !semi || !label || !anc || !path) {
-		free(pred_off);
-		free(pred);
-		free(semi);
-		free(label);
-		free(anc);
-		free(path);
-		return false;
-	}
+	if (!pred || !semi || !label || !anc || !path)
+		goto out;
 	g->bytes += (npred + 5ull * n) * 4;
 	{ /* fill: pred_off[i] is the next free place of i's list, then back to its start */
 		for (uint32_t i = 0; i < n; i++) {
@@ -920,13 +914,15 @@ static bool dominators(struct graph *g, struct dom *d, const uint32_t *extra, si
 			x = d->idom[x];
 		d->idom[i] = x;
 	}
+	ok = true;
+out:
 	free(pred_off);
 	free(pred);
 	free(semi);
 	free(label);
 	free(anc);
 	free(path);
-	return true;
+	return ok;
 }
 
 /* Each map's node: the heap object of its header, or a virtual node. */
