@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Benchmark of `mapsize inspect` (issue 3): a Go process holding more than
 2 GiB of maps over more than 10 million entries and 100,000 small maps
-("full"), and one holding 11 million entries in two maps ("two").
+("full"), one holding 11 million entries in two maps ("two"), and one whose map of
+5 million entries leads to 10 million heap objects ("pointers": with --retained,
+the cost of inspect --retained's heap graph and dominator tree).
 Takes a kernel core of it, runs inspect twice (cold and warm page cache) and
 prints wall time, peak RSS, maps per second and GiB of map memory walked per
 second. Figures only: nothing here passes or fails.
@@ -10,7 +12,7 @@ With --baseline OLD, an older mapsize runs on the same cores after it (the
 ratio of the two is the figure to quote: these machines are shared).
 
 Usage: bench/run_inspect_bench.py [--mapsize build/cmd/mapsize] [--baseline OLD] [--go 1.24]
-                                  [--scenario full,two] [--keep]
+                                  [--scenario full,two,pointers] [--retained] [--keep]
 """
 import argparse, json, os, resource, shutil, subprocess, sys, tempfile, time
 
