@@ -409,6 +409,7 @@ static bool read_top(struct reader *rd, json_t *doc, struct ms_inspect_report *r
 		json_t *hg = json_object_get(sum, "heap_graph"),
 		       *sec = json_object_get(hg, "seconds");
 
+		snprintf(rd->where, sizeof(rd->where), "summary.heap_graph");
 		if (!json_is_object(hg) || !get_u64(rd, hg, "objects", true, &r->graph_objects) ||
 		    !get_u64(rd, hg, "edges", true, &r->graph_edges) ||
 		    !get_u64(rd, hg, "memory_bytes", true, &r->graph_bytes) ||
@@ -417,6 +418,7 @@ static bool read_top(struct reader *rd, json_t *doc, struct ms_inspect_report *r
 		    !json_is_number(sec))
 			return rd->err ? false
 			               : bad(rd, "'summary.heap_graph' is not a heap graph");
+		rd->where[0] = '\0';
 		r->graph = true;
 		r->graph_s = json_number_value(sec);
 	}
