@@ -828,10 +828,34 @@ static void dfs_from(const struct graph *g, struct dom *d, uint32_t start, uint3
 	}
 }
 
-/* Semi-dominators with path compression, immediate dominators by semi-NCA. */
+/* Lengauer-Tarjan's eval: the node of least semi-dominator on v's path to the root of
+ * its tree in the forest being linked, with path compression (iterative). */
+static uint32_t eval(uint32_t *anc, uint32_t *label, const uint32_t *semi, uint32_t *path,
+                     uint32_t v)
+{
+	size_t np = 0;
+	uint32_t x = v;
+
+	if (anc[v] == NONE)
+		return v;
+	while (anc[anc[x]] != NONE) {
+		path[np++] = x;
+		x = anc[x];
+	}
+	while (np) {
+		uint32_t y = path[--np];
+
+		if (semi[label[anc[y]]] < semi[label[y]])
+			label[y] = label[anc[y]];
+		anc[y] = anc[anc[y]];
+	}
+	return label[v];
+}
+
+/* Immediate dominators by Lengauer-Tarjan (simple linking, path compression). */
 static bool dominators(struct graph *g, struct dom *d, const uint32_t *extra, size_t nextra)
 {
-	uint32_t n = d->n, *pred_off, *pred, *semi, *label, *anc, *path;
+	uint32_t n = d->n, *pred_off, *pred, *semi, *label, *anc, *path, *bhead, *bnext;
 	bool ok = false;
 	uint64_t npred = nextra;
 
@@ -856,9 +880,11 @@ static bool dominators(struct graph *g, struct dom *d, const uint32_t *extra, si
 	label = malloc((uint64_t)n * sizeof(*label));
 	anc = malloc((uint64_t)n * sizeof(*anc));
 	path = malloc((uint64_t)n * sizeof(*path));
-	if (!pred || !semi || !label || !anc || !path)
+	bhead = malloc((uint64_t)n * sizeof(*bhead));
+	bnext = malloc((uint64_t)n * sizeof(*bnext));
+	if (!pred || !semi || !label || !anc || !path || !bhead || !bnext)
 		goto out;
-	g->bytes += (npred + 5ull * n) * 4;
+	g->bytes += (npred + 7ull * n) * 4;
 	{ /* fill: pred_off[i] is the next free place of i's list, then back to its start */
 		for (uint32_t i = 0; i < n; i++) {
 			uint32_t v = d->vertex[i];
@@ -879,41 +905,34 @@ static bool dominators(struct graph *g, struct dom *d, const uint32_t *extra, si
 		semi[i] = i;
 		label[i] = i;
 		anc[i] = NONE;
+		bhead[i] = NONE;
 	}
+	/* Lengauer-Tarjan: semi-dominators in reverse preorder; each node waits in its
+	 * semi-dominator's bucket until that one's subtree is linked, then gets its
+	 * immediate dominator or a node with the same one (fixed in preorder after) */
 	for (uint32_t i = n - 1; i >= 1; i--) {
+		uint32_t par = d->idom[i];
+
 		for (uint32_t e = pred_off[i]; e < pred_off[i + 1]; e++) {
-			uint32_t j = pred[e], u = j;
+			uint32_t u = eval(anc, label, semi, path, pred[e]);
 
-			if (anc[j] != NONE) { /* eval(j) with path compression */
-				size_t np = 0;
-				uint32_t x = j;
-
-				while (anc[anc[x]] != NONE) {
-					path[np++] = x;
-					x = anc[x];
-				}
-				while (np) {
-					uint32_t y = path[--np];
-
-					if (semi[label[anc[y]]] < semi[label[y]])
-						label[y] = label[anc[y]];
-					anc[y] = anc[anc[y]];
-				}
-				u = label[j];
-			}
 			if (semi[u] < semi[i])
 				semi[i] = semi[u];
 		}
-		anc[i] = d->idom[i]; /* link to the DFS parent */
+		bnext[i] = bhead[semi[i]];
+		bhead[semi[i]] = i;
+		anc[i] = par; /* link to the DFS parent */
+		for (uint32_t v = bhead[par]; v != NONE; v = bnext[v]) {
+			uint32_t u = eval(anc, label, semi, path, v);
+
+			d->idom[v] = semi[u] < semi[v] ? u : par; /* v > i: its parent is used */
+		}
+		bhead[par] = NONE;
 	}
 	d->idom[0] = 0;
-	for (uint32_t i = 1; i < n; i++) {
-		uint32_t x = d->idom[i];
-
-		while (x > semi[i])
-			x = d->idom[x];
-		d->idom[i] = x;
-	}
+	for (uint32_t i = 1; i < n; i++)
+		if (d->idom[i] != semi[i])
+			d->idom[i] = d->idom[d->idom[i]];
 	ok = true;
 out:
 	free(pred_off);
@@ -922,6 +941,8 @@ out:
 	free(label);
 	free(anc);
 	free(path);
+	free(bhead);
+	free(bnext);
 	return ok;
 }
 
