@@ -946,6 +946,32 @@ out:
 	return ok;
 }
 
+bool ms_dominator_tree(uint32_t n, const uint32_t *off, const uint32_t *dst, uint32_t root,
+                       uint32_t *ret_idom)
+{
+	struct graph g = {.off = (uint32_t *)off, .dst = (uint32_t *)dst};
+	struct dom d = {0};
+	uint32_t *stk = malloc((n ? n : 1) * sizeof(*stk)),
+	         *pos = malloc((n ? n : 1) * sizeof(*pos));
+	bool ok = false;
+
+	d.num = calloc(n ? n : 1, sizeof(*d.num));
+	d.vertex = malloc((n ? n : 1) * sizeof(*d.vertex));
+	d.idom = malloc((n ? n : 1) * sizeof(*d.idom));
+	if (stk && pos && d.num && d.vertex && d.idom && root < n) {
+		dfs_from(&g, &d, root, 0, d.idom, stk, pos);
+		ok = dominators(&g, &d, NULL, 0);
+	}
+	for (uint32_t v = 0; ok && v < n; v++)
+		ret_idom[v] = d.num[v] ? d.vertex[d.idom[d.num[v] - 1]] : NONE;
+	free(stk);
+	free(pos);
+	free(d.num);
+	free(d.vertex);
+	free(d.idom);
+	return ok;
+}
+
 /* Each map's node: the heap object of its header, or a virtual node. */
 static bool map_nodes(struct graph *g, struct ms_heapgraph_map *maps, size_t n, uint32_t *node,
                       struct vrange **ret_v, size_t *ret_nv)

@@ -42,4 +42,13 @@ struct ms_heapgraph_stats {
 struct ms_error *ms_heapgraph_measure(struct ms_target *t, struct ms_heapgraph_map *maps, size_t n,
                                       struct ms_heapgraph_stats *ret_stats);
 
+/*
+ * The dominator tree of the graph of n nodes whose edges out of v are
+ * dst[off[v] .. off[v+1]), from root: ret_idom[v] is v's immediate dominator
+ * (root's is root), UINT32_MAX for a node root does not reach. false when out
+ * of memory. (The algorithm ms_heapgraph_measure uses; tests/unit check it.)
+ */
+bool ms_dominator_tree(uint32_t n, const uint32_t *off, const uint32_t *dst, uint32_t root,
+                       uint32_t *ret_idom);
+
 #endif
