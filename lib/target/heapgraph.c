@@ -44,6 +44,7 @@ struct graph {
 	size_t nspans, spans_cap;
 	uint64_t lo, hi; /* heap address range */
 	uint32_t *pages; /* page -> span index + 1, or NULL */
+	uint32_t *sizes; /* node -> elemsize (UINT32_MAX: look it up), or NULL */
 	uint64_t npages; /* entries of pages */
 	uint8_t *alloc;  /* allocation bit by object */
 	uint32_t nobj;   /* object nodes */
@@ -215,7 +216,25 @@ static const struct hspan *span_of_node(const struct graph *g, uint32_t id)
 
 static uint64_t node_size(const struct graph *g, uint32_t id)
 {
-	return id < g->nobj && bit(g->alloc, id) ? span_of_node(g, id)->elemsize : 0;
+	if (id >= g->nobj || !bit(g->alloc, id))
+		return 0;
+	if (g->sizes && g->sizes[id] != UINT32_MAX)
+		return g->sizes[id];
+	return span_of_node(g, id)->elemsize;
+}
+
+/* Every node's size at once (a binary search per node is most of the time otherwise). */
+static void fill_sizes(struct graph *g)
+{
+	g->sizes = malloc(((uint64_t)g->nobj + 1) * sizeof(*g->sizes));
+	if (!g->sizes)
+		return; /* node_size() searches instead */
+	g->bytes += ((uint64_t)g->nobj + 1) * sizeof(*g->sizes);
+	for (size_t i = 0; i < g->nspans; i++)
+		for (uint32_t k = 0; k < g->spans[i].nslots; k++)
+			g->sizes[g->spans[i].first + k] = g->spans[i].elemsize < UINT32_MAX
+			                                      ? (uint32_t)g->spans[i].elemsize
+			                                      : UINT32_MAX;
 }
 
 static bool push_edge(struct graph *g, uint32_t to)
@@ -454,7 +473,7 @@ static int scan_arena_bits(struct graph *g, uint32_t id, uint64_t obj_start, uin
 /* One object's edges: by the runtime's pointer bitmaps where it has them (1.22+), else
  * every word. */
 static void scan_object(struct graph *g, const struct hspan *h, uint32_t id, uint64_t base,
-                        const uint8_t *heap_bits, uint8_t *buf)
+                        const uint8_t *heap_bits, uint8_t *buf, const uint8_t *pre)
 {
 	bool large = h->large;
 	bool header = g->headers && !large && h->elemsize > (uint64_t)g->ptr * g->ptr * 8;
@@ -489,10 +508,14 @@ static void scan_object(struct graph *g, const struct hspan *h, uint32_t id, uin
 		if (ty &&
 		    o >= (elem0 - base) + ty->size * ((h->elemsize - (elem0 - base)) / ty->size))
 			break;
-		err = ms_source_read(g->t->mem, base + o, buf, n);
-		if (err) {
-			ms_error_destroy(err); /* not in the core: no edges from there */
-			return;
+		if (pre) { /* the span was read at once */
+			buf = (uint8_t *)pre;
+		} else {
+			err = ms_source_read(g->t->mem, base + o, buf, n);
+			if (err) {
+				ms_error_destroy(err); /* not in the core: no edges from there */
+				return;
+			}
 		}
 		if (arena_bits) {
 			int more = scan_arena_bits(g, id, base, base + o, n, buf);
@@ -532,6 +555,17 @@ static bool scan_heap(struct graph *g, struct ms_heapgraph_stats *st)
 	for (size_t i = 0; i < g->nspans && !g->err; i++) {
 		const struct hspan *h = &g->spans[i];
 		uint8_t *heap_bits = span_heap_bits(g, h);
+		/* a span of small objects: read at once (into the second half of buf) */
+		const uint8_t *whole = NULL;
+
+		if (!h->noscan && !h->large && h->end - h->start <= CHUNK / 2) {
+			struct ms_error *err =
+			    ms_source_read(g->t->mem, h->start, buf + CHUNK / 2, h->end - h->start);
+
+			if (!err)
+				whole = buf + CHUNK / 2;
+			ms_error_destroy(err);
+		}
 
 		for (uint32_t k = 0; k < h->nslots && !g->err; k++) {
 			uint32_t id = h->first + k;
@@ -542,7 +576,8 @@ static bool scan_heap(struct graph *g, struct ms_heapgraph_stats *st)
 			st->objects++;
 			if (!h->noscan)
 				scan_object(g, h, id, h->start + (uint64_t)k * h->elemsize,
-				            heap_bits, buf);
+				            heap_bits, buf,
+				            whole ? whole + (uint64_t)k * h->elemsize : NULL);
 		}
 		free(heap_bits);
 	}
@@ -1008,6 +1043,7 @@ static void graph_free(struct graph *g)
 	free(g->types);
 	free(g->spans);
 	free(g->pages);
+	free(g->sizes);
 	free(g->alloc);
 	free(g->off);
 	free(g->dst);
@@ -1119,6 +1155,7 @@ struct ms_error *ms_heapgraph_measure(struct ms_target *t, struct ms_heapgraph_m
 		g.err = &ms_error_nomem;
 		goto out;
 	}
+	fill_sizes(&g);
 	sz = calloc(d.n, sizeof(*sz));
 	under = calloc(d.n, 1);
 	if (!sz || !under) {
