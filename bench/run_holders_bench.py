@@ -20,13 +20,13 @@ sys.path.insert(0, os.path.join(HERE, "..", "tests", "go"))
 import gocore  # noqa: E402
 
 
-def run(mapsize, core, exe):
+def run(mapsize, core, exe, extra=()):
     """(wall seconds, peak RSS MiB, summary of maps) of one inspect, its JSON parsed apart."""
     out = core + ".json"
     t0 = time.monotonic()
     with open(out, "w") as f:
-        p = subprocess.Popen([mapsize, "inspect", core, "--exe", exe, "--format", "json"],
-                             stdout=f, stderr=subprocess.DEVNULL)
+        p = subprocess.Popen([mapsize, "inspect", core, "--exe", exe, "--format", "json",
+                              *extra], stdout=f, stderr=subprocess.DEVNULL)
         _, status, ru = os.wait4(p.pid, 0)
     wall = time.monotonic() - t0
     r = subprocess.run([sys.executable, "-c", """
@@ -36,7 +36,8 @@ ms = d["maps"]
 print(json.dumps({"maps": len(ms),
     "typed": sum(1 for m in ms if m["type"] != "map[?]?"),
     "reached": sum(1 for m in ms if m["paths"]),
-    "found_by": d["summary"]["found_by"]}))""", out], capture_output=True, text=True)
+    "found_by": d["summary"]["found_by"],
+    "heap_graph": d["summary"].get("heap_graph")}))""", out], capture_output=True, text=True)
     os.unlink(out)
     s = json.loads(r.stdout) if r.returncode == 0 else {"maps": 0, "typed": 0, "reached": 0,
                                                          "found_by": {}}
@@ -49,6 +50,8 @@ def main():
     ap.add_argument("--baseline", help="another mapsize to time on the same cores")
     ap.add_argument("--go", default="1.24")
     ap.add_argument("--keep", action="store_true")
+    ap.add_argument("--retained", action="store_true",
+                    help="time inspect --retained too (the heap graph), on the same cores")
     a = ap.parse_args()
     work = tempfile.mkdtemp(prefix="mapsize-holders-bench-")
     try:
@@ -59,12 +62,15 @@ def main():
             _, core = gocore.kernel_core(exe, work, timeout=900)
             print(f"go{a.go} {label}: core {os.path.getsize(core) / 2**30:.2f} GiB in "
                   f"{time.monotonic() - t0:.1f} s")
-            bins = [("mapsize", a.mapsize)] + ([("baseline", a.baseline)] if a.baseline else [])
-            for name, binary in bins + bins:  # twice each, interleaved: warm page cache
-                code, wall, rss, s = run(os.path.abspath(binary), core, exe)
+            bins = [("mapsize", a.mapsize, ())] + \
+                ([("baseline", a.baseline, ())] if a.baseline else []) + \
+                ([("retained", a.mapsize, ("--retained",))] if a.retained else [])
+            for name, binary, extra in bins + bins:  # twice each, interleaved: warm cache
+                code, wall, rss, s = run(os.path.abspath(binary), core, exe, extra)
                 print(f"  {name:8}: exit {code}, wall {wall:6.2f} s, peak RSS {rss:6.0f} MiB, "
                       f"{s['maps']} maps ({s['maps'] / wall:,.0f}/s), {s['typed']} typed, "
-                      f"{s['reached']} reached from a root; found_by {s['found_by']}")
+                      f"{s['reached']} reached from a root; found_by {s['found_by']}" +
+                      (f"; heap graph {s['heap_graph']}" if s.get("heap_graph") else ""))
             if not a.keep:
                 os.unlink(core)
     finally:

@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Benchmark of `mapsize inspect` (issue 3): a Go process holding more than
 2 GiB of maps over more than 10 million entries and 100,000 small maps
-("full"), and one holding 11 million entries in two maps ("two").
+("full"), one holding 11 million entries in two maps ("two"), and one whose map of
+5 million entries leads to 10 million heap objects ("pointers": with --retained,
+the cost of inspect --retained's heap graph and dominator tree).
 Takes a kernel core of it, runs inspect twice (cold and warm page cache) and
 prints wall time, peak RSS, maps per second and GiB of map memory walked per
 second. Figures only: nothing here passes or fails.
@@ -10,7 +12,7 @@ With --baseline OLD, an older mapsize runs on the same cores after it (the
 ratio of the two is the figure to quote: these machines are shared).
 
 Usage: bench/run_inspect_bench.py [--mapsize build/cmd/mapsize] [--baseline OLD] [--go 1.24]
-                                  [--scenario full,two] [--keep]
+                                  [--scenario full,two,pointers] [--retained] [--keep]
 """
 import argparse, json, os, resource, shutil, subprocess, sys, tempfile, time
 
@@ -19,11 +21,11 @@ sys.path.insert(0, os.path.join(HERE, "..", "tests", "go"))
 import gocore  # noqa: E402
 
 
-def run_inspect(mapsize, core, exe, out):
+def run_inspect(mapsize, core, exe, out, extra=()):
     t0 = time.monotonic()
     with open(out, "w") as f:
-        p = subprocess.Popen([mapsize, "inspect", core, "--exe", exe, "--format", "json"],
-                             stdout=f)
+        p = subprocess.Popen([mapsize, "inspect", core, "--exe", exe, "--format", "json",
+                              *extra], stdout=f)
         _, status, ru = os.wait4(p.pid, 0)
     wall = time.monotonic() - t0
     return os.waitstatus_to_exitcode(status), wall, ru.ru_maxrss / 1024
@@ -45,6 +47,8 @@ def main():
     ap.add_argument("--keep", action="store_true")
     ap.add_argument("--baseline", help="another mapsize to time on the same cores")
     ap.add_argument("--scenario", default="full,two")
+    ap.add_argument("--retained", action="store_true",
+                    help="time inspect --retained too (the heap graph), on the same cores")
     a = ap.parse_args()
     work = tempfile.mkdtemp(prefix="mapsize-bench-")
     try:
@@ -70,8 +74,10 @@ def bench_one(a, work, exe, scenario):
         print(f"go{a.go} {scenario}: program built its maps and dumped a core in "
               f"{time.monotonic() - t0:.1f} s; core {os.path.getsize(core) / 2**30:.2f} GiB")
         out = os.path.join(work, "report.json")
-        runs = [("mapsize", a.mapsize)] + ([("baseline", a.baseline)] if a.baseline else [])
-        for label, (who, binary) in [(lb, r) for lb in ("cold page cache" if os.geteuid() == 0
+        runs = [("mapsize", (a.mapsize, ()))] + \
+            ([("baseline", (a.baseline, ()))] if a.baseline else []) + \
+            ([("retained", (a.mapsize, ("--retained",)))] if a.retained else [])
+        for label, (who, (binary, extra)) in [(lb, r) for lb in ("cold page cache" if os.geteuid() == 0
                                                           else "first run", "warm page cache")
                                      for r in runs]:
             label = f"{who}, {label}"
@@ -79,7 +85,7 @@ def bench_one(a, work, exe, scenario):
                 subprocess.run(["sync"])
                 with open("/proc/sys/vm/drop_caches", "w") as f:
                     f.write("1\n")
-            code, wall, rss = run_inspect(os.path.abspath(binary), core, exe, out)
+            code, wall, rss = run_inspect(os.path.abspath(binary), core, exe, out, extra)
             s = summary_of(out)
             held = s["held_bytes"]
             print(f"  {label}: exit {code}, wall {wall:.2f} s (inspect says "
@@ -87,7 +93,9 @@ def bench_one(a, work, exe, scenario):
                   f"{s['len']} entries, {held / 2**30:.2f} GiB held "
                   f"({100 * s['heap_share']:.0f}% of the heap); "
                   f"{s['maps'] / wall:,.0f} maps/s, {held / 2**30 / wall:.2f} GiB/s, "
-                  f"{s['bytes_read'] / 2**30:.2f} GiB read")
+                  f"{s['bytes_read'] / 2**30:.2f} GiB read" +
+                  (f"; heap graph {s['heap_graph']}, payload {s['total_payload_bytes']}, "
+                   f"retained {s['total_retained_bytes']}" if "heap_graph" in s else ""))
     finally:
         if not a.keep:
             os.unlink(core)

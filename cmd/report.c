@@ -71,7 +71,8 @@ enum {
 	OPT_MAXMEM,
 	OPT_NODWARF,
 	OPT_NOCLEARREFS,
-	OPT_ALL
+	OPT_ALL,
+	OPT_RETAINED
 };
 
 /* The options of all four commands; takes says which command takes which. */
@@ -87,6 +88,9 @@ static const struct ms_optdoc optdocs[] = {
      "ignore DWARF: types from the runtime's metadata, as when stripped", TAKES_EXE},
     {"no-stop", no_argument, OPT_NOSTOP, NULL, "read the process without stopping it",
      TAKES_NOSTOP},
+    {"retained", no_argument, OPT_RETAINED, NULL,
+     "also payload_bytes and retained_bytes per map, from the heap graph's dominator tree",
+     TAKES_WALK},
     {"no-clear-refs", no_argument, OPT_NOCLEARREFS, NULL,
      "stop and copy: leave the process's soft-dirty bits alone (no clear_refs)", TAKES_NOSTOP},
     MS_OPTDOC_FORMAT(OPT_FORMAT, TAKES_VIEW),
@@ -192,6 +196,9 @@ static struct ms_error *parse_args(int argc, char **argv, struct report_opts *o,
 			break;
 		case OPT_NODWARF:
 			o->insp.no_dwarf = true;
+			break;
+		case OPT_RETAINED:
+			o->insp.retained = true;
 			break;
 		case OPT_RECORD:
 			o->output = optarg;
@@ -350,7 +357,7 @@ static struct ms_error *run(const struct report_cmd *cmd, int argc, char **argv)
 		setrlimit(RLIMIT_DATA, &rl);
 	}
 	if (o.format == MS_FORMAT_NDJSON && !o.has_sort && !o.view.top && !o.output &&
-	    !o.report_file && strcmp(cmd->name, "replay") != 0) {
+	    !o.report_file && !o.insp.retained && strcmp(cmd->name, "replay") != 0) {
 		o.insp.on_map = stream_map;
 		o.insp.on_map_arg = &o;
 		o.insp.filter = o.view.filter;

@@ -33,9 +33,9 @@ _mapsize()
 	esac
 	case $cmd in
 	estimate) opts="--len --hint --deleted --go --arch --define --budget --key-payload --value-payload --seed --seeds --bytes --format --help" ;;
-	inspect) opts="--exe --no-dwarf --format --output --top --all --sort --filter --bytes --max-values --record --timeout --max-memory --help" ;;
-	attach) opts="--exe --no-dwarf --no-stop --no-clear-refs --format --output --top --all --sort --filter --bytes --max-values --record --timeout --max-memory --help" ;;
-	record) opts="--exe --no-dwarf --pid --no-stop --no-clear-refs --output --max-values --timeout --max-memory --help" ;;
+	inspect) opts="--exe --no-dwarf --retained --format --output --top --all --sort --filter --bytes --max-values --record --timeout --max-memory --help" ;;
+	attach) opts="--exe --no-dwarf --retained --no-stop --no-clear-refs --format --output --top --all --sort --filter --bytes --max-values --record --timeout --max-memory --help" ;;
+	record) opts="--exe --no-dwarf --retained --pid --no-stop --no-clear-refs --output --max-values --timeout --max-memory --help" ;;
 	replay) opts="--format --output --top --all --sort --filter --bytes --help" ;;
 	diff) opts="--format --output --top --bytes --help" ;;
 	simulate) opts="--ops --trace --go --arch --define --seed --seeds --bytes --format --help" ;;

@@ -1423,6 +1423,44 @@ static struct ms_error *find_module(struct ms_rtmeta *t, const struct ms_moduled
 	                       t->exe->path);
 }
 
+struct ms_error *ms_rtmeta_gc_masks(struct ms_rtmeta *t, uint64_t ranges[2][2], uint8_t *masks[2])
+{
+	struct ms_moduledata_layout l;
+	struct ms_rt scratch;
+	struct module m;
+	struct ms_error *err;
+
+	masks[0] = masks[1] = NULL;
+	if (!ms_rt_layout(&t->go, t->arch, &scratch, &l) || l.gcdatamask == UINT64_MAX ||
+	    l.gcbssmask == UINT64_MAX)
+		return ms_error_create(MS_ERR_UNSUPPORTED, "no module data layout for go1.%u",
+		                       t->go.minor);
+	err = find_module(t, &l, &m);
+	if (err)
+		return err;
+	ranges[0][0] = m.data;
+	ranges[0][1] = m.edata;
+	ranges[1][0] = m.bss;
+	ranges[1][1] = m.ebss;
+	for (int k = 0; k < 2; k++) {
+		uint64_t bv = m.addr + (k ? l.gcbssmask : l.gcdatamask), n, data, words;
+		bool ok = true;
+
+		/* runtime.bitvector{n int32; bytedata *uint8}: one bit per word of the section */
+		n = rd_word(t, bv, 4, &ok);
+		data = rd_word(t, bv + t->ptr, t->ptr, &ok);
+		words = (ranges[k][1] - ranges[k][0]) / t->ptr;
+		if (!ok || !data || ranges[k][1] < ranges[k][0] || n < words || n > (1u << 30))
+			continue;
+		masks[k] = malloc(n / 8 + 1);
+		if (masks[k] && !rd(t, data, masks[k], n / 8 + 1)) {
+			free(masks[k]);
+			masks[k] = NULL;
+		}
+	}
+	return NULL;
+}
+
 /* ---- runtime.mheap_ and runtime.allgs ----------------------------------------- */
 
 /*

@@ -45,6 +45,13 @@ struct ms_rtmeta {
 struct ms_error *ms_rtmeta_load(struct ms_rtmeta *t);
 
 /*
+ * The module's data and bss ranges and the GC's pointer bitmaps of them
+ * (moduledata.gcdatamask, gcbssmask: bit i says word i holds a pointer). Needs t's
+ * mem, exe, go, arch and ptr. masks[k] is NULL (owned otherwise) when unreadable.
+ */
+struct ms_error *ms_rtmeta_gc_masks(struct ms_rtmeta *t, uint64_t ranges[2][2], uint8_t *masks[2]);
+
+/*
  * The type graph of the type region [types, etypes) of t->mem, as ms_rtmeta_load()
  * makes it once it has found the module data: every map type descriptor of the
  * region and the types it leads to, each named as DWARF names it (package paths;

@@ -21,6 +21,11 @@ static json_t *side_json(const struct ms_map_report *m)
 	json_object_set_new(o, "len", json_integer((json_int_t)m->len));
 	json_object_set_new(o, "held_bytes", json_integer((json_int_t)m->held_bytes));
 	json_object_set_new(o, "reclaimable_bytes", json_integer((json_int_t)m->reclaimable_bytes));
+	if (m->graph) {
+		json_object_set_new(o, "payload_bytes", json_integer((json_int_t)m->payload_bytes));
+		json_object_set_new(o, "retained_bytes",
+		                    json_integer((json_int_t)m->retained_bytes));
+	}
 	if (m->impl == MS_IMPL_CLASSIC)
 		json_object_set_new(o, "overflow_buckets",
 		                    json_integer((json_int_t)m->overflow_buckets));
@@ -58,6 +63,12 @@ struct ms_error *ms_emit_diff_json(FILE *out, const struct ms_diff *d, size_t to
 	json_object_set_new(sum, "delta_len", json_integer(d->delta_len));
 	json_object_set_new(sum, "delta_held_bytes", json_integer(d->delta_held));
 	json_object_set_new(sum, "delta_reclaimable_bytes", json_integer(d->delta_reclaimable));
+	if (d->graph) {
+		json_object_set_new(sum, "delta_total_payload_bytes",
+		                    json_integer(d->delta_total_payload));
+		json_object_set_new(sum, "delta_total_retained_bytes",
+		                    json_integer(d->delta_total_retained));
+	}
 	json_object_set_new(doc, "summary", sum);
 	for (size_t i = 0; i < d->n && (!top || i < top); i++) {
 		const struct ms_diff_entry *e = &d->entries[i];
@@ -74,6 +85,12 @@ struct ms_error *ms_emit_diff_json(FILE *out, const struct ms_diff *d, size_t to
 		json_object_set_new(o, "delta_held_bytes", json_integer(e->delta_held));
 		json_object_set_new(o, "delta_reclaimable_bytes",
 		                    json_integer(e->delta_reclaimable));
+		if (e->graph) {
+			json_object_set_new(o, "delta_payload_bytes",
+			                    json_integer(e->delta_payload));
+			json_object_set_new(o, "delta_retained_bytes",
+			                    json_integer(e->delta_retained));
+		}
 		json_object_set_new(
 		    o, m->impl == MS_IMPL_CLASSIC ? "delta_overflow_buckets" : "delta_tombstones",
 		    json_integer(e->delta_waste));
@@ -101,6 +118,11 @@ struct ms_error *ms_emit_diff_text(FILE *out, const struct ms_diff *d, size_t to
 	        " appeared, %" PRIu64 " disappeared\n\n",
 	        held, d->delta_len, d->counts[MS_DIFF_CHANGED], d->counts[MS_DIFF_SAME],
 	        d->counts[MS_DIFF_APPEARED], d->counts[MS_DIFF_DISAPPEARED]);
+	if (d->graph) {
+		ms_emit_delta(a, sizeof(a), d->delta_total_payload, o);
+		ms_emit_delta(b, sizeof(b), d->delta_total_retained, o);
+		fprintf(out, "payload %s, retained %s (--retained)\n\n", a, b);
+	}
 	fprintf(out, "%-12s %-44s %12s %12s %12s %10s\n", "status", "map", "held a", "held b",
 	        "change", "len change");
 	for (size_t i = 0; i < d->n && (!top || shown < top); i++) {

@@ -266,6 +266,11 @@ static json_t *map_json(const struct ms_map_report *m)
 	set(o, "fresh_bytes", juint(m->fresh_bytes));
 	set(o, "fresh_high_bytes", juint(m->fresh_high_bytes));
 	set(o, "reclaimable_bytes", juint(m->reclaimable_bytes));
+	if (m->graph) {
+		set(o, "payload_bytes", juint(m->payload_bytes));
+		set(o, "retained_bytes", juint(m->retained_bytes));
+		set(o, "retained_nested", json_boolean(m->nested));
+	}
 	set(o, "error", m->error ? json_string(m->error) : json_null());
 	return o;
 }
@@ -398,6 +403,19 @@ static json_t *summary_json(const struct ms_inspect_report *r, size_t n)
 	set(sum, "len", juint(r->total_len));
 	set(sum, "held_bytes", juint(r->total_held_bytes));
 	set(sum, "reclaimable_bytes", juint(r->total_reclaimable_bytes));
+	if (r->graph) {
+		json_t *g = json_object();
+
+		set(sum, "total_payload_bytes", juint(r->total_payload_bytes));
+		set(sum, "total_retained_bytes", juint(r->total_retained_bytes));
+		set(g, "objects", juint(r->graph_objects));
+		set(g, "edges", juint(r->graph_edges));
+		set(g, "memory_bytes", juint(r->graph_bytes));
+		set(g, "scanned_by_bitmap", juint(r->graph_precise));
+		set(g, "scanned_conservatively", juint(r->graph_conservative));
+		set(g, "seconds", json_real(r->graph_s));
+		set(sum, "heap_graph", g);
+	}
 	set(sum, "heap_inuse_bytes", juint(r->heap_inuse_bytes));
 	set(sum, "heap_share",
 	    json_real(r->heap_inuse_bytes
@@ -563,6 +581,15 @@ static void map_text(FILE *out, const struct ms_map_report *m, const struct ms_e
 		human(b, sizeof(b), m->stack_bytes, o);
 		fprintf(out, "  plus %s in the goroutine's stack\n", b);
 	}
+	if (m->graph) {
+		char pay[32];
+
+		human(pay, sizeof(pay), m->payload_bytes, o);
+		human(b, sizeof(b), m->retained_bytes, o);
+		fprintf(out,
+		        "  keys and values reach %s more (payload); dropping the map frees %s%s\n",
+		        pay, b, m->nested ? " (inside what another map retains)" : "");
+	}
 	for (int i = 0; i < MS_HELD__COUNT; i++) {
 		if (!m->held[i])
 			continue;
@@ -667,6 +694,17 @@ static struct ms_error *inspect_text(FILE *out, const struct ms_inspect_report *
 	            ? 100.0 * (double)r->total_held_bytes / (double)r->heap_inuse_bytes
 	            : 0,
 	        heap, recl);
+	if (r->graph) {
+		char pay[32], ret[32];
+
+		human(pay, sizeof(pay), r->total_payload_bytes, o);
+		human(ret, sizeof(ret), r->total_retained_bytes, o);
+		fprintf(out,
+		        "payload %s (keys' and values' objects, summed over maps), retained %s "
+		        "(kept alive by one map only, each object once; heap graph of %" PRIu64
+		        " objects)\n",
+		        pay, ret, r->graph_objects);
+	}
 	if (strcmp(r->attach_method, "no-stop") == 0) {
 		fputs("attach: no-stop, the process was not stopped\n", out);
 	} else if (r->attach_method[0]) {

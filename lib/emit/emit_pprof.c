@@ -45,6 +45,14 @@ static int64_t v_len(const struct ms_map_report *m)
 {
 	return (int64_t)m->len;
 }
+static int64_t v_payload(const struct ms_map_report *m)
+{
+	return m->graph ? (int64_t)m->payload_bytes : 0;
+}
+static int64_t v_retained(const struct ms_map_report *m)
+{
+	return m->graph ? (int64_t)m->retained_bytes : 0;
+}
 
 static const struct sample_type {
 	const char *type, *unit;
@@ -54,10 +62,13 @@ static const struct sample_type {
     {"held", "bytes", v_held},
     {"reclaimable", "bytes", v_reclaimable},
     {"len", "count", v_len},
-    /* retained bytes (what only this map keeps alive) go here as one more row,
-     * {"retained", "bytes", v_retained}, once struct ms_map_report has them */
+    /* the heap graph's (--retained): only in profiles of reports that have it */
+    {"payload", "bytes", v_payload},
+    {"retained", "bytes", v_retained},
 };
-#define NTYPES       (sizeof(sample_types) / sizeof(sample_types[0]))
+#define MAXTYPES     (sizeof(sample_types) / sizeof(sample_types[0]))
+#define GRAPH_TYPES  2 /* the last rows: only with the heap graph */
+#define NTYPES       (b->ntypes)
 #define DEFAULT_TYPE "held"
 
 /* ---- the profile under construction ---- */
@@ -90,6 +101,7 @@ struct builder {
 	uint64_t **loc_ids;
 	Label *labels; /* MAX_LABELS per sample */
 	size_t nsamples, capsamples;
+	size_t ntypes; /* sample types written: all, or all but the heap graph's */
 	bool nomem;
 };
 
@@ -345,8 +357,8 @@ static struct ms_error *write_profile(FILE *out, struct builder *b, const char *
                                       size_t ncomments, const char *exe)
 {
 	Profile prof = PERFTOOLS__PROFILES__PROFILE__INIT;
-	ValueType vts[NTYPES], period = PERFTOOLS__PROFILES__VALUE_TYPE__INIT;
-	ValueType *vtp[NTYPES];
+	ValueType vts[MAXTYPES], period = PERFTOOLS__PROFILES__VALUE_TYPE__INIT;
+	ValueType *vtp[MAXTYPES];
 	Mapping map = PERFTOOLS__PROFILES__MAPPING__INIT, *mapp = &map;
 	int64_t comment_ix[8];
 	Sample **sp = calloc(b->nsamples + 1, sizeof(*sp));
@@ -436,9 +448,10 @@ out:
 	return err;
 }
 
-static void builder_init(struct builder *b)
+static void builder_init(struct builder *b, bool graph)
 {
 	*b = (struct builder){0};
+	b->ntypes = graph ? MAXTYPES : MAXTYPES - GRAPH_TYPES;
 	str(b, ""); /* string_table[0] */
 }
 
@@ -455,7 +468,7 @@ struct ms_error *ms_emit_inspect_pprof(FILE *out, const struct ms_inspect_report
 
 	if (!sel)
 		return &ms_error_nomem;
-	builder_init(&b);
+	builder_init(&b, r->graph);
 	for (size_t i = 0; i < n && !err; i++)
 		err = add_sample(&b, NULL, sel[i], NULL);
 	if (!err)
@@ -473,7 +486,7 @@ struct ms_error *ms_emit_diff_pprof(FILE *out, const struct ms_diff *d, size_t t
 	const char *comments[] = {"mapsize diff: B minus A", d->a->source ? d->a->source : "",
 	                          d->b->source ? d->b->source : ""};
 
-	builder_init(&b);
+	builder_init(&b, d->a->graph && d->b->graph);
 	for (size_t i = 0; i < d->n && (!top || i < top) && !err; i++) {
 		const struct ms_diff_entry *e = &d->entries[i];
 

@@ -547,6 +547,11 @@ struct ms_map_report {
 	 * spread over hash seeds (fresh_high_bytes), 0 when negative */
 	uint64_t reclaimable_bytes;
 	uint64_t fresh_high_bytes; /* the high end of that spread (0: not estimated) */
+	/* --retained (the heap graph, lib/target/heapgraph.h); valid when graph is set */
+	bool graph;
+	uint64_t payload_bytes;  /* heap objects its keys and values reach, transitively */
+	uint64_t retained_bytes; /* heap objects only it keeps alive: storage and payload */
+	bool nested;             /* inside what another reported map retains */
 };
 
 struct ms_type_total {
@@ -602,6 +607,13 @@ struct ms_inspect_report {
 	uint64_t found[MS_FOUND__COUNT];
 	uint64_t heap_inuse_bytes; /* in-use spans of the Go heap */
 	uint64_t total_held_bytes, total_reclaimable_bytes, total_len;
+	/* --retained: graph is set; payload summed over maps (an object two maps reach counts
+	 * twice), retained over the maps no other map retains (each object once) */
+	bool graph;
+	uint64_t total_payload_bytes, total_retained_bytes;
+	uint64_t graph_objects, graph_edges, graph_bytes; /* its size, its memory at most */
+	uint64_t graph_precise, graph_conservative; /* objects scanned by bitmap, word by word */
+	double graph_s;                             /* the time it took */
 	size_t nby_type, nby_package;
 	struct ms_type_total *by_type, *by_package; /* owned, by held bytes, descending */
 	size_t nwarnings;
@@ -623,6 +635,7 @@ struct ms_inspect_opts {
 	bool no_stacks;
 	bool no_dwarf;        /* ignore the executable's DWARF: types from the runtime's metadata */
 	uint64_t max_objects; /* bound on traversal work (0: default) */
+	bool retained;        /* build the heap graph: payload and retained bytes per map */
 	void (*progress)(void *arg, const char *what, uint64_t done, uint64_t total);
 	void *progress_arg;
 	/*
@@ -694,6 +707,8 @@ struct ms_diff_entry {
 	const struct ms_map_report *a, *b; /* borrowed from the reports; NULL when absent */
 	int64_t delta_len, delta_held, delta_reclaimable;
 	int64_t delta_waste; /* overflow buckets (classic) or tombstones (Swiss) */
+	bool graph;          /* both reports have the heap graph (--retained) */
+	int64_t delta_payload, delta_retained;
 };
 
 struct ms_diff {
@@ -702,6 +717,8 @@ struct ms_diff {
 	size_t n, cap;
 	uint64_t counts[4]; /* by status */
 	int64_t delta_held, delta_len, delta_reclaimable;
+	bool graph; /* both reports have the heap graph: the totals' changes */
+	int64_t delta_total_payload, delta_total_retained;
 };
 
 /*

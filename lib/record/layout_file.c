@@ -210,6 +210,9 @@ static const struct {
     U64("reclaimable_bytes", reclaimable_bytes),
     U64("fresh_high_bytes", fresh_high_bytes),
     U64("goroutine", goid),
+    U64("payload_bytes", payload_bytes),
+    U64("retained_bytes", retained_bytes),
+    BOOL("retained_nested", nested),
 #undef U64
 #undef BOOL
 };
@@ -324,6 +327,10 @@ static bool read_map(struct reader *rd, json_t *o, struct ms_map_report *m)
 			return false;
 	}
 	held = json_object_get(o, "held");
+	/* --retained: both or neither */
+	m->graph = json_object_get(o, "retained_bytes") != NULL;
+	if (m->graph != (json_object_get(o, "payload_bytes") != NULL))
+		return bad(rd, "'payload_bytes' and 'retained_bytes' come together");
 	if (!json_is_object(held))
 		return bad(rd, "'held' is missing");
 	for (int i = 0; i < MS_HELD__COUNT; i++)
@@ -406,6 +413,23 @@ static bool read_top(struct reader *rd, json_t *doc, struct ms_inspect_report *r
 	v = json_object_get(sum, "elapsed_seconds");
 	if (v && !json_is_number(v))
 		return bad(rd, "'summary.elapsed_seconds' is not a number");
+	if (json_object_get(sum, "heap_graph")) { /* --retained */
+		json_t *hg = json_object_get(sum, "heap_graph"),
+		       *sec = json_object_get(hg, "seconds");
+
+		snprintf(rd->where, sizeof(rd->where), "summary.heap_graph");
+		if (!json_is_object(hg) || !get_u64(rd, hg, "objects", true, &r->graph_objects) ||
+		    !get_u64(rd, hg, "edges", true, &r->graph_edges) ||
+		    !get_u64(rd, hg, "memory_bytes", true, &r->graph_bytes) ||
+		    !get_u64(rd, hg, "scanned_by_bitmap", true, &r->graph_precise) ||
+		    !get_u64(rd, hg, "scanned_conservatively", true, &r->graph_conservative) ||
+		    !json_is_number(sec))
+			return rd->err ? false
+			               : bad(rd, "'summary.heap_graph' is not a heap graph");
+		rd->where[0] = '\0';
+		r->graph = true;
+		r->graph_s = json_number_value(sec);
+	}
 	r->elapsed_s = v ? json_number_value(v) : 0;
 	w = json_object_get(doc, "warnings");
 	if (w && !json_is_array(w))

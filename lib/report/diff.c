@@ -68,7 +68,13 @@ static struct ms_error *add(struct ms_diff *d, const struct ms_map_report *a,
 	e->delta_held = delta(a ? a->held_bytes : 0, b ? b->held_bytes : 0);
 	e->delta_reclaimable = delta(a ? a->reclaimable_bytes : 0, b ? b->reclaimable_bytes : 0);
 	e->delta_waste = delta(a ? waste_of(a) : 0, b ? waste_of(b) : 0);
-	if (a && b && !e->delta_len && !e->delta_held && !e->delta_reclaimable && !e->delta_waste)
+	e->graph = d->a->graph && d->b->graph;
+	if (e->graph) {
+		e->delta_payload = delta(a ? a->payload_bytes : 0, b ? b->payload_bytes : 0);
+		e->delta_retained = delta(a ? a->retained_bytes : 0, b ? b->retained_bytes : 0);
+	}
+	if (a && b && !e->delta_len && !e->delta_held && !e->delta_reclaimable && !e->delta_waste &&
+	    !e->delta_payload && !e->delta_retained)
 		e->status = MS_DIFF_SAME;
 	d->counts[e->status]++;
 	d->delta_held += e->delta_held;
@@ -91,6 +97,11 @@ struct ms_error *ms_diff_reports(const struct ms_inspect_report *a,
 	}
 	d.a = a;
 	d.b = b;
+	d.graph = a->graph && b->graph;
+	if (d.graph) {
+		d.delta_total_payload = delta(a->total_payload_bytes, b->total_payload_bytes);
+		d.delta_total_retained = delta(a->total_retained_bytes, b->total_retained_bytes);
+	}
 	/* by path: a map keeps its shortest path across runs */
 	for (size_t i = 0; i < a->nmaps && !err; i++) {
 		const char *k = key_of(a->maps[i]);

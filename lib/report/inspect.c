@@ -9,6 +9,7 @@
 
 #include "findmaps.h"
 #include "gover.h"
+#include "heapgraph.h"
 #include "report.h"
 
 static const char *const held_ids[MS_HELD__COUNT] = {
@@ -291,6 +292,11 @@ static struct ms_error *summary_add(struct ms_inspect_report *rep, const struct 
 	rep->total_held_bytes += r->held_bytes;
 	rep->total_reclaimable_bytes += r->reclaimable_bytes;
 	rep->total_len += r->len;
+	if (r->graph) {
+		rep->total_payload_bytes += r->payload_bytes;
+		if (!r->nested)
+			rep->total_retained_bytes += r->retained_bytes;
+	}
 	err = add_total(&rep->by_type, &rep->nby_type, r->type, r);
 	if (!err)
 		err = add_total(&rep->by_package, &rep->nby_package, pkg, r);
@@ -312,6 +318,7 @@ struct ms_error *ms_report_summarize(struct ms_inspect_report *rep)
 
 	memset(rep->found, 0, sizeof(rep->found));
 	rep->total_held_bytes = rep->total_reclaimable_bytes = rep->total_len = 0;
+	rep->total_payload_bytes = rep->total_retained_bytes = 0;
 	for (size_t i = 0; i < rep->nby_type; i++)
 		free(rep->by_type[i].name);
 	for (size_t i = 0; i < rep->nby_package; i++)
@@ -392,6 +399,65 @@ static struct ms_error *walked(void *arg, struct ms_found_map *m)
 	return err;
 }
 
+/* --retained: the heap graph's payload and retained bytes of every map found. */
+static struct ms_error *measure_graph(struct ms_target *t, struct ms_found *found,
+                                      struct ms_inspect_report *rep)
+{
+	struct ms_heapgraph_map *hm = calloc(found->n ? found->n : 1, sizeof(*hm));
+	struct ms_heapgraph_stats st;
+	struct timespec t0, t1;
+	size_t n = 0;
+	struct ms_error *err;
+
+	if (!hm)
+		return &ms_error_nomem;
+	for (size_t i = 0; i < found->n; i++) {
+		const struct ms_found_map *m = found->maps[i];
+		bool classic = m->geom ? m->geom->impl == MS_IMPL_CLASSIC : t->classic_layout;
+
+		if (!m->report)
+			continue;
+		hm[n].addr = m->addr;
+		hm[n].hdr_bytes = classic ? t->rt.hmap.size : t->rt.smap.size;
+		if (hm[n].hdr_bytes == UINT64_MAX || hm[n].hdr_bytes > 256)
+			hm[n].hdr_bytes = 0;
+		hm[n].held_bytes = m->report->held_bytes;
+		n++;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	err = ms_heapgraph_measure(t, hm, n, &st);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (!err) {
+		n = 0;
+		for (size_t i = 0; i < found->n; i++) {
+			struct ms_map_report *r = found->maps[i]->report;
+
+			if (!r)
+				continue;
+			r->graph = hm[n].retained_known;
+			r->payload_bytes = hm[n].payload_bytes;
+			r->retained_bytes = hm[n].retained_bytes;
+			r->nested = hm[n].nested;
+			n++;
+		}
+		rep->graph = true;
+		rep->graph_objects = st.objects;
+		rep->graph_edges = st.edges;
+		rep->graph_bytes = st.graph_bytes;
+		rep->graph_precise = st.precise;
+		rep->graph_conservative = st.conservative;
+		rep->graph_s =
+		    (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+		if (st.payload_budget_hit)
+			ms_target_warn(t,
+			               "--retained: the payload walk stopped after %llu objects: "
+			               "the maps after it have no payload_bytes",
+			               (unsigned long long)st.payload_visits);
+	}
+	free(hm);
+	return err;
+}
+
 /* Everything after opening: find and walk the maps, then build the report. */
 static struct ms_error *inspect_target(struct ms_target *t, const struct ms_inspect_opts *opts,
                                        const char *source, const char *exe_path,
@@ -428,6 +494,21 @@ static struct ms_error *inspect_target(struct ms_target *t, const struct ms_insp
 		if (herr) {
 			ms_target_warn(t, "heap in use unknown: %s", ms_error_message(herr));
 			ms_error_destroy(herr);
+		}
+	}
+	if (!err && opts && opts->retained) {
+		if (opts->on_map) {
+			ms_target_warn(t, "--retained: not computed while streaming (--stream)");
+		} else {
+			struct ms_error *gerr = measure_graph(t, &found, rep);
+
+			if (gerr && ms_error_code(gerr) == MS_ERR_NOMEM)
+				err = gerr;
+			else if (gerr) {
+				ms_target_warn(t, "--retained: no heap graph: %s",
+				               ms_error_message(gerr));
+				ms_error_destroy(gerr);
+			}
 		}
 	}
 	rep->walked_bytes = t->mem->nread_bytes;

@@ -124,6 +124,27 @@ static uint64_t arena_of(struct ms_target *t, uint64_t addr)
 	return c->arena_addr[slot];
 }
 
+bool ms_heap_arena(struct ms_target *t, uint64_t addr, uint64_t *ret_arena, uint64_t *ret_lo,
+                   uint64_t *ret_hi)
+{
+	const struct ms_rt *rt = &t->rt;
+	uint64_t idx;
+
+	if (!heap_known(t))
+		return false;
+	if (!t->spans) {
+		t->spans = calloc(1, sizeof(*t->spans));
+		if (!t->spans)
+			return false;
+	}
+	/* arenaIndex: modular (arenaBaseOffset wraps on amd64) */
+	idx = (addr - rt->arena_base_offset) / rt->arena_bytes;
+	*ret_arena = arena_of(t, addr);
+	*ret_lo = rt->arena_base_offset + idx * rt->arena_bytes;
+	*ret_hi = *ret_lo + rt->arena_bytes;
+	return *ret_arena != 0;
+}
+
 static bool span_has_headers(const struct ms_target *t, const struct span *s)
 {
 	/* malloc.go (1.22+): pointerful small objects over ptr*ptr*8 bytes carry a header */
@@ -268,6 +289,28 @@ struct ms_error *ms_heap_inuse(struct ms_target *t, uint64_t *ret_bytes)
 	if (!err)
 		*ret_bytes = total;
 	return err;
+}
+
+struct each_span_pub {
+	bool (*fn)(void *arg, const struct ms_heap_span *s);
+	void *arg;
+};
+
+static bool pub_span(void *arg, const struct span *s)
+{
+	struct each_span_pub *e = arg;
+	struct ms_heap_span hs = {s->start,     s->npages,     s->elemsize, s->nelems,
+	                          s->freeindex, s->alloc_bits, s->spanclass};
+
+	return e->fn(e->arg, &hs);
+}
+
+struct ms_error *ms_heap_each_span(struct ms_target *t,
+                                   bool (*fn)(void *arg, const struct ms_heap_span *s), void *arg)
+{
+	struct each_span_pub e = {fn, arg};
+
+	return each_span(t, pub_span, &e);
 }
 
 struct each_obj {

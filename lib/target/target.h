@@ -75,12 +75,24 @@ void ms_target_rtmeta(struct ms_target *t, struct ms_rtmeta *ret);
 bool ms_heap_find(struct ms_target *t, uint64_t addr, struct ms_heap_obj *ret);
 /* The type a large object's span records (1.22+, pointerful objects); 0 if none. */
 uint64_t ms_heap_large_type(struct ms_target *t, uint64_t addr);
+/* The runtime.heapArena of addr and the arena's range [lo, hi); false if none. */
+bool ms_heap_arena(struct ms_target *t, uint64_t addr, uint64_t *ret_arena, uint64_t *ret_lo,
+                   uint64_t *ret_hi);
 /* Bytes in in-use heap spans (mSpanInUse), from mheap_.allspans. */
 struct ms_error *ms_heap_inuse(struct ms_target *t, uint64_t *ret_bytes);
 /* Visit every allocated object of every in-use span with the given spanclass>>1 size class. */
 struct ms_error *ms_heap_each_object(struct ms_target *t, uint64_t elemsize,
                                      bool (*fn)(void *arg, const struct ms_heap_obj *obj),
                                      void *arg);
+
+/* An in-use span of the heap, as mheap_.allspans lists it. */
+struct ms_heap_span {
+	uint64_t start, npages, elemsize, nelems, freeindex, alloc_bits;
+	uint8_t spanclass; /* sizeclass*2 + noscan; class 0 = one large object */
+};
+/* Call fn for each in-use span (order of allspans) until it returns false. */
+struct ms_error *ms_heap_each_span(struct ms_target *t,
+                                   bool (*fn)(void *arg, const struct ms_heap_span *s), void *arg);
 
 /* Is [lo, hi) a goroutine stack? Filled by ms_target_stacks(). */
 struct ms_stack {

@@ -150,6 +150,12 @@ try:
     bad = json.loads(text)
     bad["maps"][0]["impl"] = "btree"
     cases["impl.msl"] = (json.dumps(bad), 3, "'impl'")
+    bad = json.loads(text)
+    bad["maps"][0]["payload_bytes"] = 10  # --retained's fields come together
+    cases["payload.msl"] = (json.dumps(bad), 3, "come together")
+    bad = json.loads(text)
+    bad["summary"]["heap_graph"] = {"objects": 1}
+    cases["graph.msl"] = (json.dumps(bad), 3, "heap_graph")
     for name, (content, status, frag) in cases.items():
         path = os.path.join(tmp, name)
         with open(path, "w") as f:
@@ -161,6 +167,27 @@ try:
                   frag in lines[0] and name in lines[0],
                   f"{cmd[0]} of a damaged layout ({name}) -> exit {status}, names the file and '{frag}'",
                   f"exit {r.returncode}\nstderr: {r.stderr!r}")
+    # --retained fields round-trip: a layout carrying them replays and diffs with them
+    withgraph = json.loads(text)
+    for m in withgraph["maps"]:
+        m["payload_bytes"], m["retained_bytes"], m["retained_nested"] = 100, m["held_bytes"], False
+    withgraph["summary"]["heap_graph"] = {"objects": 9, "edges": 8, "memory_bytes": 7,
+                                          "scanned_by_bitmap": 6, "scanned_conservatively": 0,
+                                          "seconds": 0.5}
+    gpath = os.path.join(tmp, "graph-ok.msl")
+    with open(gpath, "w") as f:
+        json.dump(withgraph, f)
+    r = run("replay", gpath, "--format", "json")
+    rep = json.loads(r.stdout) if r.returncode == 0 else {}
+    check(rep.get("summary", {}).get("total_payload_bytes") == 100 * len(withgraph["maps"]) and
+          rep["summary"].get("total_retained_bytes") ==
+          sum(m["held_bytes"] for m in withgraph["maps"]) and
+          all(m.get("payload_bytes") == 100 for m in rep["maps"]),
+          "replay of a layout with payload_bytes/retained_bytes sums them again", r.stderr)
+    r = run("diff", gpath, gpath, "--format", "json")
+    dd = json.loads(r.stdout) if r.returncode == 0 else {}
+    check(dd.get("summary", {}).get("delta_total_retained_bytes") == 0, "diff of two layouts "
+          "with the heap graph gives delta_total_retained_bytes", r.stderr)
     # NDJSON: one line per map, then a summary; each map line is a map of the inspect schema
     r = run("replay", sample, "--format", "ndjson")
     lines = [json.loads(l) for l in r.stdout.splitlines()]

@@ -30,6 +30,11 @@ the truth about each of its maps, read from the inside (unsafe, MemStats);
   simulated seeds plus two standard deviations), so a miss is run again like a
   held-bytes miss: the new process draws new seeds, a real bias fails every
   attempt;
+- on the kernel core, `inspect --retained`: the payload and retained bytes of the
+  maps of sessions (map[string]*Session; one whose every second session another
+  holder shares) equal the program's HeapAlloc truth exactly (the program checks
+  that dropping each map gives back held + its unshared payload); every map's
+  retained lies within [held, held + payload] and the summary's totals add up;
 - on the kernel core, a stripped copy of the executable (no DWARF: types and
   layouts from the runtime's metadata) finds every map with storage that
   DWARF finds off the stacks, with identical len and structure, and nothing
@@ -160,6 +165,61 @@ def compare(truth, doc):
             problems.append(f"{m['address']} {m['type']}: breakdown adds up to "
                             f"{sum(m['held'].values())}, not {m['held_bytes']}")
     return problems, held_misses
+
+
+def compare_graph(mapsize, core, exe, truth):
+    """inspect --retained: payload_bytes and retained_bytes of the maps whose truth the
+    program prints (HeapAlloc windows, the drop checked by the program), exactly (the graph's
+    edges come from the runtime's pointer bitmaps: the arenas' before 1.22, malloc headers'
+    types and span heap bits after); for every map, retained within [held, held + payload]
+    and the summary's totals. Returns (problems, misses, notes)."""
+    r = subprocess.run([mapsize, "inspect", core, "--exe", exe, "--format", "json",
+                        "--retained"], capture_output=True, text=True, timeout=limit(600))
+    if r.returncode != 0:
+        return [f"--retained: exit {r.returncode}: {r.stderr.strip()}"], [], []
+    doc = json.loads(r.stdout)
+    if VALIDATOR:
+        errs = sorted(VALIDATOR.iter_errors(doc), key=lambda e: list(e.path))
+        if errs:
+            return [f"--retained: schema: {errs[0].message} at {list(errs[0].path)}"], [], []
+    by_addr = {m["address"]: m for m in doc["maps"]}
+    problems, misses, notes = [], [], []
+    for t in truth:
+        if "payload_bytes" not in t:
+            continue
+        m = by_addr.get(t["addr"])
+        if m is None or "payload_bytes" not in m:
+            problems.append(f"--retained: {t['name']}: no payload_bytes in the report")
+            continue
+        got = (m["payload_bytes"], m["retained_bytes"])
+        want = (t["payload_bytes"], t["retained_bytes"])
+        notes.append(f"{t['name']}: payload {got[0]} (truth {want[0]}), retained {got[1]} "
+                     f"(truth {want[1]}), held {m['held_bytes']}")
+        if got != want:
+            misses.append(f"{t['name']}: payload {got[0]}, runtime {want[0]}; retained "
+                          f"{got[1]}, runtime {want[1]}")
+    if not any("payload_bytes" in t for t in truth):
+        problems.append("--retained: the program printed no payload truth")
+    s, pay, ret = doc["summary"], 0, 0
+    for m in doc["maps"]:
+        if "retained_bytes" not in m:
+            problems.append(f"--retained: {m['address']}: no retained_bytes")
+            continue
+        pay += m["payload_bytes"]
+        ret += 0 if m["retained_nested"] else m["retained_bytes"]
+        if m["stack_bytes"] == 0 and not (m["held_bytes"] <= m["retained_bytes"] <=
+                                          m["held_bytes"] + m["payload_bytes"]):
+            problems.append(f"--retained: {m['address']} {m['type']}: retained "
+                            f"{m['retained_bytes']} not within held {m['held_bytes']} and "
+                            f"held + payload {m['held_bytes'] + m['payload_bytes']}")
+    if (s.get("total_payload_bytes"), s.get("total_retained_bytes")) != (pay, ret):
+        problems.append(f"--retained: summary totals {s.get('total_payload_bytes')}, "
+                        f"{s.get('total_retained_bytes')}; the maps add up to {pay}, {ret}")
+    g = s.get("heap_graph", {})
+    notes.append(f"heap graph: {g.get('objects')} objects, {g.get('edges')} edges, "
+                 f"{g.get('scanned_by_bitmap')} scanned by bitmap, "
+                 f"{g.get('scanned_conservatively')} word by word, {g.get('seconds', 0):.3f} s")
+    return problems[:10], misses, notes
 
 
 def compare_stream(mapsize, core, exe, doc):
@@ -570,6 +630,11 @@ def run_config(mapsize, cfg, workdir, keep):
                     log += notes
                 if doc and kind == "gcore" and cfg == CONFIGS[0]:
                     problems += compare_named_exe(mapsize, core, binary, doc)
+                if doc and kind == "kernel":
+                    gp, gmiss, gnotes = compare_graph(mapsize, core, binary, truth)
+                    problems += gp
+                    held += gmiss
+                    log += gnotes
             finally:
                 if not keep and os.path.exists(core):
                     os.unlink(core)

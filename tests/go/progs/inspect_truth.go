@@ -156,6 +156,9 @@ type Result struct {
 	// Fresh: built by inserts alone into a make() without hint, nothing deleted: a
 	// rebuild gives nothing back, so its reclaimable bytes must be 0 (issue 18)
 	Fresh bool `json:"fresh,omitempty"`
+	// payload and retained truth (maps of sessions.go); absent for the other maps
+	PayloadBytes  *int64 `json:"payload_bytes,omitempty"`
+	RetainedBytes *int64 `json:"retained_bytes,omitempty"`
 	*Classic
 	*Swiss
 }
@@ -929,6 +932,8 @@ func main() {
 	}
 	syncMaps()
 
+	sessionMaps()
+
 	// the stack maps once more, after every GC of the run
 	for k, q := range stackQs {
 		q.wake <- struct{}{}
@@ -957,4 +962,149 @@ func main() {
 	runtime.KeepAlive(regions)
 	runtime.KeepAlive(inner)
 	os.Exit(0)
+}
+
+// ---- payload and retained (issue 15) ----
+
+// Payload and retained truth (issue 15): maps of pointers to structs holding
+// strings and slices, measured from the inside.
+//
+//	gSessions  map[string]*Session: every session and key reached only
+//	           through the map; the sessions point to gConfig (a global).
+//	gShared    the same shape; every second session is also held by
+//	           gSharedOthers, so retained < held + payload.
+//
+// Every object of the payload is at least 16 bytes and pointerful or a
+// string of 24 bytes or more, so the tiny allocator (objects under 16 bytes
+// without pointers packed into one 16-byte block) never mixes them with
+// anything else. Windows (begin/end, HeapAlloc after runtime.GC()):
+//
+//	payload  = gConfig's window + the sessions' windows + the keys' window
+//	retained = held + the sessions reached only through the map + keys
+//
+// and the program checks its identity once: it builds each map, drops it
+// (sets the global nil), reads what HeapAlloc gave back, which must be
+// held + the unshared windows exactly, then builds it again the same way
+// (the keys, sessions and strings are the same sizes; the map's own storage
+// is measured again: a classic map's overflow buckets depend on its seed).
+// The builds run in functions of their own, so that no stale pointer to a
+// session stays in a live frame of main.
+
+
+type Config struct {
+	name  string
+	attrs []string
+}
+
+type Session struct {
+	id     string
+	user   string
+	tags   []string
+	data   []byte
+	config *Config
+	hits   int64
+}
+
+var (
+	gConfig       *Config
+	gSessions     map[string]*Session
+	gShared       map[string]*Session
+	gSharedOthers []*Session
+	gConfigBytes  int64
+)
+
+const nSessions = 3000
+
+func newSession(i int) *Session {
+	s := &Session{
+		id:     "session-identifier-" + strconv.Itoa(100000+i),
+		user:   "user-name-of-the-session-" + strconv.Itoa(100000+i),
+		tags:   make([]string, 3),
+		data:   make([]byte, 64+i%5*16),
+		config: gConfig,
+		hits:   int64(i),
+	}
+	for k := range s.tags {
+		s.tags[k] = "tag-number-" + strconv.Itoa(k) + "-of-" + strconv.Itoa(100000+i)
+	}
+	return s
+}
+
+// buildSessions fills a fresh map; sessions with shareEvery > 0 and
+// i%shareEvery == 1 also go into others (allocated beforehand). It returns
+// the map's own bytes (held), the unshared payload and the shared payload.
+func buildSessions(shareEvery int, others []*Session) (m map[string]*Session, held, own, shared int64) {
+	keys := make([]string, nSessions)
+	vals := make([]*Session, nSessions)
+	for i := range others { // a build before this one: its shared sessions go before the windows
+		others[i] = nil
+	}
+	base := begin()
+	for i := range keys {
+		keys[i] = "session-key-" + strconv.Itoa(1000000+i)
+	}
+	for i := range vals {
+		if shareEvery == 0 || i%shareEvery != 1 {
+			vals[i] = newSession(i)
+		}
+	}
+	own = *endTiny(base)
+	base = begin()
+	for i := range vals {
+		if vals[i] == nil {
+			vals[i] = newSession(i)
+			others[i/shareEvery] = vals[i]
+		}
+	}
+	shared = *endTiny(base)
+	base = begin()
+	m = make(map[string]*Session)
+	for i := range keys {
+		m[keys[i]] = vals[i]
+	}
+	held = *endTiny(base)
+	return
+}
+
+// endTiny is end after one more GC: strconv's temporary digit strings go to
+// the tiny allocator, whose current block a GC keeps (gcMarkTinyAllocs) and
+// the next one frees.
+func endTiny(base int64) *int64 {
+	runtime.GC()
+	return end(base)
+}
+
+func int64p(v int64) *int64 { return &v }
+
+// dropCheck drops *m and checks that HeapAlloc gives back exactly want.
+func dropCheck(name string, m *map[string]*Session, want int64) {
+	before := begin()
+	*m = nil
+	runtime.GC()
+	freed := before - heap()
+	if freed != want {
+		fail("%s: dropping the map gave back %d bytes, not held + unshared payload = %d", name, freed, want)
+	}
+}
+
+func sessionMaps() {
+	base := begin()
+	gConfig = &Config{name: "the-configuration-of-every-session", attrs: make([]string, 4)}
+	gConfigBytes = *endTiny(base)
+	gSharedOthers = make([]*Session, nSessions/2+1)
+
+	var held, own, shared int64
+	gSessions, held, own, _ = buildSessions(0, nil)
+	dropCheck("gSessions", &gSessions, held+own)
+	gSessions, held, own, _ = buildSessions(0, nil)
+	add("gSessions", "main.gSessions", "global", gSessions, int64p(held))
+	r := results[len(results)-1]
+	r.PayloadBytes, r.RetainedBytes = int64p(gConfigBytes+own), int64p(held+own)
+
+	gShared, held, own, _ = buildSessions(2, gSharedOthers)
+	dropCheck("gShared", &gShared, held+own)
+	gShared, held, own, shared = buildSessions(2, gSharedOthers)
+	add("gShared", "main.gShared", "global", gShared, int64p(held))
+	r = results[len(results)-1]
+	r.PayloadBytes, r.RetainedBytes = int64p(gConfigBytes+own+shared), int64p(held+own)
 }
