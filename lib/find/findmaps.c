@@ -204,7 +204,8 @@ static void enqueue(struct finder *f, uint64_t addr, const struct ms_dtype *type
 	if (depth > MAX_DEPTH ||
 	    (!is_map && ms_types_reaches_map(f->ty, type) && claims_type(type) &&
 	     !claim_type(f, addr, type)) ||
-	    !ms_addrset_add(&f->seen, pair_key(addr, type), &nomem)) {
+	    /* a walk is its own item: a sync.Map struct is first visited, then walked */
+	    !ms_addrset_add(&f->seen, pair_key(addr, type) ^ (is_map ? 0x100 : 0), &nomem)) {
 		free(path);
 		if (nomem)
 			f->err = &ms_error_nomem;
@@ -295,6 +296,21 @@ static struct ms_found_map *found_map(struct finder *f, uint64_t addr, const str
 static void visit(struct finder *f, uint64_t addr, const struct ms_dtype *type, const char *path,
                   unsigned depth);
 
+/*
+ * The sync.Map whose struct is at addr, reached through path: one entry, walked
+ * from the queue like a map (walk_syncmap). A sync.Map that no map holds yet
+ * (never stored to) is still reported, with len 0.
+ */
+static void found_syncmap(struct finder *f, uint64_t addr, const struct ms_dtype *type,
+                          const char *path, unsigned depth)
+{
+	bool is_new = false;
+	struct ms_found_map *m = found_map(f, addr, type, path, depth, f->root_by, &is_new);
+
+	if (m && is_new)
+		m->syncmap = true;
+}
+
 static void visit_interface(struct finder *f, uint64_t addr, const struct ms_dtype *u,
                             const char *path, unsigned depth)
 {
@@ -373,6 +389,10 @@ static void visit(struct finder *f, uint64_t addr, const struct ms_dtype *type, 
 	if (ms_types_is_map(type)) {
 		if (rd_ptr(f, addr, &p) && p)
 			found_map(f, p, type, path, depth, f->root_by, NULL);
+		return;
+	}
+	if (ms_types_is_syncmap(f->ty, type)) {
+		found_syncmap(f, addr, type, path, depth);
 		return;
 	}
 	if (!ms_types_reaches_map(f->ty, type))
@@ -526,6 +546,84 @@ static void on_slot(void *arg, uint64_t key_addr, uint64_t elem_addr)
 
 static struct ms_error *retype(struct finder *f, struct ms_found_map *m, struct ms_error *why);
 
+/* sync.Map: each live entry's key and value interfaces may lead on */
+static void on_sync_entry(void *arg, uint64_t key_iface, uint64_t value_iface)
+{
+	struct finder *f = arg;
+	const struct ms_dtype *any = ms_dwarf_type_by_name(f->t->dwarf, "interface {}");
+	char *p;
+
+	if (f->err || !f->budget || !any)
+		return;
+	p = path_join(f->cur_path, ".Load(?)");
+	if (!p) {
+		f->err = &ms_error_nomem;
+		return;
+	}
+	visit(f, key_iface, any, p, f->cur_depth);
+	visit(f, value_iface, any, p, f->cur_depth);
+	free(p);
+}
+
+/* An inner map of a sync.Map: known, so that no scan reports it apart. */
+static void claim_inner(struct finder *f, uint64_t hmap)
+{
+	struct ms_found_map *m;
+
+	if (!hmap || ms_found_lookup(f->found, hmap))
+		return;
+	m = ms_found_add(f->found, hmap);
+	if (!m) {
+		f->err = &ms_error_nomem;
+		return;
+	}
+	m->inner = true;
+	free(m->report);
+	m->report = NULL;
+}
+
+static void walk_syncmap(struct finder *f, struct ms_found_map *m, const struct item *it)
+{
+	struct ms_walk w = {0};
+	const struct ms_dtype *inner_t =
+	    ms_dwarf_type_by_name(f->t->dwarf, "map[interface {}]*sync.entry");
+	const struct ms_dvar *exp = ms_dwarf_var(f->t->dwarf, "sync.expunged");
+	const struct ms_map_geom *g = NULL;
+	uint64_t expunged = 0;
+	struct ms_error *err = NULL;
+
+	if (inner_t)
+		err = ms_types_geom(f->ty, inner_t, &g);
+	ms_error_destroy(err);
+	if (err)
+		g = NULL;
+	if (exp && !rd_ptr(f, exp->addr, &expunged))
+		expunged = 0;
+	w.t = f->t;
+	w.r = m->report;
+	w.stack_lo = m->stack_lo;
+	w.stack_hi = m->stack_hi;
+	f->cur_path = it->path;
+	f->cur_depth = it->depth;
+	err = ms_walk_syncmap(&w, f->ty, it->addr, g, expunged, on_sync_entry, f);
+	if (err) {
+		if (ms_error_code(err) == MS_ERR_NOMEM)
+			f->err = err;
+		else {
+			free(m->report->error);
+			m->report->error = strdup(ms_error_message(err));
+			ms_error_destroy(err);
+		}
+	}
+	ms_addrset_deinit(&w.seen);
+	if (m->report->sync) {
+		claim_inner(f, m->report->sync->read_map);
+		claim_inner(f, m->report->sync->dirty_map);
+	}
+	if (!f->err && f->opts->walked)
+		f->err = f->opts->walked(f->opts->walked_arg, m);
+}
+
 /* Walk a map found at addr and fill its report. Its entries are visited if they can lead on. */
 static void walk_map(struct finder *f, const struct item *it)
 {
@@ -534,8 +632,12 @@ static void walk_map(struct finder *f, const struct item *it)
 	const struct ms_map_geom *g;
 	struct ms_error *err;
 
-	if (!m)
+	if (!m || m->inner)
 		return;
+	if (m->syncmap) {
+		walk_syncmap(f, m, it);
+		return;
+	}
 	err = ms_types_geom(f->ty, m->type, &g);
 	if (err) /* the type that led here does not fit: the map is read as if found untyped */
 		err = retype(f, m, err);
@@ -1644,6 +1746,7 @@ void ms_found_deinit(struct ms_found *fd)
 		if (fd->maps[k]->report) {
 			free(fd->maps[k]->report->error);
 			free(fd->maps[k]->report->tables);
+			free(fd->maps[k]->report->sync);
 			free(fd->maps[k]->report);
 		}
 		free(fd->maps[k]);

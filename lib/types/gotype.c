@@ -46,12 +46,19 @@ bool ms_types_is_map(const struct ms_dtype *d)
 	return d && d->tag == MS_DTAG_TYPEDEF && d->go_kind == MS_KIND_MAP && d->type_off;
 }
 
+bool ms_types_is_syncmap(const struct ms_types *ty, const struct ms_dtype *d)
+{
+	const struct ms_dtype *u = ms_types_underlying(ty, d);
+
+	return u && u->tag == MS_DTAG_STRUCT && u->name && strcmp(u->name, "sync.Map") == 0;
+}
+
 /* One step of the reachability fixpoint for type d. */
 static bool reaches_now(const struct ms_types *ty, const struct ms_dtype *d)
 {
 	const struct ms_dtype *c;
 
-	if (ms_types_is_map(d))
+	if (ms_types_is_map(d) || ms_types_is_syncmap(ty, d))
 		return true;
 	if (d->go_kind == MS_KIND_INTERFACE)
 		return true; /* the typedef "interface {}" carries the kind, not its struct */

@@ -23,6 +23,9 @@ const struct ms_dtype *ms_types_by_runtime(const struct ms_types *ty, uint64_t a
 bool ms_types_reaches_map(const struct ms_types *ty, const struct ms_dtype *d);
 /* Size, alignment and pointerness of d on the target's architecture. */
 struct ms_type_layout ms_types_layout(const struct ms_types *ty, const struct ms_dtype *d);
+/* Is d (through typedefs) the struct sync.Map? It is reported as one entry (and
+ * reaches a map, for the walk from the roots, also on 1.24+ where it holds none). */
+bool ms_types_is_syncmap(const struct ms_types *ty, const struct ms_dtype *d);
 /* Is d a map typedef (DW_AT_go_kind map with a header pointer)? */
 bool ms_types_is_map(const struct ms_dtype *d);
 /*
