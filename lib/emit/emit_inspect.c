@@ -77,6 +77,42 @@ static void set(json_t *o, const char *k, json_t *v)
 	json_object_set_new(o, k, v);
 }
 
+static json_t *hist_json(const uint64_t *h, size_t n);
+
+/* A sync.Map's own counts ("sync_map"): classic or hashtriemap fields, by impl. */
+static json_t *sync_json(const struct ms_map_report *m)
+{
+	const struct ms_sync_report *s = m->sync;
+	json_t *o = json_object();
+	char addr[32];
+
+	if (m->impl == MS_IMPL_HASHTRIE) {
+		size_t n = MS_TRIE_DEPTHS;
+
+		while (n && !s->nodes_by_depth[n - 1] && !s->entries_by_depth[n - 1])
+			n--;
+		set(o, "indirect_nodes", juint(s->indirect_nodes));
+		set(o, "entry_nodes", juint(s->entry_nodes));
+		set(o, "overflow_entries", juint(s->overflow_entries));
+		set(o, "nodes_by_depth", hist_json(s->nodes_by_depth, n));
+		set(o, "entries_by_depth", hist_json(s->entries_by_depth, n));
+	} else {
+		snprintf(addr, sizeof(addr), "0x%" PRIx64, s->read_map);
+		set(o, "read_map", s->read_map ? json_string(addr) : json_null());
+		snprintf(addr, sizeof(addr), "0x%" PRIx64, s->dirty_map);
+		set(o, "dirty_map", s->dirty_map ? json_string(addr) : json_null());
+		set(o, "read_len", juint(s->read_len));
+		set(o, "dirty_len", juint(s->dirty_len));
+		set(o, "amended", json_boolean(s->amended));
+		set(o, "entries", juint(s->entries));
+		set(o, "deleted_entries", juint(s->deleted_entries));
+		set(o, "expunged_entries", juint(s->expunged_entries));
+	}
+	set(o, "boxed_keys", juint(s->boxed_keys));
+	set(o, "boxed_values", juint(s->boxed_values));
+	return o;
+}
+
 static json_t *hist_json(const uint64_t *h, size_t n)
 {
 	json_t *a = json_array();
@@ -151,7 +187,7 @@ static json_t *map_json(const struct ms_map_report *m)
 		set(o, "evacuated", juint(m->evacuated));
 		set(o, "nevacuate", juint(m->nevacuate));
 		set(o, "old_entries", juint(m->old_entries));
-	} else {
+	} else if (m->impl != MS_IMPL_HASHTRIE) {
 		json_t *tables = json_array();
 
 		set(o, "small", json_boolean(m->small));
@@ -181,6 +217,8 @@ static json_t *map_json(const struct ms_map_report *m)
 		}
 		set(o, "table_list", tables);
 	}
+	if (m->sync)
+		set(o, "sync_map", sync_json(m));
 	set(o, "held_bytes", juint(m->held_bytes));
 	for (int i = 0; i < MS_HELD__COUNT; i++)
 		set(held, ms_held_part_id((enum ms_held_part)i), juint(m->held[i]));

@@ -671,6 +671,9 @@ struct ms_diff_entry {
 	const struct ms_map_report *a, *b; /* borrowed from the reports; NULL when absent */
 	int64_t delta_len, delta_held, delta_reclaimable;
 	int64_t delta_waste; /* overflow buckets (classic) or tombstones (Swiss) */
+	/* both sides, another implementation: a Go upgrade (classic -> swiss, a sync.Map's
+	 * classic -> hashtriemap); the entry is then "changed" even with equal counts */
+	bool impl_changed;
 };
 
 struct ms_diff {
