@@ -508,6 +508,14 @@ def run_config(mapsize, cfg, workdir, keep):
                 problems, held = compare(truth, doc) if doc else ([], [])
                 if doc:
                     problems += compare_stream(mapsize, core, binary, doc)
+                if doc and kind == "kernel" and name in DIFF_CONFIGS and not problems:
+                    lf = os.path.join(workdir, name.replace("/", "-") + ".msl")
+                    rr = subprocess.run([mapsize, "record", core, "--exe", binary, "--output", lf],
+                                        capture_output=True, text=True, timeout=limit(600))
+                    if rr.returncode == 0:
+                        RECORDED[name] = (lf, truth)
+                    else:
+                        problems.append(f"record: exit {rr.returncode}: {rr.stderr.strip()}")
                 if doc and kind == "kernel":
                     sp, notes = compare_stripped(mapsize, core, binary, doc)
                     problems += sp
@@ -537,6 +545,58 @@ def run_config(mapsize, cfg, workdir, keep):
     run_type_names(mapsize, cfg, workdir)
 
 
+# diff of the same program recorded on Go 1.23 and 1.25: every sync.Map is one entry
+# matched by its path whose implementation changed (classic -> hashtriemap), with the
+# held bytes of both runs, never "disappeared" and "appeared"
+DIFF_CONFIGS = ("go1.23", "go1.25")
+RECORDED = {}
+
+
+def run_sync_diff(mapsize):
+    what = "diff of go1.23 and go1.25 layouts: each sync.Map one entry, changed impl"
+    if not all(c in RECORDED for c in DIFF_CONFIGS):
+        return
+    (la, ta), (lb, tb) = (RECORDED[c] for c in DIFF_CONFIGS)
+    r = subprocess.run([mapsize, "diff", la, lb, "--format", "json"], capture_output=True,
+                       text=True, timeout=limit(120))
+    t = subprocess.run([mapsize, "diff", la, lb], capture_output=True, text=True,
+                       timeout=limit(120))
+    if r.returncode != 0 or t.returncode != 0:
+        tap(False, what, [f"exit {r.returncode}/{t.returncode}: {r.stderr}{t.stderr}"])
+        return
+    doc = json.loads(r.stdout)
+    by_key = {e["key"]: e for e in doc["maps"]}
+    held = lambda truth, n: next(x["held_bytes"] for x in truth if x["name"] == n)
+    problems, seen = [], []
+    for x in ta:
+        if x["type"] != "sync.Map":
+            continue
+        e = by_key.get(x["path"])
+        if e is None:
+            problems.append(f"{x['path']}: not in the diff")
+            continue
+        if (e["status"] != "changed" or not e.get("impl_changed") or e["type"] != "sync.Map"
+                or (e["a"] or {}).get("impl") != "classic"
+                or (e["b"] or {}).get("impl") != "hashtriemap"):
+            problems.append(f"{x['path']}: {e['status']}, impl_changed {e.get('impl_changed')}, "
+                            f"a {e['a']}, b {e['b']}")
+            continue
+        if e["a"]["held_bytes"] != held(ta, x["name"]) or \
+                e["b"]["held_bytes"] != held(tb, x["name"]):
+            problems.append(f"{x['path']}: held {e['a']['held_bytes']} -> "
+                            f"{e['b']['held_bytes']}, runtime {held(ta, x['name'])} -> "
+                            f"{held(tb, x['name'])}")
+        line = next((l for l in t.stdout.splitlines() if f" {x['path']} " in l), "")
+        if "changed impl classic->hashtriemap" not in line:
+            problems.append(f"{x['path']}: text line '{line.strip()}'")
+        seen.append(f"{x['path']} {e['a']['held_bytes']} -> {e['b']['held_bytes']}")
+    gone = [e["key"] for e in doc["maps"] if e["type"] == "sync.Map" and
+            e["status"] in ("appeared", "disappeared")]
+    if gone:
+        problems.append(f"sync.Maps appeared or disappeared: {gone}")
+    tap(not problems and len(seen) == 4, what, problems + seen)
+
+
 def main():
     global VALIDATOR
     ap = argparse.ArgumentParser()
@@ -552,6 +612,7 @@ def main():
             tap(not REQUIRE, "python3-jsonschema is installed", ["JSON is not validated"])
         for cfg in configs:
             run_config(args.mapsize, cfg, workdir, args.keep)
+        run_sync_diff(args.mapsize)
     finally:
         if args.keep:
             print(f"# kept {workdir}")
