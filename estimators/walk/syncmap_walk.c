@@ -15,13 +15,13 @@
  * version model (ms_go_syncmap_layout).
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "gover.h"
 #include "walk.h"
 
 struct sync_walk {
 	struct ms_walk *w;
-	struct ms_types *ty;
 	struct ms_go_syncmap l;
 	uint64_t live;     /* entries with a value: the sync.Map's len */
 	uint64_t expunged; /* the expunged cell; 0: unknown (a cell holding nil then is it) */
@@ -42,10 +42,11 @@ static void box(struct sync_walk *s, uint64_t addr, bool key)
 {
 	uint64_t rtype, data, size;
 	enum ms_hold h;
+	bool direct;
 
 	if (!rd_ptr(s, addr, &rtype) || !rtype || !rd_ptr(s, addr + s->w->t->ptr, &data) || !data)
 		return;
-	if (ms_types_direct_iface(s->ty, rtype, NULL))
+	if (!ms_rtype_direct_iface(s->w->t, rtype, &direct) || direct)
 		return;
 	if (!rd_ptr(s, rtype, &size)) /* abi.Type.Size_ */
 		return;
@@ -174,6 +175,11 @@ static void trie_node(struct sync_walk *s, uint64_t addr, unsigned depth)
 
 	if (h == MS_HOLD_DUP)
 		return;
+	if (h != MS_HOLD_HEAP) { /* the runtime allocates every node: damaged memory */
+		if (!r->error)
+			r->error = strdup("a HashTrieMap node is not a heap object");
+		return;
+	}
 	ms_walk_part(s->w, h, MS_HELD_TRIE_NODES, l->ind_bytes);
 	sr->indirect_nodes++;
 	sr->nodes_by_depth[depth]++;
@@ -198,8 +204,14 @@ static void trie_node(struct sync_walk *s, uint64_t addr, unsigned depth)
 		/* an entry and its overflow chain (hash collisions); each node held once */
 		for (e = c; e;) {
 			h = ms_walk_hold(s->w, e, l->ent_bytes, NULL);
-			if (h == MS_HOLD_DUP)
+			if (h == MS_HOLD_DUP) /* a cycle */
 				break;
+			if (h != MS_HOLD_HEAP) {
+				if (!r->error)
+					r->error =
+					    strdup("a HashTrieMap entry is not a heap object");
+				break;
+			}
 			ms_walk_part(s->w, h, MS_HELD_SYNC_ENTRIES, l->ent_bytes);
 			sr->entry_nodes++;
 			sr->entries_by_depth[depth]++;
@@ -217,12 +229,11 @@ static void trie_node(struct sync_walk *s, uint64_t addr, unsigned depth)
 }
 
 struct ms_error *
-ms_walk_syncmap(struct ms_walk *w, struct ms_types *ty, uint64_t addr,
-                const struct ms_map_geom *inner, uint64_t expunged,
+ms_walk_syncmap(struct ms_walk *w, uint64_t addr, const struct ms_map_geom *inner,
+                uint64_t expunged,
                 void (*entry_cb)(void *arg, uint64_t key_iface, uint64_t value_iface), void *arg)
 {
-	struct sync_walk s = {
-	    .w = w, .ty = ty, .expunged = expunged, .entry_cb = entry_cb, .arg = arg};
+	struct sync_walk s = {.w = w, .expunged = expunged, .entry_cb = entry_cb, .arg = arg};
 	uint64_t root = 0;
 	struct ms_error *err = NULL;
 

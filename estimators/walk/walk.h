@@ -85,8 +85,8 @@ struct ms_error *ms_walk_swiss(struct ms_walk *w, uint64_t addr);
  * interfaces, for following them.
  */
 struct ms_error *
-ms_walk_syncmap(struct ms_walk *w, struct ms_types *ty, uint64_t addr,
-                const struct ms_map_geom *inner, uint64_t expunged,
+ms_walk_syncmap(struct ms_walk *w, uint64_t addr, const struct ms_map_geom *inner,
+                uint64_t expunged,
                 void (*entry_cb)(void *arg, uint64_t key_iface, uint64_t value_iface), void *arg);
 
 #endif

@@ -605,7 +605,7 @@ static void walk_syncmap(struct finder *f, struct ms_found_map *m, const struct 
 	w.stack_hi = m->stack_hi;
 	f->cur_path = it->path;
 	f->cur_depth = it->depth;
-	err = ms_walk_syncmap(&w, f->ty, it->addr, g, expunged, on_sync_entry, f);
+	err = ms_walk_syncmap(&w, it->addr, g, expunged, on_sync_entry, f);
 	if (err) {
 		if (ms_error_code(err) == MS_ERR_NOMEM)
 			f->err = err;

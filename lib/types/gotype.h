@@ -38,6 +38,9 @@ struct ms_error *ms_types_geom(struct ms_types *ty, const struct ms_dtype *d,
 size_t ms_types_maps(const struct ms_types *ty, const struct ms_dtype *const **ret);
 /* The map typedef whose bucket or group runtime type is at addr; NULL if none. */
 const struct ms_dtype *ms_types_by_unit_rtype(const struct ms_types *ty, uint64_t addr);
+/* The runtime type descriptor at rtype_addr: is it "direct interface" (the value is the
+ * interface's data word)? false when the descriptor cannot be read. */
+bool ms_rtype_direct_iface(struct ms_target *t, uint64_t rtype_addr, bool *ret);
 /* Runtime type descriptor: is the kind "direct interface" (value in the data word)? */
 bool ms_types_direct_iface(struct ms_types *ty, uint64_t rtype_addr, const struct ms_dtype *d);
 
