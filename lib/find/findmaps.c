@@ -546,6 +546,22 @@ static void on_slot(void *arg, uint64_t key_addr, uint64_t elem_addr)
 
 static struct ms_error *retype(struct finder *f, struct ms_found_map *m, struct ms_error *why);
 
+/* After a walk: out of memory stops the finder, another error is the map's own. */
+static void walk_ended(struct finder *f, struct ms_found_map *m, struct ms_error *err,
+                       struct ms_walk *w)
+{
+	if (err) {
+		if (ms_error_code(err) == MS_ERR_NOMEM)
+			f->err = err;
+		else {
+			free(m->report->error);
+			m->report->error = strdup(ms_error_message(err));
+			ms_error_destroy(err);
+		}
+	}
+	ms_addrset_deinit(&w->seen);
+}
+
 /* sync.Map: each live entry's key and value interfaces may lead on */
 static void on_sync_entry(void *arg, uint64_t key_iface, uint64_t value_iface)
 {
@@ -606,16 +622,7 @@ static void walk_syncmap(struct finder *f, struct ms_found_map *m, const struct 
 	f->cur_path = it->path;
 	f->cur_depth = it->depth;
 	err = ms_walk_syncmap(&w, it->addr, g, expunged, on_sync_entry, f);
-	if (err) {
-		if (ms_error_code(err) == MS_ERR_NOMEM)
-			f->err = err;
-		else {
-			free(m->report->error);
-			m->report->error = strdup(ms_error_message(err));
-			ms_error_destroy(err);
-		}
-	}
-	ms_addrset_deinit(&w.seen);
+	walk_ended(f, m, err, &w);
 	if (m->report->sync) {
 		claim_inner(f, m->report->sync->read_map);
 		claim_inner(f, m->report->sync->dirty_map);
@@ -668,16 +675,7 @@ static void walk_map(struct finder *f, const struct item *it)
 	}
 	err = g->impl == MS_IMPL_CLASSIC ? ms_walk_classic(&w, it->addr)
 	                                 : ms_walk_swiss(&w, it->addr);
-	if (err) {
-		if (ms_error_code(err) == MS_ERR_NOMEM)
-			f->err = err;
-		else {
-			free(m->report->error);
-			m->report->error = strdup(ms_error_message(err));
-			ms_error_destroy(err);
-		}
-	}
-	ms_addrset_deinit(&w.seen);
+	walk_ended(f, m, err, &w);
 	if (!f->err && f->opts->walked)
 		f->err = f->opts->walked(f->opts->walked_arg, m);
 }
