@@ -631,6 +631,148 @@ static void walk_syncmap(struct finder *f, struct ms_found_map *m, const struct 
 		f->err = f->opts->walked(f->opts->walked_arg, m);
 }
 
+static bool validate(struct finder *f, uint64_t addr, const struct ms_dtype *type,
+                     uint64_t stack_lo, uint64_t stack_hi, bool need_entries);
+
+/*
+ * ---- sync.Maps without DWARF ----
+ * No typed path reaches a sync.Map, and its objects are too small for a malloc
+ * header: it is recognised by its shape (ms_go_syncmap_layout) at the words the
+ * scans of the globals and of the objects they reach read. word_addr holds the
+ * pointer p; the sync.Map would start field-offset bytes before it.
+ *   1.24+: p is HashTrieMap.root: a heap object of exactly an indirect node's
+ *          size with isEntry false and no parent; inited is 1, keyHash and
+ *          valEqual are set.
+ *   1.19-1.23: p is Map.read (1.19: the data word of the atomic.Value): a
+ *          readOnly object whose m, and the dirty map, are nil or headers that a
+ *          strict walk as map[interface {}]*sync.entry accepts, one at least set.
+ * The inner maps are claimed at once, before the untyped walk meets them.
+ */
+static const struct ms_dtype untyped_syncmap = {.tag = MS_DTAG_STRUCT, .name = (char *)"sync.Map"};
+
+static bool heap_object_of(struct finder *f, uint64_t p, uint64_t req, struct ms_heap_obj *o)
+{
+	return p && ms_heap_find(f->t, p, o) && o->base == p && !o->noscan &&
+	       o->elemsize == ms_alloc_object(&f->t->go, f->t->arch, req, true).total_bytes;
+}
+
+struct entry_check {
+	struct finder *f;
+	uint64_t entry_elem; /* an *entry's object size */
+	bool bad;
+};
+
+/* A slot of a map[interface {}]*sync.entry: a key whose type word is no heap object,
+ * a value pointing to an entry object. */
+static void check_entry_slot(void *arg, uint64_t key_addr, uint64_t elem_addr)
+{
+	struct entry_check *c = arg;
+	struct ms_heap_obj o;
+	uint64_t k = 0, e = 0;
+
+	if (c->bad || !rd_ptr(c->f, key_addr, &k) || !k || ms_heap_find(c->f->t, k, NULL) ||
+	    !rd_ptr(c->f, elem_addr, &e) || !ms_heap_find(c->f->t, e, &o) || o.base != e ||
+	    o.elemsize != c->entry_elem)
+		c->bad = true;
+}
+
+static bool syncmap_inner_ok(struct finder *f, const struct ms_dtype *inner, uint64_t hmap,
+                             uint64_t entry_bytes)
+{
+	const struct ms_map_geom *g;
+	struct ms_map_report r = {0};
+	struct ms_walk w = {0};
+	struct entry_check c = {
+	    f, ms_alloc_object(&f->t->go, f->t->arch, entry_bytes, true).total_bytes, false};
+	struct ms_error *err;
+
+	if (!inner)
+		return false;
+	if (!hmap)
+		return true;
+	if (!validate(f, hmap, inner, 0, 0, false))
+		return false;
+	err = ms_types_geom(f->ty, inner, &g);
+	if (!err) {
+		w.t = f->t;
+		w.g = g;
+		w.r = &r;
+		w.slot = check_entry_slot;
+		w.arg = &c;
+		err = ms_walk_classic(&w, hmap);
+	}
+	ms_error_destroy(err);
+	free(r.error);
+	free(r.tables);
+	ms_addrset_deinit(&w.seen);
+	return !err && !c.bad;
+}
+
+/* The sync.Map whose field at word_addr holds p, if the shape fits: its address in *ret. */
+static bool shape_syncmap(struct finder *f, uint64_t word_addr, uint64_t p, uint64_t *ret)
+{
+	struct ms_go_syncmap l;
+	struct ms_heap_obj o;
+	uint64_t sm, a = 0, b = 0, c = 0;
+
+	if (!f->t->dwarf->synthetic || ms_found_lookup(f->found, p))
+		return false;
+	ms_go_syncmap_layout(&f->t->go, f->t->arch, &l);
+	if (l.hashtrie) {
+		uint8_t node = 1;
+		uint32_t inited = 0;
+		struct ms_error *err;
+
+		sm = word_addr - l.root_off;
+		if (!heap_object_of(f, p, l.ind_bytes, &o) || !rd_ptr(f, p + 16, &a) || a ||
+		    !rd_ptr(f, word_addr + f->t->ptr, &b) || !b ||
+		    !rd_ptr(f, word_addr + 2 * f->t->ptr, &c) || !c)
+			return false;
+		err = ms_source_read(f->t->mem, p, &node, 1);
+		if (!err)
+			err = ms_source_read(f->t->mem, sm, &inited, 4);
+		ms_error_destroy(err);
+		if (err || node || inited != 1)
+			return false;
+	} else {
+		const struct ms_dtype *inner;
+		uint64_t hsize = f->t->rt.hmap.size, amended = 0;
+
+		sm = word_addr - l.read_off - (l.read_iface ? f->t->ptr : 0);
+		/* readOnly{m; amended bool}: the amended word is 0 or 1 (zeroed padding) */
+		if (!heap_object_of(f, p, l.ro_bytes, &o) || !rd_ptr(f, p, &a) ||
+		    !rd_ptr(f, p + l.ro_amended_off, &amended) || amended > 1 ||
+		    !rd_ptr(f, sm + l.dirty_off, &b) || (!a && !b) ||
+		    (a && !heap_object_of(f, a, hsize, &o)) ||
+		    (b && !heap_object_of(f, b, hsize, &o)) ||
+		    (l.read_iface &&
+		     (!rd_ptr(f, sm + l.read_off, &c) || !c || ms_heap_find(f->t, c, NULL))))
+			return false;
+		inner = ms_dwarf_type_by_name(f->t->dwarf, "map[interface {}]*sync.entry");
+		if (!syncmap_inner_ok(f, inner, a, l.entry_bytes) ||
+		    !syncmap_inner_ok(f, inner, b, l.entry_bytes))
+			return false;
+		claim_inner(f, a);
+		claim_inner(f, b);
+	}
+	if (ms_found_lookup(f->found, sm))
+		return false;
+	*ret = sm;
+	return true;
+}
+
+/* A sync.Map found by its shape, reached through path. */
+static void found_shape_syncmap(struct finder *f, uint64_t sm, const char *path)
+{
+	bool is_new = false;
+	struct ms_found_map *m = found_map(f, sm, &untyped_syncmap, path, 0, f->root_by, &is_new);
+
+	if (m && is_new) {
+		m->syncmap = true;
+		m->type_source = "layout";
+	}
+}
+
 /* Walk a map found at addr and fill its report. Its entries are visited if they can lead on. */
 static void walk_map(struct finder *f, const struct item *it)
 {
@@ -1447,8 +1589,18 @@ static void untyped_root(struct finder *f, struct untyped_queue *uq, uint64_t p,
 			for (uint64_t w = 0; w + ptr <= len && !f->err; w += ptr) {
 				uint64_t v = ms_source_decode(f->t->mem, uq->buf + w, ptr);
 
-				if (v && v % ptr == 0)
+				if (v && v % ptr == 0) {
+					char spath[MAX_PATH_BYTES];
+					uint64_t sm;
+
+					if (shape_syncmap(f, o.base + at + w, v, &sm)) {
+						untyped_path(uq, (uint32_t)k, at + w, spath,
+						             sizeof(spath));
+						f->root_by = uq->by;
+						found_shape_syncmap(f, sm, spath);
+					}
 					untyped_follow(f, uq, v, (uint32_t)k, at + w);
+				}
 			}
 		}
 	}
@@ -1540,13 +1692,21 @@ static void scan_global_words(struct finder *f)
 				continue;
 			}
 			for (size_t i = 0; i + ptr <= len && !f->err; i += ptr) {
-				uint64_t w = ms_source_decode(f->t->mem, buf + i, ptr);
+				uint64_t w = ms_source_decode(f->t->mem, buf + i, ptr), sm;
 				char path[48];
 
 				if (!w || w % ptr || !ms_heap_find(f->t, w, NULL))
 					continue;
 				snprintf(path, sizeof(path), "<global 0x%llx>",
 				         (unsigned long long)(a + i));
+				f->root_by = MS_FOUND_GLOBAL;
+				if (shape_syncmap(f, a + i, w, &sm)) {
+					char spath[48];
+
+					snprintf(spath, sizeof(spath), "<global 0x%llx>",
+					         (unsigned long long)sm);
+					found_shape_syncmap(f, sm, spath);
+				}
 				untyped_root(f, &uq, w, path);
 			}
 		}

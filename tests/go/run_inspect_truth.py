@@ -24,7 +24,7 @@ the truth about each of its maps, read from the inside (unsafe, MemStats);
   deletes): one entry each, type "sync.Map", impl classic (1.19-1.23) or
   hashtriemap (1.24+), len from Range, held bytes exactly the HeapAlloc the
   program charged to it; a classic one's read and dirty maps are not reported
-  apart (SYNC_STRIPPED says what a build without DWARF does);
+  apart; without DWARF they are found by their shape (SYNC_STRIPPED);
 - on the kernel core, a stripped copy of the executable (no DWARF: types and
   layouts from the runtime's metadata) finds every map with storage that
   DWARF finds off the stacks, with identical len and structure, and nothing
@@ -226,12 +226,16 @@ def compare_stripped(mapsize, core, binary, doc):
     # inside it; without DWARF no typed path reaches a sync.Map (SYNC_STRIPPED)
     inner = {a for m in doc["maps"] if m.get("sync_map")
              for a in (m["sync_map"].get("read_map"), m["sync_map"].get("dirty_map")) if a}
-    sync_missing, inner_apart = [], []
+    sync_missing = []
     for m in doc["maps"]:
         s = by_addr.get(m["address"])
         name = (m["paths"] or [m["address"]])[0]
         if s is None and m["type"] == "sync.Map":
-            sync_missing.append(f"{name} (len {m['len']})")
+            # SYNC_STRIPPED: found by its shape, unless never used (no root, no read map)
+            if m["len"] or m["held_bytes"]:
+                problems.append(f"stripped: sync.Map {name} (len {m['len']}) not found")
+            else:
+                sync_missing.append(f"{name} (len {m['len']})")
             continue
         if s is None:
             # an empty map has no entry to check a layout against; stack maps are
@@ -271,7 +275,8 @@ def compare_stripped(mapsize, core, binary, doc):
             problems.append(f"stripped: {name}: " + "; ".join(d))
     for s in sdoc["maps"]:
         if s["address"] in inner:
-            inner_apart.append(f"{s['address']} {s['type']} len {s['len']}")
+            problems.append(f"stripped: {s['address']} {s['type']} len {s['len']}, a "
+                            "sync.Map's inner map, reported apart")
         elif not any(m["address"] == s["address"] for m in doc["maps"]):
             problems.append(f"stripped: {s['address']} {s['type']} len {s['len']} is not in "
                             "the DWARF report")
@@ -279,10 +284,9 @@ def compare_stripped(mapsize, core, binary, doc):
              f"{by_candidates} map[?]? with DWARF's type among the candidates; "
              f"{len(skipped)} of the DWARF report's not found (empty, or on a stack): "
              f"{', '.join(skipped[:6])}"]
-    if sync_missing or inner_apart:
-        notes.append(f"stripped (SYNC_STRIPPED): sync.Maps not found without DWARF: "
-                     f"{', '.join(sync_missing)}; their inner maps reported apart: "
-                     f"{', '.join(inner_apart) or 'none'}")
+    if sync_missing:
+        notes.append(f"stripped (SYNC_STRIPPED): never used, not found without DWARF: "
+                     f"{', '.join(sync_missing)}")
     if excepted:
         notes.append("stripped, spelled without what the descriptors cannot say "
                      f"(LOCAL_TYPE_SUFFIX): {'; '.join(excepted)}")
@@ -307,10 +311,8 @@ def compare_linker_stripped(truth, doc):
         m = by_addr.get(t["addr"])
         name = t["name"]
         if m is None:
-            if t["len"] == 0 or t["found"] == "stack" or t["type"] == "sync.Map":
-                # SYNC_STRIPPED: no typed path reaches a sync.Map without DWARF
-                exempt.append(f"{name} ({t['type'] if t['type'] == 'sync.Map' else t['found']}"
-                              f", len {t['len']})")
+            if t["len"] == 0 or t["found"] == "stack":
+                exempt.append(f"{name} ({t['found']}, len {t['len']})")
             else:
                 problems.append(f"{name}: not found ({t['type']}, len {t['len']})")
             continue
@@ -408,9 +410,10 @@ def run_deep_types(mapsize, cfg, workdir):
 
 
 # SYNC_STRIPPED: without DWARF (stripped, -ldflags=-s -w) no typed path reaches a
-# sync.Map: it is not reported (a stated gap), and on Go <= 1.23 the heap scan reports
-# its read and dirty maps apart (map[interface {}]*sync.entry), as before sync.Maps
-# were reported. With DWARF each sync.Map is one entry whose held bytes must be exact.
+# sync.Map: it is found by its shape (lib/find/findmaps.c shape_syncmap) at the words
+# of the globals and of the objects they reach, with the same len and held bytes as
+# with DWARF; one never used (no HashTrieMap root, no read or dirty map) has no shape
+# and is not found, like an empty map. Its inner maps are never reported apart.
 
 # typenames' maps whose type the stripped report may give as another, spelled exactly: a
 # named map type (main.Idx) shares the type of its storage (the bucket or group type) with
