@@ -672,7 +672,7 @@ struct ms_diff_entry {
 	int64_t delta_len, delta_held, delta_reclaimable;
 	int64_t delta_waste; /* overflow buckets (classic) or tombstones (Swiss) */
 	/* both sides, another implementation: a Go upgrade (classic -> swiss, a sync.Map's
-	 * classic -> hashtriemap); the entry is then "changed" even with equal counts */
+	 * classic -> hashtriemap); the status still follows the counts alone */
 	bool impl_changed;
 };
 

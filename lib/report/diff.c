@@ -70,9 +70,9 @@ static struct ms_error *add(struct ms_diff *d, const struct ms_map_report *a,
 	e->delta_held = delta(a ? a->held_bytes : 0, b ? b->held_bytes : 0);
 	e->delta_reclaimable = delta(a ? a->reclaimable_bytes : 0, b ? b->reclaimable_bytes : 0);
 	e->delta_waste = delta(a ? waste_of(a) : 0, b ? waste_of(b) : 0);
+	/* said, not a status of its own: equal counts stay "same" */
 	e->impl_changed = a && b && a->impl != b->impl;
-	if (a && b && !e->impl_changed && !e->delta_len && !e->delta_held &&
-	    !e->delta_reclaimable && !e->delta_waste)
+	if (a && b && !e->delta_len && !e->delta_held && !e->delta_reclaimable && !e->delta_waste)
 		e->status = MS_DIFF_SAME;
 	d->counts[e->status]++;
 	d->delta_held += e->delta_held;
