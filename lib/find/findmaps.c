@@ -650,6 +650,14 @@ static bool validate(struct finder *f, uint64_t addr, const struct ms_dtype *typ
  */
 static const struct ms_dtype untyped_syncmap = {.tag = MS_DTAG_STRUCT, .name = (char *)"sync.Map"};
 
+static bool rd_byte(struct finder *f, uint64_t addr, uint8_t *ret)
+{
+	struct ms_error *err = ms_source_read(f->t->mem, addr, ret, 1);
+
+	ms_error_destroy(err);
+	return !err;
+}
+
 static bool heap_object_of(struct finder *f, uint64_t p, uint64_t req, struct ms_heap_obj *o)
 {
 	return p && ms_heap_find(f->t, p, o) && o->base == p && !o->noscan &&
@@ -721,27 +729,28 @@ static bool shape_syncmap(struct finder *f, uint64_t word_addr, uint64_t p, uint
 	if (l.hashtrie) {
 		uint8_t node = 1;
 		uint32_t inited = 0;
-		struct ms_error *err;
+		struct ms_error *err = NULL;
 
 		sm = word_addr - l.root_off;
 		if (!heap_object_of(f, p, l.ind_bytes, &o) || !rd_ptr(f, p + 16, &a) || a ||
 		    !rd_ptr(f, word_addr + f->t->ptr, &b) || !b ||
 		    !rd_ptr(f, word_addr + 2 * f->t->ptr, &c) || !c)
 			return false;
-		err = ms_source_read(f->t->mem, p, &node, 1);
-		if (!err)
-			err = ms_source_read(f->t->mem, sm, &inited, 4);
-		ms_error_destroy(err);
-		if (err || node || inited != 1)
+		if (!rd_byte(f, p, &node) || node ||
+		    (err = ms_source_read(f->t->mem, sm, &inited, 4)) != NULL || inited != 1) {
+			ms_error_destroy(err);
 			return false;
+		}
 	} else {
 		const struct ms_dtype *inner;
-		uint64_t hsize = f->t->rt.hmap.size, amended = 0;
+		uint64_t hsize = f->t->rt.hmap.size;
+		uint8_t amended = 0;
 
 		sm = word_addr - l.read_off - (l.read_iface ? f->t->ptr : 0);
-		/* readOnly{m; amended bool}: the amended word is 0 or 1 (zeroed padding) */
+		/* readOnly{m; amended bool}: amended is 0 or 1 (only the byte: 1.19 copies the
+		 * struct into its box from the stack, padding and all) */
 		if (!heap_object_of(f, p, l.ro_bytes, &o) || !rd_ptr(f, p, &a) ||
-		    !rd_ptr(f, p + l.ro_amended_off, &amended) || amended > 1 ||
+		    !rd_byte(f, p + l.ro_amended_off, &amended) || amended > 1 ||
 		    !rd_ptr(f, sm + l.dirty_off, &b) || (!a && !b) ||
 		    (a && !heap_object_of(f, a, hsize, &o)) ||
 		    (b && !heap_object_of(f, b, hsize, &o)) ||
