@@ -421,6 +421,31 @@ static void hist_text(FILE *out, const char *label, const uint64_t *h, size_t n,
 	}
 }
 
+/* A sync.Map's own lines: its inner maps (classic) or its trie (hashtriemap). */
+static void sync_text(FILE *out, const struct ms_map_report *m)
+{
+	const struct ms_sync_report *s = m->sync;
+
+	fprintf(out, "  len %" PRIu64 ", %" PRIu64 " boxed keys, %" PRIu64 " boxed values\n",
+	        m->len, s->boxed_keys, s->boxed_values);
+	if (m->impl == MS_IMPL_HASHTRIE) {
+		fprintf(out,
+		        "  HashTrieMap: %" PRIu64 " indirect nodes, %" PRIu64 " entries (%" PRIu64
+		        " in overflow chains)\n",
+		        s->indirect_nodes, s->entry_nodes, s->overflow_entries);
+		fprintf(out, "    nodes by depth:");
+		for (size_t d = 0; d < MS_TRIE_DEPTHS && s->nodes_by_depth[d]; d++)
+			fprintf(out, " %" PRIu64, s->nodes_by_depth[d]);
+		fprintf(out, "\n");
+		return;
+	}
+	fprintf(out,
+	        "  read map %" PRIu64 " (amended: %s), dirty map %" PRIu64 "; %" PRIu64
+	        " entries, %" PRIu64 " deleted, %" PRIu64 " expunged\n",
+	        s->read_len, s->amended ? "yes" : "no", s->dirty_len, s->entries,
+	        s->deleted_entries, s->expunged_entries);
+}
+
 static void map_text(FILE *out, const struct ms_map_report *m, const struct ms_emit_opts *o)
 {
 	char held[32], fresh[32], recl[32], b[32];
@@ -438,11 +463,17 @@ static void map_text(FILE *out, const struct ms_map_report *m, const struct ms_e
 		fprintf(out, "  also %s\n", m->paths[i]);
 	if (m->error)
 		fprintf(out, "  %s! %s%s\n", RED(o), m->error, RESET(o));
-	fprintf(out,
-	        "  len %" PRIu64 ", capacity %" PRIu64 " slots, load %.2f, %" PRIu64
-	        " empty, %" PRIu64 " deleted\n",
-	        m->len, m->capacity, m->load, m->empty_slots, m->deleted_slots);
-	if (m->impl == MS_IMPL_CLASSIC) {
+	if (m->sync) {
+		sync_text(out, m);
+	} else {
+		fprintf(out,
+		        "  len %" PRIu64 ", capacity %" PRIu64 " slots, load %.2f, %" PRIu64
+		        " empty, %" PRIu64 " deleted\n",
+		        m->len, m->capacity, m->load, m->empty_slots, m->deleted_slots);
+	}
+	if (m->sync) {
+		/* its lines are sync_text's */
+	} else if (m->impl == MS_IMPL_CLASSIC) {
 		fprintf(out,
 		        "  B=%u: %" PRIu64 " buckets of %" PRIu64 " B (%" PRIu64
 		        " allocated), overflow %" PRIu64 " (%.3f per bucket, %" PRIu64
@@ -472,9 +503,15 @@ static void map_text(FILE *out, const struct ms_map_report *m, const struct ms_e
 		hist_text(out, "group fill (full slots per group)", m->fill_hist, MS_FILL_HIST,
 		          false);
 	}
-	fprintf(out,
-	        "  held %s in %" PRIu64 " objects%s; a fresh map would hold %s; reclaimable %s\n",
-	        held, m->nobjects, m->has_pointers ? " (scanned by the GC)" : "", fresh, recl);
+	if (m->sync) /* estimate does not model a sync.Map: no fresh size */
+		fprintf(out, "  held %s in %" PRIu64 " objects (scanned by the GC)\n", held,
+		        m->nobjects);
+	else
+		fprintf(out,
+		        "  held %s in %" PRIu64
+		        " objects%s; a fresh map would hold %s; reclaimable %s\n",
+		        held, m->nobjects, m->has_pointers ? " (scanned by the GC)" : "", fresh,
+		        recl);
 	if (m->stack_bytes) {
 		human(b, sizeof(b), m->stack_bytes, o);
 		fprintf(out, "  plus %s in the goroutine's stack\n", b);
