@@ -67,6 +67,7 @@ struct finder {
 	} * deferred;
 	size_t ndeferred, deferred_cap;
 	bool globals_scanned;
+	uint64_t any_hasher; /* sync.Map's keyHash without DWARF (any_any_hasher); 0 unknown yet */
 	uint64_t ticks;
 	double last_progress;
 };
@@ -650,6 +651,29 @@ static bool validate(struct finder *f, uint64_t addr, const struct ms_dtype *typ
  */
 static const struct ms_dtype untyped_syncmap = {.tag = MS_DTAG_STRUCT, .name = (char *)"sync.Map"};
 
+/*
+ * HashTrieMap.keyHash of a sync.Map: initSlow sets it to the Hasher of
+ * map[interface {}]interface {} (internal/sync/hashtriemap.go, 1.24-1.27), which
+ * tells a sync.Map from the HashTrieMaps of other key types (package unique's).
+ * 1 (no func value is odd) when that map type is unknown: nothing matches.
+ */
+static uint64_t any_any_hasher(struct finder *f)
+{
+	if (!f->any_hasher) {
+		const struct ms_dtype *d =
+		    ms_dwarf_type_by_name(f->t->dwarf, "map[interface {}]interface {}");
+		uint64_t p = f->t->ptr, h = 0;
+
+		/* MapType: abi.Type (4 pointers and 16 bytes), Key, Elem, Group, Hasher */
+		if (!d || !d->runtime_type ||
+		    !rd_ptr(f, f->t->rt.types_base + d->runtime_type + 4 * p + 16 + 3 * p, &h) ||
+		    !h)
+			h = 1;
+		f->any_hasher = h;
+	}
+	return f->any_hasher;
+}
+
 static bool rd_byte(struct finder *f, uint64_t addr, uint8_t *ret)
 {
 	struct ms_error *err = ms_source_read(f->t->mem, addr, ret, 1);
@@ -733,7 +757,7 @@ static bool shape_syncmap(struct finder *f, uint64_t word_addr, uint64_t p, uint
 
 		sm = word_addr - l.root_off;
 		if (!heap_object_of(f, p, l.ind_bytes, &o) || !rd_ptr(f, p + 16, &a) || a ||
-		    !rd_ptr(f, word_addr + f->t->ptr, &b) || !b ||
+		    !rd_ptr(f, word_addr + f->t->ptr, &b) || b != any_any_hasher(f) ||
 		    !rd_ptr(f, word_addr + 2 * f->t->ptr, &c) || !c)
 			return false;
 		if (!rd_byte(f, p, &node) || node ||
