@@ -537,6 +537,9 @@ def run_config(mapsize, cfg, workdir, keep):
                         f"running again): {h}" for h in held]
                 continue
             ok = True
+            log.insert(0, "sync.Maps (held = the runtime's): " + ", ".join(
+                f"{t['name']} {t['impl']} len {t['len']} held {t['held_bytes']}"
+                for t in truth if t["type"] == "sync.Map"))
             log.insert(0, f"{len(truth)} maps of the program, {len(doc['maps'])} in the report "
                           f"({doc['summary']['found_by']}), core {size >> 20} MiB, inspect "
                           f"{doc['summary']['elapsed_seconds']:.3f} s" +
