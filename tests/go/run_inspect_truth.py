@@ -559,7 +559,8 @@ RECORDED = {}
 
 
 def run_sync_diff(mapsize):
-    what = "diff of go1.23 and go1.25 layouts: each sync.Map one entry, changed impl"
+    what = ("diff of go1.23 and go1.25 layouts: each sync.Map one entry, changed impl; "
+            "replayed whole")
     if not all(c in RECORDED for c in DIFF_CONFIGS):
         return
     (la, ta), (lb, tb) = (RECORDED[c] for c in DIFF_CONFIGS)
@@ -596,6 +597,29 @@ def run_sync_diff(mapsize):
         if "changed impl classic->hashtriemap" not in line:
             problems.append(f"{x['path']}: text line '{line.strip()}'")
         seen.append(f"{x['path']} {e['a']['held_bytes']} -> {e['b']['held_bytes']}")
+    # the layout file carries the sync.Maps whole: replay gives each its sync_map object
+    # and held parts, adding up, at the runtime's held bytes
+    for cfg, (lf, truth) in zip(DIFF_CONFIGS, (RECORDED[c] for c in DIFF_CONFIGS)):
+        rp = subprocess.run([mapsize, "replay", lf, "--format", "json"], capture_output=True,
+                            text=True, timeout=limit(120))
+        if rp.returncode != 0:
+            problems.append(f"replay {cfg}: exit {rp.returncode}: {rp.stderr.strip()}")
+            continue
+        rdoc = json.loads(rp.stdout)
+        rmaps = {m["address"]: m for m in rdoc["maps"]}
+        want = "classic" if cfg == "go1.23" else "hashtriemap"
+        for x in truth:
+            if x["type"] != "sync.Map":
+                continue
+            m = rmaps.get(x["addr"])
+            if (not m or m["type"] != "sync.Map" or m["impl"] != want or
+                    not m.get("sync_map") or m["len"] != x["len"] or
+                    m["held_bytes"] != x["held_bytes"] or
+                    sum(m["held"].values()) != m["held_bytes"] or
+                    (want == "classic") != ("read_map" in m["sync_map"])):
+                got = m and (m["type"], m["impl"], m["len"], m["held_bytes"], m.get("sync_map"))
+                problems.append(f"replay {cfg}: {x['name']}: {got}, truth len {x['len']} "
+                                f"held {x['held_bytes']}")
     gone = [e["key"] for e in doc["maps"] if e["type"] == "sync.Map" and
             e["status"] in ("appeared", "disappeared")]
     if gone:
