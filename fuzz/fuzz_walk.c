@@ -1,7 +1,8 @@
 /*
  * Fuzz the map walkers with random target memory: the input is the memory of
  * a process (at BASE) holding a map header at BASE, for a classic or a Swiss
- * map of one of a few geometries; everything in it counts as heap. Whatever
+ * map of one of a few geometries, or a sync.Map (classic or HashTrieMap);
+ * everything in it counts as heap. Whatever
  * the bytes, a walk must end, stay in bounds, and its held bytes must add up
  * to the sum of its parts.
  */
@@ -90,6 +91,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 2)
 		return 0;
 	pick = data[0] % (sizeof(geoms) / sizeof(geoms[0]));
+	if ((data[0] & 0x30) == 0x30)
+		pick = 1; /* sync.Map: map[interface {}]*sync.entry */
 	src.data = data + 1;
 	src.size = size - 1;
 	memset(&t, 0, sizeof(t));
@@ -151,7 +154,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	w.g = &g;
 	w.r = &r;
 	w.strict = (data[0] & 0x40) != 0;
-	err = g.impl == MS_IMPL_CLASSIC ? ms_walk_classic(&w, BASE) : ms_walk_swiss(&w, BASE);
+	if ((data[0] & 0x30) == 0x30) {
+		/* a sync.Map at BASE: 1.22 (read and dirty map[any]*entry, geometry 1) or 1.25
+		 * (HashTrieMap) by bit 0x08; the held parts must add up as for maps */
+		t.go = (struct ms_go_version){(data[0] & 0x08) ? 25 : 22, 0, false, false};
+		g.impl = MS_IMPL_CLASSIC;
+		err = ms_walk_syncmap(&w, BASE, &g, 0, NULL, NULL);
+		free(r.sync);
+	} else {
+		err =
+		    g.impl == MS_IMPL_CLASSIC ? ms_walk_classic(&w, BASE) : ms_walk_swiss(&w, BASE);
+	}
 	for (int i = 0; i < MS_HELD__COUNT; i++)
 		sum += r.held[i];
 	/* the accounting must be exact whatever the memory said */

@@ -76,4 +76,17 @@ struct ms_error *ms_walk_read(struct ms_walk *w, uint64_t addr, void *buf, size_
 struct ms_error *ms_walk_classic(struct ms_walk *w, uint64_t addr);
 struct ms_error *ms_walk_swiss(struct ms_walk *w, uint64_t addr);
 
+/*
+ * The sync.Map at addr (its struct, not a header) into w->r (w->g unused; w->r->sync
+ * allocated here, its impl set): see syncmap_walk.c. inner: the geometry of
+ * map[interface {}]*sync.entry (Go <= 1.23; NULL when unknown). expunged: the value
+ * of sync.expunged (0 when unknown: an entry whose cell holds nil is taken for it).
+ * entry_cb (may be NULL) gets the addresses of each live entry's key and value
+ * interfaces, for following them.
+ */
+struct ms_error *
+ms_walk_syncmap(struct ms_walk *w, uint64_t addr, const struct ms_map_geom *inner,
+                uint64_t expunged,
+                void (*entry_cb)(void *arg, uint64_t key_iface, uint64_t value_iface), void *arg);
+
 #endif

@@ -26,6 +26,7 @@ static json_t *side_json(const struct ms_map_report *m)
 		json_object_set_new(o, "retained_bytes",
 		                    json_integer((json_int_t)m->retained_bytes));
 	}
+	json_object_set_new(o, "impl", json_string(ms_map_impl_name(m->impl)));
 	if (m->impl == MS_IMPL_CLASSIC)
 		json_object_set_new(o, "overflow_buckets",
 		                    json_integer((json_int_t)m->overflow_buckets));
@@ -79,6 +80,7 @@ struct ms_error *ms_emit_diff_json(FILE *out, const struct ms_diff *d, size_t to
 		json_object_set_new(o, "status", json_string(ms_diff_status_name(e->status)));
 		json_object_set_new(o, "type", json_string(m->type));
 		json_object_set_new(o, "impl", json_string(ms_map_impl_name(m->impl)));
+		json_object_set_new(o, "impl_changed", json_boolean(e->impl_changed));
 		json_object_set_new(o, "a", side_json(e->a));
 		json_object_set_new(o, "b", side_json(e->b));
 		json_object_set_new(o, "delta_len", json_integer(e->delta_len));
@@ -133,9 +135,13 @@ struct ms_error *ms_emit_diff_text(FILE *out, const struct ms_diff *d, size_t to
 		ms_emit_bytes(a, sizeof(a), e->a ? (double)e->a->held_bytes : 0, o);
 		ms_emit_bytes(b, sizeof(b), e->b ? (double)e->b->held_bytes : 0, o);
 		ms_emit_delta(held, sizeof(held), e->delta_held, o);
-		fprintf(out, "%-12s %-44s %12s %12s %12s %+10" PRId64 "\n",
+		fprintf(out, "%-12s %-44s %12s %12s %12s %+10" PRId64,
 		        ms_diff_status_name(e->status), e->key, e->a ? a : "-", e->b ? b : "-",
 		        held, e->delta_len);
+		if (e->impl_changed)
+			fprintf(out, "  changed impl %s->%s", ms_map_impl_name(e->a->impl),
+			        ms_map_impl_name(e->b->impl));
+		fputc('\n', out);
 		shown++;
 	}
 	if (ferror(out))

@@ -152,6 +152,42 @@ static void set(json_t *o, const char *k, json_t *v)
 	json_object_set_new(o, k, v);
 }
 
+static json_t *hist_json(const uint64_t *h, size_t n);
+
+/* A sync.Map's own counts ("sync_map"): classic or hashtriemap fields, by impl. */
+static json_t *sync_json(const struct ms_map_report *m)
+{
+	const struct ms_sync_report *s = m->sync;
+	json_t *o = json_object();
+	char addr[32];
+
+	if (m->impl == MS_IMPL_HASHTRIE) {
+		size_t n = MS_TRIE_DEPTHS;
+
+		while (n && !s->nodes_by_depth[n - 1] && !s->entries_by_depth[n - 1])
+			n--;
+		set(o, "indirect_nodes", juint(s->indirect_nodes));
+		set(o, "entry_nodes", juint(s->entry_nodes));
+		set(o, "overflow_entries", juint(s->overflow_entries));
+		set(o, "nodes_by_depth", hist_json(s->nodes_by_depth, n));
+		set(o, "entries_by_depth", hist_json(s->entries_by_depth, n));
+	} else {
+		snprintf(addr, sizeof(addr), "0x%" PRIx64, s->read_map);
+		set(o, "read_map", s->read_map ? json_string(addr) : json_null());
+		snprintf(addr, sizeof(addr), "0x%" PRIx64, s->dirty_map);
+		set(o, "dirty_map", s->dirty_map ? json_string(addr) : json_null());
+		set(o, "read_len", juint(s->read_len));
+		set(o, "dirty_len", juint(s->dirty_len));
+		set(o, "amended", json_boolean(s->amended));
+		set(o, "entries", juint(s->entries));
+		set(o, "deleted_entries", juint(s->deleted_entries));
+		set(o, "expunged_entries", juint(s->expunged_entries));
+	}
+	set(o, "boxed_keys", juint(s->boxed_keys));
+	set(o, "boxed_values", juint(s->boxed_values));
+	return o;
+}
+
 static json_t *hist_json(const uint64_t *h, size_t n)
 {
 	json_t *a = json_array();
@@ -226,7 +262,7 @@ static json_t *map_json(const struct ms_map_report *m)
 		set(o, "evacuated", juint(m->evacuated));
 		set(o, "nevacuate", juint(m->nevacuate));
 		set(o, "old_entries", juint(m->old_entries));
-	} else {
+	} else if (m->impl != MS_IMPL_HASHTRIE) {
 		json_t *tables = json_array();
 
 		set(o, "small", json_boolean(m->small));
@@ -256,6 +292,8 @@ static json_t *map_json(const struct ms_map_report *m)
 		}
 		set(o, "table_list", tables);
 	}
+	if (m->sync)
+		set(o, "sync_map", sync_json(m));
 	set(o, "held_bytes", juint(m->held_bytes));
 	for (int i = 0; i < MS_HELD__COUNT; i++)
 		set(held, ms_held_part_id((enum ms_held_part)i), juint(m->held[i]));
@@ -523,6 +561,31 @@ static void hist_text(FILE *out, const char *label, const uint64_t *h, size_t n,
 	}
 }
 
+/* A sync.Map's own lines: its inner maps (classic) or its trie (hashtriemap). */
+static void sync_text(FILE *out, const struct ms_map_report *m)
+{
+	const struct ms_sync_report *s = m->sync;
+
+	fprintf(out, "  len %" PRIu64 ", %" PRIu64 " boxed keys, %" PRIu64 " boxed values\n",
+	        m->len, s->boxed_keys, s->boxed_values);
+	if (m->impl == MS_IMPL_HASHTRIE) {
+		fprintf(out,
+		        "  HashTrieMap: %" PRIu64 " indirect nodes, %" PRIu64 " entries (%" PRIu64
+		        " in overflow chains)\n",
+		        s->indirect_nodes, s->entry_nodes, s->overflow_entries);
+		fprintf(out, "    nodes by depth:");
+		for (size_t d = 0; d < MS_TRIE_DEPTHS && s->nodes_by_depth[d]; d++)
+			fprintf(out, " %" PRIu64, s->nodes_by_depth[d]);
+		fprintf(out, "\n");
+		return;
+	}
+	fprintf(out,
+	        "  read map %" PRIu64 " (amended: %s), dirty map %" PRIu64 "; %" PRIu64
+	        " entries, %" PRIu64 " deleted, %" PRIu64 " expunged\n",
+	        s->read_len, s->amended ? "yes" : "no", s->dirty_len, s->entries,
+	        s->deleted_entries, s->expunged_entries);
+}
+
 static void map_text(FILE *out, const struct ms_map_report *m, const struct ms_emit_opts *o)
 {
 	char held[32], fresh[32], recl[32], b[32];
@@ -540,11 +603,17 @@ static void map_text(FILE *out, const struct ms_map_report *m, const struct ms_e
 		fprintf(out, "  also %s\n", m->paths[i]);
 	if (m->error)
 		fprintf(out, "  %s! %s%s\n", RED(o), m->error, RESET(o));
-	fprintf(out,
-	        "  len %" PRIu64 ", capacity %" PRIu64 " slots, load %.2f, %" PRIu64
-	        " empty, %" PRIu64 " deleted\n",
-	        m->len, m->capacity, m->load, m->empty_slots, m->deleted_slots);
-	if (m->impl == MS_IMPL_CLASSIC) {
+	if (m->sync) {
+		sync_text(out, m);
+	} else {
+		fprintf(out,
+		        "  len %" PRIu64 ", capacity %" PRIu64 " slots, load %.2f, %" PRIu64
+		        " empty, %" PRIu64 " deleted\n",
+		        m->len, m->capacity, m->load, m->empty_slots, m->deleted_slots);
+	}
+	if (m->sync) {
+		/* its lines are sync_text's */
+	} else if (m->impl == MS_IMPL_CLASSIC) {
 		fprintf(out,
 		        "  B=%u: %" PRIu64 " buckets of %" PRIu64 " B (%" PRIu64
 		        " allocated), overflow %" PRIu64 " (%.3f per bucket, %" PRIu64
@@ -574,9 +643,15 @@ static void map_text(FILE *out, const struct ms_map_report *m, const struct ms_e
 		hist_text(out, "group fill (full slots per group)", m->fill_hist, MS_FILL_HIST,
 		          false);
 	}
-	fprintf(out,
-	        "  held %s in %" PRIu64 " objects%s; a fresh map would hold %s; reclaimable %s\n",
-	        held, m->nobjects, m->has_pointers ? " (scanned by the GC)" : "", fresh, recl);
+	if (m->sync) /* estimate does not model a sync.Map: no fresh size */
+		fprintf(out, "  held %s in %" PRIu64 " objects (scanned by the GC)\n", held,
+		        m->nobjects);
+	else
+		fprintf(out,
+		        "  held %s in %" PRIu64
+		        " objects%s; a fresh map would hold %s; reclaimable %s\n",
+		        held, m->nobjects, m->has_pointers ? " (scanned by the GC)" : "", fresh,
+		        recl);
 	if (m->stack_bytes) {
 		human(b, sizeof(b), m->stack_bytes, o);
 		fprintf(out, "  plus %s in the goroutine's stack\n", b);

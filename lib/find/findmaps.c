@@ -67,6 +67,7 @@ struct finder {
 	} * deferred;
 	size_t ndeferred, deferred_cap;
 	bool globals_scanned;
+	uint64_t any_hasher; /* sync.Map's keyHash without DWARF (any_any_hasher); 0 unknown yet */
 	uint64_t ticks;
 	double last_progress;
 };
@@ -204,7 +205,8 @@ static void enqueue(struct finder *f, uint64_t addr, const struct ms_dtype *type
 	if (depth > MAX_DEPTH ||
 	    (!is_map && ms_types_reaches_map(f->ty, type) && claims_type(type) &&
 	     !claim_type(f, addr, type)) ||
-	    !ms_addrset_add(&f->seen, pair_key(addr, type), &nomem)) {
+	    /* a walk is its own item: a sync.Map struct is first visited, then walked */
+	    !ms_addrset_add(&f->seen, pair_key(addr, type) ^ (is_map ? 0x100 : 0), &nomem)) {
 		free(path);
 		if (nomem)
 			f->err = &ms_error_nomem;
@@ -295,6 +297,21 @@ static struct ms_found_map *found_map(struct finder *f, uint64_t addr, const str
 static void visit(struct finder *f, uint64_t addr, const struct ms_dtype *type, const char *path,
                   unsigned depth);
 
+/*
+ * The sync.Map whose struct is at addr, reached through path: one entry, walked
+ * from the queue like a map (walk_syncmap). A sync.Map that no map holds yet
+ * (never stored to) is still reported, with len 0.
+ */
+static void found_syncmap(struct finder *f, uint64_t addr, const struct ms_dtype *type,
+                          const char *path, unsigned depth)
+{
+	bool is_new = false;
+	struct ms_found_map *m = found_map(f, addr, type, path, depth, f->root_by, &is_new);
+
+	if (m && is_new)
+		m->syncmap = true;
+}
+
 static void visit_interface(struct finder *f, uint64_t addr, const struct ms_dtype *u,
                             const char *path, unsigned depth)
 {
@@ -373,6 +390,10 @@ static void visit(struct finder *f, uint64_t addr, const struct ms_dtype *type, 
 	if (ms_types_is_map(type)) {
 		if (rd_ptr(f, addr, &p) && p)
 			found_map(f, p, type, path, depth, f->root_by, NULL);
+		return;
+	}
+	if (ms_types_is_syncmap(f->ty, type)) {
+		found_syncmap(f, addr, type, path, depth);
 		return;
 	}
 	if (!ms_types_reaches_map(f->ty, type))
@@ -526,6 +547,265 @@ static void on_slot(void *arg, uint64_t key_addr, uint64_t elem_addr)
 
 static struct ms_error *retype(struct finder *f, struct ms_found_map *m, struct ms_error *why);
 
+/* After a walk: out of memory stops the finder, another error is the map's own. */
+static void walk_ended(struct finder *f, struct ms_found_map *m, struct ms_error *err,
+                       struct ms_walk *w)
+{
+	if (err) {
+		if (ms_error_code(err) == MS_ERR_NOMEM)
+			f->err = err;
+		else {
+			free(m->report->error);
+			m->report->error = strdup(ms_error_message(err));
+			ms_error_destroy(err);
+		}
+	}
+	ms_addrset_deinit(&w->seen);
+}
+
+/* sync.Map: each live entry's key and value interfaces may lead on */
+static void on_sync_entry(void *arg, uint64_t key_iface, uint64_t value_iface)
+{
+	struct finder *f = arg;
+	const struct ms_dtype *any = ms_dwarf_type_by_name(f->t->dwarf, "interface {}");
+	char *p;
+
+	if (f->err || !f->budget || !any)
+		return;
+	p = path_join(f->cur_path, ".Load(?)");
+	if (!p) {
+		f->err = &ms_error_nomem;
+		return;
+	}
+	visit(f, key_iface, any, p, f->cur_depth);
+	visit(f, value_iface, any, p, f->cur_depth);
+	free(p);
+}
+
+/* An inner map of a sync.Map: known, so that no scan reports it apart. */
+static void claim_inner(struct finder *f, uint64_t hmap)
+{
+	struct ms_found_map *m;
+
+	if (!hmap || ms_found_lookup(f->found, hmap))
+		return;
+	m = ms_found_add(f->found, hmap);
+	if (!m) {
+		f->err = &ms_error_nomem;
+		return;
+	}
+	m->inner = true;
+	free(m->report);
+	m->report = NULL;
+}
+
+static void walk_syncmap(struct finder *f, struct ms_found_map *m, const struct item *it)
+{
+	struct ms_walk w = {0};
+	const struct ms_dtype *inner_t =
+	    ms_dwarf_type_by_name(f->t->dwarf, "map[interface {}]*sync.entry");
+	const struct ms_dvar *exp = ms_dwarf_var(f->t->dwarf, "sync.expunged");
+	const struct ms_map_geom *g = NULL;
+	uint64_t expunged = 0;
+	struct ms_error *err = NULL;
+
+	if (inner_t)
+		err = ms_types_geom(f->ty, inner_t, &g);
+	ms_error_destroy(err);
+	if (err)
+		g = NULL;
+	if (exp && !rd_ptr(f, exp->addr, &expunged))
+		expunged = 0;
+	w.t = f->t;
+	w.r = m->report;
+	w.stack_lo = m->stack_lo;
+	w.stack_hi = m->stack_hi;
+	f->cur_path = it->path;
+	f->cur_depth = it->depth;
+	err = ms_walk_syncmap(&w, it->addr, g, expunged, on_sync_entry, f);
+	walk_ended(f, m, err, &w);
+	if (m->report->sync) {
+		claim_inner(f, m->report->sync->read_map);
+		claim_inner(f, m->report->sync->dirty_map);
+	}
+	if (!f->err && f->opts->walked)
+		f->err = f->opts->walked(f->opts->walked_arg, m);
+}
+
+static bool validate(struct finder *f, uint64_t addr, const struct ms_dtype *type,
+                     uint64_t stack_lo, uint64_t stack_hi, bool need_entries);
+
+/*
+ * ---- sync.Maps without DWARF ----
+ * No typed path reaches a sync.Map, and its objects are too small for a malloc
+ * header: it is recognised by its shape (ms_go_syncmap_layout) at the words the
+ * scans of the globals and of the objects they reach read. word_addr holds the
+ * pointer p; the sync.Map would start field-offset bytes before it.
+ *   1.24+: p is HashTrieMap.root: a heap object of exactly an indirect node's
+ *          size with isEntry false and no parent; inited is 1, keyHash and
+ *          valEqual are set.
+ *   1.19-1.23: p is Map.read (1.19: the data word of the atomic.Value): a
+ *          readOnly object whose m, and the dirty map, are nil or headers that a
+ *          strict walk as map[interface {}]*sync.entry accepts, one at least set.
+ * The inner maps are claimed at once, before the untyped walk meets them.
+ */
+static const struct ms_dtype untyped_syncmap = {.tag = MS_DTAG_STRUCT, .name = (char *)"sync.Map"};
+
+/*
+ * HashTrieMap.keyHash of a sync.Map: initSlow sets it to the Hasher of
+ * map[interface {}]interface {} (internal/sync/hashtriemap.go, 1.24-1.27), which
+ * tells a sync.Map from the HashTrieMaps of other key types (package unique's).
+ * 1 (no func value is odd) when that map type is unknown: nothing matches.
+ */
+static uint64_t any_any_hasher(struct finder *f)
+{
+	if (!f->any_hasher) {
+		const struct ms_dtype *d =
+		    ms_dwarf_type_by_name(f->t->dwarf, "map[interface {}]interface {}");
+		uint64_t p = f->t->ptr, h = 0;
+
+		/* MapType: abi.Type (4 pointers and 16 bytes), Key, Elem, Group, Hasher */
+		if (!d || !d->runtime_type ||
+		    !rd_ptr(f, f->t->rt.types_base + d->runtime_type + 4 * p + 16 + 3 * p, &h) ||
+		    !h)
+			h = 1;
+		f->any_hasher = h;
+	}
+	return f->any_hasher;
+}
+
+static bool rd_byte(struct finder *f, uint64_t addr, uint8_t *ret)
+{
+	struct ms_error *err = ms_source_read(f->t->mem, addr, ret, 1);
+
+	ms_error_destroy(err);
+	return !err;
+}
+
+static bool heap_object_of(struct finder *f, uint64_t p, uint64_t req, struct ms_heap_obj *o)
+{
+	return p && ms_heap_find(f->t, p, o) && o->base == p && !o->noscan &&
+	       o->elemsize == ms_alloc_object(&f->t->go, f->t->arch, req, true).total_bytes;
+}
+
+struct entry_check {
+	struct finder *f;
+	uint64_t entry_elem; /* an *entry's object size */
+	bool bad;
+};
+
+/* A slot of a map[interface {}]*sync.entry: a key whose type word is no heap object,
+ * a value pointing to an entry object. */
+static void check_entry_slot(void *arg, uint64_t key_addr, uint64_t elem_addr)
+{
+	struct entry_check *c = arg;
+	struct ms_heap_obj o;
+	uint64_t k = 0, e = 0;
+
+	if (c->bad || !rd_ptr(c->f, key_addr, &k) || !k || ms_heap_find(c->f->t, k, NULL) ||
+	    !rd_ptr(c->f, elem_addr, &e) || !ms_heap_find(c->f->t, e, &o) || o.base != e ||
+	    o.elemsize != c->entry_elem)
+		c->bad = true;
+}
+
+static bool syncmap_inner_ok(struct finder *f, const struct ms_dtype *inner, uint64_t hmap,
+                             uint64_t entry_bytes)
+{
+	const struct ms_map_geom *g;
+	struct ms_map_report r = {0};
+	struct ms_walk w = {0};
+	struct entry_check c = {
+	    f, ms_alloc_object(&f->t->go, f->t->arch, entry_bytes, true).total_bytes, false};
+	struct ms_error *err;
+
+	if (!inner)
+		return false;
+	if (!hmap)
+		return true;
+	if (!validate(f, hmap, inner, 0, 0, false))
+		return false;
+	err = ms_types_geom(f->ty, inner, &g);
+	if (!err) {
+		w.t = f->t;
+		w.g = g;
+		w.r = &r;
+		w.slot = check_entry_slot;
+		w.arg = &c;
+		err = ms_walk_classic(&w, hmap);
+	}
+	ms_error_destroy(err);
+	free(r.error);
+	free(r.tables);
+	ms_addrset_deinit(&w.seen);
+	return !err && !c.bad;
+}
+
+/* The sync.Map whose field at word_addr holds p, if the shape fits: its address in *ret. */
+static bool shape_syncmap(struct finder *f, uint64_t word_addr, uint64_t p, uint64_t *ret)
+{
+	struct ms_go_syncmap l;
+	struct ms_heap_obj o;
+	uint64_t sm, a = 0, b = 0, c = 0;
+
+	if (!f->t->dwarf->synthetic || ms_found_lookup(f->found, p))
+		return false;
+	ms_go_syncmap_layout(&f->t->go, f->t->arch, &l);
+	if (l.hashtrie) {
+		uint8_t node = 1;
+		uint32_t inited = 0;
+		struct ms_error *err = NULL;
+
+		sm = word_addr - l.root_off;
+		if (!heap_object_of(f, p, l.ind_bytes, &o) || !rd_ptr(f, p + 16, &a) || a ||
+		    !rd_ptr(f, word_addr + f->t->ptr, &b) || b != any_any_hasher(f) ||
+		    !rd_ptr(f, word_addr + 2 * f->t->ptr, &c) || !c)
+			return false;
+		if (!rd_byte(f, p, &node) || node ||
+		    (err = ms_source_read(f->t->mem, sm, &inited, 4)) != NULL || inited != 1) {
+			ms_error_destroy(err);
+			return false;
+		}
+	} else {
+		const struct ms_dtype *inner;
+		uint64_t hsize = f->t->rt.hmap.size;
+		uint8_t amended = 0;
+
+		sm = word_addr - l.read_off - (l.read_iface ? f->t->ptr : 0);
+		/* readOnly{m; amended bool}: amended is 0 or 1 (only the byte: 1.19 copies the
+		 * struct into its box from the stack, padding and all) */
+		if (!heap_object_of(f, p, l.ro_bytes, &o) || !rd_ptr(f, p, &a) ||
+		    !rd_byte(f, p + l.ro_amended_off, &amended) || amended > 1 ||
+		    !rd_ptr(f, sm + l.dirty_off, &b) || (!a && !b) ||
+		    (a && !heap_object_of(f, a, hsize, &o)) ||
+		    (b && !heap_object_of(f, b, hsize, &o)) ||
+		    (l.read_iface &&
+		     (!rd_ptr(f, sm + l.read_off, &c) || !c || ms_heap_find(f->t, c, NULL))))
+			return false;
+		inner = ms_dwarf_type_by_name(f->t->dwarf, "map[interface {}]*sync.entry");
+		if (!syncmap_inner_ok(f, inner, a, l.entry_bytes) ||
+		    !syncmap_inner_ok(f, inner, b, l.entry_bytes))
+			return false;
+		claim_inner(f, a);
+		claim_inner(f, b);
+	}
+	if (ms_found_lookup(f->found, sm))
+		return false;
+	*ret = sm;
+	return true;
+}
+
+/* A sync.Map found by its shape, reached through path. */
+static void found_shape_syncmap(struct finder *f, uint64_t sm, const char *path)
+{
+	bool is_new = false;
+	struct ms_found_map *m = found_map(f, sm, &untyped_syncmap, path, 0, f->root_by, &is_new);
+
+	if (m && is_new) {
+		m->syncmap = true;
+		m->type_source = "layout";
+	}
+}
+
 /* Walk a map found at addr and fill its report. Its entries are visited if they can lead on. */
 static void walk_map(struct finder *f, const struct item *it)
 {
@@ -534,8 +814,12 @@ static void walk_map(struct finder *f, const struct item *it)
 	const struct ms_map_geom *g;
 	struct ms_error *err;
 
-	if (!m)
+	if (!m || m->inner)
 		return;
+	if (m->syncmap) {
+		walk_syncmap(f, m, it);
+		return;
+	}
 	err = ms_types_geom(f->ty, m->type, &g);
 	if (err) /* the type that led here does not fit: the map is read as if found untyped */
 		err = retype(f, m, err);
@@ -566,16 +850,7 @@ static void walk_map(struct finder *f, const struct item *it)
 	}
 	err = g->impl == MS_IMPL_CLASSIC ? ms_walk_classic(&w, it->addr)
 	                                 : ms_walk_swiss(&w, it->addr);
-	if (err) {
-		if (ms_error_code(err) == MS_ERR_NOMEM)
-			f->err = err;
-		else {
-			free(m->report->error);
-			m->report->error = strdup(ms_error_message(err));
-			ms_error_destroy(err);
-		}
-	}
-	ms_addrset_deinit(&w.seen);
+	walk_ended(f, m, err, &w);
 	if (!f->err && f->opts->walked)
 		f->err = f->opts->walked(f->opts->walked_arg, m);
 }
@@ -1365,8 +1640,18 @@ static void untyped_root(struct finder *f, struct untyped_queue *uq, uint64_t p,
 			for (uint64_t w = 0; w + ptr <= len && !f->err; w += ptr) {
 				uint64_t v = ms_source_decode(f->t->mem, uq->buf + w, ptr);
 
-				if (v && v % ptr == 0)
+				if (v && v % ptr == 0) {
+					char spath[MAX_PATH_BYTES];
+					uint64_t sm;
+
+					if (shape_syncmap(f, o.base + at + w, v, &sm)) {
+						untyped_path(uq, (uint32_t)k, at + w, spath,
+						             sizeof(spath));
+						f->root_by = uq->by;
+						found_shape_syncmap(f, sm, spath);
+					}
 					untyped_follow(f, uq, v, (uint32_t)k, at + w);
+				}
 			}
 		}
 	}
@@ -1458,13 +1743,21 @@ static void scan_global_words(struct finder *f)
 				continue;
 			}
 			for (size_t i = 0; i + ptr <= len && !f->err; i += ptr) {
-				uint64_t w = ms_source_decode(f->t->mem, buf + i, ptr);
+				uint64_t w = ms_source_decode(f->t->mem, buf + i, ptr), sm;
 				char path[48];
 
 				if (!w || w % ptr || !ms_heap_find(f->t, w, NULL))
 					continue;
 				snprintf(path, sizeof(path), "<global 0x%llx>",
 				         (unsigned long long)(a + i));
+				f->root_by = MS_FOUND_GLOBAL;
+				if (shape_syncmap(f, a + i, w, &sm)) {
+					char spath[48];
+
+					snprintf(spath, sizeof(spath), "<global 0x%llx>",
+					         (unsigned long long)sm);
+					found_shape_syncmap(f, sm, spath);
+				}
 				untyped_root(f, &uq, w, path);
 			}
 		}
@@ -1663,6 +1956,7 @@ void ms_found_deinit(struct ms_found *fd)
 		if (fd->maps[k]->report) {
 			free(fd->maps[k]->report->error);
 			free(fd->maps[k]->report->tables);
+			free(fd->maps[k]->report->sync);
 			free(fd->maps[k]->report);
 		}
 		free(fd->maps[k]);

@@ -24,6 +24,11 @@ struct ms_found_map {
 	const struct ms_dtype *candidates[MS_MAX_TYPE_CANDIDATES];
 	size_t ncandidates;
 	struct ms_map_report *report; /* owned: filled by the walk; strings set later */
+	/* a sync.Map (addr is its struct, type its DWARF type): walked by ms_walk_syncmap */
+	bool syncmap;
+	/* an inner map of a sync.Map (Go <= 1.23), walked into that sync.Map's report:
+	 * kept only so that nothing finds it again; report NULL, never reported */
+	bool inner;
 };
 
 /* Found maps, by header address. Elements are allocated one by one: pointers stay valid. */

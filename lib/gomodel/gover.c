@@ -163,7 +163,8 @@ enum ms_map_impl ms_go_map_impl(const struct ms_go_version *v)
 
 const char *ms_map_impl_name(enum ms_map_impl impl)
 {
-	static const char *const names[MS_IMPL__COUNT] = {"classic", "swiss", "swiss-split"};
+	static const char *const names[MS_IMPL__COUNT] = {"classic", "swiss", "swiss-split",
+	                                                  "hashtriemap"};
 
 	return (unsigned)impl < MS_IMPL__COUNT ? names[impl] : "?";
 }
@@ -244,6 +245,40 @@ bool ms_go_direct_iface_in_tflag(const struct ms_go_version *v)
 {
 	/* internal/abi/type.go go1.26: TFlagDirectIface replaces KindDirectIface */
 	return v->minor >= 26;
+}
+
+void ms_go_syncmap_layout(const struct ms_go_version *v, enum ms_arch arch,
+                          struct ms_go_syncmap *ret)
+{
+	uint64_t p = ms_arch_info(arch)->ptr_bytes;
+	struct ms_go_syncmap l = {0};
+
+	if (v->minor >= 24) {
+		/* HashTrieMap{inited atomic.Uint32; initMu Mutex (8, 4-aligned); root
+		 * atomic.Pointer; keyHash, valEqual func; seed uintptr} */
+		l.hashtrie = true;
+		l.root_off = (12 + p - 1) / p * p;
+		l.size = l.root_off + 4 * p;
+		/* indirect{isEntry bool; dead atomic.Bool (uint32); mu Mutex; parent *indirect;
+		 * children [16]atomic.Pointer[node]} */
+		l.children = 16;
+		l.ind_children_off = 16 + p;
+		l.ind_bytes = l.ind_children_off + l.children * p;
+		/* entry{isEntry bool; overflow atomic.Pointer[entry]; key, value any} */
+		l.ent_overflow_off = p;
+		l.ent_key_off = 2 * p;
+		l.ent_value_off = 4 * p;
+		l.ent_bytes = 6 * p;
+	} else {
+		l.read_iface = v->minor < 20;
+		l.read_off = 8; /* after Mutex{state int32; sema uint32} */
+		l.dirty_off = l.read_off + (l.read_iface ? 2 * p : p);
+		l.size = l.dirty_off + 2 * p;
+		l.ro_bytes = 2 * p;
+		l.ro_amended_off = p;
+		l.entry_bytes = p;
+	}
+	*ret = l;
 }
 
 uint32_t ms_go_gstatus_max(const struct ms_go_version *v)

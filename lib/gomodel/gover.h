@@ -59,6 +59,28 @@ uint64_t ms_go_max_alloc(enum ms_arch arch);
 /* growslice's next capacity (before size-class rounding), runtime/slice.go nextslicecap. */
 uint64_t ms_go_next_slice_cap(uint64_t new_len, uint64_t old_cap);
 
+/*
+ * sync.Map's layout on a version and architecture (src/sync/map.go,
+ * src/internal/sync/hashtriemap.go), offsets in bytes. hashtrie: 1.24+, where
+ * sync.Map is {_ noCopy; m internal/sync.HashTrieMap[any, any]}; else 1.19-1.23's
+ * {mu Mutex; read atomic.Value (1.19: an interface boxing a readOnly) or
+ * atomic.Pointer[readOnly] (1.20+); dirty map[any]*entry; misses int}, readOnly
+ * {m map[any]*entry; amended bool}, entry {p *any}.
+ */
+struct ms_go_syncmap {
+	bool hashtrie;
+	uint64_t size; /* sync.Map */
+	/* classic */
+	bool read_iface; /* read is an atomic.Value: the readOnly is the interface's data */
+	uint64_t read_off, dirty_off, ro_bytes, ro_amended_off, entry_bytes;
+	/* hashtrie */
+	uint64_t root_off, ind_bytes, ind_children_off, ent_bytes, ent_overflow_off, ent_key_off,
+	    ent_value_off;
+	unsigned children; /* 16: nChildrenLog2 4 */
+};
+void ms_go_syncmap_layout(const struct ms_go_version *v, enum ms_arch arch,
+                          struct ms_go_syncmap *ret);
+
 /* Layout constants shared by every version (runtime/map.go, internal/runtime/maps). */
 #define MS_BUCKET_SLOTS     8u    /* bucketCnt, abi.MapBucketCount */
 #define MS_MAX_INLINE_BYTES 128u  /* maxKeySize/maxElemSize, abi.MapMaxKeyBytes */

@@ -978,12 +978,33 @@ struct ms_error *ms_type_parse(const char *text, const struct ms_typeenv *env, e
 	return NULL;
 }
 
+/*
+ * "sync.Map", "*sync.Map", "sync.Map[K,V]" (a spelling people try): not a Go map,
+ * and not modelled. Said before parsing, so the parser does not fail on '['.
+ */
+static bool names_sync_map(const char *text)
+{
+	while (*text == ' ' || *text == '\t' || *text == '*')
+		text++;
+	return strncmp(text, "sync.Map", 8) == 0 &&
+	       (text[8] == '\0' || text[8] == '[' || text[8] == ' ' || text[8] == '\t');
+}
+
 struct ms_error *ms_map_type_parse(const char *text, const struct ms_typeenv *env,
                                    enum ms_arch arch, struct ms_map_type *ret)
 {
 	struct tres r = {0};
 	struct sbuf canon = {0};
-	struct ms_error *err = parse_on(text, env, arch, &r, &canon);
+	struct ms_error *err;
+
+	if (names_sync_map(text))
+		return ms_error_create(
+		    MS_ERR_UNSUPPORTED,
+		    "sync.Map is not modelled by estimate or simulate "
+		    "(not a Go map: read and dirty map[any]*entry up to Go 1.23, "
+		    "a HashTrieMap from 1.24); inspect and attach report the "
+		    "sync.Maps of a program");
+	err = parse_on(text, env, arch, &r, &canon);
 
 	if (!err && !r.is_map)
 		err = ms_error_create(MS_ERR_TYPE, "'%s' is not a map type",

@@ -124,6 +124,7 @@ enum ms_map_impl {
 	MS_IMPL_CLASSIC,     /* runtime/map.go buckets: 1.19-1.23, 1.24/1.25 noswissmap */
 	MS_IMPL_SWISS,       /* internal/runtime/maps: 1.24+ */
 	MS_IMPL_SWISS_SPLIT, /* 1.27 GOEXPERIMENT=mapsplitgroup: keys and elems apart */
+	MS_IMPL_HASHTRIE,    /* sync.Map on 1.24+: internal/sync.HashTrieMap (not a Go map) */
 	MS_IMPL__COUNT
 };
 
@@ -453,6 +454,10 @@ enum ms_held_part {
 	MS_HELD_GROWTH,     /* classic: old bucket array (and its overflow) while growing */
 	MS_HELD_ROUNDING,   /* size-class and page rounding (the span's element size) */
 	MS_HELD_MALLOC_HDR, /* 8-byte malloc headers (1.22+) */
+	/* sync.Map only (0 for Go maps); its inner maps' bytes go to the parts above */
+	MS_HELD_SYNC_ENTRIES, /* *entry objects and their value cells; HashTrieMap entry nodes */
+	MS_HELD_BOXES,        /* objects the keys' and values' interface data words box */
+	MS_HELD_TRIE_NODES,   /* HashTrieMap indirect nodes (root and inner) */
 	MS_HELD__COUNT
 };
 
@@ -552,6 +557,33 @@ struct ms_map_report {
 	uint64_t payload_bytes;  /* heap objects its keys and values reach, transitively */
 	uint64_t retained_bytes; /* heap objects only it keeps alive: storage and payload */
 	bool nested;             /* inside what another reported map retains */
+
+	/* sync.Map (type "sync.Map"): NULL for Go maps; owned */
+	struct ms_sync_report *sync;
+};
+
+#define MS_TRIE_DEPTHS 17 /* HashTrieMap levels: 64-bit hash, 4 bits a level */
+
+/*
+ * A sync.Map: one report entry. impl classic (1.19-1.23: a read map and a dirty
+ * map[any]*entry, both walked into this one report, never reported apart) or
+ * hashtriemap (1.24+). len counts live entries (classic: distinct *entry with a
+ * value, in read or dirty; hashtriemap: entry nodes, overflow chains included).
+ */
+struct ms_sync_report {
+	/* classic */
+	uint64_t read_map, dirty_map; /* header addresses; 0 when nil */
+	uint64_t read_len, dirty_len; /* the inner maps' counts */
+	bool amended;                 /* readOnly.amended: dirty holds keys read lacks */
+	uint64_t entries;             /* distinct *entry objects */
+	uint64_t deleted_entries;     /* entry.p nil: deleted, key still in read */
+	uint64_t expunged_entries;    /* entry.p == expunged */
+	/* hashtriemap */
+	uint64_t indirect_nodes, entry_nodes, overflow_entries;
+	uint64_t nodes_by_depth[MS_TRIE_DEPTHS]; /* indirect nodes at depth d (root 0) */
+	uint64_t entries_by_depth[MS_TRIE_DEPTHS];
+	/* both */
+	uint64_t boxed_keys, boxed_values; /* interface data words pointing to a box */
 };
 
 struct ms_type_total {
@@ -709,6 +741,9 @@ struct ms_diff_entry {
 	int64_t delta_waste; /* overflow buckets (classic) or tombstones (Swiss) */
 	bool graph;          /* both reports have the heap graph (--retained) */
 	int64_t delta_payload, delta_retained;
+	/* both sides, another implementation: a Go upgrade (classic -> swiss, a sync.Map's
+	 * classic -> hashtriemap); the status still follows the counts alone */
+	bool impl_changed;
 };
 
 struct ms_diff {

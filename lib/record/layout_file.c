@@ -286,6 +286,50 @@ static bool read_strings(struct reader *rd, json_t *o, const char *key, size_t m
 	return true;
 }
 
+/* "sync_map": present for a sync.Map (type "sync.Map") only */
+static bool read_sync(struct reader *rd, json_t *o, struct ms_map_report *m)
+{
+	static const struct {
+		const char *key;
+		size_t off;
+	} f[] = {
+	    {"read_len", offsetof(struct ms_sync_report, read_len)},
+	    {"dirty_len", offsetof(struct ms_sync_report, dirty_len)},
+	    {"entries", offsetof(struct ms_sync_report, entries)},
+	    {"deleted_entries", offsetof(struct ms_sync_report, deleted_entries)},
+	    {"expunged_entries", offsetof(struct ms_sync_report, expunged_entries)},
+	    {"indirect_nodes", offsetof(struct ms_sync_report, indirect_nodes)},
+	    {"entry_nodes", offsetof(struct ms_sync_report, entry_nodes)},
+	    {"overflow_entries", offsetof(struct ms_sync_report, overflow_entries)},
+	    {"boxed_keys", offsetof(struct ms_sync_report, boxed_keys)},
+	    {"boxed_values", offsetof(struct ms_sync_report, boxed_values)},
+	};
+	json_t *so = json_object_get(o, "sync_map");
+	struct ms_sync_report *s;
+
+	if (!so)
+		return true;
+	if (!json_is_object(so))
+		return bad(rd, "'sync_map' is not an object");
+	s = m->sync = calloc(1, sizeof(*m->sync));
+	if (!s) {
+		rd->err = &ms_error_nomem;
+		return false;
+	}
+	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++)
+		if (!get_u64(rd, so, f[i].key, false, (uint64_t *)((char *)s + f[i].off)))
+			return false;
+	if ((json_object_get(so, "read_map") && !json_is_null(json_object_get(so, "read_map")) &&
+	     !get_hex(rd, so, "read_map", &s->read_map)) ||
+	    (json_object_get(so, "dirty_map") && !json_is_null(json_object_get(so, "dirty_map")) &&
+	     !get_hex(rd, so, "dirty_map", &s->dirty_map)) ||
+	    !get_bool(rd, so, "amended", &s->amended) ||
+	    !get_hist(rd, so, "nodes_by_depth", s->nodes_by_depth, MS_TRIE_DEPTHS) ||
+	    !get_hist(rd, so, "entries_by_depth", s->entries_by_depth, MS_TRIE_DEPTHS))
+		return false;
+	return true;
+}
+
 static bool read_map(struct reader *rd, json_t *o, struct ms_map_report *m)
 {
 	json_t *held;
@@ -333,9 +377,13 @@ static bool read_map(struct reader *rd, json_t *o, struct ms_map_report *m)
 		return bad(rd, "'payload_bytes' and 'retained_bytes' come together");
 	if (!json_is_object(held))
 		return bad(rd, "'held' is missing");
+	/* the sync.Map parts are absent from files written before they existed */
 	for (int i = 0; i < MS_HELD__COUNT; i++)
-		if (!get_u64(rd, held, ms_held_part_id((enum ms_held_part)i), true, &m->held[i]))
+		if (!get_u64(rd, held, ms_held_part_id((enum ms_held_part)i),
+		             i < MS_HELD_SYNC_ENTRIES, &m->held[i]))
 			return false;
+	if (!read_sync(rd, o, m))
+		return false;
 	if (!get_hist(rd, o, "chain_histogram", m->chain_hist, MS_CHAIN_HIST) ||
 	    !get_hist(rd, o, "group_fill_histogram", m->fill_hist, MS_FILL_HIST) ||
 	    !read_tables(rd, o, m))

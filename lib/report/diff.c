@@ -3,7 +3,9 @@
  * Comparing two reports (recorded layouts or JSON reports): maps matched by
  * their shortest path, then, among those left, by type in address order; per
  * pair the change in len, held and reclaimable bytes, overflow and
- * tombstones; maps that appeared or disappeared.
+ * tombstones, and of implementation (a Go upgrade: a sync.Map matched across
+ * 1.23 and 1.24+ is one entry whose impl went classic -> hashtriemap); maps
+ * that appeared or disappeared.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -68,6 +70,8 @@ static struct ms_error *add(struct ms_diff *d, const struct ms_map_report *a,
 	e->delta_held = delta(a ? a->held_bytes : 0, b ? b->held_bytes : 0);
 	e->delta_reclaimable = delta(a ? a->reclaimable_bytes : 0, b ? b->reclaimable_bytes : 0);
 	e->delta_waste = delta(a ? waste_of(a) : 0, b ? waste_of(b) : 0);
+	/* said, not a status of its own: equal counts stay "same" */
+	e->impl_changed = a && b && a->impl != b->impl;
 	e->graph = d->a->graph && d->b->graph;
 	if (e->graph) {
 		e->delta_payload = delta(a ? a->payload_bytes : 0, b ? b->payload_bytes : 0);

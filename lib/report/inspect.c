@@ -20,7 +20,8 @@ static const char *const held_ids[MS_HELD__COUNT] = {
     [MS_HELD_OOL_ELEMS] = "indirect-values",  [MS_HELD_HEADERS] = "header-structs",
     [MS_HELD_DIRECTORY] = "directory",        [MS_HELD_OVF_SLICE] = "overflow-slice",
     [MS_HELD_GROWTH] = "growth-copy",         [MS_HELD_ROUNDING] = "size-class-rounding",
-    [MS_HELD_MALLOC_HDR] = "malloc-headers",
+    [MS_HELD_MALLOC_HDR] = "malloc-headers",  [MS_HELD_SYNC_ENTRIES] = "sync-entries",
+    [MS_HELD_BOXES] = "boxed-keys-values",    [MS_HELD_TRIE_NODES] = "trie-nodes",
 };
 
 const char *ms_held_part_id(enum ms_held_part part)
@@ -219,8 +220,17 @@ static struct ms_error *take_map(struct ms_target *t, struct fresh_cache *fc,
 	r->found_by = m->by;
 	r->refs = m->refs;
 	r->goid = m->goid;
-	r->impl = m->geom ? m->geom->impl : (t->classic_layout ? MS_IMPL_CLASSIC : MS_IMPL_SWISS);
-	if (m->ncandidates > 1) {
+	if (!r->sync)
+		r->impl =
+		    m->geom ? m->geom->impl : (t->classic_layout ? MS_IMPL_CLASSIC : MS_IMPL_SWISS);
+	if (r->sync) {
+		/* a sync.Map's keys and values are `any`, whatever the program stores */
+		r->type = strdup("sync.Map");
+		r->key_type = strdup("any");
+		r->elem_type = strdup("any");
+		if (!r->key_type || !r->elem_type)
+			return &ms_error_nomem;
+	} else if (m->ncandidates > 1) {
 		r->type = strdup("map[?]?");
 		r->type_candidates = calloc(m->ncandidates, sizeof(*r->type_candidates));
 		if (!r->type_candidates)
@@ -682,6 +692,7 @@ void ms_map_report_destroy(struct ms_map_report *m)
 	free(m->where);
 	free(m->error);
 	free(m->tables);
+	free(m->sync);
 	for (size_t k = 0; k < m->ntype_candidates; k++)
 		free(m->type_candidates[k]);
 	free(m->type_candidates);

@@ -46,12 +46,19 @@ bool ms_types_is_map(const struct ms_dtype *d)
 	return d && d->tag == MS_DTAG_TYPEDEF && d->go_kind == MS_KIND_MAP && d->type_off;
 }
 
+bool ms_types_is_syncmap(const struct ms_types *ty, const struct ms_dtype *d)
+{
+	const struct ms_dtype *u = ms_types_underlying(ty, d);
+
+	return u && u->tag == MS_DTAG_STRUCT && u->name && strcmp(u->name, "sync.Map") == 0;
+}
+
 /* One step of the reachability fixpoint for type d. */
 static bool reaches_now(const struct ms_types *ty, const struct ms_dtype *d)
 {
 	const struct ms_dtype *c;
 
-	if (ms_types_is_map(d))
+	if (ms_types_is_map(d) || ms_types_is_syncmap(ty, d))
 		return true;
 	if (d->go_kind == MS_KIND_INTERFACE)
 		return true; /* the typedef "interface {}" carries the kind, not its struct */
@@ -489,19 +496,29 @@ struct ms_error *ms_types_geom(struct ms_types *ty, const struct ms_dtype *d,
 	return NULL;
 }
 
-bool ms_types_direct_iface(struct ms_types *ty, uint64_t rtype_addr, const struct ms_dtype *d)
+bool ms_rtype_direct_iface(struct ms_target *t, uint64_t rtype_addr, bool *ret)
 {
-	struct ms_target *t = ty->t;
 	uint64_t off = t->ptr == 8 ? 20 : 12; /* abi.Type: size, ptrdata, hash, tflag */
 	uint8_t b[4];
 	struct ms_error *err = ms_source_read(t->mem, rtype_addr + off, b, sizeof(b));
 
 	if (err) {
-		const struct ms_dtype *u = ms_types_underlying(ty, d);
-
 		ms_error_destroy(err);
-		return ms_types_is_map(d) || (u && u->tag == MS_DTAG_POINTER);
+		return false;
 	}
 	/* KindDirectIface (kind bit 5) up to 1.25, TFlagDirectIface (tflag bit 5) from 1.26 */
-	return ms_go_direct_iface_in_tflag(&t->go) ? (b[0] & 0x20) : (b[3] & 0x20);
+	*ret = ms_go_direct_iface_in_tflag(&t->go) ? (b[0] & 0x20) : (b[3] & 0x20);
+	return true;
+}
+
+bool ms_types_direct_iface(struct ms_types *ty, uint64_t rtype_addr, const struct ms_dtype *d)
+{
+	bool direct;
+
+	if (!ms_rtype_direct_iface(ty->t, rtype_addr, &direct)) {
+		const struct ms_dtype *u = ms_types_underlying(ty, d);
+
+		return ms_types_is_map(d) || (u && u->tag == MS_DTAG_POINTER);
+	}
+	return direct;
 }

@@ -23,6 +23,9 @@ const struct ms_dtype *ms_types_by_runtime(const struct ms_types *ty, uint64_t a
 bool ms_types_reaches_map(const struct ms_types *ty, const struct ms_dtype *d);
 /* Size, alignment and pointerness of d on the target's architecture. */
 struct ms_type_layout ms_types_layout(const struct ms_types *ty, const struct ms_dtype *d);
+/* Is d (through typedefs) the struct sync.Map? It is reported as one entry (and
+ * reaches a map, for the walk from the roots, also on 1.24+ where it holds none). */
+bool ms_types_is_syncmap(const struct ms_types *ty, const struct ms_dtype *d);
 /* Is d a map typedef (DW_AT_go_kind map with a header pointer)? */
 bool ms_types_is_map(const struct ms_dtype *d);
 /*
@@ -35,6 +38,9 @@ struct ms_error *ms_types_geom(struct ms_types *ty, const struct ms_dtype *d,
 size_t ms_types_maps(const struct ms_types *ty, const struct ms_dtype *const **ret);
 /* The map typedef whose bucket or group runtime type is at addr; NULL if none. */
 const struct ms_dtype *ms_types_by_unit_rtype(const struct ms_types *ty, uint64_t addr);
+/* The runtime type descriptor at rtype_addr: is it "direct interface" (the value is the
+ * interface's data word)? false when the descriptor cannot be read. */
+bool ms_rtype_direct_iface(struct ms_target *t, uint64_t rtype_addr, bool *ret);
 /* Runtime type descriptor: is the kind "direct interface" (value in the data word)? */
 bool ms_types_direct_iface(struct ms_types *ty, uint64_t rtype_addr, const struct ms_dtype *d);
 

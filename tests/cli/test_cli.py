@@ -570,6 +570,14 @@ check(all(x["checkpoints"][0]["name"] == "filled" and x["checkpoints"][0]["len"]
           and x["final"]["len"] == 800 for x in runs), "simulate: len at checkpoints")
 check(all(x["final"]["peak_bytes"] >= x["final"]["held_bytes"] for x in runs),
       "simulate: the peak is at least what is held at the end")
+for expr in ("sync.Map[string]*T", "sync.Map", "*sync.Map"):
+    r = run("estimate", expr, "--len", "10")
+    check(r.returncode == 4 and r.stderr.count("\n") == 1 and
+          "sync.Map is not modelled by estimate or simulate" in r.stderr and not r.stdout,
+          f"estimate '{expr}': one line saying sync.Map is not modelled, exit 4", r.stderr)
+r = run("simulate", "sync.Map", "--ops", "insert 1")
+check(r.returncode == 4 and "sync.Map is not modelled" in r.stderr,
+      "simulate 'sync.Map': not modelled, exit 4", r.stderr)
 tmpd = tempfile.mkdtemp(prefix="mapsize-cli-")
 try:
     trace = os.path.join(tmpd, "ops.trace")

@@ -42,7 +42,7 @@ memory store keeps its per-subject states in a subject tree, not a map: there th
 stream's map is its messages alone. For both packaged executables: inspect exits 0 (no
 map damaged), layouts from the runtime metadata, the workload's maps at their exact len,
 and the goroutine stacks scanned (runtime.allgs found). The last lines are a table of
-maps, entries and held bytes per report.
+maps, entries, held bytes and sync.Maps per report.
 
 Needs golang-github-nats-io-nats-server-dev (installed with apt-get, through sudo when not
 root, when missing; scripts/bootstrap --tests installs it) and the cached Go 1.19 toolchain;
@@ -579,7 +579,9 @@ def compare(dwarf, other, label):
 
 def counts(doc):
     maps = doc["maps"]
-    return (len(maps), sum(m["len"] for m in maps), sum(m["held_bytes"] for m in maps))
+    sync = [m for m in maps if m["type"] == "sync.Map"]
+    return (len(maps), sum(m["len"] for m in maps), sum(m["held_bytes"] for m in maps),
+            f"{len(sync)} ({sum(m['len'] for m in sync)})")
 
 
 def describe(m):
@@ -717,7 +719,7 @@ def check_rebuilt(mapsize, workdir, variant, ldflags, keep, table, version="1.19
             except Exception as e:
                 tap(False, f"{variant}: {LABELS[label]}", str(e).splitlines()[-10:])
                 if label != "--no-dwarf":
-                    table.append((f"{variant}, {label}", "-", "-", "-"))
+                    table.append((f"{variant}, {label}", "-", "-", "-", "-"))
                 continue
             want = "dwarf" if label == "DWARF" else "runtime metadata"
             errs = [f"{name_of(m)} ({m['type']}): {m['error']}" for m in doc["maps"]
@@ -812,7 +814,7 @@ def check_packaged(mapsize, workdir, keep, table, packaged, label, fss_map=True)
                             "is, fails its stripped inspect too (above): the external link is "
                             "what the runtime-metadata path does not read")
             tap(False, f"{label}: the report is complete (inspect exits 0)", diag)
-            table.append((label, "-", "-", "-"))
+            table.append((label, "-", "-", "-", "-"))
             return
         problems = []
         if doc["layout_source"] != "runtime metadata":
@@ -890,10 +892,12 @@ def main():
             check_packaged(mapsize, workdir, args.keep, table, debian_binary(),
                            "Debian's (system apt), packaged")
         check_newest(mapsize, workdir, args.keep, table)
-        print("# maps found, entries, held bytes (one core per executable, the same workload)")
-        print(f"# {'report':<34} {'maps':>6} {'entries':>9} {'held bytes':>12}")
+        print("# maps found, entries, held bytes, sync.Maps (their entries) (one core per "
+              "executable, the same workload)")
+        print(f"# {'report':<34} {'maps':>6} {'entries':>9} {'held bytes':>12} "
+              f"{'sync.Maps':>12}")
         for row in table:
-            print(f"# {row[0]:<34} {row[1]:>6} {row[2]:>9} {row[3]:>12}")
+            print(f"# {row[0]:<34} {row[1]:>6} {row[2]:>9} {row[3]:>12} {row[4]:>12}")
         print(f"# {time.monotonic() - t0:.1f} s in all")
     finally:
         if args.keep:

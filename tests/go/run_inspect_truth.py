@@ -35,6 +35,11 @@ the truth about each of its maps, read from the inside (unsafe, MemStats);
   holder shares) equal the program's HeapAlloc truth exactly (the program checks
   that dropping each map gives back held + its unshared payload); every map's
   retained lies within [held, held + payload] and the summary's totals add up;
+- sync.Maps (gSync, gSyncSmall, gSyncBig with 20,000 entries, gSyncDel after
+  deletes): one entry each, type "sync.Map", impl classic (1.19-1.23) or
+  hashtriemap (1.24+), len from Range, held bytes exactly the HeapAlloc the
+  program charged to it; a classic one's read and dirty maps are not reported
+  apart; without DWARF they are found by their shape (SYNC_STRIPPED);
 - on the kernel core, a stripped copy of the executable (no DWARF: types and
   layouts from the runtime's metadata) finds every map with storage that
   DWARF finds off the stacks, with identical len and structure, and nothing
@@ -161,6 +166,10 @@ def compare(truth, doc):
                                f"{m['reclaimable_bytes']} (held {m['held_bytes']}, fresh "
                                f"{m['fresh_bytes']}..{m['fresh_high_bytes']})")
     for m in doc["maps"]:
+        sm = m.get("sync_map") or {}
+        for k in ("read_map", "dirty_map"):  # one entry: its inner maps never apart
+            if sm.get(k) and sm[k] in by_addr:
+                problems.append(f"{m['address']} sync.Map: its {k} {sm[k]} is also reported")
         if sum(m["held"].values()) != m["held_bytes"]:
             problems.append(f"{m['address']} {m['type']}: breakdown adds up to "
                             f"{sum(m['held'].values())}, not {m['held_bytes']}")
@@ -311,9 +320,21 @@ def compare_stripped(mapsize, core, binary, doc):
     by_addr = {m["address"]: m for m in sdoc["maps"]}
     problems, skipped, ambiguous, excepted = [], [], [], []
     exact = by_candidates = 0
+    # sync.Maps: DWARF's typed walk reports each as one entry, its inner maps (Go <= 1.23)
+    # inside it; without DWARF no typed path reaches a sync.Map (SYNC_STRIPPED)
+    inner = {a for m in doc["maps"] if m.get("sync_map")
+             for a in (m["sync_map"].get("read_map"), m["sync_map"].get("dirty_map")) if a}
+    sync_missing = []
     for m in doc["maps"]:
         s = by_addr.get(m["address"])
         name = (m["paths"] or [m["address"]])[0]
+        if s is None and m["type"] == "sync.Map":
+            # SYNC_STRIPPED: found by its shape, unless never used (no root, no read map)
+            if m["len"] or m["held_bytes"]:
+                problems.append(f"stripped: sync.Map {name} (len {m['len']}) not found")
+            else:
+                sync_missing.append(f"{name} (len {m['len']})")
+            continue
         if s is None:
             # an empty map has no entry to check a layout against; stack maps are
             # typed by DWARF's locals
@@ -351,13 +372,19 @@ def compare_stripped(mapsize, core, binary, doc):
         if d:
             problems.append(f"stripped: {name}: " + "; ".join(d))
     for s in sdoc["maps"]:
-        if not any(m["address"] == s["address"] for m in doc["maps"]):
+        if s["address"] in inner:
+            problems.append(f"stripped: {s['address']} {s['type']} len {s['len']}, a "
+                            "sync.Map's inner map, reported apart")
+        elif not any(m["address"] == s["address"] for m in doc["maps"]):
             problems.append(f"stripped: {s['address']} {s['type']} len {s['len']} is not in "
                             "the DWARF report")
     notes = [f"stripped: {len(sdoc['maps'])} maps, {exact} typed exactly as DWARF types them, "
              f"{by_candidates} map[?]? with DWARF's type among the candidates; "
              f"{len(skipped)} of the DWARF report's not found (empty, or on a stack): "
              f"{', '.join(skipped[:6])}"]
+    if sync_missing:
+        notes.append(f"stripped (SYNC_STRIPPED): never used, not found without DWARF: "
+                     f"{', '.join(sync_missing)}")
     if excepted:
         notes.append("stripped, spelled without what the descriptors cannot say "
                      f"(LOCAL_TYPE_SUFFIX): {'; '.join(excepted)}")
@@ -479,6 +506,12 @@ def run_deep_types(mapsize, cfg, workdir):
         f"{len(truth)} maps of the program; root typed {'exactly' if exact else 'by layout'}"
         f"{'; not found: ' + ', '.join(exempt) if exempt else ''}"])
 
+
+# SYNC_STRIPPED: without DWARF (stripped, -ldflags=-s -w) no typed path reaches a
+# sync.Map: it is found by its shape (lib/find/findmaps.c shape_syncmap) at the words
+# of the globals and of the objects they reach, with the same len and held bytes as
+# with DWARF; one never used (no HashTrieMap root, no read or dirty map) has no shape
+# and is not found, like an empty map. Its inner maps are never reported apart.
 
 # typenames' maps whose type the stripped report may give as another, spelled exactly: a
 # named map type (main.Idx) shares the type of its storage (the bucket or group type) with
@@ -624,6 +657,14 @@ def run_config(mapsize, cfg, workdir, keep):
                     problems += compare_stream(mapsize, core, binary, doc)
                 if doc and kind == "kernel" and name in PPROF_CONFIGS:
                     problems += compare_pprof(mapsize, core, binary, doc, version, workdir)
+                if doc and kind == "kernel" and name in DIFF_CONFIGS and not problems:
+                    lf = os.path.join(workdir, name.replace("/", "-") + ".msl")
+                    rr = subprocess.run([mapsize, "record", core, "--exe", binary, "--output", lf],
+                                        capture_output=True, text=True, timeout=limit(600))
+                    if rr.returncode == 0:
+                        RECORDED[name] = (lf, truth)
+                    else:
+                        problems.append(f"record: exit {rr.returncode}: {rr.stderr.strip()}")
                 if doc and kind == "kernel":
                     sp, notes = compare_stripped(mapsize, core, binary, doc)
                     problems += sp
@@ -650,6 +691,9 @@ def run_config(mapsize, cfg, workdir, keep):
                         f"running again): {h}" for h in held]
                 continue
             ok = True
+            log.insert(0, "sync.Maps (held = the runtime's): " + ", ".join(
+                f"{t['name']} {t['impl']} len {t['len']} held {t['held_bytes']}"
+                for t in truth if t["type"] == "sync.Map"))
             log.insert(0, f"{len(truth)} maps of the program, {len(doc['maps'])} in the report "
                           f"({doc['summary']['found_by']}), core {size >> 20} MiB, inspect "
                           f"{doc['summary']['elapsed_seconds']:.3f} s" +
@@ -659,6 +703,82 @@ def run_config(mapsize, cfg, workdir, keep):
     run_linker_stripped(mapsize, cfg, workdir)
     run_deep_types(mapsize, cfg, workdir)
     run_type_names(mapsize, cfg, workdir)
+
+
+# diff of the same program recorded on Go 1.23 and 1.25: every sync.Map is one entry
+# matched by its path whose implementation changed (classic -> hashtriemap), with the
+# held bytes of both runs, never "disappeared" and "appeared"
+DIFF_CONFIGS = ("go1.23", "go1.25")
+RECORDED = {}
+
+
+def run_sync_diff(mapsize):
+    what = ("diff of go1.23 and go1.25 layouts: each sync.Map one entry, changed impl; "
+            "replayed whole")
+    if not all(c in RECORDED for c in DIFF_CONFIGS):
+        return
+    (la, ta), (lb, tb) = (RECORDED[c] for c in DIFF_CONFIGS)
+    r = subprocess.run([mapsize, "diff", la, lb, "--format", "json"], capture_output=True,
+                       text=True, timeout=limit(120))
+    t = subprocess.run([mapsize, "diff", la, lb], capture_output=True, text=True,
+                       timeout=limit(120))
+    if r.returncode != 0 or t.returncode != 0:
+        tap(False, what, [f"exit {r.returncode}/{t.returncode}: {r.stderr}{t.stderr}"])
+        return
+    doc = json.loads(r.stdout)
+    by_key = {e["key"]: e for e in doc["maps"]}
+    held = lambda truth, n: next(x["held_bytes"] for x in truth if x["name"] == n)
+    problems, seen = [], []
+    for x in ta:
+        if x["type"] != "sync.Map":
+            continue
+        e = by_key.get(x["path"])
+        if e is None:
+            problems.append(f"{x['path']}: not in the diff")
+            continue
+        if (e["status"] != "changed" or not e.get("impl_changed") or e["type"] != "sync.Map"
+                or (e["a"] or {}).get("impl") != "classic"
+                or (e["b"] or {}).get("impl") != "hashtriemap"):
+            problems.append(f"{x['path']}: {e['status']}, impl_changed {e.get('impl_changed')}, "
+                            f"a {e['a']}, b {e['b']}")
+            continue
+        if e["a"]["held_bytes"] != held(ta, x["name"]) or \
+                e["b"]["held_bytes"] != held(tb, x["name"]):
+            problems.append(f"{x['path']}: held {e['a']['held_bytes']} -> "
+                            f"{e['b']['held_bytes']}, runtime {held(ta, x['name'])} -> "
+                            f"{held(tb, x['name'])}")
+        line = next((l for l in t.stdout.splitlines() if f" {x['path']} " in l), "")
+        if "changed impl classic->hashtriemap" not in line:
+            problems.append(f"{x['path']}: text line '{line.strip()}'")
+        seen.append(f"{x['path']} {e['a']['held_bytes']} -> {e['b']['held_bytes']}")
+    # the layout file carries the sync.Maps whole: replay gives each its sync_map object
+    # and held parts, adding up, at the runtime's held bytes
+    for cfg, (lf, truth) in zip(DIFF_CONFIGS, (RECORDED[c] for c in DIFF_CONFIGS)):
+        rp = subprocess.run([mapsize, "replay", lf, "--format", "json"], capture_output=True,
+                            text=True, timeout=limit(120))
+        if rp.returncode != 0:
+            problems.append(f"replay {cfg}: exit {rp.returncode}: {rp.stderr.strip()}")
+            continue
+        rdoc = json.loads(rp.stdout)
+        rmaps = {m["address"]: m for m in rdoc["maps"]}
+        want = "classic" if cfg == "go1.23" else "hashtriemap"
+        for x in truth:
+            if x["type"] != "sync.Map":
+                continue
+            m = rmaps.get(x["addr"])
+            if (not m or m["type"] != "sync.Map" or m["impl"] != want or
+                    not m.get("sync_map") or m["len"] != x["len"] or
+                    m["held_bytes"] != x["held_bytes"] or
+                    sum(m["held"].values()) != m["held_bytes"] or
+                    (want == "classic") != ("read_map" in m["sync_map"])):
+                got = m and (m["type"], m["impl"], m["len"], m["held_bytes"], m.get("sync_map"))
+                problems.append(f"replay {cfg}: {x['name']}: {got}, truth len {x['len']} "
+                                f"held {x['held_bytes']}")
+    gone = [e["key"] for e in doc["maps"] if e["type"] == "sync.Map" and
+            e["status"] in ("appeared", "disappeared")]
+    if gone:
+        problems.append(f"sync.Maps appeared or disappeared: {gone}")
+    tap(not problems and len(seen) == 4, what, problems + seen)
 
 
 def main():
@@ -676,6 +796,7 @@ def main():
             tap(not REQUIRE, "python3-jsonschema is installed", ["JSON is not validated"])
         for cfg in configs:
             run_config(args.mapsize, cfg, workdir, args.keep)
+        run_sync_diff(args.mapsize)
     finally:
         if args.keep:
             print(f"# kept {workdir}")

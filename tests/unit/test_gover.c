@@ -147,5 +147,33 @@ int main(void)
 		ms_go_symbol_package(pkgs[i][0], buf, sizeof(buf));
 		CHECK_STR(buf, pkgs[i][1], "package of '%s'", pkgs[i][0]);
 	}
+	/* sync.Map layouts (src/sync/map.go, src/internal/sync/hashtriemap.go); the truth
+	 * program checks them against the runtime on every configuration */
+	{
+		struct ms_go_syncmap l;
+		struct ms_go_version v = {0};
+
+		v.minor = 19;
+		ms_go_syncmap_layout(&v, MS_ARCH_AMD64, &l);
+		CHECK(!l.hashtrie && l.read_iface && l.read_off == 8 && l.dirty_off == 24 &&
+		          l.size == 40 && l.ro_bytes == 16 && l.entry_bytes == 8,
+		      "1.19 amd64 sync.Map: atomic.Value read, dirty at 24, 40 bytes");
+		v.minor = 23;
+		ms_go_syncmap_layout(&v, MS_ARCH_386, &l);
+		CHECK(!l.hashtrie && !l.read_iface && l.read_off == 8 && l.dirty_off == 12 &&
+		          l.size == 20 && l.ro_amended_off == 4,
+		      "1.23 386 sync.Map: atomic.Pointer read, dirty at 12, 20 bytes");
+		v.minor = 25;
+		ms_go_syncmap_layout(&v, MS_ARCH_AMD64, &l);
+		CHECK(l.hashtrie && l.root_off == 16 && l.size == 48 && l.ind_bytes == 152 &&
+		          l.ind_children_off == 24 && l.children == 16 && l.ent_bytes == 48 &&
+		          l.ent_key_off == 16 && l.ent_value_off == 32,
+		      "1.25 amd64 HashTrieMap: root at 16, indirect 152 bytes, entry 48");
+		v.minor = 26;
+		ms_go_syncmap_layout(&v, MS_ARCH_386, &l);
+		CHECK(l.hashtrie && l.root_off == 12 && l.size == 28 && l.ind_bytes == 84 &&
+		          l.ent_bytes == 24,
+		      "1.26 386 HashTrieMap: root at 12, indirect 84 bytes, entry 24");
+	}
 	return tap_done();
 }

@@ -34,8 +34,8 @@
 // "stack" for the non-escaping maps of two goroutines (header in their
 // stack frames; their addresses are re-read after every other map was built)
 // and "heap" for maps reachable only untyped (gHidden, gFn's closure,
-// sync.Map internals); "path" is "" for those. held_bytes is null for the
-// sync.Map internals (Go <= 1.23; 1.24+ has no Go map inside sync.Map).
+// sync.Map internals); "path" is "" for those. A sync.Map is one entry
+// (syncResult): type "sync.Map", impl "classic" (1.19-1.23) or "hashtriemap".
 // Classic: "buckets" is 2^B from the header even while no array exists
 // (then nbuckets_alloc is 0 and chain_histogram is []); nbuckets_alloc is
 // makeBucketArray's rule (1.8), checked against the sentinel. gGrowing
@@ -108,7 +108,15 @@ var (
 	gHidden    unsafe.Pointer
 	gFn        func() int
 	gSync      sync.Map
+	gSyncSmall sync.Map
+	gSyncBig   *sync.Map // behind a pointer
+	gSyncDel   sync.Map
 )
+
+// sync.Map keys and values: structs the interface boxes (16 and 24 bytes, no
+// pointers, neither tiny (< 16) nor small integers the runtime keeps static)
+type SK struct{ A, B int64 }
+type SV struct{ X, Y, Z int64 }
 
 // inputs prepared before any measurement and kept alive for the whole run
 var (
@@ -631,42 +639,22 @@ func closureMap() unsafe.Pointer {
 	return pointer(cell, 0)
 }
 
-// syncMaps returns the Go maps inside gSync (read.m, dirty), none for the
-// HashTrieMap of Go 1.24+.
-func syncMaps() {
-	st := reflect.TypeOf(&gSync).Elem()
-	df, ok := st.FieldByName("dirty")
-	if !ok {
-		return
+// syncResult is the truth of a sync.Map: one entry (type "sync.Map", impl
+// "classic" up to 1.23 — its read and dirty maps are the classic maps inside
+// it — and "hashtriemap" from 1.24), len from Range, held the HeapAlloc its
+// building left (taken with Range inside the window: on 1.19-1.23 Range
+// promotes the dirty map to the read map, so the state measured is the state
+// dumped).
+func syncResult(name, path string, m *sync.Map, base int64) {
+	n := 0
+	m.Range(func(k, v any) bool { n++; return true })
+	held := end(base)
+	impl := "hashtriemap"
+	if minor <= 23 {
+		impl = "classic"
 	}
-	rf, ok := st.FieldByName("read")
-	if !ok {
-		fail("sync.Map has dirty but no read")
-	}
-	base := unsafe.Pointer(&gSync)
-	vf, ok := rf.Type.FieldByName("v")
-	if !ok {
-		fail("sync.Map.read has no v")
-	}
-	vaddr := at(base, rf.Offset+vf.Offset)
-	var ro unsafe.Pointer
-	switch vf.Type.Kind() {
-	case reflect.Interface: // 1.19: atomic.Value holding a readOnly
-		ro = pointer(vaddr, ptr)
-	case reflect.UnsafePointer: // atomic.Pointer[readOnly]
-		ro = pointer(vaddr, 0)
-	default:
-		fail("sync.Map.read.v has kind %v", vf.Type.Kind())
-	}
-	mt := typeOf(df.Type)
-	if ro != nil {
-		if rm := pointer(ro, 0); rm != nil {
-			results = append(results, describe("gSync.read.m", "", "heap", mt, rm, df.Type.String(), nil))
-		}
-	}
-	if dm := pointer(base, df.Offset); dm != nil {
-		results = append(results, describe("gSync.dirty", "", "heap", mt, dm, df.Type.String(), nil))
-	}
+	results = append(results, &Result{Name: name, Path: path, Found: "global", Type: "sync.Map",
+		Impl: impl, Len: n, HeldBytes: held, Addr: fmt.Sprintf("%#x", uintptr(unsafe.Pointer(m)))})
 }
 
 func main() {
@@ -917,8 +905,9 @@ func main() {
 	results = append(results, describe("gFn", "", "heap", typeOf(reflect.TypeOf(map[string]int(nil))),
 		closureMap(), "map[string]int", held))
 
-	// sync.Map: its internal maps (Go <= 1.23) cannot be measured alone
-	for i := 0; i < 90; i++ {
+	// sync.Maps: one entry each, its inner maps (Go <= 1.23) included
+	base = begin()
+	for i := 0; i < 90; i++ { // small integers: no box (the runtime's static ones)
 		gSync.Store(i, i)
 	}
 	for i := 0; i < 90; i++ { // 90 misses promote dirty to read
@@ -930,7 +919,28 @@ func main() {
 	for i := 0; i < 10; i++ {
 		gSync.Load(i)
 	}
-	syncMaps()
+	syncResult("gSync", "main.gSync", &gSync, base)
+	base = begin()
+	for i := int64(0); i < 5; i++ {
+		gSyncSmall.Store(SK{i, -i}, SV{i, i, i})
+	}
+	syncResult("gSyncSmall", "main.gSyncSmall", &gSyncSmall, base)
+	gSyncBig = new(sync.Map)
+	base = begin()
+	for i := int64(0); i < 20000; i++ {
+		gSyncBig.Store(SK{i, -i}, SV{i, i, i})
+	}
+	syncResult("gSyncBig", "main.gSyncBig", gSyncBig, base)
+	base = begin()
+	for i := int64(0); i < 1000; i++ {
+		gSyncDel.Store(SK{i, -i}, SV{i, i, i})
+	}
+	gSyncDel.Range(func(k, v any) bool { return true }) // 1.19-1.23: all in read
+	for i := int64(0); i < 1000; i += 2 {
+		gSyncDel.Delete(SK{i, -i})
+	}
+	gSyncDel.Store(SK{-1, 1}, SV{}) // 1.19-1.23: a new dirty map, deleted ones expunged
+	syncResult("gSyncDel", "main.gSyncDel", &gSyncDel, base)
 
 	sessionMaps()
 
