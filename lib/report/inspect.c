@@ -429,6 +429,12 @@ static struct ms_error *measure_graph(struct ms_target *t, struct ms_found *foun
 			continue;
 		hm[n].addr = m->addr;
 		hm[n].hdr_bytes = classic ? t->rt.hmap.size : t->rt.smap.size;
+		if (m->report->sync) { /* a sync.Map: its struct is the header */
+			struct ms_go_syncmap sl;
+
+			ms_go_syncmap_layout(&t->go, t->arch, &sl);
+			hm[n].hdr_bytes = sl.size;
+		}
 		if (hm[n].hdr_bytes == UINT64_MAX || hm[n].hdr_bytes > 256)
 			hm[n].hdr_bytes = 0;
 		hm[n].held_bytes = m->report->held_bytes;
