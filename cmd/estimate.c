@@ -9,13 +9,14 @@
 #include "opts.h"
 
 #define MAX_VERSIONS 32
-#define MAX_LEN      MS_MAX_LEN
+#define MAX_LEN      MS_MAX_ESTIMATE_LEN
 
 static const char usage_text[] =
     "usage: mapsize estimate TYPE --len N [--hint H] [--deleted D] [--go VERSION[,...]|all]\n"
     "                        [--arch ARCH] [--define NAME=TYPE]... [--budget BYTES]\n"
     "                        [--key-payload BYTES[,ptr]] [--value-payload BYTES[,ptr]]\n"
-    "                        [--seed S] [--seeds N] [--bytes] [--format text|json]\n";
+    "                        [--seed S] [--seeds N] [--model auto|simulated|analytic] [--exact]\n"
+    "                        [--bytes] [--format text|json]\n";
 
 struct estimate_opts {
 	const char *type_text;
@@ -28,6 +29,7 @@ struct estimate_opts {
 	struct ms_emit_opts emit;
 	bool has_budget;
 	uint64_t budget_bytes;
+	bool has_model;
 };
 
 /* "24" or "24,ptr": average bytes each key or value points to. */
@@ -65,7 +67,9 @@ static struct ms_error *parse_args(int argc, char **argv, struct ms_typeenv *env
 		OPT_SEEDS,
 		OPT_BYTES,
 		OPT_KEY_PAYLOAD,
-		OPT_VALUE_PAYLOAD
+		OPT_VALUE_PAYLOAD,
+		OPT_MODEL,
+		OPT_EXACT
 	};
 	static const struct option longopts[] = {
 	    {"len", required_argument, NULL, 'n'},
@@ -81,6 +85,8 @@ static struct ms_error *parse_args(int argc, char **argv, struct ms_typeenv *env
 	    {"bytes", no_argument, NULL, OPT_BYTES},
 	    {"key-payload", required_argument, NULL, OPT_KEY_PAYLOAD},
 	    {"value-payload", required_argument, NULL, OPT_VALUE_PAYLOAD},
+	    {"model", required_argument, NULL, OPT_MODEL},
+	    {"exact", no_argument, NULL, OPT_EXACT},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -139,6 +145,23 @@ static struct ms_error *parse_args(int argc, char **argv, struct ms_typeenv *env
 			err = payload("--value-payload", optarg, &o->params.elem_payload_bytes,
 			              &o->params.elem_payload_pointers);
 			break;
+		case OPT_MODEL:
+			if (strcmp(optarg, "auto") == 0)
+				o->params.model = MS_MODEL_AUTO;
+			else if (strcmp(optarg, "simulated") == 0)
+				o->params.model = MS_MODEL_SIMULATED;
+			else if (strcmp(optarg, "analytic") == 0)
+				o->params.model = MS_MODEL_ANALYTIC;
+			else
+				err = ms_error_create(MS_ERR_USAGE,
+				                      "--model: '%s' is not auto, simulated or analytic",
+				                      optarg);
+			o->has_model = true;
+			break;
+		case OPT_EXACT:
+			o->params.model = MS_MODEL_SIMULATED;
+			o->has_model = true;
+			break;
 		case 'h':
 			*ret_help = true;
 			return NULL;
@@ -156,6 +179,14 @@ static struct ms_error *parse_args(int argc, char **argv, struct ms_typeenv *env
 	if (!o->has_len && !o->has_budget)
 		return ms_error_create(MS_ERR_USAGE,
 		                       "estimate: --len N (or --budget BYTES) is required");
+	/* asking for seeds asks for the simulation */
+	if (o->params.nseeds && !o->has_model)
+		o->params.model = MS_MODEL_SIMULATED;
+	if (o->params.model == MS_MODEL_SIMULATED && o->params.len > MS_MAX_SIM_LEN)
+		return ms_error_create(MS_ERR_USAGE,
+		                       "--len: %llu is over 2^32, the most a simulated estimate runs "
+		                       "(--model analytic takes up to 2^40)",
+		                       (unsigned long long)o->params.len);
 	if (o->params.deleted > o->params.len)
 		return ms_error_create(MS_ERR_USAGE, "--deleted: %llu is more than --len %llu",
 		                       (unsigned long long)o->params.deleted,

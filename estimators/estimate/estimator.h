@@ -89,7 +89,30 @@ struct ms_estimator {
 	bool (*seed_dependent)(const struct ms_est_ctx *ctx);
 	/* One outcome for hash seed `seed`. Required. */
 	struct ms_error *(*run)(const struct ms_est_ctx *ctx, uint64_t seed, struct ms_tally *ret);
+	/* The analytic model (MS_MODEL_ANALYTIC): up to MS_EST_MAX_OUTCOMES weighted
+	 * outcomes whose weighted mean and spread stand for the seeds' (weights sum to
+	 * 1; ret[i].shape comes filled by describe). Optional: without it every len is
+	 * simulated. */
+	struct ms_error *(*analytic)(const struct ms_est_ctx *ctx, struct ms_tally *ret,
+	                             double *ret_weights, unsigned *ret_n);
 };
+
+#define MS_EST_MAX_OUTCOMES 16
+
+/* Poisson(mu) chain lengths: mean of f(c) = ceil(c/per) - 1 (c >= 1) and its
+ * variance per bucket in a sum over buckets with a fixed total (analytic.c). */
+struct ms_pois_moments {
+	double mean, var;
+};
+void ms_pois_moments(double mu, unsigned per, struct ms_pois_moments *ret);
+/* Binomial(n, q): P(X = k) and P(X > K); n may be up to 2^40. */
+double ms_binom_pmf(double n, double q, uint64_t k);
+double ms_binom_tail_gt(double n, double q, uint64_t K);
+/* Variance per old bucket of the evacuated count x*N inserts into a growth (x <= ln 2). */
+double ms_evac_var_per_bucket(double x);
+double ms_normal_cdf(double z);
+/* Three-point Gauss-Hermite rule: z and weights matching a normal's mean and variance. */
+extern const double ms_gh3_z[3], ms_gh3_w[3];
 
 extern const struct ms_estimator ms_estimator_bucket;
 extern const struct ms_estimator ms_estimator_swiss;

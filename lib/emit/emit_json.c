@@ -72,6 +72,7 @@ static json_t *estimate_json(const struct ms_map_type *type, const struct ms_est
 	set(o, "total_bytes_high", juint(e->total_high_bytes));
 	set(o, "exact", json_boolean(e->exact));
 	set(o, "simulated_seeds", json_integer(e->nseeds));
+	set(o, "model", json_string(ms_estimate_model_name(e->model)));
 	set(o, "naive_bytes", juint(e->naive_bytes));
 	set(o, "naive_buckets", juint(e->naive_buckets));
 	set(o, "live_kv_bytes", juint(e->live_kv_bytes));

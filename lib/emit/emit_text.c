@@ -99,8 +99,12 @@ static void one_text(FILE *out, const struct ms_map_type *type, const struct ms_
 	if (!e->exact) {
 		fmt_bytes(a, sizeof(a), (double)e->total_low_bytes, opts);
 		fmt_bytes(b, sizeof(b), (double)e->total_high_bytes, opts);
-		fprintf(out, "  %-*s %14s   to %s (%u simulated seeds)\n", (int)idw, "  range", a,
-		        b, e->nseeds);
+		if (e->model == MS_MODEL_ANALYTIC)
+			fprintf(out, "  %-*s %14s   to %s (analytic model)\n", (int)idw, "  range", a,
+			        b);
+		else
+			fprintf(out, "  %-*s %14s   to %s (%u simulated seeds)\n", (int)idw,
+			        "  range", a, b, e->nseeds);
 	}
 	if (e->naive_bytes) {
 		fprintf(out, "  %-*s %13.1f%%\n", (int)idw, "  naive error",

@@ -230,8 +230,22 @@ struct ms_correction {
 };
 
 #define MS_MAX_CORRECTIONS 24
-/* Largest len an estimate simulates (2^26 entries: maps of several GiB). */
+/* Largest len simulate and inspect's fresh estimates run (2^26 entries: maps of several GiB). */
 #define MS_MAX_LEN ((uint64_t)1 << 26)
+/* Largest len an estimate takes (the analytic model), and the largest it simulates. */
+#define MS_MAX_ESTIMATE_LEN ((uint64_t)1 << 40)
+#define MS_MAX_SIM_LEN      ((uint64_t)1 << 32)
+/* From this len on, seed-dependent estimates use the analytic model unless asked not to. */
+#define MS_ANALYTIC_MIN_LEN ((uint64_t)1 << 16)
+
+/* How an estimate is computed. */
+enum ms_estimate_model {
+	MS_MODEL_AUTO,      /* analytic from MS_ANALYTIC_MIN_LEN entries on, else simulated */
+	MS_MODEL_SIMULATED, /* insert by insert, once per hash seed */
+	MS_MODEL_ANALYTIC,  /* distributions of bucket and table loads, no per-insert work */
+};
+/* "simulated" or "analytic" (JSON field model). */
+const char *ms_estimate_model_name(enum ms_estimate_model model);
 
 struct ms_estimate_params {
 	uint64_t len;  /* entries inserted (distinct keys) */
@@ -244,6 +258,7 @@ struct ms_estimate_params {
 	uint64_t key_payload_bytes, elem_payload_bytes;
 	bool key_payload_pointers, elem_payload_pointers;
 	unsigned nseeds; /* simulated runs for seed-dependent parts; 0 = automatic */
+	enum ms_estimate_model model; /* MS_MODEL_AUTO (0) picks by len */
 };
 
 /* Structure of the map the estimate predicts (expected values where random). */
@@ -280,6 +295,7 @@ struct ms_estimate {
 	uint64_t peak_bytes;    /* expected largest live footprint while inserting */
 	uint64_t payload_bytes; /* what keys and values point to; not in total_bytes */
 	unsigned nseeds;        /* simulated runs behind the expectation (0: none needed) */
+	enum ms_estimate_model model; /* which ran: SIMULATED or ANALYTIC */
 	struct ms_estimate_shape shape;
 	size_t ncorrections;
 	struct ms_correction corrections[MS_MAX_CORRECTIONS];
