@@ -153,9 +153,9 @@ static struct ms_error *parse_args(int argc, char **argv, struct ms_typeenv *env
 			else if (strcmp(optarg, "analytic") == 0)
 				o->params.model = MS_MODEL_ANALYTIC;
 			else
-				err = ms_error_create(MS_ERR_USAGE,
-				                      "--model: '%s' is not auto, simulated or analytic",
-				                      optarg);
+				err = ms_error_create(
+				    MS_ERR_USAGE,
+				    "--model: '%s' is not auto, simulated or analytic", optarg);
 			o->has_model = true;
 			break;
 		case OPT_EXACT:
@@ -183,10 +183,11 @@ static struct ms_error *parse_args(int argc, char **argv, struct ms_typeenv *env
 	if (o->params.nseeds && !o->has_model)
 		o->params.model = MS_MODEL_SIMULATED;
 	if (o->params.model == MS_MODEL_SIMULATED && o->params.len > MS_MAX_SIM_LEN)
-		return ms_error_create(MS_ERR_USAGE,
-		                       "--len: %llu is over 2^32, the most a simulated estimate runs "
-		                       "(--model analytic takes up to 2^40)",
-		                       (unsigned long long)o->params.len);
+		return ms_error_create(
+		    MS_ERR_USAGE,
+		    "--len: %llu is over 2^32, the most a simulated estimate runs "
+		    "(--model analytic takes up to 2^40)",
+		    (unsigned long long)o->params.len);
 	if (o->params.deleted > o->params.len)
 		return ms_error_create(MS_ERR_USAGE, "--deleted: %llu is more than --len %llu",
 		                       (unsigned long long)o->params.deleted,

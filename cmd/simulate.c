@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cmd.h"
 #include "opts.h"
@@ -13,7 +14,8 @@
 static const char usage_text[] =
     "usage: mapsize simulate TYPE (--ops SCRIPT|--ops @FILE|--trace FILE)\n"
     "                        [--go VERSION[,...]|all] [--arch ARCH] [--define NAME=TYPE]...\n"
-    "                        [--seed S] [--seeds N] [--bytes] [--format text|json|html]\n";
+    "                        [--seed S] [--seeds N] [--timeout SECONDS] [--bytes]\n"
+    "                        [--format text|json|html]\n";
 
 struct simulate_opts {
 	const char *type_text;
@@ -24,6 +26,7 @@ struct simulate_opts {
 	enum ms_format format;
 	struct ms_emit_opts emit;
 	struct ms_sim_params params;
+	double timeout_s;
 };
 
 static struct ms_error *parse_format(const char *text, enum ms_format *ret)
@@ -49,7 +52,8 @@ static struct ms_error *parse_args(int argc, char **argv, struct ms_typeenv *env
 		OPT_DEFINE,
 		OPT_SEED,
 		OPT_SEEDS,
-		OPT_BYTES
+		OPT_BYTES,
+		OPT_TIMEOUT
 	};
 	static const struct option longopts[] = {
 	    {"ops", required_argument, NULL, OPT_OPS},
@@ -58,6 +62,7 @@ static struct ms_error *parse_args(int argc, char **argv, struct ms_typeenv *env
 	    {"arch", required_argument, NULL, OPT_ARCH},
 	    {"format", required_argument, NULL, OPT_FORMAT},
 	    {"define", required_argument, NULL, OPT_DEFINE},
+	    {"timeout", required_argument, NULL, OPT_TIMEOUT},
 	    {"seed", required_argument, NULL, OPT_SEED},
 	    {"seeds", required_argument, NULL, OPT_SEEDS},
 	    {"bytes", no_argument, NULL, OPT_BYTES},
@@ -101,6 +106,9 @@ static struct ms_error *parse_args(int argc, char **argv, struct ms_typeenv *env
 			break;
 		case OPT_BYTES:
 			o->emit.exact_bytes = true;
+			break;
+		case OPT_TIMEOUT:
+			err = ms_opt_timeout(optarg, &o->timeout_s);
 			break;
 		case 'h':
 			*ret_help = true;
@@ -179,8 +187,21 @@ struct ms_error *cmd_simulate(int argc, char **argv)
 		err = &ms_error_nomem;
 		goto out;
 	}
+	if (isatty(STDERR_FILENO))
+		o.params.progress = ms_opt_progress;
+	if (o.timeout_s > 0)
+		ms_opt_set_timer(o.timeout_s);
 	for (; done < o.nversions && !err; done++)
 		err = ms_simulate(&type, &o.versions[done], o.arch, script, &o.params, &runs[done]);
+	ms_opt_set_timer(0);
+	if (o.params.progress)
+		ms_opt_progress_clear();
+	if (err && ms_error_code(err) == MS_ERR_LIMIT && o.timeout_s > 0) {
+		/* nothing is written: the output is made only from finished runs */
+		ms_error_destroy(err);
+		err = ms_error_create(
+		    MS_ERR_LIMIT, "simulate: stopped after %g seconds (--timeout)", o.timeout_s);
+	}
 	if (!err)
 		err = ms_emit_simulation(stdout, o.format, &type, o.trace ? NULL : text, runs,
 		                         o.nversions, &o.emit);

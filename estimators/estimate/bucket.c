@@ -464,7 +464,8 @@ static void array_set_overflow(const struct sim *s, struct array *a, uint64_t ov
 		while (a->slice_cap < ovf) {
 			uint64_t cap = ms_go_next_slice_cap(a->slice_cap + 1, a->slice_cap);
 
-			a->slice_cap = ms_alloc_roundup(s->ctx->go, s->ctx->arch, cap * ptr, true) / ptr;
+			a->slice_cap =
+			    ms_alloc_roundup(s->ctx->go, s->ctx->arch, cap * ptr, true) / ptr;
 		}
 	}
 }
@@ -484,7 +485,8 @@ static uint64_t round_count(double x)
 /* First count at which an insert starts growth from B (count+1 is overloaded). */
 static uint64_t grow_trigger(const struct ms_est_ctx *ctx, unsigned B)
 {
-	uint64_t limit = (uint64_t)ms_go_facts(ctx->go)->classic_load_num * (((uint64_t)1 << B) / 2);
+	uint64_t limit =
+	    (uint64_t)ms_go_facts(ctx->go)->classic_load_num * (((uint64_t)1 << B) / 2);
 
 	return limit > MS_BUCKET_SLOTS ? limit : MS_BUCKET_SLOTS;
 }
@@ -519,8 +521,8 @@ static double growth_peak(const struct sim *s, unsigned B, uint64_t n0, double n
 	return peak;
 }
 
-static struct ms_error *analytic(const struct ms_est_ctx *ctx, struct ms_tally *ret,
-                                 double *ret_w, unsigned *ret_n)
+static struct ms_error *analytic(const struct ms_est_ctx *ctx, struct ms_tally *ret, double *ret_w,
+                                 unsigned *ret_n)
 {
 	struct sim s = {.ctx = ctx, .allocated = true, .extra = true};
 	uint64_t n = ctx->params->len, d = ctx->params->deleted, n0 = 0;
@@ -545,7 +547,8 @@ static struct ms_error *analytic(const struct ms_est_ctx *ctx, struct ms_tally *
 		x = (double)(n - trig) / (double)N;
 		xe = (double)(n - trig + d) / (double)N;
 		sd = sqrt((double)N * jvar);
-		pgrow = 1 - ms_normal_cdf(((double)(n - trig + d) - (double)N * M_LN2) / (sd > 0 ? sd : 1));
+		pgrow = 1 - ms_normal_cdf(((double)(n - trig + d) - (double)N * M_LN2) /
+		                          (sd > 0 ? sd : 1));
 		jdone = (double)N * M_LN2;
 		grew = true;
 		B++;
@@ -596,10 +599,12 @@ static struct ms_error *analytic(const struct ms_est_ctx *ctx, struct ms_tally *
 			struct sim o = s;
 
 			array_init(&s, &o.cur, B);
-			array_set_overflow(&s, &o.cur, round_count(mean + ms_gh3_z[z] * sqrt(var)), 0);
+			array_set_overflow(&s, &o.cur, round_count(mean + ms_gh3_z[z] * sqrt(var)),
+			                   0);
 			o.growing = growing;
 			if (growing) {
-				uint64_t oldovf = round_count(old_mean + ms_gh3_z[z] * old_sd), pre, dead = 0;
+				uint64_t oldovf = round_count(old_mean + ms_gh3_z[z] * old_sd), pre,
+				         dead = 0;
 
 				array_init(&s, &o.old, B - 1);
 				pre = o.old.nbuckets - N;
@@ -608,7 +613,8 @@ static struct ms_error *analytic(const struct ms_est_ctx *ctx, struct ms_tally *
 					double sep = (double)(oldovf - pre);
 
 					dead = round_count(evac * sep -
-					                   ms_gh3_z[z] * sqrt(sep * evac * (1 - evac)));
+					                   ms_gh3_z[z] *
+					                       sqrt(sep * evac * (1 - evac)));
 				}
 				array_set_overflow(&s, &o.old, oldovf, dead);
 			}

@@ -109,9 +109,10 @@ static struct ms_error *accumulate(struct accum *a, const struct ms_estimator *e
 		a->sum[c] += w * (double)t->corr[c];
 	}
 	if (check != (int64_t)t->total_bytes)
-		return ms_error_create(MS_ERR_INTERNAL,
-		                       "%s estimator: corrections add up to %lld, allocations to %llu",
-		                       e->name, (long long)check, (unsigned long long)t->total_bytes);
+		return ms_error_create(
+		    MS_ERR_INTERNAL,
+		    "%s estimator: corrections add up to %lld, allocations to %llu", e->name,
+		    (long long)check, (unsigned long long)t->total_bytes);
 	a->w += w;
 	a->n++;
 	a->tot_sum += w * (double)t->total_bytes;
@@ -160,9 +161,9 @@ static struct ms_error *run_outcomes(const struct ms_estimator *e, const struct 
 		return NULL;
 	}
 	if (params->len > MS_MAX_SIM_LEN)
-		return ms_error_create(MS_ERR_USAGE,
-		                       "len %llu is over the 2^32 entries a simulated estimate runs",
-		                       (unsigned long long)params->len);
+		return ms_error_create(
+		    MS_ERR_USAGE, "len %llu is over the 2^32 entries a simulated estimate runs",
+		    (unsigned long long)params->len);
 	est->model = MS_MODEL_SIMULATED;
 	est->nseeds = 1;
 	if (!est->exact)

@@ -100,8 +100,8 @@ static void one_text(FILE *out, const struct ms_map_type *type, const struct ms_
 		fmt_bytes(a, sizeof(a), (double)e->total_low_bytes, opts);
 		fmt_bytes(b, sizeof(b), (double)e->total_high_bytes, opts);
 		if (e->model == MS_MODEL_ANALYTIC)
-			fprintf(out, "  %-*s %14s   to %s (analytic model)\n", (int)idw, "  range", a,
-			        b);
+			fprintf(out, "  %-*s %14s   to %s (analytic model)\n", (int)idw, "  range",
+			        a, b);
 		else
 			fprintf(out, "  %-*s %14s   to %s (%u simulated seeds)\n", (int)idw,
 			        "  range", a, b, e->nseeds);

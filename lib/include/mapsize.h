@@ -257,7 +257,7 @@ struct ms_estimate_params {
 	 * whether those objects hold pointers; reported apart from the map's bytes. */
 	uint64_t key_payload_bytes, elem_payload_bytes;
 	bool key_payload_pointers, elem_payload_pointers;
-	unsigned nseeds; /* simulated runs for seed-dependent parts; 0 = automatic */
+	unsigned nseeds;              /* simulated runs for seed-dependent parts; 0 = automatic */
 	enum ms_estimate_model model; /* MS_MODEL_AUTO (0) picks by len */
 };
 
@@ -292,9 +292,9 @@ struct ms_estimate {
 	uint64_t total_low_bytes, total_high_bytes; /* spread over hash seeds */
 	bool exact;                                 /* true when no part depends on the hash seed */
 	uint64_t live_kv_bytes;                     /* (key+value sizes) x len */
-	uint64_t peak_bytes;    /* expected largest live footprint while inserting */
-	uint64_t payload_bytes; /* what keys and values point to; not in total_bytes */
-	unsigned nseeds;        /* simulated runs behind the expectation (0: none needed) */
+	uint64_t peak_bytes;          /* expected largest live footprint while inserting */
+	uint64_t payload_bytes;       /* what keys and values point to; not in total_bytes */
+	unsigned nseeds;              /* simulated runs behind the expectation (0: none needed) */
 	enum ms_estimate_model model; /* which ran: SIMULATED or ANALYTIC */
 	struct ms_estimate_shape shape;
 	size_t ncorrections;
@@ -389,6 +389,9 @@ struct ms_sim_run {
 struct ms_sim_params {
 	uint64_t seed;   /* first hash seed; runs are reproducible */
 	unsigned nseeds; /* 0: automatic (more for short scripts, at least 3) */
+	/* Called now and then with the operations done and to do over all seeds (may be NULL). */
+	void (*progress)(void *arg, const char *what, uint64_t done, uint64_t total);
+	void *progress_arg;
 };
 
 /* Run script on Go version v and arch for map type type. ret is owned: _deinit it. */
