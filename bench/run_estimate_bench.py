@@ -9,7 +9,10 @@ here passes or fails.
 Usage: bench/run_estimate_bench.py [--mapsize build/cmd/mapsize] [--type 'map[string]*T']
                                    [--no-simulated]
 """
-import argparse, json, os, subprocess, sys, time
+import argparse, os, sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from run_simulate_bench import timed  # noqa: E402
 
 LENS = [("1e6", "1e6"), ("1e7", "1e7"), ("2^30", "1073741824"), ("2^40", "1099511627776")]
 GOS = ["1.23", "1.27", "all"]
@@ -17,17 +20,10 @@ SIMULATED_MAX = 10 ** 7  # the simulation of 2^30 would take minutes per version
 
 
 def run(mapsize, typ, n, go, model):
-    t0 = time.monotonic()
-    p = subprocess.Popen([mapsize, "estimate", typ, "--len", n, "--go", go, "--model", model,
-                          "--format", "json"], stdout=subprocess.PIPE, text=True)
-    out = p.stdout.read()
-    _, status, ru = os.wait4(p.pid, 0)
-    wall = time.monotonic() - t0
-    if os.waitstatus_to_exitcode(status) != 0:
-        sys.exit(f"mapsize estimate {typ} --len {n} --go {go} --model {model} failed")
-    doc = json.loads(out)
+    doc, cpu, wall, _ = timed([mapsize, "estimate", typ, "--len", n, "--go", go, "--model", model,
+                               "--format", "json"])
     ests = doc.get("estimates", [doc])
-    return ru.ru_utime + ru.ru_stime, wall, len(ests), ests[0].get("model", "?")
+    return cpu, wall, len(ests), ests[0].get("model", "?")
 
 
 def main():
