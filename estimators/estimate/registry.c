@@ -297,11 +297,11 @@ struct ms_error *ms_estimate_capacity(const struct ms_map_type *type, const stru
 		if (est.total_bytes > budget_bytes)
 			break;
 		lo = hi;
-		if (hi >= MS_MAX_LEN) {
+		if (hi >= MS_MAX_ESTIMATE_LEN) {
 			*ret_len = lo;
 			return NULL;
 		}
-		hi = 2 * hi > MS_MAX_LEN ? MS_MAX_LEN : 2 * hi;
+		hi = 2 * hi > MS_MAX_ESTIMATE_LEN ? MS_MAX_ESTIMATE_LEN : 2 * hi;
 	}
 	while (hi - lo > 1) {
 		uint64_t mid = lo + (hi - lo) / 2;

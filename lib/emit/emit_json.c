@@ -152,8 +152,8 @@ struct ms_error *ms_emit_capacity_json(FILE *out, const struct ms_map_type *type
 	set(doc, "map_type", json_string(type->name));
 	set(doc, "budget_bytes", juint(budget_bytes));
 	set(doc, "max_len", juint(max_len));
-	/* more would fit, but mapsize simulates at most MS_MAX_LEN entries */
-	set(doc, "max_len_capped", json_boolean(max_len >= MS_MAX_LEN));
+	/* more would fit, but mapsize estimates at most MS_MAX_ESTIMATE_LEN entries */
+	set(doc, "max_len_capped", json_boolean(max_len >= MS_MAX_ESTIMATE_LEN));
 	set(doc, "estimate", estimate_json(type, at_max, false));
 	return dump(out, doc);
 }

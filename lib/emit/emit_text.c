@@ -175,6 +175,6 @@ struct ms_error *ms_emit_capacity_text(FILE *out, const struct ms_map_type *type
 	fmt_bytes(t, sizeof(t), (double)at_max->total_bytes, opts);
 	fprintf(out, "%s on %s %s: %s%" PRIu64 " entries fit in %s (expected %s at that len)\n",
 	        type->name, ver, ms_arch_info(at_max->arch)->name,
-	        max_len >= MS_MAX_LEN ? "at least " : "", max_len, b, t);
+	        max_len >= MS_MAX_ESTIMATE_LEN ? "at least " : "", max_len, b, t);
 	return ferror(out) ? ms_error_create(MS_ERR_IO, "cannot write output") : NULL;
 }

@@ -230,7 +230,7 @@ struct ms_correction {
 };
 
 #define MS_MAX_CORRECTIONS 24
-/* Largest len simulate and inspect's fresh estimates run (2^26 entries: maps of several GiB). */
+/* Largest len a simulate script holds (2^26 entries: maps of several GiB). */
 #define MS_MAX_LEN ((uint64_t)1 << 26)
 /* Largest len an estimate takes (the analytic model), and the largest it simulates. */
 #define MS_MAX_ESTIMATE_LEN ((uint64_t)1 << 40)

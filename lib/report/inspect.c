@@ -69,7 +69,7 @@ static void fresh_estimate(struct ms_target *t, const struct ms_found_map *m,
 	e = malloc(sizeof(*e));
 	if (!e)
 		return;
-	p.len = r->len < MS_MAX_LEN ? r->len : MS_MAX_LEN;
+	p.len = r->len < MS_MAX_ESTIMATE_LEN ? r->len : MS_MAX_ESTIMATE_LEN;
 	p.seed = 1;
 	p.nseeds = r->len > 100000 ? 1 : 4;
 	err = ms_estimate(&m->geom->mtype, &t->go, t->arch, &p, e);
