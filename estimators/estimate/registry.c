@@ -125,12 +125,16 @@ static struct ms_error *accumulate(struct accum *a, const struct ms_estimator *e
 }
 
 /* Simulate when asked, or when the analytic model is unavailable or not accurate
- * enough: under MS_ANALYTIC_MIN_LEN entries (small B, discrete growth steps). */
-static bool use_analytic(const struct ms_estimator *e, const struct ms_estimate_params *params)
+ * enough: under MS_ANALYTIC_MIN_LEN entries (small B, discrete growth steps), unless
+ * asked for it; a small seed-independent estimate is one quick exact run. */
+static bool use_analytic(const struct ms_estimator *e, const struct ms_estimate_params *params,
+                         bool exact)
 {
 	if (!e->analytic || params->model == MS_MODEL_SIMULATED)
 		return false;
-	return params->model == MS_MODEL_ANALYTIC || params->len >= MS_ANALYTIC_MIN_LEN;
+	if (params->len >= MS_ANALYTIC_MIN_LEN)
+		return true;
+	return params->model == MS_MODEL_ANALYTIC && !exact;
 }
 
 static struct ms_error *run_outcomes(const struct ms_estimator *e, const struct ms_est_ctx *ctx,
@@ -140,7 +144,7 @@ static struct ms_error *run_outcomes(const struct ms_estimator *e, const struct 
 	const struct ms_estimate_params *params = ctx->params;
 	struct ms_error *err;
 
-	if (use_analytic(e, params)) {
+	if (use_analytic(e, params, est->exact)) {
 		struct ms_tally t[MS_EST_MAX_OUTCOMES];
 		double w[MS_EST_MAX_OUTCOMES];
 		unsigned n = 0;
