@@ -8,7 +8,9 @@
  *     simulate in estimators/simulate/: see walk.h and sim.h);
  *  2. add it to the table in registry.c and to estimators/meson.build;
  *  3. map the Go versions that use it in lib/gomodel/gover.c (ms_go_map_impl);
- *  4. add its configurations to tests/go/run_estimate_truth.py: the Go runtime is the judge.
+ *  4. add its configurations to tests/go/run_estimate_truth.py: the Go runtime is the judge;
+ *  5. optionally an analytic model (.analytic) for large lens, compared with .run in
+ *     tests/unit/test_estimate_model.c.
  *
  * An estimator fills a struct ms_tally: the exact bytes of one possible outcome,
  * split by cause. Seed-dependent implementations are run once per hash seed and
