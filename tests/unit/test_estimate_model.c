@@ -53,11 +53,6 @@ static void compare(const struct config *c, const struct kv *kv, uint64_t len, u
 		err = ms_estimate(&t, &v, c->arch, &p, &s);
 		totals[i] = s.total_bytes;
 	}
-	if (!err) {
-		p.nseeds = NSEEDS;
-		p.seed = 1;
-		err = ms_estimate(&t, &v, c->arch, &p, &s);
-	}
 	checked++;
 	if (err) {
 		printf("# go%s %s len %llu: %s\n", c->go, kv->name, (unsigned long long)len,
@@ -89,7 +84,7 @@ static void compare(const struct config *c, const struct kv *kv, uint64_t len, u
 	/* about as narrow: the analytic range is mean -/+ 3 sd at most, so its sd is
 	 * at most 2.5 times the seeds' sample sd (which is itself off by up to 30%
 	 * with 7 seeds), give or take 0.2% of the total (slice and size-class steps) */
-	if ((double)awidth > 6 * 2.5 * sd + 0.002 * (double)s.total_bytes) {
+	if ((double)awidth > 6 * 2.5 * sd + 0.002 * mean) {
 		too_wide++;
 		printf("# go%s/%s %s len %llu hint %llu deleted %llu: analytic range %llu wide, "
 		       "simulated seeds' sd %.0f\n",
