@@ -47,8 +47,9 @@ static void shape_text(FILE *out, const struct ms_estimate *e)
 			fprintf(out, ", %.1f overflow buckets in use (expected)",
 			        s->overflow_buckets);
 		if (s->growing_probability > 0)
-			fprintf(out, ", growth still in progress in %.0f%% of runs",
-			        100 * s->growing_probability);
+			fprintf(out, ", growth still in progress in %.0f%% of %s",
+			        100 * s->growing_probability,
+			        e->model == MS_MODEL_ANALYTIC ? "outcomes" : "runs");
 	} else if (s->small) {
 		fprintf(out, "  shape: small map, one group of %" PRIu64 " B", s->group_bytes);
 	} else {
