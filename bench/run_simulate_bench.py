@@ -22,18 +22,23 @@ SCRIPTS = [
 ]
 
 
-def run(mapsize, typ, script, go):
+def timed(args):
+    """Run args: (its JSON output, CPU seconds, wall seconds, peak RSS MiB); exits on failure."""
     t0 = time.monotonic()
-    p = subprocess.Popen([mapsize, "simulate", typ, "--ops", script, "--go", go, "--seeds", "1",
-                          "--format", "json"], stdout=subprocess.PIPE, text=True)
+    p = subprocess.Popen(args, stdout=subprocess.PIPE, text=True)
     out = p.stdout.read()
     _, status, ru = os.wait4(p.pid, 0)
     wall = time.monotonic() - t0
     if os.waitstatus_to_exitcode(status) != 0:
-        sys.exit(f"mapsize simulate failed on {script!r}")
-    doc = json.loads(out)
+        sys.exit(f"failed: {' '.join(args)}")
+    return json.loads(out), ru.ru_utime + ru.ru_stime, wall, ru.ru_maxrss / 1024
+
+
+def run(mapsize, typ, script, go):
+    doc, cpu, wall, rss = timed([mapsize, "simulate", typ, "--ops", script, "--go", go,
+                                 "--seeds", "1", "--format", "json"])
     runs = doc["runs"][0]["seeds"] + 1  # every seed, and the first again for its peak
-    return doc["ops"] * runs, ru.ru_utime + ru.ru_stime, wall, ru.ru_maxrss / 1024
+    return doc["ops"] * runs, cpu, wall, rss
 
 
 def main():

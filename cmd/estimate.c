@@ -9,7 +9,7 @@
 #include "opts.h"
 
 #define MAX_VERSIONS 32
-#define MAX_LEN      MS_MAX_LEN
+#define MAX_LEN      MS_MAX_ESTIMATE_LEN
 
 static const char usage_text[] =
     "usage: mapsize estimate TYPE (--len N | --budget BYTES) [OPTION]...\n"
@@ -27,7 +27,9 @@ enum {
 	OPT_SEEDS,
 	OPT_BYTES,
 	OPT_KEY_PAYLOAD,
-	OPT_VALUE_PAYLOAD
+	OPT_VALUE_PAYLOAD,
+	OPT_MODEL,
+	OPT_EXACT
 };
 
 static const struct ms_optdoc optdocs[] = {
@@ -45,7 +47,11 @@ static const struct ms_optdoc optdocs[] = {
     {"value-payload", required_argument, OPT_VALUE_PAYLOAD, "BYTES[,ptr]",
      "average bytes each value points to", 0},
     MS_OPTDOC_SEED(OPT_SEED),
-    {"seeds", required_argument, OPT_SEEDS, "N", "simulated hash seeds (default 24 to 128)", 0},
+    {"seeds", required_argument, OPT_SEEDS, "N",
+     "simulated hash seeds (default 24 to 128; implies --model simulated)", 0},
+    {"model", required_argument, OPT_MODEL, "MODEL",
+     "auto (analytic from 65536 entries), simulated or analytic", 0},
+    {"exact", no_argument, OPT_EXACT, NULL, "the same as --model simulated", 0},
     MS_OPTDOC_BYTES(OPT_BYTES, 0),
     MS_OPTDOC_FORMAT(OPT_FORMAT, 0),
     MS_OPTDOC_HELP,
@@ -63,6 +69,7 @@ struct estimate_opts {
 	struct ms_emit_opts emit;
 	bool has_budget;
 	uint64_t budget_bytes;
+	bool has_model;
 };
 
 /* "24" or "24,ptr": average bytes each key or value points to. */
@@ -146,6 +153,23 @@ static struct ms_error *parse_args(int argc, char **argv, struct ms_typeenv *env
 			err = payload("--value-payload", optarg, &o->params.elem_payload_bytes,
 			              &o->params.elem_payload_pointers);
 			break;
+		case OPT_MODEL:
+			if (strcmp(optarg, "auto") == 0)
+				o->params.model = MS_MODEL_AUTO;
+			else if (strcmp(optarg, "simulated") == 0)
+				o->params.model = MS_MODEL_SIMULATED;
+			else if (strcmp(optarg, "analytic") == 0)
+				o->params.model = MS_MODEL_ANALYTIC;
+			else
+				err = ms_error_create(
+				    MS_ERR_USAGE,
+				    "--model: '%s' is not auto, simulated or analytic", optarg);
+			o->has_model = true;
+			break;
+		case OPT_EXACT:
+			o->params.model = MS_MODEL_SIMULATED;
+			o->has_model = true;
+			break;
 		case 'h':
 			*ret_help = true;
 			return NULL;
@@ -163,6 +187,15 @@ static struct ms_error *parse_args(int argc, char **argv, struct ms_typeenv *env
 	if (!o->has_len && !o->has_budget)
 		return ms_error_create(MS_ERR_USAGE,
 		                       "estimate: --len N (or --budget BYTES) is required");
+	/* asking for seeds asks for the simulation */
+	if (o->params.nseeds && !o->has_model)
+		o->params.model = MS_MODEL_SIMULATED;
+	if (o->params.model == MS_MODEL_SIMULATED && o->params.len > MS_MAX_SIM_LEN)
+		return ms_error_create(
+		    MS_ERR_USAGE,
+		    "--len: %llu is over 2^32, the most a simulated estimate runs "
+		    "(--model analytic takes up to 2^40)",
+		    (unsigned long long)o->params.len);
 	if (o->params.deleted > o->params.len)
 		return ms_error_create(MS_ERR_USAGE, "--deleted: %llu is more than --len %llu",
 		                       (unsigned long long)o->params.deleted,

@@ -4,9 +4,12 @@
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 static struct ms_error *bad(const char *opt, const char *text, const char *what)
@@ -361,4 +364,54 @@ struct ms_error *ms_opt_output_check(enum ms_format fmt, const char *path)
 		                       "--format pprof writes a binary file: give --output FILE "
 		                       "or redirect standard output");
 	return NULL;
+}
+
+struct ms_error *ms_opt_timeout(const char *text, double *ret)
+{
+	char *end;
+
+	*ret = strtod(text, &end);
+	if (end == text || *end || !(*ret >= 0.001 && *ret <= 1e7))
+		return bad("--timeout", text, "a number of seconds (0.001 to 1e7)");
+	return NULL;
+}
+
+/* --timeout: SIGALRM asks the operation in progress to stop. */
+static void on_alarm(int sig)
+{
+	(void)sig;
+	ms_cancel();
+}
+
+void ms_opt_set_timer(double seconds)
+{
+	struct itimerval it = {
+	    {0, 0}, {(time_t)seconds, (suseconds_t)((seconds - (double)(time_t)seconds) * 1e6)}};
+
+	if (seconds > 0)
+		signal(SIGALRM, on_alarm);
+	setitimer(ITIMER_REAL, &it, NULL);
+}
+
+void ms_opt_progress(void *arg, const char *what, uint64_t done, uint64_t total)
+{
+	static struct timespec last;
+	struct timespec now;
+
+	(void)arg;
+	/* at most ten lines a second */
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if ((double)(now.tv_sec - last.tv_sec) + (double)(now.tv_nsec - last.tv_nsec) * 1e-9 < 0.1)
+		return;
+	last = now;
+	if (total)
+		fprintf(stderr, "\r\033[K%s %llu/%llu", what, (unsigned long long)done,
+		        (unsigned long long)total);
+	else
+		fprintf(stderr, "\r\033[K%s %llu", what, (unsigned long long)done);
+}
+
+void ms_opt_progress_clear(void)
+{
+	fputs("\r\033[K", stderr);
 }

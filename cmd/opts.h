@@ -82,4 +82,12 @@ struct ms_error *ms_opt_define(struct ms_typeenv *env, const char *arg);
 /* The whole of a file (NUL-terminated, *ret_len without it); errors name the file. */
 struct ms_error *ms_opt_read_file(const char *path, char **ret, size_t *ret_len);
 
+/* --timeout SECONDS: 0.001 to 1e7. */
+struct ms_error *ms_opt_timeout(const char *text, double *ret);
+/* Arm (seconds > 0) or disarm (0) a SIGALRM that calls ms_cancel(). */
+void ms_opt_set_timer(double seconds);
+/* A one-line progress display on stderr (only use it when stderr is a terminal). */
+void ms_opt_progress(void *arg, const char *what, uint64_t done, uint64_t total);
+void ms_opt_progress_clear(void);
+
 #endif

@@ -5,12 +5,10 @@
  * They share one option table; each says which options it takes.
  */
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -26,13 +24,6 @@ enum {
 	TAKES_NOSTOP = 32,
 	TAKES_RECORD = 64
 };
-
-/* --timeout: SIGALRM asks the walk in progress to stop (the process is resumed all the same). */
-static void on_alarm(int sig)
-{
-	(void)sig;
-	ms_cancel();
-}
 
 struct report_cmd {
 	const char *name;
@@ -204,19 +195,9 @@ static struct ms_error *parse_args(int argc, char **argv, struct report_opts *o,
 			o->output = optarg;
 			o->print = true;
 			break;
-		case OPT_TIMEOUT: {
-			char *end;
-
-			o->timeout_s = strtod(optarg, &end);
-			if (end == optarg || *end ||
-			    !(o->timeout_s >= 0.001 && o->timeout_s <= 1e7))
-				err = ms_error_create(
-				    MS_ERR_USAGE,
-				    "--timeout: '%s' is not a number of seconds (0.001 "
-				    "to 1e7)",
-				    optarg);
+		case OPT_TIMEOUT:
+			err = ms_opt_timeout(optarg, &o->timeout_s);
 			break;
-		}
 		case OPT_MAXMEM:
 			err = ms_opt_bytes("--max-memory", optarg, &o->max_memory);
 			if (!err && o->max_memory < (16u << 20))
@@ -255,23 +236,13 @@ static struct ms_error *stream_map(void *arg, const struct ms_map_report *m)
 	return ms_emit_ndjson_map(stdout, m);
 }
 
-static void progress(void *arg, const char *what, uint64_t done, uint64_t total)
-{
-	(void)arg;
-	if (total)
-		fprintf(stderr, "\r\033[K%s %llu/%llu", what, (unsigned long long)done,
-		        (unsigned long long)total);
-	else
-		fprintf(stderr, "\r\033[K%s %llu", what, (unsigned long long)done);
-}
-
 /* Make the report the command asks for: from a core, a live process or a layout file. */
 static struct ms_error *make_report(struct report_opts *o, struct ms_inspect_report **ret)
 {
 	struct ms_error *err;
 
 	if (isatty(STDERR_FILENO) && strcmp(o->cmd->name, "replay") != 0)
-		o->insp.progress = progress;
+		o->insp.progress = ms_opt_progress;
 	if (strcmp(o->cmd->name, "replay") == 0) {
 		if (!o->input)
 			return ms_error_create(MS_ERR_USAGE, "replay: no layout file given");
@@ -300,7 +271,7 @@ static struct ms_error *make_report(struct report_opts *o, struct ms_inspect_rep
 		err = ms_inspect_core(o->input, o->exe, &o->insp, ret);
 	}
 	if (o->insp.progress)
-		fputs("\r\033[K", stderr);
+		ms_opt_progress_clear();
 	return err;
 }
 
@@ -341,15 +312,9 @@ static struct ms_error *run(const struct report_cmd *cmd, int argc, char **argv)
 	/* people want the biggest first; scripts get a stable order */
 	if (!o.has_sort)
 		o.view.sort = o.format == MS_FORMAT_JSON ? MS_SORT_ADDR : MS_SORT_HELD;
-	if (o.timeout_s > 0) {
-		struct itimerval it = {
-		    {0, 0},
-		    {(time_t)o.timeout_s,
-		     (suseconds_t)((o.timeout_s - (double)(time_t)o.timeout_s) * 1e6)}};
-
-		signal(SIGALRM, on_alarm);
-		setitimer(ITIMER_REAL, &it, NULL);
-	}
+	/* --timeout: the walk in progress stops (the process is resumed all the same) */
+	if (o.timeout_s > 0)
+		ms_opt_set_timer(o.timeout_s);
 	if (o.max_memory) {
 		/* the heap is what grows with input; the core is a read-only mapping */
 		struct rlimit rl = {o.max_memory, o.max_memory};
@@ -366,7 +331,7 @@ static struct ms_error *run(const struct report_cmd *cmd, int argc, char **argv)
 	if (o.format == MS_FORMAT_TEXT && !o.has_top && isatty(STDOUT_FILENO))
 		o.view.top = 20;
 	err = make_report(&o, &r);
-	setitimer(ITIMER_REAL, &(struct itimerval){{0, 0}, {0, 0}}, NULL);
+	ms_opt_set_timer(0);
 	if (err && ms_error_code(err) == MS_ERR_LIMIT) {
 		ms_error_destroy(err);
 		err = ms_error_create(MS_ERR_LIMIT, "%s: stopped after %g seconds (--timeout)",

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cmd.h"
 #include "opts.h"
@@ -23,7 +24,8 @@ enum {
 	OPT_DEFINE,
 	OPT_SEED,
 	OPT_SEEDS,
-	OPT_BYTES
+	OPT_BYTES,
+	OPT_TIMEOUT
 };
 
 static const struct ms_optdoc optdocs[] = {
@@ -36,6 +38,8 @@ static const struct ms_optdoc optdocs[] = {
     MS_OPTDOC_DEFINE(OPT_DEFINE),
     MS_OPTDOC_SEED(OPT_SEED),
     {"seeds", required_argument, OPT_SEEDS, "N", "simulated hash seeds", 0},
+    {"timeout", required_argument, OPT_TIMEOUT, "SECONDS",
+     "stop after SECONDS, exit status 7, nothing written", 0},
     MS_OPTDOC_BYTES(OPT_BYTES, 0),
     MS_OPTDOC_FORMAT(OPT_FORMAT, 0),
     MS_OPTDOC_HELP,
@@ -51,6 +55,7 @@ struct simulate_opts {
 	enum ms_format format;
 	struct ms_emit_opts emit;
 	struct ms_sim_params params;
+	double timeout_s;
 };
 
 static struct ms_error *parse_args(int argc, char **argv, struct ms_typeenv *env,
@@ -96,6 +101,9 @@ static struct ms_error *parse_args(int argc, char **argv, struct ms_typeenv *env
 			break;
 		case OPT_BYTES:
 			o->emit.exact_bytes = true;
+			break;
+		case OPT_TIMEOUT:
+			err = ms_opt_timeout(optarg, &o->timeout_s);
 			break;
 		case 'h':
 			*ret_help = true;
@@ -175,8 +183,21 @@ struct ms_error *cmd_simulate(int argc, char **argv)
 		err = &ms_error_nomem;
 		goto out;
 	}
+	if (isatty(STDERR_FILENO))
+		o.params.progress = ms_opt_progress;
+	if (o.timeout_s > 0)
+		ms_opt_set_timer(o.timeout_s);
 	for (; done < o.nversions && !err; done++)
 		err = ms_simulate(&type, &o.versions[done], o.arch, script, &o.params, &runs[done]);
+	ms_opt_set_timer(0);
+	if (o.params.progress)
+		ms_opt_progress_clear();
+	if (err && ms_error_code(err) == MS_ERR_LIMIT && o.timeout_s > 0) {
+		/* nothing is written: the output is made only from finished runs */
+		ms_error_destroy(err);
+		err = ms_error_create(
+		    MS_ERR_LIMIT, "simulate: stopped after %g seconds (--timeout)", o.timeout_s);
+	}
 	if (!err)
 		err = ms_emit_simulation(stdout, o.format, &type, o.trace ? NULL : text, runs,
 		                         o.nversions, &o.emit);

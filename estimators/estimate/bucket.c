@@ -11,6 +11,7 @@
  * Binomial(c, 1/2) draw taken entry by entry. That makes each simulated run a
  * faithful sample of what the runtime does for one random hash seed.
  */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -436,10 +437,204 @@ static struct ms_error *run(const struct ms_est_ctx *ctx, uint64_t seed, struct 
 	return err;
 }
 
+/*
+ * The analytic model. Without deletes before the last insert a chain of c
+ * entries holds ceil(c/8) - 1 overflow buckets whatever the order, and the
+ * entries of 2^B buckets are multinomial (Poisson(n/2^B) each); growth starts
+ * at fixed counts; evacuation follows a fluid law (ms_evac_var_per_bucket). So
+ * the final state is: B, overflow buckets in use (a normal around a Poisson
+ * mean), and, inside a growth window, how far evacuation went.
+ */
+
+/* Set a's overflow bookkeeping for ovf buckets in use, none of them freed. */
+static void array_set_overflow(const struct sim *s, struct array *a, uint64_t ovf, uint64_t dead)
+{
+	uint64_t pre = a->nbuckets - ((uint64_t)1 << a->B);
+
+	a->ovf_used = ovf;
+	a->prealloc_left = ovf < pre ? pre - ovf : 0;
+	a->sep_live = ovf > pre ? ovf - pre - (dead < ovf - pre ? dead : ovf - pre) : 0;
+	a->slice = !s->bucket_ptrs && ovf > 0;
+	a->slice_len = a->slice_cap = 0;
+	if (a->slice) {
+		uint64_t ptr = s->ctx->ptr_bytes;
+
+		/* appends one at a time: the capacity is the first of the sequence >= ovf */
+		a->slice_len = ovf;
+		while (a->slice_cap < ovf) {
+			uint64_t cap = ms_go_next_slice_cap(a->slice_cap + 1, a->slice_cap);
+
+			a->slice_cap =
+			    ms_alloc_roundup(s->ctx->go, s->ctx->arch, cap * ptr, true) / ptr;
+		}
+	}
+}
+
+static void array_init(const struct sim *s, struct array *a, unsigned B)
+{
+	memset(a, 0, sizeof(*a));
+	a->B = B;
+	a->nbuckets = ms_bucket_array_len(s->ctx, B, s->bucket_bytes, s->bucket_ptrs);
+}
+
+static uint64_t round_count(double x)
+{
+	return x <= 0 ? 0 : (uint64_t)llround(x);
+}
+
+/* First count at which an insert starts growth from B (count+1 is overloaded). */
+static uint64_t grow_trigger(const struct ms_est_ctx *ctx, unsigned B)
+{
+	uint64_t limit =
+	    (uint64_t)ms_go_facts(ctx->go)->classic_load_num * (((uint64_t)1 << B) / 2);
+
+	return limit > MS_BUCKET_SLOTS ? limit : MS_BUCKET_SLOTS;
+}
+
+/*
+ * The live bytes while growth from B-1 to B starts (count n0, new array empty,
+ * old array full) and, when finished, as it finishes (count nf, every old chain
+ * evacuated: a pointerful map's separate overflow buckets are dead by then).
+ */
+static double growth_peak(const struct sim *s, unsigned B, uint64_t n0, double nf, bool finished)
+{
+	uint64_t N = (uint64_t)1 << (B - 1);
+	struct ms_pois_moments m;
+	struct sim f = *s;
+	double peak;
+
+	f.growing = true;
+	array_init(s, &f.cur, B);
+	array_init(s, &f.old, B - 1);
+	ms_pois_moments((double)n0 / (double)N, MS_BUCKET_SLOTS, &m);
+	array_set_overflow(s, &f.old, round_count((double)N * m.mean), 0);
+	f.count = n0;
+	peak = (double)live_bytes(&f);
+	if (finished) {
+		ms_pois_moments(nf / (double)(2 * N), MS_BUCKET_SLOTS, &m);
+		array_set_overflow(s, &f.cur, round_count((double)(2 * N) * m.mean), 0);
+		array_set_overflow(s, &f.old, f.old.ovf_used, s->bucket_ptrs ? UINT64_MAX : 0);
+		f.count = (uint64_t)nf;
+		if ((double)live_bytes(&f) > peak)
+			peak = (double)live_bytes(&f);
+	}
+	return peak;
+}
+
+static struct ms_error *analytic(const struct ms_est_ctx *ctx, struct ms_tally *ret, double *ret_w,
+                                 unsigned *ret_n)
+{
+	struct sim s = {.ctx = ctx, .allocated = true, .extra = true};
+	uint64_t n = ctx->params->len, d = ctx->params->deleted, n0 = 0;
+	unsigned B, k = 0;
+	bool grew = false;
+	double pgrow = 0, jvar = ms_evac_var_per_bucket(M_LN2);
+	double x = 0, xe = 0, jdone = 0; /* this growth: x = inserts/N, xe with deletes */
+	uint64_t N = 0;
+
+	s.bucket_bytes = ms_bucket_bytes(ctx);
+	s.bucket_ptrs = ctx->slot_has_pointers;
+	B = ms_bucket_hint_B(ctx, ctx->params->has_hint ? ctx->params->hint : 0, s.bucket_bytes);
+	/* growth steps: each ends about N ln 2 inserts after it starts */
+	for (;;) {
+		uint64_t trig = grow_trigger(ctx, B);
+		double sd;
+
+		if (n <= trig || B >= 62)
+			break;
+		N = (uint64_t)1 << B;
+		n0 = trig;
+		x = (double)(n - trig) / (double)N;
+		xe = (double)(n - trig + d) / (double)N;
+		sd = sqrt((double)N * jvar);
+		pgrow = 1 - ms_normal_cdf(((double)(n - trig + d) - (double)N * M_LN2) /
+		                          (sd > 0 ? sd : 1));
+		jdone = (double)N * M_LN2;
+		grew = true;
+		B++;
+		if (pgrow >= 1e-3)
+			break;
+		pgrow = 0;
+	}
+	if (pgrow > 1 - 1e-3)
+		pgrow = 1;
+	/* two branches: growth finished (or none) and growth in progress */
+	for (int growing = 0; growing < 2; growing++) {
+		double w = growing ? pgrow : 1 - pgrow, mean, var, peak_other = 0, evac = 1;
+		double old_mean = 0, old_sd = 0;
+
+		if (w <= 0)
+			continue;
+		if (!growing) {
+			uint64_t nb = (uint64_t)1 << B;
+			struct ms_pois_moments m;
+
+			ms_pois_moments((double)n / (double)nb, MS_BUCKET_SLOTS, &m);
+			mean = (double)nb * m.mean;
+			var = (double)nb * m.var;
+			if (grew)
+				peak_other = growth_peak(&s, B, n0, (double)n0 + jdone, true);
+		} else {
+			/* N old buckets: a share swept by nevacuate, the others evacuated when
+			 * hit; an evacuated one's halves hold its n0/N old keys and x new ones */
+			double lam0 = (double)n0 / (double)N, swept = exp(xe) - 1, unevac;
+			struct ms_pois_moments m1, m0, mo;
+
+			if (swept > 1)
+				swept = 1;
+			ms_pois_moments((lam0 + x) / 2, MS_BUCKET_SLOTS, &m1);
+			ms_pois_moments(lam0 / 2, MS_BUCKET_SLOTS, &m0);
+			unevac = (1 - swept) * exp(-xe);
+			evac = 1 - unevac;
+			mean = (double)N * (2 * m1.mean - unevac * 2 * m0.mean);
+			var = 2 * evac * (double)N * m1.var +
+			      4 * m1.mean * m1.mean * (double)N * ms_evac_var_per_bucket(xe);
+			ms_pois_moments(lam0, MS_BUCKET_SLOTS, &mo);
+			old_mean = (double)N * mo.mean;
+			old_sd = sqrt((double)N * mo.var);
+			peak_other = growth_peak(&s, B, n0, (double)n0, false);
+		}
+		/* the old array's chains feed the new one's: one z for both */
+		for (int z = 0; z < 3; z++) {
+			struct sim o = s;
+
+			array_init(&s, &o.cur, B);
+			array_set_overflow(&s, &o.cur, round_count(mean + ms_gh3_z[z] * sqrt(var)),
+			                   0);
+			o.growing = growing;
+			if (growing) {
+				uint64_t oldovf = round_count(old_mean + ms_gh3_z[z] * old_sd), pre,
+				         dead = 0;
+
+				array_init(&s, &o.old, B - 1);
+				pre = o.old.nbuckets - N;
+				/* pointerful: an evacuated chain's separate overflow buckets die */
+				if (s.bucket_ptrs && oldovf > pre) {
+					double sep = (double)(oldovf - pre);
+
+					dead = round_count(evac * sep -
+					                   ms_gh3_z[z] *
+					                       sqrt(sep * evac * (1 - evac)));
+				}
+				array_set_overflow(&s, &o.old, oldovf, dead);
+			}
+			o.count = ctx->live;
+			o.peak = live_bytes(&o);
+			if ((double)o.peak < peak_other)
+				o.peak = (uint64_t)peak_other;
+			tally(&o, &ret[k]);
+			ret_w[k++] = w * ms_gh3_w[z];
+		}
+	}
+	*ret_n = k;
+	return NULL;
+}
+
 const struct ms_estimator ms_estimator_bucket = {
     .name = "bucket",
     .impl = MS_IMPL_CLASSIC,
     .describe = describe,
     .seed_dependent = seed_dependent,
     .run = run,
+    .analytic = analytic,
 };

@@ -8,7 +8,9 @@
  *     simulate in estimators/simulate/: see walk.h and sim.h);
  *  2. add it to the table in registry.c and to estimators/meson.build;
  *  3. map the Go versions that use it in lib/gomodel/gover.c (ms_go_map_impl);
- *  4. add its configurations to tests/go/run_estimate_truth.py: the Go runtime is the judge.
+ *  4. add its configurations to tests/go/run_estimate_truth.py: the Go runtime is the judge;
+ *  5. optionally an analytic model (.analytic) for large lens, compared with .run in
+ *     tests/unit/test_estimate_model.c.
  *
  * An estimator fills a struct ms_tally: the exact bytes of one possible outcome,
  * split by cause. Seed-dependent implementations are run once per hash seed and
@@ -89,7 +91,30 @@ struct ms_estimator {
 	bool (*seed_dependent)(const struct ms_est_ctx *ctx);
 	/* One outcome for hash seed `seed`. Required. */
 	struct ms_error *(*run)(const struct ms_est_ctx *ctx, uint64_t seed, struct ms_tally *ret);
+	/* The analytic model (MS_MODEL_ANALYTIC): up to MS_EST_MAX_OUTCOMES weighted
+	 * outcomes whose weighted mean and spread stand for the seeds' (weights sum to
+	 * 1; ret[i].shape comes filled by describe). Optional: without it every len is
+	 * simulated. */
+	struct ms_error *(*analytic)(const struct ms_est_ctx *ctx, struct ms_tally *ret,
+	                             double *ret_weights, unsigned *ret_n);
 };
+
+#define MS_EST_MAX_OUTCOMES 16
+
+/* Poisson(mu) chain lengths: mean of f(c) = ceil(c/per) - 1 (c >= 1) and its
+ * variance per bucket in a sum over buckets with a fixed total (analytic.c). */
+struct ms_pois_moments {
+	double mean, var;
+};
+void ms_pois_moments(double mu, unsigned per, struct ms_pois_moments *ret);
+/* Binomial(n, q): P(X = k) and P(X > K); n may be up to 2^40. */
+double ms_binom_pmf(double n, double q, uint64_t k);
+double ms_binom_tail_gt(double n, double q, uint64_t K);
+/* Variance per old bucket of the evacuated count x*N inserts into a growth (x <= ln 2). */
+double ms_evac_var_per_bucket(double x);
+double ms_normal_cdf(double z);
+/* Three-point Gauss-Hermite rule: z and weights matching a normal's mean and variance. */
+extern const double ms_gh3_z[3], ms_gh3_w[3];
 
 extern const struct ms_estimator ms_estimator_bucket;
 extern const struct ms_estimator ms_estimator_swiss;

@@ -73,14 +73,117 @@ static unsigned auto_seeds(uint64_t len)
 	return (unsigned)n;
 }
 
-static void add_shape(struct ms_estimate_shape *sum, const struct ms_estimate_shape *s)
+/* Weighted outcomes (simulated seeds or the analytic model's) turned into an estimate. */
+struct accum {
+	double w, sum[MS_CORR__COUNT], tot_sum, tot_sq, peak_sum, cap_sum;
+	uint64_t lo, hi;
+	unsigned n;
+	struct ms_estimate_shape shape_sum;
+};
+
+static void add_shape(struct accum *a, const struct ms_estimate_shape *s, double w)
 {
-	sum->overflow_buckets += s->overflow_buckets;
-	sum->growing_probability += s->growing_probability;
-	sum->tables += s->tables;
-	sum->dir_len += s->dir_len;
-	sum->groups += s->groups;
-	sum->capacity_slots += s->capacity_slots;
+	struct ms_estimate_shape *sum = &a->shape_sum;
+
+	sum->overflow_buckets += w * s->overflow_buckets;
+	sum->growing_probability += w * s->growing_probability;
+	sum->tables += w * s->tables;
+	sum->dir_len += w * s->dir_len;
+	sum->groups += w * s->groups;
+	a->cap_sum += w * (double)s->capacity_slots;
+}
+
+static struct ms_error *accumulate(struct accum *a, const struct ms_estimator *e,
+                                   const struct ms_est_ctx *ctx, const struct ms_estimate *est,
+                                   struct ms_tally *t, double w)
+{
+	int64_t check;
+
+	if (e->impl == MS_IMPL_CLASSIC)
+		t->corr[MS_CORR_TOPHASH] -= (int64_t)ctx->naive_tophash_bytes;
+	else
+		t->corr[MS_CORR_CONTROL] -= (int64_t)ctx->naive_tophash_bytes;
+	check = (int64_t)est->naive_bytes;
+	for (int c = 0; c < MS_CORR__COUNT; c++) {
+		check += t->corr[c];
+		a->sum[c] += w * (double)t->corr[c];
+	}
+	if (check != (int64_t)t->total_bytes)
+		return ms_error_create(
+		    MS_ERR_INTERNAL,
+		    "%s estimator: corrections add up to %lld, allocations to %llu", e->name,
+		    (long long)check, (unsigned long long)t->total_bytes);
+	a->w += w;
+	a->n++;
+	a->tot_sum += w * (double)t->total_bytes;
+	a->tot_sq += w * (double)t->total_bytes * (double)t->total_bytes;
+	a->peak_sum += w * (double)t->peak_bytes;
+	a->lo = t->total_bytes < a->lo ? t->total_bytes : a->lo;
+	a->hi = t->total_bytes > a->hi ? t->total_bytes : a->hi;
+	add_shape(a, &t->shape, w);
+	return NULL;
+}
+
+/* Simulate when asked, or when the analytic model is unavailable or not accurate
+ * enough: under MS_ANALYTIC_MIN_LEN entries (small B, discrete growth steps), unless
+ * asked for it; a small seed-independent estimate is one quick exact run. */
+static bool use_analytic(const struct ms_estimator *e, const struct ms_estimate_params *params,
+                         bool exact)
+{
+	if (!e->analytic || params->model == MS_MODEL_SIMULATED)
+		return false;
+	if (params->len >= MS_ANALYTIC_MIN_LEN)
+		return true;
+	return params->model == MS_MODEL_ANALYTIC && !exact;
+}
+
+static struct ms_error *run_outcomes(const struct ms_estimator *e, const struct ms_est_ctx *ctx,
+                                     struct ms_estimate *est, struct accum *a,
+                                     struct ms_tally *last)
+{
+	const struct ms_estimate_params *params = ctx->params;
+	struct ms_error *err;
+
+	if (use_analytic(e, params, est->exact)) {
+		struct ms_tally t[MS_EST_MAX_OUTCOMES];
+		double w[MS_EST_MAX_OUTCOMES];
+		unsigned n = 0;
+
+		memset(t, 0, sizeof(t));
+		for (unsigned i = 0; i < MS_EST_MAX_OUTCOMES; i++)
+			t[i].shape = est->shape;
+		err = e->analytic(ctx, t, w, &n);
+		if (err)
+			return err; /* cppcheck-suppress returnDanglingLifetime */
+		for (unsigned i = 0; i < n; i++) {
+			err = accumulate(a, e, ctx, est, &t[i], w[i]);
+			if (err)
+				return err;
+		}
+		*last = t[0];
+		est->model = MS_MODEL_ANALYTIC;
+		return NULL;
+	}
+	if (params->len > MS_MAX_SIM_LEN)
+		return ms_error_create(
+		    MS_ERR_USAGE, "len %llu is over the 2^32 entries a simulated estimate runs",
+		    (unsigned long long)params->len);
+	est->model = MS_MODEL_SIMULATED;
+	est->nseeds = 1;
+	if (!est->exact)
+		est->nseeds = params->nseeds ? params->nseeds : auto_seeds(params->len);
+	for (unsigned s = 0; s < est->nseeds; s++) {
+		memset(last, 0, sizeof(*last));
+		last->shape = est->shape;
+		err = e->run(ctx, params->seed * 1000003u + s, last);
+		/* errors are heap or static objects, never ctx or t */
+		if (err)
+			return err; /* cppcheck-suppress returnDanglingLifetime */
+		err = accumulate(a, e, ctx, est, last, 1.0 / est->nseeds);
+		if (err)
+			return err;
+	}
+	return NULL;
 }
 
 struct ms_error *ms_estimate(const struct ms_map_type *type, const struct ms_go_version *v,
@@ -91,11 +194,9 @@ struct ms_error *ms_estimate(const struct ms_map_type *type, const struct ms_go_
 	struct ms_estimate est;
 	const struct ms_estimator *e;
 	struct ms_tally t;
-	double sum[MS_CORR__COUNT] = {0}, tot_sum = 0, tot_sq = 0, peak_sum = 0;
-	uint64_t lo = UINT64_MAX, hi = 0;
-	struct ms_estimate_shape shape_sum = {0};
-	unsigned nseeds = 1;
+	struct accum a = {.lo = UINT64_MAX};
 	struct ms_error *err;
+	double mean, var, sd;
 
 	if (!ms_go_facts(v) || !ms_arch_info(arch))
 		return ms_error_create(MS_ERR_UNSUPPORTED, "unsupported Go version or arch");
@@ -103,8 +204,8 @@ struct ms_error *ms_estimate(const struct ms_map_type *type, const struct ms_go_
 		return ms_error_create(MS_ERR_USAGE, "cannot delete %llu of %llu entries",
 		                       (unsigned long long)params->deleted,
 		                       (unsigned long long)params->len);
-	if (params->len > ((uint64_t)1 << 32))
-		return ms_error_create(MS_ERR_USAGE, "len %llu is over the supported 2^32",
+	if (params->len > MS_MAX_ESTIMATE_LEN)
+		return ms_error_create(MS_ERR_USAGE, "len %llu is over the supported 2^40",
 		                       (unsigned long long)params->len);
 	memset(&est, 0, sizeof(est));
 	ms_est_ctx_init(&ctx, type, v, arch, params);
@@ -117,44 +218,14 @@ struct ms_error *ms_estimate(const struct ms_map_type *type, const struct ms_go_
 	e = estimators[est.impl];
 	e->describe(&ctx, &est.shape);
 	est.exact = !e->seed_dependent(&ctx);
-	if (!est.exact)
-		nseeds = params->nseeds ? params->nseeds : auto_seeds(params->len);
-	for (unsigned s = 0; s < nseeds; s++) {
-		int64_t check;
-
-		memset(&t, 0, sizeof(t));
-		t.shape = est.shape;
-		err = e->run(&ctx, params->seed * 1000003u + s, &t);
-		/* errors are heap or static objects, never ctx or t */
-		if (err)
-			return err; /* cppcheck-suppress returnDanglingLifetime */
-		if (e->impl == MS_IMPL_CLASSIC)
-			t.corr[MS_CORR_TOPHASH] -= (int64_t)ctx.naive_tophash_bytes;
-		else
-			t.corr[MS_CORR_CONTROL] -= (int64_t)ctx.naive_tophash_bytes;
-		check = (int64_t)est.naive_bytes;
-		for (int c = 0; c < MS_CORR__COUNT; c++) {
-			check += t.corr[c];
-			sum[c] += (double)t.corr[c];
-		}
-		if (check != (int64_t)t.total_bytes)
-			return ms_error_create(MS_ERR_INTERNAL,
-			                       "%s estimator: corrections add up to %lld, "
-			                       "allocations to %llu",
-			                       e->name, (long long)check,
-			                       (unsigned long long)t.total_bytes);
-		tot_sum += (double)t.total_bytes;
-		tot_sq += (double)t.total_bytes * (double)t.total_bytes;
-		peak_sum += (double)t.peak_bytes;
-		lo = t.total_bytes < lo ? t.total_bytes : lo;
-		hi = t.total_bytes > hi ? t.total_bytes : hi;
-		add_shape(&shape_sum, &t.shape);
-	}
+	err = run_outcomes(e, &ctx, &est, &a, &t);
+	if (err)
+		return err;
 	/* Expected corrections, rounded each; the total is their exact sum. */
 	est.total_bytes = est.naive_bytes;
 	for (int c = 0; c < MS_CORR__COUNT; c++) {
 		struct ms_correction *corr;
-		int64_t bytes = (int64_t)llround(sum[c] / nseeds);
+		int64_t bytes = (int64_t)llround(a.sum[c] / a.w);
 
 		if (!corr_applies(est.impl, (enum ms_corr)c))
 			continue;
@@ -164,31 +235,34 @@ struct ms_error *ms_estimate(const struct ms_map_type *type, const struct ms_go_
 		corr->bytes = bytes;
 		est.total_bytes = (uint64_t)((int64_t)est.total_bytes + bytes);
 	}
-	if (nseeds > 1) {
-		double mean = tot_sum / nseeds;
-		double var = tot_sq / nseeds - mean * mean;
-		double sd = var > 0 ? sqrt(var * nseeds / (nseeds - 1)) : 0;
+	mean = a.tot_sum / a.w;
+	var = a.tot_sq / a.w - mean * mean;
+	if (est.model == MS_MODEL_SIMULATED && a.n > 1)
+		var *= (double)a.n / (a.n - 1);
+	sd = var > 0 ? sqrt(var) : 0;
+	if (a.n > 1 && a.lo != a.hi) {
 		double l = mean - 3 * sd, h = mean + 3 * sd;
 
 		/* The sampled range, widened towards mean -/+ 3 sd by at most one sd. */
-		if (l < (double)lo - sd)
-			l = (double)lo - sd;
-		if (h > (double)hi + sd)
-			h = (double)hi + sd;
-		est.total_low_bytes = l < (double)lo ? (uint64_t)(l < 0 ? 0 : l) : lo;
-		est.total_high_bytes = h > (double)hi ? (uint64_t)ceil(h) : hi;
-		est.total_max_bytes = hi;
+		if (l < (double)a.lo - sd)
+			l = (double)a.lo - sd;
+		if (h > (double)a.hi + sd)
+			h = (double)a.hi + sd;
+		est.total_low_bytes = l < (double)a.lo ? (uint64_t)(l < 0 ? 0 : l) : a.lo;
+		est.total_high_bytes = h > (double)a.hi ? (uint64_t)ceil(h) : a.hi;
+		est.total_max_bytes = a.hi;
 		est.total_sd_bytes = (uint64_t)ceil(sd);
 		if (est.total_low_bytes > est.total_bytes)
 			est.total_low_bytes = est.total_bytes;
 		if (est.total_high_bytes < est.total_bytes)
 			est.total_high_bytes = est.total_bytes;
-		est.nseeds = nseeds;
 	} else {
 		est.total_low_bytes = est.total_high_bytes = est.total_bytes;
 		est.total_max_bytes = est.total_bytes;
 	}
-	est.peak_bytes = (uint64_t)llround(peak_sum / nseeds);
+	if (est.model == MS_MODEL_ANALYTIC || a.n < 2)
+		est.nseeds = 0; /* no seeds behind it, or one deterministic run */
+	est.peak_bytes = (uint64_t)llround(a.peak_sum / a.w);
 	est.payload_bytes = (uint64_t)llround(
 	    (double)ctx.live *
 	    (ms_alloc_average(v, arch, params->key_payload_bytes, params->key_payload_pointers) +
@@ -198,12 +272,12 @@ struct ms_error *ms_estimate(const struct ms_map_type *type, const struct ms_go_
 	est.shape.buckets = t.shape.buckets;
 	est.shape.prealloc_overflow = t.shape.prealloc_overflow;
 	est.shape.small = t.shape.small;
-	est.shape.overflow_buckets = shape_sum.overflow_buckets / nseeds;
-	est.shape.growing_probability = shape_sum.growing_probability / nseeds;
-	est.shape.tables = shape_sum.tables / nseeds;
-	est.shape.dir_len = shape_sum.dir_len / nseeds;
-	est.shape.groups = shape_sum.groups / nseeds;
-	est.shape.capacity_slots = (uint64_t)llround((double)shape_sum.capacity_slots / nseeds);
+	est.shape.overflow_buckets = a.shape_sum.overflow_buckets / a.w;
+	est.shape.growing_probability = a.shape_sum.growing_probability / a.w;
+	est.shape.tables = a.shape_sum.tables / a.w;
+	est.shape.dir_len = a.shape_sum.dir_len / a.w;
+	est.shape.groups = a.shape_sum.groups / a.w;
+	est.shape.capacity_slots = (uint64_t)llround(a.cap_sum / a.w);
 	*ret = est;
 	return NULL;
 }
@@ -230,11 +304,11 @@ struct ms_error *ms_estimate_capacity(const struct ms_map_type *type, const stru
 		if (est.total_bytes > budget_bytes)
 			break;
 		lo = hi;
-		if (hi >= MS_MAX_LEN) {
+		if (hi >= MS_MAX_ESTIMATE_LEN) {
 			*ret_len = lo;
 			return NULL;
 		}
-		hi = 2 * hi > MS_MAX_LEN ? MS_MAX_LEN : 2 * hi;
+		hi = 2 * hi > MS_MAX_ESTIMATE_LEN ? MS_MAX_ESTIMATE_LEN : 2 * hi;
 	}
 	while (hi - lo > 1) {
 		uint64_t mid = lo + (hi - lo) / 2;

@@ -9,6 +9,7 @@
  * lands in is its top hash bits, drawn at random, so each simulated run is a
  * sample of the runtime's behaviour for one hash seed.
  */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -296,14 +297,34 @@ static bool seed_dependent(const struct ms_est_ctx *ctx)
 	return ctx->params->len > limit(MS_MAX_TABLE_SLOTS);
 }
 
-static void tally_groups(struct ms_tally *t, const struct sim *s, uint64_t ngroups)
+/* count allocations of ngroups groups each */
+static void tally_groups(struct ms_tally *t, const struct sim *s, uint64_t ngroups, uint64_t count)
 {
 	const struct ms_est_ctx *ctx = s->ctx;
 	uint64_t kv = MS_GROUP_SLOTS * (ctx->kslot_bytes + ctx->vslot_bytes);
 
-	ms_tally_alloc(t, ctx, ngroups * s->group_bytes, s->group_ptrs, MS_CORR__COUNT, 1);
-	t->corr[MS_CORR_CONTROL] += (int64_t)(ngroups * 8);
-	t->corr[MS_CORR_PADDING] += (int64_t)(ngroups * (s->group_bytes - 8 - kv));
+	ms_tally_alloc(t, ctx, ngroups * s->group_bytes, s->group_ptrs, MS_CORR__COUNT, count);
+	t->corr[MS_CORR_CONTROL] += (int64_t)(count * ngroups * 8);
+	t->corr[MS_CORR_PADDING] += (int64_t)(count * ngroups * (s->group_bytes - 8 - kv));
+}
+
+/* count tables of cap slots each: their structs and group arrays */
+static void tally_tables(struct ms_tally *t, const struct sim *s, uint64_t cap, uint64_t count)
+{
+	ms_tally_alloc(t, s->ctx, ms_go_swiss_table_bytes(s->ctx->arch), true, MS_CORR_HEADERS,
+	               count);
+	tally_groups(t, s, cap / MS_GROUP_SLOTS, count);
+}
+
+static void tally_finish(const struct sim *s, struct ms_tally *t, uint64_t slots, uint64_t groups)
+{
+	ms_tally_slots(t, s->ctx, slots);
+	ms_tally_out_of_line(t, s->ctx);
+	t->shape.small = s->small;
+	t->shape.dir_len = (double)s->dir_len;
+	t->shape.groups = (double)groups;
+	t->shape.capacity_slots = slots;
+	t->peak_bytes = s->peak > t->total_bytes ? s->peak : t->total_bytes;
 }
 
 static void tally(const struct sim *s, struct ms_tally *t)
@@ -314,30 +335,20 @@ static void tally(const struct sim *s, struct ms_tally *t)
 	ms_tally_alloc(t, ctx, ms_go_swiss_map_bytes(ctx->arch), true, MS_CORR_HEADERS, 1);
 	if (s->small) {
 		if (s->group_alloc) {
-			tally_groups(t, s, 1);
+			tally_groups(t, s, 1, 1);
 			slots = MS_GROUP_SLOTS;
 			groups = 1;
 		}
 	} else {
 		ms_tally_alloc(t, ctx, s->dir_len * ctx->ptr_bytes, true, MS_CORR_DIRECTORY, 1);
 		for (size_t i = 0; i < s->ntables; i++) {
-			uint64_t g = s->tables[i].cap / MS_GROUP_SLOTS;
-
-			ms_tally_alloc(t, ctx, ms_go_swiss_table_bytes(ctx->arch), true,
-			               MS_CORR_HEADERS, 1);
-			tally_groups(t, s, g);
-			groups += g;
+			tally_tables(t, s, s->tables[i].cap, 1);
+			groups += s->tables[i].cap / MS_GROUP_SLOTS;
 			slots += s->tables[i].cap;
 		}
 	}
-	ms_tally_slots(t, ctx, slots);
-	ms_tally_out_of_line(t, ctx);
-	t->shape.small = s->small;
 	t->shape.tables = (double)s->ntables;
-	t->shape.dir_len = (double)s->dir_len;
-	t->shape.groups = (double)groups;
-	t->shape.capacity_slots = slots;
-	t->peak_bytes = s->peak > t->total_bytes ? s->peak : t->total_bytes;
+	tally_finish(s, t, slots, groups);
 }
 
 static struct ms_error *run(const struct ms_est_ctx *ctx, uint64_t seed, struct ms_tally *ret)
@@ -377,10 +388,136 @@ static struct ms_error *run(const struct ms_est_ctx *ctx, uint64_t seed, struct 
 	return err;
 }
 
+/*
+ * The analytic model. A table splits when its 897th entry arrives, and its
+ * halves split on the next hash bit, so at the end a hash prefix of depth d is
+ * a split (internal) node exactly when at least 897 keys share it: a node's
+ * count is Binomial(len, 2^-d). Tables are the leaves, the directory 2^D for
+ * the deepest leaf. Unsplit tables of the first level keep the capacity their
+ * own count grew them to.
+ */
+#define SPLIT_AT 896 /* limit(MS_MAX_TABLE_SLOTS): a table splits above this */
+
+static struct ms_error *analytic(const struct ms_est_ctx *ctx, struct ms_tally *ret, double *ret_w,
+                                 unsigned *ret_n)
+{
+	struct sim s = {.ctx = ctx};
+	double n = (double)ctx->params->len, ntab, var = 0, dvar = 0, deriv = 0;
+	double caps[12] = {0}, pd[65] = {0}, dprob[65], pmax = 0;
+	uint64_t slot, dir0 = 1, cap0 = 2 * MS_GROUP_SLOTS;
+	unsigned d0 = 0, k = 0, dmax = 64;
+
+	ms_swiss_group_layout(ctx, &s.group_bytes, &slot);
+	s.group_ptrs = ctx->slot_has_pointers;
+	if (!ms_swiss_hint_layout(ctx, ctx->params->has_hint ? ctx->params->hint : 0, s.group_bytes,
+	                          &dir0, &cap0)) {
+		dir0 = 1;
+		cap0 = 2 * MS_GROUP_SLOTS;
+	}
+	while (((uint64_t)1 << d0) < dir0)
+		d0++;
+	/* internal nodes by depth: E = sum 2^d p_d */
+	ntab = (double)dir0;
+	for (unsigned d = d0; d <= 64; d++) {
+		double nodes = ldexp(1, (int)d),
+		       p = ms_binom_tail_gt(n, ldexp(1, -(int)d), SPLIT_AT);
+
+		pd[d] = p;
+		ntab += nodes * p;
+		var += nodes * p * (1 - p);
+		deriv += ms_binom_pmf(n, ldexp(1, -(int)d), SPLIT_AT);
+		if (n * ldexp(1, -(int)d) < SPLIT_AT && nodes * p < 1e-12) {
+			dmax = d;
+			break;
+		}
+	}
+	/* a node and each descendant: Cov = P(descendant splits) (1 - P(node splits)) */
+	for (unsigned d = d0; d < dmax; d++)
+		for (unsigned e = d + 1; e <= dmax; e++)
+			dvar += ldexp(1, (int)e) * pd[e] * (1 - pd[d]);
+	var += 2 * dvar - n * deriv * deriv; /* Poissonized, then len fixed */
+	if (var < 0)
+		var = 0;
+	/* unsplit first-level tables: capacity from their own count */
+	{
+		double q = ldexp(1, -(int)d0);
+		unsigned ci = 0;
+		uint64_t cap = cap0, lo = 0;
+
+		for (; cap < MS_MAX_TABLE_SLOTS; cap *= 2, ci++) {
+			double p = 0;
+
+			for (uint64_t c = lo; c <= limit((uint32_t)cap) && (double)c <= n; c++)
+				p += ms_binom_pmf(n, q, c);
+			caps[ci] = (double)dir0 * p;
+			lo = limit((uint32_t)cap) + 1;
+		}
+	}
+	/* the directory: P(D <= m) = P(no node of depth m splits) */
+	for (unsigned m = d0; m <= dmax; m++) {
+		double le = exp(ldexp(1, (int)m) * log1p(-pd[m]));
+		double below = m > d0 ? exp(ldexp(1, (int)(m - 1)) * log1p(-pd[m - 1])) : 0;
+
+		if (m > d0 && pd[m - 1] >= 1)
+			below = 0;
+		dprob[m] = (pd[m] >= 1 ? 0 : le) - below;
+		if (dprob[m] > pmax)
+			pmax = dprob[m];
+	}
+	s.small = false;
+	for (unsigned m = d0; m <= dmax; m++) {
+		double wsum = 0;
+
+		if (dprob[m] < 1e-3 * pmax)
+			continue;
+		for (unsigned j = d0; j <= dmax; j++)
+			wsum += dprob[j] >= 1e-3 * pmax ? dprob[j] : 0;
+		for (int z = 0; z < 3 && k < MS_EST_MAX_OUTCOMES; z++) {
+			struct ms_tally *t = &ret[k];
+			uint64_t total = (uint64_t)llround(ntab + ms_gh3_z[z] * sqrt(var)),
+			         rest = total;
+			uint64_t slots = 0, groups = 0, cap = cap0;
+			uint64_t top = MS_MAX_TABLE_SLOTS, tbytes;
+
+			ms_tally_alloc(t, ctx, ms_go_swiss_map_bytes(ctx->arch), true,
+			               MS_CORR_HEADERS, 1);
+			s.dir_len = (uint64_t)1 << m;
+			ms_tally_alloc(t, ctx, s.dir_len * ctx->ptr_bytes, true, MS_CORR_DIRECTORY,
+			               1);
+			for (unsigned ci = 0; cap < MS_MAX_TABLE_SLOTS; cap *= 2, ci++) {
+				uint64_t c = (uint64_t)llround(caps[ci]);
+
+				c = c < rest ? c : rest;
+				tally_tables(t, &s, cap, c);
+				rest -= c;
+				slots += c * cap;
+				groups += c * cap / MS_GROUP_SLOTS;
+			}
+			tally_tables(t, &s, top, rest);
+			slots += rest * top;
+			groups += rest * top / MS_GROUP_SLOTS;
+			/* the peak: a split's two new tables beside the old one, a directory
+			 * doubling beside the old directory */
+			tbytes = table_total(&s, MS_MAX_TABLE_SLOTS);
+			s.peak = 0;
+			t->shape.tables = (double)total;
+			tally_finish(&s, t, slots, groups);
+			t->peak_bytes =
+			    t->total_bytes + (n > SPLIT_AT ? tbytes : 0) +
+			    (m > d0 ? ms_est_alloc(ctx, (s.dir_len / 2) * ctx->ptr_bytes, true)
+			            : 0);
+			ret_w[k++] = dprob[m] / wsum * ms_gh3_w[z];
+		}
+	}
+	*ret_n = k;
+	return NULL;
+}
+
 const struct ms_estimator ms_estimator_swiss = {
     .name = "swiss",
     .impl = MS_IMPL_SWISS,
     .describe = describe,
     .seed_dependent = seed_dependent,
     .run = run,
+    .analytic = analytic,
 };

@@ -170,6 +170,14 @@ struct run {
 	/* series, for the first seed only */
 	struct ms_sim_run *out;
 	bool series;
+	/* --timeout and progress: looked at every 2^16 operations */
+	struct sim_progress *prog;
+	bool stop;
+};
+
+struct sim_progress {
+	const struct ms_sim_params *params;
+	uint64_t done, total; /* operations of the runs before this one; of all runs */
 };
 
 static void snapshot(struct run *r, struct ms_sim_shape *s);
@@ -189,6 +197,18 @@ __attribute__((noinline)) static void sample(struct run *r, uint64_t held)
 	}
 }
 
+/* The rare part of after_op: cancellation (--timeout) and progress. */
+__attribute__((noinline)) static void tick(struct run *r)
+{
+	const struct ms_sim_params *p = r->prog->params;
+
+	if (ms_cancelled())
+		r->stop = true;
+	else if (p->progress)
+		p->progress(p->progress_arg, "simulated operations", r->prog->done + r->ops,
+		            r->prog->total);
+}
+
 static inline void after_op(struct run *r)
 {
 	uint64_t held, peak;
@@ -202,6 +222,8 @@ static inline void after_op(struct run *r)
 	}
 	if (__builtin_expect(r->ops == r->next_sample || r->ops == r->snap_at, 0))
 		sample(r, held);
+	if (__builtin_expect((r->ops & 0xffff) == 0, 0))
+		tick(r);
 }
 
 /* Load the key the next random pick will likely take, and the one after's slot. */
@@ -252,7 +274,7 @@ static struct ms_error *step(struct run *r, const struct ms_sim_op *op)
 
 	switch (op->kind) {
 	case MS_OP_INSERT:
-		for (uint64_t i = 0; i < op->n && !err; i++) {
+		for (uint64_t i = 0; i < op->n && !err && !r->stop; i++) {
 			if (r->keys.live >= MS_MAX_LEN)
 				return ms_error_create(
 				    MS_ERR_USAGE, "the script makes the map hold more than 2^26 "
@@ -268,7 +290,7 @@ static struct ms_error *step(struct run *r, const struct ms_sim_op *op)
 	case MS_OP_DEL_NEWEST:
 	case MS_OP_DEL_RANDOM:
 		/* only keys that exist are deleted, and counted */
-		for (uint64_t i = 0; i < op->n && !err && r->keys.live > 0; i++) {
+		for (uint64_t i = 0; i < op->n && !err && !r->stop && r->keys.live > 0; i++) {
 			size_t at;
 
 			keys_trim(&r->keys);
@@ -286,7 +308,7 @@ static struct ms_error *step(struct run *r, const struct ms_sim_op *op)
 		}
 		return err;
 	case MS_OP_UPDATE:
-		for (uint64_t i = 0; i < op->n && !err && r->keys.live > 0; i++) {
+		for (uint64_t i = 0; i < op->n && !err && !r->stop && r->keys.live > 0; i++) {
 			size_t at = keys_random(&r->keys, &r->script_rng);
 
 			prefetch_random(r);
@@ -297,7 +319,7 @@ static struct ms_error *step(struct run *r, const struct ms_sim_op *op)
 	case MS_OP_LOOKUP:
 		/* a lookup changes nothing, not even evacuation; it draws a key like the
 		 * Go program does, so both keep the same random sequence */
-		for (uint64_t i = 0; i < op->n && r->keys.live > 0; i++) {
+		for (uint64_t i = 0; i < op->n && !r->stop && r->keys.live > 0; i++) {
 			(void)keys_random(&r->keys, &r->script_rng);
 			after_op(r);
 		}
@@ -348,7 +370,7 @@ static struct ms_error *exec(struct run *r, size_t from, size_t to)
 			/* a body that does nothing is not run (repeat 1e18 { } is instant) */
 			bool idle = ops[i].body_ops == 0 && ops[i].body_checkpoints == 0;
 
-			for (uint64_t k = 0; k < ops[i].n && !idle; k++)
+			for (uint64_t k = 0; k < ops[i].n && !idle && !r->stop; k++)
 				if ((err = exec(r, i + 1, ops[i].end)))
 					return err;
 			i = ops[i].end;
@@ -356,7 +378,7 @@ static struct ms_error *exec(struct run *r, size_t from, size_t to)
 		}
 		if ((err = step(r, &ops[i])))
 			return err;
-		if (ms_cancelled())
+		if (r->stop || ms_cancelled())
 			return ms_error_create(MS_ERR_LIMIT,
 			                       "simulation stopped after %llu operations",
 			                       (unsigned long long)r->ops);
@@ -417,13 +439,15 @@ static void summarise(struct ms_sim_shape *s, unsigned n, struct ms_sim_point *p
 static struct ms_error *run_seed(const struct ms_sim_script *script, const struct ms_est_ctx *ctx,
                                  uint64_t seed, bool first, struct ms_sim_shape *points,
                                  size_t npoints, struct ms_sim_run *ret, uint64_t *ret_peak,
-                                 struct ms_sim_shape *snap, uint64_t snap_at)
+                                 struct ms_sim_shape *snap, uint64_t snap_at,
+                                 struct sim_progress *prog)
 {
 	struct run r = {.script = script,
 	                .model = model_for(ret->impl),
 	                .ctx = ctx,
 	                .snap = snap,
-	                .snap_at = snap_at};
+	                .snap_at = snap_at,
+	                .prog = prog};
 	uint64_t held, peak;
 	struct ms_error *err;
 
@@ -444,6 +468,7 @@ static struct ms_error *run_seed(const struct ms_sim_script *script, const struc
 			snapshot(&r, snap);
 		err = exec(&r, 0, script->nops);
 	}
+	prog->done += r.ops;
 	if (!err) {
 		snapshot(&r, &points[r.npoints++]);
 		points[npoints - 1] = points[r.npoints - 1];
@@ -479,6 +504,7 @@ struct ms_error *ms_simulate(const struct ms_map_type *type, const struct ms_go_
 	struct ms_sim_shape *all = calloc(npoints * nseeds, sizeof(*all));
 	struct ms_sim_shape *col = calloc(nseeds, sizeof(*col));
 	uint64_t *peaks = calloc(nseeds, sizeof(*peaks));
+	struct sim_progress prog = {.params = params};
 	struct ms_error *err = NULL;
 
 	memset(ret, 0, sizeof(*ret));
@@ -495,13 +521,14 @@ struct ms_error *ms_simulate(const struct ms_map_type *type, const struct ms_go_
 	ret->nseeds = nseeds;
 	ret->npoints = npoints - 1;
 	ret->series_step = script->total_ops / MS_SIM_SERIES + 1;
+	prog.total = (nseeds + 1) * script->total_ops;
 	for (unsigned si = 0; si < nseeds && !err; si++)
 		err = run_seed(script, &ctx, params->seed + si, si == 0, all + (size_t)si * npoints,
-		               npoints, ret, &peaks[si], NULL, 0);
+		               npoints, ret, &peaks[si], NULL, 0, &prog);
 	/* the first seed once more, for its structure right after its peak's operation */
 	if (!err)
 		err = run_seed(script, &ctx, params->seed, false, all, npoints, ret, &peaks[0],
-		               &ret->peak_shape, ret->peak_ops);
+		               &ret->peak_shape, ret->peak_ops, &prog);
 	if (err)
 		goto out;
 	for (size_t k = 0; k < npoints; k++) {

@@ -72,6 +72,7 @@ static json_t *estimate_json(const struct ms_map_type *type, const struct ms_est
 	set(o, "total_bytes_high", juint(e->total_high_bytes));
 	set(o, "exact", json_boolean(e->exact));
 	set(o, "simulated_seeds", json_integer(e->nseeds));
+	set(o, "model", json_string(ms_estimate_model_name(e->model)));
 	set(o, "naive_bytes", juint(e->naive_bytes));
 	set(o, "naive_buckets", juint(e->naive_buckets));
 	set(o, "live_kv_bytes", juint(e->live_kv_bytes));
@@ -151,8 +152,8 @@ struct ms_error *ms_emit_capacity_json(FILE *out, const struct ms_map_type *type
 	set(doc, "map_type", json_string(type->name));
 	set(doc, "budget_bytes", juint(budget_bytes));
 	set(doc, "max_len", juint(max_len));
-	/* more would fit, but mapsize simulates at most MS_MAX_LEN entries */
-	set(doc, "max_len_capped", json_boolean(max_len >= MS_MAX_LEN));
+	/* more would fit, but mapsize estimates at most MS_MAX_ESTIMATE_LEN entries */
+	set(doc, "max_len_capped", json_boolean(max_len >= MS_MAX_ESTIMATE_LEN));
 	set(doc, "estimate", estimate_json(type, at_max, false));
 	return dump(out, doc);
 }

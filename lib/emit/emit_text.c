@@ -47,8 +47,9 @@ static void shape_text(FILE *out, const struct ms_estimate *e)
 			fprintf(out, ", %.1f overflow buckets in use (expected)",
 			        s->overflow_buckets);
 		if (s->growing_probability > 0)
-			fprintf(out, ", growth still in progress in %.0f%% of runs",
-			        100 * s->growing_probability);
+			fprintf(out, ", growth still in progress in %.0f%% of %s",
+			        100 * s->growing_probability,
+			        e->model == MS_MODEL_ANALYTIC ? "outcomes" : "runs");
 	} else if (s->small) {
 		fprintf(out, "  shape: small map, one group of %" PRIu64 " B", s->group_bytes);
 	} else {
@@ -99,8 +100,12 @@ static void one_text(FILE *out, const struct ms_map_type *type, const struct ms_
 	if (!e->exact) {
 		fmt_bytes(a, sizeof(a), (double)e->total_low_bytes, opts);
 		fmt_bytes(b, sizeof(b), (double)e->total_high_bytes, opts);
-		fprintf(out, "  %-*s %14s   to %s (%u simulated seeds)\n", (int)idw, "  range", a,
-		        b, e->nseeds);
+		if (e->model == MS_MODEL_ANALYTIC)
+			fprintf(out, "  %-*s %14s   to %s (analytic model)\n", (int)idw, "  range",
+			        a, b);
+		else
+			fprintf(out, "  %-*s %14s   to %s (%u simulated seeds)\n", (int)idw,
+			        "  range", a, b, e->nseeds);
 	}
 	if (e->naive_bytes) {
 		fprintf(out, "  %-*s %13.1f%%\n", (int)idw, "  naive error",
@@ -171,6 +176,6 @@ struct ms_error *ms_emit_capacity_text(FILE *out, const struct ms_map_type *type
 	fmt_bytes(t, sizeof(t), (double)at_max->total_bytes, opts);
 	fprintf(out, "%s on %s %s: %s%" PRIu64 " entries fit in %s (expected %s at that len)\n",
 	        type->name, ver, ms_arch_info(at_max->arch)->name,
-	        max_len >= MS_MAX_LEN ? "at least " : "", max_len, b, t);
+	        max_len >= MS_MAX_ESTIMATE_LEN ? "at least " : "", max_len, b, t);
 	return ferror(out) ? ms_error_create(MS_ERR_IO, "cannot write output") : NULL;
 }

@@ -169,6 +169,11 @@ const char *ms_map_impl_name(enum ms_map_impl impl)
 	return (unsigned)impl < MS_IMPL__COUNT ? names[impl] : "?";
 }
 
+const char *ms_estimate_model_name(enum ms_estimate_model model)
+{
+	return model == MS_MODEL_ANALYTIC ? "analytic" : "simulated";
+}
+
 uint64_t ms_go_hmap_bytes(const struct ms_go_version *v, enum ms_arch arch)
 {
 	uint64_t ptr = ms_arch_info(arch)->ptr_bytes;

@@ -243,8 +243,22 @@ struct ms_correction {
 };
 
 #define MS_MAX_CORRECTIONS 24
-/* Largest len an estimate simulates (2^26 entries: maps of several GiB). */
+/* Largest len a simulate script holds (2^26 entries: maps of several GiB). */
 #define MS_MAX_LEN ((uint64_t)1 << 26)
+/* Largest len an estimate takes (the analytic model), and the largest it simulates. */
+#define MS_MAX_ESTIMATE_LEN ((uint64_t)1 << 40)
+#define MS_MAX_SIM_LEN      ((uint64_t)1 << 32)
+/* From this len on, seed-dependent estimates use the analytic model unless asked not to. */
+#define MS_ANALYTIC_MIN_LEN ((uint64_t)1 << 16)
+
+/* How an estimate is computed. */
+enum ms_estimate_model {
+	MS_MODEL_AUTO,      /* analytic from MS_ANALYTIC_MIN_LEN entries on, else simulated */
+	MS_MODEL_SIMULATED, /* insert by insert, once per hash seed */
+	MS_MODEL_ANALYTIC,  /* distributions of bucket and table loads, no per-insert work */
+};
+/* "simulated" or "analytic" (JSON field model). */
+const char *ms_estimate_model_name(enum ms_estimate_model model);
 
 struct ms_estimate_params {
 	uint64_t len;  /* entries inserted (distinct keys) */
@@ -256,7 +270,8 @@ struct ms_estimate_params {
 	 * whether those objects hold pointers; reported apart from the map's bytes. */
 	uint64_t key_payload_bytes, elem_payload_bytes;
 	bool key_payload_pointers, elem_payload_pointers;
-	unsigned nseeds; /* simulated runs for seed-dependent parts; 0 = automatic */
+	unsigned nseeds;              /* simulated runs for seed-dependent parts; 0 = automatic */
+	enum ms_estimate_model model; /* MS_MODEL_AUTO (0) picks by len */
 };
 
 /* Structure of the map the estimate predicts (expected values where random). */
@@ -291,11 +306,12 @@ struct ms_estimate {
 	/* the largest total a simulated seed gave, and the totals' standard deviation
 	 * (both total_bytes when exact) */
 	uint64_t total_max_bytes, total_sd_bytes;
-	bool exact;             /* true when no part depends on the hash seed */
-	uint64_t live_kv_bytes; /* (key+value sizes) x len */
-	uint64_t peak_bytes;    /* expected largest live footprint while inserting */
-	uint64_t payload_bytes; /* what keys and values point to; not in total_bytes */
-	unsigned nseeds;        /* simulated runs behind the expectation (0: none needed) */
+	bool exact;                   /* true when no part depends on the hash seed */
+	uint64_t live_kv_bytes;       /* (key+value sizes) x len */
+	uint64_t peak_bytes;          /* expected largest live footprint while inserting */
+	uint64_t payload_bytes;       /* what keys and values point to; not in total_bytes */
+	unsigned nseeds;              /* simulated runs behind the expectation (0: none needed) */
+	enum ms_estimate_model model; /* which ran: SIMULATED or ANALYTIC */
 	struct ms_estimate_shape shape;
 	size_t ncorrections;
 	struct ms_correction corrections[MS_MAX_CORRECTIONS];
@@ -389,6 +405,9 @@ struct ms_sim_run {
 struct ms_sim_params {
 	uint64_t seed;   /* first hash seed; runs are reproducible */
 	unsigned nseeds; /* 0: automatic (more for short scripts, at least 3) */
+	/* Called now and then with the operations done and to do over all seeds (may be NULL). */
+	void (*progress)(void *arg, const char *what, uint64_t done, uint64_t total);
+	void *progress_arg;
 };
 
 /* Run script on Go version v and arch for map type type. ret is owned: _deinit it. */

@@ -132,7 +132,7 @@ static void fresh_estimate(struct ms_target *t, struct fresh_cache *c, const str
 
 	if (!m->geom)
 		return;
-	p.len = r->len < MS_MAX_LEN ? r->len : MS_MAX_LEN;
+	p.len = r->len < MS_MAX_ESTIMATE_LEN ? r->len : MS_MAX_ESTIMATE_LEN;
 	if (c->cap && c->e[fresh_slot(c, m->geom, p.len)].geom) {
 		const struct fresh_entry *f = &c->e[fresh_slot(c, m->geom, p.len)];
 

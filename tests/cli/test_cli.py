@@ -54,6 +54,10 @@ BAD = [
     (["estimate", "map[string]int", "--len", "1e30"], 2, "--len"),
     (["estimate", "map[string]int", "--len", "abc"], 2, "--len"),
     (["estimate", "map[string]int", "--len", "1e6", "--deleted", "2e6"], 2, "--deleted"),
+    (["estimate", "map[string]int", "--len", "2^41"], 2, "--len"),
+    (["estimate", "map[string]int", "--len", "2^33", "--exact"], 2, "2^32"),
+    (["estimate", "map[string]int", "--len", "2^33", "--seeds", "2"], 2, "2^32"),
+    (["estimate", "map[string]int", "--len", "5", "--model", "fast"], 2, "--model"),
     (["estimate", "map[string]int"], 2, "--len"),
     (["estimate", "--len", "5"], 2, "map type"),
     (["estimate", "map[string]int", "--len", "5", "--bogus"], 2, "--bogus"),
@@ -106,6 +110,10 @@ BAD = [
     (["simulate", "map[int]int", "--trace", "/etc/hostname", "--go", "1.18"], 4, "1.18"),
     (["simulate", "map[int]int", "--ops", "insert 1", "--format", "ndjson"], 2, "ndjson"),
     (["simulate", "map[int]int", "--ops", "insert 1", "--seeds", "0"], 2, "--seeds"),
+    (["simulate", "map[int]int", "--ops", "insert 1", "--timeout", "0"], 2, "--timeout"),
+    # stopped cleanly: one line, exit 7 (LIMIT), nothing on stdout
+    (["simulate", "map[int]int", "--ops", "repeat 1e9 { insert 1; delete oldest 1 }",
+      "--timeout", "0.3"], 7, "stopped after 0.3 seconds (--timeout)"),
 ]
 for args, status, frag in BAD:
     r = run(*args)
@@ -114,6 +122,24 @@ for args, status, frag in BAD:
           and lines[0].startswith("mapsize: ") and frag in lines[0],
           f"{' '.join(args)} -> exit {status}, one line naming '{frag}'".replace("\n", "\\n"),
           f"exit {r.returncode}\nstdout: {r.stdout!r}\nstderr: {r.stderr!r}")
+
+# The estimate's model: analytic from 65536 entries (any len to 2^40), simulated below or
+# when asked; both name themselves.
+r = run("estimate", "map[string]*T", "--len", "2^40", "--go", "all", "--format", "json")
+ests = json.loads(r.stdout)["estimates"] if r.returncode == 0 else []
+check(ests and all(e["model"] == "analytic" and e["simulated_seeds"] == 0 and
+                   e["total_bytes_low"] <= e["total_bytes"] <= e["total_bytes_high"] for e in ests),
+      "estimate --len 2^40 --go all: every version's analytic estimate", r.stderr)
+r = run("estimate", "map[string]*T", "--len", "1000", "--format", "json")
+r2 = run("estimate", "map[string]*T", "--len", "1e5", "--go", "1.23", "--exact", "--seeds", "2",
+         "--format", "json")
+check(r.returncode == 0 and json.loads(r.stdout)["model"] == "simulated" and
+      r2.returncode == 0 and json.loads(r2.stdout)["model"] == "simulated" and
+      json.loads(r2.stdout)["simulated_seeds"] == 2,
+      "estimate: small lens and --exact are simulated, and say so", r.stderr + r2.stderr)
+r = run("estimate", "map[string]*T", "--len", "1e5", "--go", "1.23")
+check(r.returncode == 0 and "(analytic model)" in r.stdout, "estimate text names the analytic model",
+      r.stdout)
 
 # Recorded layouts: the samples replay and diff; damaged copies are refused clearly.
 import shutil, tempfile

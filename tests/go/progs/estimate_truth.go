@@ -314,7 +314,7 @@ func i64(i int) int64 { return int64(i) }
 
 func main() {
 	types := flag.String("types", "", "comma-separated type ids (default: all)")
-	ns := flag.String("n", "0,1,8,9,13,14,100,1000,6500,100000,1000000", "lengths")
+	ns := flag.String("n", "0,1,8,9,13,14,100,1000,6500,100000,880000", "lengths")
 	flag.StringVar(&o.only, "case", "", "run one case id")
 	flag.BoolVar(&o.list, "list", false, "print the case ids")
 	flag.IntVar(&o.repeat, "repeat", 1, "measure each case this many times; report the smallest")
