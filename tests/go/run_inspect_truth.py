@@ -176,7 +176,7 @@ def compare(truth, doc):
     return problems, held_misses
 
 
-def compare_graph(mapsize, core, exe, truth):
+def compare_graph(mapsize, core, exe, truth, version=None):
     """inspect --retained: payload_bytes and retained_bytes of the maps whose truth the
     program prints (HeapAlloc windows, the drop checked by the program), exactly (the graph's
     edges come from the runtime's pointer bitmaps: the arenas' before 1.22, malloc headers'
@@ -219,7 +219,7 @@ def compare_graph(mapsize, core, exe, truth):
         # a Go map's storage is its own; a sync.Map's entries and key/value boxes can
         # also be referenced from elsewhere (a box stored twice), so only the upper bound
         # holds for it, and it must retain something
-        low = 1 if m["type"] == "sync.Map" else m["held_bytes"]
+        low = min(1, m["held_bytes"]) if m["type"] == "sync.Map" else m["held_bytes"]
         if m["stack_bytes"] == 0 and not (low <= m["retained_bytes"] <=
                                           m["held_bytes"] + m["payload_bytes"]):
             problems.append(f"--retained: {m['address']} {m['type']}: retained "
@@ -232,7 +232,37 @@ def compare_graph(mapsize, core, exe, truth):
     notes.append(f"heap graph: {g.get('objects')} objects, {g.get('edges')} edges, "
                  f"{g.get('scanned_by_bitmap')} scanned by bitmap, "
                  f"{g.get('scanned_conservatively')} word by word, {g.get('seconds', 0):.3f} s")
+    if version:
+        problems += pprof_graph(mapsize, core, exe, doc, version)
     return problems[:10], misses, notes
+
+
+def pprof_graph(mapsize, core, exe, doc, version):
+    """--retained --format pprof: the sample types gain payload and retained, and
+    `go tool pprof -raw` adds them up to the JSON report's maps."""
+    from run_pprof import raw_samples  # noqa: E402
+
+    prof = core + ".retained.pb.gz"
+    r = subprocess.run([mapsize, "inspect", core, "--exe", exe, "--retained", "--format",
+                        "pprof", "-o", prof], capture_output=True, text=True,
+                       timeout=limit(600))
+    if r.returncode != 0:
+        return [f"--retained --format pprof: exit {r.returncode}: {r.stderr.strip()}"]
+    try:
+        header, values = raw_samples(gocore.go_wrapper(version), prof)
+    finally:
+        os.unlink(prof)
+    if header is None:
+        return [f"go{version} tool pprof -raw: {values.strip()}"]
+    want_types = ["payload/bytes", "retained/bytes"]
+    if header[-2:] != want_types:
+        return [f"--retained --format pprof: sample types {header}"]
+    got = [sum(v[-2] for v in values), sum(v[-1] for v in values)]
+    want = [sum(m["payload_bytes"] for m in doc["maps"]),
+            sum(m["retained_bytes"] for m in doc["maps"])]
+    return [] if got == want and len(values) == len(doc["maps"]) else [
+        f"--retained --format pprof: payload, retained {got} over {len(values)} samples; the "
+        f"JSON report {want} over {len(doc['maps'])} maps"]
 
 
 def compare_stream(mapsize, core, exe, doc):
@@ -676,7 +706,9 @@ def run_config(mapsize, cfg, workdir, keep):
                 if doc and kind == "gcore" and cfg == CONFIGS[0]:
                     problems += compare_named_exe(mapsize, core, binary, doc)
                 if doc and kind == "kernel":
-                    gp, gmiss, gnotes = compare_graph(mapsize, core, binary, truth)
+                    gp, gmiss, gnotes = compare_graph(
+                        mapsize, core, binary, truth,
+                        version if name in PPROF_CONFIGS else None)
                     problems += gp
                     held += gmiss
                     log += gnotes
