@@ -46,6 +46,7 @@ static int finish(int status)
 int main(int argc, char **argv)
 {
 	struct ms_error *err = NULL;
+	char *help_argv[] = {NULL, "--help", NULL}; /* mapsize help COMMAND */
 	int status = 0;
 
 	if (argc < 2) {
@@ -54,13 +55,12 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "help") == 0 && argc > 2) {
 		/* mapsize help COMMAND: that command's --help */
-		char *help_argv[] = {argv[2], "--help", NULL};
-
 		if (argc > 3) {
 			err = ms_error_create(MS_ERR_USAGE, "help: one command expected, got '%s'",
 			                      argv[3]);
 			goto done;
 		}
+		help_argv[0] = argv[2];
 		argc = 2;
 		argv = help_argv;
 		goto dispatch;

@@ -42,7 +42,8 @@ char *ms_map_pattern(const struct ms_map_report *m)
 {
 	const char *s = m->npaths ? m->paths[0] : m->where ? m->where : "?";
 	size_t n = strlen(s);
-	char *out = malloc(n + 3), *o = out;
+	/* "[]" (2 bytes) and a lone "[" at the end (1) become "[*]": at most 3 bytes a byte */
+	char *out = malloc(3 * n + 3), *o = out;
 
 	if (!out)
 		return NULL;

@@ -568,7 +568,7 @@ static struct ms_error *copy_pass(struct live_source *l, enum pass pass, bool so
 	}
 	l->nruns = 0;
 	for (size_t t = 0; t < nsc; t++) {
-		if (!nomem)
+		if (!nomem && sc[t].nruns)
 			memcpy(l->runs + l->nruns, sc[t].runs, sc[t].nruns * sizeof(*sc[t].runs));
 		l->nruns += nomem ? 0 : sc[t].nruns;
 		free(sc[t].runs);
