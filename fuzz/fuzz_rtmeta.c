@@ -52,8 +52,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	/* each descriptor layout: classic maps, Swiss, Swiss with strides, split groups */
 	static const struct ms_go_version versions[] = {
-	    {19, 0, false, false}, {23, 0, false, false}, {24, 0, false, false},
-	    {25, 0, true, false},  {27, 0, false, false}, {27, 0, false, true},
+	    {.minor = 19}, {.minor = 23},
+	    {.minor = 24}, {.minor = 25, .noswissmap = true},
+	    {.minor = 27}, {.minor = 27, .mapsplitgroup = true},
 	};
 	struct buf_source src = {{&buf_ops, (char *)"fuzz", 8, false, NULL, 0, 0}, NULL, 0, 0};
 	struct ms_rtmeta t;

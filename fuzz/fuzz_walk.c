@@ -100,8 +100,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	t.mem = &src.base;
 	t.ptr = 8;
 	t.arch = MS_ARCH_AMD64;
-	t.go = (struct ms_go_version){geoms[pick].impl == MS_IMPL_CLASSIC ? 22 : 25, 0, false,
-	                              geoms[pick].impl == MS_IMPL_SWISS_SPLIT};
+	t.go = (struct ms_go_version){.minor = geoms[pick].impl == MS_IMPL_CLASSIC ? 22 : 25,
+	                              .mapsplitgroup = geoms[pick].impl == MS_IMPL_SWISS_SPLIT};
 	if (geoms[pick].impl == MS_IMPL_SWISS_SPLIT)
 		t.go.minor = 27;
 	t.heap_find = whole_heap;
@@ -157,7 +157,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if ((data[0] & 0x30) == 0x30) {
 		/* a sync.Map at BASE: 1.22 (read and dirty map[any]*entry, geometry 1) or 1.25
 		 * (HashTrieMap) by bit 0x08; the held parts must add up as for maps */
-		t.go = (struct ms_go_version){(data[0] & 0x08) ? 25 : 22, 0, false, false};
+		t.go = (struct ms_go_version){.minor = (data[0] & 0x08) ? 25 : 22};
 		g.impl = MS_IMPL_CLASSIC;
 		err = ms_walk_syncmap(&w, BASE, &g, 0, NULL, NULL);
 		free(r.sync);

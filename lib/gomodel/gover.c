@@ -41,9 +41,18 @@ const struct ms_go_facts *ms_go_facts(const struct ms_go_version *v)
 }
 
 static const struct ms_go_version versions[] = {
-    {19, 0, false, false}, {20, 0, false, false}, {21, 0, false, false}, {22, 0, false, false},
-    {23, 0, false, false}, {24, 0, false, false}, {24, 0, true, false},  {25, 0, false, false},
-    {25, 0, true, false},  {26, 0, false, false}, {27, 0, false, false}, {27, 0, false, true},
+    {.minor = 19},
+    {.minor = 20},
+    {.minor = 21},
+    {.minor = 22},
+    {.minor = 23},
+    {.minor = 24},
+    {.minor = 24, .noswissmap = true},
+    {.minor = 25},
+    {.minor = 25, .noswissmap = true},
+    {.minor = 26},
+    {.minor = 27},
+    {.minor = 27, .mapsplitgroup = true},
 };
 
 const struct ms_go_version *ms_go_versions(size_t *ret_count)
@@ -77,7 +86,10 @@ static bool set_experiment(struct ms_go_version *v, const char *name, size_t len
 		v->noswissmap = true;
 	else if (len == 13 && strncmp(name, "mapsplitgroup", len) == 0)
 		v->mapsplitgroup = true;
+	else if (len == 17 && strncmp(name, "nosynchashtriemap", len) == 0)
+		v->nosynchashtriemap = true;
 	else if ((len == 8 && strncmp(name, "swissmap", len) == 0) ||
+	         (len == 15 && strncmp(name, "synchashtriemap", len) == 0) ||
 	         (len == 10 && strncmp(name, "greenteagc", len) == 0) ||
 	         (len == 12 && strncmp(name, "allocheaders", len) == 0))
 		; /* experiments that do not change a map's layout */
@@ -114,10 +126,11 @@ struct ms_error *ms_go_version_parse(const char *text, struct ms_go_version *ret
 		while (*p) {
 			size_t len = strcspn(p, ",+");
 			if (!set_experiment(&v, p, len))
-				return ms_error_create(MS_ERR_UNSUPPORTED,
-				                       "Go version '%s': unknown experiment '%.*s' "
-				                       "(known: noswissmap, mapsplitgroup)",
-				                       text, (int)len, p);
+				return ms_error_create(
+				    MS_ERR_UNSUPPORTED,
+				    "Go version '%s': unknown experiment '%.*s' "
+				    "(known: noswissmap, mapsplitgroup, nosynchashtriemap)",
+				    text, (int)len, p);
 			p += len;
 			if (*p)
 				p++;
@@ -134,6 +147,10 @@ struct ms_error *ms_go_version_parse(const char *text, struct ms_go_version *ret
 		return ms_error_create(
 		    MS_ERR_UNSUPPORTED,
 		    "Go version '%s': noswissmap exists only in Go 1.24 and 1.25", text);
+	if (v.nosynchashtriemap && !f->has_noswissmap)
+		return ms_error_create(
+		    MS_ERR_UNSUPPORTED,
+		    "Go version '%s': nosynchashtriemap exists only in Go 1.24 and 1.25", text);
 	if (v.mapsplitgroup && !f->has_splitgroup)
 		return ms_error_create(MS_ERR_UNSUPPORTED,
 		                       "Go version '%s': mapsplitgroup exists only from Go 1.27",
@@ -148,8 +165,9 @@ bad:
 
 void ms_go_version_format(const struct ms_go_version *v, char *buf, size_t len)
 {
-	snprintf(buf, len, "go1.%u%s%s", v->minor, v->noswissmap ? "+noswissmap" : "",
-	         v->mapsplitgroup ? "+mapsplitgroup" : "");
+	snprintf(buf, len, "go1.%u%s%s%s", v->minor, v->noswissmap ? "+noswissmap" : "",
+	         v->mapsplitgroup ? "+mapsplitgroup" : "",
+	         v->nosynchashtriemap ? "+nosynchashtriemap" : "");
 }
 
 enum ms_map_impl ms_go_map_impl(const struct ms_go_version *v)
@@ -258,7 +276,7 @@ void ms_go_syncmap_layout(const struct ms_go_version *v, enum ms_arch arch,
 	uint64_t p = ms_arch_info(arch)->ptr_bytes;
 	struct ms_go_syncmap l = {0};
 
-	if (v->minor >= 24) {
+	if (v->minor >= 24 && !v->nosynchashtriemap) {
 		/* HashTrieMap{inited atomic.Uint32; initMu Mutex (8, 4-aligned); root
 		 * atomic.Pointer; keyHash, valEqual func; seed uintptr} */
 		l.hashtrie = true;

@@ -16,7 +16,7 @@ struct ms_go_facts {
 	/* 8-byte malloc header on small pointerful objects > ptr*ptr*8 bytes. */
 	bool malloc_headers;
 	bool swiss_default;     /* Swiss tables unless built with noswissmap */
-	bool has_noswissmap;    /* GOEXPERIMENT=noswissmap exists */
+	bool has_noswissmap;    /* GOEXPERIMENT=noswissmap (and nosynchashtriemap) exist */
 	bool has_splitgroup;    /* GOEXPERIMENT=mapsplitgroup exists */
 	bool prunes_tombstones; /* maps.table.pruneTombstones */
 	bool small_update_fix;  /* small map no longer grows on update of an existing key */

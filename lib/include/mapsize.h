@@ -134,6 +134,9 @@ struct ms_go_version {
 	unsigned patch;     /* 0 when not given */
 	bool noswissmap;    /* GOEXPERIMENT=noswissmap (1.24, 1.25 only) */
 	bool mapsplitgroup; /* GOEXPERIMENT=mapsplitgroup (1.27+) */
+	/* GOEXPERIMENT=nosynchashtriemap (1.24, 1.25 only): sync.Map keeps its
+	 * read/dirty maps (src/sync/map.go) instead of internal/sync.HashTrieMap */
+	bool nosynchashtriemap;
 };
 
 /*

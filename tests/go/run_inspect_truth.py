@@ -77,7 +77,8 @@ ATTEMPTS = 3
 # (name, go version, GOARCH, GOEXPERIMENT)
 CONFIGS = [(f"go1.{v}", f"1.{v}", "amd64", "") for v in (19, 21, 22, 23, 24, 25, 26, 27)]
 CONFIGS += [("go1.24+noswissmap", "1.24", "amd64", "noswissmap"),
-            ("go1.25+noswissmap", "1.25", "amd64", "noswissmap"),
+            # both experiments of 1.24/1.25 in one build: classic maps and classic sync.Map
+            ("go1.25+noswissmap+nosynchashtriemap", "1.25", "amd64", "noswissmap,nosynchashtriemap"),
             ("go1.27+mapsplitgroup", "1.27", "amd64", "mapsplitgroup"),
             ("go1.22/386", "1.22", "386", ""),
             ("go1.26/386", "1.26", "386", "")]

@@ -75,6 +75,20 @@ int main(void)
 	rejects("1.26+noswissmap");
 	rejects("1.25+mapsplitgroup");
 	rejects("1.24+bogus");
+	rejects("1.26+nosynchashtriemap");
+	rejects("1.23+nosynchashtriemap");
+	{
+		struct ms_go_version v;
+		struct ms_error *err =
+		    ms_go_version_parse("go1.24.4 X:noswissmap,nosynchashtriemap", &v);
+
+		CHECK(!err && v.minor == 24 && v.noswissmap && v.nosynchashtriemap,
+		      "'go1.24.4 X:noswissmap,nosynchashtriemap' has both experiments");
+		ms_error_destroy(err);
+		err = ms_go_version_parse("go1.25.1 X:synchashtriemap", &v);
+		CHECK(!err && !v.nosynchashtriemap, "synchashtriemap (the default) is accepted");
+		ms_error_destroy(err);
+	}
 
 	CHECK(impl_of("1.19") == MS_IMPL_CLASSIC, "1.19 is classic");
 	CHECK(impl_of("1.23") == MS_IMPL_CLASSIC, "1.23 is classic");
@@ -169,6 +183,12 @@ int main(void)
 		          l.ind_children_off == 24 && l.children == 16 && l.ent_bytes == 48 &&
 		          l.ent_key_off == 16 && l.ent_value_off == 32,
 		      "1.25 amd64 HashTrieMap: root at 16, indirect 152 bytes, entry 48");
+		v.nosynchashtriemap = true;
+		ms_go_syncmap_layout(&v, MS_ARCH_AMD64, &l);
+		CHECK(!l.hashtrie && !l.read_iface && l.read_off == 8 && l.dirty_off == 16 &&
+		          l.size == 32,
+		      "1.25+nosynchashtriemap amd64 sync.Map: src/sync/map.go, as in 1.23");
+		v.nosynchashtriemap = false;
 		v.minor = 26;
 		ms_go_syncmap_layout(&v, MS_ARCH_386, &l);
 		CHECK(l.hashtrie && l.root_off == 12 && l.size == 28 && l.ind_bytes == 84 &&

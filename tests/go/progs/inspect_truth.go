@@ -181,6 +181,8 @@ var (
 	minor     int
 	noswiss   bool
 	isClassic bool
+	// GOEXPERIMENT=nosynchashtriemap (1.24, 1.25): sync.Map is src/sync/map.go
+	syncClassic bool
 )
 
 func initVersion() {
@@ -188,6 +190,7 @@ func initVersion() {
 	noswiss = strings.Contains(v, "noswissmap")
 	fmt.Sscanf(strings.TrimPrefix(v, "go1."), "%d", &minor)
 	isClassic = noswiss || minor <= 23
+	syncClassic = minor <= 23 || strings.Contains(v, "nosynchashtriemap")
 }
 
 func fail(format string, args ...any) {
@@ -640,8 +643,8 @@ func closureMap() unsafe.Pointer {
 }
 
 // syncResult is the truth of a sync.Map: one entry (type "sync.Map", impl
-// "classic" up to 1.23 — its read and dirty maps are the classic maps inside
-// it — and "hashtriemap" from 1.24), len from Range, held the HeapAlloc its
+// "classic" up to 1.23 and with GOEXPERIMENT=nosynchashtriemap — its read and
+// dirty maps are the classic maps inside it — and "hashtriemap" from 1.24), len from Range, held the HeapAlloc its
 // building left (taken with Range inside the window: on 1.19-1.23 Range
 // promotes the dirty map to the read map, so the state measured is the state
 // dumped).
@@ -650,7 +653,7 @@ func syncResult(name, path string, m *sync.Map, base int64) {
 	m.Range(func(k, v any) bool { n++; return true })
 	held := end(base)
 	impl := "hashtriemap"
-	if minor <= 23 {
+	if syncClassic {
 		impl = "classic"
 	}
 	results = append(results, &Result{Name: name, Path: path, Found: "global", Type: "sync.Map",
@@ -999,7 +1002,6 @@ func main() {
 // is measured again: a classic map's overflow buckets depend on its seed).
 // The builds run in functions of their own, so that no stale pointer to a
 // session stays in a live frame of main.
-
 
 type Config struct {
 	name  string
