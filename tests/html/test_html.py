@@ -60,6 +60,21 @@ def many_maps_layout(sample, path, want=1000):
         json.dump(doc, f)
 
 
+def retained_layout(sample, path):
+    """The sample as if recorded with --retained: each map a payload and a retained size
+    of its own (held + payload), and the summary's heap_graph."""
+    doc = json.load(open(sample))
+    for i, m in enumerate(doc["maps"]):
+        m["payload_bytes"] = 1000 * (i + 1)
+        m["retained_bytes"] = m["held_bytes"] + m["payload_bytes"]
+        m["retained_nested"] = False
+    doc["summary"]["heap_graph"] = {"objects": 10, "edges": 9, "memory_bytes": 100,
+                                    "scanned_by_bitmap": 10, "scanned_conservatively": 0,
+                                    "seconds": 0.01}
+    with open(path, "w") as f:
+        json.dump(doc, f)
+
+
 mapsize, samples, artifacts = sys.argv[1:4]
 require = bool(os.environ.get("MAPSIZE_REQUIRE_GO"))
 try:
@@ -107,6 +122,15 @@ check(r.returncode == 0, "replay of a 1,000-map layout --format html writes a pa
 r = subprocess.run([mapsize, "replay", many, "--format", "json"], capture_output=True, text=True)
 many_json = json.loads(r.stdout) if r.returncode == 0 else {"maps": [], "summary": {}}
 check(len(many_json["maps"]) == 1000, f"the layout has 1,000 maps ({len(many_json['maps'])})")
+ret = os.path.join(tmp, "retained.msl")
+retained_layout(os.path.join(samples, "tenants-go1.25.msl"), ret)
+ret_html = os.path.join(tmp, "retained.html")
+with open(ret_html, "w") as f:
+    r = subprocess.run([mapsize, "replay", ret, "--format", "html"], stdout=f,
+                       stderr=subprocess.PIPE, text=True)
+check(r.returncode == 0, "replay of a --retained layout --format html writes a page", r.stderr)
+r = subprocess.run([mapsize, "replay", ret, "--format", "json"], capture_output=True, text=True)
+ret_json = json.loads(r.stdout) if r.returncode == 0 else {"maps": [], "summary": {}}
 html = open(report).read()
 urls = [u for u in re.findall(r"https?://[^\"' )]+", html) if "www.w3.org/2000/svg" not in u]
 check(not urls and "<link" not in html and " src=" not in html,
@@ -148,6 +172,8 @@ try:
     bars = driver.find_elements(By.CSS_SELECTOR, "#maps tbody tr .bar")
     check(len(bars) == nrows, "each row has its breakdown bar")
     headers = {h.text: h for h in driver.find_elements(By.CSS_SELECTOR, "#maps thead th")}
+    check("retained" not in headers and "retained" not in summary,
+          "without --retained there is no retained column", list(headers))
     headers["len"].click()
     lens = [num(x) for x in column(4)]
     check(lens == sorted(lens, reverse=True), "clicking 'len' sorts by len, largest first",
@@ -224,6 +250,40 @@ try:
     driver.save_screenshot(os.path.join(artifacts, "html-1000-maps.png"))
     errors = [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]
     check(not errors, "no script errors on the 1,000-map page", errors[:3])
+
+    # --retained: the summary's totals, a retained column (a group: its maps' sum), the
+    # detail of a map lists payload and retained
+    driver.get("file://" + ret_html)
+    S = ret_json["summary"]
+    summary = driver.find_element(By.ID, "summary").text
+    want = f"payload {B(S.get('total_payload_bytes', -1))}, retained " \
+           f"{B(S.get('total_retained_bytes', -1))}"
+    check(want in summary, "with --retained the summary gives payload and retained", summary)
+    heads = [h.text for h in driver.find_elements(By.CSS_SELECTOR, "#maps thead th")]
+    col = heads.index("retained") if "retained" in heads else -1
+    grouped = [g for g in ret_json["groups"] if g["maps"] >= 2]
+    by_addr = {m["address"]: m for m in ret_json["maps"]}
+    want = {g["pattern"]: B(sum(by_addr[a]["retained_bytes"] for a in g["addresses"]))
+            for g in grouped}
+    in_groups = {a for g in grouped for a in g["addresses"]}
+    for m in ret_json["maps"]:
+        if m["address"] not in in_groups:
+            want[(m["paths"] or [m["where"]])[0]] = B(m["retained_bytes"])
+    got = {}
+    for r in driver.find_elements(By.CSS_SELECTOR, "#maps tbody tr"):
+        td = r.find_elements(By.TAG_NAME, "td")
+        name = td[0].text.split("\n")[0].rsplit(" (", 1)[0] if "group" in r.get_attribute(
+            "class") else td[0].text
+        got[name] = td[col].text if col >= 0 else None
+    check(col >= 0 and got == want, "a retained column: each map's, each group's sum",
+          f"{heads}\n{list(got.items())[:3]}\n{list(want.items())[:3]}")
+    rows = driver.find_elements(By.CSS_SELECTOR, "#maps tbody tr:not(.group)")
+    rows[0].click()
+    kv = driver.find_element(By.CSS_SELECTOR, "#detail .kv").text.split("\n")
+    check("retained_bytes" in kv and "payload_bytes" in kv,
+          "a map's detail lists payload_bytes and retained_bytes", kv[:30])
+    errors = [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]
+    check(not errors, "no script errors on the --retained page", errors[:3])
 
     driver.get("file://" + diff)
     summary = driver.find_element(By.ID, "summary").text
