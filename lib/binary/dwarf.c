@@ -1080,33 +1080,23 @@ static int next_sibling(struct loader *ld, Dwarf_Die die, Dwarf_Die *next, Dwarf
 	return sibling_at_depth(ld, die, next, e, 0);
 }
 
-static bool load_children(struct loader *ld, Dwarf_Die parent, struct ms_dtype *t)
+/* fn on each child DIE of parent, in order, with its tag and offset; stops at the
+ * first false. The DIE is freed after fn returns. */
+typedef bool (*child_fn)(struct loader *ld, Dwarf_Die die, Dwarf_Half tag, Dwarf_Off off,
+                         void *arg);
+
+static bool each_child(struct loader *ld, Dwarf_Die parent, child_fn fn, void *arg)
 {
 	Dwarf_Error e = NULL;
 	Dwarf_Die die, next;
-	Dwarf_Off off, last_off = t->off;
 	Dwarf_Half tag;
-	struct die_attrs a;
-	size_t cap = 0;
-	bool first = true;
-	int res;
+	Dwarf_Off off;
+	int res = dwarf_child(parent, &die, &e);
 
-	res = dwarf_child(parent, &die, &e);
 	if (res == DW_DLV_ERROR)
 		return fail_dwarf(ld, e, "child DIE");
-	if (res == DW_DLV_NO_ENTRY)
-		return true;
-	for (;;) {
-		bool ok = die_tag_offset(ld, die, &tag, &off);
-		if (ok && off <= last_off)
-			ok = fail_format(ld, "DIE at 0x%llx: children out of order",
-			                 (unsigned long long)off);
-		last_off = off;
-		if (ok && t->tag == DW_TAG_array_type && tag == DW_TAG_subrange_type)
-			ok = read_attrs(ld, die, &a) && add_subrange(ld, t, &first, &a, t->off);
-		else if (ok && has_members(t->tag) && tag == DW_TAG_member)
-			ok = read_attrs(ld, die, &a) && add_member(ld, t, &cap, &a);
-		if (!ok) {
+	while (res == DW_DLV_OK) {
+		if (!die_tag_offset(ld, die, &tag, &off) || !fn(ld, die, tag, off, arg)) {
 			dwarf_dealloc_die(die);
 			return false;
 		}
@@ -1114,10 +1104,40 @@ static bool load_children(struct loader *ld, Dwarf_Die parent, struct ms_dtype *
 		dwarf_dealloc_die(die);
 		if (res == DW_DLV_ERROR)
 			return fail_dwarf(ld, e, "sibling DIE");
-		if (res == DW_DLV_NO_ENTRY)
-			return true;
 		die = next;
 	}
+	return true;
+}
+
+struct type_children {
+	struct ms_dtype *t;
+	Dwarf_Off last_off;
+	size_t cap;
+	bool first;
+};
+
+static bool type_child(struct loader *ld, Dwarf_Die die, Dwarf_Half tag, Dwarf_Off off, void *arg)
+{
+	struct type_children *tc = arg;
+	struct ms_dtype *t = tc->t;
+	struct die_attrs a;
+
+	if (off <= tc->last_off)
+		return fail_format(ld, "DIE at 0x%llx: children out of order",
+		                   (unsigned long long)off);
+	tc->last_off = off;
+	if (t->tag == DW_TAG_array_type && tag == DW_TAG_subrange_type)
+		return read_attrs(ld, die, &a) && add_subrange(ld, t, &tc->first, &a, t->off);
+	if (has_members(t->tag) && tag == DW_TAG_member)
+		return read_attrs(ld, die, &a) && add_member(ld, t, &tc->cap, &a);
+	return true;
+}
+
+static bool load_children(struct loader *ld, Dwarf_Die parent, struct ms_dtype *t)
+{
+	struct type_children tc = {t, t->off, 0, true};
+
+	return each_child(ld, parent, type_child, &tc);
 }
 
 static bool load_type(struct loader *ld, Dwarf_Die die, Dwarf_Half tag, Dwarf_Off off)
@@ -1372,52 +1392,45 @@ static bool load_inline(struct loader *ld, Dwarf_Die die, struct ms_dfunc *f, si
 	return load_locals(ld, die, f, cap, depth + 1, index);
 }
 
+struct locals_walk {
+	struct ms_dfunc *f;
+	size_t *cap;
+	unsigned depth;
+	int32_t inl;
+};
+
+static bool locals_child(struct loader *ld, Dwarf_Die die, Dwarf_Half tag, Dwarf_Off off, void *arg)
+{
+	struct locals_walk *lw = arg;
+	struct ms_dfunc *f = lw->f;
+	struct die_attrs a;
+	bool ok;
+
+	if ((tag == DW_TAG_variable || tag == DW_TAG_formal_parameter) && f->nlocals < MAX_LOCALS) {
+		die_attrs_init(&a);
+		a.want_locs = true;
+		ok = read_attrs_into(ld, die, &a) && from_origin(ld, &a);
+		if (ok && a.type_off)
+			ok = add_local(ld, f, lw->cap, &a, tag == DW_TAG_formal_parameter, lw->inl);
+		free(a.locs);
+		return ok;
+	}
+	if (tag == DW_TAG_lexical_block)
+		return load_locals(ld, die, f, lw->cap, lw->depth + 1, lw->inl);
+	if (tag == DW_TAG_inlined_subroutine)
+		return load_inline(ld, die, f, lw->cap, lw->depth);
+	return true;
+}
+
 /* Variables and parameters of a function, descending into lexical blocks and inlined calls. */
 static bool load_locals(struct loader *ld, Dwarf_Die parent, struct ms_dfunc *f, size_t *cap,
                         unsigned depth, int32_t inl)
 {
-	Dwarf_Error e = NULL;
-	Dwarf_Die die, next;
-	Dwarf_Half tag;
-	Dwarf_Off off;
-	struct die_attrs a;
-	int res;
+	struct locals_walk lw = {f, cap, depth, inl};
 
 	if (depth > MAX_BLOCK_DEPTH)
 		return true;
-	res = dwarf_child(parent, &die, &e);
-	if (res == DW_DLV_ERROR)
-		return fail_dwarf(ld, e, "child DIE");
-	if (res == DW_DLV_NO_ENTRY)
-		return true;
-	for (;;) {
-		bool ok = die_tag_offset(ld, die, &tag, &off);
-
-		if (ok && (tag == DW_TAG_variable || tag == DW_TAG_formal_parameter) &&
-		    f->nlocals < MAX_LOCALS) {
-			die_attrs_init(&a);
-			a.want_locs = true;
-			ok = read_attrs_into(ld, die, &a) && from_origin(ld, &a);
-			if (ok && a.type_off)
-				ok = add_local(ld, f, cap, &a, tag == DW_TAG_formal_parameter, inl);
-			free(a.locs);
-		} else if (ok && tag == DW_TAG_lexical_block) {
-			ok = load_locals(ld, die, f, cap, depth + 1, inl);
-		} else if (ok && tag == DW_TAG_inlined_subroutine) {
-			ok = load_inline(ld, die, f, cap, depth);
-		}
-		if (!ok) {
-			dwarf_dealloc_die(die);
-			return false;
-		}
-		res = next_sibling(ld, die, &next, &e);
-		dwarf_dealloc_die(die);
-		if (res == DW_DLV_ERROR)
-			return fail_dwarf(ld, e, "sibling DIE");
-		if (res == DW_DLV_NO_ENTRY)
-			return true;
-		die = next;
-	}
+	return each_child(ld, parent, locals_child, &lw);
 }
 
 static bool load_func(struct loader *ld, Dwarf_Die die)
@@ -1458,13 +1471,9 @@ static bool load_func(struct loader *ld, Dwarf_Die die)
 	return true;
 }
 
-static bool load_die(struct loader *ld, Dwarf_Die die)
+static bool load_die(struct loader *ld, Dwarf_Die die, Dwarf_Half tag, Dwarf_Off off, void *arg)
 {
-	Dwarf_Half tag;
-	Dwarf_Off off;
-
-	if (!die_tag_offset(ld, die, &tag, &off))
-		return false;
+	(void)arg;
 	if (off <= ld->last_off)
 		return fail_format(ld, "DIE at 0x%llx: DIEs out of order", (unsigned long long)off);
 	ld->last_off = off;
@@ -1481,7 +1490,8 @@ static bool load_die(struct loader *ld, Dwarf_Die die)
 static bool load_unit(struct loader *ld)
 {
 	Dwarf_Error e = NULL;
-	Dwarf_Die unit, die, next;
+	Dwarf_Die unit;
+	bool ok;
 	int res;
 
 	res = dwarf_siblingof_b(ld->dbg, NULL, true, &unit, &e);
@@ -1498,25 +1508,9 @@ static bool load_unit(struct loader *ld)
 		}
 		ld->unit_low_pc = a.has_low_pc ? a.low_pc : 0;
 	}
-	res = dwarf_child(unit, &die, &e);
+	ok = each_child(ld, unit, load_die, NULL);
 	dwarf_dealloc_die(unit);
-	if (res == DW_DLV_ERROR)
-		return fail_dwarf(ld, e, "unit's first DIE");
-	if (res == DW_DLV_NO_ENTRY)
-		return true;
-	for (;;) {
-		if (!load_die(ld, die)) {
-			dwarf_dealloc_die(die);
-			return false;
-		}
-		res = next_sibling(ld, die, &next, &e);
-		dwarf_dealloc_die(die);
-		if (res == DW_DLV_ERROR)
-			return fail_dwarf(ld, e, "sibling DIE");
-		if (res == DW_DLV_NO_ENTRY)
-			return true;
-		die = next;
-	}
+	return ok;
 }
 
 static bool load_units(struct loader *ld)
