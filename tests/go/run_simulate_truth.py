@@ -17,7 +17,9 @@ HeapAlloc at each checkpoint, and compares every checkpoint with
 
 The scripts include the issue's four: FIFO churn of 800 keys for 1e6 steps
 (Go 1.24 grows to 4 tables, 1.25+ stays at 2), fill 1e6 and delete 90%, fill,
-clear and refill, and a classic map caught mid-growth. TAP on stdout.
+clear and refill, and a classic map caught mid-growth. The "peak" script also
+judges the final peak (simulate_truth -peak: the most the map held, inside an
+operation too, which is where growth and splits peak). TAP on stdout.
 Usage: run_simulate_truth.py --mapsize PATH [--only CONFIGS] [--quick]
 """
 import argparse, concurrent.futures, json, os, signal, subprocess, sys, tempfile
@@ -73,6 +75,10 @@ SCRIPTS = [
     ("small-update", "map[int64]int64",
      "insert 8; checkpoint eight; update 1; checkpoint updated; delete newest 1; insert 1; "
      "checkpoint replaced", "all", True),
+    # small (two GCs per operation in the runtime's -peak run): growth, deletes, regrowth
+    ("peak", "map[int64]int64",
+     "insert 3000; checkpoint filled; delete random 1000; insert 2000; checkpoint refilled",
+     "all", True),
     ("random-mix", "map[int64]int64",
      "repeat 200 { insert 500; delete random 300; update 50; checkpoint step }; "
      "delete random 60000; insert 30000; checkpoint end", "all", True),
@@ -99,8 +105,13 @@ def build(version, arch, experiment, out):
                    env=env, check=True, capture_output=True, text=True)
 
 
-def run_truth(binary, typ, script, rseed):
-    r = subprocess.run([binary, "-type", typ, "-ops", script, "-rseed", str(rseed)],
+# scripts whose runtime run also measures the peak (slow: two GCs per operation)
+PEAK = {"peak"}
+
+
+def run_truth(binary, typ, script, rseed, peak=False):
+    r = subprocess.run([binary, "-type", typ, "-ops", script, "-rseed", str(rseed)] +
+                       (["-peak"] if peak else []),
                        capture_output=True, text=True, check=True, timeout=limit(600),
                        env=dict(os.environ, GOGC="off"))
     return [json.loads(line) for line in r.stdout.splitlines() if line.startswith("{")]
@@ -128,6 +139,10 @@ def checks(point, truth, impl):
         got = int(truth[tf])
         out.append((tf, lo == hi, lo <= got <= hi,
                     f"{tf} runtime {truth[tf]}, mapsize {point[mf]} [{lo}, {hi}]"))
+    if "peak_bytes" in truth and "peak_low_bytes" in point:
+        lo, hi, got = point["peak_low_bytes"], point["peak_high_bytes"], truth["peak_bytes"]
+        out.append(("peak_bytes", lo == hi, lo <= got <= hi,
+                    f"peak_bytes runtime {got}, mapsize {point['peak_bytes']} [{lo}, {hi}]"))
     return out
 
 
@@ -156,7 +171,7 @@ def compare(sim, cfg, script, binary, stats):
     impl = "classic" if run["impl"] == "classic" else "swiss"
     pending, first_misses, share, runs = None, [], None, 0
     for attempt in range(RUNS):
-        truth = run_truth(binary, typ, text, attempt + 1)
+        truth = run_truth(binary, typ, text, attempt + 1, sname in PEAK)
         runs += 1
         if len(truth) != len(points) or any(t["impl"] != impl for t in truth):
             tap.tap(False, f"{name} {sname}: the runtime's checkpoints match mapsize's",

@@ -49,8 +49,17 @@
 // ../shared/reference/go-map-internals.md (sections 1.1, 2.1, 2.2), as in
 // estimate_truth.go.
 //
+// With -peak every checkpoint also has "peak_bytes": the largest footprint the
+// map has had since the start, inside an operation too (a split or a growth
+// holds the old array or table and the new ones at once). Around each
+// operation that changes the map: the footprint before it (its bytes after
+// the previous operation, as a checkpoint reads them) plus what the operation
+// allocated (HeapAlloc after it minus HeapAlloc before it, with GC off: nothing
+// is freed meanwhile), then the footprint after it. Two GCs per operation:
+// meant for scripts of a few thousand operations.
+//
 // Flags: -ops 'SCRIPT' | -ops @FILE, -type map[int64]int64 (default) |
-// map[string]int64 | map[int64][200]byte, -repeat K, -rseed S.
+// map[string]int64 | map[int64][200]byte, -repeat K, -rseed S, -peak.
 package main
 
 import (
@@ -100,6 +109,7 @@ type result struct {
 	Impl       string `json:"impl"`
 	Go         string `json:"go"`
 	Arch       string `json:"arch"`
+	PeakBytes  *int64 `json:"peak_bytes,omitempty"`
 	*ClassicInfo
 	*SwissInfo
 }
@@ -607,6 +617,9 @@ type state struct {
 	rng        *rand.Rand
 	repeat     int
 	baseline   int64
+	peak       bool  // -peak
+	foot, max  int64 // -peak: the map's bytes now, and the most it has had
+	heapBefore int64
 	enc        *json.Encoder
 }
 
@@ -635,8 +648,35 @@ func checkpoint(name string) {
 	}
 	r := result{Checkpoint: name, Ops: st.ops, Len: mo.length(), Bytes: bytes,
 		Go: runtime.Version(), Arch: runtime.GOARCH}
+	if st.peak {
+		r.PeakBytes = &st.max
+	}
 	readInternals(mo.header(), mo.ksize, mo.vsize, &r)
 	st.enc.Encode(&r)
+}
+
+// before and after bracket one operation that changes the map (-peak).
+func before() {
+	if st.peak {
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		st.heapBefore = int64(ms.HeapAlloc)
+	}
+}
+
+func after() {
+	if !st.peak {
+		return
+	}
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	if during := st.foot + int64(ms.HeapAlloc) - st.heapBefore; during > st.max {
+		st.max = during
+	}
+	st.foot = reading() - st.baseline
+	if st.foot > st.max {
+		st.max = st.foot
+	}
 }
 
 func run(b []stmt) {
@@ -644,7 +684,9 @@ func run(b []stmt) {
 		s := &b[i]
 		switch s.op {
 		case opMake:
+			before()
 			mo.create(s.n, true)
+			after()
 			st.head = st.tail
 			st.live = 0
 			st.ops++
@@ -655,7 +697,9 @@ func run(b []stmt) {
 				st.order[st.tail] = int32(id)
 				st.dead[st.tail] = false
 				st.tail++
+				before()
 				mo.put(id, int64(id))
+				after()
 				st.live++
 				st.ops++
 			}
@@ -667,7 +711,9 @@ func run(b []stmt) {
 				i := st.head
 				st.dead[i] = true
 				st.head = i + 1
+				before()
 				mo.del(int(st.order[i]))
+				after()
 				st.live--
 				st.ops++
 			}
@@ -679,7 +725,9 @@ func run(b []stmt) {
 				}
 				st.dead[i] = true
 				st.tail = i
+				before()
 				mo.del(int(st.order[i]))
+				after()
 				st.live--
 				st.ops++
 			}
@@ -687,14 +735,18 @@ func run(b []stmt) {
 			for j := 0; j < s.n && st.live > 0; j++ {
 				i := pick()
 				st.dead[i] = true
+				before()
 				mo.del(int(st.order[i]))
+				after()
 				st.live--
 				st.ops++
 			}
 		case opUpdate:
 			for j := 0; j < s.n && st.live > 0; j++ {
 				i := pick()
+				before()
 				mo.put(int(st.order[i]), st.ops)
+				after()
 				st.ops++
 			}
 		case opLookup:
@@ -704,7 +756,9 @@ func run(b []stmt) {
 				st.ops++
 			}
 		case opClear:
+			before()
 			mo.clear()
+			after()
 			st.head = st.tail
 			st.live = 0
 			st.ops++
@@ -728,6 +782,7 @@ func main() {
 	typ := flag.String("type", "map[int64]int64", "map[int64]int64, map[string]int64 or map[int64][200]byte")
 	flag.IntVar(&st.repeat, "repeat", 1, "take each checkpoint reading this many times; report the smallest")
 	rseed := flag.Int64("rseed", 1, "math/rand seed for random keys")
+	flag.BoolVar(&st.peak, "peak", false, "track the peak footprint (two GCs per operation)")
 	flag.Parse()
 	if flag.NArg() != 0 {
 		fail("unexpected argument %q", flag.Arg(0))
@@ -804,7 +859,9 @@ func main() {
 	time.Sleep(time.Millisecond)
 	reading()
 	st.baseline = reading()
+	before()
 	mo.create(0, false)
+	after()
 	run(prog)
 	checkpoint("final")
 	mo.keepAlive()
