@@ -112,25 +112,27 @@ with open(sim, "w") as f:
                         "checkpoint churned", "--go", "1.23,1.24,1.25", "--format", "html"],
                        stdout=f, stderr=subprocess.PIPE, text=True)
 check(r.returncode == 0, "simulate --format html writes a page", r.stderr)
+
+
+def replay_page(layout, what):
+    """replay of a layout as HTML and as JSON: the page's path and the JSON document."""
+    page = layout[:-4] + ".html"
+    with open(page, "w") as f:
+        r = subprocess.run([mapsize, "replay", layout, "--format", "html"], stdout=f,
+                           stderr=subprocess.PIPE, text=True)
+    check(r.returncode == 0, f"replay of {what} --format html writes a page", r.stderr)
+    r = subprocess.run([mapsize, "replay", layout, "--format", "json"], capture_output=True,
+                       text=True)
+    return page, json.loads(r.stdout) if r.returncode == 0 else {"maps": [], "summary": {}}
+
+
 many = os.path.join(tmp, "many.msl")
 many_maps_layout(os.path.join(samples, "tenants-go1.25.msl"), many)
-many_html = os.path.join(tmp, "many.html")
-with open(many_html, "w") as f:
-    r = subprocess.run([mapsize, "replay", many, "--format", "html"], stdout=f,
-                       stderr=subprocess.PIPE, text=True)
-check(r.returncode == 0, "replay of a 1,000-map layout --format html writes a page", r.stderr)
-r = subprocess.run([mapsize, "replay", many, "--format", "json"], capture_output=True, text=True)
-many_json = json.loads(r.stdout) if r.returncode == 0 else {"maps": [], "summary": {}}
+many_html, many_json = replay_page(many, "a 1,000-map layout")
 check(len(many_json["maps"]) == 1000, f"the layout has 1,000 maps ({len(many_json['maps'])})")
 ret = os.path.join(tmp, "retained.msl")
 retained_layout(os.path.join(samples, "tenants-go1.25.msl"), ret)
-ret_html = os.path.join(tmp, "retained.html")
-with open(ret_html, "w") as f:
-    r = subprocess.run([mapsize, "replay", ret, "--format", "html"], stdout=f,
-                       stderr=subprocess.PIPE, text=True)
-check(r.returncode == 0, "replay of a --retained layout --format html writes a page", r.stderr)
-r = subprocess.run([mapsize, "replay", ret, "--format", "json"], capture_output=True, text=True)
-ret_json = json.loads(r.stdout) if r.returncode == 0 else {"maps": [], "summary": {}}
+ret_html, ret_json = replay_page(ret, "a --retained layout")
 html = open(report).read()
 urls = [u for u in re.findall(r"https?://[^\"' )]+", html) if "www.w3.org/2000/svg" not in u]
 check(not urls and "<link" not in html and " src=" not in html,
