@@ -76,7 +76,7 @@ static unsigned auto_seeds(uint64_t len)
 /* Weighted outcomes (simulated seeds or the analytic model's) turned into an estimate. */
 struct accum {
 	double w, sum[MS_CORR__COUNT], tot_sum, tot_sq, peak_sum, cap_sum;
-	uint64_t lo, hi;
+	uint64_t lo, hi, peak_lo, peak_hi;
 	unsigned n;
 	struct ms_estimate_shape shape_sum;
 };
@@ -118,6 +118,8 @@ static struct ms_error *accumulate(struct accum *a, const struct ms_estimator *e
 	a->tot_sum += w * (double)t->total_bytes;
 	a->tot_sq += w * (double)t->total_bytes * (double)t->total_bytes;
 	a->peak_sum += w * (double)t->peak_bytes;
+	a->peak_lo = t->peak_bytes < a->peak_lo ? t->peak_bytes : a->peak_lo;
+	a->peak_hi = t->peak_bytes > a->peak_hi ? t->peak_bytes : a->peak_hi;
 	a->lo = t->total_bytes < a->lo ? t->total_bytes : a->lo;
 	a->hi = t->total_bytes > a->hi ? t->total_bytes : a->hi;
 	add_shape(a, &t->shape, w);
@@ -194,7 +196,7 @@ struct ms_error *ms_estimate(const struct ms_map_type *type, const struct ms_go_
 	struct ms_estimate est;
 	const struct ms_estimator *e;
 	struct ms_tally t;
-	struct accum a = {.lo = UINT64_MAX};
+	struct accum a = {.lo = UINT64_MAX, .peak_lo = UINT64_MAX};
 	struct ms_error *err;
 	double mean, var, sd;
 
@@ -263,6 +265,9 @@ struct ms_error *ms_estimate(const struct ms_map_type *type, const struct ms_go_
 	if (est.model == MS_MODEL_ANALYTIC || a.n < 2)
 		est.nseeds = 0; /* no seeds behind it, or one deterministic run */
 	est.peak_bytes = (uint64_t)llround(a.peak_sum / a.w);
+	/* the peaks seeds (or the analytic model's outcomes) gave, around the expectation */
+	est.peak_low_bytes = a.peak_lo < est.peak_bytes ? a.peak_lo : est.peak_bytes;
+	est.peak_high_bytes = a.peak_hi > est.peak_bytes ? a.peak_hi : est.peak_bytes;
 	est.payload_bytes = (uint64_t)llround(
 	    (double)ctx.live *
 	    (ms_alloc_average(v, arch, params->key_payload_bytes, params->key_payload_pointers) +

@@ -79,6 +79,8 @@ static json_t *estimate_json(const struct ms_map_type *type, const struct ms_est
 	set(o, "bytes_per_entry",
 	    e->len ? json_real((double)e->total_bytes / (double)e->len) : json_null());
 	set(o, "peak_bytes", juint(e->peak_bytes));
+	set(o, "peak_low_bytes", juint(e->peak_low_bytes));
+	set(o, "peak_high_bytes", juint(e->peak_high_bytes));
 	set(o, "payload_bytes", juint(e->payload_bytes));
 	for (size_t i = 0; i < e->ncorrections; i++) {
 		json_t *c = json_object();

@@ -312,6 +312,7 @@ struct ms_estimate {
 	bool exact;                   /* true when no part depends on the hash seed */
 	uint64_t live_kv_bytes;       /* (key+value sizes) x len */
 	uint64_t peak_bytes;          /* expected largest live footprint while inserting */
+	uint64_t peak_low_bytes, peak_high_bytes; /* its spread over hash seeds */
 	uint64_t payload_bytes;       /* what keys and values point to; not in total_bytes */
 	unsigned nseeds;              /* simulated runs behind the expectation (0: none needed) */
 	enum ms_estimate_model model; /* which ran: SIMULATED or ANALYTIC */

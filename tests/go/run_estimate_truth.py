@@ -11,7 +11,10 @@ with `mapsize estimate` for the same type, length, hint and deletes:
   up to twice: an unrelated runtime allocation can land in the window);
 - elsewhere the runtime's bytes must lie in [low, high] in at least 95% of
   cases and the expected total must be within 1% on average;
-- naive + corrections = total, and the structure (B, small form) must agree.
+- naive + corrections = total, and the structure (B, small form) must agree;
+- on the configurations in PEAK_CONFIGS (one per distinct model), peak_bytes:
+  the runtime's peak while it builds the map (estimate_truth -peak: growth holds
+  the old and the new array at once) must lie in [peak_low, peak_high].
 
 It also checks --key-payload against tests/go/progs/payload_truth.go.
 TAP on stdout. Usage: run_estimate_truth.py --mapsize PATH [--quick] [--only CONFIGS]
@@ -40,6 +43,11 @@ CONFIGS += [(f"go1.{v}/386", f"1.{v}", "386", "", f"1.{v}", SUBSET_386,
              "0,1,8,9,13,14,100,1000,6500,100000") for v in (19, 21, 22, 24, 27)]
 
 TABLE_N = 880000  # the summary table's length
+# peak_bytes is judged where the model differs (load factor, classic, Swiss, split
+# groups, 32-bit), on a map that grows three times (two readings per insert: slow)
+PEAK_CONFIGS = {"go1.19", "go1.21", "go1.24", "go1.24+noswissmap", "go1.25",
+                "go1.27+mapsplitgroup", "go1.21/386", "go1.24/386"}
+PEAK_ARGS = ["-peak", "-n", "3000", "-types", "map[int64]int64"]
 tap_n = 0
 tap_failed = 0
 POOLED = []  # relative errors of every seed-dependent case, all configurations
@@ -194,6 +202,32 @@ def compare_config(mapsize, cfg, prepared, table):
         [f"largest: {r[3]} expected {r[1]}, runtime {r[2]} ({100 * r[0]:+.1f}%)" for r in worst])
     tap(not sums_bad, f"{name}: naive + corrections = total", sums_bad[:10])
     tap(not shape_bad, f"{name}: B and small-map form agree with the runtime", shape_bad[:20])
+    if name in PEAK_CONFIGS:
+        compare_peaks(mapsize, cfg, binary)
+
+
+def compare_peaks(mapsize, cfg, binary):
+    """The runtime's peak while building each map inside mapsize's [peak_low, peak_high];
+    a case that misses is measured again (a new hash seed) at most twice."""
+    name, _, arch, _, goflag, _, _ = cfg
+    cases = [c for c in run_truth(binary, PEAK_ARGS) if "peak_bytes" in c]
+    bad, shown = [], []
+    for c in cases:
+        e = estimate(mapsize, c, goflag, arch)
+        if "error" in e:
+            bad.append(f"{c['case']}: {e['error']}")
+            continue
+        lo, hi, got, tries = e["peak_low_bytes"], e["peak_high_bytes"], c["peak_bytes"], 0
+        while not lo <= got <= hi and tries < 2:
+            tries += 1
+            again = run_truth(binary, PEAK_ARGS + ["-case", c["case"]])
+            got = again[0]["peak_bytes"] if again else got
+        line = f"{c['case']}: runtime peak {got}, mapsize {e['peak_bytes']} [{lo}, {hi}]"
+        shown.append(line)
+        if not lo <= got <= hi:
+            bad.append(line + f" ({tries + 1} runtime runs)")
+    tap(cases and not bad, f"{name}: the runtime's peak while building {len(cases)} maps is "
+        "inside mapsize's [peak_low, peak_high]", bad or shown)
 
 
 def compare_payload(mapsize, workdir):

@@ -15,7 +15,10 @@
 // keys and values. Internals are read through unsafe with the offsets of
 // ../shared/reference/go-map-internals.md (sections 1.1, 2.1, 2.2).
 //
-// Flags: -types a,b (type ids), -n 1,2 (lengths), -case ID (one case), -list.
+// With -peak each map built by inserts alone also has "peak_bytes": the most it
+// held while being built (see peakMeter).
+//
+// Flags: -types a,b (type ids), -n 1,2 (lengths), -case ID (one case), -list, -peak.
 package main
 
 import (
@@ -57,6 +60,7 @@ type result struct {
 	Go              string  `json:"go"`
 	Arch            string  `json:"arch"`
 	Extra           *string `json:"note,omitempty"`
+	PeakBytes       *int64  `json:"peak_bytes,omitempty"`
 }
 
 const ptrSize = unsafe.Sizeof(uintptr(0))
@@ -144,6 +148,38 @@ type opts struct {
 	list   bool
 	repeat int
 	ns     []int
+	peak   bool
+}
+
+// peakMeter follows a map's footprint through the operations that build it
+// (-peak): before each, its bytes after the previous one; during it, those
+// plus what it allocated (HeapAlloc after minus before, with GC off nothing is
+// freed meanwhile: a growth holds the old array and the new one at once);
+// after it, a GC'd reading again (two GCs). The largest is the peak.
+type peakMeter struct{ base, foot, max, before int64 }
+
+// pm is global: a local whose address escaped would be allocated inside the
+// measuring window.
+var pm peakMeter
+
+func (p *peakMeter) start() {
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	p.before = int64(ms.HeapAlloc)
+}
+
+func (p *peakMeter) stop() {
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	if d := p.foot + int64(ms.HeapAlloc) - p.before; d > p.max {
+		p.max = d
+	}
+	// two GCs, as simulate_truth's reading(): after one, objects of the GC's own
+	// (a sync.Pool's victim cache among them) can still be counted, 16-440 bytes
+	runtime.GC()
+	if p.foot = heap() - p.base; p.foot > p.max {
+		p.max = p.foot
+	}
 }
 
 var o opts
@@ -189,14 +225,31 @@ func measure(typ string, ops *mapOps, n int, hint bool, del int) {
 	for k := 0; k < o.repeat; k++ {
 		heap()
 		base := heap()
-		ops.create(n, hint)
-		for i := 0; i < n; i++ {
-			ops.put(i)
+		measurePeak := o.peak && k == 0 && del == 0
+		if measurePeak {
+			pm = peakMeter{base: base}
+			pm.start()
+			ops.create(n, hint)
+			pm.stop()
+			for i := 0; i < n; i++ {
+				pm.start()
+				ops.put(i)
+				pm.stop()
+			}
+		} else {
+			ops.create(n, hint)
+			for i := 0; i < n; i++ {
+				ops.put(i)
+			}
 		}
 		for i := 0; i < del; i++ {
 			ops.del(i)
 		}
 		alive := heap()
+		if measurePeak {
+			peak := pm.max
+			r.PeakBytes = &peak
+		}
 		if b := alive - base; k == 0 || b < r.Bytes {
 			r.Bytes = b
 		}
@@ -318,6 +371,7 @@ func main() {
 	flag.StringVar(&o.only, "case", "", "run one case id")
 	flag.BoolVar(&o.list, "list", false, "print the case ids")
 	flag.IntVar(&o.repeat, "repeat", 1, "measure each case this many times; report the smallest")
+	flag.BoolVar(&o.peak, "peak", false, "also measure each map's peak while it is built (two readings per insert)")
 	flag.Parse()
 	for _, s := range strings.Split(*ns, ",") {
 		n, err := strconv.Atoi(s)
