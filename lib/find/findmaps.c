@@ -249,6 +249,47 @@ static bool path_named(const char *path)
 	return !strstr(path, "->+0x") && !(n && path[n - 1] == '>');
 }
 
+static bool same_geometry(const struct ms_map_geom *a, const struct ms_map_geom *b);
+
+/*
+ * Without DWARF, a typed path reached the map m found before by its layout or its
+ * storage's recorded type: the path's type (its field's, from the type descriptors)
+ * is certain. The same type is confirmed; one of m's candidates is taken if m is
+ * not walked yet, or walks the same (m's numbers stand); another type is a
+ * conflict, counted, not taken.
+ */
+static void confirm_type(struct finder *f, struct ms_found_map *m, const struct ms_dtype *type)
+{
+	const struct ms_map_geom *g;
+	struct ms_error *err;
+
+	if (m->type == type ||
+	    (m->type && m->type->name && type->name && strcmp(m->type->name, type->name) == 0)) {
+		m->type_source = "runtime-type";
+		return;
+	}
+	for (size_t i = 0; i < m->ncandidates; i++) {
+		if (m->candidates[i] != type)
+			continue;
+		if (m->geom) { /* walked already */
+			err = ms_types_geom(f->ty, type, &g);
+			ms_error_destroy(err);
+			if (err || !same_geometry(g, m->geom))
+				break;
+		}
+		m->type = type;
+		m->type_source = "runtime-type";
+		m->candidates[0] = type;
+		m->ncandidates = 1;
+		return;
+	}
+	if (!f->conflicts++)
+		snprintf(f->conflict_example, sizeof(f->conflict_example),
+		         "map 0x%llx as %s and as %s", (unsigned long long)m->addr,
+		         m->type && m->type->name ? m->type->name : "?",
+		         type->name ? type->name : "?");
+}
+
 /*
  * The map at header addr, reached through path (NULL: none): record it and
  * queue its walk, or count one more reference. Returns the entry; *ret_new
@@ -266,6 +307,8 @@ static struct ms_found_map *found_map(struct finder *f, uint64_t addr, const str
 		*ret_new = !m;
 	if (m) {
 		m->refs++;
+		if (path && type && f->t->dwarf->synthetic && !m->syncmap)
+			confirm_type(f, m, type);
 		if (path && (m->npaths < MAX_PATHS || (path_named(path) && m->npaths &&
 		                                       !path_named(m->paths[m->npaths - 1])))) {
 			char *p = strdup(path);
