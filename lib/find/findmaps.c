@@ -59,7 +59,6 @@ struct finder {
 	/* no DWARF: heap objects followed from frames, untyped */
 	struct ms_addrset untyped_seen;
 	uint64_t untyped_objects;
-	uint64_t typed_objects; /* of those, walked typed from their recorded type */
 	struct deferred {
 		struct ms_heap_obj o;
 		char *path; /* owned */
@@ -307,7 +306,8 @@ static struct ms_found_map *found_map(struct finder *f, uint64_t addr, const str
 		*ret_new = !m;
 	if (m) {
 		m->refs++;
-		if (path && type && f->t->dwarf->synthetic && !m->syncmap)
+		/* type NULL: a path by offsets, which confirms no type */
+		if (path && type && f->t->dwarf->synthetic && !m->syncmap && !m->inner)
 			confirm_type(f, m, type);
 		if (path && (m->npaths < MAX_PATHS || (path_named(path) && m->npaths &&
 		                                       !path_named(m->paths[m->npaths - 1])))) {
@@ -1401,12 +1401,14 @@ static const struct ms_dtype *recorded_type(struct finder *f, uint64_t data, con
 {
 	struct ms_heap_obj o;
 	uint64_t tp, at = 0;
+	const char *src = NULL;
 
 	if (!ms_heap_find(f->t, data, &o))
 		return NULL;
-	tp = object_rtype(f, &o, &at, ret_src);
+	tp = object_rtype(f, &o, &at, &src);
 	if (!tp || (o.malloc_header && at != data))
 		return NULL;
+	*ret_src = src;
 	return ms_types_by_unit_rtype(f->ty, tp);
 }
 
@@ -1524,8 +1526,8 @@ static void header_candidate(struct heap_scan *hs, const struct ms_heap_obj *o, 
 	if (o->noscan || hs->hdr_bytes > sizeof(hdr))
 		return;
 	if ((m = ms_found_lookup(f->found, o->base)) != NULL) {
-		if (path) /* one more reference, and maybe a path */
-			found_map(f, o->base, m->type, path, 0, by, NULL);
+		if (path) /* one more reference, and maybe a path (untyped: no type confirmed) */
+			found_map(f, o->base, NULL, path, 0, by, NULL);
 		return;
 	}
 	err = ms_source_read(f->t->mem, o->base, hdr, hs->hdr_bytes);
@@ -1683,7 +1685,6 @@ static bool follow_typed(struct finder *f, const struct ms_heap_obj *o, uint64_t
 	n = (o->base + o->elemsize - data) / size;
 	first = (p - data) / size;
 	last = p == data ? n : first + 1;
-	f->typed_objects++;
 	for (uint64_t i = first; i < last && !f->err && f->budget; i++)
 		enqueue(f, data + i * size, type,
 		        n > 1 ? path_join(path, "[%llu]", (unsigned long long)i) : strdup(path),
