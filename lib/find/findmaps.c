@@ -1600,7 +1600,9 @@ static struct heap_scan heap_scan_init(struct finder *f)
  * frame slot by its offset from the frame's top (DWARF's CFA) and each step by
  * the offset of the word followed: "goroutine 7 main.(*Server).serve:
  * <fp+0x0>->+0x40". Queue entries keep their parent, not their path: a path is
- * spelled only for a map.
+ * spelled only for a map. An object whose type the runtime recorded (follow_typed)
+ * and a method's pointer receiver (receiver_type) are handed to the typed walk
+ * instead, which names the fields from there on ("<fp+0x0>.shards[2].items").
  */
 #define UNTYPED_DEPTH   32
 #define UNTYPED_OBJECTS (1u << 22)
