@@ -1870,6 +1870,11 @@ static struct ms_error *build_index(struct ms_dwarf *d)
 
 /* ---- The interface ----------------------------------------------------------- */
 
+struct ms_error *ms_dwarf_index(struct ms_dwarf *d)
+{
+	return d->priv ? NULL : build_index(d);
+}
+
 static int cmp_func(const void *a, const void *b)
 {
 	const struct ms_dfunc *x = a, *y = b;

@@ -1286,6 +1286,37 @@ static bool is_map_type(struct builder *b, uint64_t addr)
 	       m.key_stride >= kslot && m.elem_stride >= eslot;
 }
 
+/*
+ * Does the descriptor at addr have every property of a pointer type's (*T, the
+ * type of a struct's pointers and of what new(T) returns)? Its str is "*" and
+ * T's name (unnamed: no extra star), T a descriptor of the region.
+ */
+static bool is_ptr_type(struct builder *b, uint64_t addr)
+{
+	struct ms_rtmeta *t = b->t;
+	struct rtype r, e;
+	bool ok = true;
+	uint64_t elem;
+	char *s;
+	bool star;
+
+	if (!read_rtype(b, addr, &r) || r.kind != MS_KIND_PTR || r.size != t->ptr ||
+	    r.ptrdata != t->ptr || (r.tflag & TFLAG_EXTRA_STAR) || r.str <= 0)
+		return false;
+	elem = rd_word(t, addr + hdr_bytes(t), t->ptr, &ok);
+	if (!ok || !read_rtype(b, elem, &e))
+		return false;
+	s = read_name_at(b, b->types + (uint64_t)r.str, NULL);
+	star = s && s[0] == '*' && s[1];
+	free(s);
+	return star;
+}
+
+/*
+ * Every map type descriptor of the region, and every pointer type's: the types
+ * of heap objects (malloc headers, span types, a method's receiver) are what
+ * pointers point to, and their fields lead to the rest.
+ */
 static void scan_map_types(struct builder *b, size_t *ret_n)
 {
 	struct ms_rtmeta *t = b->t;
@@ -1306,10 +1337,17 @@ static void scan_map_types(struct builder *b, size_t *ret_n)
 		if (!rd(t, a, buf, len))
 			continue;
 		for (size_t i = 0; i + kind_off < len; i += p) {
-			if ((buf[i + kind_off] & 31) != MS_KIND_MAP ||
-			    ms_source_decode(t->mem, buf + i, p) != p || !is_map_type(b, a + i))
+			uint8_t kind = buf[i + kind_off] & 31;
+
+			if ((kind != MS_KIND_MAP && kind != MS_KIND_PTR) ||
+			    ms_source_decode(t->mem, buf + i, p) != p)
 				continue;
-			if (decode(b, a + i))
+			if (kind == MS_KIND_PTR) {
+				if (is_ptr_type(b, a + i))
+					decode(b, a + i);
+				continue;
+			}
+			if (is_map_type(b, a + i) && decode(b, a + i))
 				n++;
 		}
 	}
@@ -1739,7 +1777,7 @@ struct ms_error *ms_rtmeta_types(struct ms_rtmeta *t, uint64_t types, uint64_t e
 	if (b.d->ntypes > 1)
 		qsort(b.d->types, b.d->ntypes, sizeof(b.d->types[0]), cmp_off);
 	*ret_nmaps = nmaps;
-	return NULL;
+	return ms_dwarf_index(b.d);
 }
 
 struct ms_error *ms_rtmeta_load(struct ms_rtmeta *t)

@@ -240,6 +240,55 @@ static bool rd_ptr(struct finder *f, uint64_t addr, uint64_t *ret)
 	return ms_source_try_ptr(f->t->mem, addr, ret);
 }
 
+/* Does path name what holds the map all along (no step spelled as an offset)? */
+static bool path_named(const char *path)
+{
+	size_t n = strlen(path);
+
+	return !strstr(path, "->+0x") && !(n && path[n - 1] == '>');
+}
+
+static bool same_geometry(const struct ms_map_geom *a, const struct ms_map_geom *b);
+
+/*
+ * Without DWARF, a typed path reached the map m found before by its layout or its
+ * storage's recorded type: the path's type (its field's, from the type descriptors)
+ * is certain. The same type is confirmed; one of m's candidates is taken if m is
+ * not walked yet, or walks the same (m's numbers stand); another type is a
+ * conflict, counted, not taken.
+ */
+static void confirm_type(struct finder *f, struct ms_found_map *m, const struct ms_dtype *type)
+{
+	const struct ms_map_geom *g;
+	struct ms_error *err;
+
+	if (m->type == type ||
+	    (m->type && m->type->name && type->name && strcmp(m->type->name, type->name) == 0)) {
+		m->type_source = "runtime-type";
+		return;
+	}
+	for (size_t i = 0; i < m->ncandidates; i++) {
+		if (m->candidates[i] != type)
+			continue;
+		if (m->geom) { /* walked already */
+			err = ms_types_geom(f->ty, type, &g);
+			ms_error_destroy(err);
+			if (err || !same_geometry(g, m->geom))
+				break;
+		}
+		m->type = type;
+		m->type_source = "runtime-type";
+		m->candidates[0] = type;
+		m->ncandidates = 1;
+		return;
+	}
+	if (!f->conflicts++)
+		snprintf(f->conflict_example, sizeof(f->conflict_example),
+		         "map 0x%llx as %s and as %s", (unsigned long long)m->addr,
+		         m->type && m->type->name ? m->type->name : "?",
+		         type->name ? type->name : "?");
+}
+
 /*
  * The map at header addr, reached through path (NULL: none): record it and
  * queue its walk, or count one more reference. Returns the entry; *ret_new
@@ -257,10 +306,26 @@ static struct ms_found_map *found_map(struct finder *f, uint64_t addr, const str
 		*ret_new = !m;
 	if (m) {
 		m->refs++;
-		if (m->npaths < MAX_PATHS && path) {
+		/* type NULL: a path by offsets, which confirms no type */
+		if (path && type && f->t->dwarf->synthetic && !m->syncmap && !m->inner)
+			confirm_type(f, m, type);
+		if (path && (m->npaths < MAX_PATHS || (path_named(path) && m->npaths &&
+		                                       !path_named(m->paths[m->npaths - 1])))) {
 			char *p = strdup(path);
-			if (p)
-				m->paths[m->npaths++] = p;
+			size_t at = m->npaths;
+
+			if (!p)
+				return m;
+			if (at == MAX_PATHS)
+				free(m->paths[--at]);
+			/* a path that names fields goes before those made of offsets */
+			while (path_named(p) && at > 0 && !path_named(m->paths[at - 1])) {
+				m->paths[at] = m->paths[at - 1];
+				at--;
+			}
+			m->paths[at] = p;
+			if (m->npaths < MAX_PATHS)
+				m->npaths++;
 		}
 		return m;
 	}
@@ -272,7 +337,8 @@ static struct ms_found_map *found_map(struct finder *f, uint64_t addr, const str
 	m->type = type;
 	m->by = by;
 	m->refs = 1;
-	m->type_source = "dwarf";
+	/* a typed path's type: DWARF's, or without DWARF the runtime's type descriptors' */
+	m->type_source = f->t->dwarf->synthetic ? "runtime-type" : "dwarf";
 	if (f->root_stack && addr >= f->root_stack->lo && addr < f->root_stack->hi) {
 		/* a header in the goroutine's own stack (a map that does not escape):
 		 * found_by says where it lives, its path how it was reached */
@@ -1306,24 +1372,44 @@ struct heap_scan {
 	bool defer_ambiguous;
 };
 
+/*
+ * The runtime type descriptor the runtime recorded for heap object o (1.22+): the
+ * element type of what it holds, from its 8-byte malloc header (*ret_data: the
+ * data after it) or, for a large object, its span's type (*ret_data: its base).
+ * 0 if none.
+ */
+static uint64_t object_rtype(struct finder *f, const struct ms_heap_obj *o, uint64_t *ret_data,
+                             const char **ret_src)
+{
+	uint64_t tp = 0;
+
+	if (o->malloc_header) {
+		if (!rd_ptr(f, o->base, &tp))
+			return 0;
+		*ret_data = o->base + 8;
+		*ret_src = "malloc-header";
+	} else if (o->spanclass >> 1 == 0 && f->t->rt.span.large_type != UINT64_MAX) {
+		tp = ms_heap_large_type(f->t, o->base);
+		*ret_data = o->base;
+		*ret_src = "span-type";
+	}
+	return tp;
+}
+
 /* The array object holding a map's buckets or groups, if its type is recorded. */
 static const struct ms_dtype *recorded_type(struct finder *f, uint64_t data, const char **ret_src)
 {
 	struct ms_heap_obj o;
-	uint64_t tp = 0;
+	uint64_t tp, at = 0;
+	const char *src = NULL;
 
 	if (!ms_heap_find(f->t, data, &o))
 		return NULL;
-	if (o.malloc_header && data == o.base + 8) {
-		/* 1.22+: the 8-byte header is the element type of the array */
-		if (!rd_ptr(f, o.base, &tp))
-			return NULL;
-		*ret_src = "malloc-header";
-	} else if (o.spanclass >> 1 == 0 && f->t->rt.span.large_type != UINT64_MAX) {
-		tp = ms_heap_large_type(f->t, data);
-		*ret_src = "span-type";
-	}
-	return tp ? ms_types_by_unit_rtype(f->ty, tp) : NULL;
+	tp = object_rtype(f, &o, &at, &src);
+	if (!tp || (o.malloc_header && at != data))
+		return NULL;
+	*ret_src = src;
+	return ms_types_by_unit_rtype(f->ty, tp);
 }
 
 /* The first word that points at buckets or groups: the data the type is recorded for. */
@@ -1440,8 +1526,8 @@ static void header_candidate(struct heap_scan *hs, const struct ms_heap_obj *o, 
 	if (o->noscan || hs->hdr_bytes > sizeof(hdr))
 		return;
 	if ((m = ms_found_lookup(f->found, o->base)) != NULL) {
-		if (path) /* one more reference, and maybe a path */
-			found_map(f, o->base, m->type, path, 0, by, NULL);
+		if (path) /* one more reference, and maybe a path (untyped: no type confirmed) */
+			found_map(f, o->base, NULL, path, 0, by, NULL);
 		return;
 	}
 	err = ms_source_read(f->t->mem, o->base, hdr, hs->hdr_bytes);
@@ -1514,7 +1600,9 @@ static struct heap_scan heap_scan_init(struct finder *f)
  * frame slot by its offset from the frame's top (DWARF's CFA) and each step by
  * the offset of the word followed: "goroutine 7 main.(*Server).serve:
  * <fp+0x0>->+0x40". Queue entries keep their parent, not their path: a path is
- * spelled only for a map.
+ * spelled only for a map. An object whose type the runtime recorded (follow_typed)
+ * and a method's pointer receiver (receiver_type) are handed to the typed walk
+ * instead, which names the fields from there on ("<fp+0x0>.shards[2].items").
  */
 #define UNTYPED_DEPTH   32
 #define UNTYPED_OBJECTS (1u << 22)
@@ -1574,6 +1662,38 @@ static void untyped_path(const struct untyped_queue *uq, uint32_t parent, uint64
 		    (size_t)snprintf(buf + at, len - at, "->+0x%llx", (unsigned long long)offs[n]);
 }
 
+/*
+ * Heap object o, reached untyped at p through path, whose type the runtime
+ * recorded (object_rtype): it is walked typed from here, its fields named
+ * ("<fp+0x8>.shards[2].items"), when p starts one of its elements; an array
+ * object reached at its start has every element walked ("...[3].items").
+ * true if so, or if the type cannot lead to a map (nothing to follow then).
+ */
+static bool follow_typed(struct finder *f, const struct ms_heap_obj *o, uint64_t p,
+                         const char *path, unsigned depth)
+{
+	uint64_t data = 0, tp, size, n, first, last;
+	const char *src = NULL;
+	const struct ms_dtype *type;
+
+	tp = object_rtype(f, o, &data, &src);
+	if (!tp || p < data || !(type = ms_types_by_runtime(f->ty, tp)))
+		return false;
+	size = ms_types_layout(f->ty, type).size_bytes;
+	if (!size || (p - data) % size || data + size > o->base + o->elemsize)
+		return false;
+	if (!ms_types_reaches_map(f->ty, type))
+		return true;
+	n = (o->base + o->elemsize - data) / size;
+	first = (p - data) / size;
+	last = p == data ? n : first + 1;
+	for (uint64_t i = first; i < last && !f->err && f->budget; i++)
+		enqueue(f, data + i * size, type,
+		        n > 1 ? path_join(path, "[%llu]", (unsigned long long)i) : strdup(path),
+		        depth, false);
+	return true;
+}
+
 static void untyped_follow(struct finder *f, struct untyped_queue *uq, uint64_t p, uint32_t parent,
                            uint64_t off)
 {
@@ -1601,6 +1721,13 @@ static void untyped_follow(struct finder *f, struct untyped_queue *uq, uint64_t 
 		if (nomem)
 			f->err = &ms_error_nomem;
 		return;
+	}
+	if (o.malloc_header || o.spanclass >> 1 == 0) {
+		char path[MAX_PATH_BYTES];
+
+		untyped_path(uq, parent, off, path, sizeof(path));
+		if (follow_typed(f, &o, p, path, depth))
+			return;
 	}
 	if (uq->n == uq->cap) {
 		size_t cap = uq->cap ? 2 * uq->cap : 4096;
@@ -1677,9 +1804,32 @@ static bool covered_by_variable(struct finder *f, const struct ms_dfunc *fn,
 	return false;
 }
 
+/*
+ * The receiver type of a method whose receiver is a pointer, from the function's
+ * own name: "pkg/path.(*T).M" has *pkg/path.T in its first argument word (the
+ * spill slot of the register ABI, or the stack argument). NULL for anything else
+ * (functions, closures "M.func1", method values "M-fm", generic receivers), or
+ * when the type graph has no such type or it cannot lead to a map.
+ */
+static const struct ms_dtype *receiver_type(struct finder *f, const char *func)
+{
+	const char *open = strstr(func, ".(*"), *close;
+	char name[MAX_PATH_BYTES];
+	const struct ms_dtype *r;
+
+	if (!open || !(close = strstr(open, ").")) || strpbrk(close + 2, ".-[") ||
+	    memchr(func, '[', (size_t)(close - func)) || (size_t)(close - func) + 1 >= sizeof(name))
+		return NULL;
+	snprintf(name, sizeof(name), "*%.*s.%.*s", (int)(open - func), func,
+	         (int)(close - open - 3), open + 3);
+	r = ms_dwarf_type_by_name(f->t->dwarf, name);
+	return r && r->tag == MS_DTAG_POINTER && ms_types_reaches_map(f->ty, r) ? r : NULL;
+}
+
 static void frame_untyped_roots(struct finder *f, const struct ms_stack *st,
                                 const struct ms_frame *fr, const struct ms_dfunc *fn)
 {
+	const struct ms_dtype *recv = fr->narg_words ? receiver_type(f, fr->fn.name) : NULL;
 	struct untyped_queue uq;
 	unsigned ptr = f->t->ptr;
 	uint64_t locals_lo = fr->varp - (uint64_t)fr->nlocal_words * ptr;
@@ -1706,6 +1856,12 @@ static void frame_untyped_roots(struct finder *f, const struct ms_stack *st,
 			snprintf(path, sizeof(path), "goroutine %llu %s: <fp%c0x%llx>",
 			         (unsigned long long)st->goid, fr->fn.name, sign,
 			         (unsigned long long)off);
+		if (recv && slot == fr->argp) {
+			/* the receiver: typed by the method's name */
+			visit(f, slot, recv, path, 0);
+			drain(f);
+			continue;
+		}
 		untyped_root(f, &uq, p, path);
 	}
 out:

@@ -150,7 +150,8 @@ static const char *found_name(int i)
 	return ms_found_by_name((enum ms_found_by)i);
 }
 
-static const char *const type_sources[] = {"dwarf", "malloc-header", "span-type", "layout"};
+static const char *const type_sources[] = {"dwarf", "malloc-header", "span-type", "layout",
+                                           "runtime-type"};
 
 static const char *type_source_name(int i)
 {
@@ -347,7 +348,8 @@ static bool read_map(struct reader *rd, json_t *o, struct ms_map_report *m)
 	    !get_enum(rd, o, "impl", impl_name, MS_IMPL__COUNT, &impl) ||
 	    !get_enum(rd, o, "found_by", found_name, MS_FOUND__COUNT, &by) ||
 	    (json_object_get(o, "type_source") &&
-	     !get_enum(rd, o, "type_source", type_source_name, 4, &src)) ||
+	     !get_enum(rd, o, "type_source", type_source_name,
+	               (int)(sizeof(type_sources) / sizeof(type_sources[0])), &src)) ||
 	    !read_strings(rd, o, "paths", 8, &m->paths, &m->npaths) ||
 	    !read_strings(rd, o, "type_candidates", 32, &m->type_candidates,
 	                  &m->ntype_candidates) ||

@@ -73,6 +73,12 @@ static bool reaches_now(const struct ms_types *ty, const struct ms_dtype *d)
 			return true;
 		if (d->go_kind == MS_KIND_STRING)
 			return false;
+		/* a slice: its elements (the runtime's type descriptors give no typed array
+		 * member, only the element type) */
+		if (d->go_kind == MS_KIND_SLICE &&
+		    (c = ms_dwarf_type(ty->d, d->elem_off)) != NULL &&
+		    ty->reaches[type_index(ty, c)])
+			return true;
 		for (size_t i = 0; i < d->nmembers; i++) {
 			c = ms_dwarf_type(ty->d, d->members[i].type_off);
 			if (c && ty->reaches[type_index(ty, c)])

@@ -23,7 +23,8 @@ of each (gocore.kernel_core: GOGC=off, GOTRACEBACK=crash, SIGQUIT), and:
   only run_inspect_truth.descriptor_spelling's documented exception), or map[?]? admitting
   DWARF's type (among the candidates, or the candidates at the most kept);
 - the workload's maps are reachable only from goroutine stacks: each must be named by the
-  goroutine frame that holds it (DWARF: a variable's path, typed; stripped: the frame slot),
+  goroutine frame that holds it (DWARF: a variable's path, typed; stripped: the frame slot
+  and then the fields, typed exactly: `...: <fp-0x50>.gacc.js.streams["KV_mapsize"].store.msgs`),
   with its root's package;
 - the workload is the truth: each connection's subs (map[string]*server.subscription)
   and the account sublist's level under "wI.s" hold exactly 5000, 2000 and 300 entries,
@@ -632,16 +633,33 @@ NATS_PACKAGE = re.compile(r"^(github\.com/nats-io/nats-server(/v2)?/server|main)
 FRAME_ROOT = re.compile(r"^(goroutine \d+ )?[^ :]+: ")
 
 
+# Without DWARF the workload's maps are reached through typed objects (a method's
+# receiver, objects whose malloc header or span records their type, the values of a
+# sync.Map, interfaces): their path names the field holding them after the frame slot
+# (`goroutine 6 .../server.(*Server).handleSignals.func1: <fp-0x50>.gacc.js.streams
+# ["KV_mapsize"].store.msgs`) and their type is exact, on every Go version.
+FIELD_OF = {"map[string]*{S}.subscription": ".subs", "map[string]*{S}.node": ".nodes",
+            "map[uint64]*{S}.StoreMsg": ".store.msgs",
+            "map[string]*{S}.SimpleState": ".store.fss"}
+
+
 def holder_problems(doc, fss_map=True, dwarf=True):
     """The workload's maps are reachable only from goroutine stacks: each must be named by
     its holder (a path from a goroutine's frame or a global; with DWARF a variable's name,
-    without it the frame slot), with its root's package; with DWARF its exact type."""
+    without it the frame slot and then the fields, FIELD_OF), with its root's package; its
+    exact type."""
     problems, seen = [], []
     for n, types, what in truth_table(fss_map):
         for m in [m for m in doc["maps"] if m["len"] == n]:
             if not any(type_agrees(want, m)[0] for want in types):
                 continue
             paths = m.get("paths") or []
+            exact = [w for w in types if truth_type(w).fullmatch(m["type"])]
+            if not dwarf and not exact:
+                problems.append(f"{what}: {describe(m)} is not typed exactly ({types})")
+            if not dwarf and exact and not any(FIELD_OF[exact[0]] in p for p in paths):
+                problems.append(f"{what}: {describe(m)}: no path names the field holding it "
+                                f"({FIELD_OF[exact[0]]}; paths {paths[:3]})")
             named = [p for p in paths if FRAME_ROOT.match(p) or p.startswith("<global ")]
             # with DWARF a variable's path, typed: the KV store's through an interface
             # (stream.store, a StreamStore holding a *memStore), whose dynamic type is
@@ -777,7 +795,8 @@ def check_rebuilt(mapsize, workdir, variant, ldflags, keep, table, version="1.19
                 tp + seen[::3])
             hp, seen = holder_problems(doc, dwarf=False)
             tap(not hp, f"{variant}: {label} report: the workload's maps reached from the "
-                "goroutine frame that holds them (no variable names without DWARF)", hp + seen)
+                "goroutine frame that holds them, typed exactly, the fields holding them named "
+                "(no variable names without DWARF)", hp + seen)
     finally:
         if not keep and core and os.path.exists(core):
             os.unlink(core)

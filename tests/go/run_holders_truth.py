@@ -72,8 +72,18 @@ STRIPPED_TYPE_GAPS = {
     'srv.routes["GET"]', 'srv.routes["POST"]', "srv.blobs", "srv.shards[0].items",
     "srv.shards[1].items", "srv.shards[2].items", "srv.shards[3].items", "index",
     "worker0.pending", "worker1.pending", "closure.counts", "closure.lazy", "scratch.m",
-    "spin.hot", "holder.m", "blocked.held",
+    "spin.hot", "holder.m", "blocked.held", "reg.byName", "cat.parts",
 }
+# Without DWARF, maps whose holder chain starts at a typed object must be reached
+# through a path that names the fields after the frame slot
+# (`goroutine 7 main.(*Server).serve: <fp+0x0>.shards[2].items`), with their exact
+# type: a method's pointer receiver is typed by the method's name (RECEIVERS: the
+# function and its receiver's name in the holder regexes), and from Go 1.22
+# (RECORDED_FROM) an object whose malloc header (main's reg, 584 bytes) or span (main's
+# cat, a large object) records its type (RECORDED: the variable holding it).
+RECEIVERS = {"main.(*Server).serve": "s", "main.(*worker).run": "w"}
+RECORDED = {"main.main": ("reg", "cat")}
+RECORDED_FROM = 22
 # Without DWARF: maps that may be missing (a header in a stack frame is typed
 # only by DWARF's locals).
 NO_DWARF_NOT_FOUND = {"scratch.m"}
@@ -97,6 +107,30 @@ def describe(m):
     return (f"found_by {m.get('found_by')}, type {m.get('type')}, len {m.get('len')}, "
             f"paths {m.get('paths', [])[:3]}, package {m.get('package')!r}, "
             f"where {m.get('where')!r}")
+
+
+def unquote(rx):
+    return re.sub(r"\\(.)", r"\1", rx)
+
+
+def named_without_dwarf(cfg_name, t):
+    """The regexes of the paths naming fields that map t must have without DWARF
+    (RECEIVERS, RECORDED); [] if its holder chain has no typed object."""
+    minor = int(re.search(r"go1\.(\d+)", cfg_name).group(1))
+    pats = []
+    for h in t["holders"]:
+        m = re.match(r"\^\(goroutine \\d\+ \)\?(.*?): (.*)\$$", h)
+        if not m:
+            continue
+        fn, expr = unquote(m.group(1)), unquote(m.group(2))
+        roots = [RECEIVERS[fn]] if fn in RECEIVERS else []
+        roots += list(RECORDED.get(fn, ())) if minor >= RECORDED_FROM else []
+        for r in roots:
+            if expr.startswith(r + "."):
+                pats.append(re.compile(r"^(goroutine \d+ )?" + re.escape(fn) +
+                                       r": <fp[+-]0x[0-9a-f]+>" + re.escape(expr[len(r):]) +
+                                       "$"))
+    return pats
 
 
 def check_report(cfg_name, build, truth, doc):
@@ -137,7 +171,8 @@ def check_report(cfg_name, build, truth, doc):
         if m["type"] == t["type"]:
             continue
         cands = m.get("type_candidates", [])
-        if m["type"] == "map[?]?" and t["name"] in STRIPPED_TYPE_GAPS and t["type"] in cands:
+        if m["type"] == "map[?]?" and t["name"] in STRIPPED_TYPE_GAPS and t["type"] in cands \
+                and not named_without_dwarf(cfg_name, t):
             gaps.append(t["name"])
             continue
         bad.append(f"{t['name']}: type {m['type']}, truth {t['type']} "
@@ -181,6 +216,23 @@ def check_report(cfg_name, build, truth, doc):
         tap(not bad, f"{label}: every map is reached from its holder's frame or global "
             f"({len(present) - len(bad)} of {len(present)}; no variable names without DWARF)",
             bad)
+        # a typed object on the way: the fields are named, the type exact
+        bad, named = [], 0
+        for t in present:
+            m = found[t["name"]]
+            pats = named_without_dwarf(cfg_name, t)
+            if not pats:
+                continue
+            named += 1
+            if not any(p.search(path) for p in pats for path in m.get("paths") or []):
+                bad.append(f"{t['name']}: {describe(m)}; wants one of "
+                           f"{[p.pattern for p in pats]}")
+            elif m["type"] != t["type"] or m.get("type_source") != "runtime-type":
+                bad.append(f"{t['name']}: type {m['type']} ({m.get('type_source')}), "
+                           f"truth {t['type']} from the runtime's type descriptors")
+        tap(not bad, f"{label}: every map held through a typed object (a method's receiver, "
+            f"a recorded heap type) has a path naming its fields and its exact type "
+            f"({named - len(bad)} of {named})", bad)
 
     # dead roots
     bad = []

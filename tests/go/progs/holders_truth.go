@@ -34,8 +34,9 @@
 // but where noted):
 //
 //	main.main        blocked in <-quit; live at that call to chanrecv1:
-//	                 srv (*Server), index (map[string]*Session), reqs, events,
-//	                 forever — srv and index only because runtime.KeepAlive
+//	                 srv (*Server), index (map[string]*Session), reg
+//	                 (*Registry), cat (*Catalog), reqs, events, forever —
+//	                 srv, index, reg and cat only because runtime.KeepAlive
 //	                 uses them after the block.
 //	main.(*Server).serve   blocked in `range ch`; live: s (the receiver), and
 //	                 ch itself from Go 1.22 (before: only an autotmp copy).
@@ -123,6 +124,21 @@ type worker struct {
 	srv     *Server
 	inbox   chan string
 	pending map[string]int
+}
+
+// Registry is bigger than 512 bytes: from Go 1.22 its heap object starts with
+// a malloc header that records its type, so that without DWARF the path from
+// main's frame slot names its field (`main.main: <fp-0x1a8>.byName`).
+type Registry struct {
+	pad    [72]int64
+	byName map[string]int32
+}
+
+// Catalog is bigger than 32 KB, a large object: from Go 1.22 its span records
+// its type.
+type Catalog struct {
+	pad   [4200]int64
+	parts map[uint8]string
 }
 
 // the one package-level map (a map of maps; keys with '/' and '.')
@@ -382,6 +398,15 @@ func main() {
 	}
 	add("index", index, "heap", frame(fnMain, "index"))
 
+	// objects whose type the runtime records (Go 1.22+), held by main only
+	reg := &Registry{byName: map[string]int32{"a": 1, "b": 2, "c": 3, "d": 4}}
+	cat := &Catalog{parts: map[uint8]string{1: "x", 2: "y"}}
+	escapeSink = reg // on the heap, not in main's frame
+	escapeSink = cat
+	escapeSink = nil
+	add("reg.byName", reg.byName, "heap", frame(fnMain, "reg.byName"))
+	add("cat.parts", cat.parts, "heap", frame(fnMain, "cat.parts"))
+
 	// the server goroutine
 	// every goroutine says it runs before main goes on: the core shows them
 	// blocked at their block points, not created and never scheduled
@@ -504,6 +529,8 @@ func main() {
 	<-quit
 	runtime.KeepAlive(srv)
 	runtime.KeepAlive(index)
+	runtime.KeepAlive(reg)
+	runtime.KeepAlive(cat)
 	close(reqs)
 	close(events)
 	close(forever)
