@@ -309,9 +309,9 @@ struct ms_estimate {
 	/* the largest total a simulated seed gave, and the totals' standard deviation
 	 * (both total_bytes when exact) */
 	uint64_t total_max_bytes, total_sd_bytes;
-	bool exact;                   /* true when no part depends on the hash seed */
-	uint64_t live_kv_bytes;       /* (key+value sizes) x len */
-	uint64_t peak_bytes;          /* expected largest live footprint while inserting */
+	bool exact;             /* true when no part depends on the hash seed */
+	uint64_t live_kv_bytes; /* (key+value sizes) x len */
+	uint64_t peak_bytes;    /* expected largest live footprint while inserting */
 	uint64_t peak_low_bytes, peak_high_bytes; /* its spread over hash seeds */
 	uint64_t payload_bytes;       /* what keys and values point to; not in total_bytes */
 	unsigned nseeds;              /* simulated runs behind the expectation (0: none needed) */
