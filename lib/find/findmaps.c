@@ -1105,8 +1105,10 @@ static void stack_candidate(struct finder *f, const struct ms_stack *st, uint64_
 	m = found_map(f, addr, fits[0], NULL, 0, MS_FOUND_STACK, &is_new);
 	if (m && is_new) {
 		m->type_source = type ? "dwarf" : "layout";
-		memcpy(m->candidates, fits, nfits * sizeof(fits[0]));
-		m->ncandidates = nfits;
+		if (ms_found_candidates(m, fits, nfits)) {
+			f->err = &ms_error_nomem;
+			return;
+		}
 		m->stack_lo = st->lo;
 		m->stack_hi = st->hi;
 		m->goid = st->goid;
@@ -1387,9 +1389,7 @@ static struct ms_error *retype(struct finder *f, struct ms_found_map *m, struct 
 	ms_error_destroy(why);
 	m->type = fits[0];
 	m->type_source = "layout";
-	memcpy(m->candidates, fits, nfits * sizeof(fits[0]));
-	m->ncandidates = nfits;
-	return NULL;
+	return ms_found_candidates(m, fits, nfits);
 }
 
 static void defer_header(struct finder *f, const struct ms_heap_obj *o, const char *path,
@@ -1474,8 +1474,10 @@ static void header_candidate(struct heap_scan *hs, const struct ms_heap_obj *o, 
 	m = found_map(f, o->base, fits[0], path, 0, by, &is_new);
 	if (m && is_new) {
 		m->type_source = src;
-		memcpy(m->candidates, fits, nfits * sizeof(fits[0]));
-		m->ncandidates = nfits;
+		if (ms_found_candidates(m, fits, nfits)) {
+			f->err = &ms_error_nomem;
+			return;
+		}
 		hs->accepted++;
 	}
 }
@@ -1945,22 +1947,44 @@ struct ms_found_map *ms_found_add(struct ms_found *fd, uint64_t addr)
 	return m;
 }
 
+struct ms_error *ms_found_candidates(struct ms_found_map *m, const struct ms_dtype *const *fits,
+                                     size_t nfits)
+{
+	free(m->candidates);
+	m->candidates = NULL;
+	m->ncandidates = nfits;
+	if (nfits <= 1)
+		return NULL; /* the type is the only one: nothing kept but the count */
+	m->candidates = malloc(nfits * sizeof(*m->candidates));
+	if (!m->candidates) {
+		m->ncandidates = 0;
+		return &ms_error_nomem;
+	}
+	memcpy(m->candidates, fits, nfits * sizeof(*m->candidates));
+	return NULL;
+}
+
+void ms_found_map_free(struct ms_found_map *m)
+{
+	if (!m)
+		return;
+	for (size_t i = 0; i < m->npaths; i++)
+		free(m->paths[i]);
+	free(m->package);
+	free(m->candidates);
+	if (m->report) {
+		free(m->report->error);
+		free(m->report->tables);
+		free(m->report->sync);
+		free(m->report);
+	}
+	free(m);
+}
+
 void ms_found_deinit(struct ms_found *fd)
 {
-	for (size_t k = 0; k < fd->n; k++) {
-		if (!fd->maps[k])
-			continue;
-		for (size_t i = 0; i < fd->maps[k]->npaths; i++)
-			free(fd->maps[k]->paths[i]);
-		free(fd->maps[k]->package);
-		if (fd->maps[k]->report) {
-			free(fd->maps[k]->report->error);
-			free(fd->maps[k]->report->tables);
-			free(fd->maps[k]->report->sync);
-			free(fd->maps[k]->report);
-		}
-		free(fd->maps[k]);
-	}
+	for (size_t k = 0; k < fd->n; k++)
+		ms_found_map_free(fd->maps[k]);
 	free(fd->maps);
 	free(fd->index);
 	memset(fd, 0, sizeof(*fd));
