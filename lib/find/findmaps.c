@@ -58,6 +58,7 @@ struct finder {
 	char conflict_example[256]; /* the first one */
 	/* no DWARF: heap objects followed from frames, untyped */
 	struct ms_addrset untyped_seen;
+	struct ms_addrset validate_seen; /* validate's walks: one set, emptied after each */
 	uint64_t untyped_objects;
 	struct deferred {
 		struct ms_heap_obj o;
@@ -916,6 +917,7 @@ static bool validate(struct finder *f, uint64_t addr, const struct ms_dtype *typ
 	w.stack_lo = stack_lo;
 	w.stack_hi = stack_hi;
 	w.strict = true;
+	w.seen = f->validate_seen;
 	err = g->impl == MS_IMPL_CLASSIC ? ms_walk_classic(&w, addr) : ms_walk_swiss(&w, addr);
 	ok = !err && !r.error && r.occupied == r.len && (r.len > 0 || !need_entries) &&
 	     (g->impl == MS_IMPL_CLASSIC) == f->t->classic_layout;
@@ -925,7 +927,8 @@ static bool validate(struct finder *f, uint64_t addr, const struct ms_dtype *typ
 		ms_error_destroy(err);
 	free(r.error);
 	free(r.tables);
-	ms_addrset_deinit(&w.seen);
+	f->validate_seen = w.seen;
+	ms_addrset_clear(&f->validate_seen, 256);
 	return ok;
 }
 
@@ -1871,6 +1874,7 @@ struct ms_error *ms_find_maps(struct ms_target *t, struct ms_types *ty,
 	free(f.queue);
 	ms_addrset_deinit(&f.seen);
 	ms_addrset_deinit(&f.untyped_seen);
+	ms_addrset_deinit(&f.validate_seen);
 	free(f.typed.addrs);
 	free(f.typed.types);
 	if (f.conflicts && !f.err)
@@ -1892,9 +1896,9 @@ struct ms_found_map *ms_found_lookup(struct ms_found *fd, uint64_t addr)
 {
 	if (!fd->cap)
 		return NULL;
-	for (size_t i = slot_of(addr, fd->cap); fd->index[i]; i = (i + 1) & (fd->cap - 1))
-		if (fd->maps[fd->index[i] - 1]->addr == addr)
-			return fd->maps[fd->index[i] - 1];
+	for (size_t i = slot_of(addr, fd->cap); fd->index[i].k; i = (i + 1) & (fd->cap - 1))
+		if (fd->index[i].addr == addr)
+			return fd->maps[fd->index[i].k - 1];
 	return NULL;
 }
 
@@ -1902,9 +1906,10 @@ static void index_put(struct ms_found *fd, size_t k)
 {
 	size_t i = slot_of(fd->maps[k]->addr, fd->cap);
 
-	while (fd->index[i])
+	while (fd->index[i].k)
 		i = (i + 1) & (fd->cap - 1);
-	fd->index[i] = k + 1;
+	fd->index[i].addr = fd->maps[k]->addr;
+	fd->index[i].k = k + 1;
 }
 
 struct ms_found_map *ms_found_add(struct ms_found *fd, uint64_t addr)
@@ -1922,7 +1927,7 @@ struct ms_found_map *ms_found_add(struct ms_found *fd, uint64_t addr)
 	}
 	if ((fd->n + 1) * 2 > fd->cap) {
 		size_t cap = fd->cap ? 2 * fd->cap : 256;
-		size_t *index = calloc(cap, sizeof(*index));
+		struct ms_found_slot *index = calloc(cap, sizeof(*index));
 
 		if (!index)
 			return NULL;

@@ -36,7 +36,12 @@ struct ms_found_map {
 struct ms_found {
 	struct ms_found_map **maps;
 	size_t n, nalloc;
-	size_t *index; /* open addressing over maps, 1-based */
+	/* open addressing over maps: k 1-based (0: empty), the address kept beside it
+	 * so that a probe reads no map */
+	struct ms_found_slot {
+		uint64_t addr;
+		size_t k;
+	} * index;
 	size_t cap;
 };
 
