@@ -45,6 +45,9 @@ static int cmp_view(const void *a, const void *b)
 	return x->addr < y->addr ? -1 : x->addr > y->addr;
 }
 
+/* Up to this many maps of a view are selected in one pass, more are sorted. */
+#define TOP_SELECT 64
+
 /* The maps to show, in the view's order. Owned array of borrowed pointers. */
 static const struct ms_map_report **view_maps(const struct ms_inspect_report *r,
                                               const struct ms_report_view *v, size_t *ret_n)
@@ -54,10 +57,31 @@ static const struct ms_map_report **view_maps(const struct ms_inspect_report *r,
 
 	if (!sel)
 		return NULL;
+	sort_view = v;
+	if (v->top && v->top <= TOP_SELECT) {
+		/* a few of many (the summary's ten biggest): kept in order while the maps go
+		 * past, not the whole report sorted for them */
+		for (size_t i = 0; i < r->nmaps; i++) {
+			const struct ms_map_report *m = r->maps[i];
+			size_t at = n;
+
+			if (!ms_view_matches(v, m))
+				continue;
+			while (at > 0 && cmp_view(&m, &sel[at - 1]) < 0)
+				at--;
+			if (at >= v->top)
+				continue;
+			if (n < v->top)
+				n++;
+			memmove(&sel[at + 1], &sel[at], (n - 1 - at) * sizeof(*sel));
+			sel[at] = m;
+		}
+		*ret_n = n;
+		return sel;
+	}
 	for (size_t i = 0; i < r->nmaps; i++)
 		if (ms_view_matches(v, r->maps[i]))
 			sel[n++] = r->maps[i];
-	sort_view = v;
 	if (n)
 		qsort(sel, n, sizeof(*sel), cmp_view);
 	if (v->top && n > v->top)

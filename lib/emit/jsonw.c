@@ -65,51 +65,56 @@ static void put_c(struct ms_jw *w, char c)
 		w->buf[w->len++] = c;
 }
 
+/* A string beyond ASCII: jansson writes it (and checks its UTF-8); false if it refuses it. */
+static bool put_string_jansson(struct ms_jw *w, const char *s)
+{
+	json_t *j = json_string(s);
+	size_t need;
+
+	if (!j)
+		return false;
+	need = json_dumpb(j, NULL, 0, JSON_ENCODE_ANY | JSON_COMPACT);
+	if (need && room(w, need))
+		w->len += json_dumpb(j, w->buf + w->len, need, JSON_ENCODE_ANY | JSON_COMPACT);
+	json_decref(j);
+	return true;
+}
+
 /*
  * A string as jansson dumps it: '"' and '\\' escaped, control characters as
- * \b \f \n \r \t or \u00XX. Anything beyond ASCII goes through jansson, which
- * checks the UTF-8 too; false when jansson would refuse the string.
+ * \b \f \n \r \t or \u00XX, in one pass over the string. Anything beyond
+ * ASCII goes through jansson; false when jansson would refuse the string.
  */
 static bool put_string(struct ms_jw *w, const char *s)
 {
-	size_t n = 0;
+	static const char esc[] = "btn?fr"; /* \b \t \n \v (not escaped) \f \r */
+	size_t n = strlen(s), start = w->len;
+	char *o;
 
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (*p >= 0x80) {
-			json_t *j = json_string(s);
-			size_t need;
-
-			if (!j)
-				return false;
-			need = json_dumpb(j, NULL, 0, JSON_ENCODE_ANY | JSON_COMPACT);
-			if (need && room(w, need))
-				w->len += json_dumpb(j, w->buf + w->len, need,
-				                     JSON_ENCODE_ANY | JSON_COMPACT);
-			json_decref(j);
-			return true;
-		}
-		n++;
-	}
 	if (!room(w, n * 6 + 2))
 		return true;
-	w->buf[w->len++] = '"';
+	o = w->buf + w->len;
+	*o++ = '"';
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		static const char esc[] = "btn?fr"; /* \b \t \n \v (not escaped) \f \r */
 		unsigned char c = *p;
 
-		if (c == '"' || c == '\\') {
-			w->buf[w->len++] = '\\';
-			w->buf[w->len++] = (char)c;
+		if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+			*o++ = (char)c;
+		} else if (c >= 0x80) {
+			w->len = start;
+			return put_string_jansson(w, s);
+		} else if (c == '"' || c == '\\') {
+			*o++ = '\\';
+			*o++ = (char)c;
 		} else if (c >= '\b' && c <= '\r' && c != '\v') {
-			w->buf[w->len++] = '\\';
-			w->buf[w->len++] = esc[c - '\b'];
-		} else if (c < 0x20) {
-			w->len += (size_t)snprintf(w->buf + w->len, 7, "\\u%04X", c);
+			*o++ = '\\';
+			*o++ = esc[c - '\b'];
 		} else {
-			w->buf[w->len++] = (char)c;
+			o += snprintf(o, 7, "\\u%04X", c);
 		}
 	}
-	w->buf[w->len++] = '"';
+	*o++ = '"';
+	w->len = (size_t)(o - w->buf);
 	return true;
 }
 
@@ -243,9 +248,16 @@ void ms_jw_string_or_null(struct ms_jw *w, const char *key, const char *s)
 void ms_jw_addr(struct ms_jw *w, const char *key, uint64_t addr)
 {
 	char tmp[24];
+	size_t i = sizeof(tmp);
 
-	snprintf(tmp, sizeof(tmp), "0x%" PRIx64, addr);
-	ms_jw_string(w, key, tmp);
+	tmp[--i] = '\0';
+	do {
+		tmp[--i] = "0123456789abcdef"[addr & 15];
+		addr >>= 4;
+	} while (addr);
+	tmp[--i] = 'x';
+	tmp[--i] = '0';
+	ms_jw_string(w, key, tmp + i); /* "0x%" PRIx64 */
 }
 
 int ms_jw_flush(struct ms_jw *w, FILE *out)
