@@ -1457,6 +1457,9 @@ static void header_candidate(struct heap_scan *hs, const struct ms_heap_obj *o, 
 		return; /* an empty map with no storage: nothing tells it from other memory */
 	hs->candidates++;
 	store_known = ms_heap_find(f->t, data, &store);
+	if (!store_known)
+		return; /* storage outside the heap: every walk below would refuse it (no stack
+		           here) */
 	type = recorded_type(f, data, &src);
 	if (type && !validate(f, o->base, type, 0, 0, false))
 		type = NULL;
