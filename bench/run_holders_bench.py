@@ -7,8 +7,9 @@ main() and in 2,000 worker goroutines (none in package-level variables). It is
 built with DWARF and with -ldflags=-s -w; one kernel core of each is taken and
 `mapsize inspect` runs on it, and on the same core with --baseline BINARY (an
 older mapsize, e.g. one built from the commit before the feature) when given.
-Prints wall time, peak RSS, maps per second and how many maps were typed and
-reached from a root (a path) by each. Figures only: nothing passes or fails.
+Prints wall time, CPU time (user + system: the figure to compare on a busy
+machine), peak RSS, maps per second and how many maps were typed and reached
+from a root (a path) by each. Figures only: nothing passes or fails.
 
 Usage: bench/run_holders_bench.py [--mapsize build/cmd/mapsize] [--baseline OLD]
                                   [--go 1.24] [--keep]
@@ -21,7 +22,8 @@ import gocore  # noqa: E402
 
 
 def run(mapsize, core, exe, extra=()):
-    """(wall seconds, peak RSS MiB, summary of maps) of one inspect, its JSON parsed apart."""
+    """(exit, wall seconds, CPU seconds, peak RSS MiB, summary of maps) of one inspect, its
+    JSON parsed apart."""
     out = core + ".json"
     t0 = time.monotonic()
     with open(out, "w") as f:
@@ -41,7 +43,8 @@ print(json.dumps({"maps": len(ms),
     os.unlink(out)
     s = json.loads(r.stdout) if r.returncode == 0 else {"maps": 0, "typed": 0, "reached": 0,
                                                          "found_by": {}}
-    return os.waitstatus_to_exitcode(status), wall, ru.ru_maxrss / 1024, s
+    return (os.waitstatus_to_exitcode(status), wall, ru.ru_utime + ru.ru_stime,
+            ru.ru_maxrss / 1024, s)
 
 
 def main():
@@ -66,8 +69,9 @@ def main():
                 ([("baseline", a.baseline, ())] if a.baseline else []) + \
                 ([("retained", a.mapsize, ("--retained",))] if a.retained else [])
             for name, binary, extra in bins + bins:  # twice each, interleaved: warm cache
-                code, wall, rss, s = run(os.path.abspath(binary), core, exe, extra)
-                print(f"  {name:8}: exit {code}, wall {wall:6.2f} s, peak RSS {rss:6.0f} MiB, "
+                code, wall, cpu, rss, s = run(os.path.abspath(binary), core, exe, extra)
+                print(f"  {name:8}: exit {code}, wall {wall:6.2f} s, cpu {cpu:6.2f} s, "
+                      f"peak RSS {rss:6.0f} MiB, "
                       f"{s['maps']} maps ({s['maps'] / wall:,.0f}/s), {s['typed']} typed, "
                       f"{s['reached']} reached from a root; found_by {s['found_by']}" +
                       (f"; heap graph {s['heap_graph']}" if s.get("heap_graph") else ""))

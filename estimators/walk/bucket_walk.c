@@ -26,7 +26,8 @@ struct bwalk {
 	uint64_t bs, ptr;
 	uint64_t arr, nb; /* the array being walked */
 	uint8_t *visited; /* buckets of the array already on a chain */
-	uint8_t *chunk;   /* CHUNK_BYTES of the array being read */
+	uint8_t *chunk;   /* up to CHUNK_BYTES of the array being read */
+	uint64_t chunk_bytes;
 	uint64_t steps;
 	uint8_t buf[4096];
 };
@@ -190,6 +191,15 @@ static struct ms_error *walk_array(struct bwalk *b, uint64_t arr, unsigned B, bo
 		return &ms_error_nomem;
 	if (!old)
 		r->buckets_alloc = nb;
+	if (nb < chunk)
+		chunk = nb; /* a buffer of the array's size: most maps are small */
+	if (chunk * b->bs > b->chunk_bytes) {
+		free(b->chunk);
+		b->chunk_bytes = chunk * b->bs;
+		b->chunk = malloc(b->chunk_bytes);
+		if (!b->chunk)
+			return &ms_error_nomem;
+	}
 	h = ms_walk_hold(w, arr, nb * b->bs, NULL);
 	/* every bucket of the object: main ones, then preallocated overflow */
 	/* read the array in big pieces: a memory source moves those fastest */
@@ -323,11 +333,6 @@ struct ms_error *ms_walk_classic(struct ms_walk *w, uint64_t addr)
 	b->w = w;
 	b->bs = w->g->unit_bytes;
 	b->ptr = w->t->ptr;
-	b->chunk = malloc(CHUNK_BYTES);
-	if (!b->chunk) {
-		free(b);
-		return &ms_error_nomem;
-	}
 	if (b->bs > sizeof(b->buf) || rt->hmap.size > sizeof(hdr)) {
 		err = ms_error_create(MS_ERR_UNSUPPORTED, "bucket of %llu bytes",
 		                      (unsigned long long)b->bs);

@@ -54,12 +54,10 @@ static struct ms_error *walk_groups(struct ms_walk *w, uint64_t data, uint64_t n
 	uint64_t gs = w->g->unit_bytes, full = 0, tomb = 0;
 	struct ms_heap_obj obj;
 	uint64_t chunk = CHUNK_BYTES / gs ? CHUNK_BYTES / gs : 1;
-	uint8_t *buf = malloc(chunk * gs);
+	uint8_t *buf = NULL;
 	enum ms_hold h;
 	struct ms_error *err = NULL;
 
-	if (!buf)
-		return &ms_error_nomem;
 	/* never trust a count from the target beyond the object that holds it */
 	if (!ms_heap_find(w->t, data, &obj)) {
 		/* only a non-escaping small map's group lives outside the heap (its stack) */
@@ -82,6 +80,15 @@ static struct ms_error *walk_groups(struct ms_walk *w, uint64_t data, uint64_t n
 	if (h == MS_HOLD_DUP) {
 		err = ms_error_create(MS_ERR_FORMAT, "groups 0x%llx belong to two tables",
 		                      (unsigned long long)data);
+		goto out;
+	}
+	/* the groups checked first, then a buffer of their size (up to a chunk):
+	 * most maps are small, and most strict walks stop before this */
+	if (ngroups < chunk)
+		chunk = ngroups ? ngroups : 1;
+	buf = malloc(chunk * gs);
+	if (!buf) {
+		err = &ms_error_nomem;
 		goto out;
 	}
 	for (uint64_t i = 0; i < ngroups; i += chunk) {

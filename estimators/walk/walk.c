@@ -68,6 +68,15 @@ void ms_addrset_deinit(struct ms_addrset *s)
 	memset(s, 0, sizeof(*s));
 }
 
+void ms_addrset_clear(struct ms_addrset *s, size_t max_cap)
+{
+	if (s->cap > max_cap)
+		ms_addrset_deinit(s);
+	else if (s->n)
+		memset(s->slots, 0, s->cap * sizeof(*s->slots));
+	s->n = 0;
+}
+
 enum ms_hold ms_walk_hold(struct ms_walk *w, uint64_t addr, uint64_t req_bytes,
                           struct ms_heap_obj *ret_obj)
 {

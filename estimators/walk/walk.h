@@ -21,6 +21,8 @@ struct ms_addrset {
 bool ms_addrset_add(struct ms_addrset *s, uint64_t addr, bool *nomem);
 bool ms_addrset_has(const struct ms_addrset *s, uint64_t addr);
 void ms_addrset_deinit(struct ms_addrset *s);
+/* Empty it, keeping its slots for the next use while they are few (at most max_cap). */
+void ms_addrset_clear(struct ms_addrset *s, size_t max_cap);
 
 struct ms_walk {
 	struct ms_target *t;

@@ -10,6 +10,7 @@
 
 #include "emit.h"
 #include "format.h"
+#include "jsonw.h"
 #include "report.h"
 
 static const struct ms_report_view *sort_view;
@@ -44,6 +45,9 @@ static int cmp_view(const void *a, const void *b)
 	return x->addr < y->addr ? -1 : x->addr > y->addr;
 }
 
+/* Up to this many maps of a view are selected in one pass, more are sorted. */
+#define TOP_SELECT 64
+
 /* The maps to show, in the view's order. Owned array of borrowed pointers. */
 static const struct ms_map_report **view_maps(const struct ms_inspect_report *r,
                                               const struct ms_report_view *v, size_t *ret_n)
@@ -53,10 +57,31 @@ static const struct ms_map_report **view_maps(const struct ms_inspect_report *r,
 
 	if (!sel)
 		return NULL;
+	sort_view = v;
+	if (v->top && v->top <= TOP_SELECT) {
+		/* a few of many (the summary's ten biggest): kept in order while the maps go
+		 * past, not the whole report sorted for them */
+		for (size_t i = 0; i < r->nmaps; i++) {
+			const struct ms_map_report *m = r->maps[i];
+			size_t at = n;
+
+			if (!ms_view_matches(v, m))
+				continue;
+			while (at > 0 && cmp_view(&m, &sel[at - 1]) < 0)
+				at--;
+			if (at >= v->top)
+				continue;
+			if (n < v->top)
+				n++;
+			memmove(&sel[at + 1], &sel[at], (n - 1 - at) * sizeof(*sel));
+			sel[at] = m;
+		}
+		*ret_n = n;
+		return sel;
+	}
 	for (size_t i = 0; i < r->nmaps; i++)
 		if (ms_view_matches(v, r->maps[i]))
 			sel[n++] = r->maps[i];
-	sort_view = v;
 	if (n)
 		qsort(sel, n, sizeof(*sel), cmp_view);
 	if (v->top && n > v->top)
@@ -142,6 +167,9 @@ static const struct ms_map_group **view_rows(const struct ms_inspect_report *r,
 
 /* ---- JSON ---- */
 
+/* the maps are written in pieces of about this many bytes */
+#define JW_FLUSH (256u << 10)
+
 static json_t *juint(uint64_t v)
 {
 	return json_integer((json_int_t)v);
@@ -152,165 +180,161 @@ static void set(json_t *o, const char *k, json_t *v)
 	json_object_set_new(o, k, v);
 }
 
-static json_t *hist_json(const uint64_t *h, size_t n);
-
-/* A sync.Map's own counts ("sync_map"): classic or hashtriemap fields, by impl. */
-static json_t *sync_json(const struct ms_map_report *m)
+/* A histogram without its trailing zeros. */
+static void hist_write(struct ms_jw *w, const char *key, const uint64_t *h, size_t n)
 {
-	const struct ms_sync_report *s = m->sync;
-	json_t *o = json_object();
-	char addr[32];
-
-	if (m->impl == MS_IMPL_HASHTRIE) {
-		size_t n = MS_TRIE_DEPTHS;
-
-		while (n && !s->nodes_by_depth[n - 1] && !s->entries_by_depth[n - 1])
-			n--;
-		set(o, "indirect_nodes", juint(s->indirect_nodes));
-		set(o, "entry_nodes", juint(s->entry_nodes));
-		set(o, "overflow_entries", juint(s->overflow_entries));
-		set(o, "nodes_by_depth", hist_json(s->nodes_by_depth, n));
-		set(o, "entries_by_depth", hist_json(s->entries_by_depth, n));
-	} else {
-		snprintf(addr, sizeof(addr), "0x%" PRIx64, s->read_map);
-		set(o, "read_map", s->read_map ? json_string(addr) : json_null());
-		snprintf(addr, sizeof(addr), "0x%" PRIx64, s->dirty_map);
-		set(o, "dirty_map", s->dirty_map ? json_string(addr) : json_null());
-		set(o, "read_len", juint(s->read_len));
-		set(o, "dirty_len", juint(s->dirty_len));
-		set(o, "amended", json_boolean(s->amended));
-		set(o, "entries", juint(s->entries));
-		set(o, "deleted_entries", juint(s->deleted_entries));
-		set(o, "expunged_entries", juint(s->expunged_entries));
-	}
-	set(o, "boxed_keys", juint(s->boxed_keys));
-	set(o, "boxed_values", juint(s->boxed_values));
-	return o;
-}
-
-static json_t *hist_json(const uint64_t *h, size_t n)
-{
-	json_t *a = json_array();
 	size_t last = 0;
 
 	for (size_t i = 0; i < n; i++)
 		if (h[i])
 			last = i + 1;
+	ms_jw_array(w, key);
 	for (size_t i = 0; i < last; i++)
-		json_array_append_new(a, juint(h[i]));
-	return a;
+		ms_jw_uint(w, NULL, h[i]);
+	ms_jw_end_array(w);
 }
 
-static json_t *map_json(const struct ms_map_report *m)
+/* A sync.Map's own counts ("sync_map"): classic or hashtriemap fields, by impl. */
+static void sync_write(struct ms_jw *w, const struct ms_map_report *m)
 {
-	json_t *o = json_object(), *paths = json_array(), *held = json_object();
-	char addr[32];
+	const struct ms_sync_report *s = m->sync;
 
-	snprintf(addr, sizeof(addr), "0x%" PRIx64, m->addr);
-	set(o, "address", json_string(addr));
-	set(o, "type", json_string(m->type));
-	set(o, "key_type", m->key_type ? json_string(m->key_type) : json_null());
-	set(o, "value_type", m->elem_type ? json_string(m->elem_type) : json_null());
-	set(o, "impl", json_string(ms_map_impl_name(m->impl)));
-	set(o, "found_by", json_string(ms_found_by_name(m->found_by)));
-	set(o, "type_source", json_string(m->type_source ? m->type_source : "dwarf"));
-	if (m->ntype_candidates) {
-		json_t *c = json_array();
+	ms_jw_object(w, "sync_map");
+	if (m->impl == MS_IMPL_HASHTRIE) {
+		size_t n = MS_TRIE_DEPTHS;
 
-		for (size_t i = 0; i < m->ntype_candidates; i++)
-			json_array_append_new(c, json_string(m->type_candidates[i]));
-		set(o, "type_candidates", c);
+		while (n && !s->nodes_by_depth[n - 1] && !s->entries_by_depth[n - 1])
+			n--;
+		ms_jw_uint(w, "indirect_nodes", s->indirect_nodes);
+		ms_jw_uint(w, "entry_nodes", s->entry_nodes);
+		ms_jw_uint(w, "overflow_entries", s->overflow_entries);
+		hist_write(w, "nodes_by_depth", s->nodes_by_depth, n);
+		hist_write(w, "entries_by_depth", s->entries_by_depth, n);
+	} else {
+		if (s->read_map)
+			ms_jw_addr(w, "read_map", s->read_map);
+		else
+			ms_jw_null(w, "read_map");
+		if (s->dirty_map)
+			ms_jw_addr(w, "dirty_map", s->dirty_map);
+		else
+			ms_jw_null(w, "dirty_map");
+		ms_jw_uint(w, "read_len", s->read_len);
+		ms_jw_uint(w, "dirty_len", s->dirty_len);
+		ms_jw_bool(w, "amended", s->amended);
+		ms_jw_uint(w, "entries", s->entries);
+		ms_jw_uint(w, "deleted_entries", s->deleted_entries);
+		ms_jw_uint(w, "expunged_entries", s->expunged_entries);
 	}
-	for (size_t i = 0; i < m->npaths; i++)
-		json_array_append_new(paths, json_string(m->paths[i]));
-	set(o, "paths", paths);
-	set(o, "package", m->package ? json_string(m->package) : json_null());
-	set(o, "refs", juint(m->refs));
-	set(o, "where", json_string(m->where));
-	if (m->found_by == MS_FOUND_STACK || m->goid)
-		set(o, "goroutine", juint(m->goid));
-	set(o, "len", juint(m->len));
-	set(o, "occupied", juint(m->occupied));
-	set(o, "capacity_slots", juint(m->capacity));
-	set(o, "load", json_real(m->load));
-	set(o, "empty_slots", juint(m->empty_slots));
-	set(o, "deleted_slots", juint(m->deleted_slots));
-	set(o, "key_slot_bytes", juint(m->key_bytes));
-	set(o, "value_slot_bytes", juint(m->elem_bytes));
-	set(o, "key_indirect", json_boolean(m->key_indirect));
-	set(o, "value_indirect", json_boolean(m->elem_indirect));
-	set(o, "has_pointers", json_boolean(m->has_pointers));
-	if (m->impl == MS_IMPL_CLASSIC) {
-		set(o, "B", juint(m->B));
-		set(o, "buckets", juint(m->buckets));
-		set(o, "bucket_bytes", juint(m->bucket_bytes));
-		set(o, "buckets_allocated", juint(m->buckets_alloc));
-		set(o, "noverflow", juint(m->noverflow));
-		set(o, "overflow_buckets", juint(m->overflow_buckets));
-		set(o, "overflow_buckets_allocated", juint(m->overflow_alloc));
-		set(o, "overflow_density",
-		    json_real(m->buckets ? (double)m->overflow_buckets / (double)m->buckets : 0));
-		set(o, "buckets_with_overflow", juint(m->buckets_with_overflow));
-		set(o, "overflow_share",
-		    json_real(m->buckets ? (double)m->buckets_with_overflow / (double)m->buckets
-		                         : 0));
-		set(o, "chain_histogram", hist_json(m->chain_hist, MS_CHAIN_HIST));
-		set(o, "max_chain", juint(m->max_chain));
-		set(o, "growing", json_boolean(m->growing));
-		set(o, "same_size_grow", json_boolean(m->same_size_grow));
-		set(o, "old_buckets", juint(m->old_buckets));
-		set(o, "evacuated", juint(m->evacuated));
-		set(o, "nevacuate", juint(m->nevacuate));
-		set(o, "old_entries", juint(m->old_entries));
-	} else if (m->impl != MS_IMPL_HASHTRIE) {
-		json_t *tables = json_array();
+	ms_jw_uint(w, "boxed_keys", s->boxed_keys);
+	ms_jw_uint(w, "boxed_values", s->boxed_values);
+	ms_jw_end_object(w);
+}
 
-		set(o, "small", json_boolean(m->small));
-		set(o, "dir_len", juint(m->dir_len));
-		set(o, "global_depth", juint(m->global_depth));
-		set(o, "tables", juint(m->ntables));
-		set(o, "group_bytes", juint(m->group_bytes));
+/* One map's members, in schema order, into the object open in W. */
+static void map_write(struct ms_jw *w, const struct ms_map_report *m)
+{
+	ms_jw_addr(w, "address", m->addr);
+	ms_jw_string(w, "type", m->type);
+	ms_jw_string_or_null(w, "key_type", m->key_type);
+	ms_jw_string_or_null(w, "value_type", m->elem_type);
+	ms_jw_string(w, "impl", ms_map_impl_name(m->impl));
+	ms_jw_string(w, "found_by", ms_found_by_name(m->found_by));
+	ms_jw_string(w, "type_source", m->type_source ? m->type_source : "dwarf");
+	if (m->ntype_candidates) {
+		ms_jw_array(w, "type_candidates");
+		for (size_t i = 0; i < m->ntype_candidates; i++)
+			ms_jw_string(w, NULL, m->type_candidates[i]);
+		ms_jw_end_array(w);
+	}
+	ms_jw_array(w, "paths");
+	for (size_t i = 0; i < m->npaths; i++)
+		ms_jw_string(w, NULL, m->paths[i]);
+	ms_jw_end_array(w);
+	ms_jw_string_or_null(w, "package", m->package);
+	ms_jw_uint(w, "refs", m->refs);
+	ms_jw_string(w, "where", m->where);
+	if (m->found_by == MS_FOUND_STACK || m->goid)
+		ms_jw_uint(w, "goroutine", m->goid);
+	ms_jw_uint(w, "len", m->len);
+	ms_jw_uint(w, "occupied", m->occupied);
+	ms_jw_uint(w, "capacity_slots", m->capacity);
+	ms_jw_real(w, "load", m->load);
+	ms_jw_uint(w, "empty_slots", m->empty_slots);
+	ms_jw_uint(w, "deleted_slots", m->deleted_slots);
+	ms_jw_uint(w, "key_slot_bytes", m->key_bytes);
+	ms_jw_uint(w, "value_slot_bytes", m->elem_bytes);
+	ms_jw_bool(w, "key_indirect", m->key_indirect);
+	ms_jw_bool(w, "value_indirect", m->elem_indirect);
+	ms_jw_bool(w, "has_pointers", m->has_pointers);
+	if (m->impl == MS_IMPL_CLASSIC) {
+		ms_jw_uint(w, "B", m->B);
+		ms_jw_uint(w, "buckets", m->buckets);
+		ms_jw_uint(w, "bucket_bytes", m->bucket_bytes);
+		ms_jw_uint(w, "buckets_allocated", m->buckets_alloc);
+		ms_jw_uint(w, "noverflow", m->noverflow);
+		ms_jw_uint(w, "overflow_buckets", m->overflow_buckets);
+		ms_jw_uint(w, "overflow_buckets_allocated", m->overflow_alloc);
+		ms_jw_real(w, "overflow_density",
+		           m->buckets ? (double)m->overflow_buckets / (double)m->buckets : 0);
+		ms_jw_uint(w, "buckets_with_overflow", m->buckets_with_overflow);
+		ms_jw_real(w, "overflow_share",
+		           m->buckets ? (double)m->buckets_with_overflow / (double)m->buckets : 0);
+		hist_write(w, "chain_histogram", m->chain_hist, MS_CHAIN_HIST);
+		ms_jw_uint(w, "max_chain", m->max_chain);
+		ms_jw_bool(w, "growing", m->growing);
+		ms_jw_bool(w, "same_size_grow", m->same_size_grow);
+		ms_jw_uint(w, "old_buckets", m->old_buckets);
+		ms_jw_uint(w, "evacuated", m->evacuated);
+		ms_jw_uint(w, "nevacuate", m->nevacuate);
+		ms_jw_uint(w, "old_entries", m->old_entries);
+	} else if (m->impl != MS_IMPL_HASHTRIE) {
+		ms_jw_bool(w, "small", m->small);
+		ms_jw_uint(w, "dir_len", m->dir_len);
+		ms_jw_uint(w, "global_depth", m->global_depth);
+		ms_jw_uint(w, "tables", m->ntables);
+		ms_jw_uint(w, "group_bytes", m->group_bytes);
 		if (m->impl == MS_IMPL_SWISS)
-			set(o, "slot_bytes", juint(m->slot_bytes));
-		set(o, "groups", juint(m->groups));
-		set(o, "tombstones", juint(m->tombstones));
-		set(o, "growth_left", juint(m->growth_left));
-		set(o, "group_fill_histogram", hist_json(m->fill_hist, MS_FILL_HIST));
+			ms_jw_uint(w, "slot_bytes", m->slot_bytes);
+		ms_jw_uint(w, "groups", m->groups);
+		ms_jw_uint(w, "tombstones", m->tombstones);
+		ms_jw_uint(w, "growth_left", m->growth_left);
+		hist_write(w, "group_fill_histogram", m->fill_hist, MS_FILL_HIST);
+		ms_jw_array(w, "table_list");
 		for (size_t i = 0; i < m->ntables; i++) {
 			const struct ms_table_report *t = &m->tables[i];
-			json_t *to = json_object();
 
-			snprintf(addr, sizeof(addr), "0x%" PRIx64, t->addr);
-			set(to, "address", json_string(addr));
-			set(to, "capacity", juint(t->capacity));
-			set(to, "used", juint(t->used));
-			set(to, "growth_left", juint(t->growth_left));
-			set(to, "local_depth", juint(t->local_depth));
-			set(to, "tombstones", juint(t->tombstones));
-			set(to, "dir_refs", juint(t->dir_refs));
-			json_array_append_new(tables, to);
+			ms_jw_object(w, NULL);
+			ms_jw_addr(w, "address", t->addr);
+			ms_jw_uint(w, "capacity", t->capacity);
+			ms_jw_uint(w, "used", t->used);
+			ms_jw_uint(w, "growth_left", t->growth_left);
+			ms_jw_uint(w, "local_depth", t->local_depth);
+			ms_jw_uint(w, "tombstones", t->tombstones);
+			ms_jw_uint(w, "dir_refs", t->dir_refs);
+			ms_jw_end_object(w);
 		}
-		set(o, "table_list", tables);
+		ms_jw_end_array(w);
 	}
 	if (m->sync)
-		set(o, "sync_map", sync_json(m));
-	set(o, "held_bytes", juint(m->held_bytes));
+		sync_write(w, m);
+	ms_jw_uint(w, "held_bytes", m->held_bytes);
+	ms_jw_object(w, "held");
 	for (int i = 0; i < MS_HELD__COUNT; i++)
-		set(held, ms_held_part_id((enum ms_held_part)i), juint(m->held[i]));
-	set(o, "held", held);
-	set(o, "heap_objects", juint(m->nobjects));
-	set(o, "stack_bytes", juint(m->stack_bytes));
-	set(o, "live_bytes", juint(m->held[MS_HELD_LIVE]));
-	set(o, "fresh_bytes", juint(m->fresh_bytes));
-	set(o, "fresh_high_bytes", juint(m->fresh_high_bytes));
-	set(o, "reclaimable_bytes", juint(m->reclaimable_bytes));
+		ms_jw_uint(w, ms_held_part_id((enum ms_held_part)i), m->held[i]);
+	ms_jw_end_object(w);
+	ms_jw_uint(w, "heap_objects", m->nobjects);
+	ms_jw_uint(w, "stack_bytes", m->stack_bytes);
+	ms_jw_uint(w, "live_bytes", m->held[MS_HELD_LIVE]);
+	ms_jw_uint(w, "fresh_bytes", m->fresh_bytes);
+	ms_jw_uint(w, "fresh_high_bytes", m->fresh_high_bytes);
+	ms_jw_uint(w, "reclaimable_bytes", m->reclaimable_bytes);
 	if (m->graph) {
-		set(o, "payload_bytes", juint(m->payload_bytes));
-		set(o, "retained_bytes", juint(m->retained_bytes));
-		set(o, "retained_nested", json_boolean(m->nested));
+		ms_jw_uint(w, "payload_bytes", m->payload_bytes);
+		ms_jw_uint(w, "retained_bytes", m->retained_bytes);
+		ms_jw_bool(w, "retained_nested", m->nested);
 	}
-	set(o, "error", m->error ? json_string(m->error) : json_null());
-	return o;
+	ms_jw_string_or_null(w, "error", m->error);
 }
 
 static json_t *totals_json(const struct ms_type_total *t, size_t n)
@@ -486,6 +510,7 @@ static struct ms_error *inspect_json(FILE *out, const struct ms_inspect_report *
 {
 	char ver[64];
 	json_t *warn = json_array();
+	struct ms_jw w;
 	int rc = 0;
 
 	ms_go_version_format(&r->go, ver, sizeof(ver));
@@ -508,13 +533,16 @@ static struct ms_error *inspect_json(FILE *out, const struct ms_inspect_report *
 	rc |= put(out, "truncated", json_boolean(r->truncated), true);
 	rc |= put(out, "consistent", json_boolean(r->consistent), true);
 	fputs(",\n  \"maps\": [", out);
+	ms_jw_init(&w, NULL, 0);
 	for (size_t i = 0; i < n && rc == 0; i++) {
-		json_t *m = map_json(sel[i]);
-
-		fputs(i ? ",\n    " : "\n    ", out);
-		rc |= m ? json_dumpf(m, out, JSON_COMPACT | JSON_PRESERVE_ORDER) : -1;
-		json_decref(m);
+		ms_jw_raw(&w, i ? ",\n    " : "\n    ", i ? 6 : 5);
+		ms_jw_object(&w, NULL);
+		map_write(&w, sel[i]);
+		ms_jw_end_object(&w);
+		if (w.len >= JW_FLUSH || i + 1 == n)
+			rc |= ms_jw_flush(&w, out);
 	}
+	ms_jw_free(&w);
 	fputs(n ? "\n  ]" : "]", out);
 	if (!layout)
 		rc |= put(out, "groups", groups_json(r), true);
@@ -838,15 +866,19 @@ static struct ms_error *inspect_text(FILE *out, const struct ms_inspect_report *
 
 struct ms_error *ms_emit_ndjson_map(FILE *out, const struct ms_map_report *m)
 {
-	json_t *o = map_json(m), *line = json_object();
+	char storage[4096];
+	struct ms_jw w;
 	int rc;
 
-	set(line, "kind", json_string("map"));
-	json_object_update(line, o);
-	rc = json_dumpf(line, out, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	json_decref(line);
-	json_decref(o);
-	if (rc != 0 || fputc('\n', out) == EOF)
+	ms_jw_init(&w, storage, sizeof(storage));
+	ms_jw_object(&w, NULL);
+	ms_jw_string(&w, "kind", "map");
+	map_write(&w, m);
+	ms_jw_end_object(&w);
+	ms_jw_raw(&w, "\n", 1);
+	rc = ms_jw_flush(&w, out);
+	ms_jw_free(&w);
+	if (rc != 0)
 		return ms_error_create(MS_ERR_IO, "cannot write NDJSON output");
 	return NULL;
 }

@@ -58,6 +58,7 @@ struct finder {
 	char conflict_example[256]; /* the first one */
 	/* no DWARF: heap objects followed from frames, untyped */
 	struct ms_addrset untyped_seen;
+	struct ms_addrset validate_seen; /* validate's walks: one set, emptied after each */
 	uint64_t untyped_objects;
 	struct deferred {
 		struct ms_heap_obj o;
@@ -982,6 +983,7 @@ static bool validate(struct finder *f, uint64_t addr, const struct ms_dtype *typ
 	w.stack_lo = stack_lo;
 	w.stack_hi = stack_hi;
 	w.strict = true;
+	w.seen = f->validate_seen;
 	err = g->impl == MS_IMPL_CLASSIC ? ms_walk_classic(&w, addr) : ms_walk_swiss(&w, addr);
 	ok = !err && !r.error && r.occupied == r.len && (r.len > 0 || !need_entries) &&
 	     (g->impl == MS_IMPL_CLASSIC) == f->t->classic_layout;
@@ -991,7 +993,8 @@ static bool validate(struct finder *f, uint64_t addr, const struct ms_dtype *typ
 		ms_error_destroy(err);
 	free(r.error);
 	free(r.tables);
-	ms_addrset_deinit(&w.seen);
+	f->validate_seen = w.seen;
+	ms_addrset_clear(&f->validate_seen, 256);
 	return ok;
 }
 
@@ -1171,8 +1174,10 @@ static void stack_candidate(struct finder *f, const struct ms_stack *st, uint64_
 	m = found_map(f, addr, fits[0], NULL, 0, MS_FOUND_STACK, &is_new);
 	if (m && is_new) {
 		m->type_source = type ? "dwarf" : "layout";
-		memcpy(m->candidates, fits, nfits * sizeof(fits[0]));
-		m->ncandidates = nfits;
+		if (ms_found_candidates(m, fits, nfits)) {
+			f->err = &ms_error_nomem;
+			return;
+		}
 		m->stack_lo = st->lo;
 		m->stack_hi = st->hi;
 		m->goid = st->goid;
@@ -1473,9 +1478,7 @@ static struct ms_error *retype(struct finder *f, struct ms_found_map *m, struct 
 	ms_error_destroy(why);
 	m->type = fits[0];
 	m->type_source = "layout";
-	memcpy(m->candidates, fits, nfits * sizeof(fits[0]));
-	m->ncandidates = nfits;
-	return NULL;
+	return ms_found_candidates(m, fits, nfits);
 }
 
 static void defer_header(struct finder *f, const struct ms_heap_obj *o, const char *path,
@@ -1540,6 +1543,9 @@ static void header_candidate(struct heap_scan *hs, const struct ms_heap_obj *o, 
 		return; /* an empty map with no storage: nothing tells it from other memory */
 	hs->candidates++;
 	store_known = ms_heap_find(f->t, data, &store);
+	if (!store_known)
+		return; /* storage outside the heap: every walk below would refuse it (no stack
+		           here) */
 	type = recorded_type(f, data, &src);
 	if (type && !validate(f, o->base, type, 0, 0, false))
 		type = NULL;
@@ -1560,8 +1566,10 @@ static void header_candidate(struct heap_scan *hs, const struct ms_heap_obj *o, 
 	m = found_map(f, o->base, fits[0], path, 0, by, &is_new);
 	if (m && is_new) {
 		m->type_source = src;
-		memcpy(m->candidates, fits, nfits * sizeof(fits[0]));
-		m->ncandidates = nfits;
+		if (ms_found_candidates(m, fits, nfits)) {
+			f->err = &ms_error_nomem;
+			return;
+		}
 		hs->accepted++;
 	}
 }
@@ -2025,6 +2033,7 @@ struct ms_error *ms_find_maps(struct ms_target *t, struct ms_types *ty,
 	free(f.queue);
 	ms_addrset_deinit(&f.seen);
 	ms_addrset_deinit(&f.untyped_seen);
+	ms_addrset_deinit(&f.validate_seen);
 	free(f.typed.addrs);
 	free(f.typed.types);
 	if (f.conflicts && !f.err)
@@ -2046,9 +2055,9 @@ struct ms_found_map *ms_found_lookup(struct ms_found *fd, uint64_t addr)
 {
 	if (!fd->cap)
 		return NULL;
-	for (size_t i = slot_of(addr, fd->cap); fd->index[i]; i = (i + 1) & (fd->cap - 1))
-		if (fd->maps[fd->index[i] - 1]->addr == addr)
-			return fd->maps[fd->index[i] - 1];
+	for (size_t i = slot_of(addr, fd->cap); fd->index[i].k; i = (i + 1) & (fd->cap - 1))
+		if (fd->index[i].addr == addr)
+			return fd->maps[fd->index[i].k - 1];
 	return NULL;
 }
 
@@ -2056,9 +2065,10 @@ static void index_put(struct ms_found *fd, size_t k)
 {
 	size_t i = slot_of(fd->maps[k]->addr, fd->cap);
 
-	while (fd->index[i])
+	while (fd->index[i].k)
 		i = (i + 1) & (fd->cap - 1);
-	fd->index[i] = k + 1;
+	fd->index[i].addr = fd->maps[k]->addr;
+	fd->index[i].k = k + 1;
 }
 
 struct ms_found_map *ms_found_add(struct ms_found *fd, uint64_t addr)
@@ -2076,7 +2086,7 @@ struct ms_found_map *ms_found_add(struct ms_found *fd, uint64_t addr)
 	}
 	if ((fd->n + 1) * 2 > fd->cap) {
 		size_t cap = fd->cap ? 2 * fd->cap : 256;
-		size_t *index = calloc(cap, sizeof(*index));
+		struct ms_found_slot *index = calloc(cap, sizeof(*index));
 
 		if (!index)
 			return NULL;
@@ -2101,22 +2111,44 @@ struct ms_found_map *ms_found_add(struct ms_found *fd, uint64_t addr)
 	return m;
 }
 
+struct ms_error *ms_found_candidates(struct ms_found_map *m, const struct ms_dtype *const *fits,
+                                     size_t nfits)
+{
+	free(m->candidates);
+	m->candidates = NULL;
+	m->ncandidates = nfits;
+	if (nfits <= 1)
+		return NULL; /* the type is the only one: nothing kept but the count */
+	m->candidates = malloc(nfits * sizeof(*m->candidates));
+	if (!m->candidates) {
+		m->ncandidates = 0;
+		return &ms_error_nomem;
+	}
+	memcpy(m->candidates, fits, nfits * sizeof(*m->candidates));
+	return NULL;
+}
+
+void ms_found_map_free(struct ms_found_map *m)
+{
+	if (!m)
+		return;
+	for (size_t i = 0; i < m->npaths; i++)
+		free(m->paths[i]);
+	free(m->package);
+	free(m->candidates);
+	if (m->report) {
+		free(m->report->error);
+		free(m->report->tables);
+		free(m->report->sync);
+		free(m->report);
+	}
+	free(m);
+}
+
 void ms_found_deinit(struct ms_found *fd)
 {
-	for (size_t k = 0; k < fd->n; k++) {
-		if (!fd->maps[k])
-			continue;
-		for (size_t i = 0; i < fd->maps[k]->npaths; i++)
-			free(fd->maps[k]->paths[i]);
-		free(fd->maps[k]->package);
-		if (fd->maps[k]->report) {
-			free(fd->maps[k]->report->error);
-			free(fd->maps[k]->report->tables);
-			free(fd->maps[k]->report->sync);
-			free(fd->maps[k]->report);
-		}
-		free(fd->maps[k]);
-	}
+	for (size_t k = 0; k < fd->n; k++)
+		ms_found_map_free(fd->maps[k]);
 	free(fd->maps);
 	free(fd->index);
 	memset(fd, 0, sizeof(*fd));

@@ -20,8 +20,9 @@ struct ms_found_map {
 	const char *func;                  /* stack maps: the frame's function; borrowed */
 	char *package;           /* owned: the package of the root that reached it; NULL if none */
 	const char *type_source; /* static: "dwarf", "malloc-header", ... */
-	/* heap finds typed by layout only: every map type that fits (type is the first) */
-	const struct ms_dtype *candidates[MS_MAX_TYPE_CANDIDATES];
+	/* finds typed by layout only: every map type that fits (type is the first);
+	 * owned, allocated only when more than one fits (ms_found_candidates) */
+	const struct ms_dtype **candidates;
 	size_t ncandidates;
 	struct ms_map_report *report; /* owned: filled by the walk; strings set later */
 	/* a sync.Map (addr is its struct, type its DWARF type): walked by ms_walk_syncmap */
@@ -35,13 +36,23 @@ struct ms_found_map {
 struct ms_found {
 	struct ms_found_map **maps;
 	size_t n, nalloc;
-	size_t *index; /* open addressing over maps, 1-based */
+	/* open addressing over maps: k 1-based (0: empty), the address kept beside it
+	 * so that a probe reads no map */
+	struct ms_found_slot {
+		uint64_t addr;
+		size_t k;
+	} * index;
 	size_t cap;
 };
 
 struct ms_found_map *ms_found_lookup(struct ms_found *fd, uint64_t addr);
 /* A new zeroed entry for addr (not yet present); NULL when out of memory. */
 struct ms_found_map *ms_found_add(struct ms_found *fd, uint64_t addr);
+/* Record the types that fit M (FITS[0] is its type); &ms_error_nomem or NULL. */
+struct ms_error *ms_found_candidates(struct ms_found_map *m, const struct ms_dtype *const *fits,
+                                     size_t nfits);
+/* Free one entry and what it owns (its report included). */
+void ms_found_map_free(struct ms_found_map *m);
 void ms_found_deinit(struct ms_found *fd);
 
 struct ms_find_opts {

@@ -174,17 +174,14 @@ struct ms_error *ms_report_group(struct ms_inspect_report *rep)
 {
 	struct keyed *k;
 	struct ms_error *err = NULL;
-	size_t i, j;
+	size_t i, j, n;
 
 	ms_report_groups_free(rep);
 	if (!rep->nmaps)
 		return NULL;
 	k = calloc(rep->nmaps, sizeof(*k));
-	rep->groups = calloc(rep->nmaps, sizeof(*rep->groups));
-	if (!k || !rep->groups) {
-		err = &ms_error_nomem;
-		goto out;
-	}
+	if (!k)
+		return &ms_error_nomem;
 	for (i = 0; i < rep->nmaps; i++) {
 		k[i].m = rep->maps[i];
 		k[i].pattern = ms_map_pattern(rep->maps[i]);
@@ -194,6 +191,15 @@ struct ms_error *ms_report_group(struct ms_inspect_report *rep)
 		}
 	}
 	qsort(k, rep->nmaps, sizeof(*k), cmp_keyed);
+	/* the groups counted first: a few thousand of them for a million maps, most often */
+	for (i = 0, n = 0; i < rep->nmaps; i = j, n++)
+		for (j = i + 1; j < rep->nmaps && cmp_keyed(&k[i], &k[j]) == 0; j++)
+			;
+	rep->groups = calloc(n, sizeof(*rep->groups));
+	if (!rep->groups) {
+		err = &ms_error_nomem;
+		goto out;
+	}
 	for (i = 0; i < rep->nmaps; i = j) {
 		struct ms_map_group *g = &rep->groups[rep->ngroups++];
 

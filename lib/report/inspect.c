@@ -558,18 +558,14 @@ static struct ms_error *inspect_target(struct ms_target *t, const struct ms_insp
 		struct ms_found_map *m = found.maps[i];
 
 		if (!m->report) { /* streamed already */
-			for (size_t k = 0; k < m->npaths; k++)
-				free(m->paths[k]);
-			free(m);
+			ms_found_map_free(m);
 			found.maps[i] = NULL;
 			continue;
 		}
 		err = take_map(t, &fc, m, &rep->maps[rep->nmaps]);
 		rep->nmaps++;
 		/* the report owns what it took; free the rest now, not at the end */
-		for (size_t k = 0; k < m->npaths; k++)
-			free(m->paths[k]);
-		free(m);
+		ms_found_map_free(m);
 		found.maps[i] = NULL;
 		if (err)
 			goto out;

@@ -3,9 +3,10 @@
  * An ELF core file as a memory source. libelf reads the program headers and
  * notes; segment bytes come from one read-only mmap of the file, so nothing
  * is read before it is asked for and a core of many GB costs only address
- * space. Pages read are dropped from our resident set every RESIDENT_BYTES
- * (they stay in the page cache), so memory stays bounded however big the
- * core is.
+ * space. Pages read are dropped from our resident set once RESIDENT_BYTES of
+ * distinct 64 KiB windows have been mapped in (they stay in the page cache),
+ * so memory stays bounded however big the core is, and a window read again
+ * before that costs nothing more.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -20,7 +21,7 @@
 #define NT_FILE_TYPE   0x46494c45u /* "FILE" */
 #define MAX_SEGMENTS   (1u << 20)
 #define MAX_FILES      (1u << 20)
-#define RESIDENT_BYTES (32u << 20)
+#define RESIDENT_BYTES (16u << 20) /* counted exactly: about what 32 MiB estimated kept */
 #define MAX_THREADS    (1u << 20)
 
 struct core_source {
@@ -33,9 +34,11 @@ struct core_source {
 	char *file_names;          /* owned copy of the NT_FILE strings */
 	struct ms_thread *threads; /* NT_PRSTATUS registers (amd64, 386) */
 	size_t nthreads, cap_threads;
-	size_t last;      /* index of the last segment hit */
-	uint64_t touched; /* bytes mapped in since the pages were last dropped (estimated) */
-	uint64_t window;  /* the 64 KiB window of the file read last, plus one */
+	size_t last;        /* index of the last segment hit */
+	uint64_t touched;   /* bytes mapped in since the pages were last dropped (estimated) */
+	uint64_t window;    /* the 64 KiB window of the mapping read last, plus one */
+	uint64_t *resident; /* bitmap of the windows mapped in since the last drop */
+	size_t nresident;   /* words in it */
 };
 
 static const struct ms_source_ops core_ops;
@@ -88,6 +91,33 @@ static uint64_t core_span(struct core_source *c, uint64_t addr, uint64_t want,
 	return avail < want ? avail : want;
 }
 
+/*
+ * Count what reading [p, p+n) maps in: a page fault maps in up to 64 KiB
+ * around it (fault-around), so a window costs that much however few bytes are
+ * read from it, once until the pages are dropped.
+ */
+static void count_windows(struct core_source *c, const uint8_t *p, uint64_t n)
+{
+	uint64_t base = (uintptr_t)c->map >> 16;
+	uint64_t first = ((uintptr_t)p >> 16) - base, last = ((uintptr_t)(p + n - 1) >> 16) - base;
+
+	if (first == last && first == c->window - 1)
+		return; /* the window read last: the common case */
+	for (uint64_t w = first; w <= last; w++) {
+		uint64_t bit = 1ull << (w & 63);
+
+		if (w / 64 >= c->nresident) {
+			c->touched += 65536; /* beyond the bitmap (cannot be): counted anyway */
+			continue;
+		}
+		if (!(c->resident[w / 64] & bit)) {
+			c->resident[w / 64] |= bit;
+			c->touched += 65536;
+		}
+	}
+	c->window = last + 1;
+}
+
 static struct ms_error *core_read(struct ms_source *src, uint64_t addr, void *buf, size_t len)
 {
 	struct core_source *c = core_of(src);
@@ -110,17 +140,14 @@ static struct ms_error *core_read(struct ms_source *src, uint64_t addr, void *bu
 		out += n;
 		a += n;
 		left -= n;
-		/* a page fault maps in up to 64 KiB around it (fault-around), so a new
-		 * window costs that much however few bytes are read from it */
-		if ((uint64_t)(p - c->map) >> 16 != c->window - 1 || n > 65536) {
-			c->touched += n > 65536 ? n : 65536;
-			c->window = ((uint64_t)(p - c->map + n - 1) >> 16) + 1;
-		}
+		count_windows(c, p, n);
 	}
 	if (c->touched > RESIDENT_BYTES) {
 		/* read-only and file-backed: the pages come back from the page cache if needed */
 		madvise((void *)c->map, c->map_bytes, MADV_DONTNEED);
 		c->touched = 0;
+		c->window = 0;
+		memset(c->resident, 0, c->nresident * sizeof(*c->resident));
 	}
 	return NULL;
 }
@@ -153,6 +180,7 @@ static void core_destroy(struct ms_source *src)
 	if (c->fd >= 0)
 		close(c->fd);
 	free(c->segments);
+	free(c->resident);
 	free(c->info.files);
 	free(c->file_names);
 	free(c->threads);
@@ -421,6 +449,13 @@ struct ms_error *ms_source_core_create(const char *path, struct ms_source **ret)
 	if (c->map == MAP_FAILED) {
 		c->map = NULL;
 		err = ms_error_create(MS_ERR_IO, "'%s': cannot map: %s", path, strerror(errno));
+		goto out;
+	}
+	/* one bit a 64 KiB window of the mapping, one window more for its alignment */
+	c->nresident = (c->map_bytes >> 16) / 64 + 2;
+	c->resident = calloc(c->nresident, sizeof(*c->resident));
+	if (!c->resident) {
+		err = &ms_error_nomem;
 		goto out;
 	}
 	elf_version(EV_CURRENT);
