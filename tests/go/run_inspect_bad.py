@@ -299,6 +299,13 @@ def common_cases(mapsize, work, label, version, exe, core, truth):
     tap(code == 7 and "--timeout" in err and len(err.splitlines()) == 1 and out == "",
         f"{label}: --timeout is honoured with exit 7 and one line", [f"exit {code} {err!r}"])
 
+    if ASAN and label != "go1.24":
+        # the finder's and the report's arrays grow the same way for every map kind: one
+        # sanitizer run of 200,000 maps (go1.24's) is enough; the plain build runs both
+        tap(True, f"{label}: 200,000 small maps are all reported",
+            skip="under AddressSanitizer go1.24's core has them")
+        tap(True, f"{label}: --max-memory is honoured", skip="not under AddressSanitizer")
+        return
     many = gocore.build(version, os.path.join(work, "many"),
                         prog=os.path.join(HERE, "progs", "many_maps.go"))
     _, many_core = gocore.kernel_core(many, work)
