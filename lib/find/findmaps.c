@@ -38,6 +38,7 @@ struct finder {
 	struct ms_addrset seen; /* (address, type) pairs already queued */
 	struct ms_addrset map_index_keys;
 	uint64_t budget; /* values visited */
+	unsigned nest;   /* visit() calls on the stack: values inside values */
 	struct ms_error *err;
 	/* for the entries of the map being walked */
 	const struct ms_map_geom *cur_geom;
@@ -268,7 +269,8 @@ static void confirm_type(struct finder *f, struct ms_found_map *m, const struct 
 		m->type_source = "runtime-type";
 		return;
 	}
-	for (size_t i = 0; i < m->ncandidates; i++) {
+	/* one candidate is kept as m->type alone (ms_found_candidates) */
+	for (size_t i = 0; m->candidates && i < m->ncandidates; i++) {
 		if (m->candidates[i] != type)
 			continue;
 		if (m->geom) { /* walked already */
@@ -445,8 +447,29 @@ static const struct ms_dtype *atomic_pointer_target(struct finder *f, const stru
 	return ms_dwarf_type_by_name(f->t->dwarf, name);
 }
 
+/*
+ * Values nested inside one another (fields, array elements, typedefs) without a
+ * pointer between them. Go's own types stay far below; damaged type descriptors
+ * can describe a struct that contains itself, which would recurse until the
+ * stack runs out.
+ */
+#define MAX_NEST 200
+
+static void visit_value(struct finder *f, uint64_t addr, const struct ms_dtype *type,
+                        const char *path, unsigned depth);
+
 static void visit(struct finder *f, uint64_t addr, const struct ms_dtype *type, const char *path,
                   unsigned depth)
+{
+	if (f->nest >= MAX_NEST)
+		return;
+	f->nest++;
+	visit_value(f, addr, type, path, depth);
+	f->nest--;
+}
+
+static void visit_value(struct finder *f, uint64_t addr, const struct ms_dtype *type,
+                        const char *path, unsigned depth)
 {
 	const struct ms_dtype *u, *c;
 	uint64_t p;
@@ -492,9 +515,17 @@ static void visit(struct finder *f, uint64_t addr, const struct ms_dtype *type, 
 	case MS_DTAG_ARRAY: {
 		struct ms_type_layout l;
 
+		uint64_t bytes;
+
 		c = ms_dwarf_type(f->t->dwarf, u->type_off);
 		l = ms_types_layout(f->ty, c);
 		if (!c || !l.size_bytes)
+			return;
+		/* an array lies in memory that exists: one whose end does not (damaged type
+		 * descriptors can say 2^40 elements) is not walked element by element */
+		if (!u->count || !ms_mul_u64(u->count, l.size_bytes, &bytes) ||
+		    addr + bytes < addr ||
+		    !rd_ptr(f, addr + bytes - (bytes < f->t->ptr ? bytes : f->t->ptr), &p))
 			return;
 		for (uint64_t i = 0; i < u->count && f->budget && !f->err; i++) {
 			char *s = path_join(path, "[%llu]", (unsigned long long)i);
