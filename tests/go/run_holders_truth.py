@@ -72,11 +72,13 @@ STRIPPED_TYPE_GAPS = {
     'srv.routes["GET"]', 'srv.routes["POST"]', "srv.blobs", "srv.shards[0].items",
     "srv.shards[1].items", "srv.shards[2].items", "srv.shards[3].items", "index",
     "worker0.pending", "worker1.pending", "closure.counts", "closure.lazy", "scratch.m",
-    "spin.hot", "holder.m", "blocked.held",
+    "spin.hot", "holder.m", "blocked.held", "sysspin.m",
 }
 # Without DWARF: maps that may be missing (a header in a stack frame is typed
 # only by DWARF's locals).
 NO_DWARF_NOT_FOUND = {"scratch.m"}
+# (report label, goroutines running on their M's system stack) of every report
+ON_SYSTEM_STACK = []
 # The environment of the program whose core is taken: its goroutine main.spin
 # never blocks nor calls, and without asynchronous preemption the crash's
 # freezetheworld (runtime/signal_unix.go sighandler -> startpanic_m) cannot stop
@@ -227,6 +229,22 @@ def check_report(cfg_name, build, truth, doc):
                            "(roots whose package is unknown)"]))
 
 
+def check_running(label, doc):
+    """Every running goroutine found on its thread: on its own stack (main.spin) or,
+    its thread in runtime code on its M's system stack (main.sysspin, nearly
+    always), unwound from where it left its own stack; no warning about one left out."""
+    g = doc["summary"].get("goroutines")
+    warns = [w for w in doc.get("warnings", []) + doc["summary"].get("warnings", [])
+             if "running goroutines" in w]
+    bad = ["no summary.goroutines"] if not g else []
+    if g and g["running_on_thread"] != g["running"]:
+        bad.append(f"{g['running'] - g['running_on_thread']} of {g['running']} running "
+                   "goroutines not found on a thread")
+    tap(not bad and not warns, f"{label}: every running goroutine is found on its thread, "
+        "on its stack or its M's system stack", bad + warns + [f"goroutines: {g}"])
+    ON_SYSTEM_STACK.append((label, g.get("running_on_system_stack", 0) if g else 0))
+
+
 def inspect(mapsize, core, exe):
     doc, err = rit.inspect(mapsize, core, exe)
     return doc, err
@@ -314,6 +332,7 @@ def run_build(mapsize, cfg, workdir, keep, sw):
                 tap(False, f"{name} {build}: layout from the runtime's metadata",
                     [f"layout_source {doc.get('layout_source')}"])
             check_report(name, build, truth, doc)
+            check_running(f"{name} {build}", doc)
             if build == "dwarf" and SELFTEST:
                 p = selftest(truth, doc)
                 tap(not p, f"{name}: selftest: the report the feature should give passes "
@@ -342,7 +361,9 @@ def attach_build(mapsize, name, binary, workdir):
         tap(False, f"{label}: mapsize attach reads the process",
             [f"exit {r.returncode}: {r.stderr.strip()}"])
         return
-    check_report(name, "attach", truth, json.loads(r.stdout))
+    doc = json.loads(r.stdout)
+    check_report(name, "attach", truth, doc)
+    check_running(label, doc)
 
 
 BLOCKS = [("main.main", "func main()", "<-quit"),
