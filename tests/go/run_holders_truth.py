@@ -485,6 +485,17 @@ def main():
                 run_build(args.mapsize, cfg, workdir, args.keep, sw=False)
             if "sw" in builds:
                 run_build(args.mapsize, cfg, workdir, args.keep, sw=True)
+        # main.sysspin's thread is on its M's g0 stack nearly all the time, so an attach
+        # (every thread stopped where it was) finds it there; a kernel core's crash
+        # first asks every goroutine to stop (freezetheworld), which parks it between
+        # two stack walks unless one outlasts the crash (then it is on g0 there too)
+        attach_reports = [(lbl, n) for lbl, n in ON_SYSTEM_STACK if lbl.endswith(" attach")]
+        if attach_reports:
+            hits = [lbl for lbl, n in ON_SYSTEM_STACK if n]
+            tap(any(n for _, n in attach_reports),
+                "a running goroutine on its M's system stack was unwound from where it left "
+                f"its own stack (g.sched) in {len(hits)} of {len(ON_SYSTEM_STACK)} reports",
+                [f"on the system stack in: {', '.join(hits) or 'none'}"])
     finally:
         if args.keep:
             print(f"# kept {workdir}")
