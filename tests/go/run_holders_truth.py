@@ -79,6 +79,8 @@ STRIPPED_TYPE_GAPS = {
 NO_DWARF_NOT_FOUND = {"scratch.m"}
 # (report label, goroutines running on their M's system stack) of every report
 ON_SYSTEM_STACK = []
+# set (to what hung) when a mapsize attach ran out of its time limit
+ATTACH_HUNG = None
 # The environment of the program whose core is taken: its goroutine main.spin
 # never blocks nor calls, and without asynchronous preemption the crash's
 # freezetheworld (runtime/signal_unix.go sighandler -> startpanic_m) cannot stop
@@ -347,13 +349,23 @@ def run_build(mapsize, cfg, workdir, keep, sw):
 def attach_build(mapsize, name, binary, workdir):
     """The same checks on `mapsize attach` of the running program: every thread stopped
     where it was, main.spin's frames read from its registers (PTRACE_GETREGS)."""
+    global ATTACH_HUNG
     label = f"{name} attach"
+    if ATTACH_HUNG:
+        # a hang is a failure already reported: not once more per configuration
+        tap(False, f"{label}: not run, an earlier attach hung", [ATTACH_HUNG])
+        return
     try:
         with gocore.TruthProcess(binary, workdir) as p:
+            # a few seconds on a quiet machine; the limit only stops a hang
             r = subprocess.run([mapsize, "attach", str(p.pid), "--exe", binary, "--format",
                                 "json"], capture_output=True, text=True,
-                               timeout=limit(300))
+                               timeout=limit(120))
             truth = p.maps
+    except subprocess.TimeoutExpired as e:
+        ATTACH_HUNG = f"{label}: {e}"
+        tap(False, f"{label}: mapsize attach ends", [str(e)])
+        return
     except Exception as e:
         tap(False, f"{label}: the program runs and mapsize attaches", [str(e)])
         return
