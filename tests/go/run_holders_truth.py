@@ -16,7 +16,9 @@ noswissmap and mapsplitgroup experiments, 386) this builds the program twice
 running in it), and reads the plain build's core also with a `strip`ped copy
 of the executable; on amd64 it also runs the plain build once more and reads
 it with `mapsize attach` (main.spin's frames from its thread's registers, not
-from a signal context). On each of these reports, one TAP line per kind of
+from a signal context; main.sysspin, whose thread is nearly always in
+runtime.Callers on its M's g0 stack, from g.sched), with the executable and with
+a `strip`ped copy. On each of these reports, one TAP line per kind of
 check, naming the maps that fail:
 
   found     every map, at its header address
@@ -30,6 +32,9 @@ check, naming the maps that fail:
             (DWARF still places it in a stack slot holding the old pointer)
   package   (DWARF) "package" is the root's package; without DWARF a package,
             when one is given, must be right
+  running   every running goroutine found on its thread (summary.goroutines:
+            running_on_thread == running, no warning), on its own stack or on its
+            M's system stack; at the end, that the attach reports found one there
   by_package  the summary has one row per package: no row named from key text
             (a quote, '[', ']' or a key fragment), no name twice, and (DWARF)
             the row "main" counts every map of the program
@@ -348,19 +353,27 @@ def run_build(mapsize, cfg, workdir, keep, sw):
 
 def attach_build(mapsize, name, binary, workdir):
     """The same checks on `mapsize attach` of the running program: every thread stopped
-    where it was, main.spin's frames read from its registers (PTRACE_GETREGS)."""
+    where it was, main.spin's frames read from its registers (PTRACE_GETREGS),
+    main.sysspin's from g.sched (its thread on its M's g0 stack); once with the
+    executable, once more with a `strip`ped copy (the runtime's metadata and the
+    layout table give the g, m and stack offsets then)."""
     global ATTACH_HUNG
     label = f"{name} attach"
     if ATTACH_HUNG:
         # a hang is a failure already reported: not once more per configuration
         tap(False, f"{label}: not run, an earlier attach hung", [ATTACH_HUNG])
         return
+    stripped = binary + ".stripped"
+    runs = []
     try:
+        if not os.path.exists(stripped):
+            subprocess.run(["strip", "-o", stripped, binary], check=True)
         with gocore.TruthProcess(binary, workdir) as p:
-            # a few seconds on a quiet machine; the limit only stops a hang
-            r = subprocess.run([mapsize, "attach", str(p.pid), "--exe", binary, "--format",
-                                "json"], capture_output=True, text=True,
-                               timeout=limit(120))
+            for build, exe in (("attach", binary), ("stripped attach", stripped)):
+                # a few seconds on a quiet machine; the limit only stops a hang
+                runs.append((build, subprocess.run(
+                    [mapsize, "attach", str(p.pid), "--exe", exe, "--format", "json"],
+                    capture_output=True, text=True, timeout=limit(120))))
             truth = p.maps
     except subprocess.TimeoutExpired as e:
         ATTACH_HUNG = f"{label}: {e}"
@@ -369,13 +382,14 @@ def attach_build(mapsize, name, binary, workdir):
     except Exception as e:
         tap(False, f"{label}: the program runs and mapsize attaches", [str(e)])
         return
-    if r.returncode != 0:
-        tap(False, f"{label}: mapsize attach reads the process",
-            [f"exit {r.returncode}: {r.stderr.strip()}"])
-        return
-    doc = json.loads(r.stdout)
-    check_report(name, "attach", truth, doc)
-    check_running(label, doc)
+    for build, r in runs:
+        if r.returncode != 0:
+            tap(False, f"{name} {build}: mapsize attach reads the process",
+                [f"exit {r.returncode}: {r.stderr.strip()}"])
+            continue
+        doc = json.loads(r.stdout)
+        check_report(name, build, truth, doc)
+        check_running(f"{name} {build}", doc)
 
 
 BLOCKS = [("main.main", "func main()", "<-quit"),
