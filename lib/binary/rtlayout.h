@@ -45,7 +45,14 @@ struct ms_rt {
 		uint64_t allgs, allglen;                   /* addresses of the globals */
 		uint64_t stack_lo, stack_hi, status, goid; /* runtime.g member offsets */
 		uint64_t sched_sp, sched_pc;
+		uint64_t syscallsp, syscallpc; /* set while in a system call */
+		uint64_t m;                    /* *m: the thread running it, if any */
 	} g;
+	struct {
+		uint64_t g0, gsignal, curg; /* *g: the system and signal stacks' g, the user g */
+		uint64_t procid;            /* the thread id (Linux) */
+		uint64_t vdso_sp, vdso_pc;  /* set while in a vDSO call (on the g0 stack) */
+	} m;
 	uint64_t types_base; /* section holding the runtime type descriptors */
 };
 

@@ -492,6 +492,16 @@ static json_t *summary_json(const struct ms_inspect_report *r, size_t n)
 	set(sum, "top_reclaimable", top_json(r, MS_SORT_RECLAIMABLE));
 	set(sum, "elapsed_seconds", json_real(r->elapsed_s));
 	set(sum, "bytes_read", juint(r->walked_bytes));
+	if (r->goroutines) {
+		json_t *g = json_object();
+
+		set(g, "count", juint(r->goroutines));
+		set(g, "unwound", juint(r->goroutines_unwound));
+		set(g, "running", juint(r->goroutines_running));
+		set(g, "running_on_thread", juint(r->goroutines_on_thread));
+		set(g, "running_on_system_stack", juint(r->goroutines_on_system_stack));
+		set(sum, "goroutines", g);
+	}
 	set(sum, "pause_ns", juint(r->pause_ns));
 	if (r->attach_method[0]) {
 		set(sum, "attach_method", json_string(r->attach_method));

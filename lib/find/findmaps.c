@@ -1110,19 +1110,23 @@ static const struct ms_dfunc *code_at(struct finder *f, uint64_t word)
  * Functions whose return addresses lie below addr on the stack, nearest
  * first: the frame holding addr belongs to one of them (the return address
  * into a function sits just below its frame, pushed when it made a call;
- * stale words in frames can add others, which is why all are kept).
+ * stale words in frames can add others, which is why all are kept). At most
+ * max return addresses are looked at, repeats included: a deep recursion is
+ * one function many times, and walking all of it for each header candidate
+ * above it would be quadratic in the stack's size.
  */
 static size_t frames_below(struct finder *f, uint64_t addr, uint64_t sp, const uint8_t *stack,
                            uint64_t lo, const struct ms_dfunc **ret, size_t max)
 {
 	unsigned ptr = f->t->ptr;
-	size_t n = 0;
+	size_t n = 0, hits = 0;
 
-	for (uint64_t a = (addr - lo) / ptr * ptr + lo; a >= sp + ptr && a - ptr >= lo && n < max;
-	     a -= ptr) {
+	for (uint64_t a = (addr - lo) / ptr * ptr + lo;
+	     a >= sp + ptr && a - ptr >= lo && n < max && hits < max; a -= ptr) {
 		uint64_t w = ms_source_decode(f->t->mem, stack + (a - ptr - lo), ptr);
 		const struct ms_dfunc *fn = code_at(f, w);
 
+		hits += fn != NULL;
 		if (fn && (n == 0 || ret[n - 1] != fn))
 			ret[n++] = fn;
 	}
@@ -1315,7 +1319,7 @@ static bool frame_roots(void *arg, const struct ms_frame *fr)
 
 static void scan_frames(struct finder *f, const struct ms_stack *stacks, size_t n)
 {
-	size_t unwound = 0, waiting = 0, running = 0, on_thread = 0;
+	size_t unwound = 0, waiting = 0, running = 0, on_thread = 0, on_system_stack = 0;
 
 	/* DWARF's variables of every goroutine first, typed; then (and without DWARF,
 	 * alone) the live words no variable covers: compiler temporaries, or all; the
@@ -1332,6 +1336,7 @@ static void scan_frames(struct finder *f, const struct ms_stack *stacks, size_t 
 			if ((stacks[i].status & ~0x1000u) == 2) {
 				running += pass == 2;
 				on_thread += pass == 2 && stacks[i].on_thread;
+				on_system_stack += pass == 2 && stacks[i].on_system_stack;
 				if (!stacks[i].on_thread)
 					continue;
 			}
@@ -1352,6 +1357,8 @@ static void scan_frames(struct finder *f, const struct ms_stack *stacks, size_t 
 	f->root_stack = NULL;
 	f->root_func = NULL;
 	f->root_pkg[0] = '\0';
+	f->t->goroutines =
+	    (struct ms_goroutine_stats){n, running, on_thread, on_system_stack, unwound};
 	if (unwound < waiting && !f->err)
 		ms_target_warn(f->t,
 		               "goroutine frames: %zu of %zu goroutines were unwound "

@@ -648,7 +648,14 @@ struct ms_inspect_report {
 	char attach_method[24];
 	uint64_t copied_bytes; /* attach: bytes copied into the snapshot */
 	uint64_t reread_bytes; /* attach: of those, the ones copied while it was stopped */
-	bool recorded;         /* read back from a layout file */
+	/* goroutine frames as roots: goroutines whose stacks were read (0: none, or
+	 * --no-stacks), the running ones, of those the ones found on a thread (their
+	 * frames are roots), and of those the ones whose thread was on its M's system
+	 * stack (runtime code: unwound from where the goroutine left its own stack);
+	 * the goroutines unwound to their last frame */
+	uint64_t goroutines, goroutines_running, goroutines_on_thread, goroutines_on_system_stack,
+	    goroutines_unwound;
+	bool recorded;     /* read back from a layout file */
 	char *recorded_at; /* owned: when the layout was recorded (UTC, ISO 8601); may be NULL */
 	size_t nmaps;
 	struct ms_map_report **maps; /* owned (each one too), sorted by address */

@@ -463,6 +463,20 @@ static bool read_top(struct reader *rd, json_t *doc, struct ms_inspect_report *r
 	v = json_object_get(sum, "elapsed_seconds");
 	if (v && !json_is_number(v))
 		return bad(rd, "'summary.elapsed_seconds' is not a number");
+	if (json_object_get(sum, "goroutines")) {
+		json_t *g = json_object_get(sum, "goroutines");
+
+		snprintf(rd->where, sizeof(rd->where), "summary.goroutines");
+		if (!json_is_object(g) || !get_u64(rd, g, "count", true, &r->goroutines) ||
+		    !get_u64(rd, g, "unwound", true, &r->goroutines_unwound) ||
+		    !get_u64(rd, g, "running", true, &r->goroutines_running) ||
+		    !get_u64(rd, g, "running_on_thread", true, &r->goroutines_on_thread) ||
+		    !get_u64(rd, g, "running_on_system_stack", true,
+		             &r->goroutines_on_system_stack))
+			return rd->err ? false
+			               : bad(rd, "'summary.goroutines' is not a goroutine count");
+		rd->where[0] = '\0';
+	}
 	if (json_object_get(sum, "heap_graph")) { /* --retained */
 		json_t *hg = json_object_get(sum, "heap_graph"),
 		       *sec = json_object_get(hg, "seconds");

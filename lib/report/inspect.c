@@ -528,6 +528,11 @@ static struct ms_error *inspect_target(struct ms_target *t, const struct ms_insp
 		}
 	}
 	rep->walked_bytes = t->mem->nread_bytes;
+	rep->goroutines = t->goroutines.count;
+	rep->goroutines_running = t->goroutines.running;
+	rep->goroutines_on_thread = t->goroutines.on_thread;
+	rep->goroutines_on_system_stack = t->goroutines.on_system_stack;
+	rep->goroutines_unwound = t->goroutines.unwound;
 	if (live) {
 		/* everything is read: let the process go before the report is built */
 		ms_source_live_resume(t->mem);

@@ -981,6 +981,10 @@ static bool seized(const struct live_source *l, pid_t tid)
 	return false;
 }
 
+/* How long a thread may take to stop after PTRACE_INTERRUPT (it stops at once
+ * unless the kernel cannot deliver the stop: uninterruptible sleep). */
+#define STOP_WAIT_NS (30ull * 1000000000)
+
 /* Seize and interrupt one thread and wait until it has stopped. */
 static struct ms_error *stop_thread(struct live_source *l, pid_t tid)
 {
@@ -1010,9 +1014,22 @@ static struct ms_error *stop_thread(struct live_source *l, pid_t tid)
 		return errno == ESRCH ? NULL
 		                      : ms_error_create(MS_ERR_TARGET, "cannot stop thread %d: %s",
 		                                        tid, strerror(errno));
-	for (;;) {
-		pid_t r = waitpid(tid, &status, __WALL);
+	for (uint64_t start = now_ns();;) {
+		pid_t r = waitpid(tid, &status, __WALL | WNOHANG);
 
+		if (r == 0) {
+			/* not stopped yet: a thread in uninterruptible sleep (a D-state
+			 * read of a hung file system) may never stop; an error then, and
+			 * resume() lets the others go, rather than a hang */
+			struct timespec ts = {0, 200000};
+
+			if (now_ns() - start > STOP_WAIT_NS)
+				return ms_error_create(
+				    MS_ERR_TARGET, "pid %d: thread %d did not stop within %d s",
+				    l->pid, tid, (int)(STOP_WAIT_NS / 1000000000));
+			nanosleep(&ts, NULL);
+			continue;
+		}
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0)

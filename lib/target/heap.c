@@ -353,6 +353,36 @@ struct ms_error *ms_heap_each_object(struct ms_target *t, uint64_t elemsize,
 	return each_span(t, visit_span_objects, &e);
 }
 
+/* [lo, hi) of the stack of the goroutine at gaddr; false if unknown */
+static bool g_stack(struct ms_target *t, uint64_t gaddr, uint64_t *lo, uint64_t *hi)
+{
+	return gaddr && rd_ptr(t, gaddr + t->rt.g.stack_lo, lo) &&
+	       rd_ptr(t, gaddr + t->rt.g.stack_hi, hi) && *lo < *hi && *hi - *lo <= (1ull << 30);
+}
+
+/* The M (thread) of the running goroutine at g: its system and signal stacks,
+ * thread id and vDSO state, if its m.curg is g (runtime/runtime2.go). */
+static void running_thread(struct ms_target *t, uint64_t g, struct ms_stack *st)
+{
+	const struct ms_rt *rt = &t->rt;
+	uint64_t m, curg, g0, gsignal, v;
+
+	if (rt->g.m == UINT64_MAX || rt->m.g0 == UINT64_MAX || rt->m.curg == UINT64_MAX ||
+	    !rd_ptr(t, g + rt->g.m, &m) || !m || !rd_ptr(t, m + rt->m.curg, &curg) || curg != g ||
+	    !rd_ptr(t, m + rt->m.g0, &g0) || !g_stack(t, g0, &st->g0_lo, &st->g0_hi))
+		return;
+	if (rt->m.gsignal != UINT64_MAX && rd_ptr(t, m + rt->m.gsignal, &gsignal) &&
+	    !g_stack(t, gsignal, &st->gsignal_lo, &st->gsignal_hi))
+		st->gsignal_lo = st->gsignal_hi = 0;
+	if (rt->m.procid != UINT64_MAX && !ms_source_try_uint(t->mem, m + rt->m.procid, 8, &v))
+		v = 0;
+	st->procid = rt->m.procid != UINT64_MAX ? v : 0;
+	if (rt->m.vdso_sp != UINT64_MAX && rt->m.vdso_pc != UINT64_MAX &&
+	    rd_ptr(t, m + rt->m.vdso_sp, &st->vdso_sp) && st->vdso_sp &&
+	    !rd_ptr(t, m + rt->m.vdso_pc, &st->vdso_pc))
+		st->vdso_sp = st->vdso_pc = 0;
+}
+
 struct ms_error *ms_target_stacks(struct ms_target *t, struct ms_stack **ret, size_t *ret_n)
 {
 	const struct ms_rt *rt = &t->rt;
@@ -399,6 +429,19 @@ struct ms_error *ms_target_stacks(struct ms_target *t, struct ms_stack **ret, si
 			stacks[n].sp = 0;
 		if (rt->g.sched_pc != UINT64_MAX && !rd_ptr(t, g + rt->g.sched_pc, &stacks[n].pc))
 			stacks[n].pc = 0;
+		/* runtime/traceback.go (unwinder.initAt, 1.21+; gentraceback before):
+		 * a goroutine in a system call is unwound from g.syscallsp/syscallpc */
+		if (rt->g.syscallsp != UINT64_MAX && rt->g.syscallpc != UINT64_MAX) {
+			uint64_t ssp, spc;
+
+			if (rd_ptr(t, g + rt->g.syscallsp, &ssp) && ssp &&
+			    rd_ptr(t, g + rt->g.syscallpc, &spc) && spc) {
+				stacks[n].sp = ssp;
+				stacks[n].pc = spc;
+			}
+		}
+		if ((status & ~0x1000u) == 2 /* _Grunning (maybe _Gscan) */)
+			running_thread(t, g, &stacks[n]);
 		stacks[n].lo = lo;
 		stacks[n].hi = hi;
 		stacks[n].goid = goid;

@@ -199,6 +199,18 @@ struct ms_error *ms_target_layouts_from_dwarf(struct ms_target *t)
 			rt->g.sched_sp = m->offset + member_off(gb, "sp");
 			rt->g.sched_pc = m->offset + member_off(gb, "pc");
 		}
+		rt->g.syscallsp = member_off(s, "syscallsp");
+		rt->g.syscallpc = member_off(s, "syscallpc");
+		rt->g.m = member_off(s, "m");
+	}
+	s = struct_named(d, "runtime.m");
+	if (s) {
+		rt->m.g0 = member_off(s, "g0");
+		rt->m.gsignal = member_off(s, "gsignal");
+		rt->m.curg = member_off(s, "curg");
+		rt->m.procid = member_off(s, "procid");
+		rt->m.vdso_sp = member_off(s, "vdsoSP");
+		rt->m.vdso_pc = member_off(s, "vdsoPC");
 	}
 	return NULL;
 }

@@ -39,6 +39,12 @@ struct ms_target {
 	uint64_t globals[2][2];
 	struct ms_span_cache *spans; /* owned */
 	struct ms_warnings warnings;
+	/* goroutine frames (ms_find_maps): goroutines whose stacks were read, running
+	 * ones, of those the ones found on a thread, and of those the ones whose thread
+	 * was on its M's system stack; the goroutines unwound to their last frame */
+	struct ms_goroutine_stats {
+		uint64_t count, running, on_thread, on_system_stack, unwound;
+	} goroutines;
 	/* A heap without span structures (fuzz/fuzz_walk.c feeds walkers raw memory):
 	 * when set, ms_heap_find() asks this instead of the runtime's spans. */
 	bool (*heap_find)(struct ms_target *t, uint64_t addr, struct ms_heap_obj *ret);
@@ -101,6 +107,15 @@ struct ms_stack {
 	                    for a running one, its thread's (ms_target_thread_stacks) */
 	uint32_t status;
 	bool on_thread; /* running (_Grunning): sp and pc are its thread's, not g.sched's */
+	/* A running goroutine's thread (its M, g.m) when the memory was read: the M's
+	 * system stack (g0's) and signal stack (gsignal's), 0 if unknown; its thread
+	 * id (m.procid); m.vdsoSP and m.vdsoPC (0 unless in a vDSO call). */
+	uint64_t g0_lo, g0_hi, gsignal_lo, gsignal_hi, procid, vdso_sp, vdso_pc;
+	/* on_thread, but the thread was on its M's system stack (systemstack,
+	 * morestack, mcall, a vDSO call): sp and pc are where the goroutine left its
+	 * own stack (g.sched, or m.vdsoSP/vdsoPC), not the thread's */
+	bool on_system_stack;
+	bool pc_return; /* pc is a return address (the call is the instruction before it) */
 };
 struct ms_error *ms_target_stacks(struct ms_target *t, struct ms_stack **ret, size_t *ret_n);
 

@@ -63,7 +63,7 @@ struct ms_error *ms_target_unwind(struct ms_target *t, const struct ms_stack *st
 	uint64_t max_frames = (st->hi - st->lo) / ptr;
 	struct ms_frame *fr;
 	unsigned n = 0;
-	bool exact = true; /* pc is where the code stopped, not a return address */
+	bool exact = !st->pc_return; /* pc is where the code stopped, not a return address */
 
 	*ret_frames = 0;
 	*ret_complete = false;
@@ -194,6 +194,31 @@ static struct ms_stack *running_stack(struct thread_match *tm, uint64_t sp)
 	return NULL;
 }
 
+/*
+ * The running goroutine whose M's system stack (g0's) holds sp: the thread
+ * runs runtime code for it there. What the goroutine left on its own stack
+ * (runtime/asm_*.s, stubs): systemstack and asmcgocall save its sp and pc in
+ * g.sched (gosave_systemstack_switch, pc = systemstack_switch, which unwinds
+ * as systemstack's frame), and so do morestack (pc in the function that needs
+ * more stack, before its frame is made) and mcall; a goroutine in a system
+ * call has g.syscallsp (ms_target_stacks prefers it, as the runtime's own
+ * traceback does); a vDSO call (nanotime1, walltime) switches without saving
+ * g.sched but sets m.vdsoSP and m.vdsoPC, the caller's sp and return address
+ * (sys_linux_*.s). The runtime's own crash traceback unwinds such an M's curg
+ * from the same g.sched (signal_unix.go sighandler: traceback(^0, ^0, 0, curg)).
+ */
+static struct ms_stack *system_stack(struct thread_match *tm, uint64_t sp)
+{
+	for (size_t i = 0; i < tm->n; i++) {
+		struct ms_stack *st = &tm->stacks[i];
+
+		if (st->g0_hi && sp >= st->g0_lo && sp < st->g0_hi &&
+		    (st->status & ~0x1000u) == 2 /* _Grunning */)
+			return st;
+	}
+	return NULL;
+}
+
 static bool match_thread(void *arg, const struct ms_thread *th)
 {
 	struct thread_match *tm = arg;
@@ -207,6 +232,19 @@ static bool match_thread(void *arg, const struct ms_thread *th)
 				st->pc = ctx.pc;
 				st->sp = ctx.sp;
 				st->on_thread = true;
+				tm->set++;
+			}
+			break;
+		}
+		st = system_stack(tm, ctx.sp);
+		if (st) {
+			if (!st->on_thread) {
+				if (st->vdso_sp >= st->lo && st->vdso_sp < st->hi && st->vdso_pc) {
+					st->sp = st->vdso_sp;
+					st->pc = st->vdso_pc;
+					st->pc_return = true;
+				}
+				st->on_thread = st->on_system_stack = true;
 				tm->set++;
 			}
 			break;

@@ -49,7 +49,11 @@ struct ms_error *ms_target_unwind(struct ms_target *t, const struct ms_stack *st
  * on_thread is set. A thread stopped in the runtime's signal handler (a kernel
  * core of GOTRACEBACK=crash: every thread is in it) is unwound to
  * runtime.sigtramp, and the context the kernel saved for the code the signal
- * interrupted (its ucontext) is used instead. Returns how many stacks were
+ * interrupted (its ucontext) is used instead. A thread (or interrupted
+ * context) whose sp lies in the system stack (g0's) of a running goroutine's M
+ * runs runtime code for it: that goroutine's pc and sp stay where it left its
+ * own stack (g.sched, or m.vdsoSP/vdsoPC in a vDSO call), and on_thread and
+ * on_system_stack are set. Returns how many stacks were
  * set; 0 where the source has no threads or the machine is neither amd64 nor 386.
  * The innermost frame of such a goroutine stopped at any instruction, not at a
  * call: its stack maps are those of the last call before the pc (the runtime

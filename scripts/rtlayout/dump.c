@@ -110,6 +110,15 @@ int main(int argc, char **argv)
 	R(g.goid);
 	R(g.sched_sp);
 	R(g.sched_pc);
+	R(g.syscallsp);
+	R(g.syscallpc);
+	R(g.m);
+	R(m.g0);
+	R(m.gsignal);
+	R(m.curg);
+	R(m.procid);
+	R(m.vdso_sp);
+	R(m.vdso_pc);
 	printf("     },\n     {\n");
 	md = ms_dwarf_type_by_name(t.dwarf, "runtime.moduledata");
 	pr("size", md ? md->size : UINT64_MAX);

@@ -95,9 +95,21 @@ def schema_errors(doc, name):
     return [f"{name} schema: {e.message} at {list(e.path)}" for e in v.iter_errors(doc)][:3]
 
 
+# what hung, once a mapsize run outlived its time limit: the later runs fail at once
+# instead of each hanging until its own limit
+HUNG = None
+
+
 def mapsize_json(mapsize, *args, env=None):
-    r = subprocess.run([mapsize, *args], capture_output=True, text=True, timeout=limit(300),
-                       env=env)
+    global HUNG
+    if HUNG:
+        raise RuntimeError(f"mapsize {' '.join(args)}: not run, an earlier run hung ({HUNG})")
+    try:
+        r = subprocess.run([mapsize, *args], capture_output=True, text=True,
+                           timeout=limit(300), env=env)
+    except subprocess.TimeoutExpired as e:
+        HUNG = f"mapsize {' '.join(args[:2])}: no end within {e.timeout:.0f} s"
+        raise RuntimeError(HUNG) from e
     if r.returncode != 0:
         raise RuntimeError(f"mapsize {' '.join(args)}: exit {r.returncode}: {r.stderr.strip()}")
     return r.stdout

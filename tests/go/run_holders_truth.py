@@ -16,7 +16,9 @@ noswissmap and mapsplitgroup experiments, 386) this builds the program twice
 running in it), and reads the plain build's core also with a `strip`ped copy
 of the executable; on amd64 it also runs the plain build once more and reads
 it with `mapsize attach` (main.spin's frames from its thread's registers, not
-from a signal context). On each of these reports, one TAP line per kind of
+from a signal context; main.sysspin, whose thread is nearly always in
+runtime.Callers on its M's g0 stack, from g.sched), with the executable and with
+a `strip`ped copy. On each of these reports, one TAP line per kind of
 check, naming the maps that fail:
 
   found     every map, at its header address
@@ -30,6 +32,9 @@ check, naming the maps that fail:
             (DWARF still places it in a stack slot holding the old pointer)
   package   (DWARF) "package" is the root's package; without DWARF a package,
             when one is given, must be right
+  running   every running goroutine found on its thread (summary.goroutines:
+            running_on_thread == running, no warning), on its own stack or on its
+            M's system stack; at the end, that the attach reports found one there
   by_package  the summary has one row per package: no row named from key text
             (a quote, '[', ']' or a key fragment), no name twice, and (DWARF)
             the row "main" counts every map of the program
@@ -72,7 +77,7 @@ STRIPPED_TYPE_GAPS = {
     'srv.routes["GET"]', 'srv.routes["POST"]', "srv.blobs", "srv.shards[0].items",
     "srv.shards[1].items", "srv.shards[2].items", "srv.shards[3].items", "index",
     "worker0.pending", "worker1.pending", "closure.counts", "closure.lazy", "scratch.m",
-    "spin.hot", "holder.m", "blocked.held", "reg.byName", "cat.parts",
+    "spin.hot", "holder.m", "blocked.held", "reg.byName", "cat.parts", "sysspin.m",
 }
 # Without DWARF, maps whose holder chain starts at a typed object must be reached
 # through a path that names the fields after the frame slot
@@ -87,6 +92,10 @@ RECORDED_FROM = 22
 # Without DWARF: maps that may be missing (a header in a stack frame is typed
 # only by DWARF's locals).
 NO_DWARF_NOT_FOUND = {"scratch.m"}
+# (report label, goroutines running on their M's system stack) of every report
+ON_SYSTEM_STACK = []
+# set (to what hung) when a mapsize attach ran out of its time limit
+ATTACH_HUNG = None
 # The environment of the program whose core is taken: its goroutine main.spin
 # never blocks nor calls, and without asynchronous preemption the crash's
 # freezetheworld (runtime/signal_unix.go sighandler -> startpanic_m) cannot stop
@@ -279,6 +288,22 @@ def check_report(cfg_name, build, truth, doc):
                            "(roots whose package is unknown)"]))
 
 
+def check_running(label, doc):
+    """Every running goroutine found on its thread: on its own stack (main.spin) or,
+    its thread in runtime code on its M's system stack (main.sysspin, nearly
+    always), unwound from where it left its own stack; no warning about one left out."""
+    g = doc["summary"].get("goroutines")
+    warns = [w for w in doc.get("warnings", []) + doc["summary"].get("warnings", [])
+             if "running goroutines" in w]
+    bad = ["no summary.goroutines"] if not g else []
+    if g and g["running_on_thread"] != g["running"]:
+        bad.append(f"{g['running'] - g['running_on_thread']} of {g['running']} running "
+                   "goroutines not found on a thread")
+    tap(not bad and not warns, f"{label}: every running goroutine is found on its thread, "
+        "on its stack or its M's system stack", bad + warns + [f"goroutines: {g}"])
+    ON_SYSTEM_STACK.append((label, g.get("running_on_system_stack", 0) if g else 0))
+
+
 def inspect(mapsize, core, exe):
     doc, err = rit.inspect(mapsize, core, exe)
     return doc, err
@@ -366,6 +391,7 @@ def run_build(mapsize, cfg, workdir, keep, sw):
                 tap(False, f"{name} {build}: layout from the runtime's metadata",
                     [f"layout_source {doc.get('layout_source')}"])
             check_report(name, build, truth, doc)
+            check_running(f"{name} {build}", doc)
             if build == "dwarf" and SELFTEST:
                 p = selftest(truth, doc)
                 tap(not p, f"{name}: selftest: the report the feature should give passes "
@@ -379,22 +405,43 @@ def run_build(mapsize, cfg, workdir, keep, sw):
 
 def attach_build(mapsize, name, binary, workdir):
     """The same checks on `mapsize attach` of the running program: every thread stopped
-    where it was, main.spin's frames read from its registers (PTRACE_GETREGS)."""
+    where it was, main.spin's frames read from its registers (PTRACE_GETREGS),
+    main.sysspin's from g.sched (its thread on its M's g0 stack); once with the
+    executable, once more with a `strip`ped copy (the runtime's metadata and the
+    layout table give the g, m and stack offsets then)."""
+    global ATTACH_HUNG
     label = f"{name} attach"
+    if ATTACH_HUNG:
+        # a hang is a failure already reported: not once more per configuration
+        tap(False, f"{label}: not run, an earlier attach hung", [ATTACH_HUNG])
+        return
+    stripped = binary + ".stripped"
+    runs = []
     try:
+        if not os.path.exists(stripped):
+            subprocess.run(["strip", "-o", stripped, binary], check=True)
         with gocore.TruthProcess(binary, workdir) as p:
-            r = subprocess.run([mapsize, "attach", str(p.pid), "--exe", binary, "--format",
-                                "json"], capture_output=True, text=True,
-                               timeout=limit(300))
+            for build, exe in (("attach", binary), ("stripped attach", stripped)):
+                # a few seconds on a quiet machine; the limit only stops a hang
+                runs.append((build, subprocess.run(
+                    [mapsize, "attach", str(p.pid), "--exe", exe, "--format", "json"],
+                    capture_output=True, text=True, timeout=limit(120))))
             truth = p.maps
+    except subprocess.TimeoutExpired as e:
+        ATTACH_HUNG = f"{label}: {e}"
+        tap(False, f"{label}: mapsize attach ends", [str(e)])
+        return
     except Exception as e:
         tap(False, f"{label}: the program runs and mapsize attaches", [str(e)])
         return
-    if r.returncode != 0:
-        tap(False, f"{label}: mapsize attach reads the process",
-            [f"exit {r.returncode}: {r.stderr.strip()}"])
-        return
-    check_report(name, "attach", truth, json.loads(r.stdout))
+    for build, r in runs:
+        if r.returncode != 0:
+            tap(False, f"{name} {build}: mapsize attach reads the process",
+                [f"exit {r.returncode}: {r.stderr.strip()}"])
+            continue
+        doc = json.loads(r.stdout)
+        check_report(name, build, truth, doc)
+        check_running(f"{name} {build}", doc)
 
 
 BLOCKS = [("main.main", "func main()", "<-quit"),
@@ -516,6 +563,17 @@ def main():
                 run_build(args.mapsize, cfg, workdir, args.keep, sw=False)
             if "sw" in builds:
                 run_build(args.mapsize, cfg, workdir, args.keep, sw=True)
+        # main.sysspin's thread is on its M's g0 stack nearly all the time, so an attach
+        # (every thread stopped where it was) finds it there; a kernel core's crash
+        # first asks every goroutine to stop (freezetheworld), which parks it between
+        # two stack walks unless one outlasts the crash (then it is on g0 there too)
+        attach_reports = [(lbl, n) for lbl, n in ON_SYSTEM_STACK if lbl.endswith(" attach")]
+        if attach_reports:
+            hits = [lbl for lbl, n in ON_SYSTEM_STACK if n]
+            tap(any(n for _, n in attach_reports),
+                "a running goroutine on its M's system stack was unwound from where it left "
+                f"its own stack (g.sched) in {len(hits)} of {len(ON_SYSTEM_STACK)} reports",
+                [f"on the system stack in: {', '.join(hits) or 'none'}"])
     finally:
         if args.keep:
             print(f"# kept {workdir}")

@@ -62,6 +62,12 @@
 //	                 live at that call: hot (a map made here, escaped to the
 //	                 heap), used after it. Its frames come from the thread's
 //	                 registers, not g.sched.
+//	main.sysspin     never blocks: calls syswalk, which recurses 10,000 deep and
+//	                 then calls runtime.Callers in a loop (GOMAXPROCS 3); live
+//	                 at that call: m, used after it. Its thread is on its M's
+//	                 g0 stack nearly always (the runtime walks the stack there):
+//	                 its frames come from g.sched (systemstack_switch), not from
+//	                 the thread's registers.
 //	main.tenants     the one global: a map of maps whose keys hold '/' and
 //	                 '.', so a package taken from path text would be wrong.
 //
@@ -176,6 +182,7 @@ var (
 	fnRun     = regexp.QuoteMeta("main.(*worker).run")
 	fnScratch = regexp.QuoteMeta("main.scratch")
 	fnSpin    = regexp.QuoteMeta("main.spin")
+	fnSysspin = regexp.QuoteMeta("main.sysspin")
 	fnHolder  = regexp.QuoteMeta("main.holder")
 	fnBlocked = regexp.QuoteMeta("main.blocked")
 	fnClosure = `main\.main\.func\d+`
@@ -352,13 +359,56 @@ func spin(ready chan<- Truth) {
 	sinkInt += len(hot)
 }
 
+// sysspinDepth: sysspin's recursion, deep enough that each runtime.Callers
+// walk takes about a millisecond on a quiet amd64 machine, against the
+// nanoseconds between two calls.
+const sysspinDepth = 10000
+
+// syswalk recurses n deep, then calls runtime.Callers forever: the runtime walks
+// the whole stack on the system stack (runtime.callers: systemstack(func() {
+// tracebackPCs ...}), gentraceback before Go 1.21), without stopping the world,
+// so the goroutine is _Grunning while its thread is on its M's g0 stack almost
+// all the time; its own stack ends at systemstack_switch (g.sched), unless a
+// preemption request (sysmon, the crash's freezetheworld) parks it between two
+// walks.
+//
+//go:noinline
+func syswalk(n int, pcs []uintptr) int {
+	if n > 0 {
+		return syswalk(n-1, pcs) + 1
+	}
+	k := 0
+	for spinStop == 0 {
+		k += runtime.Callers(0, pcs)
+	}
+	return k
+}
+
+// sysspin is running on its thread's system stack when the core is taken (or
+// mapsize attaches), nearly always: m is live at the call to syswalk, used
+// after it; its frame is found from g.sched, as the runtime's own crash
+// traceback finds it (signal_unix.go: traceback(^0, ^0, 0, mp.curg)).
+//
+//go:noinline
+func sysspin(ready chan<- Truth) {
+	m := make(map[string]int64)
+	for i := 0; i < 4; i++ {
+		m[fmt.Sprint("sys", i)] = int64(i) << 40
+	}
+	ready <- Truth{Name: "sysspin.m", Addr: fmt.Sprintf("%#x", reflect.ValueOf(m).Pointer()),
+		Type: reflect.TypeOf(m).String(), Len: len(m), Package: "main",
+		Holders: []string{frame(fnSysspin, "m")}, Found: "heap"}
+	sinkInt += syswalk(sysspinDepth, make([]uintptr, sysspinDepth+64))
+	sinkInt += len(m)
+}
+
 func fail(format string, args ...any) {
 	fmt.Printf("ERROR "+format+"\n", args...)
 	os.Exit(1)
 }
 
 func main() {
-	runtime.GOMAXPROCS(2) // main and spin, which never blocks
+	runtime.GOMAXPROCS(3) // main, and spin and sysspin, which never block
 
 	tenants = map[string]map[string]int{
 		"region-0/t0.x": {"cpu": 4, "mem": 16, "disk": 100},
@@ -498,6 +548,8 @@ func main() {
 
 	// a goroutine running (not blocked) when the core is taken: started last
 	go spin(ready)
+	truth = append(truth, <-ready)
+	go sysspin(ready)
 	truth = append(truth, <-ready)
 
 	// every header holds its len (a wrong address would show here)
