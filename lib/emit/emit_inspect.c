@@ -978,10 +978,10 @@ static uint64_t prom_value(const struct ms_map_report *m, int field)
 		return m->held[MS_HELD_LIVE];
 	case 3:
 		return m->len;
-	case 4:
-		return m->overflow_buckets;
+	case 4: /* the union of the other impl reads 0 */
+		return m->impl == MS_IMPL_CLASSIC ? m->overflow_buckets : 0;
 	case 5:
-		return m->tombstones;
+		return m->impl == MS_IMPL_CLASSIC ? 0 : m->tombstones;
 	default:
 		return 1;
 	}
