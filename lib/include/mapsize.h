@@ -547,6 +547,7 @@ struct ms_map_report {
 	__extension__ union {
 		struct { /* classic */
 			unsigned B;
+			bool growing, same_size_grow;
 			uint64_t buckets; /* 2^B */
 			uint64_t bucket_bytes;
 			uint64_t buckets_alloc;    /* buckets in the array object, preallocated
@@ -554,10 +555,9 @@ struct ms_map_report {
 			uint64_t noverflow;        /* header's counter (sampled for B >= 16) */
 			uint64_t overflow_buckets; /* linked from the current array's chains */
 			uint64_t overflow_alloc;   /* of those, allocated one by one */
-			uint64_t chain_hist[MS_CHAIN_HIST];
+			uint32_t chain_hist[MS_CHAIN_HIST]; /* buckets: saturated at 2^32-1 */
 			uint64_t max_chain;
 			uint64_t buckets_with_overflow;
-			bool growing, same_size_grow;
 			uint64_t old_buckets, evacuated, nevacuate;
 			uint64_t old_entries; /* entries still in unevacuated old buckets */
 		};
@@ -569,7 +569,7 @@ struct ms_map_report {
 			uint64_t groups;
 			uint64_t tombstones;
 			uint64_t growth_left;
-			uint64_t fill_hist[MS_FILL_HIST];
+			uint32_t fill_hist[MS_FILL_HIST]; /* groups: saturated at 2^32-1 */
 		};
 	};
 	size_t ntables;                 /* distinct tables */
@@ -587,9 +587,9 @@ struct ms_map_report {
 	uint64_t fresh_high_bytes; /* the high end of that spread (0: not estimated) */
 	/* --retained (the heap graph, lib/target/heapgraph.h); valid when graph is set */
 	bool graph;
+	bool nested;             /* inside what another reported map retains */
 	uint64_t payload_bytes;  /* heap objects its keys and values reach, transitively */
 	uint64_t retained_bytes; /* heap objects only it keeps alive: storage and payload */
-	bool nested;             /* inside what another reported map retains */
 
 	/* sync.Map (type "sync.Map"): NULL for Go maps; owned */
 	struct ms_sync_report *sync;

@@ -240,6 +240,21 @@ static const struct {
 #undef BOOL
 };
 
+/* A map's histogram: 32-bit counts (buckets or groups). */
+static bool get_hist32(struct reader *rd, json_t *o, const char *key, uint32_t *h, size_t n)
+{
+	uint64_t w[MS_CHAIN_HIST > MS_FILL_HIST ? MS_CHAIN_HIST : MS_FILL_HIST] = {0};
+
+	if (!get_hist(rd, o, key, w, n))
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		if (w[i] > UINT32_MAX)
+			return bad(rd, "'%s'[%zu] is more than 4294967295", key, i);
+		h[i] = (uint32_t)w[i];
+	}
+	return true;
+}
+
 static bool read_tables(struct reader *rd, json_t *o, struct ms_map_report *m)
 {
 	json_t *a = json_object_get(o, "table_list"), *t;
@@ -415,8 +430,8 @@ static bool read_map(struct reader *rd, json_t *o, struct ms_map_report *m)
 	if (!read_sync(rd, o, m))
 		return false;
 	if ((m->impl == MS_IMPL_CLASSIC
-	         ? !get_hist(rd, o, "chain_histogram", m->chain_hist, MS_CHAIN_HIST)
-	         : !get_hist(rd, o, "group_fill_histogram", m->fill_hist, MS_FILL_HIST)) ||
+	         ? !get_hist32(rd, o, "chain_histogram", m->chain_hist, MS_CHAIN_HIST)
+	         : !get_hist32(rd, o, "group_fill_histogram", m->fill_hist, MS_FILL_HIST)) ||
 	    !read_tables(rd, o, m))
 		return false;
 	if (m->impl != MS_IMPL_CLASSIC && m->ntables == 0 && json_object_get(o, "tables") &&
