@@ -662,8 +662,20 @@ static void claim_inner(struct finder *f, uint64_t hmap)
 		return;
 	}
 	m->inner = true;
-	free(m->report);
-	m->report = NULL;
+}
+
+/*
+ * M's report, made when first needed (its walk): 300,000 maps found before they are
+ * walked hold no report meanwhile. NULL (f->err set) when out of memory.
+ */
+static struct ms_map_report *report_of(struct finder *f, struct ms_found_map *m)
+{
+	if (!m->report && !(m->report = calloc(1, sizeof(*m->report)))) {
+		f->err = &ms_error_nomem;
+		return NULL;
+	}
+	m->report->addr = m->addr;
+	return m->report;
 }
 
 static void walk_syncmap(struct finder *f, struct ms_found_map *m, const struct item *it)
@@ -683,6 +695,8 @@ static void walk_syncmap(struct finder *f, struct ms_found_map *m, const struct 
 		g = NULL;
 	if (exp && !rd_ptr(f, exp->addr, &expunged))
 		expunged = 0;
+	if (!report_of(f, m))
+		return;
 	w.t = f->t;
 	w.r = m->report;
 	w.stack_lo = m->stack_lo;
@@ -695,8 +709,10 @@ static void walk_syncmap(struct finder *f, struct ms_found_map *m, const struct 
 		claim_inner(f, m->report->sync->read_map);
 		claim_inner(f, m->report->sync->dirty_map);
 	}
-	if (!f->err && f->opts->walked)
+	if (!f->err && f->opts->walked) {
+		m->handed = true;
 		f->err = f->opts->walked(f->opts->walked_arg, m);
+	}
 }
 
 static bool validate(struct finder *f, uint64_t addr, const struct ms_dtype *type,
@@ -881,7 +897,7 @@ static void walk_map(struct finder *f, const struct item *it)
 	const struct ms_map_geom *g;
 	struct ms_error *err;
 
-	if (!m || m->inner)
+	if (!m || m->inner || !report_of(f, m))
 		return;
 	if (m->syncmap) {
 		walk_syncmap(f, m, it);
@@ -918,8 +934,10 @@ static void walk_map(struct finder *f, const struct item *it)
 	err = g->impl == MS_IMPL_CLASSIC ? ms_walk_classic(&w, it->addr)
 	                                 : ms_walk_swiss(&w, it->addr);
 	walk_ended(f, m, err, &w);
-	if (!f->err && f->opts->walked)
+	if (!f->err && f->opts->walked) {
+		m->handed = true;
 		f->err = f->opts->walked(f->opts->walked_arg, m);
+	}
 }
 
 static void drain(struct finder *f)
@@ -936,6 +954,11 @@ static void drain(struct finder *f)
 		else
 			visit(f, it.addr, it.type, it.path, it.depth);
 		free(it.path);
+	}
+	if (f->qhead == f->qtail) { /* empty: give its memory back before the reports grow */
+		free(f->queue);
+		f->queue = NULL;
+		f->qhead = f->qtail = f->qcap = 0;
 	}
 }
 
@@ -2036,6 +2059,10 @@ struct ms_error *ms_find_maps(struct ms_target *t, struct ms_types *ty,
 	ms_addrset_deinit(&f.validate_seen);
 	free(f.typed.addrs);
 	free(f.typed.types);
+	/* a map found but never walked (the budget ran out) is still reported, empty */
+	for (size_t i = 0; i < found->n && !f.err; i++)
+		if (!found->maps[i]->inner && !found->maps[i]->handed)
+			report_of(&f, found->maps[i]);
 	if (f.conflicts && !f.err)
 		ms_target_warn(t,
 		               "typed heap graph: %llu pointer targets were reached with two "
@@ -2097,14 +2124,9 @@ struct ms_found_map *ms_found_add(struct ms_found *fd, uint64_t addr)
 			index_put(fd, k);
 	}
 	m = calloc(1, sizeof(*m));
-	if (m)
-		m->report = calloc(1, sizeof(*m->report));
-	if (!m || !m->report) {
-		free(m);
+	if (!m)
 		return NULL;
-	}
 	m->addr = addr;
-	m->report->addr = addr;
 	fd->maps[fd->n] = m;
 	index_put(fd, fd->n);
 	fd->n++;

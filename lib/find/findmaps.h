@@ -24,12 +24,15 @@ struct ms_found_map {
 	 * owned, allocated only when more than one fits (ms_found_candidates) */
 	const struct ms_dtype **candidates;
 	size_t ncandidates;
-	struct ms_map_report *report; /* owned: filled by the walk; strings set later */
+	/* owned: made by the walk and filled by it (strings set later); every entry but
+	 * an inner map has one when ms_find_maps returns, unless handed to walked */
+	struct ms_map_report *report;
 	/* a sync.Map (addr is its struct, type its DWARF type): walked by ms_walk_syncmap */
 	bool syncmap;
 	/* an inner map of a sync.Map (Go <= 1.23), walked into that sync.Map's report:
 	 * kept only so that nothing finds it again; report NULL, never reported */
 	bool inner;
+	bool handed; /* its report went to ms_find_opts.walked (streaming) */
 };
 
 /* Found maps, by header address. Elements are allocated one by one: pointers stay valid. */
@@ -46,7 +49,8 @@ struct ms_found {
 };
 
 struct ms_found_map *ms_found_lookup(struct ms_found *fd, uint64_t addr);
-/* A new zeroed entry for addr (not yet present); NULL when out of memory. */
+/* A new zeroed entry for addr (not yet present), without a report yet; NULL when out of
+ * memory. */
 struct ms_found_map *ms_found_add(struct ms_found *fd, uint64_t addr);
 /* Record the types that fit M (FITS[0] is its type); &ms_error_nomem or NULL. */
 struct ms_error *ms_found_candidates(struct ms_found_map *m, const struct ms_dtype *const *fits,
