@@ -571,6 +571,7 @@ static struct ms_error *inspect_target(struct ms_target *t, const struct ms_insp
 			goto out;
 	}
 	found.n = 0;
+	ms_found_deinit(&found); /* its index and array, before the summary's memory */
 	if (rep->nmaps)
 		qsort(rep->maps, rep->nmaps, sizeof(*rep->maps), cmp_addr);
 	err = rep->streamed ? summary_sort(rep) : ms_report_summarize(rep);
