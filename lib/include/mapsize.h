@@ -587,7 +587,10 @@ struct ms_map_report {
 	uint64_t fresh_high_bytes; /* the high end of that spread (0: not estimated) */
 	/* --retained (the heap graph, lib/target/heapgraph.h); valid when graph is set */
 	bool graph;
-	bool nested;             /* inside what another reported map retains */
+	bool nested; /* inside what another reported map retains */
+	/* type, key_type, elem_type, where and package are not owned: they are in the
+	 * inspect report's string pool (one copy for all maps), freed with it */
+	bool pooled;
 	uint64_t payload_bytes;  /* heap objects its keys and values reach, transitively */
 	uint64_t retained_bytes; /* heap objects only it keeps alive: storage and payload */
 
@@ -691,6 +694,7 @@ struct ms_inspect_report {
 	 * summary cover only the maps matching filter; the process had unfiltered_* */
 	char *filter; /* owned; NULL: every map */
 	uint64_t unfiltered_maps, unfiltered_held_bytes;
+	struct ms_strpool *strings; /* owned, private: the strings its maps share (pooled) */
 };
 
 struct ms_inspect_opts {
