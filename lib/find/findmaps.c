@@ -2111,7 +2111,7 @@ struct ms_found_map *ms_found_add(struct ms_found *fd, uint64_t addr)
 		fd->maps = maps;
 		fd->nalloc = n;
 	}
-	if ((fd->n + 1) * 2 > fd->cap) {
+	if ((fd->n + 1) * 4 > fd->cap * 3) {
 		size_t cap = fd->cap ? 2 * fd->cap : 256;
 		struct ms_found_slot *index = calloc(cap, sizeof(*index));
 

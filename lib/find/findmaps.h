@@ -13,6 +13,12 @@ struct ms_found_map {
 	const struct ms_dtype *type; /* the map typedef; NULL when untyped */
 	const struct ms_map_geom *geom;
 	enum ms_found_by by;
+	/* a sync.Map (addr is its struct, type its DWARF type): walked by ms_walk_syncmap */
+	bool syncmap;
+	/* an inner map of a sync.Map (Go <= 1.23), walked into that sync.Map's report:
+	 * kept only so that nothing finds it again; report NULL, never reported */
+	bool inner;
+	bool handed; /* its report went to ms_find_opts.walked (streaming) */
 	uint64_t refs;
 	char *paths[8]; /* owned, shortest first */
 	size_t npaths;
@@ -27,12 +33,6 @@ struct ms_found_map {
 	/* owned: made by the walk and filled by it (strings set later); every entry but
 	 * an inner map has one when ms_find_maps returns, unless handed to walked */
 	struct ms_map_report *report;
-	/* a sync.Map (addr is its struct, type its DWARF type): walked by ms_walk_syncmap */
-	bool syncmap;
-	/* an inner map of a sync.Map (Go <= 1.23), walked into that sync.Map's report:
-	 * kept only so that nothing finds it again; report NULL, never reported */
-	bool inner;
-	bool handed; /* its report went to ms_find_opts.walked (streaming) */
 };
 
 /* Found maps, by header address. Elements are allocated one by one: pointers stay valid. */
@@ -44,7 +44,7 @@ struct ms_found {
 	struct ms_found_slot {
 		uint64_t addr;
 		size_t k;
-	} * index;
+	} * index; /* at most 3/4 full */
 	size_t cap;
 };
 
