@@ -166,30 +166,16 @@ static const struct {
 	unsigned width;
 	enum { ANY, CLASSIC, SWISS } block;
 } map_fields[] = {
-#define U64(k, f)                                            \
-	{                                                    \
-		k, offsetof(struct ms_map_report, f), 8, ANY \
+#define FIELD(k, f, width, block)                                  \
+	{                                                          \
+		k, offsetof(struct ms_map_report, f), width, block \
 	}
-#define BOOL(k, f)                                           \
-	{                                                    \
-		k, offsetof(struct ms_map_report, f), 1, ANY \
-	}
-#define CU64(k, f)                                               \
-	{                                                        \
-		k, offsetof(struct ms_map_report, f), 8, CLASSIC \
-	}
-#define CBOOL(k, f)                                              \
-	{                                                        \
-		k, offsetof(struct ms_map_report, f), 1, CLASSIC \
-	}
-#define SU64(k, f)                                             \
-	{                                                      \
-		k, offsetof(struct ms_map_report, f), 8, SWISS \
-	}
-#define SBOOL(k, f)                                            \
-	{                                                      \
-		k, offsetof(struct ms_map_report, f), 1, SWISS \
-	}
+#define U64(k, f)   FIELD(k, f, 8, ANY)
+#define BOOL(k, f)  FIELD(k, f, 1, ANY)
+#define CU64(k, f)  FIELD(k, f, 8, CLASSIC)
+#define CBOOL(k, f) FIELD(k, f, 1, CLASSIC)
+#define SU64(k, f)  FIELD(k, f, 8, SWISS)
+#define SBOOL(k, f) FIELD(k, f, 1, SWISS)
     U64("refs", refs),
     U64("len", len),
     U64("occupied", occupied),
@@ -238,6 +224,7 @@ static const struct {
 #undef SU64
 #undef SBOOL
 #undef BOOL
+#undef FIELD
 };
 
 /* A map's histogram: 32-bit counts (buckets or groups). */
