@@ -290,6 +290,21 @@ static void confirm_type(struct finder *f, struct ms_found_map *m, const struct 
 		         type->name ? type->name : "?");
 }
 
+/* Room in m->paths for one more path (npaths < MAX_PATHS); false: out of memory. */
+static bool paths_room(struct ms_found_map *m)
+{
+	size_t cap = m->paths_grown ? MAX_PATHS : m->paths ? 1 : 0, want = cap ? MAX_PATHS : 1;
+	char **p;
+
+	if (m->npaths < cap)
+		return true;
+	if (!(p = realloc(m->paths, want * sizeof(*p))))
+		return false;
+	m->paths = p;
+	m->paths_grown = want == MAX_PATHS;
+	return true;
+}
+
 /*
  * The map at header addr, reached through path (NULL: none): record it and
  * queue its walk, or count one more reference. Returns the entry; *ret_new
@@ -315,8 +330,11 @@ static struct ms_found_map *found_map(struct finder *f, uint64_t addr, const str
 			char *p = strdup(path);
 			size_t at = m->npaths;
 
-			if (!p)
+			if (!p || (at < MAX_PATHS && !paths_room(m))) {
+				free(p);
+				f->err = &ms_error_nomem;
 				return m;
+			}
 			if (at == MAX_PATHS)
 				free(m->paths[--at]);
 			/* a path that names fields goes before those made of offsets */
@@ -354,8 +372,11 @@ static struct ms_found_map *found_map(struct finder *f, uint64_t addr, const str
 		return NULL;
 	}
 	if (path) {
-		m->paths[0] = strdup(path);
-		m->npaths = m->paths[0] != NULL;
+		if (!paths_room(m) || !(m->paths[0] = strdup(path))) {
+			f->err = &ms_error_nomem;
+			return NULL;
+		}
+		m->npaths = 1;
 	}
 	enqueue(f, addr, type, strdup(path ? path : ""), depth + 1, true);
 	return m;
@@ -2156,6 +2177,7 @@ void ms_found_map_free(struct ms_found_map *m)
 		return;
 	for (size_t i = 0; i < m->npaths; i++)
 		free(m->paths[i]);
+	free(m->paths);
 	free(m->package);
 	free(m->candidates);
 	if (m->report) {

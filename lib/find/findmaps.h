@@ -18,9 +18,10 @@ struct ms_found_map {
 	/* an inner map of a sync.Map (Go <= 1.23), walked into that sync.Map's report:
 	 * kept only so that nothing finds it again; report NULL, never reported */
 	bool inner;
-	bool handed; /* its report went to ms_find_opts.walked (streaming) */
+	bool handed;      /* its report went to ms_find_opts.walked (streaming) */
+	bool paths_grown; /* paths has room for 8; else for 1 (NULL: none) */
 	uint64_t refs;
-	char *paths[8]; /* owned, shortest first */
+	char **paths; /* owned (and each one), shortest first: most maps have one */
 	size_t npaths;
 	uint64_t stack_lo, stack_hi, goid; /* stack maps */
 	const char *func;                  /* stack maps: the frame's function; borrowed */

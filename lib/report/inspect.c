@@ -330,15 +330,16 @@ static struct ms_error *take_map(struct ms_target *t, struct fresh_cache *fc,
 	else
 		snprintf(buf, sizeof(buf), "%s", r->held_bytes ? "heap" : "none");
 	r->where = pool_str(pool, buf);
-	r->paths = calloc(m->npaths ? m->npaths : 1, sizeof(*r->paths));
-	if (!r->type || !r->where || !r->paths)
-		return &ms_error_nomem;
-	for (size_t i = 0; i < m->npaths; i++) {
-		r->paths[i] = m->paths[i];
-		m->paths[i] = NULL;
+	/* the found map's array, handed over: room for npaths at least */
+	r->paths = m->npaths ? m->paths : calloc(1, sizeof(*r->paths));
+	if (m->npaths) {
+		m->paths = NULL;
+		m->paths_grown = false;
 	}
 	r->npaths = m->npaths;
 	m->npaths = 0;
+	if (!r->type || !r->where || !r->paths)
+		return &ms_error_nomem;
 	if (m->package && !(r->package = pool_str(pool, m->package)))
 		return &ms_error_nomem;
 	free(m->package);
