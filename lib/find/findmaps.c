@@ -362,10 +362,12 @@ static struct ms_found_map *found_map(struct finder *f, uint64_t addr, const str
 		/* a header in the goroutine's own stack (a map that does not escape):
 		 * found_by says where it lives, its path how it was reached */
 		m->by = MS_FOUND_STACK;
-		m->stack_lo = f->root_stack->lo;
-		m->stack_hi = f->root_stack->hi;
-		m->goid = f->root_stack->goid;
-		m->func = f->root_func;
+		if (!(m->stack = malloc(sizeof(*m->stack)))) {
+			f->err = &ms_error_nomem;
+			return NULL;
+		}
+		*m->stack = (struct ms_found_stack){f->root_stack->lo, f->root_stack->hi,
+		                                    f->root_stack->goid, f->root_func};
 	}
 	if (f->root_pkg[0] && !(m->package = strdup(f->root_pkg))) {
 		f->err = &ms_error_nomem;
@@ -720,8 +722,8 @@ static void walk_syncmap(struct finder *f, struct ms_found_map *m, const struct 
 		return;
 	w.t = f->t;
 	w.r = m->report;
-	w.stack_lo = m->stack_lo;
-	w.stack_hi = m->stack_hi;
+	w.stack_lo = m->stack ? m->stack->lo : 0;
+	w.stack_hi = m->stack ? m->stack->hi : 0;
 	f->cur_path = it->path;
 	f->cur_depth = it->depth;
 	err = ms_walk_syncmap(&w, it->addr, g, expunged, on_sync_entry, f);
@@ -942,8 +944,8 @@ static void walk_map(struct finder *f, const struct item *it)
 	w.t = f->t;
 	w.g = g;
 	w.r = m->report;
-	w.stack_lo = m->stack_lo;
-	w.stack_hi = m->stack_hi;
+	w.stack_lo = m->stack ? m->stack->lo : 0;
+	w.stack_hi = m->stack ? m->stack->hi : 0;
 	/* entries are followed only when the map's type is certain */
 	if ((g->key_reaches || g->elem_reaches) && m->ncandidates <= 1) {
 		w.slot = on_slot;
@@ -1222,16 +1224,19 @@ static void stack_candidate(struct finder *f, const struct ms_stack *st, uint64_
 			f->err = &ms_error_nomem;
 			return;
 		}
-		m->stack_lo = st->lo;
-		m->stack_hi = st->hi;
-		m->goid = st->goid;
-		m->func = fn     ? fn->name
-		          : nfns ? NULL
-		                 : pcln_frame_below(f, addr, sp, stack, st->lo);
-		if (m->func) {
+		if (!m->stack && !(m->stack = malloc(sizeof(*m->stack)))) {
+			f->err = &ms_error_nomem;
+			return;
+		}
+		*m->stack =
+		    (struct ms_found_stack){st->lo, st->hi, st->goid,
+		                            fn     ? fn->name
+		                            : nfns ? NULL
+		                                   : pcln_frame_below(f, addr, sp, stack, st->lo)};
+		if (m->stack->func) {
 			char pkg[256];
 
-			ms_go_symbol_package(m->func, pkg, sizeof(pkg));
+			ms_go_symbol_package(m->stack->func, pkg, sizeof(pkg));
 			if (!(m->package = strdup(pkg)))
 				f->err = &ms_error_nomem;
 		}
@@ -1496,6 +1501,7 @@ static struct ms_error *retype(struct finder *f, struct ms_found_map *m, struct 
 	struct ms_heap_obj store;
 	int store_noscan = -1;
 	uint64_t data;
+	uint64_t stack_lo = m->stack ? m->stack->lo : 0, stack_hi = m->stack ? m->stack->hi : 0;
 	size_t nfits;
 
 	if (ms_error_code(why) == MS_ERR_NOMEM)
@@ -1505,10 +1511,9 @@ static struct ms_error *retype(struct finder *f, struct ms_found_map *m, struct 
 		if (data && ms_heap_find(f->t, data, &store))
 			store_noscan = store.noscan;
 	}
-	nfits = type_by_layout(f, m->addr, m->stack_lo, m->stack_hi, store_noscan, true, fits);
+	nfits = type_by_layout(f, m->addr, stack_lo, stack_hi, store_noscan, true, fits);
 	if (!nfits && !f->err)
-		nfits =
-		    type_by_layout(f, m->addr, m->stack_lo, m->stack_hi, store_noscan, false, fits);
+		nfits = type_by_layout(f, m->addr, stack_lo, stack_hi, store_noscan, false, fits);
 	if (f->err)
 		return why;
 	if (!nfits) {
@@ -2178,6 +2183,7 @@ void ms_found_map_free(struct ms_found_map *m)
 	for (size_t i = 0; i < m->npaths; i++)
 		free(m->paths[i]);
 	free(m->paths);
+	free(m->stack);
 	free(m->package);
 	free(m->candidates);
 	if (m->report) {

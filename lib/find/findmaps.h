@@ -8,6 +8,12 @@
 /* Map types kept for a map whose memory fits several (reported as type_candidates). */
 #define MS_MAX_TYPE_CANDIDATES 32
 
+/* Where a map whose header is in a goroutine stack lives. */
+struct ms_found_stack {
+	uint64_t lo, hi, goid;
+	const char *func; /* the frame's function; borrowed */
+};
+
 struct ms_found_map {
 	uint64_t addr;
 	const struct ms_dtype *type; /* the map typedef; NULL when untyped */
@@ -23,8 +29,7 @@ struct ms_found_map {
 	uint64_t refs;
 	char **paths; /* owned (and each one), shortest first: most maps have one */
 	size_t npaths;
-	uint64_t stack_lo, stack_hi, goid; /* stack maps */
-	const char *func;                  /* stack maps: the frame's function; borrowed */
+	struct ms_found_stack *stack; /* owned: stack maps only (NULL: elsewhere) */
 	char *package;           /* owned: the package of the root that reached it; NULL if none */
 	const char *type_source; /* static: "dwarf", "malloc-header", ... */
 	/* finds typed by layout only: every map type that fits (type is the first);

@@ -285,7 +285,7 @@ static struct ms_error *take_map(struct ms_target *t, struct fresh_cache *fc,
 	r->pooled = true;
 	r->found_by = m->by;
 	r->refs = m->refs;
-	r->goid = m->goid;
+	r->goid = m->stack ? m->stack->goid : 0;
 	if (!r->sync)
 		r->impl =
 		    m->geom ? m->geom->impl : (t->classic_layout ? MS_IMPL_CLASSIC : MS_IMPL_SWISS);
@@ -323,10 +323,10 @@ static struct ms_error *take_map(struct ms_target *t, struct fresh_cache *fc,
 		r->has_pointers = m->geom->has_pointers;
 	}
 	r->type_source = m->type_source ? m->type_source : "dwarf";
-	if (m->stack_hi)
+	if (m->stack && m->stack->hi)
 		snprintf(buf, sizeof(buf), "stack of goroutine %llu%s%s",
-		         (unsigned long long)m->goid, m->func ? " in " : "",
-		         m->func ? m->func : "");
+		         (unsigned long long)m->stack->goid, m->stack->func ? " in " : "",
+		         m->stack->func ? m->stack->func : "");
 	else
 		snprintf(buf, sizeof(buf), "%s", r->held_bytes ? "heap" : "none");
 	r->where = pool_str(pool, buf);
