@@ -232,7 +232,10 @@ static struct ms_error *walk_array(struct bwalk *b, uint64_t arr, unsigned B, bo
 		if (err)
 			return err;
 		if (!old) {
-			r->chain_hist[len < MS_CHAIN_HIST ? len : MS_CHAIN_HIST - 1]++;
+			uint32_t *ch =
+			    &r->chain_hist[len < MS_CHAIN_HIST ? len : MS_CHAIN_HIST - 1];
+
+			*ch += *ch < UINT32_MAX;
 			r->overflow_buckets += len;
 			r->buckets_with_overflow += len > 0;
 			if (len > r->max_chain)

@@ -42,7 +42,7 @@ static unsigned group_slots(struct ms_walk *w, uint64_t addr, const uint8_t *grp
 			ms_walk_part(w, h, MS_HELD_EMPTY, slot);
 		}
 	}
-	w->r->fill_hist[full]++;
+	w->r->fill_hist[full] += w->r->fill_hist[full] < UINT32_MAX;
 	w->r->groups++;
 	return full;
 }

@@ -122,7 +122,6 @@ static struct ms_error *inner_map(struct sync_walk *s, const struct ms_map_geom 
 		outer->r->error = tmp.error;
 	else
 		free(tmp.error);
-	free(tmp.tables);
 	return err;
 }
 

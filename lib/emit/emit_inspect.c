@@ -194,6 +194,14 @@ static void hist_write(struct ms_jw *w, const char *key, const uint64_t *h, size
 	ms_jw_end_array(w);
 }
 
+/* A map's histogram (32-bit counts), widened for hist_write and hist_text. */
+static const uint64_t *hist64(const uint32_t *h, size_t n, uint64_t *out)
+{
+	for (size_t i = 0; i < n; i++)
+		out[i] = h[i];
+	return out;
+}
+
 /* A sync.Map's own counts ("sync_map"): classic or hashtriemap fields, by impl. */
 static void sync_write(struct ms_jw *w, const struct ms_map_report *m)
 {
@@ -234,6 +242,8 @@ static void sync_write(struct ms_jw *w, const struct ms_map_report *m)
 /* One map's members, in schema order, into the object open in W. */
 static void map_write(struct ms_jw *w, const struct ms_map_report *m)
 {
+	uint64_t h[MS_CHAIN_HIST > MS_FILL_HIST ? MS_CHAIN_HIST : MS_FILL_HIST];
+
 	ms_jw_addr(w, "address", m->addr);
 	ms_jw_string(w, "type", m->type);
 	ms_jw_string_or_null(w, "key_type", m->key_type);
@@ -280,7 +290,8 @@ static void map_write(struct ms_jw *w, const struct ms_map_report *m)
 		ms_jw_uint(w, "buckets_with_overflow", m->buckets_with_overflow);
 		ms_jw_real(w, "overflow_share",
 		           m->buckets ? (double)m->buckets_with_overflow / (double)m->buckets : 0);
-		hist_write(w, "chain_histogram", m->chain_hist, MS_CHAIN_HIST);
+		hist_write(w, "chain_histogram", hist64(m->chain_hist, MS_CHAIN_HIST, h),
+		           MS_CHAIN_HIST);
 		ms_jw_uint(w, "max_chain", m->max_chain);
 		ms_jw_bool(w, "growing", m->growing);
 		ms_jw_bool(w, "same_size_grow", m->same_size_grow);
@@ -299,7 +310,8 @@ static void map_write(struct ms_jw *w, const struct ms_map_report *m)
 		ms_jw_uint(w, "groups", m->groups);
 		ms_jw_uint(w, "tombstones", m->tombstones);
 		ms_jw_uint(w, "growth_left", m->growth_left);
-		hist_write(w, "group_fill_histogram", m->fill_hist, MS_FILL_HIST);
+		hist_write(w, "group_fill_histogram", hist64(m->fill_hist, MS_FILL_HIST, h),
+		           MS_FILL_HIST);
 		ms_jw_array(w, "table_list");
 		for (size_t i = 0; i < m->ntables; i++) {
 			const struct ms_table_report *t = &m->tables[i];
@@ -627,6 +639,7 @@ static void sync_text(FILE *out, const struct ms_map_report *m)
 static void map_text(FILE *out, const struct ms_map_report *m, const struct ms_emit_opts *o)
 {
 	char held[32], fresh[32], recl[32], b[32];
+	uint64_t h[MS_CHAIN_HIST > MS_FILL_HIST ? MS_CHAIN_HIST : MS_FILL_HIST];
 
 	human(held, sizeof(held), m->held_bytes, o);
 	human(fresh, sizeof(fresh), m->fresh_bytes, o);
@@ -667,8 +680,8 @@ static void map_text(FILE *out, const struct ms_map_report *m, const struct ms_e
 			        m->same_size_grow ? " (same size)" : "", m->evacuated,
 			        m->old_buckets, m->old_entries);
 		if (m->overflow_buckets)
-			hist_text(out, "chain lengths (overflow buckets per bucket)", m->chain_hist,
-			          MS_CHAIN_HIST, true);
+			hist_text(out, "chain lengths (overflow buckets per bucket)",
+			          hist64(m->chain_hist, MS_CHAIN_HIST, h), MS_CHAIN_HIST, true);
 	} else if (m->small) {
 		fprintf(out, "  small map: one group of %" PRIu64 " B\n", m->group_bytes);
 	} else {
@@ -678,8 +691,8 @@ static void map_text(FILE *out, const struct ms_map_report *m, const struct ms_e
 		        "\n",
 		        m->dir_len, m->global_depth, m->ntables, m->groups, m->group_bytes,
 		        m->tombstones, m->growth_left);
-		hist_text(out, "group fill (full slots per group)", m->fill_hist, MS_FILL_HIST,
-		          false);
+		hist_text(out, "group fill (full slots per group)",
+		          hist64(m->fill_hist, MS_FILL_HIST, h), MS_FILL_HIST, false);
 	}
 	if (m->sync) /* estimate does not model a sync.Map: no fresh size */
 		fprintf(out, "  held %s in %" PRIu64 " objects (scanned by the GC)\n", held,
@@ -988,10 +1001,10 @@ static uint64_t prom_value(const struct ms_map_report *m, int field)
 		return m->held[MS_HELD_LIVE];
 	case 3:
 		return m->len;
-	case 4:
-		return m->overflow_buckets;
+	case 4: /* the union of the other impl reads 0 */
+		return m->impl == MS_IMPL_CLASSIC ? m->overflow_buckets : 0;
 	case 5:
-		return m->tombstones;
+		return m->impl == MS_IMPL_CLASSIC ? 0 : m->tombstones;
 	default:
 		return 1;
 	}

@@ -292,6 +292,21 @@ static void confirm_type(struct finder *f, struct ms_found_map *m, const struct 
 		         type->name ? type->name : "?");
 }
 
+/* Room in m->paths for one more path (npaths < MAX_PATHS); false: out of memory. */
+static bool paths_room(struct ms_found_map *m)
+{
+	size_t cap = m->paths_grown ? MAX_PATHS : m->paths ? 1 : 0, want = cap ? MAX_PATHS : 1;
+	char **p;
+
+	if (m->npaths < cap)
+		return true;
+	if (!(p = realloc(m->paths, want * sizeof(*p))))
+		return false;
+	m->paths = p;
+	m->paths_grown = want == MAX_PATHS;
+	return true;
+}
+
 /*
  * The map at header addr, reached through path (NULL: none): record it and
  * queue its walk, or count one more reference. Returns the entry; *ret_new
@@ -317,8 +332,11 @@ static struct ms_found_map *found_map(struct finder *f, uint64_t addr, const str
 			char *p = strdup(path);
 			size_t at = m->npaths;
 
-			if (!p)
+			if (!p || (at < MAX_PATHS && !paths_room(m))) {
+				free(p);
+				f->err = &ms_error_nomem;
 				return m;
+			}
 			if (at == MAX_PATHS)
 				free(m->paths[--at]);
 			/* a path that names fields goes before those made of offsets */
@@ -346,18 +364,23 @@ static struct ms_found_map *found_map(struct finder *f, uint64_t addr, const str
 		/* a header in the goroutine's own stack (a map that does not escape):
 		 * found_by says where it lives, its path how it was reached */
 		m->by = MS_FOUND_STACK;
-		m->stack_lo = f->root_stack->lo;
-		m->stack_hi = f->root_stack->hi;
-		m->goid = f->root_stack->goid;
-		m->func = f->root_func;
+		if (!(m->stack = malloc(sizeof(*m->stack)))) {
+			f->err = &ms_error_nomem;
+			return NULL;
+		}
+		*m->stack = (struct ms_found_stack){f->root_stack->lo, f->root_stack->hi,
+		                                    f->root_stack->goid, f->root_func};
 	}
 	if (f->root_pkg[0] && !(m->package = strdup(f->root_pkg))) {
 		f->err = &ms_error_nomem;
 		return NULL;
 	}
 	if (path) {
-		m->paths[0] = strdup(path);
-		m->npaths = m->paths[0] != NULL;
+		if (!paths_room(m) || !(m->paths[0] = strdup(path))) {
+			f->err = &ms_error_nomem;
+			return NULL;
+		}
+		m->npaths = 1;
 	}
 	enqueue(f, addr, type, strdup(path ? path : ""), depth + 1, true);
 	return m;
@@ -693,8 +716,20 @@ static void claim_inner(struct finder *f, uint64_t hmap)
 		return;
 	}
 	m->inner = true;
-	free(m->report);
-	m->report = NULL;
+}
+
+/*
+ * M's report, made when first needed (its walk): 300,000 maps found before they are
+ * walked hold no report meanwhile. NULL (f->err set) when out of memory.
+ */
+static struct ms_map_report *report_of(struct finder *f, struct ms_found_map *m)
+{
+	if (!m->report && !(m->report = calloc(1, sizeof(*m->report)))) {
+		f->err = &ms_error_nomem;
+		return NULL;
+	}
+	m->report->addr = m->addr;
+	return m->report;
 }
 
 static void walk_syncmap(struct finder *f, struct ms_found_map *m, const struct item *it)
@@ -714,10 +749,12 @@ static void walk_syncmap(struct finder *f, struct ms_found_map *m, const struct 
 		g = NULL;
 	if (exp && !rd_ptr(f, exp->addr, &expunged))
 		expunged = 0;
+	if (!report_of(f, m))
+		return;
 	w.t = f->t;
 	w.r = m->report;
-	w.stack_lo = m->stack_lo;
-	w.stack_hi = m->stack_hi;
+	w.stack_lo = m->stack ? m->stack->lo : 0;
+	w.stack_hi = m->stack ? m->stack->hi : 0;
 	f->cur_path = it->path;
 	f->cur_depth = it->depth;
 	err = ms_walk_syncmap(&w, it->addr, g, expunged, on_sync_entry, f);
@@ -726,8 +763,10 @@ static void walk_syncmap(struct finder *f, struct ms_found_map *m, const struct 
 		claim_inner(f, m->report->sync->read_map);
 		claim_inner(f, m->report->sync->dirty_map);
 	}
-	if (!f->err && f->opts->walked)
+	if (!f->err && f->opts->walked) {
+		m->handed = true;
 		f->err = f->opts->walked(f->opts->walked_arg, m);
+	}
 }
 
 static bool validate(struct finder *f, uint64_t addr, const struct ms_dtype *type,
@@ -912,7 +951,7 @@ static void walk_map(struct finder *f, const struct item *it)
 	const struct ms_map_geom *g;
 	struct ms_error *err;
 
-	if (!m || m->inner)
+	if (!m || m->inner || !report_of(f, m))
 		return;
 	if (m->syncmap) {
 		walk_syncmap(f, m, it);
@@ -936,8 +975,8 @@ static void walk_map(struct finder *f, const struct item *it)
 	w.t = f->t;
 	w.g = g;
 	w.r = m->report;
-	w.stack_lo = m->stack_lo;
-	w.stack_hi = m->stack_hi;
+	w.stack_lo = m->stack ? m->stack->lo : 0;
+	w.stack_hi = m->stack ? m->stack->hi : 0;
 	/* entries are followed only when the map's type is certain */
 	if ((g->key_reaches || g->elem_reaches) && m->ncandidates <= 1) {
 		w.slot = on_slot;
@@ -949,8 +988,10 @@ static void walk_map(struct finder *f, const struct item *it)
 	err = g->impl == MS_IMPL_CLASSIC ? ms_walk_classic(&w, it->addr)
 	                                 : ms_walk_swiss(&w, it->addr);
 	walk_ended(f, m, err, &w);
-	if (!f->err && f->opts->walked)
+	if (!f->err && f->opts->walked) {
+		m->handed = true;
 		f->err = f->opts->walked(f->opts->walked_arg, m);
+	}
 }
 
 static void drain(struct finder *f)
@@ -967,6 +1008,11 @@ static void drain(struct finder *f)
 		else
 			visit(f, it.addr, it.type, it.path, it.depth);
 		free(it.path);
+	}
+	if (f->qhead == f->qtail) { /* empty: give its memory back before the reports grow */
+		free(f->queue);
+		f->queue = NULL;
+		f->qhead = f->qtail = f->qcap = 0;
 	}
 }
 
@@ -1213,16 +1259,19 @@ static void stack_candidate(struct finder *f, const struct ms_stack *st, uint64_
 			f->err = &ms_error_nomem;
 			return;
 		}
-		m->stack_lo = st->lo;
-		m->stack_hi = st->hi;
-		m->goid = st->goid;
-		m->func = fn     ? fn->name
-		          : nfns ? NULL
-		                 : pcln_frame_below(f, addr, sp, stack, st->lo);
-		if (m->func) {
+		if (!m->stack && !(m->stack = malloc(sizeof(*m->stack)))) {
+			f->err = &ms_error_nomem;
+			return;
+		}
+		*m->stack =
+		    (struct ms_found_stack){st->lo, st->hi, st->goid,
+		                            fn     ? fn->name
+		                            : nfns ? NULL
+		                                   : pcln_frame_below(f, addr, sp, stack, st->lo)};
+		if (m->stack->func) {
 			char pkg[256];
 
-			ms_go_symbol_package(m->func, pkg, sizeof(pkg));
+			ms_go_symbol_package(m->stack->func, pkg, sizeof(pkg));
 			if (!(m->package = strdup(pkg)))
 				f->err = &ms_error_nomem;
 		}
@@ -1490,6 +1539,7 @@ static struct ms_error *retype(struct finder *f, struct ms_found_map *m, struct 
 	struct ms_heap_obj store;
 	int store_noscan = -1;
 	uint64_t data;
+	uint64_t stack_lo = m->stack ? m->stack->lo : 0, stack_hi = m->stack ? m->stack->hi : 0;
 	size_t nfits;
 
 	if (ms_error_code(why) == MS_ERR_NOMEM)
@@ -1499,10 +1549,9 @@ static struct ms_error *retype(struct finder *f, struct ms_found_map *m, struct 
 		if (data && ms_heap_find(f->t, data, &store))
 			store_noscan = store.noscan;
 	}
-	nfits = type_by_layout(f, m->addr, m->stack_lo, m->stack_hi, store_noscan, true, fits);
+	nfits = type_by_layout(f, m->addr, stack_lo, stack_hi, store_noscan, true, fits);
 	if (!nfits && !f->err)
-		nfits =
-		    type_by_layout(f, m->addr, m->stack_lo, m->stack_hi, store_noscan, false, fits);
+		nfits = type_by_layout(f, m->addr, stack_lo, stack_hi, store_noscan, false, fits);
 	if (f->err)
 		return why;
 	if (!nfits) {
@@ -2074,6 +2123,10 @@ struct ms_error *ms_find_maps(struct ms_target *t, struct ms_types *ty,
 	ms_addrset_deinit(&f.validate_seen);
 	free(f.typed.addrs);
 	free(f.typed.types);
+	/* a map found but never walked (the budget ran out) is still reported, empty */
+	for (size_t i = 0; i < found->n && !f.err; i++)
+		if (!found->maps[i]->inner && !found->maps[i]->handed)
+			report_of(&f, found->maps[i]);
 	if (f.conflicts && !f.err)
 		ms_target_warn(t,
 		               "typed heap graph: %llu pointer targets were reached with two "
@@ -2122,7 +2175,7 @@ struct ms_found_map *ms_found_add(struct ms_found *fd, uint64_t addr)
 		fd->maps = maps;
 		fd->nalloc = n;
 	}
-	if ((fd->n + 1) * 2 > fd->cap) {
+	if ((fd->n + 1) * 4 > fd->cap * 3) {
 		size_t cap = fd->cap ? 2 * fd->cap : 256;
 		struct ms_found_slot *index = calloc(cap, sizeof(*index));
 
@@ -2135,14 +2188,9 @@ struct ms_found_map *ms_found_add(struct ms_found *fd, uint64_t addr)
 			index_put(fd, k);
 	}
 	m = calloc(1, sizeof(*m));
-	if (m)
-		m->report = calloc(1, sizeof(*m->report));
-	if (!m || !m->report) {
-		free(m);
+	if (!m)
 		return NULL;
-	}
 	m->addr = addr;
-	m->report->addr = addr;
 	fd->maps[fd->n] = m;
 	index_put(fd, fd->n);
 	fd->n++;
@@ -2172,6 +2220,8 @@ void ms_found_map_free(struct ms_found_map *m)
 		return;
 	for (size_t i = 0; i < m->npaths; i++)
 		free(m->paths[i]);
+	free(m->paths);
+	free(m->stack);
 	free(m->package);
 	free(m->candidates);
 	if (m->report) {

@@ -8,28 +8,37 @@
 /* Map types kept for a map whose memory fits several (reported as type_candidates). */
 #define MS_MAX_TYPE_CANDIDATES 32
 
+/* Where a map whose header is in a goroutine stack lives. */
+struct ms_found_stack {
+	uint64_t lo, hi, goid;
+	const char *func; /* the frame's function; borrowed */
+};
+
 struct ms_found_map {
 	uint64_t addr;
 	const struct ms_dtype *type; /* the map typedef; NULL when untyped */
 	const struct ms_map_geom *geom;
 	enum ms_found_by by;
+	/* a sync.Map (addr is its struct, type its DWARF type): walked by ms_walk_syncmap */
+	bool syncmap;
+	/* an inner map of a sync.Map (Go <= 1.23), walked into that sync.Map's report:
+	 * kept only so that nothing finds it again; report NULL, never reported */
+	bool inner;
+	bool handed;      /* its report went to ms_find_opts.walked (streaming) */
+	bool paths_grown; /* paths has room for 8; else for 1 (NULL: none) */
 	uint64_t refs;
-	char *paths[8]; /* owned, shortest first */
+	char **paths; /* owned (and each one), shortest first: most maps have one */
 	size_t npaths;
-	uint64_t stack_lo, stack_hi, goid; /* stack maps */
-	const char *func;                  /* stack maps: the frame's function; borrowed */
+	struct ms_found_stack *stack; /* owned: stack maps only (NULL: elsewhere) */
 	char *package;           /* owned: the package of the root that reached it; NULL if none */
 	const char *type_source; /* static: "dwarf", "malloc-header", ... */
 	/* finds typed by layout only: every map type that fits (type is the first);
 	 * owned, allocated only when more than one fits (ms_found_candidates) */
 	const struct ms_dtype **candidates;
 	size_t ncandidates;
-	struct ms_map_report *report; /* owned: filled by the walk; strings set later */
-	/* a sync.Map (addr is its struct, type its DWARF type): walked by ms_walk_syncmap */
-	bool syncmap;
-	/* an inner map of a sync.Map (Go <= 1.23), walked into that sync.Map's report:
-	 * kept only so that nothing finds it again; report NULL, never reported */
-	bool inner;
+	/* owned: made by the walk and filled by it (strings set later); every entry but
+	 * an inner map has one when ms_find_maps returns, unless handed to walked */
+	struct ms_map_report *report;
 };
 
 /* Found maps, by header address. Elements are allocated one by one: pointers stay valid. */
@@ -41,12 +50,13 @@ struct ms_found {
 	struct ms_found_slot {
 		uint64_t addr;
 		size_t k;
-	} * index;
+	} * index; /* at most 3/4 full */
 	size_t cap;
 };
 
 struct ms_found_map *ms_found_lookup(struct ms_found *fd, uint64_t addr);
-/* A new zeroed entry for addr (not yet present); NULL when out of memory. */
+/* A new zeroed entry for addr (not yet present), without a report yet; NULL when out of
+ * memory. */
 struct ms_found_map *ms_found_add(struct ms_found *fd, uint64_t addr);
 /* Record the types that fit M (FITS[0] is its type); &ms_error_nomem or NULL. */
 struct ms_error *ms_found_candidates(struct ms_found_map *m, const struct ms_dtype *const *fits,

@@ -538,30 +538,40 @@ struct ms_map_report {
 	bool key_indirect, elem_indirect;
 	bool has_pointers; /* the GC scans its buckets or groups */
 
-	/* classic */
-	unsigned B;
-	uint64_t buckets; /* 2^B */
-	uint64_t bucket_bytes;
-	uint64_t buckets_alloc;    /* buckets in the array object, preallocated overflow included */
-	uint64_t noverflow;        /* header's counter (sampled for B >= 16) */
-	uint64_t overflow_buckets; /* linked from the current array's chains */
-	uint64_t overflow_alloc;   /* of those, allocated one by one */
-	uint64_t chain_hist[MS_CHAIN_HIST];
-	uint64_t max_chain;
-	uint64_t buckets_with_overflow;
-	bool growing, same_size_grow;
-	uint64_t old_buckets, evacuated, nevacuate;
-	uint64_t old_entries; /* entries still in unevacuated old buckets */
-
-	/* swiss */
-	bool small;
-	uint64_t dir_len;
-	unsigned global_depth;
-	uint64_t group_bytes, slot_bytes;
-	uint64_t groups;
-	uint64_t tombstones;
-	uint64_t growth_left;
-	uint64_t fill_hist[MS_FILL_HIST];
+	/*
+	 * The classic-only and the Swiss-only fields share their memory (the reports
+	 * of 300,000 maps are most of inspect's peak): read the classic block only when
+	 * impl is MS_IMPL_CLASSIC, the Swiss block only when it is not. Zeroed, both
+	 * read 0. Anonymous members: C11, and a GNU extension in C99 (__extension__).
+	 */
+	__extension__ union {
+		struct { /* classic */
+			unsigned B;
+			bool growing, same_size_grow;
+			uint64_t buckets; /* 2^B */
+			uint64_t bucket_bytes;
+			uint64_t buckets_alloc;    /* buckets in the array object, preallocated
+			                              overflow included */
+			uint64_t noverflow;        /* header's counter (sampled for B >= 16) */
+			uint64_t overflow_buckets; /* linked from the current array's chains */
+			uint64_t overflow_alloc;   /* of those, allocated one by one */
+			uint32_t chain_hist[MS_CHAIN_HIST]; /* buckets: saturated at 2^32-1 */
+			uint64_t max_chain;
+			uint64_t buckets_with_overflow;
+			uint64_t old_buckets, evacuated, nevacuate;
+			uint64_t old_entries; /* entries still in unevacuated old buckets */
+		};
+		struct { /* swiss */
+			bool small;
+			uint64_t dir_len;
+			unsigned global_depth;
+			uint64_t group_bytes, slot_bytes;
+			uint64_t groups;
+			uint64_t tombstones;
+			uint64_t growth_left;
+			uint32_t fill_hist[MS_FILL_HIST]; /* groups: saturated at 2^32-1 */
+		};
+	};
 	size_t ntables;                 /* distinct tables */
 	struct ms_table_report *tables; /* owned */
 
@@ -577,9 +587,12 @@ struct ms_map_report {
 	uint64_t fresh_high_bytes; /* the high end of that spread (0: not estimated) */
 	/* --retained (the heap graph, lib/target/heapgraph.h); valid when graph is set */
 	bool graph;
+	bool nested; /* inside what another reported map retains */
+	/* type, key_type, elem_type, where and package are not owned: they are in the
+	 * inspect report's string pool (one copy for all maps), freed with it */
+	bool pooled;
 	uint64_t payload_bytes;  /* heap objects its keys and values reach, transitively */
 	uint64_t retained_bytes; /* heap objects only it keeps alive: storage and payload */
-	bool nested;             /* inside what another reported map retains */
 
 	/* sync.Map (type "sync.Map"): NULL for Go maps; owned */
 	struct ms_sync_report *sync;
@@ -688,6 +701,7 @@ struct ms_inspect_report {
 	 * summary cover only the maps matching filter; the process had unfiltered_* */
 	char *filter; /* owned; NULL: every map */
 	uint64_t unfiltered_maps, unfiltered_held_bytes;
+	struct ms_strpool *strings; /* owned, private: the strings its maps share (pooled) */
 };
 
 struct ms_inspect_opts {

@@ -158,20 +158,24 @@ static const char *type_source_name(int i)
 	return type_sources[i];
 }
 
-/* Scalar map fields: JSON key, offset, width (8, 4 for unsigned, 1 for bool). */
+/* Scalar map fields: JSON key, offset, width (8, 4 for unsigned, 1 for bool), block (the
+ * union of struct ms_map_report they live in: read only for maps of that impl). */
 static const struct {
 	const char *key;
 	size_t off;
 	unsigned width;
+	enum { ANY, CLASSIC, SWISS } block;
 } map_fields[] = {
-#define U64(k, f)                                       \
-	{                                               \
-		k, offsetof(struct ms_map_report, f), 8 \
+#define FIELD(k, f, width, block)                                  \
+	{                                                          \
+		k, offsetof(struct ms_map_report, f), width, block \
 	}
-#define BOOL(k, f)                                      \
-	{                                               \
-		k, offsetof(struct ms_map_report, f), 1 \
-	}
+#define U64(k, f)   FIELD(k, f, 8, ANY)
+#define BOOL(k, f)  FIELD(k, f, 1, ANY)
+#define CU64(k, f)  FIELD(k, f, 8, CLASSIC)
+#define CBOOL(k, f) FIELD(k, f, 1, CLASSIC)
+#define SU64(k, f)  FIELD(k, f, 8, SWISS)
+#define SBOOL(k, f) FIELD(k, f, 1, SWISS)
     U64("refs", refs),
     U64("len", len),
     U64("occupied", occupied),
@@ -183,27 +187,27 @@ static const struct {
     BOOL("key_indirect", key_indirect),
     BOOL("value_indirect", elem_indirect),
     BOOL("has_pointers", has_pointers),
-    U64("buckets", buckets),
-    U64("bucket_bytes", bucket_bytes),
-    U64("buckets_allocated", buckets_alloc),
-    U64("noverflow", noverflow),
-    U64("overflow_buckets", overflow_buckets),
-    U64("overflow_buckets_allocated", overflow_alloc),
-    U64("buckets_with_overflow", buckets_with_overflow),
-    U64("max_chain", max_chain),
-    BOOL("growing", growing),
-    BOOL("same_size_grow", same_size_grow),
-    U64("old_buckets", old_buckets),
-    U64("evacuated", evacuated),
-    U64("nevacuate", nevacuate),
-    U64("old_entries", old_entries),
-    BOOL("small", small),
-    U64("dir_len", dir_len),
-    U64("group_bytes", group_bytes),
-    U64("slot_bytes", slot_bytes),
-    U64("groups", groups),
-    U64("tombstones", tombstones),
-    U64("growth_left", growth_left),
+    CU64("buckets", buckets),
+    CU64("bucket_bytes", bucket_bytes),
+    CU64("buckets_allocated", buckets_alloc),
+    CU64("noverflow", noverflow),
+    CU64("overflow_buckets", overflow_buckets),
+    CU64("overflow_buckets_allocated", overflow_alloc),
+    CU64("buckets_with_overflow", buckets_with_overflow),
+    CU64("max_chain", max_chain),
+    CBOOL("growing", growing),
+    CBOOL("same_size_grow", same_size_grow),
+    CU64("old_buckets", old_buckets),
+    CU64("evacuated", evacuated),
+    CU64("nevacuate", nevacuate),
+    CU64("old_entries", old_entries),
+    SBOOL("small", small),
+    SU64("dir_len", dir_len),
+    SU64("group_bytes", group_bytes),
+    SU64("slot_bytes", slot_bytes),
+    SU64("groups", groups),
+    SU64("tombstones", tombstones),
+    SU64("growth_left", growth_left),
     U64("held_bytes", held_bytes),
     U64("heap_objects", nobjects),
     U64("stack_bytes", stack_bytes),
@@ -215,8 +219,28 @@ static const struct {
     U64("retained_bytes", retained_bytes),
     BOOL("retained_nested", nested),
 #undef U64
+#undef CU64
+#undef CBOOL
+#undef SU64
+#undef SBOOL
 #undef BOOL
+#undef FIELD
 };
+
+/* A map's histogram: 32-bit counts (buckets or groups). */
+static bool get_hist32(struct reader *rd, json_t *o, const char *key, uint32_t *h, size_t n)
+{
+	uint64_t w[MS_CHAIN_HIST > MS_FILL_HIST ? MS_CHAIN_HIST : MS_FILL_HIST] = {0};
+
+	if (!get_hist(rd, o, key, w, n))
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		if (w[i] > UINT32_MAX)
+			return bad(rd, "'%s'[%zu] is more than 4294967295", key, i);
+		h[i] = (uint32_t)w[i];
+	}
+	return true;
+}
 
 static bool read_tables(struct reader *rd, json_t *o, struct ms_map_report *m)
 {
@@ -360,12 +384,18 @@ static bool read_map(struct reader *rd, json_t *o, struct ms_map_report *m)
 	m->type_source = type_sources[src];
 	if (B > 63 || depth > 63)
 		return bad(rd, "'B' or 'global_depth' is out of range");
-	m->B = (unsigned)B;
-	m->global_depth = (unsigned)depth;
+	if (m->impl == MS_IMPL_CLASSIC)
+		m->B = (unsigned)B;
+	else
+		m->global_depth = (unsigned)depth;
 	for (size_t i = 0; i < sizeof(map_fields) / sizeof(map_fields[0]); i++) {
 		char *p = (char *)m + map_fields[i].off;
 		bool required = strcmp(map_fields[i].key, "len") == 0 ||
 		                strcmp(map_fields[i].key, "held_bytes") == 0;
+
+		if (map_fields[i].block != ANY &&
+		    (map_fields[i].block == CLASSIC) != (m->impl == MS_IMPL_CLASSIC))
+			continue; /* the other impl's block: absent, or 0 as written */
 
 		if (map_fields[i].width == 1
 		        ? !get_bool(rd, o, map_fields[i].key, (bool *)p)
@@ -386,8 +416,9 @@ static bool read_map(struct reader *rd, json_t *o, struct ms_map_report *m)
 			return false;
 	if (!read_sync(rd, o, m))
 		return false;
-	if (!get_hist(rd, o, "chain_histogram", m->chain_hist, MS_CHAIN_HIST) ||
-	    !get_hist(rd, o, "group_fill_histogram", m->fill_hist, MS_FILL_HIST) ||
+	if ((m->impl == MS_IMPL_CLASSIC
+	         ? !get_hist32(rd, o, "chain_histogram", m->chain_hist, MS_CHAIN_HIST)
+	         : !get_hist32(rd, o, "group_fill_histogram", m->fill_hist, MS_FILL_HIST)) ||
 	    !read_tables(rd, o, m))
 		return false;
 	if (m->impl != MS_IMPL_CLASSIC && m->ntables == 0 && json_object_get(o, "tables") &&

@@ -33,12 +33,8 @@ bool ms_filter_match(const char *p, const char *s)
 	return *p == '\0';
 }
 
-/*
- * The path with every index and key folded to [*] (a quoted key may hold ']'),
- * or, for a map without a path, where it lives with its goroutine id folded.
- * Owned; NULL when out of memory.
- */
-char *ms_map_pattern(const struct ms_map_report *m)
+/* ms_map_pattern in a buffer of 3 bytes a byte of the path (owned; NULL: out of memory). */
+static char *pattern_wide(const struct ms_map_report *m)
 {
 	const char *s = m->npaths ? m->paths[0] : m->where ? m->where : "?";
 	size_t n = strlen(s);
@@ -89,6 +85,20 @@ char *ms_map_pattern(const struct ms_map_report *m)
 	}
 	*o = '\0';
 	return out;
+}
+
+/*
+ * The path with every index and key folded to [*] (a quoted key may hold ']'),
+ * or, for a map without a path, where it lives with its goroutine id folded.
+ * Owned, its exact length (one a map lives at once: 300,000 of them); NULL when out
+ * of memory.
+ */
+char *ms_map_pattern(const struct ms_map_report *m)
+{
+	char *wide = pattern_wide(m), *p = wide ? strdup(wide) : NULL;
+
+	free(wide);
+	return p;
 }
 
 static int cmp_held_desc(const void *a, const void *b)

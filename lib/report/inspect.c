@@ -208,30 +208,96 @@ static int cmp_addr(const void *a, const void *b)
 	return x->addr < y->addr ? -1 : x->addr > y->addr;
 }
 
-/* Move one found map's report into the report, with its strings. */
+/*
+ * One copy of each string the maps of a report share (types, where they live,
+ * packages): 300,000 maps hold a few thousand distinct ones. Open addressing.
+ */
+struct ms_strpool {
+	char **slots;
+	size_t cap, n;
+};
+
+static uint64_t str_hash(const char *s)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
+	return h;
+}
+
+/* The pool's copy of s (the pool made when NULL); NULL when out of memory. */
+static char *pool_str(struct ms_strpool **pp, const char *s)
+{
+	struct ms_strpool *p = *pp;
+	size_t i;
+
+	if (!p && !(p = *pp = calloc(1, sizeof(*p))))
+		return NULL;
+	if ((p->n + 1) * 2 > p->cap) {
+		size_t cap = p->cap ? 2 * p->cap : 64;
+		char **slots = calloc(cap, sizeof(*slots));
+
+		if (!slots)
+			return NULL;
+		for (size_t k = 0; k < p->cap; k++) {
+			if (!p->slots[k])
+				continue;
+			for (i = str_hash(p->slots[k]) & (cap - 1); slots[i];
+			     i = (i + 1) & (cap - 1))
+				;
+			slots[i] = p->slots[k];
+		}
+		free(p->slots);
+		p->slots = slots;
+		p->cap = cap;
+	}
+	for (i = str_hash(s) & (p->cap - 1); p->slots[i]; i = (i + 1) & (p->cap - 1))
+		if (strcmp(p->slots[i], s) == 0)
+			return p->slots[i];
+	if (!(p->slots[i] = strdup(s)))
+		return NULL;
+	p->n++;
+	return p->slots[i];
+}
+
+static void pool_free(struct ms_strpool *p)
+{
+	if (!p)
+		return;
+	for (size_t i = 0; i < p->cap; i++)
+		free(p->slots[i]);
+	free(p->slots);
+	free(p);
+}
+
+/* Move one found map's report into the report, with its strings (pooled in rep's). */
 static struct ms_error *take_map(struct ms_target *t, struct fresh_cache *fc,
-                                 struct ms_found_map *m, struct ms_map_report **ret)
+                                 struct ms_inspect_report *rep, struct ms_found_map *m,
+                                 struct ms_map_report **ret)
 {
 	struct ms_map_report *r = m->report;
+	struct ms_strpool **pool = &rep->strings;
 	char buf[256];
 
 	m->report = NULL;
 	*ret = r;
+	r->pooled = true;
 	r->found_by = m->by;
 	r->refs = m->refs;
-	r->goid = m->goid;
+	r->goid = m->stack ? m->stack->goid : 0;
 	if (!r->sync)
 		r->impl =
 		    m->geom ? m->geom->impl : (t->classic_layout ? MS_IMPL_CLASSIC : MS_IMPL_SWISS);
 	if (r->sync) {
 		/* a sync.Map's keys and values are `any`, whatever the program stores */
-		r->type = strdup("sync.Map");
-		r->key_type = strdup("any");
-		r->elem_type = strdup("any");
+		r->type = pool_str(pool, "sync.Map");
+		r->key_type = pool_str(pool, "any");
+		r->elem_type = pool_str(pool, "any");
 		if (!r->key_type || !r->elem_type)
 			return &ms_error_nomem;
 	} else if (m->ncandidates > 1) {
-		r->type = strdup("map[?]?");
+		r->type = pool_str(pool, "map[?]?");
 		r->type_candidates = calloc(m->ncandidates, sizeof(*r->type_candidates));
 		if (!r->type_candidates)
 			return &ms_error_nomem;
@@ -243,11 +309,11 @@ static struct ms_error *take_map(struct ms_target *t, struct fresh_cache *fc,
 			r->ntype_candidates++;
 		}
 	} else {
-		r->type = strdup(m->geom ? m->geom->mtype.name : "map[?]?");
+		r->type = pool_str(pool, m->geom ? m->geom->mtype.name : "map[?]?");
 	}
 	if (m->geom && m->ncandidates <= 1) {
-		r->key_type = strdup(m->geom->mtype.key_name);
-		r->elem_type = strdup(m->geom->mtype.elem_name);
+		r->key_type = pool_str(pool, m->geom->mtype.key_name);
+		r->elem_type = pool_str(pool, m->geom->mtype.elem_name);
 	}
 	if (m->geom) {
 		r->key_bytes = m->geom->kslot;
@@ -257,23 +323,26 @@ static struct ms_error *take_map(struct ms_target *t, struct fresh_cache *fc,
 		r->has_pointers = m->geom->has_pointers;
 	}
 	r->type_source = m->type_source ? m->type_source : "dwarf";
-	if (m->stack_hi)
+	if (m->stack && m->stack->hi)
 		snprintf(buf, sizeof(buf), "stack of goroutine %llu%s%s",
-		         (unsigned long long)m->goid, m->func ? " in " : "",
-		         m->func ? m->func : "");
+		         (unsigned long long)m->stack->goid, m->stack->func ? " in " : "",
+		         m->stack->func ? m->stack->func : "");
 	else
 		snprintf(buf, sizeof(buf), "%s", r->held_bytes ? "heap" : "none");
-	r->where = strdup(buf);
-	r->paths = calloc(m->npaths ? m->npaths : 1, sizeof(*r->paths));
-	if (!r->type || !r->where || !r->paths)
-		return &ms_error_nomem;
-	for (size_t i = 0; i < m->npaths; i++) {
-		r->paths[i] = m->paths[i];
-		m->paths[i] = NULL;
+	r->where = pool_str(pool, buf);
+	/* the found map's array, handed over: room for npaths at least */
+	r->paths = m->npaths ? m->paths : calloc(1, sizeof(*r->paths));
+	if (m->npaths) {
+		m->paths = NULL;
+		m->paths_grown = false;
 	}
 	r->npaths = m->npaths;
 	m->npaths = 0;
-	r->package = m->package;
+	if (!r->type || !r->where || !r->paths)
+		return &ms_error_nomem;
+	if (m->package && !(r->package = pool_str(pool, m->package)))
+		return &ms_error_nomem;
+	free(m->package);
 	m->package = NULL;
 	r->load = r->capacity ? (double)r->len / (double)r->capacity : 0;
 	if (!r->error && r->occupied != r->len) {
@@ -386,7 +455,7 @@ static struct ms_error *walked(void *arg, struct ms_found_map *m)
 	struct stream *st = arg;
 	struct ms_map_report *r = NULL;
 	struct ms_report_view v = {MS_SORT_ADDR, 0, st->opts->filter};
-	struct ms_error *err = take_map(st->t, st->fc, m, &r);
+	struct ms_error *err = take_map(st->t, st->fc, st->rep, m, &r);
 	bool shown = !err && ms_view_matches(&v, r);
 
 	if (!err) {
@@ -567,7 +636,7 @@ static struct ms_error *inspect_target(struct ms_target *t, const struct ms_insp
 			found.maps[i] = NULL;
 			continue;
 		}
-		err = take_map(t, &fc, m, &rep->maps[rep->nmaps]);
+		err = take_map(t, &fc, rep, m, &rep->maps[rep->nmaps]);
 		rep->nmaps++;
 		/* the report owns what it took; free the rest now, not at the end */
 		ms_found_map_free(m);
@@ -576,6 +645,7 @@ static struct ms_error *inspect_target(struct ms_target *t, const struct ms_insp
 			goto out;
 	}
 	found.n = 0;
+	ms_found_deinit(&found); /* its index and array, before the summary's memory */
 	if (rep->nmaps)
 		qsort(rep->maps, rep->nmaps, sizeof(*rep->maps), cmp_addr);
 	err = rep->streamed ? summary_sort(rep) : ms_report_summarize(rep);
@@ -689,14 +759,16 @@ void ms_map_report_destroy(struct ms_map_report *m)
 {
 	if (!m)
 		return;
-	free(m->type);
-	free(m->key_type);
-	free(m->elem_type);
+	if (!m->pooled) {
+		free(m->type);
+		free(m->key_type);
+		free(m->elem_type);
+		free(m->package);
+		free(m->where);
+	}
 	for (size_t k = 0; k < m->npaths; k++)
 		free(m->paths[k]);
 	free(m->paths);
-	free(m->package);
-	free(m->where);
 	free(m->error);
 	free(m->tables);
 	free(m->sync);
@@ -734,6 +806,7 @@ void ms_inspect_report_destroy(struct ms_inspect_report *r)
 	free(r->recorded_at);
 	ms_report_groups_free(r);
 	free(r->filter);
+	pool_free(r->strings);
 	free(r);
 }
 
