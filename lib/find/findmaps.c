@@ -29,6 +29,8 @@ struct item {
 	bool is_map; /* addr is a map header to walk */
 };
 
+#define MAX_NEST 200 /* values inside values, see visit() */
+
 struct finder {
 	struct ms_target *t;
 	struct ms_types *ty;
@@ -39,6 +41,7 @@ struct finder {
 	struct ms_addrset map_index_keys;
 	uint64_t budget; /* values visited */
 	unsigned nest;   /* visit() calls on the stack: values inside values */
+	const struct ms_dtype *nest_types[MAX_NEST]; /* their types, outermost first */
 	struct ms_error *err;
 	/* for the entries of the map being walked */
 	const struct ms_map_geom *cur_geom;
@@ -472,12 +475,11 @@ static const struct ms_dtype *atomic_pointer_target(struct finder *f, const stru
 
 /*
  * Values nested inside one another (fields, array elements, typedefs) without a
- * pointer between them. Go's own types stay far below; damaged type descriptors
- * can describe a struct that contains itself, which would recurse until the
- * stack runs out.
+ * pointer between them. Go's own types stay far below, and no Go value contains
+ * a value of its own type; damaged type descriptors can describe a struct that
+ * contains itself (once or twice over: exponential), which would recurse until
+ * the stack or the budget runs out. Such a value is not visited.
  */
-#define MAX_NEST 200
-
 static void visit_value(struct finder *f, uint64_t addr, const struct ms_dtype *type,
                         const char *path, unsigned depth);
 
@@ -486,7 +488,10 @@ static void visit(struct finder *f, uint64_t addr, const struct ms_dtype *type, 
 {
 	if (f->nest >= MAX_NEST)
 		return;
-	f->nest++;
+	for (unsigned i = 0; i < f->nest; i++)
+		if (f->nest_types[i] == type)
+			return;
+	f->nest_types[f->nest++] = type;
 	visit_value(f, addr, type, path, depth);
 	f->nest--;
 }

@@ -41,6 +41,8 @@ def run(mapsize, core, exe, *extra):
         os.close(r)
         if not ASAN:  # ASan reserves terabytes of shadow address space up front
             resource.setrlimit(resource.RLIMIT_AS, (4 << 30, 4 << 30))  # a runaway is caught
+        # a hang is a failure (SIGXCPU), not a suite that waits for meson's timeout
+        resource.setrlimit(resource.RLIMIT_CPU, (300, 300))
         out = os.open(os.path.join(os.path.dirname(core), "out.json"),
                       os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
         os.dup2(out, 1)
@@ -209,8 +211,10 @@ def survives(mapsize, name, core, exe):
 
 
 def hostile_metadata(mapsize, work, label, stripped, core):
-    """A stripped executable whose type descriptors are damaged: zeroed, or 1% of their
-    bytes flipped (three patterns), must never crash mapsize."""
+    """A stripped executable whose type descriptors are damaged: zeroed, or 1%, 3% or
+    0.1% of their bytes flipped (nine patterns), must never crash or hang mapsize (they
+    found a struct containing itself: a stack overflow, and an exponential walk; an
+    array of 2^40 elements; a NULL candidate list)."""
     import random
     where = section(stripped, ".go.type") or section(stripped, ".rodata")
     if not where:
@@ -218,14 +222,15 @@ def hostile_metadata(mapsize, work, label, stripped, core):
         return
     off, size = where
     data = bytearray(open(stripped, "rb").read())
-    for i, what in enumerate(["zeroed"] + [f"1% of bytes flipped (pattern {k})"
-                                          for k in (1, 2, 3)]):
+    rates = (100, 30, 1000)  # one byte in N
+    for i, what in enumerate(["zeroed"] + [f"{100 / rates[k % 3]:g}% of bytes flipped "
+                                           f"(pattern {k})" for k in range(1, 10)]):
         b = bytearray(data)
         if i == 0:
             b[off:off + size] = bytes(size)
         else:
             rnd = random.Random(i)
-            for _ in range(size // 100):
+            for _ in range(size // rates[i % 3]):
                 b[off + rnd.randrange(size)] ^= 1 << rnd.randrange(8)
         path = os.path.join(work, f"stripped-types-{i}")
         with open(path, "wb") as f:
