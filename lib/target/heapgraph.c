@@ -87,7 +87,7 @@ static const struct tcache *type_mask(struct graph *g, uint64_t addr)
 	free(c->mask);
 	memset(c, 0, sizeof(*c));
 	c->addr = addr;
-	if (!addr || ms_source_read(g->t->mem, addr, head, 4 * p + 8) != NULL)
+	if (!addr || !ms_source_try_read(g->t->mem, addr, head, 4 * p + 8))
 		return c;
 	c->size = ms_source_decode(g->t->mem, head, p);
 	c->ptrbytes = ms_source_decode(g->t->mem, head + p, p);
@@ -105,7 +105,7 @@ static const struct tcache *type_mask(struct graph *g, uint64_t addr)
 	if (nbytes > MAX_MASK)
 		return c;
 	c->mask = malloc(nbytes ? nbytes : 1);
-	if (c->mask && nbytes && ms_source_read(g->t->mem, gcdata, c->mask, nbytes) != NULL) {
+	if (c->mask && nbytes && !ms_source_try_read(g->t->mem, gcdata, c->mask, nbytes)) {
 		free(c->mask);
 		c->mask = NULL;
 	}
@@ -402,8 +402,7 @@ static uint8_t *span_heap_bits(struct graph *g, const struct hspan *h)
 	    n > bytes)
 		return NULL;
 	bits = malloc(n);
-	if (bits &&
-	    ms_source_read(g->t->mem, h->end - n - inline_mark_bits(g, h), bits, n) != NULL) {
+	if (bits && !ms_source_try_read(g->t->mem, h->end - n - inline_mark_bits(g, h), bits, n)) {
 		free(bits);
 		bits = NULL;
 	}
@@ -443,7 +442,7 @@ static int scan_arena_bits(struct graph *g, uint32_t id, uint64_t obj_start, uin
 		    w >= bits_word + sizeof(bits) * (two_bits ? 4 : 8)) {
 			uint64_t first = w / 64 * 64, byte = two_bits ? first / 4 : first / 8;
 
-			if (ms_source_read(g->t->mem, arena + byte, bits, sizeof(bits)) != NULL)
+			if (!ms_source_try_read(g->t->mem, arena + byte, bits, sizeof(bits)))
 				return o > 0 ? 1 : -1;
 			bits_word = first;
 		}
@@ -457,8 +456,8 @@ static int scan_arena_bits(struct graph *g, uint32_t id, uint64_t obj_start, uin
 			idx = w / 64; /* the bitmap word */
 			if (w % 64 == 0 && a > obj_start) {
 				/* entering a new bitmap word: the previous one may say no more */
-				if (ms_source_read(g->t->mem, arena + nomore_off + (idx - 1) / 8,
-				                   &more, 1) == NULL &&
+				if (ms_source_try_read(
+				        g->t->mem, arena + nomore_off + (idx - 1) / 8, &more, 1) &&
 				    (more & (1u << ((idx - 1) % 8))))
 					return 0;
 			}
@@ -643,7 +642,7 @@ static bool root_range(struct graph *g, struct roots *r, const struct vrange *v,
 		if (err) { /* a part not in the core (a bss page never written): word by word */
 			ms_error_destroy(err);
 			for (uint64_t o = 0; o + g->ptr <= n; o += g->ptr)
-				if (ms_source_read(g->t->mem, a + o, buf + o, g->ptr) != NULL)
+				if (!ms_source_try_read(g->t->mem, a + o, buf + o, g->ptr))
 					memset(buf + o, 0, g->ptr);
 		}
 		for (uint64_t o = 0; o + g->ptr <= n; o += g->ptr) {

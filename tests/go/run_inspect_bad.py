@@ -405,10 +405,12 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--mapsize", required=True)
     args = ap.parse_args()
-    global ASAN
+    global ASAN, MAX_RSS_MB
     mapsize = os.path.abspath(args.mapsize)
     with open(mapsize, "rb") as f:
         ASAN = b"__asan_init" in f.read()
+    if ASAN:  # shadow memory and the quarantine of freed blocks: 2-3 times the RSS
+        MAX_RSS_MB *= 3
     for label, version, cases in (("go1.23", "1.23", classic_cases),
                                   ("go1.24", "1.24", swiss_cases)):
         if not gocore.go_wrapper(version):
