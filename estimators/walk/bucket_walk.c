@@ -156,6 +156,11 @@ static struct ms_error *array_size(struct ms_walk *w, uint64_t arr, unsigned B, 
 		                       (unsigned long long)(nb * bs));
 	/* map.go makeBucketArray: from B = 4 the array is rounded up to whole buckets */
 	*ret_nb = B >= 4 ? usable / bs : nb;
+	/* a damaged span can make the object (and so the array) absurdly large */
+	if (!ms_source_has(w->t->mem, arr, *ret_nb * bs))
+		return ms_error_create(MS_ERR_FORMAT,
+		                       "bucket array 0x%llx of %llu buckets is not all in memory",
+		                       (unsigned long long)arr, (unsigned long long)*ret_nb);
 	if (w->strict) {
 		uint64_t want = nb;
 
