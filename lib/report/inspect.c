@@ -498,11 +498,29 @@ static struct ms_error *measure_graph(struct ms_target *t, struct ms_found *foun
 			continue;
 		hm[n].addr = m->addr;
 		hm[n].hdr_bytes = classic ? t->rt.hmap.size : t->rt.smap.size;
+		if (classic) {
+			hm[n].ptr_off[0] = t->rt.hmap.buckets;
+			hm[n].ptr_off[1] = t->rt.hmap.oldbuckets;
+			hm[n].ptr_off[2] = t->rt.hmap.extra;
+			hm[n].nptr = 3;
+		} else {
+			hm[n].ptr_off[0] = t->rt.smap.dir_ptr;
+			hm[n].nptr = 1;
+		}
 		if (m->report->sync) { /* a sync.Map: its struct is the header */
 			struct ms_go_syncmap sl;
 
 			ms_go_syncmap_layout(&t->go, t->arch, &sl);
 			hm[n].hdr_bytes = sl.size;
+			hm[n].nptr = 1;
+			if (sl.hashtrie) {
+				hm[n].ptr_off[0] = sl.root_off;
+			} else {
+				/* read: an atomic.Pointer, or (1.19) an atomic.Value's data word */
+				hm[n].ptr_off[0] = sl.read_off + (sl.read_iface ? t->ptr : 0);
+				hm[n].ptr_off[1] = sl.dirty_off;
+				hm[n].nptr = 2;
+			}
 		}
 		if (hm[n].hdr_bytes == UINT64_MAX || hm[n].hdr_bytes > 256)
 			hm[n].hdr_bytes = 0;

@@ -588,6 +588,7 @@ static bool scan_heap(struct graph *g, struct ms_heapgraph_stats *st)
 struct vrange {
 	uint64_t lo, hi;
 	uint32_t node;
+	const struct ms_heapgraph_map *map;
 };
 
 static int cmp_vrange(const void *a, const void *b)
@@ -801,23 +802,25 @@ static bool add_roots(struct graph *g, struct vrange *v, size_t nv, struct ms_he
 	for (size_t i = 0; i < r.n && !g->err; i++)
 		push_edge(g, r.ids[i]);
 	free(r.ids);
-	/* virtual nodes, in node order: the root points to each, each to its header's words */
+	/* virtual nodes, in node order: the root points to each, each to its header's
+	 * pointer words */
 	for (size_t i = 0; i < nv && !g->err; i++)
 		push_edge(g, g->root + 1 + (uint32_t)i);
 	for (uint32_t k = 0; k < nv && !g->err; k++) {
 		size_t i = 0;
-		uint8_t hdr[256];
 
 		while (v[i].node != g->root + 1 + k)
 			i++;
 		g->off[v[i].node] = (uint32_t)g->ndst;
-		if (v[i].hi - v[i].lo <= sizeof(hdr)) {
-			struct ms_error *e =
-			    ms_source_read(g->t->mem, v[i].lo, hdr, v[i].hi - v[i].lo);
+		for (unsigned j = 0; j < v[i].map->nptr && !g->err; j++) {
+			uint8_t w[8];
+			uint32_t last = NONE;
 
-			if (!e)
-				scan_words(g, hdr, v[i].hi - v[i].lo, NONE);
-			ms_error_destroy(e);
+			if (v[i].map->ptr_off[j] < v[i].hi - v[i].lo &&
+			    v[i].map->ptr_off[j] + g->ptr <= v[i].hi - v[i].lo &&
+			    ms_source_try_read(g->t->mem, v[i].lo + v[i].map->ptr_off[j], w,
+			                       g->ptr))
+				edge_to(g, ms_source_decode(g->t->mem, w, g->ptr), NONE, &last);
 		}
 	}
 	g->off[g->nnodes] = (uint32_t)g->ndst;
@@ -1025,6 +1028,7 @@ static bool map_nodes(struct graph *g, struct ms_heapgraph_map *maps, size_t n, 
 		v[nv].lo = maps[i].addr;
 		v[nv].hi = maps[i].addr + maps[i].hdr_bytes;
 		v[nv].node = node[i];
+		v[nv].map = &maps[i];
 		nv++;
 	}
 	if (nv)

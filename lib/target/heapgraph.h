@@ -10,8 +10,14 @@
 
 /* One map to measure: in addr, hdr_bytes, held_bytes; out the rest. */
 struct ms_heapgraph_map {
-	uint64_t addr;       /* the header */
-	uint64_t hdr_bytes;  /* the header's size (hmap or Map) */
+	uint64_t addr;      /* the header */
+	uint64_t hdr_bytes; /* the header's size (hmap or Map) */
+	/* offsets in the header of its pointer words (hmap's buckets, oldbuckets and
+	 * extra; Map's dirPtr; sync.Map's read and dirty, or root): a header that is
+	 * no heap object has edges from these alone (its hash seed, its count are
+	 * no pointers, though on 386 they often look like one) */
+	uint64_t ptr_off[3];
+	unsigned nptr;
 	uint64_t held_bytes; /* heap bytes of the map's own storage (header included) */
 	uint64_t payload_bytes, retained_bytes;
 	bool payload_known, retained_known;
@@ -37,7 +43,7 @@ struct ms_heapgraph_stats {
  * bss by the GC's bitmaps, frames by their stack maps), its dominator tree from a root above every
  * root word (Lengauer-Tarjan, semi-NCA variant), and fill maps[]: a map
  * whose header is not in the heap (a stack) is a virtual node whose edges are
- * its header's words. A map its root words do not reach is made a root.
+ * its header's pointer words (ptr_off). A map its root words do not reach is made a root.
  */
 struct ms_error *ms_heapgraph_measure(struct ms_target *t, struct ms_heapgraph_map *maps, size_t n,
                                       struct ms_heapgraph_stats *ret_stats);

@@ -239,6 +239,46 @@ def compare_graph(mapsize, core, exe, truth, version=None):
     return problems[:10], misses, notes
 
 
+def compare_seed_pointer(mapsize, core, exe, doc, workdir):
+    """On 386, a map header's hash seed (hmap.hash0, Map.seed at offset 8 in both) looks
+    like a heap pointer often enough (the heap is a few MB of 4 GB, the seed random): a
+    stack map's header, a node of its own in the heap graph, must have edges from its
+    pointer fields alone. A copy of the core whose stack map's seed is the address of
+    main.gDeleted's storage (its header's word at 12: buckets, or dirPtr) must keep
+    gDeleted's retained at or above its held bytes (it fell to its header's size)."""
+    stack = [m for m in doc["maps"] if m["where"].startswith("stack of goroutine")]
+    heap = [m for m in doc["maps"] if m["paths"] and m["paths"][0] == "main.gDeleted"]
+    if not stack or not heap:
+        return ["seed pointer: no stack map or no main.gDeleted in the report"]
+    segs = gocore.load_segments(core)
+    target = gocore.read_memory(core, int(heap[0]["address"], 16) + 12, 4, segs)
+    seed_at = int(stack[0]["address"], 16) + 8
+    patched = os.path.join(workdir, "seed-pointer.core")
+    try:
+        shutil.copyfile(core, patched)
+        with open(patched, "r+b") as f:
+            for sg in segs:
+                if sg.vaddr <= seed_at and seed_at + 4 <= sg.vaddr + sg.filesz:
+                    f.seek(sg.offset + seed_at - sg.vaddr)
+                    f.write(target)
+                    break
+            else:
+                return [f"seed pointer: {seed_at:#x} is not in the core's contents"]
+        r = subprocess.run([mapsize, "inspect", patched, "--exe", exe, "--format", "json",
+                            "--retained"], capture_output=True, text=True, timeout=limit(600))
+    finally:
+        if os.path.exists(patched):
+            os.unlink(patched)
+    if r.returncode != 0:
+        return [f"seed pointer: exit {r.returncode}: {r.stderr.strip()}"]
+    got = [m for m in json.loads(r.stdout)["maps"] if m["address"] == heap[0]["address"]]
+    if not got or got[0]["retained_bytes"] < got[0]["held_bytes"]:
+        return [f"seed pointer: {stack[0]['address']}'s seed set to {target[::-1].hex()}: "
+                f"main.gDeleted retained {got[0]['retained_bytes'] if got else None}, "
+                f"held {heap[0]['held_bytes']}"]
+    return []
+
+
 def pprof_graph(mapsize, core, exe, doc, version):
     """--retained --format pprof: the sample types gain payload and retained, and
     `go tool pprof -raw` adds them up to the JSON report's maps."""
@@ -721,6 +761,8 @@ def run_config(mapsize, cfg, workdir, keep):
                     problems += gp
                     held += gmiss
                     log += gnotes
+                if doc and kind == "kernel" and arch == "386":
+                    problems += compare_seed_pointer(mapsize, core, binary, doc, workdir)
             finally:
                 if not keep and os.path.exists(core):
                     os.unlink(core)
