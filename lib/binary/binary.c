@@ -124,6 +124,7 @@ struct binary_priv {
 	struct pcln pcln;
 	uint64_t text;   /* runtime.text from the module data, 0 if unknown */
 	uint64_t gofunc; /* moduledata.gofunc, 0 if unknown */
+	uint64_t rodata; /* moduledata.rodata, 0 if unknown */
 };
 
 static bool arch_of(uint16_t machine, enum ms_arch *ret)
@@ -466,10 +467,11 @@ out:
 #define NO_FUNCDATA    0xffffffffu
 /* runtime/symtab.go (1.19: _PCDATA_StackMapIndex, _FUNCDATA_*), internal/abi/symtab.go
  * (1.21, 1.24, 1.27): the same numbers in every version */
-#define PCDATA_STACKMAP  1
-#define FUNCDATA_ARGS    0
-#define FUNCDATA_LOCALS  1
-#define MAX_PCVALUE_STEP (1u << 20)
+#define PCDATA_STACKMAP   1
+#define FUNCDATA_ARGS     0
+#define FUNCDATA_LOCALS   1
+#define FUNCDATA_STACKOBJ 2
+#define MAX_PCVALUE_STEP  (1u << 20)
 
 static uint64_t pcln_word(const struct ms_binary *b, const uint8_t *p, unsigned n)
 {
@@ -550,6 +552,11 @@ void ms_binary_set_text(struct ms_binary *b, uint64_t text)
 void ms_binary_set_gofunc(struct ms_binary *b, uint64_t gofunc)
 {
 	((struct binary_priv *)b)->gofunc = gofunc;
+}
+
+void ms_binary_set_rodata(struct ms_binary *b, uint64_t rodata)
+{
+	((struct binary_priv *)b)->rodata = rodata;
 }
 
 /* One step of a pc-value table (runtime.step); false at its end or past tab. */
@@ -725,6 +732,7 @@ bool ms_binary_func_info(struct ms_binary *b, uint64_t pc, struct ms_func_info *
 	ret->stackmap_index = pcln_pcdata(p, &f, PCDATA_STACKMAP, call);
 	ret->locals_map = pcln_funcdata(p, &f, FUNCDATA_LOCALS);
 	ret->args_map = pcln_funcdata(p, &f, FUNCDATA_ARGS);
+	ret->stack_objects = pcln_funcdata(p, &f, FUNCDATA_STACKOBJ);
 	return true;
 }
 
@@ -759,6 +767,35 @@ bool ms_binary_stackmap(struct ms_binary *b, uint64_t map_addr, int32_t index, u
 	    !ms_source_try_read(b->mem, at, bits, (size_t)bytes))
 		return false;
 	*ret_nbits = (uint32_t)nbit;
+	return true;
+}
+
+/* runtime/stack.go stackObjectRecord{off, size int32; ptrdata int32 (1.19-1.23: negative for
+ * a GC program), gcdataoff uint32 from moduledata.rodata}, after a uintptr count (the same
+ * in 1.19 and 1.21-1.27) */
+bool ms_binary_stack_object(struct ms_binary *b, uint64_t addr, uint64_t i, uint64_t *ret_n,
+                            struct ms_stack_object *ret)
+{
+	struct binary_priv *p = (struct binary_priv *)b;
+	unsigned ptr = b->ptr_bytes;
+	uint64_t n, at;
+	uint8_t r[16];
+	int32_t ptrdata;
+
+	if (!addr || addr > UINT64_MAX - 8 || !ms_source_try_uint(b->mem, addr, ptr, &n) ||
+	    n > (1u << 20) || i >= n || !ms_add_u64(addr, ptr + 16 * i, &at) ||
+	    !ms_source_try_read(b->mem, at, r, sizeof(r)))
+		return false;
+	*ret_n = n;
+	ret->off = (int32_t)ms_source_decode(b->mem, r, 4);
+	ret->size = (uint32_t)ms_source_decode(b->mem, r + 4, 4);
+	ptrdata = (int32_t)ms_source_decode(b->mem, r + 8, 4);
+	ret->ptrbytes = ptrdata < 0 ? (uint64_t) - (int64_t)ptrdata : (uint64_t)ptrdata;
+	ret->gcdata = ptrdata < 0 || !p->rodata
+	                  ? 0
+	                  : p->rodata + (uint32_t)ms_source_decode(b->mem, r + 12, 4);
+	if (ret->ptrbytes > ret->size)
+		ret->ptrbytes = ret->size;
 	return true;
 }
 

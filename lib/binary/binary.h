@@ -72,6 +72,7 @@ struct ms_func_info {
 	uint64_t locals_map;    /* address of FUNCDATA_LocalsPointerMaps's stackmap; 0 if none or
 	                           gofunc unknown */
 	uint64_t args_map;      /* address of FUNCDATA_ArgsPointerMaps's stackmap; 0 likewise */
+	uint64_t stack_objects; /* address of FUNCDATA_StackObjects's records; 0 likewise */
 };
 /*
  * false if pc is in no function or the table is damaged; a damaged pc-value table leaves
@@ -82,6 +83,28 @@ bool ms_binary_func_info(struct ms_binary *b, uint64_t pc, struct ms_func_info *
 
 /* moduledata.gofunc: the base that funcdata offsets are relative to (0: unknown). */
 void ms_binary_set_gofunc(struct ms_binary *b, uint64_t gofunc);
+/* moduledata.rodata: the base of stack object records' gcdata offsets (0: unknown). */
+void ms_binary_set_rodata(struct ms_binary *b, uint64_t rodata);
+
+/*
+ * One of a frame's stack objects (runtime stackObjectRecord): an address-taken
+ * local or argument that holds pointers, which the GC scans only when a live
+ * pointer word of the stack points into it. off is from the frame's varp when
+ * negative, from its argp otherwise; gcdata is the address of its pointer mask
+ * (one bit per word of its first ptrbytes bytes), 0 when unknown or when the
+ * record gives a GC program (1.19-1.23; then every word may be a pointer).
+ */
+struct ms_stack_object {
+	int64_t off;
+	uint64_t size, ptrbytes, gcdata;
+};
+/*
+ * Record i of the stack object records at addr (ms_func_info.stack_objects: a
+ * uintptr count, then 16-byte records); *ret_n the count. false past the end or
+ * when unreadable.
+ */
+bool ms_binary_stack_object(struct ms_binary *b, uint64_t addr, uint64_t i, uint64_t *ret_n,
+                            struct ms_stack_object *ret);
 
 /*
  * Bitmap `index` of the stack map at map_addr (runtime.stackmapdata): one bit per pointer-sized

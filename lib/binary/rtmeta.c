@@ -1804,6 +1804,7 @@ struct ms_error *ms_rtmeta_load(struct ms_rtmeta *t)
 	/* moduledata.gofunc (funcdata's base) is the uintptr right after rodata in go1.19 and
 	 * go1.21-1.27 (runtime/symtab.go of each; their DWARF agrees on amd64, 386, arm64, arm) */
 	t->gofunc = l.rodata == UINT64_MAX ? 0 : md_word(t, m.addr, l.rodata + t->ptr, &read_ok);
+	t->rodata = l.rodata == UINT64_MAX ? 0 : md_word(t, m.addr, l.rodata, &read_ok);
 	err = ms_rtmeta_types(t, m.types, m.etypes, &nmaps);
 	if (err)
 		return err;

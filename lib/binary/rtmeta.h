@@ -31,6 +31,7 @@ struct ms_rtmeta {
 	struct ms_dwarf *dwarf; /* owned by the caller, also after an error; NULL until made */
 	uint64_t globals[2][2]; /* the module's data and bss ranges [lo, hi) */
 	uint64_t gofunc;        /* moduledata.gofunc (funcdata's base); 0 if unreadable */
+	uint64_t rodata;        /* moduledata.rodata (stack objects' gcdata base); 0 likewise */
 };
 
 /*

@@ -487,6 +487,7 @@ static json_t *summary_json(const struct ms_inspect_report *r, size_t n)
 		set(g, "memory_bytes", juint(r->graph_bytes));
 		set(g, "scanned_by_bitmap", juint(r->graph_precise));
 		set(g, "scanned_conservatively", juint(r->graph_conservative));
+		set(g, "stack_objects", juint(r->graph_stack_objects));
 		set(g, "seconds", json_real(r->graph_s));
 		set(sum, "heap_graph", g);
 	}

@@ -688,7 +688,8 @@ struct ms_inspect_report {
 	uint64_t total_payload_bytes, total_retained_bytes;
 	uint64_t graph_objects, graph_edges, graph_bytes; /* its size, its memory at most */
 	uint64_t graph_precise, graph_conservative; /* objects scanned by bitmap, word by word */
-	double graph_s;                             /* the time it took */
+	uint64_t graph_stack_objects; /* address-taken locals scanned: live words reach them */
+	double graph_s;               /* the time it took */
 	size_t nby_type, nby_package;
 	struct ms_type_total *by_type, *by_package; /* owned, by held bytes, descending */
 	size_t nwarnings;

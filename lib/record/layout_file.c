@@ -518,6 +518,7 @@ static bool read_top(struct reader *rd, json_t *doc, struct ms_inspect_report *r
 		    !get_u64(rd, hg, "memory_bytes", true, &r->graph_bytes) ||
 		    !get_u64(rd, hg, "scanned_by_bitmap", true, &r->graph_precise) ||
 		    !get_u64(rd, hg, "scanned_conservatively", true, &r->graph_conservative) ||
+		    !get_u64(rd, hg, "stack_objects", false, &r->graph_stack_objects) ||
 		    !json_is_number(sec))
 			return rd->err ? false
 			               : bad(rd, "'summary.heap_graph' is not a heap graph");

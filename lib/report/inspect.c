@@ -549,6 +549,7 @@ static struct ms_error *measure_graph(struct ms_target *t, struct ms_found *foun
 		rep->graph_bytes = st.graph_bytes;
 		rep->graph_precise = st.precise;
 		rep->graph_conservative = st.conservative;
+		rep->graph_stack_objects = st.stack_objects;
 		rep->graph_s =
 		    (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 		if (st.payload_budget_hit)

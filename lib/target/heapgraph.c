@@ -673,15 +673,89 @@ static bool root_range(struct graph *g, struct roots *r, const struct vrange *v,
 	return true;
 }
 
-/* A goroutine's frames: the words their stack maps say are live pointers. */
+/* A goroutine's frames: the words their stack maps say are live pointers, and the
+ * stack objects those words reach (runtime scanstack: an address-taken local holding
+ * pointers is no live slot of its own; it is scanned when a live word, or another
+ * such object scanned, points into it). */
+struct sobj {
+	uint64_t addr, size, ptrbytes, gcdata; /* gcdata 0: every word may be a pointer */
+	bool scanned;
+};
+
 struct frame_roots {
 	struct graph *g;
 	struct roots *r;
 	const struct vrange *v;
 	size_t nv;
 	struct ms_heapgraph_stats *st;
-	uint64_t low; /* the lowest address not covered yet (the last frame's fp) */
+	uint64_t low;      /* the lowest address not covered yet (the last frame's fp) */
+	uint64_t slo, shi; /* the goroutine's stack */
+	struct sobj *objs; /* its frames' stack objects */
+	size_t nobjs, objs_cap;
+	uint64_t *sptrs; /* live words pointing into the stack, to follow */
+	size_t nsptrs, sptrs_cap;
 };
+
+static bool grow(void **p, size_t *cap, size_t n, size_t size)
+{
+	void *q;
+	size_t c;
+
+	if (n < *cap)
+		return true;
+	c = *cap ? *cap * 2 : 64;
+	q = realloc(*p, c * size);
+	if (!q)
+		return false;
+	*p = q;
+	*cap = c;
+	return true;
+}
+
+/* A root word at a (live, or in a scanned stack object): into the heap, or into the
+ * goroutine's own stack (a stack object to scan). */
+static void live_word(struct frame_roots *fw, uint64_t a)
+{
+	struct graph *g = fw->g;
+	uint8_t w[8];
+	uint64_t v;
+
+	if (!ms_source_try_read(g->t->mem, a, w, g->ptr))
+		return;
+	v = ms_source_decode(g->t->mem, w, g->ptr);
+	if (v >= fw->slo && v < fw->shi) {
+		if (!grow((void **)&fw->sptrs, &fw->sptrs_cap, fw->nsptrs, sizeof(*fw->sptrs))) {
+			g->err = &ms_error_nomem;
+			return;
+		}
+		fw->sptrs[fw->nsptrs++] = v;
+		return;
+	}
+	root_range(g, fw->r, fw->v, fw->nv, a, a + g->ptr, fw->st);
+}
+
+static void frame_objects(struct frame_roots *fw, const struct ms_frame *fr)
+{
+	struct graph *g = fw->g;
+	struct ms_stack_object so;
+	uint64_t n = 0;
+
+	for (uint64_t i = 0;
+	     !g->err && ms_binary_stack_object(g->t->exe, fr->fn.stack_objects, i, &n, &so); i++) {
+		uint64_t at =
+		    so.off < 0 ? fr->varp - (uint64_t)-so.off : fr->argp + (uint64_t)so.off;
+
+		/* below sp: not allocated in the frame yet (runtime scanframeworker) */
+		if (!so.size || at < fr->sp || at < fw->slo || at >= fw->shi ||
+		    so.size > fw->shi - at)
+			continue;
+		if (!grow((void **)&fw->objs, &fw->objs_cap, fw->nobjs, sizeof(*fw->objs))) {
+			g->err = &ms_error_nomem;
+			return;
+		}
+		fw->objs[fw->nobjs++] = (struct sobj){at, so.size, so.ptrbytes, so.gcdata, false};
+	}
+}
 
 static bool frame_word(void *arg, const struct ms_frame *fr)
 {
@@ -696,10 +770,58 @@ static bool frame_word(void *arg, const struct ms_frame *fr)
 	} else {
 		for (uint64_t a = fr->sp; a < hi && !g->err; a += g->ptr)
 			if (ms_frame_live(fr, a, g->ptr, g->ptr))
-				root_range(g, fw->r, fw->v, fw->nv, a, a + g->ptr, fw->st);
+				live_word(fw, a);
+		frame_objects(fw, fr);
 	}
 	fw->low = fr->fp;
 	return !g->err;
+}
+
+static int cmp_sobj(const void *a, const void *b)
+{
+	const struct sobj *x = a, *y = b;
+
+	return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+/* The stack objects the live words reach, and what they reach, scanned by their masks. */
+static void scan_stack_objects(struct frame_roots *fw)
+{
+	struct graph *g = fw->g;
+
+	if (!fw->nobjs)
+		return;
+	qsort(fw->objs, fw->nobjs, sizeof(*fw->objs), cmp_sobj);
+	while (fw->nsptrs && !g->err) {
+		uint64_t p = fw->sptrs[--fw->nsptrs];
+		size_t lo = 0, hi = fw->nobjs;
+		struct sobj *o;
+
+		while (lo < hi) { /* the last object starting at or below p */
+			size_t mid = lo + (hi - lo) / 2;
+
+			if (fw->objs[mid].addr <= p)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (!lo)
+			continue;
+		o = &fw->objs[lo - 1];
+		if (o->scanned || p >= o->addr + o->size)
+			continue;
+		o->scanned = true;
+		fw->st->stack_objects++;
+		for (uint64_t w = 0; w < o->ptrbytes / g->ptr && !g->err; w++) {
+			uint8_t m;
+
+			if (o->gcdata &&
+			    (!ms_source_try_read(g->t->exe->mem, o->gcdata + w / 8, &m, 1) ||
+			     !(m >> (w % 8) & 1)))
+				continue;
+			live_word(fw, o->addr + w * g->ptr);
+		}
+	}
 }
 
 /* The root's edges (data, bss, stacks) and the virtual nodes' edges. */
@@ -764,7 +886,14 @@ static bool add_roots(struct graph *g, struct vrange *v, size_t nv, struct ms_he
 	for (size_t i = 0; i < nstacks && !g->err; i++) {
 		/* a goroutine not running: its frames by their stack maps, from its saved sp
 		 * (what the unwinder cannot reach: every word); a running one: all of it */
-		struct frame_roots fw = {g, &r, v, nv, st, stacks[i].lo};
+		struct frame_roots fw = {.g = g,
+		                         .r = &r,
+		                         .v = v,
+		                         .nv = nv,
+		                         .st = st,
+		                         .low = stacks[i].lo,
+		                         .slo = stacks[i].lo,
+		                         .shi = stacks[i].hi};
 		bool saved = stacks[i].sp > stacks[i].lo && stacks[i].sp < stacks[i].hi &&
 		             stacks[i].status != 2;
 		unsigned nframes = 0;
@@ -782,6 +911,9 @@ static bool add_roots(struct graph *g, struct vrange *v, size_t nv, struct ms_he
 				ms_error_destroy(e);
 			if (!complete)
 				st->conservative_stacks++;
+			scan_stack_objects(&fw);
+			free(fw.objs);
+			free(fw.sptrs);
 		} else {
 			st->conservative_stacks++;
 		}

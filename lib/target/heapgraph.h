@@ -33,6 +33,7 @@ struct ms_heapgraph_stats {
 	uint64_t payload_visits;
 	uint64_t precise, conservative; /* pointerful objects scanned by bitmap, word by word */
 	uint64_t conservative_stacks;   /* goroutines (partly) scanned word by word */
+	uint64_t stack_objects;         /* address-taken locals scanned (reached from live words) */
 	bool conservative_globals;      /* data or bss scanned word by word (no GC bitmap) */
 	bool payload_budget_hit;
 };
@@ -40,10 +41,11 @@ struct ms_heapgraph_stats {
 /*
  * Build the heap graph (edges: the pointer words of pointerful objects by the
  * runtime's bitmaps, word by word where it has none to read; roots: data and
- * bss by the GC's bitmaps, frames by their stack maps), its dominator tree from a root above every
- * root word (Lengauer-Tarjan, semi-NCA variant), and fill maps[]: a map
- * whose header is not in the heap (a stack) is a virtual node whose edges are
- * its header's pointer words (ptr_off). A map its root words do not reach is made a root.
+ * bss by the GC's bitmaps, frames by their stack maps, and the stack objects
+ * that live words reach), its dominator tree from a root above every root word
+ * (Lengauer-Tarjan, semi-NCA variant), and fill maps[]: a map whose header is
+ * not in the heap (a stack) is a virtual node whose edges are its header's
+ * pointer words (ptr_off). A map its root words do not reach is made a root.
  */
 struct ms_error *ms_heapgraph_measure(struct ms_target *t, struct ms_heapgraph_map *maps, size_t n,
                                       struct ms_heapgraph_stats *ret_stats);

@@ -426,6 +426,7 @@ static struct ms_error *load_layouts(struct ms_target *t, const char *exe_path, 
 		t->classic_layout = rm.classic_layout;
 		memcpy(t->globals, rm.globals, sizeof(t->globals));
 		ms_binary_set_gofunc(t->exe, rm.gofunc);
+		ms_binary_set_rodata(t->exe, rm.rodata);
 		return err;
 	}
 	err = t->dwarf ? NULL : ms_dwarf_load(exe_path, &t->dwarf);
@@ -444,6 +445,7 @@ static struct ms_error *load_layouts(struct ms_target *t, const char *exe_path, 
 		t->rt.types_base = types ? types->addr : 0;
 	}
 	ms_binary_set_gofunc(t->exe, moduledata_from_dwarf(t, "gofunc"));
+	ms_binary_set_rodata(t->exe, moduledata_from_dwarf(t, "rodata"));
 	return NULL;
 }
 

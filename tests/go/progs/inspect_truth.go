@@ -986,6 +986,12 @@ func main() {
 //	           through the map; the sessions point to gConfig (a global).
 //	gShared    the same shape; every second session is also held by
 //	           gSharedOthers, so retained < held + payload.
+//	gStackShared  the same, but the other holder is an array local to a
+//	           goroutine (stackShared), whose address is taken: a stack object.
+//	           Its frame's stack map says it is dead while the goroutine
+//	           blocks (stackShared does not use it again); the GC scans it
+//	           because a live word of a frame below (blockWith's p) points
+//	           into it.
 //
 // Every object of the payload is at least 16 bytes and pointerful or a
 // string of 24 bytes or more, so the tiny allocator (objects under 16 bytes
@@ -1119,4 +1125,36 @@ func sessionMaps() {
 	add("gShared", "main.gShared", "global", gShared, int64p(held))
 	r = results[len(results)-1]
 	r.PayloadBytes, r.RetainedBytes = int64p(gConfigBytes+own+shared), int64p(held+own)
+
+	done := make(chan [3]int64)
+	go stackShared(done)
+	w := <-done
+	add("gStackShared", "main.gStackShared", "global", gStackShared, int64p(w[0]))
+	r = results[len(results)-1]
+	r.PayloadBytes, r.RetainedBytes = int64p(gConfigBytes+w[1]+w[2]), int64p(w[0]+w[1])
+}
+
+var (
+	gStackShared map[string]*Session
+	stackBlock   = make(chan struct{})
+)
+
+// stackShared builds gStackShared sharing every second session with others, an
+// array of its own frame (a stack object: buildSessions takes a slice of it),
+// sends held, own and shared, and blocks for good in blockWith, which alone
+// keeps others alive.
+func stackShared(done chan<- [3]int64) {
+	var others [nSessions/2 + 1]*Session
+	var held, own, shared int64
+	gStackShared, held, own, _ = buildSessions(2, others[:])
+	dropCheck("gStackShared", &gStackShared, held+own)
+	gStackShared, held, own, shared = buildSessions(2, others[:])
+	done <- [3]int64{held, own, shared}
+	blockWith(&others)
+}
+
+//go:noinline
+func blockWith(p *[nSessions/2 + 1]*Session) {
+	<-stackBlock
+	runtime.KeepAlive(p)
 }
