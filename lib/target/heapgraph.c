@@ -883,9 +883,12 @@ static bool add_roots(struct graph *g, struct vrange *v, size_t nv, struct ms_he
 		g->err = err;
 	else
 		ms_error_destroy(err);
+	if (nstacks)
+		ms_target_thread_stacks(g->t, stacks, nstacks);
 	for (size_t i = 0; i < nstacks && !g->err; i++) {
 		/* a goroutine not running: its frames by their stack maps, from its saved sp
-		 * (what the unwinder cannot reach: every word); a running one: all of it */
+		 * (what the unwinder cannot reach: every word); a running one: every word
+		 * from its thread's sp, or all of it when its thread is not known */
 		struct frame_roots fw = {.g = g,
 		                         .r = &r,
 		                         .v = v,
@@ -894,8 +897,9 @@ static bool add_roots(struct graph *g, struct vrange *v, size_t nv, struct ms_he
 		                         .low = stacks[i].lo,
 		                         .slo = stacks[i].lo,
 		                         .shi = stacks[i].hi};
-		bool saved = stacks[i].sp > stacks[i].lo && stacks[i].sp < stacks[i].hi &&
-		             stacks[i].status != 2;
+		bool in = stacks[i].sp > stacks[i].lo && stacks[i].sp < stacks[i].hi;
+		bool running = (stacks[i].status & ~0x1000u) == 2; /* _Grunning, maybe _Gscan */
+		bool saved = in && !running;
 		unsigned nframes = 0;
 		bool complete = false;
 
@@ -916,6 +920,10 @@ static bool add_roots(struct graph *g, struct vrange *v, size_t nv, struct ms_he
 			free(fw.sptrs);
 		} else {
 			st->conservative_stacks++;
+			/* running on a thread: from the thread's sp (or where the goroutine left
+			 * its stack for the system stack); what lies below is dead */
+			if (running && stacks[i].on_thread && in)
+				fw.low = stacks[i].sp;
 		}
 		if (!complete && fw.low < stacks[i].hi)
 			root_range(g, &r, v, nv, fw.low, stacks[i].hi, st);

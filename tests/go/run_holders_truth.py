@@ -422,9 +422,11 @@ def attach_build(mapsize, name, binary, workdir):
             subprocess.run(["strip", "-o", stripped, binary], check=True)
         with gocore.TruthProcess(binary, workdir) as p:
             for build, exe in (("attach", binary), ("stripped attach", stripped)):
-                # a few seconds on a quiet machine; the limit only stops a hang
+                # a few seconds on a quiet machine; the limit only stops a hang;
+                # with DWARF also the heap graph (--retained)
                 runs.append((build, subprocess.run(
-                    [mapsize, "attach", str(p.pid), "--exe", exe, "--format", "json"],
+                    [mapsize, "attach", str(p.pid), "--exe", exe, "--format", "json"] +
+                    (["--retained"] if build == "attach" else []),
                     capture_output=True, text=True, timeout=limit(120))))
             truth = p.maps
     except subprocess.TimeoutExpired as e:
@@ -442,6 +444,23 @@ def attach_build(mapsize, name, binary, workdir):
         doc = json.loads(r.stdout)
         check_report(name, build, truth, doc)
         check_running(f"{name} {build}", doc)
+        if build == "attach":
+            check_retained(f"{name} {build}", doc)
+
+
+def check_retained(label, doc):
+    """--retained of the live process: every map whose header is on the heap retains
+    at least its own storage and at most that plus its payload. main.spin runs (its
+    thread's sp is in burn); the iterator sumHot left below it still points into
+    spin.hot's storage: a running goroutine's stack is scanned from its thread's sp,
+    not from its bottom (hot's retained fell below its held bytes)."""
+    bad = [f"{m['address']} {m['type']} {m['paths'][:1]}: held {m['held_bytes']}, payload "
+           f"{m['payload_bytes']}, retained {m['retained_bytes']}"
+           for m in doc["maps"] if m["stack_bytes"] == 0 and m["type"] != "sync.Map" and
+           not m["held_bytes"] <= m["retained_bytes"] <= m["held_bytes"] + m["payload_bytes"]]
+    g = doc["summary"].get("goroutines", {})
+    tap(not bad, f"{label}: --retained: every heap map retains its storage and no more than "
+        f"its payload besides", bad[:10] + [f"goroutines {g}"])
 
 
 BLOCKS = [("main.main", "func main()", "<-quit"),
