@@ -20,13 +20,22 @@
 #define MAX_B           48 /* 2^48 buckets cannot exist in any address space */
 #define MAX_CHAIN_STEPS (1ull << 32)
 #define CHUNK_BYTES     (512u << 10)
+#define MAX_NOTED       (1u << 18) /* overflow words noted per array (4 MiB) */
 
 struct bwalk {
 	struct ms_walk *w;
 	uint64_t bs, ptr;
 	uint64_t arr, nb; /* the array being walked */
 	uint8_t *visited; /* buckets of the array already on a chain */
-	uint8_t *chunk;   /* up to CHUNK_BYTES of the array being read */
+	/* what the pass over the array saw of the main buckets' overflow words, for the
+	 * pass over their chains: which are not nil, and the first MAX_NOTED of those
+	 * (index, word) in order; a bucket past them is read again */
+	uint8_t *has_ovf;
+	struct noted_ovf {
+		uint64_t idx, ovf;
+	} * noted;
+	size_t nnoted, cap_noted;
+	uint8_t *chunk; /* up to CHUNK_BYTES of the array being read */
 	uint64_t chunk_bytes;
 	uint64_t steps;
 	bool ctrl_only; /* no slot needs more than its tophash (see slots_of) */
@@ -103,6 +112,27 @@ static struct ms_error *bucket_at(struct bwalk *b, uint64_t addr, uint8_t *buf, 
 	}
 	*ret = buf;
 	return ms_walk_read(b->w, addr, buf, b->bs, what);
+}
+
+/* Main bucket idx has overflow word ovf (see bwalk.has_ovf). */
+static void note_overflow(struct bwalk *b, uint64_t idx, uint64_t ovf)
+{
+	if (!ovf)
+		return;
+	b->has_ovf[idx / 8] |= (uint8_t)(1u << (idx % 8));
+	if (b->nnoted == b->cap_noted && b->cap_noted < MAX_NOTED) {
+		size_t cap = b->cap_noted ? 2 * b->cap_noted : 64;
+		struct noted_ovf *p = realloc(b->noted, cap * sizeof(*p));
+
+		if (p) { /* else the bucket is read again */
+			b->noted = p;
+			b->cap_noted = cap;
+		}
+	}
+	if (b->nnoted < b->cap_noted) {
+		b->noted[b->nnoted].idx = idx;
+		b->noted[b->nnoted++].ovf = ovf;
+	}
 }
 
 static bool in_array(const struct bwalk *b, uint64_t p, uint64_t *ret_idx)
@@ -226,9 +256,12 @@ static struct ms_error *walk_array(struct bwalk *b, uint64_t arr, unsigned B, bo
 	b->arr = arr;
 	b->nb = nb;
 	free(b->visited);
+	free(b->has_ovf);
 	b->visited = calloc((size_t)(nb / 8 + 1), 1);
-	if (!b->visited)
+	b->has_ovf = calloc((size_t)(nmain / 8 + 1), 1);
+	if (!b->visited || !b->has_ovf)
 		return &ms_error_nomem;
+	b->nnoted = 0;
 	if (!old)
 		r->buckets_alloc = nb;
 	if (nb < chunk)
@@ -265,17 +298,26 @@ static struct ms_error *walk_array(struct bwalk *b, uint64_t arr, unsigned B, bo
 			    bucket[0] <= EVACUATED_EMPTY)
 				evacuated++;
 			live += slots_of(b, addr, bucket, h, old);
+			if (i + k < nmain)
+				note_overflow(b, i + k, overflow_of(b, bucket));
 		}
 	}
-	/* chains from the main buckets */
-	for (uint64_t i = 0; i < nmain; i++) {
-		uint64_t len, clive;
+	/* chains from the main buckets, in order: their overflow words as noted above, so
+	 * that the array is not read a second time */
+	for (uint64_t i = 0, j = 0; i < nmain; i++) {
+		uint64_t len, clive, ovf = 0;
 		uint8_t buf[4096];
 		const uint8_t *bucket;
 
-		err = bucket_at(b, arr + i * b->bs, buf, "bucket", &bucket);
+		err = NULL;
+		if (!(b->has_ovf[i / 8] & (1u << (i % 8))))
+			ovf = 0;
+		else if (j < b->nnoted && b->noted[j].idx == i)
+			ovf = b->noted[j++].ovf;
+		else if (!(err = bucket_at(b, arr + i * b->bs, buf, "bucket", &bucket)))
+			ovf = overflow_of(b, bucket);
 		if (!err)
-			err = chain(b, overflow_of(b, bucket), old, &len, &clive);
+			err = chain(b, ovf, old, &len, &clive);
 		if (err)
 			return err;
 		if (!old) {
@@ -450,6 +492,8 @@ struct ms_error *ms_walk_classic(struct ms_walk *w, uint64_t addr)
 out:
 	if (b) {
 		free(b->visited);
+		free(b->has_ovf);
+		free(b->noted);
 		free(b->chunk);
 	}
 	free(b);
