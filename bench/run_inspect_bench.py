@@ -10,11 +10,17 @@ second. Figures only: nothing here passes or fails.
 
 With --baseline OLD, an older mapsize runs on the same cores after it (the
 ratio of the two is the figure to quote: these machines are shared).
+With --repeat N, the warm runs are N rounds, each binary once a round in turn, and
+each prints the median and minimum of its wall and CPU (user + system) times.
+--core CORE --exe EXE times an existing core (one kept by --keep) instead of
+building and dumping one; --no-cold leaves the page cache alone (no drop_caches as
+root: it slows everyone on a shared machine).
 
 Usage: bench/run_inspect_bench.py [--mapsize build/cmd/mapsize] [--baseline OLD] [--go 1.24]
                                   [--scenario full,two,pointers] [--retained] [--keep]
+                                  [--repeat N] [--no-cold] [--core CORE --exe EXE]
 """
-import argparse, json, os, resource, shutil, subprocess, sys, tempfile, time
+import argparse, json, os, resource, shutil, statistics, subprocess, sys, tempfile, time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "go"))
@@ -28,7 +34,7 @@ def run_inspect(mapsize, core, exe, out, extra=()):
                               *extra], stdout=f)
         _, status, ru = os.wait4(p.pid, 0)
     wall = time.monotonic() - t0
-    return os.waitstatus_to_exitcode(status), wall, ru.ru_maxrss / 1024
+    return os.waitstatus_to_exitcode(status), wall, ru.ru_maxrss / 1024, ru.ru_utime + ru.ru_stime
 
 
 def summary_of(report):
@@ -49,7 +55,20 @@ def main():
     ap.add_argument("--scenario", default="full,two")
     ap.add_argument("--retained", action="store_true",
                     help="time inspect --retained too (the heap graph), on the same cores")
+    ap.add_argument("--repeat", type=int, default=1, help="warm runs of each binary")
+    ap.add_argument("--no-cold", action="store_true", help="no run on a dropped page cache")
+    ap.add_argument("--core", help="an existing core to time (with --exe)")
+    ap.add_argument("--exe", help="the executable of --core")
     a = ap.parse_args()
+    if a.core:
+        if not a.exe:
+            ap.error("--core needs --exe")
+        work = tempfile.mkdtemp(prefix="mapsize-bench-")
+        try:
+            bench_core(a, work, a.exe, a.core, os.path.basename(a.core))
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+        return
     work = tempfile.mkdtemp(prefix="mapsize-bench-")
     try:
         exe = gocore.build(a.go, os.path.join(work, "bench"), prog=os.path.join(HERE,
@@ -73,32 +92,45 @@ def bench_one(a, work, exe, scenario):
     try:
         print(f"go{a.go} {scenario}: program built its maps and dumped a core in "
               f"{time.monotonic() - t0:.1f} s; core {os.path.getsize(core) / 2**30:.2f} GiB")
-        out = os.path.join(work, "report.json")
-        runs = [("mapsize", (a.mapsize, ()))] + \
-            ([("baseline", (a.baseline, ()))] if a.baseline else []) + \
-            ([("retained", (a.mapsize, ("--retained",)))] if a.retained else [])
-        for label, (who, (binary, extra)) in [(lb, r) for lb in ("cold page cache" if os.geteuid() == 0
-                                                          else "first run", "warm page cache")
-                                     for r in runs]:
-            label = f"{who}, {label}"
-            if "cold" in label:
-                subprocess.run(["sync"])
-                with open("/proc/sys/vm/drop_caches", "w") as f:
-                    f.write("1\n")
-            code, wall, rss = run_inspect(os.path.abspath(binary), core, exe, out, extra)
-            s = summary_of(out)
-            held = s["held_bytes"]
-            print(f"  {label}: exit {code}, wall {wall:.2f} s (inspect says "
-                  f"{s['elapsed_seconds']:.2f} s), peak RSS {rss:.0f} MiB, {s['maps']} maps, "
-                  f"{s['len']} entries, {held / 2**30:.2f} GiB held "
-                  f"({100 * s['heap_share']:.0f}% of the heap); "
-                  f"{s['maps'] / wall:,.0f} maps/s, {held / 2**30 / wall:.2f} GiB/s, "
-                  f"{s['bytes_read'] / 2**30:.2f} GiB read" +
-                  (f"; heap graph {s['heap_graph']}, payload {s['total_payload_bytes']}, "
-                   f"retained {s['total_retained_bytes']}" if "heap_graph" in s else ""))
+        bench_core(a, work, exe, core, f"go{a.go} {scenario}")
     finally:
         if not a.keep:
             os.unlink(core)
+
+
+def bench_core(a, work, exe, core, name):
+    out = os.path.join(work, "report.json")
+    runs = [("mapsize", (a.mapsize, ()))] + \
+        ([("baseline", (a.baseline, ()))] if a.baseline else []) + \
+        ([("retained", (a.mapsize, ("--retained",)))] if a.retained else [])
+    cold = "cold page cache" if os.geteuid() == 0 else "first run"
+    passes = ([] if a.no_cold else [cold]) + ["warm page cache"] * max(a.repeat, 1)
+    times = {}
+    for label, (who, (binary, extra)) in [(lb, r) for lb in passes for r in runs]:
+        label = f"{who}, {label}"
+        if "cold" in label:
+            subprocess.run(["sync"])
+            with open("/proc/sys/vm/drop_caches", "w") as f:
+                f.write("1\n")
+        code, wall, rss, cpu = run_inspect(os.path.abspath(binary), core, exe, out, extra)
+        if "warm" in label:
+            times.setdefault(who, []).append((wall, cpu))
+        s = summary_of(out)
+        held = s["held_bytes"]
+        print(f"  {label}: exit {code}, wall {wall:.2f} s, CPU {cpu:.2f} s (inspect says "
+              f"{s['elapsed_seconds']:.2f} s), peak RSS {rss:.0f} MiB, {s['maps']} maps, "
+              f"{s['len']} entries, {held / 2**30:.2f} GiB held "
+              f"({100 * s['heap_share']:.0f}% of the heap); "
+              f"{s['maps'] / wall:,.0f} maps/s, {held / 2**30 / wall:.2f} GiB/s, "
+              f"{s['bytes_read'] / 2**30:.2f} GiB read" +
+              (f"; heap graph {s['heap_graph']}, payload {s['total_payload_bytes']}, "
+               f"retained {s['total_retained_bytes']}" if "heap_graph" in s else ""), flush=True)
+    if a.repeat > 1:
+        for who, t in times.items():
+            walls, cpus = [w for w, _ in t], [c for _, c in t]
+            print(f"{name} {who}, {len(t)} warm runs: wall median {statistics.median(walls):.3f} s"
+                  f" min {min(walls):.3f} s; CPU median {statistics.median(cpus):.3f} s"
+                  f" min {min(cpus):.3f} s")
 
 
 if __name__ == "__main__":

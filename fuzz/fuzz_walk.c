@@ -44,8 +44,18 @@ static void buf_destroy(struct ms_source *src)
 	(void)src;
 }
 
+/* The bytes in place, as a mapped core gives them (the walkers' other path). */
+static const uint8_t *buf_view(struct ms_source *src, uint64_t addr, size_t len)
+{
+	struct buf_source *b = (struct buf_source *)src;
+
+	return len && buf_has(src, addr, len) ? b->data + (addr - BASE) : NULL;
+}
+
 static const struct ms_source_ops buf_ops = {
     .name = "fuzz", .read = buf_read, .has = buf_has, .destroy = buf_destroy};
+static const struct ms_source_ops view_ops = {
+    .name = "fuzz", .read = buf_read, .has = buf_has, .destroy = buf_destroy, .view = buf_view};
 
 /* Every address of the input is a heap object: 16-aligned, to the end of the input. */
 static bool whole_heap(struct ms_target *t, uint64_t addr, struct ms_heap_obj *ret)
@@ -93,6 +103,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	pick = data[0] % (sizeof(geoms) / sizeof(geoms[0]));
 	if ((data[0] & 0x30) == 0x30)
 		pick = 1; /* sync.Map: map[interface {}]*sync.entry */
+	if (data[0] & 0x40)
+		src.base.ops = &view_ops; /* memory read in place, not copied */
 	src.data = data + 1;
 	src.size = size - 1;
 	memset(&t, 0, sizeof(t));

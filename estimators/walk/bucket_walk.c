@@ -20,15 +20,25 @@
 #define MAX_B           48 /* 2^48 buckets cannot exist in any address space */
 #define MAX_CHAIN_STEPS (1ull << 32)
 #define CHUNK_BYTES     (512u << 10)
+#define MAX_NOTED       (1u << 18) /* overflow words noted per array (4 MiB) */
 
 struct bwalk {
 	struct ms_walk *w;
 	uint64_t bs, ptr;
 	uint64_t arr, nb; /* the array being walked */
 	uint8_t *visited; /* buckets of the array already on a chain */
-	uint8_t *chunk;   /* up to CHUNK_BYTES of the array being read */
+	/* what the pass over the array saw of the main buckets' overflow words, for the
+	 * pass over their chains: which are not nil, and the first MAX_NOTED of those
+	 * (index, word) in order; a bucket past them is read again */
+	uint8_t *has_ovf;
+	struct noted_ovf {
+		uint64_t idx, ovf;
+	} * noted;
+	size_t nnoted, cap_noted;
+	uint8_t *chunk; /* up to CHUNK_BYTES of the array being read */
 	uint64_t chunk_bytes;
 	uint64_t steps;
+	bool ctrl_only; /* no slot needs more than its tophash (see slots_of) */
 	uint8_t buf[4096];
 };
 
@@ -43,7 +53,26 @@ static unsigned slots_of(struct bwalk *b, uint64_t addr, const uint8_t *bucket, 
 
 	ms_walk_part(w, h, old ? MS_HELD_GROWTH : MS_HELD_TOPHASH, MS_BUCKET_SLOTS);
 	ms_walk_part(w, h, old ? MS_HELD_GROWTH : MS_HELD_OVF_PTRS, b->ptr);
-	for (unsigned i = 0; i < MS_BUCKET_SLOTS; i++) {
+	if (b->ctrl_only) {
+		/* no slot callback, keys and values in line: the same sums, counted */
+		unsigned deleted = 0, empty;
+
+		for (unsigned i = 0; i < MS_BUCKET_SLOTS; i++) {
+			live += bucket[i] >= MIN_TOPHASH;
+			deleted += bucket[i] == EMPTY_ONE;
+		}
+		empty = MS_BUCKET_SLOTS - live - deleted;
+		ms_walk_part(w, h, MS_HELD_LIVE, live * slot);
+		if (old) {
+			ms_walk_part(w, h, MS_HELD_GROWTH, (deleted + empty) * slot);
+		} else {
+			w->r->deleted_slots += deleted;
+			w->r->empty_slots += empty;
+			ms_walk_part(w, h, MS_HELD_DELETED, deleted * slot);
+			ms_walk_part(w, h, MS_HELD_EMPTY, empty * slot);
+		}
+	}
+	for (unsigned i = 0; i < MS_BUCKET_SLOTS && !b->ctrl_only; i++) {
 		uint8_t top = bucket[i];
 
 		if (top >= MIN_TOPHASH) {
@@ -71,6 +100,41 @@ static uint64_t overflow_of(const struct bwalk *b, const uint8_t *bucket)
 	return ms_source_decode(b->w->t->mem, bucket + b->bs - b->ptr, (unsigned)b->ptr);
 }
 
+/* The bucket at addr: in place in the source (*ret), or read into buf. */
+static struct ms_error *bucket_at(struct bwalk *b, uint64_t addr, uint8_t *buf, const char *what,
+                                  const uint8_t **ret)
+{
+	const uint8_t *p = ms_source_view(b->w->t->mem, addr, b->bs);
+
+	if (p) {
+		*ret = p;
+		return NULL;
+	}
+	*ret = buf;
+	return ms_walk_read(b->w, addr, buf, b->bs, what);
+}
+
+/* Main bucket idx has overflow word ovf (see bwalk.has_ovf). */
+static void note_overflow(struct bwalk *b, uint64_t idx, uint64_t ovf)
+{
+	if (!ovf)
+		return;
+	b->has_ovf[idx / 8] |= (uint8_t)(1u << (idx % 8));
+	if (b->nnoted == b->cap_noted && b->cap_noted < MAX_NOTED) {
+		size_t cap = b->cap_noted ? 2 * b->cap_noted : 64;
+		struct noted_ovf *p = realloc(b->noted, cap * sizeof(*p));
+
+		if (p) { /* else the bucket is read again */
+			b->noted = p;
+			b->cap_noted = cap;
+		}
+	}
+	if (b->nnoted < b->cap_noted) {
+		b->noted[b->nnoted].idx = idx;
+		b->noted[b->nnoted++].ovf = ovf;
+	}
+}
+
 static bool in_array(const struct bwalk *b, uint64_t p, uint64_t *ret_idx)
 {
 	if (p < b->arr || p - b->arr >= b->nb * b->bs || (p - b->arr) % b->bs)
@@ -92,6 +156,7 @@ static struct ms_error *chain(struct bwalk *b, uint64_t ovf, bool old, uint64_t 
 	struct ms_error *err;
 
 	while (ovf) {
+		const uint8_t *bk;
 		enum ms_hold h;
 
 		if (++b->steps > MAX_CHAIN_STEPS)
@@ -103,11 +168,11 @@ static struct ms_error *chain(struct bwalk *b, uint64_t ovf, bool old, uint64_t 
 				                       "overflow chain cycle at bucket 0x%llx",
 				                       (unsigned long long)ovf);
 			b->visited[idx / 8] |= (uint8_t)(1u << (idx % 8));
-			err = ms_walk_read(w, ovf, b->buf, b->bs, "overflow bucket");
+			err = bucket_at(b, ovf, b->buf, "overflow bucket", &bk);
 			if (err)
 				return err;
 		} else {
-			err = ms_walk_read(w, ovf, b->buf, b->bs, "overflow bucket");
+			err = bucket_at(b, ovf, b->buf, "overflow bucket", &bk);
 			if (err)
 				return err;
 			h = ms_walk_hold(w, ovf, b->bs, NULL);
@@ -122,10 +187,10 @@ static struct ms_error *chain(struct bwalk *b, uint64_t ovf, bool old, uint64_t 
 				    (unsigned long long)ovf);
 			if (!old)
 				w->r->overflow_alloc++;
-			live += slots_of(b, ovf, b->buf, h, old);
+			live += slots_of(b, ovf, bk, h, old);
 		}
 		len++;
-		ovf = overflow_of(b, b->buf);
+		ovf = overflow_of(b, bk);
 	}
 	*ret_len = len;
 	*ret_live = live;
@@ -191,49 +256,68 @@ static struct ms_error *walk_array(struct bwalk *b, uint64_t arr, unsigned B, bo
 	b->arr = arr;
 	b->nb = nb;
 	free(b->visited);
+	free(b->has_ovf);
 	b->visited = calloc((size_t)(nb / 8 + 1), 1);
-	if (!b->visited)
+	b->has_ovf = calloc((size_t)(nmain / 8 + 1), 1);
+	if (!b->visited || !b->has_ovf)
 		return &ms_error_nomem;
+	b->nnoted = 0;
 	if (!old)
 		r->buckets_alloc = nb;
 	if (nb < chunk)
 		chunk = nb; /* a buffer of the array's size: most maps are small */
-	if (chunk * b->bs > b->chunk_bytes) {
-		free(b->chunk);
-		b->chunk_bytes = chunk * b->bs;
-		b->chunk = malloc(b->chunk_bytes);
-		if (!b->chunk)
-			return &ms_error_nomem;
-	}
 	h = ms_walk_hold(w, arr, nb * b->bs, NULL);
 	/* every bucket of the object: main ones, then preallocated overflow */
-	/* read the array in big pieces: a memory source moves those fastest */
+	/* in place where the source has them mapped, else read in big pieces: a memory
+	 * source moves those fastest */
 	for (uint64_t i = 0; i < nb; i += chunk) {
 		uint64_t n = nb - i < chunk ? nb - i : chunk;
+		const uint8_t *p;
 
 		if (ms_cancelled())
 			return ms_error_create(MS_ERR_LIMIT, "stopped: the time limit was reached");
-		err = ms_walk_read(w, arr + i * b->bs, b->chunk, n * b->bs, "bucket array");
-		if (err)
-			return err;
+		p = ms_source_view(w->t->mem, arr + i * b->bs, n * b->bs);
+		if (!p) {
+			if (chunk * b->bs > b->chunk_bytes) {
+				free(b->chunk);
+				b->chunk_bytes = chunk * b->bs;
+				b->chunk = malloc(b->chunk_bytes);
+				if (!b->chunk)
+					return &ms_error_nomem;
+			}
+			err = ms_walk_read(w, arr + i * b->bs, b->chunk, n * b->bs, "bucket array");
+			if (err)
+				return err;
+			p = b->chunk;
+		}
 		for (uint64_t k = 0; k < n; k++) {
-			const uint8_t *bucket = b->chunk + k * b->bs;
+			const uint8_t *bucket = p + k * b->bs;
 			uint64_t addr = arr + (i + k) * b->bs;
 
 			if (old && i + k < nmain && bucket[0] >= EVACUATED_X &&
 			    bucket[0] <= EVACUATED_EMPTY)
 				evacuated++;
 			live += slots_of(b, addr, bucket, h, old);
+			if (i + k < nmain)
+				note_overflow(b, i + k, overflow_of(b, bucket));
 		}
 	}
-	/* chains from the main buckets */
-	for (uint64_t i = 0; i < nmain; i++) {
-		uint64_t len, clive;
-		uint8_t bucket[4096];
+	/* chains from the main buckets, in order: their overflow words as noted above, so
+	 * that the array is not read a second time */
+	for (uint64_t i = 0, j = 0; i < nmain; i++) {
+		uint64_t len, clive, ovf = 0;
+		uint8_t buf[4096];
+		const uint8_t *bucket;
 
-		err = ms_walk_read(w, arr + i * b->bs, bucket, b->bs, "bucket");
+		err = NULL;
+		if (!(b->has_ovf[i / 8] & (1u << (i % 8))))
+			ovf = 0;
+		else if (j < b->nnoted && b->noted[j].idx == i)
+			ovf = b->noted[j++].ovf;
+		else if (!(err = bucket_at(b, arr + i * b->bs, buf, "bucket", &bucket)))
+			ovf = overflow_of(b, bucket);
 		if (!err)
-			err = chain(b, overflow_of(b, bucket), old, &len, &clive);
+			err = chain(b, ovf, old, &len, &clive);
 		if (err)
 			return err;
 		if (!old) {
@@ -255,11 +339,12 @@ static struct ms_error *walk_array(struct bwalk *b, uint64_t arr, unsigned B, bo
 	 */
 	for (uint64_t i = nmain; i + 1 < nb; i++) {
 		uint64_t len, clive, next, idx;
-		uint8_t bucket[4096];
+		uint8_t buf[4096];
+		const uint8_t *bucket;
 
 		if (b->visited[i / 8] & (1u << (i % 8)))
 			continue;
-		err = ms_walk_read(w, arr + i * b->bs, bucket, b->bs, "bucket");
+		err = bucket_at(b, arr + i * b->bs, buf, "bucket", &bucket);
 		if (err)
 			return err;
 		next = overflow_of(b, bucket);
@@ -341,6 +426,7 @@ struct ms_error *ms_walk_classic(struct ms_walk *w, uint64_t addr)
 	b->w = w;
 	b->bs = w->g->unit_bytes;
 	b->ptr = w->t->ptr;
+	b->ctrl_only = !w->slot && !w->g->key_indirect && !w->g->elem_indirect;
 	if (b->bs > sizeof(b->buf) || rt->hmap.size > sizeof(hdr)) {
 		err = ms_error_create(MS_ERR_UNSUPPORTED, "bucket of %llu bytes",
 		                      (unsigned long long)b->bs);
@@ -406,6 +492,8 @@ struct ms_error *ms_walk_classic(struct ms_walk *w, uint64_t addr)
 out:
 	if (b) {
 		free(b->visited);
+		free(b->has_ovf);
+		free(b->noted);
 		free(b->chunk);
 	}
 	free(b);

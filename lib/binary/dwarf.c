@@ -61,6 +61,10 @@ struct loader {
 	 * turned into pointers once inlines[] stops moving */
 	int32_t *local_inline;
 	size_t local_inline_cap, inlines_cap;
+	/* the DIE whose children each_child() walked last, to the end (0: none), and how many
+	 * levels of DIEs are below it: its subtree is checked (see next_sibling) */
+	Dwarf_Off walked_off;
+	unsigned walked_height;
 };
 
 /* The attributes mapsize reads, from any DIE. */
@@ -1007,6 +1011,8 @@ static bool add_subrange(struct loader *ld, struct ms_dtype *t, bool *first,
 
 /* The DW_TAG_member children of a struct, or the DW_TAG_subrange_type ones of an array. */
 /* Does die's DW_AT_sibling point at itself or back? Then fail (ld->err). */
+#define MAX_DIE_DEPTH 64
+
 static bool sibling_backwards(struct loader *ld, Dwarf_Die die)
 {
 	Dwarf_Attribute at;
@@ -1028,33 +1034,38 @@ static bool sibling_backwards(struct loader *ld, Dwarf_Die die)
 }
 
 static int sibling_at_depth(struct loader *ld, Dwarf_Die die, Dwarf_Die *next, Dwarf_Error *e,
-                            unsigned depth);
+                            unsigned depth, unsigned *ret_height);
 
 /*
  * Is every DW_AT_sibling below die forward? libdwarf 20210528 follows them to
  * skip a DIE's children, and one that points at itself or back makes
  * dwarf_siblingof_b loop for ever (found by fuzz_elf). Go writes none, so
  * this only walks the subtree (post-order: a child's own subtree is checked
- * before libdwarf skips it).
+ * before libdwarf skips it). *ret_height: the levels of DIEs below die.
  */
-static bool subtree_ok(struct loader *ld, Dwarf_Die die, unsigned depth)
+static bool subtree_ok(struct loader *ld, Dwarf_Die die, unsigned depth, unsigned *ret_height)
 {
 	Dwarf_Error e = NULL;
 	Dwarf_Die child, next;
 	int res;
 
-	if (depth > 64)
+	*ret_height = 0;
+	if (depth > MAX_DIE_DEPTH)
 		return fail_format(ld, "DIEs nested more than 64 deep");
 	res = dwarf_child(die, &child, &e);
 	if (res == DW_DLV_ERROR)
 		return fail_dwarf(ld, e, "child DIE");
 	while (res == DW_DLV_OK) {
-		res = sibling_at_depth(ld, child, &next, &e, depth + 1);
+		unsigned h = 0;
+
+		res = sibling_at_depth(ld, child, &next, &e, depth + 1, &h);
 		if (res == DW_DLV_ERROR && !ld->err)
 			fail_dwarf(ld, e, "sibling DIE");
 		dwarf_dealloc_die(child);
 		if (res == DW_DLV_ERROR)
 			return false;
+		if (h + 1 > *ret_height)
+			*ret_height = h + 1;
 		child = next;
 	}
 	return true;
@@ -1066,18 +1077,35 @@ static bool subtree_ok(struct loader *ld, Dwarf_Die die, unsigned depth)
  * ld->err set (and *e NULL) when one does.
  */
 static int sibling_at_depth(struct loader *ld, Dwarf_Die die, Dwarf_Die *next, Dwarf_Error *e,
-                            unsigned depth)
+                            unsigned depth, unsigned *ret_height)
 {
-	if (sibling_backwards(ld, die) || !subtree_ok(ld, die, depth)) {
+	if (sibling_backwards(ld, die) || !subtree_ok(ld, die, depth, ret_height)) {
 		*e = NULL;
 		return DW_DLV_ERROR;
 	}
 	return dwarf_siblingof_b(ld->dbg, die, true, next, e);
 }
 
-static int next_sibling(struct loader *ld, Dwarf_Die die, Dwarf_Die *next, Dwarf_Error *e)
+/*
+ * The same for the DIE at off. When each_child() has just walked all its children, every
+ * DW_AT_sibling below it was checked on the way (each child's by the next_sibling that
+ * moved past it, recursively), so only the depth is left to check, from the height it
+ * measured: its subtree is not walked again.
+ */
+static int next_sibling(struct loader *ld, Dwarf_Die die, Dwarf_Off off, Dwarf_Die *next,
+                        Dwarf_Error *e, unsigned *ret_height)
 {
-	return sibling_at_depth(ld, die, next, e, 0);
+	if (off && off == ld->walked_off) {
+		*ret_height = ld->walked_height;
+		if (sibling_backwards(ld, die) ||
+		    (ld->walked_height > MAX_DIE_DEPTH &&
+		     !fail_format(ld, "DIEs nested more than 64 deep"))) {
+			*e = NULL;
+			return DW_DLV_ERROR;
+		}
+		return dwarf_siblingof_b(ld->dbg, die, true, next, e);
+	}
+	return sibling_at_depth(ld, die, next, e, 0, ret_height);
 }
 
 /* fn on each child DIE of parent, in order, with its tag and offset; stops at the
@@ -1090,22 +1118,33 @@ static bool each_child(struct loader *ld, Dwarf_Die parent, child_fn fn, void *a
 	Dwarf_Error e = NULL;
 	Dwarf_Die die, next;
 	Dwarf_Half tag;
-	Dwarf_Off off;
+	Dwarf_Off off, parent_off = 0;
+	unsigned height = 0;
 	int res = dwarf_child(parent, &die, &e);
 
 	if (res == DW_DLV_ERROR)
 		return fail_dwarf(ld, e, "child DIE");
 	while (res == DW_DLV_OK) {
+		unsigned h = 0;
+
 		if (!die_tag_offset(ld, die, &tag, &off) || !fn(ld, die, tag, off, arg)) {
 			dwarf_dealloc_die(die);
 			return false;
 		}
-		res = next_sibling(ld, die, &next, &e);
+		res = next_sibling(ld, die, off, &next, &e, &h);
 		dwarf_dealloc_die(die);
 		if (res == DW_DLV_ERROR)
 			return fail_dwarf(ld, e, "sibling DIE");
+		if (h + 1 > height)
+			height = h + 1;
 		die = next;
 	}
+	if (dwarf_dieoffset(parent, &parent_off, &e) != DW_DLV_OK) {
+		dwarf_dealloc_error(ld->dbg, e);
+		parent_off = 0;
+	}
+	ld->walked_off = parent_off;
+	ld->walked_height = height;
 	return true;
 }
 

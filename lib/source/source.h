@@ -35,6 +35,11 @@ struct ms_source_ops {
 	 * NULL where the source has no threads (an executable, a layout). */
 	void (*threads)(struct ms_source *src, bool (*fn)(void *arg, const struct ms_thread *th),
 	                void *arg);
+	/* The len bytes at addr in place, without a copy, or NULL where they are not all in
+	 * one run of memory the source holds mapped (the caller then reads them). The
+	 * pointer stays valid until the source is destroyed. Optional: NULL where a source
+	 * has no memory of its own to point into. */
+	const uint8_t *(*view)(struct ms_source *src, uint64_t addr, size_t len);
 };
 
 struct ms_source {
@@ -54,6 +59,18 @@ static inline struct ms_error *ms_source_read(struct ms_source *src, uint64_t ad
 	src->nreads++;
 	src->nread_bytes += len;
 	return src->ops->read(src, addr, buf, len);
+}
+
+/* The len bytes at addr in place (see ms_source_ops.view), or NULL: then read them. */
+static inline const uint8_t *ms_source_view(struct ms_source *src, uint64_t addr, size_t len)
+{
+	const uint8_t *p = src->ops->view ? src->ops->view(src, addr, len) : NULL;
+
+	if (p) {
+		src->nreads++;
+		src->nread_bytes += len;
+	}
+	return p;
 }
 
 static inline bool ms_source_has(struct ms_source *src, uint64_t addr, uint64_t len)

@@ -118,6 +118,16 @@ static void count_windows(struct core_source *c, const uint8_t *p, uint64_t n)
 	c->window = last + 1;
 }
 
+/* Drop the pages read so far from our resident set: read-only and file-backed, they come
+ * back from the page cache if read again. */
+static void drop_pages(struct core_source *c)
+{
+	madvise((void *)c->map, c->map_bytes, MADV_DONTNEED);
+	c->touched = 0;
+	c->window = 0;
+	memset(c->resident, 0, c->nresident * sizeof(*c->resident));
+}
+
 static struct ms_error *core_read(struct ms_source *src, uint64_t addr, void *buf, size_t len)
 {
 	struct core_source *c = core_of(src);
@@ -142,14 +152,29 @@ static struct ms_error *core_read(struct ms_source *src, uint64_t addr, void *bu
 		left -= n;
 		count_windows(c, p, n);
 	}
-	if (c->touched > RESIDENT_BYTES) {
-		/* read-only and file-backed: the pages come back from the page cache if needed */
-		madvise((void *)c->map, c->map_bytes, MADV_DONTNEED);
-		c->touched = 0;
-		c->window = 0;
-		memset(c->resident, 0, c->nresident * sizeof(*c->resident));
-	}
+	if (c->touched > RESIDENT_BYTES)
+		drop_pages(c);
 	return NULL;
+}
+
+/*
+ * The bytes in place when they are all in one segment's file bytes. Their pages are
+ * counted as mapped in (the caller reads them after this returns), so the pages read
+ * before are dropped first when these would go past RESIDENT_BYTES.
+ */
+static const uint8_t *core_view(struct ms_source *src, uint64_t addr, size_t len)
+{
+	struct core_source *c = core_of(src);
+	const uint8_t *p;
+
+	if (!c || !len || core_span(c, addr, len, &p) != len)
+		return NULL;
+	count_windows(c, p, len);
+	if (c->touched > RESIDENT_BYTES) {
+		drop_pages(c);
+		count_windows(c, p, len);
+	}
+	return p;
 }
 
 static bool core_has(struct ms_source *src, uint64_t addr, uint64_t len)
@@ -204,6 +229,7 @@ static const struct ms_source_ops core_ops = {
     .has = core_has,
     .destroy = core_destroy,
     .threads = core_threads,
+    .view = core_view,
 };
 
 void ms_source_destroy(struct ms_source *src)
