@@ -8,6 +8,29 @@
 
 #include "mapsize.h"
 
+/* An I/O error that does not name the file yet names it. */
+static struct ms_error *named(struct ms_error *err, const char *path)
+{
+	if (err && ms_error_code(err) == MS_ERR_IO && strncmp(ms_error_message(err), "'", 1) != 0)
+		ms_error_prefix(err, "'%s'", path);
+	return err;
+}
+
+static struct ms_error *write_special(const char *path,
+                                      struct ms_error *(*write)(FILE *f, const void *arg),
+                                      const void *arg)
+{
+	FILE *f = fopen(path, "w");
+	struct ms_error *err;
+
+	if (!f)
+		return ms_error_create(MS_ERR_IO, "'%s': cannot open: %s", path, strerror(errno));
+	err = write(f, arg);
+	if (fclose(f) != 0 && !err)
+		err = ms_error_create(MS_ERR_IO, "'%s': cannot write: %s", path, strerror(errno));
+	return named(err, path);
+}
+
 struct ms_error *ms_file_write_atomic(const char *path,
                                       struct ms_error *(*write)(FILE *f, const void *arg),
                                       const void *arg)
@@ -20,6 +43,16 @@ struct ms_error *ms_file_write_atomic(const char *path,
 
 	if (!tmp)
 		return &ms_error_nomem;
+	{
+		/* a device, a FIFO or a socket (-o /dev/null, -o /dev/stdout) is written
+		 * straight: a rename would replace it with a regular file */
+		struct stat st;
+
+		if (stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
+			free(tmp);
+			return write_special(path, write, arg);
+		}
+	}
 	/* a temporary file beside the target, renamed at the end: never a partial file */
 	snprintf(tmp, n, "%s.XXXXXX", path);
 	fd = mkstemp(tmp);
@@ -58,7 +91,5 @@ struct ms_error *ms_file_write_atomic(const char *path,
 fail:
 	unlink(tmp);
 	free(tmp);
-	if (ms_error_code(err) == MS_ERR_IO && strncmp(ms_error_message(err), "'", 1) != 0)
-		ms_error_prefix(err, "'%s'", path);
-	return err;
+	return named(err, path);
 }

@@ -94,8 +94,9 @@ static inline bool ms_add_u64(uint64_t a, uint64_t b, uint64_t *ret)
 /*
  * Write path whole or not at all: write() fills a temporary file beside it
  * (mode 0666 less the umask), which is renamed to path at the end and removed
- * on any error, so path is never left partial. MS_ERR_IO naming path, or
- * write()'s error.
+ * on any error, so path is never left partial. A path that is a device, a
+ * FIFO or a socket (/dev/null, /dev/stdout) is written straight instead: a
+ * rename would replace it. MS_ERR_IO naming path, or write()'s error.
  */
 struct ms_error *ms_file_write_atomic(const char *path,
                                       struct ms_error *(*write)(FILE *f, const void *arg),

@@ -142,7 +142,7 @@ check(r.returncode == 0 and "(analytic model)" in r.stdout, "estimate text names
       r.stdout)
 
 # Recorded layouts: the samples replay and diff; damaged copies are refused clearly.
-import shutil, tempfile
+import shutil, stat, tempfile, threading
 samples = os.path.join(os.path.dirname(__file__), "..", "..", "samples")
 sample = os.path.join(samples, "lru-go1.25.msl")
 tmp = tempfile.mkdtemp(prefix="mapsize-cli-")
@@ -401,6 +401,29 @@ try:
                        stderr=subprocess.PIPE, timeout=limit(120))
     check(r.returncode == 0 and r.stdout[:2] == b"\x1f\x8b", "pprof to a pipe: a gzip stream",
           r.stderr)
+    # --output to a FIFO (as to /dev/null or /dev/stdout): written through, never
+    # replaced by a regular file (a rename over /dev/null, run as root, replaced it)
+    fifo = os.path.join(tmp, "out.fifo")
+    os.mkfifo(fifo)
+    got = []
+
+    def drain():
+        with open(fifo) as f:
+            got.append(f.read())
+    reader = threading.Thread(target=drain, daemon=True)
+    reader.start()
+    r = run("replay", sample, "--format", "folded", "-o", fifo)
+    reader.join(timeout=limit(30))
+    if reader.is_alive():  # nothing opened the FIFO for writing: unblock the reader
+        try:
+            fd = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+            os.close(fd)
+        except OSError:
+            pass
+    check(r.returncode == 0 and stat.S_ISFIFO(os.stat(fifo).st_mode) and got == [folded],
+          "--output to a FIFO: written through, the FIFO left in place",
+          f"exit {r.returncode}, {r.stderr}, FIFO kept: {stat.S_ISFIFO(os.stat(fifo).st_mode)}, "
+          f"read {len(got[0]) if got else None} bytes")
     bad_out = os.path.join(tmp, "no-such-dir", "p.pb.gz")
     r = run("replay", sample, "--format", "pprof", "--output", bad_out)
     check(r.returncode == 3 and bad_out in r.stderr and r.stdout == "",
