@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "gover.h"
+#include "report_pack.h"
 #include "unwind.h"
 #include "walk.h"
 
@@ -729,12 +730,34 @@ static void claim_inner(struct finder *f, uint64_t hmap)
  */
 static struct ms_map_report *report_of(struct finder *f, struct ms_found_map *m)
 {
-	if (!m->report && !(m->report = calloc(1, sizeof(*m->report)))) {
-		f->err = &ms_error_nomem;
+	struct ms_error *err = ms_found_take_report(m, &m->report);
+
+	if (!err && !m->report && !(m->report = calloc(1, sizeof(*m->report))))
+		err = &ms_error_nomem;
+	if (err) {
+		f->err = err;
 		return NULL;
 	}
 	m->report->addr = m->addr;
 	return m->report;
+}
+
+/* After M's walk: its report kept packed (report_pack.h) until the inspect report takes it. */
+static void pack_report(struct finder *f, struct ms_found_map *m)
+{
+	uint8_t *p;
+
+	if (!m->report || m->handed || f->err)
+		return;
+	p = ms_report_pack(m->report);
+	if (!p) {
+		f->err = &ms_error_nomem;
+		return;
+	}
+	free(m->packed);
+	m->packed = p;
+	free(m->report); /* its pointers belong to the packed form now */
+	m->report = NULL;
 }
 
 static void walk_syncmap(struct finder *f, struct ms_found_map *m, const struct item *it)
@@ -949,7 +972,7 @@ static void found_shape_syncmap(struct finder *f, uint64_t sm, const char *path)
 }
 
 /* Walk a map found at addr and fill its report. Its entries are visited if they can lead on. */
-static void walk_map(struct finder *f, const struct item *it)
+static void walk_map_report(struct finder *f, const struct item *it)
 {
 	struct ms_found_map *m = ms_found_lookup(f->found, it->addr);
 	struct ms_walk w = {0};
@@ -997,6 +1020,16 @@ static void walk_map(struct finder *f, const struct item *it)
 		m->handed = true;
 		f->err = f->opts->walked(f->opts->walked_arg, m);
 	}
+}
+
+static void walk_map(struct finder *f, const struct item *it)
+{
+	struct ms_found_map *m;
+
+	walk_map_report(f, it);
+	m = ms_found_lookup(f->found, it->addr);
+	if (m)
+		pack_report(f, m);
 }
 
 static void drain(struct finder *f)
@@ -2130,7 +2163,8 @@ struct ms_error *ms_find_maps(struct ms_target *t, struct ms_types *ty,
 	free(f.typed.types);
 	/* a map found but never walked (the budget ran out) is still reported, empty */
 	for (size_t i = 0; i < found->n && !f.err; i++)
-		if (!found->maps[i]->inner && !found->maps[i]->handed)
+		if (!found->maps[i]->inner && !found->maps[i]->handed &&
+		    !ms_found_has_report(found->maps[i]))
 			report_of(&f, found->maps[i]);
 	if (f.conflicts && !f.err)
 		ms_target_warn(t,
@@ -2235,7 +2269,51 @@ void ms_found_map_free(struct ms_found_map *m)
 		free(m->report->sync);
 		free(m->report);
 	}
+	if (m->packed) {
+		struct ms_map_report r;
+
+		ms_report_unpack(m->packed, &r);
+		free(r.error);
+		free(r.tables);
+		free(r.sync);
+		free(m->packed);
+	}
 	free(m);
+}
+
+bool ms_found_has_report(const struct ms_found_map *m)
+{
+	return m->report || m->packed;
+}
+
+const struct ms_map_report *ms_found_peek_report(const struct ms_found_map *m,
+                                                 struct ms_map_report *scratch)
+{
+	if (m->report)
+		return m->report;
+	if (!m->packed)
+		return NULL;
+	ms_report_unpack(m->packed, scratch);
+	return scratch;
+}
+
+struct ms_error *ms_found_take_report(struct ms_found_map *m, struct ms_map_report **ret)
+{
+	if (m->report) {
+		*ret = m->report;
+		m->report = NULL;
+		return NULL;
+	}
+	*ret = NULL;
+	if (!m->packed)
+		return NULL;
+	*ret = malloc(sizeof(**ret));
+	if (!*ret)
+		return &ms_error_nomem;
+	ms_report_unpack(m->packed, *ret);
+	free(m->packed);
+	m->packed = NULL;
+	return NULL;
 }
 
 void ms_found_deinit(struct ms_found *fd)
