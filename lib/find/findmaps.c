@@ -749,12 +749,12 @@ static void pack_report(struct finder *f, struct ms_found_map *m)
 
 	if (!m->report || m->handed || f->err)
 		return;
-	p = ms_report_pack(m->report);
+	p = ms_report_pack(m->report, &f->found->reports_slab);
 	if (!p) {
 		f->err = &ms_error_nomem;
 		return;
 	}
-	free(m->packed);
+	ms_slab_free(m->packed);
 	m->packed = p;
 	free(m->report); /* its pointers belong to the packed form now */
 	m->report = NULL;
@@ -2226,7 +2226,7 @@ struct ms_found_map *ms_found_add(struct ms_found *fd, uint64_t addr)
 		for (size_t k = 0; k < fd->n; k++)
 			index_put(fd, k);
 	}
-	m = calloc(1, sizeof(*m));
+	m = ms_slab_alloc(&fd->maps_slab, sizeof(*m));
 	if (!m)
 		return NULL;
 	m->addr = addr;
@@ -2276,9 +2276,9 @@ void ms_found_map_free(struct ms_found_map *m)
 		free(r.error);
 		free(r.tables);
 		free(r.sync);
-		free(m->packed);
+		ms_slab_free(m->packed);
 	}
-	free(m);
+	ms_slab_free(m);
 }
 
 bool ms_found_has_report(const struct ms_found_map *m)
@@ -2311,7 +2311,7 @@ struct ms_error *ms_found_take_report(struct ms_found_map *m, struct ms_map_repo
 	if (!*ret)
 		return &ms_error_nomem;
 	ms_report_unpack(m->packed, *ret);
-	free(m->packed);
+	ms_slab_free(m->packed);
 	m->packed = NULL;
 	return NULL;
 }
@@ -2322,5 +2322,7 @@ void ms_found_deinit(struct ms_found *fd)
 		ms_found_map_free(fd->maps[k]);
 	free(fd->maps);
 	free(fd->index);
+	ms_slab_deinit(&fd->maps_slab);
+	ms_slab_deinit(&fd->reports_slab);
 	memset(fd, 0, sizeof(*fd));
 }

@@ -4,6 +4,7 @@
 #define MS_FINDMAPS_H
 
 #include "gotype.h"
+#include "slab.h"
 
 /* Map types kept for a map whose memory fits several (reported as type_candidates). */
 #define MS_MAX_TYPE_CANDIDATES 32
@@ -46,6 +47,8 @@ struct ms_found_map {
 
 /* Found maps, by header address. Elements are allocated one by one: pointers stay valid. */
 struct ms_found {
+	/* the elements, and their packed reports (freed with ms_found_map_free) */
+	struct ms_slab maps_slab, reports_slab;
 	struct ms_found_map **maps;
 	size_t n, nalloc;
 	/* open addressing over maps: k 1-based (0: empty), the address kept beside it

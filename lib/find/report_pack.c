@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "report_pack.h"
 
-#include <stdlib.h>
 #include <string.h>
 
 #define UNITS  (sizeof(struct ms_map_report) / sizeof(uint32_t))
@@ -10,7 +9,7 @@
 _Static_assert(sizeof(struct ms_map_report) % sizeof(uint32_t) == 0,
                "a report is a whole number of 32-bit units");
 
-uint8_t *ms_report_pack(const struct ms_map_report *r)
+uint8_t *ms_report_pack(const struct ms_map_report *r, struct ms_slab *slab)
 {
 	uint32_t u[UNITS];
 	uint8_t buf[BITMAP + UNITS * 5];
@@ -31,7 +30,7 @@ uint8_t *ms_report_pack(const struct ms_map_report *r)
 		}
 		buf[n++] = (uint8_t)v;
 	}
-	out = malloc(n);
+	out = ms_slab_alloc(slab, n);
 	if (out)
 		memcpy(out, buf, n);
 	return out;

@@ -655,6 +655,10 @@ static struct ms_error *inspect_target(struct ms_target *t, const struct ms_insp
 		err = &ms_error_nomem;
 		goto out;
 	}
+	/* nothing is looked up any more: the index's memory goes before the reports grow */
+	free(found.index);
+	found.index = NULL;
+	found.cap = 0;
 	for (size_t i = 0; i < found.n; i++) {
 		struct ms_found_map *m = found.maps[i];
 
