@@ -239,8 +239,8 @@ static void sync_write(struct ms_jw *w, const struct ms_map_report *m)
 	ms_jw_end_object(w);
 }
 
-/* One map's members, in schema order, into the object open in W. */
-static void map_write(struct ms_jw *w, const struct ms_map_report *m)
+/* One map's members, in schema order, into the object open in W (M's detail in place). */
+static void map_write_full(struct ms_jw *w, const struct ms_map_report *m)
 {
 	uint64_t h[MS_CHAIN_HIST > MS_FILL_HIST ? MS_CHAIN_HIST : MS_FILL_HIST];
 
@@ -347,6 +347,13 @@ static void map_write(struct ms_jw *w, const struct ms_map_report *m)
 		ms_jw_bool(w, "retained_nested", m->nested);
 	}
 	ms_jw_string_or_null(w, "error", m->error);
+}
+
+static void map_write(struct ms_jw *w, const struct ms_map_report *m)
+{
+	struct ms_map_report scratch;
+
+	map_write_full(w, ms_map_report_full(m, &scratch));
 }
 
 static json_t *totals_json(const struct ms_type_total *t, size_t n)
@@ -636,7 +643,7 @@ static void sync_text(FILE *out, const struct ms_map_report *m)
 	        s->deleted_entries, s->expunged_entries);
 }
 
-static void map_text(FILE *out, const struct ms_map_report *m, const struct ms_emit_opts *o)
+static void map_text_full(FILE *out, const struct ms_map_report *m, const struct ms_emit_opts *o)
 {
 	char held[32], fresh[32], recl[32], b[32];
 	uint64_t h[MS_CHAIN_HIST > MS_FILL_HIST ? MS_CHAIN_HIST : MS_FILL_HIST];
@@ -723,6 +730,13 @@ static void map_text(FILE *out, const struct ms_map_report *m, const struct ms_e
 		fprintf(out, "    %-22s %12s  %5.1f%%\n", ms_held_part_id((enum ms_held_part)i), b,
 		        m->held_bytes ? 100.0 * (double)m->held[i] / (double)m->held_bytes : 0);
 	}
+}
+
+static void map_text(FILE *out, const struct ms_map_report *m, const struct ms_emit_opts *o)
+{
+	struct ms_map_report scratch;
+
+	map_text_full(out, ms_map_report_full(m, &scratch), o);
 }
 
 /* A totals table whose first column is as wide as its longest name (up to 72). */
@@ -992,6 +1006,10 @@ static const struct prom_metric {
 
 static uint64_t prom_value(const struct ms_map_report *m, int field)
 {
+	struct ms_map_report scratch;
+
+	if (field == 2 || field == 4 || field == 5) /* the detail's */
+		m = ms_map_report_full(m, &scratch);
 	switch (field) {
 	case 0:
 		return m->held_bytes;

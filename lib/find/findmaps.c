@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "gover.h"
@@ -745,15 +746,19 @@ static struct ms_map_report *report_of(struct finder *f, struct ms_found_map *m)
 /* After M's walk: its report kept packed (report_pack.h) until the inspect report takes it. */
 static void pack_report(struct finder *f, struct ms_found_map *m)
 {
+	uint8_t buf[MS_PACK_MAX(sizeof(struct ms_map_report))];
+	size_t n;
 	uint8_t *p;
 
 	if (!m->report || m->handed || f->err)
 		return;
-	p = ms_report_pack(m->report, &f->found->reports_slab);
+	n = ms_pack_units(m->report, sizeof(*m->report), buf);
+	p = ms_slab_alloc(&f->found->reports_slab, n);
 	if (!p) {
 		f->err = &ms_error_nomem;
 		return;
 	}
+	memcpy(p, buf, n);
 	ms_slab_free(m->packed);
 	m->packed = p;
 	free(m->report); /* its pointers belong to the packed form now */
@@ -2272,7 +2277,7 @@ void ms_found_map_free(struct ms_found_map *m)
 	if (m->packed) {
 		struct ms_map_report r;
 
-		ms_report_unpack(m->packed, &r);
+		ms_unpack_units(m->packed, &r, sizeof(r));
 		free(r.error);
 		free(r.tables);
 		free(r.sync);
@@ -2293,7 +2298,7 @@ const struct ms_map_report *ms_found_peek_report(const struct ms_found_map *m,
 		return m->report;
 	if (!m->packed)
 		return NULL;
-	ms_report_unpack(m->packed, scratch);
+	ms_unpack_units(m->packed, scratch, sizeof(*scratch));
 	return scratch;
 }
 
@@ -2310,7 +2315,7 @@ struct ms_error *ms_found_take_report(struct ms_found_map *m, struct ms_map_repo
 	*ret = malloc(sizeof(**ret));
 	if (!*ret)
 		return &ms_error_nomem;
-	ms_report_unpack(m->packed, *ret);
+	ms_unpack_units(m->packed, *ret, sizeof(**ret));
 	ms_slab_free(m->packed);
 	m->packed = NULL;
 	return NULL;

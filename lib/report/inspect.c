@@ -11,6 +11,7 @@
 #include "gover.h"
 #include "heapgraph.h"
 #include "report.h"
+#include "report_pack.h"
 
 static const char *const held_ids[MS_HELD__COUNT] = {
     [MS_HELD_LIVE] = "live-entries",          [MS_HELD_EMPTY] = "empty-slots",
@@ -670,6 +671,9 @@ static struct ms_error *inspect_target(struct ms_target *t, const struct ms_insp
 		err = take_map(t, &fc, rep, m, &rep->maps[rep->nmaps]);
 		if (!err && graph)
 			graph_apply(rep->maps[rep->nmaps], &graph[ngraph++]);
+		/* its detail packed: only what the summary, groups and views read stays open */
+		if (!err)
+			err = ms_map_report_compact(&rep->maps[rep->nmaps]);
 		rep->nmaps += rep->maps[rep->nmaps] != NULL;
 		/* the report owns what it took; free the rest now, not at the end */
 		ms_found_map_free(m);
@@ -804,8 +808,7 @@ void ms_map_report_destroy(struct ms_map_report *m)
 		free(m->paths[k]);
 	free(m->paths);
 	free(m->error);
-	free(m->tables);
-	free(m->sync);
+	ms_map_report_free_detail(m);
 	for (size_t k = 0; k < m->ntype_candidates; k++)
 		free(m->type_candidates[k]);
 	free(m->type_candidates);
