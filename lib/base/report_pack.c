@@ -78,9 +78,9 @@ struct ms_error *ms_map_report_compact(struct ms_map_report **m)
 		free(detail);
 		return &ms_error_nomem;
 	}
-	memcpy(core, *m, CORE_BYTES);
-	memcpy(core + offsetof(struct ms_map_report, packed_detail), &detail, sizeof(detail));
 	memcpy(detail, buf, n);
+	(*m)->packed_detail = detail; /* a member of the core: copied along */
+	memcpy(core, *m, CORE_BYTES);
 	free(*m);
 	*m = (struct ms_map_report *)(void *)core;
 	return NULL;
