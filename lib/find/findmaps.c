@@ -731,8 +731,10 @@ static void claim_inner(struct finder *f, uint64_t hmap)
  */
 static struct ms_map_report *report_of(struct finder *f, struct ms_found_map *m)
 {
-	struct ms_error *err = ms_found_take_report(m, &m->report);
+	struct ms_error *err = NULL;
 
+	if (!m->report && m->packed) /* walked again: its report unpacked */
+		err = ms_found_take_report(m, &m->report);
 	if (!err && !m->report && !(m->report = calloc(1, sizeof(*m->report))))
 		err = &ms_error_nomem;
 	if (err) {
