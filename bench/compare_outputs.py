@@ -6,7 +6,8 @@ work): inspect in every format (text, text --all, json, ndjson, prometheus, html
 pprof, folded), --retained, --no-dwarf, --sort/--filter, record (the layout file)
 and replay of that file in every format, diffed between OLD and NEW. Only the
 figures that measure the run itself may differ: elapsed_seconds, bytes_read, the
-heap graph's "seconds" and mapsize_inspect_duration_seconds are blanked before
+heap graph's "seconds", mapsize_inspect_duration_seconds and a layout file's
+recorded_at are blanked before
 comparing. Outputs go to files and are compared line by line (a 300,000-map report
 is 350 MB). Prints a line per run; exit 1 when any differ.
 
@@ -17,6 +18,7 @@ import argparse, hashlib, os, re, shutil, subprocess, sys, tempfile
 VOLATILE = [
     re.compile(rb'("(?:elapsed_seconds|bytes_read|seconds)":\s*)[-+0-9.eE]+'),
     re.compile(rb'^(mapsize_inspect_duration_seconds\S* )\S+'),
+    re.compile(rb'("recorded_at":\s*)"[^"]*"'),
 ]
 FORMATS = ("text", "json", "ndjson", "prometheus", "html", "pprof", "folded")
 

@@ -45,7 +45,8 @@ struct ms_found_map {
 	uint8_t *packed;
 };
 
-/* Found maps, by header address. Elements are allocated one by one: pointers stay valid. */
+/* Found maps, by header address. Elements are allocated one by one (in maps_slab): pointers
+ * stay valid. */
 struct ms_found {
 	/* the elements, and their packed reports (freed with ms_found_map_free) */
 	struct ms_slab maps_slab, reports_slab;
