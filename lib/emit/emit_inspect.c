@@ -431,40 +431,65 @@ static int put(FILE *out, const char *key, json_t *val, bool comma)
 	return rc;
 }
 
-/* The groups of two maps or more (repeats folded); every map stays in "maps". */
-static json_t *groups_json(const struct ms_inspect_report *r)
+/* One group of two maps or more, as in "groups". */
+static json_t *group_json(const struct ms_map_group *g)
 {
-	json_t *a = json_array();
+	json_t *o = json_object(), *addrs = json_array();
 	char addr[32];
 
-	for (size_t i = 0; a && i < r->ngroups; i++) {
-		const struct ms_map_group *g = &r->groups[i];
-		json_t *o, *addrs;
-
-		if (g->nmaps < 2)
-			continue;
-		o = json_object();
-		addrs = json_array();
-		set(o, "pattern", json_string(g->pattern));
-		set(o, "type", json_string(g->type));
-		set(o, "maps", juint(g->nmaps));
-		set(o, "len", juint(g->len));
-		set(o, "held_bytes", juint(g->held_bytes));
-		set(o, "reclaimable_bytes", juint(g->reclaimable_bytes));
-		set(o, "len_min", juint(g->len_min));
-		set(o, "len_median", juint(g->len_median));
-		set(o, "len_max", juint(g->len_max));
-		set(o, "held_min_bytes", juint(g->held_min));
-		set(o, "held_median_bytes", juint(g->held_median));
-		set(o, "held_max_bytes", juint(g->held_max));
-		for (size_t k = 0; k < g->nmaps; k++) {
-			snprintf(addr, sizeof(addr), "0x%" PRIx64, g->maps[k]->addr);
-			json_array_append_new(addrs, json_string(addr));
-		}
-		set(o, "addresses", addrs);
-		json_array_append_new(a, o);
+	set(o, "pattern", json_string(g->pattern));
+	set(o, "type", json_string(g->type));
+	set(o, "maps", juint(g->nmaps));
+	set(o, "len", juint(g->len));
+	set(o, "held_bytes", juint(g->held_bytes));
+	set(o, "reclaimable_bytes", juint(g->reclaimable_bytes));
+	set(o, "len_min", juint(g->len_min));
+	set(o, "len_median", juint(g->len_median));
+	set(o, "len_max", juint(g->len_max));
+	set(o, "held_min_bytes", juint(g->held_min));
+	set(o, "held_median_bytes", juint(g->held_median));
+	set(o, "held_max_bytes", juint(g->held_max));
+	for (size_t k = 0; k < g->nmaps; k++) {
+		snprintf(addr, sizeof(addr), "0x%" PRIx64, g->maps[k]->addr);
+		json_array_append_new(addrs, json_string(addr));
 	}
-	return a;
+	set(o, "addresses", addrs);
+	return o;
+}
+
+/*
+ * ,"groups": the groups of two maps or more (repeats folded; every map stays in
+ * "maps"), pretty-printed as put would, one group at a time: the whole array held
+ * 300,000 address strings at once. A group dumped alone is indented one level
+ * less than inside the array: two spaces go after each of its newlines (a JSON
+ * string holds none).
+ */
+static int groups_put(FILE *out, const struct ms_inspect_report *r)
+{
+	size_t n = 0;
+	int rc = fputs(",\n  \"groups\": [", out) == EOF ? -1 : 0;
+
+	for (size_t i = 0; rc == 0 && i < r->ngroups; i++) {
+		json_t *o;
+		char *text;
+
+		if (r->groups[i].nmaps < 2)
+			continue;
+		o = group_json(&r->groups[i]);
+		text = o ? json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+		json_decref(o);
+		if (!text || fputs(n++ ? ",\n  " : "\n  ", out) == EOF) {
+			free(text);
+			return -1;
+		}
+		for (const char *p = text; *p; p++)
+			if (putc(*p, out) == EOF || (*p == '\n' && fputs("  ", out) == EOF))
+				rc = -1;
+		free(text);
+	}
+	if (rc == 0 && fputs(n ? "\n]" : "]", out) == EOF)
+		rc = -1;
+	return rc;
 }
 
 static json_t *summary_json(const struct ms_inspect_report *r, size_t n)
@@ -574,7 +599,7 @@ static struct ms_error *inspect_json(FILE *out, const struct ms_inspect_report *
 	ms_jw_free(&w);
 	fputs(n ? "\n  ]" : "]", out);
 	if (!layout)
-		rc |= put(out, "groups", groups_json(r), true);
+		rc |= groups_put(out, r);
 	rc |= put(out, "summary", summary_json(r, n), true);
 	for (size_t i = 0; warn && i < r->nwarnings; i++)
 		json_array_append_new(warn, json_string(r->warnings[i]));
