@@ -8,13 +8,16 @@
 #include "emit.h"
 #include "format.h"
 
-static json_t *side_json(const struct ms_map_report *m)
+static json_t *side_json(const struct ms_map_report *side)
 {
+	struct ms_map_report scratch;
+	const struct ms_map_report *m;
 	json_t *o;
 	char addr[32];
 
-	if (!m)
+	if (!side)
 		return json_null();
+	m = ms_map_report_full(side, &scratch); /* tombstones, overflow_buckets: the detail */
 	o = json_object();
 	snprintf(addr, sizeof(addr), "0x%" PRIx64, m->addr);
 	json_object_set_new(o, "address", json_string(addr));

@@ -239,8 +239,8 @@ static void sync_write(struct ms_jw *w, const struct ms_map_report *m)
 	ms_jw_end_object(w);
 }
 
-/* One map's members, in schema order, into the object open in W. */
-static void map_write(struct ms_jw *w, const struct ms_map_report *m)
+/* One map's members, in schema order, into the object open in W (M's detail in place). */
+static void map_write_full(struct ms_jw *w, const struct ms_map_report *m)
 {
 	uint64_t h[MS_CHAIN_HIST > MS_FILL_HIST ? MS_CHAIN_HIST : MS_FILL_HIST];
 
@@ -349,6 +349,13 @@ static void map_write(struct ms_jw *w, const struct ms_map_report *m)
 	ms_jw_string_or_null(w, "error", m->error);
 }
 
+static void map_write(struct ms_jw *w, const struct ms_map_report *m)
+{
+	struct ms_map_report scratch;
+
+	map_write_full(w, ms_map_report_full(m, &scratch));
+}
+
 static json_t *totals_json(const struct ms_type_total *t, size_t n)
 {
 	json_t *a = json_array();
@@ -424,40 +431,65 @@ static int put(FILE *out, const char *key, json_t *val, bool comma)
 	return rc;
 }
 
-/* The groups of two maps or more (repeats folded); every map stays in "maps". */
-static json_t *groups_json(const struct ms_inspect_report *r)
+/* One group of two maps or more, as in "groups". */
+static json_t *group_json(const struct ms_map_group *g)
 {
-	json_t *a = json_array();
+	json_t *o = json_object(), *addrs = json_array();
 	char addr[32];
 
-	for (size_t i = 0; a && i < r->ngroups; i++) {
-		const struct ms_map_group *g = &r->groups[i];
-		json_t *o, *addrs;
-
-		if (g->nmaps < 2)
-			continue;
-		o = json_object();
-		addrs = json_array();
-		set(o, "pattern", json_string(g->pattern));
-		set(o, "type", json_string(g->type));
-		set(o, "maps", juint(g->nmaps));
-		set(o, "len", juint(g->len));
-		set(o, "held_bytes", juint(g->held_bytes));
-		set(o, "reclaimable_bytes", juint(g->reclaimable_bytes));
-		set(o, "len_min", juint(g->len_min));
-		set(o, "len_median", juint(g->len_median));
-		set(o, "len_max", juint(g->len_max));
-		set(o, "held_min_bytes", juint(g->held_min));
-		set(o, "held_median_bytes", juint(g->held_median));
-		set(o, "held_max_bytes", juint(g->held_max));
-		for (size_t k = 0; k < g->nmaps; k++) {
-			snprintf(addr, sizeof(addr), "0x%" PRIx64, g->maps[k]->addr);
-			json_array_append_new(addrs, json_string(addr));
-		}
-		set(o, "addresses", addrs);
-		json_array_append_new(a, o);
+	set(o, "pattern", json_string(g->pattern));
+	set(o, "type", json_string(g->type));
+	set(o, "maps", juint(g->nmaps));
+	set(o, "len", juint(g->len));
+	set(o, "held_bytes", juint(g->held_bytes));
+	set(o, "reclaimable_bytes", juint(g->reclaimable_bytes));
+	set(o, "len_min", juint(g->len_min));
+	set(o, "len_median", juint(g->len_median));
+	set(o, "len_max", juint(g->len_max));
+	set(o, "held_min_bytes", juint(g->held_min));
+	set(o, "held_median_bytes", juint(g->held_median));
+	set(o, "held_max_bytes", juint(g->held_max));
+	for (size_t k = 0; k < g->nmaps; k++) {
+		snprintf(addr, sizeof(addr), "0x%" PRIx64, g->maps[k]->addr);
+		json_array_append_new(addrs, json_string(addr));
 	}
-	return a;
+	set(o, "addresses", addrs);
+	return o;
+}
+
+/*
+ * ,"groups": the groups of two maps or more (repeats folded; every map stays in
+ * "maps"), pretty-printed as put would, one group at a time: the whole array held
+ * 300,000 address strings at once. A group dumped alone is indented one level
+ * less than inside the array: two spaces go after each of its newlines (a JSON
+ * string holds none).
+ */
+static int groups_put(FILE *out, const struct ms_inspect_report *r)
+{
+	size_t n = 0;
+	int rc = fputs(",\n  \"groups\": [", out) == EOF ? -1 : 0;
+
+	for (size_t i = 0; rc == 0 && i < r->ngroups; i++) {
+		json_t *o;
+		char *text;
+
+		if (r->groups[i].nmaps < 2)
+			continue;
+		o = group_json(&r->groups[i]);
+		text = o ? json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+		json_decref(o);
+		if (!text || fputs(n++ ? ",\n  " : "\n  ", out) == EOF) {
+			free(text);
+			return -1;
+		}
+		for (const char *p = text; *p; p++)
+			if (putc(*p, out) == EOF || (*p == '\n' && fputs("  ", out) == EOF))
+				rc = -1;
+		free(text);
+	}
+	if (rc == 0 && fputs(n ? "\n]" : "]", out) == EOF)
+		rc = -1;
+	return rc;
 }
 
 static json_t *summary_json(const struct ms_inspect_report *r, size_t n)
@@ -568,7 +600,7 @@ static struct ms_error *inspect_json(FILE *out, const struct ms_inspect_report *
 	ms_jw_free(&w);
 	fputs(n ? "\n  ]" : "]", out);
 	if (!layout)
-		rc |= put(out, "groups", groups_json(r), true);
+		rc |= groups_put(out, r);
 	rc |= put(out, "summary", summary_json(r, n), true);
 	for (size_t i = 0; warn && i < r->nwarnings; i++)
 		json_array_append_new(warn, json_string(r->warnings[i]));
@@ -637,7 +669,7 @@ static void sync_text(FILE *out, const struct ms_map_report *m)
 	        s->deleted_entries, s->expunged_entries);
 }
 
-static void map_text(FILE *out, const struct ms_map_report *m, const struct ms_emit_opts *o)
+static void map_text_full(FILE *out, const struct ms_map_report *m, const struct ms_emit_opts *o)
 {
 	char held[32], fresh[32], recl[32], b[32];
 	uint64_t h[MS_CHAIN_HIST > MS_FILL_HIST ? MS_CHAIN_HIST : MS_FILL_HIST];
@@ -724,6 +756,13 @@ static void map_text(FILE *out, const struct ms_map_report *m, const struct ms_e
 		fprintf(out, "    %-22s %12s  %5.1f%%\n", ms_held_part_id((enum ms_held_part)i), b,
 		        m->held_bytes ? 100.0 * (double)m->held[i] / (double)m->held_bytes : 0);
 	}
+}
+
+static void map_text(FILE *out, const struct ms_map_report *m, const struct ms_emit_opts *o)
+{
+	struct ms_map_report scratch;
+
+	map_text_full(out, ms_map_report_full(m, &scratch), o);
 }
 
 /* A totals table whose first column is as wide as its longest name (up to 72). */
@@ -993,6 +1032,10 @@ static const struct prom_metric {
 
 static uint64_t prom_value(const struct ms_map_report *m, int field)
 {
+	struct ms_map_report scratch;
+
+	if (field == 2 || field == 4 || field == 5) /* the detail's */
+		m = ms_map_report_full(m, &scratch);
 	switch (field) {
 	case 0:
 		return m->held_bytes;

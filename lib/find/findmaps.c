@@ -11,9 +11,11 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "gover.h"
+#include "report_pack.h"
 #include "unwind.h"
 #include "walk.h"
 
@@ -729,12 +731,40 @@ static void claim_inner(struct finder *f, uint64_t hmap)
  */
 static struct ms_map_report *report_of(struct finder *f, struct ms_found_map *m)
 {
-	if (!m->report && !(m->report = calloc(1, sizeof(*m->report)))) {
-		f->err = &ms_error_nomem;
+	struct ms_error *err = NULL;
+
+	if (!m->report && m->packed) /* walked again: its report unpacked */
+		err = ms_found_take_report(m, &m->report);
+	if (!err && !m->report && !(m->report = calloc(1, sizeof(*m->report))))
+		err = &ms_error_nomem;
+	if (err) {
+		f->err = err;
 		return NULL;
 	}
 	m->report->addr = m->addr;
 	return m->report;
+}
+
+/* After M's walk: its report kept packed (report_pack.h) until the inspect report takes it. */
+static void pack_report(struct finder *f, struct ms_found_map *m)
+{
+	uint8_t buf[MS_PACK_MAX(sizeof(struct ms_map_report))];
+	size_t n;
+	uint8_t *p;
+
+	if (!m->report || m->handed || f->err)
+		return;
+	n = ms_pack_units(m->report, sizeof(*m->report), buf);
+	p = ms_slab_alloc(&f->found->reports_slab, n);
+	if (!p) {
+		f->err = &ms_error_nomem;
+		return;
+	}
+	memcpy(p, buf, n);
+	ms_slab_free(m->packed);
+	m->packed = p;
+	free(m->report); /* its pointers belong to the packed form now */
+	m->report = NULL;
 }
 
 static void walk_syncmap(struct finder *f, struct ms_found_map *m, const struct item *it)
@@ -949,7 +979,7 @@ static void found_shape_syncmap(struct finder *f, uint64_t sm, const char *path)
 }
 
 /* Walk a map found at addr and fill its report. Its entries are visited if they can lead on. */
-static void walk_map(struct finder *f, const struct item *it)
+static void walk_map_report(struct finder *f, const struct item *it)
 {
 	struct ms_found_map *m = ms_found_lookup(f->found, it->addr);
 	struct ms_walk w = {0};
@@ -997,6 +1027,16 @@ static void walk_map(struct finder *f, const struct item *it)
 		m->handed = true;
 		f->err = f->opts->walked(f->opts->walked_arg, m);
 	}
+}
+
+static void walk_map(struct finder *f, const struct item *it)
+{
+	struct ms_found_map *m;
+
+	walk_map_report(f, it);
+	m = ms_found_lookup(f->found, it->addr);
+	if (m)
+		pack_report(f, m);
 }
 
 static void drain(struct finder *f)
@@ -2130,7 +2170,8 @@ struct ms_error *ms_find_maps(struct ms_target *t, struct ms_types *ty,
 	free(f.typed.types);
 	/* a map found but never walked (the budget ran out) is still reported, empty */
 	for (size_t i = 0; i < found->n && !f.err; i++)
-		if (!found->maps[i]->inner && !found->maps[i]->handed)
+		if (!found->maps[i]->inner && !found->maps[i]->handed &&
+		    !ms_found_has_report(found->maps[i]))
 			report_of(&f, found->maps[i]);
 	if (f.conflicts && !f.err)
 		ms_target_warn(t,
@@ -2192,7 +2233,7 @@ struct ms_found_map *ms_found_add(struct ms_found *fd, uint64_t addr)
 		for (size_t k = 0; k < fd->n; k++)
 			index_put(fd, k);
 	}
-	m = calloc(1, sizeof(*m));
+	m = ms_slab_alloc(&fd->maps_slab, sizeof(*m));
 	if (!m)
 		return NULL;
 	m->addr = addr;
@@ -2235,7 +2276,51 @@ void ms_found_map_free(struct ms_found_map *m)
 		free(m->report->sync);
 		free(m->report);
 	}
-	free(m);
+	if (m->packed) {
+		struct ms_map_report r;
+
+		ms_unpack_units(m->packed, &r, sizeof(r));
+		free(r.error);
+		free(r.tables);
+		free(r.sync);
+		ms_slab_free(m->packed);
+	}
+	ms_slab_free(m);
+}
+
+bool ms_found_has_report(const struct ms_found_map *m)
+{
+	return m->report || m->packed;
+}
+
+const struct ms_map_report *ms_found_peek_report(const struct ms_found_map *m,
+                                                 struct ms_map_report *scratch)
+{
+	if (m->report)
+		return m->report;
+	if (!m->packed)
+		return NULL;
+	ms_unpack_units(m->packed, scratch, sizeof(*scratch));
+	return scratch;
+}
+
+struct ms_error *ms_found_take_report(struct ms_found_map *m, struct ms_map_report **ret)
+{
+	if (m->report) {
+		*ret = m->report;
+		m->report = NULL;
+		return NULL;
+	}
+	*ret = NULL;
+	if (!m->packed)
+		return NULL;
+	*ret = malloc(sizeof(**ret));
+	if (!*ret)
+		return &ms_error_nomem;
+	ms_unpack_units(m->packed, *ret, sizeof(**ret));
+	ms_slab_free(m->packed);
+	m->packed = NULL;
+	return NULL;
 }
 
 void ms_found_deinit(struct ms_found *fd)
@@ -2244,5 +2329,7 @@ void ms_found_deinit(struct ms_found *fd)
 		ms_found_map_free(fd->maps[k]);
 	free(fd->maps);
 	free(fd->index);
+	ms_slab_deinit(&fd->maps_slab);
+	ms_slab_deinit(&fd->reports_slab);
 	memset(fd, 0, sizeof(*fd));
 }

@@ -4,6 +4,7 @@
 #define MS_FINDMAPS_H
 
 #include "gotype.h"
+#include "slab.h"
 
 /* Map types kept for a map whose memory fits several (reported as type_candidates). */
 #define MS_MAX_TYPE_CANDIDATES 32
@@ -36,13 +37,19 @@ struct ms_found_map {
 	 * owned, allocated only when more than one fits (ms_found_candidates) */
 	const struct ms_dtype **candidates;
 	size_t ncandidates;
-	/* owned: made by the walk and filled by it (strings set later); every entry but
-	 * an inner map has one when ms_find_maps returns, unless handed to walked */
+	/* owned: made by the walk and filled by it (strings set later); after the walk it
+	 * is kept packed (report_pack.h) in packed, and report is NULL. Every entry but an
+	 * inner map has one of the two when ms_find_maps returns, unless handed to walked:
+	 * read it with ms_found_peek_report, take it with ms_found_take_report */
 	struct ms_map_report *report;
+	uint8_t *packed;
 };
 
-/* Found maps, by header address. Elements are allocated one by one: pointers stay valid. */
+/* Found maps, by header address. Elements are allocated one by one (in maps_slab): pointers
+ * stay valid. */
 struct ms_found {
+	/* the elements, and their packed reports (freed with ms_found_map_free) */
+	struct ms_slab maps_slab, reports_slab;
 	struct ms_found_map **maps;
 	size_t n, nalloc;
 	/* open addressing over maps: k 1-based (0: empty), the address kept beside it
@@ -63,6 +70,14 @@ struct ms_error *ms_found_candidates(struct ms_found_map *m, const struct ms_dty
                                      size_t nfits);
 /* Free one entry and what it owns (its report included). */
 void ms_found_map_free(struct ms_found_map *m);
+/* M has a report (walked and not handed to walked, or never walked but reported). */
+bool ms_found_has_report(const struct ms_found_map *m);
+/* M's report to read, unpacked into SCRATCH if kept packed (its pointers stay M's); NULL
+ * when it has none. */
+const struct ms_map_report *ms_found_peek_report(const struct ms_found_map *m,
+                                                 struct ms_map_report *scratch);
+/* Hand M's report over to the caller (*ret NULL when it has none); &ms_error_nomem or NULL. */
+struct ms_error *ms_found_take_report(struct ms_found_map *m, struct ms_map_report **ret);
 void ms_found_deinit(struct ms_found *fd);
 
 struct ms_find_opts {

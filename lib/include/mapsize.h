@@ -530,7 +530,30 @@ struct ms_map_report {
 	uint64_t goid; /* stack maps */
 	char *error;   /* owned: why the walk stopped (corrupt memory), NULL if complete */
 
-	uint64_t len;      /* the header's count */
+	uint64_t len;        /* the header's count */
+	uint64_t held_bytes; /* sum of the heap objects' real sizes (its parts: held) */
+	/* what only a rebuild would give back: held minus the high end of a fresh map's
+	 * spread over hash seeds (fresh_high_bytes), 0 when negative */
+	uint64_t reclaimable_bytes;
+	/* --retained (the heap graph, lib/target/heapgraph.h); valid when graph is set */
+	bool graph;
+	bool nested; /* inside what another reported map retains */
+	/* type, key_type, elem_type, where and package are not owned: they are in the
+	 * inspect report's string pool (one copy for all maps), freed with it */
+	bool pooled;
+	uint64_t payload_bytes;  /* heap objects its keys and values reach, transitively */
+	uint64_t retained_bytes; /* heap objects only it keeps alive: storage and payload */
+
+	/*
+	 * The detail: every member from occupied (keep it the first) to the end. The
+	 * maps of a finished inspect report (ms_inspect_core, ms_inspect_live) keep it
+	 * packed in packed_detail and are allocated up to occupied only (the reports of
+	 * 300,000 maps were most of inspect's peak): read the detail of any report
+	 * through ms_map_report_full. NULL: the detail is in place (streamed maps,
+	 * replayed layout files, reports made by hand).
+	 */
+	uint8_t *packed_detail; /* owned, with what the detail's pointers own */
+
 	uint64_t occupied; /* full slots counted by walking */
 	uint64_t capacity; /* slots: 8 x buckets (2^B), or table capacities */
 	double load;       /* len / capacity */
@@ -577,27 +600,22 @@ struct ms_map_report {
 	struct ms_table_report *tables; /* owned */
 
 	/* bytes */
-	uint64_t held_bytes; /* sum of the heap objects' real sizes */
-	uint64_t held[MS_HELD__COUNT];
-	uint64_t stack_bytes; /* header and group/bucket inside a goroutine stack */
-	uint64_t nobjects;    /* heap objects held */
-	uint64_t fresh_bytes; /* a fresh map of the same len on the same Go (expected) */
-	/* what only a rebuild would give back: held minus the high end of a fresh map's
-	 * spread over hash seeds (fresh_high_bytes), 0 when negative */
-	uint64_t reclaimable_bytes;
-	uint64_t fresh_high_bytes; /* the high end of that spread (0: not estimated) */
-	/* --retained (the heap graph, lib/target/heapgraph.h); valid when graph is set */
-	bool graph;
-	bool nested; /* inside what another reported map retains */
-	/* type, key_type, elem_type, where and package are not owned: they are in the
-	 * inspect report's string pool (one copy for all maps), freed with it */
-	bool pooled;
-	uint64_t payload_bytes;  /* heap objects its keys and values reach, transitively */
-	uint64_t retained_bytes; /* heap objects only it keeps alive: storage and payload */
+	uint64_t held[MS_HELD__COUNT]; /* adding up to held_bytes */
+	uint64_t stack_bytes;          /* header and group/bucket inside a goroutine stack */
+	uint64_t nobjects;             /* heap objects held */
+	uint64_t fresh_bytes;          /* a fresh map of the same len on the same Go (expected) */
+	uint64_t fresh_high_bytes;     /* the high end of that spread (0: not estimated) */
 
 	/* sync.Map (type "sync.Map"): NULL for Go maps; owned */
 	struct ms_sync_report *sync;
 };
+
+/*
+ * M with its detail in place: M itself when it is, else SCRATCH, a copy of M with
+ * the detail unpacked (its pointers stay M's: valid while M is).
+ */
+const struct ms_map_report *ms_map_report_full(const struct ms_map_report *m,
+                                               struct ms_map_report *scratch);
 
 #define MS_TRIE_DEPTHS 17 /* HashTrieMap levels: 64-bit hash, 4 bits a level */
 

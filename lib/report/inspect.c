@@ -11,6 +11,7 @@
 #include "gover.h"
 #include "heapgraph.h"
 #include "report.h"
+#include "report_pack.h"
 
 static const char *const held_ids[MS_HELD__COUNT] = {
     [MS_HELD_LIVE] = "live-entries",          [MS_HELD_EMPTY] = "empty-slots",
@@ -276,11 +277,13 @@ static struct ms_error *take_map(struct ms_target *t, struct fresh_cache *fc,
                                  struct ms_inspect_report *rep, struct ms_found_map *m,
                                  struct ms_map_report **ret)
 {
-	struct ms_map_report *r = m->report;
+	struct ms_map_report *r;
 	struct ms_strpool **pool = &rep->strings;
 	char buf[256];
+	struct ms_error *err = ms_found_take_report(m, &r);
 
-	m->report = NULL;
+	if (err)
+		return err;
 	*ret = r;
 	r->pooled = true;
 	r->found_by = m->by;
@@ -478,9 +481,12 @@ static struct ms_error *walked(void *arg, struct ms_found_map *m)
 	return err;
 }
 
-/* --retained: the heap graph's payload and retained bytes of every map found. */
+/*
+ * --retained: the heap graph's payload and retained bytes of every map found with a
+ * report, in the order of found (*ret: owned, set to NULL on an error).
+ */
 static struct ms_error *measure_graph(struct ms_target *t, struct ms_found *found,
-                                      struct ms_inspect_report *rep)
+                                      struct ms_inspect_report *rep, struct ms_heapgraph_map **ret)
 {
 	struct ms_heapgraph_map *hm = calloc(found->n ? found->n : 1, sizeof(*hm));
 	struct ms_heapgraph_stats st;
@@ -488,13 +494,16 @@ static struct ms_error *measure_graph(struct ms_target *t, struct ms_found *foun
 	size_t n = 0;
 	struct ms_error *err;
 
+	*ret = NULL;
 	if (!hm)
 		return &ms_error_nomem;
 	for (size_t i = 0; i < found->n; i++) {
 		const struct ms_found_map *m = found->maps[i];
 		bool classic = m->geom ? m->geom->impl == MS_IMPL_CLASSIC : t->classic_layout;
+		struct ms_map_report scratch;
+		const struct ms_map_report *r = ms_found_peek_report(m, &scratch);
 
-		if (!m->report)
+		if (!r)
 			continue;
 		hm[n].addr = m->addr;
 		hm[n].hdr_bytes = classic ? t->rt.hmap.size : t->rt.smap.size;
@@ -507,7 +516,7 @@ static struct ms_error *measure_graph(struct ms_target *t, struct ms_found *foun
 			hm[n].ptr_off[0] = t->rt.smap.dir_ptr;
 			hm[n].nptr = 1;
 		}
-		if (m->report->sync) { /* a sync.Map: its struct is the header */
+		if (r->sync) { /* a sync.Map: its struct is the header */
 			struct ms_go_syncmap sl;
 
 			ms_go_syncmap_layout(&t->go, t->arch, &sl);
@@ -524,25 +533,13 @@ static struct ms_error *measure_graph(struct ms_target *t, struct ms_found *foun
 		}
 		if (hm[n].hdr_bytes == UINT64_MAX || hm[n].hdr_bytes > 256)
 			hm[n].hdr_bytes = 0;
-		hm[n].held_bytes = m->report->held_bytes;
+		hm[n].held_bytes = r->held_bytes;
 		n++;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	err = ms_heapgraph_measure(t, hm, n, &st);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	if (!err) {
-		n = 0;
-		for (size_t i = 0; i < found->n; i++) {
-			struct ms_map_report *r = found->maps[i]->report;
-
-			if (!r)
-				continue;
-			r->graph = hm[n].retained_known;
-			r->payload_bytes = hm[n].payload_bytes;
-			r->retained_bytes = hm[n].retained_bytes;
-			r->nested = hm[n].nested;
-			n++;
-		}
 		rep->graph = true;
 		rep->graph_objects = st.objects;
 		rep->graph_edges = st.edges;
@@ -557,9 +554,20 @@ static struct ms_error *measure_graph(struct ms_target *t, struct ms_found *foun
 			               "--retained: the payload walk stopped after %llu objects: "
 			               "the maps after it have no payload_bytes",
 			               (unsigned long long)st.payload_visits);
+		*ret = hm;
+	} else {
+		free(hm);
 	}
-	free(hm);
 	return err;
+}
+
+/* The heap graph's figures of one map, as measure_graph left them. */
+static void graph_apply(struct ms_map_report *r, const struct ms_heapgraph_map *hm)
+{
+	r->graph = hm->retained_known;
+	r->payload_bytes = hm->payload_bytes;
+	r->retained_bytes = hm->retained_bytes;
+	r->nested = hm->nested;
 }
 
 /* Everything after opening: find and walk the maps, then build the report. */
@@ -572,6 +580,8 @@ static struct ms_error *inspect_target(struct ms_target *t, const struct ms_insp
 	struct ms_find_opts fopts = {0};
 	struct fresh_cache fc = {0};
 	struct stream st = {t, rep, opts, &fc};
+	struct ms_heapgraph_map *graph = NULL; /* --retained: a map's figures, in found's order */
+	size_t ngraph = 0;
 	struct ms_error *err;
 	bool live = ms_source_core_info(t->mem) == NULL;
 
@@ -604,7 +614,7 @@ static struct ms_error *inspect_target(struct ms_target *t, const struct ms_insp
 		if (opts->on_map) {
 			ms_target_warn(t, "--retained: not computed while streaming (--stream)");
 		} else {
-			struct ms_error *gerr = measure_graph(t, &found, rep);
+			struct ms_error *gerr = measure_graph(t, &found, rep, &graph);
 
 			if (gerr && ms_error_code(gerr) == MS_ERR_NOMEM)
 				err = gerr;
@@ -647,16 +657,25 @@ static struct ms_error *inspect_target(struct ms_target *t, const struct ms_insp
 		err = &ms_error_nomem;
 		goto out;
 	}
+	/* nothing is looked up any more: the index's memory goes before the reports grow */
+	free(found.index);
+	found.index = NULL;
+	found.cap = 0;
 	for (size_t i = 0; i < found.n; i++) {
 		struct ms_found_map *m = found.maps[i];
 
-		if (!m->report) { /* streamed already */
+		if (!ms_found_has_report(m)) { /* streamed already */
 			ms_found_map_free(m);
 			found.maps[i] = NULL;
 			continue;
 		}
 		err = take_map(t, &fc, rep, m, &rep->maps[rep->nmaps]);
-		rep->nmaps++;
+		if (!err && graph)
+			graph_apply(rep->maps[rep->nmaps], &graph[ngraph++]);
+		/* its detail packed: only what the summary, groups and views read stays open */
+		if (!err)
+			err = ms_map_report_compact(&rep->maps[rep->nmaps]);
+		rep->nmaps += rep->maps[rep->nmaps] != NULL;
 		/* the report owns what it took; free the rest now, not at the end */
 		ms_found_map_free(m);
 		found.maps[i] = NULL;
@@ -678,6 +697,7 @@ static struct ms_error *inspect_target(struct ms_target *t, const struct ms_insp
 	rep->nwarnings = t->warnings.n;
 	t->warnings = (struct ms_warnings){0};
 out:
+	free(graph);
 	ms_found_deinit(&found);
 	ms_types_destroy(ty);
 	free(fc.e);
@@ -789,8 +809,7 @@ void ms_map_report_destroy(struct ms_map_report *m)
 		free(m->paths[k]);
 	free(m->paths);
 	free(m->error);
-	free(m->tables);
-	free(m->sync);
+	ms_map_report_free_detail(m);
 	for (size_t k = 0; k < m->ntype_candidates; k++)
 		free(m->type_candidates[k]);
 	free(m->type_candidates);
