@@ -147,6 +147,80 @@ type Catalog struct {
 	parts map[uint8]string
 }
 
+// Typed pointers whose static type is not, or is only part of, what they
+// point at (main holds locker, ref, outer and wrong; run_holders_truth.py
+// checks these from Go 1.22, when the runtime records the heap objects' types):
+//
+//   - locker.door is an unsafe.Pointer to a Vault (584 bytes: a malloc header
+//     records its type): vault.keys is held only through it
+//     ("main.main: locker.door.keys").
+//   - ref.in is an *Inner that points at outer.inner, a field inside an Outer
+//     (malloc header: Outer): outer.inner.tags is one map, typed, reached both
+//     ways, and no type conflict.
+//   - wrong.decoy is a *Decoy that really points at a Ledger (a large object: its
+//     span records Ledger), cast through unsafe.Pointer: the report must count
+//     that conflict and follow the object as a Ledger ("wrong.decoy.lines").
+//
+// Locker, Ref and Wrong are over 512 bytes themselves, so that without DWARF
+// their own malloc headers type them and the fields are named from there.
+type Vault struct {
+	pad  [72]int64
+	keys map[string]uint16
+}
+
+type Locker struct {
+	pad  [66]int64
+	door unsafe.Pointer
+}
+
+type Inner struct {
+	n    int64
+	tags map[int32]string
+}
+
+type Outer struct {
+	pad   [70]int64
+	inner Inner
+}
+
+type Ref struct {
+	pad [66]int64
+	in  *Inner
+}
+
+type Decoy struct {
+	fake map[string]bool
+	n    int
+}
+
+type Ledger struct {
+	pad   [4200]int64
+	lines map[int64]complex128
+}
+
+type Wrong struct {
+	pad   [66]int64
+	decoy *Decoy
+}
+
+// Conflict is the type conflict the report must count: at address (the data of
+// a heap object), claimed as one type, recorded by the runtime as another.
+type Conflict struct {
+	Address  string `json:"address"`
+	Claimed  string `json:"claimed"`
+	Recorded string `json:"recorded"`
+	Source   string `json:"source"`
+}
+
+// mislead returns a Wrong whose decoy field claims a Decoy where a Ledger is:
+// nothing else keeps the Ledger.
+//
+//go:noinline
+func mislead() (*Wrong, *Ledger) {
+	l := &Ledger{lines: map[int64]complex128{1: 1i, 2: 2i, 3: 3i}}
+	return &Wrong{decoy: (*Decoy)(unsafe.Pointer(l))}, l
+}
+
 // the one package-level map (a map of maps; keys with '/' and '.')
 var tenants map[string]map[string]int
 
@@ -159,6 +233,12 @@ type Truth struct {
 	Holders []string `json:"holders"`
 	Dead    []string `json:"dead,omitempty"`
 	Found   string   `json:"found"`
+	// from Go 1.22 (the runtime records the holder's type): the type conflict
+	// on the way to this map that the report must count
+	Conflict *Conflict `json:"conflict,omitempty"`
+	// before Go 1.22, only found (no recorded type leads to it: it is reached
+	// through an unsafe.Pointer or a misleading pointer only)
+	Recorded bool `json:"recorded,omitempty"`
 }
 
 var (
@@ -457,6 +537,26 @@ func main() {
 	add("reg.byName", reg.byName, "heap", frame(fnMain, "reg.byName"))
 	add("cat.parts", cat.parts, "heap", frame(fnMain, "cat.parts"))
 
+	// typed pointers that are not what they point at (Vault, Outer, Ledger)
+	locker := &Locker{door: unsafe.Pointer(&Vault{keys: map[string]uint16{"front": 1, "back": 2}})}
+	outer := &Outer{inner: Inner{n: 1, tags: map[int32]string{7: "seven", 8: "eight", 9: "nine"}}}
+	ref := &Ref{in: &outer.inner}
+	wrong, ledger := mislead()
+	escapeSink = locker
+	escapeSink = outer
+	escapeSink = ref
+	escapeSink = wrong
+	escapeSink = nil
+	add("vault.keys", (*Vault)(locker.door).keys, "heap", frame(fnMain, "locker.door.keys"))
+	truth[len(truth)-1].Recorded = true
+	add("outer.inner.tags", outer.inner.tags, "heap", frame(fnMain, "outer.inner.tags"),
+		frame(fnMain, "ref.in.tags"))
+	add("ledger.lines", ledger.lines, "heap", frame(fnMain, "wrong.decoy.lines"))
+	truth[len(truth)-1].Recorded = true
+	truth[len(truth)-1].Conflict = &Conflict{Address: fmt.Sprintf("%#x", uintptr(unsafe.Pointer(ledger))),
+		Claimed: "main.Decoy", Recorded: "main.Ledger", Source: "span-type"}
+	ledger = nil
+
 	// the server goroutine
 	// every goroutine says it runs before main goes on: the core shows them
 	// blocked at their block points, not created and never scheduled
@@ -583,6 +683,10 @@ func main() {
 	runtime.KeepAlive(index)
 	runtime.KeepAlive(reg)
 	runtime.KeepAlive(cat)
+	runtime.KeepAlive(locker)
+	runtime.KeepAlive(outer)
+	runtime.KeepAlive(ref)
+	runtime.KeepAlive(wrong)
 	close(reqs)
 	close(events)
 	close(forever)
