@@ -160,6 +160,11 @@ type Catalog struct {
 //   - wrong.decoy is a *Decoy that really points at a Ledger (a large object: its
 //     span records Ledger), cast through unsafe.Pointer: the report must count
 //     that conflict and follow the object as a Ledger ("wrong.decoy.lines").
+//   - twin.b is a *Right that points at the Left twin.a points at (8 bytes:
+//     nothing records its type, in any version): the first claim (Left, field
+//     a comes first) wins, and the report must count the second as a conflict
+//     between paths ("twin.a.m"; with DWARF in every version, without from 1.22,
+//     where Twin's own malloc header types it).
 //
 // Locker, Ref and Wrong are over 512 bytes themselves, so that without DWARF
 // their own malloc headers type them and the fields are named from there.
@@ -203,13 +208,27 @@ type Wrong struct {
 	decoy *Decoy
 }
 
+type Left struct{ m map[string]int8 }
+
+type Right struct {
+	n int64
+	m map[uint8]int8
+}
+
+type Twin struct {
+	pad [66]int64
+	a   *Left
+	b   *Right
+}
+
 // Conflict is the type conflict the report must count: at address (the data of
 // a heap object), claimed as one type, recorded by the runtime as another.
 type Conflict struct {
 	Address  string `json:"address"`
 	Claimed  string `json:"claimed"`
-	Recorded string `json:"recorded"`
-	Source   string `json:"source"`
+	Recorded string `json:"recorded"` // the type it is followed as
+	Source   string `json:"source"`   // "span-type" (from Go 1.22), "path"
+	Field    string `json:"field"`    // the conflicting pointer's field
 }
 
 // mislead returns a Wrong whose decoy field claims a Decoy where a Ledger is:
@@ -554,8 +573,16 @@ func main() {
 	add("ledger.lines", ledger.lines, "heap", frame(fnMain, "wrong.decoy.lines"))
 	truth[len(truth)-1].Recorded = true
 	truth[len(truth)-1].Conflict = &Conflict{Address: fmt.Sprintf("%#x", uintptr(unsafe.Pointer(ledger))),
-		Claimed: "main.Decoy", Recorded: "main.Ledger", Source: "span-type"}
+		Claimed: "main.Decoy", Recorded: "main.Ledger", Source: "span-type", Field: "decoy"}
 	ledger = nil
+	left := &Left{m: map[string]int8{"l": 1, "r": 2}}
+	twin := &Twin{a: left, b: (*Right)(unsafe.Pointer(left))}
+	escapeSink = twin
+	escapeSink = nil
+	add("twin.a.m", twin.a.m, "heap", frame(fnMain, "twin.a.m"))
+	truth[len(truth)-1].Conflict = &Conflict{Address: fmt.Sprintf("%#x", uintptr(unsafe.Pointer(left))),
+		Claimed: "main.Right", Recorded: "main.Left", Source: "path", Field: "b"}
+	left = nil
 
 	// the server goroutine
 	// every goroutine says it runs before main goes on: the core shows them
@@ -687,6 +714,7 @@ func main() {
 	runtime.KeepAlive(outer)
 	runtime.KeepAlive(ref)
 	runtime.KeepAlive(wrong)
+	runtime.KeepAlive(twin)
 	close(reqs)
 	close(events)
 	close(forever)
