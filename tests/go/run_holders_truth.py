@@ -32,6 +32,15 @@ check, naming the maps that fail:
             (DWARF still places it in a stack slot holding the old pointer)
   package   (DWARF) "package" is the root's package; without DWARF a package,
             when one is given, must be right
+  conflicts summary.type_conflicts holds exactly the program's deliberate type
+            conflicts (address, claimed and recorded type, source, the field's path):
+            a *Decoy field pointing at a Ledger, from Go 1.22 (its span records
+            Ledger: followed as one, `wrong.decoy.lines`); a *Right field pointing
+            at the Left that field a claimed first (nothing recorded: the first
+            claim stays), with DWARF or from Go 1.22; and no conflict for ref.in, an
+            *Inner pointing into an Outer. From Go 1.22 the map behind the
+            unsafe.Pointer locker.door is typed and named (`locker.door.keys`);
+            before, such maps ("recorded" in the truth) need only be found
   running   every running goroutine found on its thread (summary.goroutines:
             running_on_thread == running, no warning), on its own stack or on its
             M's system stack; at the end, that the attach reports found one there
@@ -179,7 +188,8 @@ def check_conflicts(label, cfg_name, dwarf, truth, doc):
     if bool(warned) != bool(want):
         bad.append(f"warning line: {warned}")
     tap(not bad, f"{label}: type conflicts are exactly the program's ({len(want)}), "
-        "each followed as the runtime recorded, or as first claimed where nothing is recorded", bad + [f"type_conflicts: {c}"])
+        "each followed as the runtime recorded, or as first claimed where nothing is "
+        "recorded", bad + [f"type_conflicts: {c}"])
 
 
 def check_report(cfg_name, build, truth, doc):

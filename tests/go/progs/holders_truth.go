@@ -15,7 +15,11 @@
 //	          pointer to the map, but that the stack maps say are dead],
 //	 "found": how mapsize finds it without frame roots: "global" (typed path
 //	          from a package variable), "stack" (header in a goroutine stack),
-//	          "heap" (only the anonymous heap scan)}
+//	          "heap" (only the anonymous heap scan),
+//	 "conflict": the type conflict on the way to it that the report must count
+//	          (see Conflict), "recorded": reached only through an unsafe.Pointer
+//	          or a misleading pointer, so typed and named only where the runtime
+//	          records heap objects' types (Go 1.22+)}
 //
 // then "READY <pid>", and waits until stdin is closed (tests/go/gocore.py),
 // then exits 0. Run it with GOGC=off: no GC, so no stack moves after the
@@ -35,9 +39,10 @@
 //
 //	main.main        blocked in <-quit; live at that call to chanrecv1:
 //	                 srv (*Server), index (map[string]*Session), reg
-//	                 (*Registry), cat (*Catalog), reqs, events, forever —
-//	                 srv, index, reg and cat only because runtime.KeepAlive
-//	                 uses them after the block.
+//	                 (*Registry), cat (*Catalog), locker, outer, ref, wrong,
+//	                 twin, reqs, events, forever — srv, index, reg, cat,
+//	                 locker, outer, ref, wrong and twin only because
+//	                 runtime.KeepAlive uses them after the block.
 //	main.(*Server).serve   blocked in `range ch`; live: s (the receiver), and
 //	                 ch itself from Go 1.22 (before: only an autotmp copy).
 //	main.(*worker).run     x2, blocked in `range w.inbox`; live: w, seen (a
