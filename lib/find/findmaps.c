@@ -593,8 +593,11 @@ static void visit_value(struct finder *f, uint64_t addr, const struct ms_dtype *
 			    claims_type(u) && (!u->name || strncmp(u->name, "internal/", 9) != 0)) {
 				char *up = path_join(path, ".%s", m->name);
 
-				if (up)
-					follow_unsafe(f, addr + m->offset, up, depth);
+				if (!up) {
+					f->err = &ms_error_nomem;
+					return;
+				}
+				follow_unsafe(f, addr + m->offset, up, depth);
 				free(up);
 				continue;
 			}
