@@ -35,7 +35,8 @@ check, naming the maps that fail:
   conflicts summary.type_conflicts holds exactly the program's deliberate type
             conflicts (address, claimed and recorded type, source, the field's path):
             a *Decoy field pointing at a Ledger, from Go 1.22 (its span records
-            Ledger: followed as one, `wrong.decoy.lines`); a *Right field pointing
+            Ledger: followed as one, `wrong.decoy.lines`), another at a Purse (its
+            malloc header records Purse: `wrong.sham.coins`); a *Right field pointing
             at the Left that field a claimed first (nothing recorded: the first
             claim stays), with DWARF or from Go 1.22; and no conflict for ref.in, an
             *Inner pointing into an Outer. From Go 1.22 the map behind the
@@ -87,7 +88,7 @@ STRIPPED_TYPE_GAPS = {
     "srv.shards[1].items", "srv.shards[2].items", "srv.shards[3].items", "index",
     "worker0.pending", "worker1.pending", "closure.counts", "closure.lazy", "scratch.m",
     "spin.hot", "holder.m", "blocked.held", "reg.byName", "cat.parts", "sysspin.m",
-    "vault.keys", "outer.inner.tags", "ledger.lines", "twin.a.m",
+    "vault.keys", "outer.inner.tags", "ledger.lines", "purse.coins", "twin.a.m",
 }
 # Without DWARF, maps whose holder chain starts at a typed object must be reached
 # through a path that names the fields after the frame slot
@@ -166,7 +167,8 @@ def unrecorded(cfg_name, t):
 def check_conflicts(label, cfg_name, dwarf, truth, doc):
     """summary.type_conflicts: exactly the program's deliberate conflicts, each
     with its address, both types, the source and the field's path: a *Decoy field
-    pointing at a Ledger (from Go 1.22, against the Ledger's span type), a *Right
+    pointing at a Ledger (from Go 1.22, against the Ledger's span type), another
+    at a Purse (against its malloc header), a *Right
     field pointing at the Left another field claimed first (against that path's
     claim: with DWARF, or without from Go 1.22 when Twin's malloc header types
     it); none for the pointer into the middle of an Outer (ref.in)."""

@@ -165,6 +165,9 @@ type Catalog struct {
 //   - wrong.decoy is a *Decoy that really points at a Ledger (a large object: its
 //     span records Ledger), cast through unsafe.Pointer: the report must count
 //     that conflict and follow the object as a Ledger ("wrong.decoy.lines").
+//     wrong.sham is a *Decoy too, pointing at a Purse (568 bytes: its malloc
+//     header records Purse): the same, from the malloc header
+//     ("wrong.sham.coins").
 //   - twin.b is a *Right that points at the Left twin.a points at (8 bytes:
 //     nothing records its type, in any version): the first claim (Left, field
 //     a comes first) wins, and the report must count the second as a conflict
@@ -208,9 +211,15 @@ type Ledger struct {
 	lines map[int64]complex128
 }
 
+type Purse struct {
+	pad   [70]int64
+	coins map[uint16]int64
+}
+
 type Wrong struct {
 	pad   [66]int64
 	decoy *Decoy
+	sham  *Decoy
 }
 
 type Left struct{ m map[string]int8 }
@@ -232,17 +241,18 @@ type Conflict struct {
 	Address  string `json:"address"`
 	Claimed  string `json:"claimed"`
 	Recorded string `json:"recorded"` // the type it is followed as
-	Source   string `json:"source"`   // "span-type" (from Go 1.22), "path"
+	Source   string `json:"source"`   // "span-type", "malloc-header" (from Go 1.22), "path"
 	Field    string `json:"field"`    // the conflicting pointer's field
 }
 
-// mislead returns a Wrong whose decoy field claims a Decoy where a Ledger is:
-// nothing else keeps the Ledger.
+// mislead returns a Wrong whose decoy and sham fields claim a Decoy where a
+// Ledger and a Purse are: nothing else keeps them.
 //
 //go:noinline
-func mislead() (*Wrong, *Ledger) {
+func mislead() (*Wrong, *Ledger, *Purse) {
 	l := &Ledger{lines: map[int64]complex128{1: 1i, 2: 2i, 3: 3i}}
-	return &Wrong{decoy: (*Decoy)(unsafe.Pointer(l))}, l
+	p := &Purse{coins: map[uint16]int64{5: 50, 10: 100}}
+	return &Wrong{decoy: (*Decoy)(unsafe.Pointer(l)), sham: (*Decoy)(unsafe.Pointer(p))}, l, p
 }
 
 // the one package-level map (a map of maps; keys with '/' and '.')
@@ -565,7 +575,7 @@ func main() {
 	locker := &Locker{door: unsafe.Pointer(&Vault{keys: map[string]uint16{"front": 1, "back": 2}})}
 	outer := &Outer{inner: Inner{n: 1, tags: map[int32]string{7: "seven", 8: "eight", 9: "nine"}}}
 	ref := &Ref{in: &outer.inner}
-	wrong, ledger := mislead()
+	wrong, ledger, purse := mislead()
 	escapeSink = locker
 	escapeSink = outer
 	escapeSink = ref
@@ -580,6 +590,11 @@ func main() {
 	truth[len(truth)-1].Conflict = &Conflict{Address: fmt.Sprintf("%#x", uintptr(unsafe.Pointer(ledger))),
 		Claimed: "main.Decoy", Recorded: "main.Ledger", Source: "span-type", Field: "decoy"}
 	ledger = nil
+	add("purse.coins", purse.coins, "heap", frame(fnMain, "wrong.sham.coins"))
+	truth[len(truth)-1].Recorded = true
+	truth[len(truth)-1].Conflict = &Conflict{Address: fmt.Sprintf("%#x", uintptr(unsafe.Pointer(purse))),
+		Claimed: "main.Decoy", Recorded: "main.Purse", Source: "malloc-header", Field: "sham"}
+	purse = nil
 	left := &Left{m: map[string]int8{"l": 1, "r": 2}}
 	twin := &Twin{a: left, b: (*Right)(unsafe.Pointer(left))}
 	escapeSink = twin
