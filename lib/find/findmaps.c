@@ -117,10 +117,12 @@ static uint64_t pair_key(uint64_t addr, const struct ms_dtype *type)
 }
 
 /* Is b the type of what sits at offset 0 of a (a first field, a first element), or a itself? */
+static bool same_type(struct finder *f, const struct ms_dtype *a, const struct ms_dtype *b);
+
 static bool starts_with(struct finder *f, const struct ms_dtype *a, const struct ms_dtype *b)
 {
 	for (int i = 0; a && i < 16; i++) {
-		if (a == b || (a->name && b->name && strcmp(a->name, b->name) == 0))
+		if (same_type(f, a, b))
 			return true;
 		if (a->tag == MS_DTAG_TYPEDEF)
 			a = ms_dwarf_type(f->t->dwarf, a->type_off);
@@ -1883,13 +1885,37 @@ static const struct ms_dtype *bare(struct finder *f, const struct ms_dtype *t)
 	return t;
 }
 
+static bool same_name(const struct ms_dtype *a, const struct ms_dtype *b)
+{
+	return a == b || (a->name && b->name && strcmp(a->name, b->name) == 0);
+}
+
+/*
+ * The same type, or one defined from the other's underlying struct (type Y X:
+ * Go converts *X to *Y without unsafe): the same fields at the same offsets.
+ */
 static bool same_type(struct finder *f, const struct ms_dtype *a, const struct ms_dtype *b)
 {
-	if (a == b || (a->name && b->name && strcmp(a->name, b->name) == 0))
+	if (same_name(a, b))
 		return true;
 	a = bare(f, a);
 	b = bare(f, b);
-	return a && b && (a == b || (a->name && b->name && strcmp(a->name, b->name) == 0));
+	if (!a || !b)
+		return false;
+	if (same_name(a, b))
+		return true;
+	if (a->tag != MS_DTAG_STRUCT || b->tag != MS_DTAG_STRUCT || a->go_kind != b->go_kind ||
+	    a->go_kind != MS_KIND_STRUCT || a->nmembers != b->nmembers || !a->nmembers ||
+	    a->size != b->size)
+		return false;
+	for (size_t i = 0; i < a->nmembers; i++) {
+		const struct ms_dtype *x = ms_dwarf_type(f->t->dwarf, a->members[i].type_off);
+		const struct ms_dtype *y = ms_dwarf_type(f->t->dwarf, b->members[i].type_off);
+
+		if (a->members[i].offset != b->members[i].offset || !x || !y || !same_name(x, y))
+			return false;
+	}
+	return true;
 }
 
 /*

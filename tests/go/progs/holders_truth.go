@@ -161,7 +161,9 @@ type Catalog struct {
 //     ("main.main: locker.door.keys").
 //   - ref.in is an *Inner that points at outer.inner, a field inside an Outer
 //     (malloc header: Outer): outer.inner.tags is one map, typed, reached both
-//     ways, and no type conflict.
+//     ways, and no type conflict; nor for ref.view, an *InnerView (type
+//     InnerView Inner: Go converts the pointer without unsafe) to the same
+//     field.
 //   - wrong.decoy is a *Decoy that really points at a Ledger (a large object: its
 //     span records Ledger), cast through unsafe.Pointer: the report must count
 //     that conflict and follow the object as a Ledger ("wrong.decoy.lines").
@@ -196,9 +198,13 @@ type Outer struct {
 	inner Inner
 }
 
+// InnerView is defined from Inner's struct: *Inner converts to *InnerView.
+type InnerView Inner
+
 type Ref struct {
-	pad [66]int64
-	in  *Inner
+	pad  [66]int64
+	in   *Inner
+	view *InnerView
 }
 
 type Decoy struct {
@@ -244,6 +250,15 @@ type Conflict struct {
 	Source   string `json:"source"`   // "span-type", "malloc-header" (from Go 1.22), "path"
 	Field    string `json:"field"`    // the conflicting pointer's field
 }
+
+// lock returns v as an unsafe.Pointer. Its parameter keeps main.Vault in DWARF:
+// Go 1.27's DWARF has no DIE for a type that no variable, parameter or field
+// names (main.Vault, made by a composite literal and only converted to
+// unsafe.Pointer, had none there; 1.22-1.26 had one), and with DWARF a heap
+// object whose recorded type DWARF does not describe is not followed typed.
+//
+//go:noinline
+func lock(v *Vault) unsafe.Pointer { return unsafe.Pointer(v) }
 
 // mislead returns a Wrong whose decoy and sham fields claim a Decoy where a
 // Ledger and a Purse are: nothing else keeps them.
@@ -572,9 +587,9 @@ func main() {
 	add("cat.parts", cat.parts, "heap", frame(fnMain, "cat.parts"))
 
 	// typed pointers that are not what they point at (Vault, Outer, Ledger)
-	locker := &Locker{door: unsafe.Pointer(&Vault{keys: map[string]uint16{"front": 1, "back": 2}})}
+	locker := &Locker{door: lock(&Vault{keys: map[string]uint16{"front": 1, "back": 2}})}
 	outer := &Outer{inner: Inner{n: 1, tags: map[int32]string{7: "seven", 8: "eight", 9: "nine"}}}
-	ref := &Ref{in: &outer.inner}
+	ref := &Ref{in: &outer.inner, view: (*InnerView)(&outer.inner)}
 	wrong, ledger, purse := mislead()
 	escapeSink = locker
 	escapeSink = outer
@@ -584,7 +599,7 @@ func main() {
 	add("vault.keys", (*Vault)(locker.door).keys, "heap", frame(fnMain, "locker.door.keys"))
 	truth[len(truth)-1].Recorded = true
 	add("outer.inner.tags", outer.inner.tags, "heap", frame(fnMain, "outer.inner.tags"),
-		frame(fnMain, "ref.in.tags"))
+		frame(fnMain, "ref.in.tags"), frame(fnMain, "ref.view.tags"))
 	add("ledger.lines", ledger.lines, "heap", frame(fnMain, "wrong.decoy.lines"))
 	truth[len(truth)-1].Recorded = true
 	truth[len(truth)-1].Conflict = &Conflict{Address: fmt.Sprintf("%#x", uintptr(unsafe.Pointer(ledger))),
