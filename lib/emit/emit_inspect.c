@@ -492,6 +492,30 @@ static int groups_put(FILE *out, const struct ms_inspect_report *r)
 	return rc;
 }
 
+/* summary.type_conflicts: typed pointers whose claim on their target's type was wrong. */
+static json_t *conflicts_json(const struct ms_type_conflicts *c)
+{
+	json_t *o = json_object(), *ex = json_array();
+	char addr[32];
+
+	set(o, "count", juint(c->count));
+	set(o, "recorded", juint(c->recorded));
+	for (size_t i = 0; i < c->nexamples; i++) {
+		const struct ms_type_conflict *e = &c->examples[i];
+		json_t *x = json_object();
+
+		snprintf(addr, sizeof(addr), "0x%" PRIx64, e->addr);
+		set(x, "address", json_string(addr));
+		set(x, "claimed", json_string(e->claimed));
+		set(x, "recorded", json_string(e->recorded));
+		set(x, "source", json_string(e->source));
+		set(x, "path", json_string(e->path));
+		json_array_append_new(ex, x);
+	}
+	set(o, "examples", ex);
+	return o;
+}
+
 static json_t *summary_json(const struct ms_inspect_report *r, size_t n)
 {
 	json_t *sum = json_object(), *found = json_object();
@@ -547,6 +571,8 @@ static json_t *summary_json(const struct ms_inspect_report *r, size_t n)
 		set(g, "running_on_system_stack", juint(r->goroutines_on_system_stack));
 		set(sum, "goroutines", g);
 	}
+	if (r->type_conflicts.count)
+		set(sum, "type_conflicts", conflicts_json(&r->type_conflicts));
 	set(sum, "pause_ns", juint(r->pause_ns));
 	if (r->attach_method[0]) {
 		set(sum, "attach_method", json_string(r->attach_method));

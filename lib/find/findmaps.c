@@ -60,8 +60,9 @@ struct finder {
 		const struct ms_dtype **types;
 		size_t n, cap;
 	} typed;
-	uint64_t conflicts;         /* targets reached with a second, unrelated type */
-	char conflict_example[256]; /* the first one */
+	/* typed pointers whose claimed type conflicts (note_conflict): pairs counted */
+	struct ms_addrset conflict_seen;
+	bool records_types; /* 1.22+: heap objects may record their type (recorded_at) */
 	/* no DWARF: heap objects followed from frames, untyped */
 	struct ms_addrset untyped_seen;
 	struct ms_addrset validate_seen; /* validate's walks: one set, emptied after each */
@@ -118,10 +119,12 @@ static uint64_t pair_key(uint64_t addr, const struct ms_dtype *type)
 }
 
 /* Is b the type of what sits at offset 0 of a (a first field, a first element), or a itself? */
+static bool same_type(struct finder *f, const struct ms_dtype *a, const struct ms_dtype *b);
+
 static bool starts_with(struct finder *f, const struct ms_dtype *a, const struct ms_dtype *b)
 {
 	for (int i = 0; a && i < 16; i++) {
-		if (a == b || (a->name && b->name && strcmp(a->name, b->name) == 0))
+		if (same_type(f, a, b))
 			return true;
 		if (a->tag == MS_DTAG_TYPEDEF)
 			a = ms_dwarf_type(f->t->dwarf, a->type_off);
@@ -147,7 +150,11 @@ static bool claims_type(const struct ms_dtype *type)
  * starts the other (a pointer to a struct and one to its first field); an
  * unrelated one is a conflict, counted and reported, not followed.
  */
-static bool claim_type(struct finder *f, uint64_t addr, const struct ms_dtype *type)
+static void note_conflict(struct finder *f, uint64_t addr, const struct ms_dtype *claimed,
+                          const struct ms_dtype *as, const char *source, const char *path);
+
+static bool claim_type(struct finder *f, uint64_t addr, const struct ms_dtype *type,
+                       const char *path)
 {
 	size_t i;
 
@@ -186,10 +193,7 @@ static bool claim_type(struct finder *f, uint64_t addr, const struct ms_dtype *t
 			continue;
 		if (starts_with(f, first, type) || starts_with(f, type, first))
 			return true;
-		if (!f->conflicts++)
-			snprintf(f->conflict_example, sizeof(f->conflict_example),
-			         "0x%llx as %s and as %s", (unsigned long long)addr,
-			         first->name ? first->name : "?", type->name ? type->name : "?");
+		note_conflict(f, addr, type, first, "path", path);
 		return false;
 	}
 	f->typed.addrs[i] = addr;
@@ -211,7 +215,7 @@ static void enqueue(struct finder *f, uint64_t addr, const struct ms_dtype *type
 	}
 	if (depth > MAX_DEPTH ||
 	    (!is_map && ms_types_reaches_map(f->ty, type) && claims_type(type) &&
-	     !claim_type(f, addr, type)) ||
+	     !claim_type(f, addr, type, path)) ||
 	    /* a walk is its own item: a sync.Map struct is first visited, then walked */
 	    !ms_addrset_add(&f->seen, pair_key(addr, type) ^ (is_map ? 0x100 : 0), &nomem)) {
 		free(path);
@@ -264,7 +268,8 @@ static bool same_geometry(const struct ms_map_geom *a, const struct ms_map_geom 
  * not walked yet, or walks the same (m's numbers stand); another type is a
  * conflict, counted, not taken.
  */
-static void confirm_type(struct finder *f, struct ms_found_map *m, const struct ms_dtype *type)
+static void confirm_type(struct finder *f, struct ms_found_map *m, const struct ms_dtype *type,
+                         const char *path)
 {
 	const struct ms_map_geom *g;
 	struct ms_error *err;
@@ -290,11 +295,7 @@ static void confirm_type(struct finder *f, struct ms_found_map *m, const struct 
 		m->ncandidates = 1;
 		return;
 	}
-	if (!f->conflicts++)
-		snprintf(f->conflict_example, sizeof(f->conflict_example),
-		         "map 0x%llx as %s and as %s", (unsigned long long)m->addr,
-		         m->type && m->type->name ? m->type->name : "?",
-		         type->name ? type->name : "?");
+	note_conflict(f, m->addr, type, m->type, "path", path);
 }
 
 /* Room in m->paths for one more path (npaths < MAX_PATHS); false: out of memory. */
@@ -331,7 +332,7 @@ static struct ms_found_map *found_map(struct finder *f, uint64_t addr, const str
 		m->refs++;
 		/* type NULL: a path by offsets, which confirms no type */
 		if (path && type && f->t->dwarf->synthetic && !m->syncmap && !m->inner)
-			confirm_type(f, m, type);
+			confirm_type(f, m, type, path);
 		if (path && (m->npaths < MAX_PATHS || (path_named(path) && m->npaths &&
 		                                       !path_named(m->paths[m->npaths - 1])))) {
 			char *p = strdup(path);
@@ -393,6 +394,9 @@ static struct ms_found_map *found_map(struct finder *f, uint64_t addr, const str
 
 static void visit(struct finder *f, uint64_t addr, const struct ms_dtype *type, const char *path,
                   unsigned depth);
+static void enqueue_ptr(struct finder *f, uint64_t p, const struct ms_dtype *type, char *path,
+                        unsigned depth);
+static void follow_unsafe(struct finder *f, uint64_t addr, const char *path, unsigned depth);
 
 /*
  * The sync.Map whose struct is at addr, reached through path: one entry, walked
@@ -427,7 +431,7 @@ static void visit_interface(struct finder *f, uint64_t addr, const struct ms_dty
 	if (ms_types_direct_iface(f->ty, rtype, dyn))
 		visit(f, addr + f->t->ptr, dyn, path, depth);
 	else if (data)
-		enqueue(f, data, dyn, strdup(path), depth + 1, false);
+		enqueue_ptr(f, data, dyn, strdup(path), depth + 1);
 }
 
 static void visit_slice(struct finder *f, uint64_t addr, const struct ms_dtype *u, const char *path,
@@ -540,7 +544,7 @@ static void visit_value(struct finder *f, uint64_t addr, const struct ms_dtype *
 	case MS_DTAG_POINTER:
 		c = ms_dwarf_type(f->t->dwarf, u->type_off);
 		if (c && rd_ptr(f, addr, &p) && p)
-			enqueue(f, p, c, strdup(path), depth + 1, false);
+			enqueue_ptr(f, p, c, strdup(path), depth + 1);
 		return;
 	case MS_DTAG_ARRAY: {
 		struct ms_type_layout l;
@@ -581,7 +585,7 @@ static void visit_value(struct finder *f, uint64_t addr, const struct ms_dtype *
 		c = atomic_pointer_target(f, u);
 		if (c) {
 			if (rd_ptr(f, addr, &p) && p)
-				enqueue(f, p, c, strdup(path), depth + 1, false);
+				enqueue_ptr(f, p, c, strdup(path), depth + 1);
 			return;
 		}
 		for (size_t i = 0; i < u->nmembers && !f->err; i++) {
@@ -589,6 +593,18 @@ static void visit_value(struct finder *f, uint64_t addr, const struct ms_dtype *
 			const struct ms_dtype *mt = ms_dwarf_type(f->t->dwarf, m->type_off);
 			char *s;
 
+			if (f->records_types && ms_types_is_unsafe_pointer(f->ty, mt) &&
+			    claims_type(u) && (!u->name || strncmp(u->name, "internal/", 9) != 0)) {
+				char *up = path_join(path, ".%s", m->name);
+
+				if (!up) {
+					f->err = &ms_error_nomem;
+					return;
+				}
+				follow_unsafe(f, addr + m->offset, up, depth);
+				free(up);
+				continue;
+			}
 			if (!mt || !ms_types_reaches_map(f->ty, mt))
 				continue;
 			s = path_join(path, ".%s", m->name);
@@ -1834,6 +1850,248 @@ static bool follow_typed(struct finder *f, const struct ms_heap_obj *o, uint64_t
 	return true;
 }
 
+/* ---- typed pointers checked against the type the runtime recorded ---- */
+
+void ms_type_conflicts_free(struct ms_type_conflicts *c)
+{
+	for (size_t i = 0; i < c->nexamples; i++) {
+		free(c->examples[i].claimed);
+		free(c->examples[i].recorded);
+		free(c->examples[i].source);
+		free(c->examples[i].path);
+	}
+	memset(c, 0, sizeof(*c));
+}
+
+static const char *type_name_or(const struct ms_dtype *t)
+{
+	return t && t->name ? t->name : "?";
+}
+
+/*
+ * A typed pointer at addr (through path) claimed the type claimed for what it
+ * points at, which is followed as as instead (source: "malloc-header" or
+ * "span-type", the runtime's record; "path", an earlier path's claim): counted
+ * once per address and claimed type, the first few kept as examples.
+ */
+static void note_conflict(struct finder *f, uint64_t addr, const struct ms_dtype *claimed,
+                          const struct ms_dtype *as, const char *source, const char *path)
+{
+	struct ms_type_conflicts *c = &f->found->conflicts;
+	struct ms_type_conflict *e;
+	bool nomem = false;
+
+	if (!ms_addrset_add(&f->conflict_seen, pair_key(addr, claimed) ^ 0x200, &nomem)) {
+		if (nomem)
+			f->err = &ms_error_nomem;
+		return;
+	}
+	c->count++;
+	c->recorded += strcmp(source, "path") != 0;
+	if (c->nexamples == MS_MAX_TYPE_CONFLICT_EXAMPLES)
+		return;
+	e = &c->examples[c->nexamples];
+	*e =
+	    (struct ms_type_conflict){addr, strdup(type_name_or(claimed)), strdup(type_name_or(as)),
+	                              strdup(source), strdup(path ? path : "")};
+	c->nexamples++; /* freed by ms_type_conflicts_free even if one strdup failed */
+	if (!e->claimed || !e->recorded || !e->source || !e->path)
+		f->err = &ms_error_nomem;
+}
+
+static void warn_conflicts(struct finder *f)
+{
+	const struct ms_type_conflicts *c = &f->found->conflicts;
+	const struct ms_type_conflict *e = &c->examples[0];
+
+	if (!c->count)
+		return;
+	ms_target_warn(f->t,
+	               "type conflicts: %llu typed pointers claimed another type than their "
+	               "target's (%llu against the type the runtime recorded for the heap "
+	               "object, followed as recorded; the rest against an earlier path's "
+	               "claim, followed as that), e.g. 0x%llx claimed as %s, typed %s (%s) "
+	               "at %s",
+	               (unsigned long long)c->count, (unsigned long long)c->recorded,
+	               (unsigned long long)e->addr, e->claimed, e->recorded, e->source,
+	               e->path[0] ? e->path : "(no path)");
+}
+
+/* Strip typedefs (not a map's, which is the map). */
+static const struct ms_dtype *bare(struct finder *f, const struct ms_dtype *t)
+{
+	for (int i = 0; t && t->tag == MS_DTAG_TYPEDEF && !ms_types_is_map(t) && i < 16; i++)
+		t = ms_dwarf_type(f->t->dwarf, t->type_off);
+	return t;
+}
+
+static bool same_name(const struct ms_dtype *a, const struct ms_dtype *b)
+{
+	return a == b || (a->name && b->name && strcmp(a->name, b->name) == 0);
+}
+
+/*
+ * The same type, or one defined from the other's underlying struct (type Y X:
+ * Go converts *X to *Y without unsafe): the same fields at the same offsets.
+ */
+static bool same_type(struct finder *f, const struct ms_dtype *a, const struct ms_dtype *b)
+{
+	if (same_name(a, b))
+		return true;
+	a = bare(f, a);
+	b = bare(f, b);
+	if (!a || !b)
+		return false;
+	if (same_name(a, b))
+		return true;
+	if (a->tag != MS_DTAG_STRUCT || b->tag != MS_DTAG_STRUCT || a->go_kind != b->go_kind ||
+	    a->go_kind != MS_KIND_STRUCT || a->nmembers != b->nmembers || !a->nmembers ||
+	    a->size != b->size)
+		return false;
+	for (size_t i = 0; i < a->nmembers; i++) {
+		const struct ms_dtype *x = ms_dwarf_type(f->t->dwarf, a->members[i].type_off);
+		const struct ms_dtype *y = ms_dwarf_type(f->t->dwarf, b->members[i].type_off);
+
+		if (a->members[i].offset != b->members[i].offset || !x || !y || !same_name(x, y))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Inside a value of type r, the value at byte off that a pointer of type
+ * *claimed may point at: claimed itself at some depth (a field's address, an
+ * element's, or r itself at 0), or an array of r's element type there (a slice
+ * into an array). claimed NULL: the outermost value that starts at off (NULL if
+ * off is inside a field).
+ */
+static const struct ms_dtype *value_at(struct finder *f, const struct ms_dtype *r, uint64_t off,
+                                       const struct ms_dtype *claimed)
+{
+	const struct ms_dtype *ca = claimed ? bare(f, claimed) : NULL;
+
+	if (ca && (ca->tag != MS_DTAG_ARRAY || !ca->count))
+		ca = NULL;
+	for (int depth = 0; r && depth < 64; depth++) {
+		const struct ms_dtype *u = bare(f, r), *e;
+		uint64_t size;
+
+		if (off == 0 && !claimed)
+			return r;
+		if (off == 0 && (same_type(f, r, claimed) ||
+		                 (ca && (e = ms_dwarf_type(f->t->dwarf, ca->type_off)) != NULL &&
+		                  same_type(f, e, r))))
+			return r;
+		if (!u)
+			return NULL;
+		if (u->tag == MS_DTAG_ARRAY && u->count) {
+			e = ms_dwarf_type(f->t->dwarf, u->type_off);
+			size = e ? ms_types_layout(f->ty, e).size_bytes : 0;
+			if (!size || off / size >= u->count)
+				return NULL;
+			off %= size;
+			r = e;
+			continue;
+		}
+		if (u->tag != MS_DTAG_STRUCT || u->go_kind == MS_KIND_INTERFACE ||
+		    u->go_kind == MS_KIND_SLICE || u->go_kind == MS_KIND_STRING)
+			return NULL;
+		e = NULL;
+		for (size_t i = 0; i < u->nmembers; i++) {
+			const struct ms_dtype *mt =
+			    ms_dwarf_type(f->t->dwarf, u->members[i].type_off);
+
+			size = mt ? ms_types_layout(f->ty, mt).size_bytes : 0;
+			if (mt && off >= u->members[i].offset &&
+			    off - u->members[i].offset < size) {
+				e = mt;
+				off -= u->members[i].offset;
+				break;
+			}
+		}
+		r = e;
+	}
+	return NULL;
+}
+
+/*
+ * The type the runtime recorded (1.22+: malloc header, large span) for the
+ * heap object holding p: an element type, *ret_elem the element holding p,
+ * *o the object. NULL if none is recorded or known to the types.
+ */
+static const struct ms_dtype *recorded_at(struct finder *f, uint64_t p, struct ms_heap_obj *o,
+                                          uint64_t *ret_elem, const char **ret_src)
+{
+	uint64_t data = 0, tp, size;
+	const struct ms_dtype *type;
+
+	if (!f->records_types || !ms_heap_find(f->t, p, o) || !o->allocated || o->noscan ||
+	    (!o->malloc_header && o->spanclass >> 1 != 0))
+		return NULL;
+	tp = object_rtype(f, o, &data, ret_src);
+	if (!tp || p < data || !(type = ms_types_by_runtime(f->ty, tp)))
+		return NULL;
+	size = ms_types_layout(f->ty, type).size_bytes;
+	if (!size || data + size > o->base + o->elemsize ||
+	    (p - data) / size >= (o->base + o->elemsize - data) / size)
+		return NULL;
+	*ret_elem = data + (p - data) / size * size;
+	return type;
+}
+
+/*
+ * A typed pointer to p whose type says *type (a field, an element, a map entry,
+ * an interface's data word): where the runtime recorded the type of the heap
+ * object holding p, the claim must fit it (p starts a value of that type in the
+ * object, or an array of it); else the recorded type is the truth: the conflict
+ * is counted, and the part of the object at p is followed as recorded. Steals
+ * path.
+ */
+static void enqueue_ptr(struct finder *f, uint64_t p, const struct ms_dtype *type, char *path,
+                        unsigned depth)
+{
+	struct ms_heap_obj o;
+	const struct ms_dtype *r, *part;
+	const char *src = NULL;
+	uint64_t elem = 0;
+
+	r = path && !f->err && claims_type(type) ? recorded_at(f, p, &o, &elem, &src) : NULL;
+	if (!r || value_at(f, r, p - elem, type)) {
+		enqueue(f, p, type, path, depth, false);
+		return;
+	}
+	note_conflict(f, p, type, r, src, path);
+	part = value_at(f, r, p - elem, NULL);
+	if (part && !f->err)
+		enqueue(f, p, part, path, depth, false);
+	else
+		free(path);
+}
+
+/*
+ * An unsafe.Pointer at addr (through path): the GC follows it, and so does the
+ * typed walk when the runtime recorded the type of the heap object it points
+ * into (1.22+): its element (every element, from the start of an array object)
+ * or, inside one, the value that starts there.
+ */
+static void follow_unsafe(struct finder *f, uint64_t addr, const char *path, unsigned depth)
+{
+	struct ms_heap_obj o;
+	const struct ms_dtype *r, *part;
+	const char *src = NULL;
+	uint64_t p, elem = 0;
+
+	if (!rd_ptr(f, addr, &p) || !p || !(r = recorded_at(f, p, &o, &elem, &src)))
+		return;
+	if (p == elem) {
+		follow_typed(f, &o, p, path, depth + 1);
+		return;
+	}
+	part = value_at(f, r, p - elem, NULL);
+	if (part && ms_types_reaches_map(f->ty, part))
+		enqueue(f, p, part, strdup(path), depth + 1, false);
+}
+
 static void untyped_follow(struct finder *f, struct untyped_queue *uq, uint64_t p, uint32_t parent,
                            uint64_t off)
 {
@@ -2114,6 +2372,7 @@ struct ms_error *ms_find_maps(struct ms_target *t, struct ms_types *ty,
 	f.opts = opts;
 	f.budget = opts->max_values ? opts->max_values : (1ull << 30);
 	f.root_by = MS_FOUND_GLOBAL;
+	f.records_types = ms_go_facts(&t->go)->malloc_headers;
 	for (size_t i = 0; i < t->dwarf->nvars && !f.err; i++) {
 		const struct ms_dvar *v = &t->dwarf->vars[i];
 		const struct ms_dtype *type = ms_dwarf_type(t->dwarf, v->type_off);
@@ -2168,16 +2427,14 @@ struct ms_error *ms_find_maps(struct ms_target *t, struct ms_types *ty,
 	ms_addrset_deinit(&f.validate_seen);
 	free(f.typed.addrs);
 	free(f.typed.types);
+	ms_addrset_deinit(&f.conflict_seen);
 	/* a map found but never walked (the budget ran out) is still reported, empty */
 	for (size_t i = 0; i < found->n && !f.err; i++)
 		if (!found->maps[i]->inner && !found->maps[i]->handed &&
 		    !ms_found_has_report(found->maps[i]))
 			report_of(&f, found->maps[i]);
-	if (f.conflicts && !f.err)
-		ms_target_warn(t,
-		               "typed heap graph: %llu pointer targets were reached with two "
-		               "unrelated types and followed only as the first (%s)",
-		               (unsigned long long)f.conflicts, f.conflict_example);
+	if (!f.err)
+		warn_conflicts(&f);
 	return f.err;
 }
 
@@ -2331,5 +2588,6 @@ void ms_found_deinit(struct ms_found *fd)
 	free(fd->index);
 	ms_slab_deinit(&fd->maps_slab);
 	ms_slab_deinit(&fd->reports_slab);
+	ms_type_conflicts_free(&fd->conflicts);
 	memset(fd, 0, sizeof(*fd));
 }

@@ -59,6 +59,8 @@ struct ms_found {
 		size_t k;
 	} * index; /* at most 3/4 full */
 	size_t cap;
+	/* typed pointers whose claim on their target's type was wrong (typeclaim) */
+	struct ms_type_conflicts conflicts;
 };
 
 struct ms_found_map *ms_found_lookup(struct ms_found *fd, uint64_t addr);

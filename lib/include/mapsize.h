@@ -647,6 +647,31 @@ struct ms_type_total {
 };
 
 /*
+ * Typed pointers that claimed, for what they point at, a type other than the
+ * one it has (summary.type_conflicts): against the type the runtime recorded for
+ * the heap object (its malloc header or large span, Go 1.22+), which is then the
+ * type it is followed as; or, where nothing is recorded, against the type an
+ * earlier path claimed for the same address, which stays (the first wins).
+ */
+#define MS_MAX_TYPE_CONFLICT_EXAMPLES 4
+struct ms_type_conflicts {
+	uint64_t count;    /* distinct (address, claimed type) pairs in conflict */
+	uint64_t recorded; /* of count, those against a type the runtime recorded */
+	size_t nexamples;  /* the first ones met */
+	struct ms_type_conflict {
+		uint64_t addr;  /* where the pointer points */
+		char *claimed;  /* owned: the type the pointer's own type claims */
+		char *recorded; /* owned: the type it was followed as */
+		char *source;   /* owned: "malloc-header", "span-type" (the runtime's record)
+		                 * or "path" (an earlier path's claim, nothing recorded) */
+		char *path;     /* owned: the pointer's path; "" if none */
+	} examples[MS_MAX_TYPE_CONFLICT_EXAMPLES];
+};
+
+/* Free what conflicts own and zero it. */
+void ms_type_conflicts_free(struct ms_type_conflicts *c);
+
+/*
  * Repeats folded: the maps whose shortest paths differ only in indices and
  * keys (main.store.sessions[*].Attrs; maps without a path: where they live,
  * goroutine ids folded) and that have the same type. Every map of a report is
@@ -687,7 +712,8 @@ struct ms_inspect_report {
 	 * the goroutines unwound to their last frame */
 	uint64_t goroutines, goroutines_running, goroutines_on_thread, goroutines_on_system_stack,
 	    goroutines_unwound;
-	bool recorded;     /* read back from a layout file */
+	struct ms_type_conflicts type_conflicts; /* none: count 0 */
+	bool recorded;                           /* read back from a layout file */
 	char *recorded_at; /* owned: when the layout was recorded (UTC, ISO 8601); may be NULL */
 	size_t nmaps;
 	struct ms_map_report **maps; /* owned (each one too), sorted by address */

@@ -107,6 +107,36 @@ static bool get_hex(struct reader *rd, json_t *o, const char *key, uint64_t *ret
 	return true;
 }
 
+/* summary.type_conflicts (emit_inspect.c conflicts_json), examples beyond the first few dropped. */
+static bool read_conflicts(struct reader *rd, json_t *sum, struct ms_inspect_report *r)
+{
+	json_t *c = json_object_get(sum, "type_conflicts"), *ex = json_object_get(c, "examples");
+	struct ms_type_conflicts *tc = &r->type_conflicts;
+
+	snprintf(rd->where, sizeof(rd->where), "summary.type_conflicts");
+	if (!json_is_object(c) || !get_u64(rd, c, "count", true, &tc->count) ||
+	    !get_u64(rd, c, "recorded", true, &tc->recorded))
+		return rd->err ? false : bad(rd, "not an object");
+	if (!json_is_array(ex))
+		return bad(rd, "'examples' is not an array");
+	for (size_t i = 0; i < json_array_size(ex) && i < MS_MAX_TYPE_CONFLICT_EXAMPLES; i++) {
+		json_t *x = json_array_get(ex, i);
+		struct ms_type_conflict *e = &tc->examples[tc->nexamples++];
+
+		snprintf(rd->where, sizeof(rd->where), "summary.type_conflicts.examples[%zu]", i);
+		if (!json_is_object(x))
+			return bad(rd, "not an object");
+		if (!get_hex(rd, x, "address", &e->addr) ||
+		    !get_str(rd, x, "claimed", false, &e->claimed) ||
+		    !get_str(rd, x, "recorded", false, &e->recorded) ||
+		    !get_str(rd, x, "source", false, &e->source) ||
+		    !get_str(rd, x, "path", false, &e->path))
+			return false;
+	}
+	rd->where[0] = '\0';
+	return true;
+}
+
 static bool get_hist(struct reader *rd, json_t *o, const char *key, uint64_t *h, size_t n)
 {
 	json_t *a = json_object_get(o, key), *v;
@@ -508,6 +538,8 @@ static bool read_top(struct reader *rd, json_t *doc, struct ms_inspect_report *r
 			               : bad(rd, "'summary.goroutines' is not a goroutine count");
 		rd->where[0] = '\0';
 	}
+	if (json_object_get(sum, "type_conflicts") && !read_conflicts(rd, sum, r))
+		return false;
 	if (json_object_get(sum, "heap_graph")) { /* --retained */
 		json_t *hg = json_object_get(sum, "heap_graph"),
 		       *sec = json_object_get(hg, "seconds");

@@ -602,6 +602,8 @@ static struct ms_error *inspect_target(struct ms_target *t, const struct ms_insp
 		}
 	}
 	err = ms_find_maps(t, ty, &fopts, &found);
+	rep->type_conflicts = found.conflicts; /* the report owns them now */
+	found.conflicts = (struct ms_type_conflicts){0};
 	if (!err) {
 		struct ms_error *herr = ms_heap_inuse(t, &rep->heap_inuse_bytes);
 
@@ -842,6 +844,7 @@ void ms_inspect_report_destroy(struct ms_inspect_report *r)
 	free(r->go_version);
 	free(r->layout_source);
 	free(r->recorded_at);
+	ms_type_conflicts_free(&r->type_conflicts);
 	ms_report_groups_free(r);
 	free(r->filter);
 	pool_free(r->strings);

@@ -13,6 +13,9 @@ struct ms_types {
 	struct ms_target *t;
 	const struct ms_dwarf *d;
 	uint8_t *reaches; /* per type index: may lead to a map */
+	/* 1.22+: an unsafe.Pointer field of a program's struct may lead to a map (the
+	 * heap object it points into records its type: findmaps follows it) */
+	bool unsafe_reaches;
 	struct rt_entry { /* runtime type address -> type, sorted */
 		uint64_t addr;
 		const struct ms_dtype *type;
@@ -53,6 +56,22 @@ bool ms_types_is_syncmap(const struct ms_types *ty, const struct ms_dtype *d)
 	return u && u->tag == MS_DTAG_STRUCT && u->name && strcmp(u->name, "sync.Map") == 0;
 }
 
+bool ms_types_is_unsafe_pointer(const struct ms_types *ty, const struct ms_dtype *d)
+{
+	d = ms_types_underlying(ty, d);
+	/* DWARF's unsafe.Pointer is a bare pointer type without DW_AT_go_kind */
+	return d && (d->go_kind == MS_KIND_UNSAFE_POINTER ||
+	             (d->tag == MS_DTAG_POINTER && !d->type_off && d->name &&
+	              strcmp(d->name, "unsafe.Pointer") == 0));
+}
+
+/* Not the runtime's nor an internal package's type (their unsafe.Pointers are their own). */
+static bool program_type(const struct ms_dtype *d)
+{
+	return d->name && strncmp(d->name, "runtime.", 8) != 0 &&
+	       strncmp(d->name, "internal/", 9) != 0 && !strchr(d->name, '<');
+}
+
 /* One step of the reachability fixpoint for type d. */
 static bool reaches_now(const struct ms_types *ty, const struct ms_dtype *d)
 {
@@ -81,7 +100,9 @@ static bool reaches_now(const struct ms_types *ty, const struct ms_dtype *d)
 			return true;
 		for (size_t i = 0; i < d->nmembers; i++) {
 			c = ms_dwarf_type(ty->d, d->members[i].type_off);
-			if (c && ty->reaches[type_index(ty, c)])
+			if (c && (ty->reaches[type_index(ty, c)] ||
+			          (ty->unsafe_reaches && program_type(d) &&
+			           ms_types_is_unsafe_pointer(ty, c))))
 				return true;
 		}
 		return false;
@@ -131,6 +152,7 @@ struct ms_error *ms_types_create(struct ms_target *t, struct ms_types **ret)
 		return &ms_error_nomem;
 	ty->t = t;
 	ty->d = d;
+	ty->unsafe_reaches = ms_go_facts(&t->go)->malloc_headers;
 	ty->reaches = calloc(d->ntypes ? d->ntypes : 1, 1);
 	ty->by_rt = calloc(d->ntypes ? d->ntypes : 1, sizeof(*ty->by_rt));
 	ty->maps = calloc(d->ntypes ? d->ntypes : 1, sizeof(*ty->maps));

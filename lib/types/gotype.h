@@ -21,6 +21,8 @@ const struct ms_dtype *ms_types_underlying(const struct ms_types *ty, const stru
 const struct ms_dtype *ms_types_by_runtime(const struct ms_types *ty, uint64_t addr);
 /* Can a value of d hold (through pointers) a map, or an interface that might? */
 bool ms_types_reaches_map(const struct ms_types *ty, const struct ms_dtype *d);
+/* unsafe.Pointer (or a type defined as it): DWARF's, or the runtime's Kind. */
+bool ms_types_is_unsafe_pointer(const struct ms_types *ty, const struct ms_dtype *d);
 /* Size, alignment and pointerness of d on the target's architecture. */
 struct ms_type_layout ms_types_layout(const struct ms_types *ty, const struct ms_dtype *d);
 /* Is d (through typedefs) the struct sync.Map? It is reported as one entry (and

@@ -186,6 +186,10 @@ try:
     fill = next(m for m in bad["maps"] if m.get("group_fill_histogram"))
     fill["group_fill_histogram"][0] = 2**32
     cases["hist.msl"] = (json.dumps(bad), 3, "'group_fill_histogram'[0] is more than 4294967295")
+    bad = json.loads(text)
+    bad["summary"]["type_conflicts"] = {"count": 1, "recorded": 1,
+                                        "examples": [{"address": "0x10", "claimed": "main.A"}]}
+    cases["conflicts.msl"] = (json.dumps(bad), 3, "type_conflicts.examples[0]: 'recorded'")
     for name, (content, status, frag) in cases.items():
         path = os.path.join(tmp, name)
         with open(path, "w") as f:
@@ -232,6 +236,24 @@ try:
     dd = json.loads(r.stdout) if r.returncode == 0 else {}
     check(dd.get("summary", {}).get("delta_total_retained_bytes") == 0, "diff of two layouts "
           "with the heap graph gives delta_total_retained_bytes", r.stderr)
+    # summary.type_conflicts round-trips (examples kept, in order)
+    conf = json.loads(text)
+    tc = {"count": 7, "recorded": 5, "examples": [
+        {"address": "0xc000120000", "claimed": "main.Decoy", "recorded": "main.Ledger",
+         "source": "span-type", "path": "main.main: wrong.decoy"},
+        {"address": "0xc000084068", "claimed": "main.Right", "recorded": "main.Left",
+         "source": "path", "path": ""}]}
+    conf["summary"]["type_conflicts"] = tc
+    cpath = os.path.join(tmp, "conflicts-ok.msl")
+    with open(cpath, "w") as f:
+        json.dump(conf, f)
+    r = run("replay", cpath, "--format", "json")
+    rep = json.loads(r.stdout) if r.returncode == 0 else {}
+    r0 = json.loads(run("replay", sample, "--format", "json").stdout)
+    check(rep.get("summary", {}).get("type_conflicts") == tc and
+          "type_conflicts" not in r0["summary"],
+          "replay of a layout with summary.type_conflicts prints them again (absent when none)",
+          r.stderr + str(rep.get("summary", {}).get("type_conflicts")))
     # NDJSON: one line per map, then a summary; each map line is a map of the inspect schema
     r = run("replay", sample, "--format", "ndjson")
     lines = [json.loads(l) for l in r.stdout.splitlines()]

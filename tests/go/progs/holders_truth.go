@@ -15,7 +15,11 @@
 //	          pointer to the map, but that the stack maps say are dead],
 //	 "found": how mapsize finds it without frame roots: "global" (typed path
 //	          from a package variable), "stack" (header in a goroutine stack),
-//	          "heap" (only the anonymous heap scan)}
+//	          "heap" (only the anonymous heap scan),
+//	 "conflict": the type conflict on the way to it that the report must count
+//	          (see Conflict), "recorded": reached only through an unsafe.Pointer
+//	          or a misleading pointer, so typed and named only where the runtime
+//	          records heap objects' types (Go 1.22+)}
 //
 // then "READY <pid>", and waits until stdin is closed (tests/go/gocore.py),
 // then exits 0. Run it with GOGC=off: no GC, so no stack moves after the
@@ -35,9 +39,10 @@
 //
 //	main.main        blocked in <-quit; live at that call to chanrecv1:
 //	                 srv (*Server), index (map[string]*Session), reg
-//	                 (*Registry), cat (*Catalog), reqs, events, forever —
-//	                 srv, index, reg and cat only because runtime.KeepAlive
-//	                 uses them after the block.
+//	                 (*Registry), cat (*Catalog), locker, outer, ref, wrong,
+//	                 twin, reqs, events, forever — srv, index, reg, cat,
+//	                 locker, outer, ref, wrong and twin only because
+//	                 runtime.KeepAlive uses them after the block.
 //	main.(*Server).serve   blocked in `range ch`; live: s (the receiver), and
 //	                 ch itself from Go 1.22 (before: only an autotmp copy).
 //	main.(*worker).run     x2, blocked in `range w.inbox`; live: w, seen (a
@@ -147,6 +152,124 @@ type Catalog struct {
 	parts map[uint8]string
 }
 
+// Typed pointers whose static type is not, or is only part of, what they
+// point at (main holds locker, ref, outer and wrong; run_holders_truth.py
+// checks these from Go 1.22, when the runtime records the heap objects' types):
+//
+//   - locker.door is an unsafe.Pointer to a Vault (584 bytes: a malloc header
+//     records its type): vault.keys is held only through it
+//     ("main.main: locker.door.keys").
+//   - ref.in is an *Inner that points at outer.inner, a field inside an Outer
+//     (malloc header: Outer): outer.inner.tags is one map, typed, reached both
+//     ways, and no type conflict; nor for ref.view, an *InnerView (type
+//     InnerView Inner: Go converts the pointer without unsafe) to the same
+//     field.
+//   - wrong.decoy is a *Decoy that really points at a Ledger (a large object: its
+//     span records Ledger), cast through unsafe.Pointer: the report must count
+//     that conflict and follow the object as a Ledger ("wrong.decoy.lines").
+//     wrong.sham is a *Decoy too, pointing at a Purse (568 bytes: its malloc
+//     header records Purse): the same, from the malloc header
+//     ("wrong.sham.coins").
+//   - twin.b is a *Right that points at the Left twin.a points at (8 bytes:
+//     nothing records its type, in any version): the first claim (Left, field
+//     a comes first) wins, and the report must count the second as a conflict
+//     between paths ("twin.a.m"; with DWARF in every version, without from 1.22,
+//     where Twin's own malloc header types it).
+//
+// Locker, Ref and Wrong are over 512 bytes themselves, so that without DWARF
+// their own malloc headers type them and the fields are named from there.
+type Vault struct {
+	pad  [72]int64
+	keys map[string]uint16
+}
+
+type Locker struct {
+	pad  [66]int64
+	door unsafe.Pointer
+}
+
+type Inner struct {
+	n    int64
+	tags map[int32]string
+}
+
+type Outer struct {
+	pad   [70]int64
+	inner Inner
+}
+
+// InnerView is defined from Inner's struct: *Inner converts to *InnerView.
+type InnerView Inner
+
+type Ref struct {
+	pad  [66]int64
+	in   *Inner
+	view *InnerView
+}
+
+type Decoy struct {
+	fake map[string]bool
+	n    int
+}
+
+type Ledger struct {
+	pad   [4200]int64
+	lines map[int64]complex128
+}
+
+type Purse struct {
+	pad   [70]int64
+	coins map[uint16]int64
+}
+
+type Wrong struct {
+	pad   [66]int64
+	decoy *Decoy
+	sham  *Decoy
+}
+
+type Left struct{ m map[string]int8 }
+
+type Right struct {
+	n int64
+	m map[uint8]int8
+}
+
+type Twin struct {
+	pad [66]int64
+	a   *Left
+	b   *Right
+}
+
+// Conflict is the type conflict the report must count: at address (the data of
+// a heap object), claimed as one type, recorded by the runtime as another.
+type Conflict struct {
+	Address  string `json:"address"`
+	Claimed  string `json:"claimed"`
+	Recorded string `json:"recorded"` // the type it is followed as
+	Source   string `json:"source"`   // "span-type", "malloc-header" (from Go 1.22), "path"
+	Field    string `json:"field"`    // the conflicting pointer's field
+}
+
+// lock returns v as an unsafe.Pointer. Its parameter keeps main.Vault in DWARF:
+// Go 1.27's DWARF has no DIE for a type that no variable, parameter or field
+// names (main.Vault, made by a composite literal and only converted to
+// unsafe.Pointer, had none there; 1.22-1.26 had one), and with DWARF a heap
+// object whose recorded type DWARF does not describe is not followed typed.
+//
+//go:noinline
+func lock(v *Vault) unsafe.Pointer { return unsafe.Pointer(v) }
+
+// mislead returns a Wrong whose decoy and sham fields claim a Decoy where a
+// Ledger and a Purse are: nothing else keeps them.
+//
+//go:noinline
+func mislead() (*Wrong, *Ledger, *Purse) {
+	l := &Ledger{lines: map[int64]complex128{1: 1i, 2: 2i, 3: 3i}}
+	p := &Purse{coins: map[uint16]int64{5: 50, 10: 100}}
+	return &Wrong{decoy: (*Decoy)(unsafe.Pointer(l)), sham: (*Decoy)(unsafe.Pointer(p))}, l, p
+}
+
 // the one package-level map (a map of maps; keys with '/' and '.')
 var tenants map[string]map[string]int
 
@@ -159,6 +282,12 @@ type Truth struct {
 	Holders []string `json:"holders"`
 	Dead    []string `json:"dead,omitempty"`
 	Found   string   `json:"found"`
+	// from Go 1.22 (the runtime records the holder's type): the type conflict
+	// on the way to this map that the report must count
+	Conflict *Conflict `json:"conflict,omitempty"`
+	// before Go 1.22, only found (no recorded type leads to it: it is reached
+	// through an unsafe.Pointer or a misleading pointer only)
+	Recorded bool `json:"recorded,omitempty"`
 }
 
 var (
@@ -477,6 +606,39 @@ func main() {
 	add("reg.byName", reg.byName, "heap", frame(fnMain, "reg.byName"))
 	add("cat.parts", cat.parts, "heap", frame(fnMain, "cat.parts"))
 
+	// typed pointers that are not what they point at (Vault, Outer, Ledger)
+	locker := &Locker{door: lock(&Vault{keys: map[string]uint16{"front": 1, "back": 2}})}
+	outer := &Outer{inner: Inner{n: 1, tags: map[int32]string{7: "seven", 8: "eight", 9: "nine"}}}
+	ref := &Ref{in: &outer.inner, view: (*InnerView)(&outer.inner)}
+	wrong, ledger, purse := mislead()
+	escapeSink = locker
+	escapeSink = outer
+	escapeSink = ref
+	escapeSink = wrong
+	escapeSink = nil
+	add("vault.keys", (*Vault)(locker.door).keys, "heap", frame(fnMain, "locker.door.keys"))
+	truth[len(truth)-1].Recorded = true
+	add("outer.inner.tags", outer.inner.tags, "heap", frame(fnMain, "outer.inner.tags"),
+		frame(fnMain, "ref.in.tags"), frame(fnMain, "ref.view.tags"))
+	add("ledger.lines", ledger.lines, "heap", frame(fnMain, "wrong.decoy.lines"))
+	truth[len(truth)-1].Recorded = true
+	truth[len(truth)-1].Conflict = &Conflict{Address: fmt.Sprintf("%#x", uintptr(unsafe.Pointer(ledger))),
+		Claimed: "main.Decoy", Recorded: "main.Ledger", Source: "span-type", Field: "decoy"}
+	ledger = nil
+	add("purse.coins", purse.coins, "heap", frame(fnMain, "wrong.sham.coins"))
+	truth[len(truth)-1].Recorded = true
+	truth[len(truth)-1].Conflict = &Conflict{Address: fmt.Sprintf("%#x", uintptr(unsafe.Pointer(purse))),
+		Claimed: "main.Decoy", Recorded: "main.Purse", Source: "malloc-header", Field: "sham"}
+	purse = nil
+	left := &Left{m: map[string]int8{"l": 1, "r": 2}}
+	twin := &Twin{a: left, b: (*Right)(unsafe.Pointer(left))}
+	escapeSink = twin
+	escapeSink = nil
+	add("twin.a.m", twin.a.m, "heap", frame(fnMain, "twin.a.m"))
+	truth[len(truth)-1].Conflict = &Conflict{Address: fmt.Sprintf("%#x", uintptr(unsafe.Pointer(left))),
+		Claimed: "main.Right", Recorded: "main.Left", Source: "path", Field: "b"}
+	left = nil
+
 	// the server goroutine
 	// every goroutine says it runs before main goes on: the core shows them
 	// blocked at their block points, not created and never scheduled
@@ -603,6 +765,11 @@ func main() {
 	runtime.KeepAlive(index)
 	runtime.KeepAlive(reg)
 	runtime.KeepAlive(cat)
+	runtime.KeepAlive(locker)
+	runtime.KeepAlive(outer)
+	runtime.KeepAlive(ref)
+	runtime.KeepAlive(wrong)
+	runtime.KeepAlive(twin)
 	close(reqs)
 	close(events)
 	close(forever)
