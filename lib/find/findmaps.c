@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "gover.h"
+#include "shapetype.h"
 #include "unwind.h"
 #include "walk.h"
 
@@ -1107,6 +1108,9 @@ static int specificity(const struct ms_map_geom *g)
 	return g->key_indirect + g->elem_indirect;
 }
 
+static size_t shape_narrow(struct finder *f, uint64_t addr, uint64_t lo, uint64_t hi,
+                           const struct ms_dtype **fits, size_t nfits);
+
 static size_t type_by_layout(struct finder *f, uint64_t addr, uint64_t lo, uint64_t hi,
                              int store_noscan, bool need_entries, const struct ms_dtype **fits)
 {
@@ -1148,6 +1152,8 @@ static size_t type_by_layout(struct finder *f, uint64_t addr, uint64_t lo, uint6
 				fits[nfits++] = all[i];
 		}
 	}
+	if (nfits > 1 && !f->err)
+		nfits = shape_narrow(f, addr, lo, hi, fits, nfits);
 	return nfits;
 }
 
@@ -1525,6 +1531,26 @@ static uint64_t header_data(struct finder *f, const uint8_t *hdr)
 			return 0;
 	}
 	return p;
+}
+
+static bool shape_validate(void *arg, uint64_t addr, const struct ms_dtype *type)
+{
+	return validate(arg, addr, type, 0, 0, false);
+}
+
+/* Of the map types whose layout walks the header at addr, those its memory's shape does
+ * not disprove (shapetype.h). */
+static size_t shape_narrow(struct finder *f, uint64_t addr, uint64_t lo, uint64_t hi,
+                           const struct ms_dtype **fits, size_t nfits)
+{
+	const struct ms_rt *rt = &f->t->rt;
+	uint64_t hdr_bytes = f->t->classic_layout ? rt->hmap.size : rt->smap.size;
+	uint8_t hdr[128];
+	struct ms_shape_check c = {addr, 0, lo, hi, shape_validate, f};
+
+	if (hdr_bytes <= sizeof(hdr) && ms_source_try_read(f->t->mem, addr, hdr, hdr_bytes))
+		c.data = header_data(f, hdr);
+	return ms_shape_narrow(f->t, f->ty, &c, fits, nfits);
 }
 
 /*
