@@ -170,8 +170,9 @@ size_t ms_shape_narrow(struct ms_target *t, struct ms_types *ty, const struct ms
 		out[i] = (store_known && storage_disproves(t, &store, c->data, mt)) ||
 		         pointees_disprove(t, c, c->addr, g, false, key) ||
 		         pointees_disprove(t, c, c->addr, g, true, elem);
-		n += !out[i];
 	}
+	for (size_t i = 0; i < nfits; i++)
+		n += !out[i];
 	if (n == 0 || n == nfits)
 		return nfits; /* every one disproved: the checks know less than they think */
 	n = 0;
