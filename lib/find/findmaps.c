@@ -271,6 +271,10 @@ static void confirm_type(struct finder *f, struct ms_found_map *m, const struct 
 	if (m->type == type ||
 	    (m->type && m->type->name && type->name && strcmp(m->type->name, type->name) == 0)) {
 		m->type_source = "runtime-type";
+		if (m->candidates && m->ncandidates > 1) { /* it led them: now it is the type */
+			m->candidates[0] = m->type;
+			m->ncandidates = 1;
+		}
 		return;
 	}
 	/* one candidate is kept as m->type alone (ms_found_candidates) */
@@ -1152,8 +1156,6 @@ static size_t type_by_layout(struct finder *f, uint64_t addr, uint64_t lo, uint6
 				fits[nfits++] = all[i];
 		}
 	}
-	if (nfits > 1 && !f->err)
-		nfits = shape_narrow(f, addr, lo, hi, fits, nfits);
 	return nfits;
 }
 
@@ -1261,6 +1263,8 @@ static void stack_candidate(struct finder *f, const struct ms_stack *st, uint64_
 		fits[nfits++] = type;
 	else
 		nfits = type_by_layout(f, addr, st->lo, st->hi, -1, true, fits);
+	if (nfits > 1 && !f->err)
+		nfits = shape_narrow(f, addr, st->lo, st->hi, fits, nfits);
 	if (!nfits)
 		return;
 	m = found_map(f, addr, fits[0], NULL, 0, MS_FOUND_STACK, &is_new);
@@ -1583,6 +1587,8 @@ static struct ms_error *retype(struct finder *f, struct ms_found_map *m, struct 
 	nfits = type_by_layout(f, m->addr, stack_lo, stack_hi, store_noscan, true, fits);
 	if (!nfits && !f->err)
 		nfits = type_by_layout(f, m->addr, stack_lo, stack_hi, store_noscan, false, fits);
+	if (nfits > 1 && !f->err)
+		nfits = shape_narrow(f, m->addr, stack_lo, stack_hi, fits, nfits);
 	if (f->err)
 		return why;
 	if (!nfits) {
@@ -1681,6 +1687,9 @@ static void header_candidate(struct heap_scan *hs, const struct ms_heap_obj *o, 
 		defer_header(f, o, path, by);
 		return;
 	}
+	/* after the typed paths (deferred): a type its shape gives is no typed path's */
+	if (nfits > 1)
+		nfits = shape_narrow(f, o->base, 0, 0, fits, nfits);
 	m = found_map(f, o->base, fits[0], path, 0, by, &is_new);
 	if (m && is_new) {
 		m->type_source = src;
