@@ -286,6 +286,7 @@ static void confirm_type(struct finder *f, struct ms_found_map *m, const struct 
 			ms_error_destroy(err);
 			if (err || !same_geometry(g, m->geom))
 				break;
+			m->geom = g; /* the same numbers, under the type's own names */
 		}
 		m->type = type;
 		m->type_source = "runtime-type";
