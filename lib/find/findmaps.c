@@ -1113,8 +1113,8 @@ static int specificity(const struct ms_map_geom *g)
 	return g->key_indirect + g->elem_indirect;
 }
 
-static size_t shape_narrow(struct finder *f, uint64_t addr, uint64_t lo, uint64_t hi,
-                           const struct ms_dtype **fits, size_t nfits);
+static size_t shape_narrow(struct finder *f, uint64_t addr, const struct ms_dtype **fits,
+                           size_t nfits);
 
 static size_t type_by_layout(struct finder *f, uint64_t addr, uint64_t lo, uint64_t hi,
                              int store_noscan, bool need_entries, const struct ms_dtype **fits)
@@ -1265,7 +1265,7 @@ static void stack_candidate(struct finder *f, const struct ms_stack *st, uint64_
 	else
 		nfits = type_by_layout(f, addr, st->lo, st->hi, -1, true, fits);
 	if (nfits > 1 && !f->err)
-		nfits = shape_narrow(f, addr, st->lo, st->hi, fits, nfits);
+		nfits = shape_narrow(f, addr, fits, nfits);
 	if (!nfits)
 		return;
 	m = found_map(f, addr, fits[0], NULL, 0, MS_FOUND_STACK, &is_new);
@@ -1545,13 +1545,13 @@ static bool shape_validate(void *arg, uint64_t addr, const struct ms_dtype *type
 
 /* Of the map types whose layout walks the header at addr, those its memory's shape does
  * not disprove (shapetype.h). */
-static size_t shape_narrow(struct finder *f, uint64_t addr, uint64_t lo, uint64_t hi,
-                           const struct ms_dtype **fits, size_t nfits)
+static size_t shape_narrow(struct finder *f, uint64_t addr, const struct ms_dtype **fits,
+                           size_t nfits)
 {
 	const struct ms_rt *rt = &f->t->rt;
 	uint64_t hdr_bytes = f->t->classic_layout ? rt->hmap.size : rt->smap.size;
 	uint8_t hdr[128];
-	struct ms_shape_check c = {addr, 0, lo, hi, shape_validate, f};
+	struct ms_shape_check c = {addr, 0, shape_validate, f};
 
 	if (hdr_bytes <= sizeof(hdr) && ms_source_try_read(f->t->mem, addr, hdr, hdr_bytes))
 		c.data = header_data(f, hdr);
@@ -1589,7 +1589,7 @@ static struct ms_error *retype(struct finder *f, struct ms_found_map *m, struct 
 	if (!nfits && !f->err)
 		nfits = type_by_layout(f, m->addr, stack_lo, stack_hi, store_noscan, false, fits);
 	if (nfits > 1 && !f->err)
-		nfits = shape_narrow(f, m->addr, stack_lo, stack_hi, fits, nfits);
+		nfits = shape_narrow(f, m->addr, fits, nfits);
 	if (f->err)
 		return why;
 	if (!nfits) {
@@ -1690,7 +1690,7 @@ static void header_candidate(struct heap_scan *hs, const struct ms_heap_obj *o, 
 	}
 	/* after the typed paths (deferred): a type its shape gives is no typed path's */
 	if (nfits > 1)
-		nfits = shape_narrow(f, o->base, 0, 0, fits, nfits);
+		nfits = shape_narrow(f, o->base, fits, nfits);
 	m = found_map(f, o->base, fits[0], path, 0, by, &is_new);
 	if (m && is_new) {
 		m->type_source = src;

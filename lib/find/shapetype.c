@@ -8,12 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "walk.h"
-
 #define KIND_MAP     21   /* abi.Map */
 #define KIND_POINTER 22   /* abi.Pointer */
 #define MAX_WORDS    512u /* words of a unit or a pointee compared */
 #define MAX_SLOTS    8u   /* pointer keys or values looked at per candidate */
+#define MAX_UNITS    16u  /* buckets or groups looked at for them */
 
 /* abi.MapType: the abi.Type prefix, then Key, Elem and the bucket or group type. */
 static uint64_t type_bytes(const struct ms_target *t)
@@ -62,40 +61,37 @@ static int matches_type(struct ms_target *t, const struct ms_heap_obj *o, uint64
 struct slots {
 	uint64_t at[MAX_SLOTS]; /* key or value addresses */
 	size_t n;
-	bool elem; /* collect values, else keys */
 };
 
-static void on_slot(void *arg, uint64_t key_addr, uint64_t elem_addr)
+/*
+ * The addresses of the first keys (or values) of the occupied slots in the first units
+ * (buckets, groups) of the storage array at data (heap object store), laid out as g says:
+ * a classic bucket's slot is occupied when its tophash is at least minTopHash (5), a
+ * group's when its control byte is full (high bit clear). No walk: a few reads.
+ */
+static void first_slots(struct ms_target *t, const struct ms_map_geom *g, uint64_t data,
+                        const struct ms_heap_obj *store, bool elem, struct slots *s)
 {
-	struct slots *s = arg;
+	uint64_t end = store->base + store->elemsize;
 
-	if (s->n < MAX_SLOTS)
-		s->at[s->n++] = s->elem ? elem_addr : key_addr;
-}
+	s->n = 0;
+	if (!g->unit_bytes || data < store->base || data >= end)
+		return;
+	for (uint64_t u = data;
+	     u + g->unit_bytes <= end && u < data + MAX_UNITS * g->unit_bytes && s->n < MAX_SLOTS;
+	     u += g->unit_bytes) {
+		uint8_t tags[8];
 
-/* The addresses of the first keys (or values) of the map at addr walked with g. */
-static bool first_slots(struct ms_target *t, const struct ms_map_geom *g, uint64_t addr,
-                        uint64_t lo, uint64_t hi, struct slots *s)
-{
-	struct ms_map_report r;
-	struct ms_walk w = {0};
-	struct ms_error *err;
+		if (!ms_source_try_read(t->mem, u, tags, sizeof(tags)))
+			return;
+		for (unsigned i = 0; i < 8 && s->n < MAX_SLOTS; i++) {
+			bool full = g->impl == MS_IMPL_CLASSIC ? tags[i] >= 5 : !(tags[i] & 0x80);
 
-	memset(&r, 0, sizeof(r));
-	w.t = t;
-	w.g = g;
-	w.r = &r;
-	w.stack_lo = lo;
-	w.stack_hi = hi;
-	w.strict = true;
-	w.slot = on_slot;
-	w.arg = s;
-	err = g->impl == MS_IMPL_CLASSIC ? ms_walk_classic(&w, addr) : ms_walk_swiss(&w, addr);
-	ms_error_destroy(err);
-	free(r.error);
-	free(r.tables);
-	ms_addrset_deinit(&w.seen);
-	return !err;
+			if (full)
+				s->at[s->n++] = elem ? u + g->elems_off + i * g->elem_stride
+				                     : u + g->keys_off + i * g->key_stride;
+		}
+	}
 }
 
 /*
@@ -103,11 +99,12 @@ static bool first_slots(struct ms_target *t, const struct ms_map_geom *g, uint64
  * *T at an object that cannot hold a T there, or whose pointer bits are not T's; a map at
  * memory no walk of that map type accepts.
  */
-static bool pointees_disprove(struct ms_target *t, const struct ms_shape_check *c, uint64_t addr,
-                              const struct ms_map_geom *g, bool elem, uint64_t rtype)
+static bool pointees_disprove(struct ms_target *t, const struct ms_shape_check *c,
+                              const struct ms_heap_obj *store, const struct ms_map_geom *g,
+                              bool elem, uint64_t rtype)
 {
 	const struct ms_dtype *d = elem ? g->elem : g->key;
-	struct slots s = {.elem = elem};
+	struct slots s;
 	uint64_t size, ptrbytes, target = 0;
 	uint8_t kind, *mask = NULL;
 
@@ -118,8 +115,7 @@ static bool pointees_disprove(struct ms_target *t, const struct ms_shape_check *
 	    (kind == KIND_POINTER && !rd_ptr(t, rtype + type_bytes(t), &target)) ||
 	    (kind == KIND_MAP && !ms_types_is_map(d)) || (kind != KIND_MAP && kind != KIND_POINTER))
 		return false;
-	if (!first_slots(t, g, addr, c->stack_lo, c->stack_hi, &s))
-		return false;
+	first_slots(t, g, c->data, store, elem, &s);
 	for (size_t i = 0; i < s.n; i++) {
 		struct ms_heap_obj o;
 		uint64_t p;
@@ -168,8 +164,8 @@ size_t ms_shape_narrow(struct ms_target *t, struct ms_types *ty, const struct ms
 		    !rd_ptr(t, mt + type_bytes(t) + t->ptr, &elem))
 			continue;
 		out[i] = (store_known && storage_disproves(t, &store, c->data, mt)) ||
-		         pointees_disprove(t, c, c->addr, g, false, key) ||
-		         pointees_disprove(t, c, c->addr, g, true, elem);
+		         (store_known && (pointees_disprove(t, c, &store, g, false, key) ||
+		                          pointees_disprove(t, c, &store, g, true, elem)));
 	}
 	for (size_t i = 0; i < nfits; i++)
 		n += !out[i];

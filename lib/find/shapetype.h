@@ -6,8 +6,9 @@
  *  - the pointer bits of its bucket or group array (the arenas' bitmaps, 1.19-1.21;
  *    a small object's span heap bits, 1.22+) against each type's bucket or group
  *    descriptor's pointer mask;
- *  - its first pointer keys and values (at most 8): a *T must point at memory where a
- *    T fits and whose pointer bits are T's, a map value at a header its map type walks.
+ *  - its first pointer keys and values (at most 8, in its first 16 buckets or groups,
+ *    read in place): a *T must point at memory where a T fits and whose pointer bits
+ *    are T's, a map value at a header its map type walks.
  * A candidate is dropped only when memory disproves it; what stays is every type the
  * memory agrees with (never a guess between them).
  */
@@ -17,9 +18,8 @@
 #include "findmaps.h"
 
 struct ms_shape_check {
-	uint64_t addr;               /* the map header */
-	uint64_t data;               /* its bucket or group array (first table's); 0 unknown */
-	uint64_t stack_lo, stack_hi; /* the stack holding the header, if any */
+	uint64_t addr; /* the map header */
+	uint64_t data; /* its bucket or group array (first table's); 0 unknown */
 	/* Would a walk of the map at addr with the map type succeed? (the finder's) */
 	bool (*validate)(void *arg, uint64_t addr, const struct ms_dtype *type);
 	void *arg;
