@@ -30,28 +30,43 @@ static bool bit(const uint8_t *b, uint64_t i)
 	return b[i / 8] & (1u << (i % 8));
 }
 
+/* The pointer bits of the memory at p in a heap object, its first MAX_WORDS words at most. */
+struct membits {
+	uint8_t bits[MAX_WORDS / 8];
+	uint64_t room;  /* bytes from p to the object's end */
+	uint64_t words; /* words whose bits are known */
+	bool known;
+};
+
+static void read_bits(struct ms_target *t, const struct ms_heap_obj *o, uint64_t p,
+                      struct membits *mb)
+{
+	mb->room = o->base + o->elemsize > p ? o->base + o->elemsize - p : 0;
+	mb->words = mb->room / t->ptr < MAX_WORDS ? mb->room / t->ptr : MAX_WORDS;
+	mb->known = mb->words && ms_heap_ptr_bits(t, o, p, mb->words, mb->bits);
+}
+
 /*
- * The memory at p, nwords words, as the GC sees it: 1 if its pointer bits match the
- * type descriptor at rtype (its mask, scalars after its pointer bytes), 0 if they do not,
- * -1 if unknown (no bits there, or the type's mask is not known).
+ * Memory whose bits are mb, as the GC sees it: 1 if its pointer bits match the type
+ * descriptor at rtype (its mask, scalars after its pointer bytes), 0 if they do not or a
+ * value of the type does not fit there, -1 if unknown (no bits there, the type's mask
+ * is not known).
  */
-static int matches_type(struct ms_target *t, const struct ms_heap_obj *o, uint64_t p,
-                        uint64_t rtype)
+static int matches_type(struct ms_target *t, const struct membits *mb, uint64_t rtype)
 {
 	uint64_t size, ptrbytes, nwords;
-	uint8_t kind, *mask = NULL, bits[MAX_WORDS / 8];
+	uint8_t kind, *mask = NULL;
 	int ret = -1;
 
 	if (!ms_rtype_ptr_mask(t, rtype, MAX_WORDS / 8, &size, &ptrbytes, &kind, &mask))
 		return -1;
 	nwords = size / t->ptr;
-	if (p + size > o->base + o->elemsize)
+	if (size > mb->room)
 		ret = 0; /* a value of the type does not fit in the object from p */
-	else if (nwords && nwords <= MAX_WORDS && (mask || !ptrbytes) &&
-	         ms_heap_ptr_bits(t, o, p, nwords, bits)) {
+	else if (nwords && nwords <= mb->words && mb->known && (mask || !ptrbytes)) {
 		ret = 1;
 		for (uint64_t i = 0; i < nwords && ret; i++)
-			if (bit(bits, i) != (i < ptrbytes / t->ptr && bit(mask, i)))
+			if (bit(mb->bits, i) != (i < ptrbytes / t->ptr && bit(mask, i)))
 				ret = 0;
 	}
 	free(mask);
@@ -118,26 +133,31 @@ static bool pointees_disprove(struct ms_target *t, const struct ms_shape_check *
 	first_slots(t, g, c->data, store, elem, &s);
 	for (size_t i = 0; i < s.n; i++) {
 		struct ms_heap_obj o;
+		struct membits mb;
 		uint64_t p;
 
 		if (!rd_ptr(t, s.at[i], &p) || !p || !ms_heap_find(t, p, &o) || !o.allocated)
 			continue; /* nil, or not in the heap: nothing to tell */
-		if (kind == KIND_MAP ? !c->validate(c->arg, p, d)
-		                     : matches_type(t, &o, p, target) == 0)
+		if (kind == KIND_MAP) {
+			if (!c->validate(c->arg, p, d))
+				return true;
+			continue;
+		}
+		read_bits(t, &o, p, &mb);
+		if (matches_type(t, &mb, target) == 0)
 			return true;
 	}
 	return false;
 }
 
 /* Do the pointer bits of the map's storage object disprove the map type (descriptor mt)? */
-static bool storage_disproves(struct ms_target *t, const struct ms_heap_obj *store, uint64_t data,
-                              uint64_t mt)
+static bool storage_disproves(struct ms_target *t, const struct membits *store, uint64_t mt)
 {
 	uint64_t unit;
 
 	if (!rd_ptr(t, mt + type_bytes(t) + 2ull * t->ptr, &unit) || !unit)
 		return false;
-	return matches_type(t, store, data, unit) == 0;
+	return matches_type(t, store, unit) == 0;
 }
 
 size_t ms_shape_narrow(struct ms_target *t, struct ms_types *ty, const struct ms_shape_check *c,
@@ -145,11 +165,16 @@ size_t ms_shape_narrow(struct ms_target *t, struct ms_types *ty, const struct ms
 {
 	bool out[MS_MAX_TYPE_CANDIDATES] = {false};
 	struct ms_heap_obj store;
-	bool store_known = c->data && ms_heap_find(t, c->data, &store);
+	struct membits store_bits;
+	bool store_known;
 	size_t n = 0;
 
 	if (nfits < 2 || nfits > MS_MAX_TYPE_CANDIDATES)
 		return nfits;
+	/* the storage's bits are read once, for every candidate */
+	store_known = c->data && ms_heap_find(t, c->data, &store);
+	if (store_known)
+		read_bits(t, &store, c->data, &store_bits);
 	for (size_t i = 0; i < nfits; i++) {
 		const struct ms_map_geom *g;
 		struct ms_error *err = ms_types_geom(ty, fits[i], &g);
@@ -163,7 +188,7 @@ size_t ms_shape_narrow(struct ms_target *t, struct ms_types *ty, const struct ms
 		if (!rd_ptr(t, mt + type_bytes(t), &key) ||
 		    !rd_ptr(t, mt + type_bytes(t) + t->ptr, &elem))
 			continue;
-		out[i] = (store_known && storage_disproves(t, &store, c->data, mt)) ||
+		out[i] = (store_known && storage_disproves(t, &store_bits, mt)) ||
 		         (store_known && (pointees_disprove(t, c, &store, g, false, key) ||
 		                          pointees_disprove(t, c, &store, g, true, elem)));
 	}

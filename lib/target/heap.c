@@ -471,7 +471,7 @@ int ms_heap_arena_ptr_bits(struct ms_target *t, uint64_t obj_start, uint64_t bas
 	bool two_bits = t->go.minor <= 19;
 	uint64_t arena = 0, lo = 1, hi = 0, nomore_off = 0;
 	uint8_t win[512], more = 0;
-	uint64_t win_word = UINT64_MAX; /* first word index win[] holds */
+	uint64_t win_word = UINT64_MAX, win_words = 0; /* the words win[] holds */
 
 	memset(bits, 0, (nwords + 7) / 8);
 	for (uint64_t i = 0; i < nwords; i++) {
@@ -485,13 +485,18 @@ int ms_heap_arena_ptr_bits(struct ms_target *t, uint64_t obj_start, uint64_t bas
 			win_word = UINT64_MAX;
 		}
 		w = (a - lo) / t->ptr;
-		if (win_word == UINT64_MAX || w < win_word ||
-		    w >= win_word + sizeof(win) * (two_bits ? 4 : 8)) {
+		if (win_word == UINT64_MAX || w < win_word || w >= win_word + win_words) {
 			uint64_t first = w / 64 * 64, byte = two_bits ? first / 4 : first / 8;
+			/* what the words left need, whole 64-word blocks (a few bytes for a bucket) */
+			uint64_t left = (w - first) + (nwords - i) + 63, need;
 
-			if (!ms_source_try_read(t->mem, arena + byte, win, sizeof(win)))
+			need = (left / 64) * (two_bits ? 16 : 8);
+			if (need > sizeof(win))
+				need = sizeof(win);
+			if (!ms_source_try_read(t->mem, arena + byte, win, need))
 				return i > 0 ? 1 : -1;
 			win_word = first;
+			win_words = need * (two_bits ? 4 : 8);
 		}
 		if (two_bits) {
 			uint8_t b = win[(w - win_word) / 4];
