@@ -487,7 +487,8 @@ int ms_heap_arena_ptr_bits(struct ms_target *t, uint64_t obj_start, uint64_t bas
 		w = (a - lo) / t->ptr;
 		if (win_word == UINT64_MAX || w < win_word || w >= win_word + win_words) {
 			uint64_t first = w / 64 * 64, byte = two_bits ? first / 4 : first / 8;
-			/* what the words left need, whole 64-word blocks (a few bytes for a bucket) */
+			/* what the words left need, whole 64-word blocks (a few bytes for a bucket)
+			 */
 			uint64_t left = (w - first) + (nwords - i) + 63, need;
 
 			need = (left / 64) * (two_bits ? 16 : 8);
