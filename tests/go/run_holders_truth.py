@@ -79,26 +79,34 @@ CONFIGS = rit.CONFIGS
 #  - pointer-free: map[int64]int64 (also on a stack: scratch.m), map[uint16]float64
 #    like map[int16]complex64 in classic buckets (in Swiss groups complex64's
 #    4-byte alignment makes its slots smaller), like map[uint64]bool in groups.
-STRIPPED_TYPE_GAPS = {"closure.counts", "blocked.held", "sysspin.m", "scratch.m", "spin.hot"}
-# ... and in some configurations only: (Go minor, Swiss maps) -> allowed
+STRIPPED_TYPE_GAPS = {"closure.counts", "scratch.m", "spin.hot"}
+# ... and in some configurations only: (Go minor, the map layout) -> allowed; the layout
+# "classic", "swiss" (a group of slots, each a key and its value), "split" (1.27
+# mapsplitgroup: a group's keys, then its values) or "swiss386" (slots on 386)
 STRIPPED_TYPE_GAPS_IF = {
-    # classic buckets: int16 keys and complex64 values like uint16 and float64
-    "holder.m": lambda minor, swiss: not swiss,
+    # map[string]int64 like map[string]int, but on 386 (a 4-byte int)
+    "blocked.held": lambda minor, layout: not layout.endswith("386"),
+    "sysspin.m": lambda minor, layout: not layout.endswith("386"),
+    # int16 keys and complex64 values like uint16 and float64, but in 64-bit Swiss slots
+    # (complex64's 4-byte alignment makes them 12 bytes, float64's 16)
+    "holder.m": lambda minor, layout: layout != "swiss",
     # map[uint8]string's buckets have the pointer bits of map[reflect.Type]bool's (an
     # interface's type word is no pointer to the GC); from 1.22 its Catalog's span
     # records its type
-    "cat.parts": lambda minor, swiss: minor < 22,
-    # map[int]string's groups have the pointer bits of interface-keyed maps'
-    # (map[interface {}]struct {}: a 24-byte slot, its second word a pointer)
-    "closure.lazy": lambda minor, swiss: swiss,
+    "cat.parts": lambda minor, layout: minor < 22,
+    # map[int]string's slots have the pointer bits of interface-keyed maps'
+    # (map[interface {}]struct {}: its second word a pointer); not so in split groups
+    "closure.lazy": lambda minor, layout: layout in ("swiss", "swiss386"),
 }
 
 
 def stripped_type_gaps(cfg_name):
     """The maps that may be map[?]? without DWARF in configuration cfg_name."""
     minor = int(re.search(r"go1\.(\d+)", cfg_name).group(1))
-    swiss = minor >= 24 and "noswissmap" not in cfg_name
-    return STRIPPED_TYPE_GAPS | {n for n, f in STRIPPED_TYPE_GAPS_IF.items() if f(minor, swiss)}
+    layout = ("classic" if minor < 24 or "noswissmap" in cfg_name else
+              "split" if "mapsplitgroup" in cfg_name else "swiss")
+    layout += "386" if "/386" in cfg_name else ""
+    return STRIPPED_TYPE_GAPS | {n for n, f in STRIPPED_TYPE_GAPS_IF.items() if f(minor, layout)}
 
 
 # Without DWARF, maps whose holder chain starts at a typed object must be reached
