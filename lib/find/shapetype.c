@@ -169,7 +169,9 @@ size_t ms_shape_narrow(struct ms_target *t, struct ms_types *ty, const struct ms
 	bool store_known;
 	size_t n = 0;
 
-	if (nfits < 2 || nfits > MS_MAX_TYPE_CANDIDATES)
+	/* at most: more may fit, the true one among those left out; leaving one here
+	 * would be a guess */
+	if (nfits < 2 || nfits >= MS_MAX_TYPE_CANDIDATES)
 		return nfits;
 	/* the storage's bits are read once, for every candidate */
 	store_known = c->data && ms_heap_find(t, c->data, &store);

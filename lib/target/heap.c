@@ -503,7 +503,7 @@ int ms_heap_arena_ptr_bits(struct ms_target *t, uint64_t obj_start, uint64_t bas
 			uint8_t b = win[(w - win_word) / 4];
 
 			if (!(b & (1u << (4 + w % 4))))
-				return 0; /* dead: no more pointers */
+				return 0; /* dead: no more pointers (1.19 scanobject) */
 			ptr_bit = b & (1u << (w % 4));
 		} else {
 			idx = w / 64; /* the bitmap word */
