@@ -16,6 +16,7 @@
 
 #include "gover.h"
 #include "report_pack.h"
+#include "shapetype.h"
 #include "unwind.h"
 #include "walk.h"
 
@@ -277,6 +278,10 @@ static void confirm_type(struct finder *f, struct ms_found_map *m, const struct 
 	if (m->type == type ||
 	    (m->type && m->type->name && type->name && strcmp(m->type->name, type->name) == 0)) {
 		m->type_source = "runtime-type";
+		if (m->candidates && m->ncandidates > 1) { /* it led them: now it is the type */
+			m->candidates[0] = m->type;
+			m->ncandidates = 1;
+		}
 		return;
 	}
 	/* one candidate is kept as m->type alone (ms_found_candidates) */
@@ -288,6 +293,7 @@ static void confirm_type(struct finder *f, struct ms_found_map *m, const struct 
 			ms_error_destroy(err);
 			if (err || !same_geometry(g, m->geom))
 				break;
+			m->geom = g; /* the same numbers, under the type's own names */
 		}
 		m->type = type;
 		m->type_source = "runtime-type";
@@ -1163,6 +1169,9 @@ static int specificity(const struct ms_map_geom *g)
 	return g->key_indirect + g->elem_indirect;
 }
 
+static size_t shape_narrow(struct finder *f, uint64_t addr, const struct ms_dtype **fits,
+                           size_t nfits);
+
 static size_t type_by_layout(struct finder *f, uint64_t addr, uint64_t lo, uint64_t hi,
                              int store_noscan, bool need_entries, const struct ms_dtype **fits)
 {
@@ -1311,6 +1320,8 @@ static void stack_candidate(struct finder *f, const struct ms_stack *st, uint64_
 		fits[nfits++] = type;
 	else
 		nfits = type_by_layout(f, addr, st->lo, st->hi, -1, true, fits);
+	if (nfits > 1 && !f->err)
+		nfits = shape_narrow(f, addr, fits, nfits);
 	if (!nfits)
 		return;
 	m = found_map(f, addr, fits[0], NULL, 0, MS_FOUND_STACK, &is_new);
@@ -1583,6 +1594,26 @@ static uint64_t header_data(struct finder *f, const uint8_t *hdr)
 	return p;
 }
 
+static bool shape_validate(void *arg, uint64_t addr, const struct ms_dtype *type)
+{
+	return validate(arg, addr, type, 0, 0, false);
+}
+
+/* Of the map types whose layout walks the header at addr, those its memory's shape does
+ * not disprove (shapetype.h). */
+static size_t shape_narrow(struct finder *f, uint64_t addr, const struct ms_dtype **fits,
+                           size_t nfits)
+{
+	const struct ms_rt *rt = &f->t->rt;
+	uint64_t hdr_bytes = f->t->classic_layout ? rt->hmap.size : rt->smap.size;
+	uint8_t hdr[128];
+	struct ms_shape_check c = {addr, 0, shape_validate, f};
+
+	if (hdr_bytes <= sizeof(hdr) && ms_source_try_read(f->t->mem, addr, hdr, hdr_bytes))
+		c.data = header_data(f, hdr);
+	return ms_shape_narrow(f->t, f->ty, &c, fits, nfits);
+}
+
 /*
  * The map m was reached through a typed path whose map type is not usable
  * (why: its geometry could not be built). That type is one reading of the
@@ -1613,6 +1644,8 @@ static struct ms_error *retype(struct finder *f, struct ms_found_map *m, struct 
 	nfits = type_by_layout(f, m->addr, stack_lo, stack_hi, store_noscan, true, fits);
 	if (!nfits && !f->err)
 		nfits = type_by_layout(f, m->addr, stack_lo, stack_hi, store_noscan, false, fits);
+	if (nfits > 1 && !f->err)
+		nfits = shape_narrow(f, m->addr, fits, nfits);
 	if (f->err)
 		return why;
 	if (!nfits) {
@@ -1711,6 +1744,9 @@ static void header_candidate(struct heap_scan *hs, const struct ms_heap_obj *o, 
 		defer_header(f, o, path, by);
 		return;
 	}
+	/* after the typed paths (deferred): a type its shape gives is no typed path's */
+	if (nfits > 1)
+		nfits = shape_narrow(f, o->base, fits, nfits);
 	m = found_map(f, o->base, fits[0], path, 0, by, &is_new);
 	if (m && is_new) {
 		m->type_source = src;

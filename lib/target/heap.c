@@ -5,6 +5,7 @@
  * span structures' offsets from DWARF. Decoded spans are cached.
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "gover.h"
 #include "target.h"
@@ -158,6 +159,7 @@ static void object_of(const struct ms_target *t, const struct span *s, uint64_t 
 	ret->base = s->start + idx * s->elemsize;
 	ret->elemsize = s->elemsize;
 	ret->span_start = s->start;
+	ret->span_bytes = s->npages * PAGE_BYTES;
 	ret->spanclass = s->spanclass;
 	ret->noscan = s->spanclass & 1;
 	ret->malloc_header = span_has_headers(t, s);
@@ -451,4 +453,146 @@ struct ms_error *ms_target_stacks(struct ms_target *t, struct ms_stack **ret, si
 	*ret = stacks;
 	*ret_n = n;
 	return NULL;
+}
+
+uint64_t ms_heap_inline_mark_bytes(const struct ms_target *t, uint64_t elemsize)
+{
+	const char *v = t->exe && t->exe->go_version_text ? t->exe->go_version_text : "";
+	bool on = t->go.minor >= 26
+	              ? !strstr(v, "nogreenteagc")
+	              : t->go.minor == 25 && strstr(v, "greenteagc") && !strstr(v, "nogreenteagc");
+
+	return on && elemsize >= 16 ? 128 : 0;
+}
+
+int ms_heap_arena_ptr_bits(struct ms_target *t, uint64_t obj_start, uint64_t base, uint64_t nwords,
+                           uint8_t *bits)
+{
+	bool two_bits = t->go.minor <= 19;
+	uint64_t arena = 0, lo = 1, hi = 0, nomore_off = 0;
+	uint8_t win[512], more = 0;
+	uint64_t win_word = UINT64_MAX, win_words = 0; /* the words win[] holds */
+
+	memset(bits, 0, (nwords + 7) / 8);
+	for (uint64_t i = 0; i < nwords; i++) {
+		uint64_t a = base + i * t->ptr, w, idx;
+		bool ptr_bit;
+
+		if (a < lo || a >= hi) {
+			if (!ms_heap_arena(t, a, &arena, &lo, &hi))
+				return i > 0 ? 1 : -1;
+			nomore_off = (hi - lo) / t->ptr / 8; /* bitmap bytes (one bit per word) */
+			win_word = UINT64_MAX;
+		}
+		w = (a - lo) / t->ptr;
+		if (win_word == UINT64_MAX || w < win_word || w >= win_word + win_words) {
+			uint64_t first = w / 64 * 64, byte = two_bits ? first / 4 : first / 8;
+			/* what the words left need, whole 64-word blocks (a few bytes for a bucket)
+			 */
+			uint64_t left = (w - first) + (nwords - i) + 63, need;
+
+			need = (left / 64) * (two_bits ? 16 : 8);
+			if (need > sizeof(win))
+				need = sizeof(win);
+			if (!ms_source_try_read(t->mem, arena + byte, win, need))
+				return i > 0 ? 1 : -1;
+			win_word = first;
+			win_words = need * (two_bits ? 4 : 8);
+		}
+		if (two_bits) {
+			uint8_t b = win[(w - win_word) / 4];
+
+			if (!(b & (1u << (4 + w % 4))))
+				return 0; /* dead: no more pointers (1.19 scanobject) */
+			ptr_bit = b & (1u << (w % 4));
+		} else {
+			idx = w / 64; /* the bitmap word */
+			if (w % 64 == 0 && a > obj_start) {
+				/* entering a new bitmap word: the previous one may say no more */
+				if (ms_source_try_read(t->mem, arena + nomore_off + (idx - 1) / 8,
+				                       &more, 1) &&
+				    (more & (1u << ((idx - 1) % 8))))
+					return 0;
+			}
+			ptr_bit = win[(w - win_word) / 8] & (1u << (w % 8));
+		}
+		if (ptr_bit)
+			bits[i / 8] |= (uint8_t)(1u << (i % 8));
+	}
+	return 1;
+}
+
+bool ms_heap_ptr_bits(struct ms_target *t, const struct ms_heap_obj *o, uint64_t addr,
+                      uint64_t nwords, uint8_t *bits)
+{
+	uint64_t first, nbytes, span_bits, at;
+	uint8_t win[256];
+
+	memset(bits, 0, (nwords + 7) / 8);
+	if (addr < o->base || addr + nwords * t->ptr > o->base + o->elemsize)
+		return false;
+	if (o->noscan)
+		return true;
+	if (!ms_go_facts(&t->go)->malloc_headers) {
+		if (t->go.minor < 19 || t->go.minor > 21)
+			return false;
+		return ms_heap_arena_ptr_bits(t, o->base, addr, nwords, bits) >= 0;
+	}
+	/* 1.22+ (runtime/mbitmap.go heapBitsSmallForAddr): one bit per word of the span, at
+	 * its end, for objects of up to ptr*ptr*8 bytes */
+	if (o->malloc_header || !(o->spanclass >> 1) || !o->span_bytes ||
+	    o->elemsize > (uint64_t)t->ptr * t->ptr * 8)
+		return false;
+	span_bits = o->span_bytes / t->ptr;
+	first = (addr - o->span_start) / t->ptr;
+	nbytes = (first + nwords + 7) / 8 - first / 8;
+	if (nbytes > sizeof(win))
+		return false;
+	at = o->span_start + o->span_bytes - span_bits / 8 -
+	     ms_heap_inline_mark_bytes(t, o->elemsize) + first / 8;
+	if (!ms_source_try_read(t->mem, at, win, nbytes))
+		return false;
+	for (uint64_t i = 0; i < nwords; i++) {
+		uint64_t w = first + i - first / 8 * 8;
+
+		if (win[w / 8] & (1u << (w % 8)))
+			bits[i / 8] |= (uint8_t)(1u << (i % 8));
+	}
+	return true;
+}
+
+bool ms_rtype_ptr_mask(struct ms_target *t, uint64_t addr, uint64_t max_bytes, uint64_t *ret_size,
+                       uint64_t *ret_ptrbytes, uint8_t *ret_kind, uint8_t **ret_mask)
+{
+	uint8_t head[64];
+	uint64_t gcdata, nbytes, size, ptrbytes;
+	unsigned p = t->ptr;
+
+	*ret_mask = NULL;
+	if (!addr || !ms_source_try_read(t->mem, addr, head, 4 * p + 8))
+		return false;
+	size = ms_source_decode(t->mem, head, p);
+	ptrbytes = ms_source_decode(t->mem, head + p, p);
+	gcdata = ms_source_decode(t->mem, head + 3 * p + 8, p);
+	if (!size || ptrbytes > size)
+		return false;
+	*ret_size = size;
+	*ret_ptrbytes = ptrbytes;
+	*ret_kind = head[2 * p + 7] & 0x1f;
+	if ((head[2 * p + 7] & 0x40) && t->go.minor < 24)
+		return true; /* a GC program */
+	/* built on demand: GCData points at the word where the runtime keeps the mask once
+	 * built (a GC has scanned such an object since it was made: it is there) */
+	if ((head[2 * p + 4] & 0x10) && t->go.minor >= 24 &&
+	    !ms_source_try_ptr(t->mem, gcdata, &gcdata))
+		return true;
+	nbytes = (ptrbytes / p + 7) / 8;
+	if (!gcdata || nbytes > max_bytes)
+		return true;
+	*ret_mask = malloc(nbytes ? nbytes : 1);
+	if (*ret_mask && nbytes && !ms_source_try_read(t->mem, gcdata, *ret_mask, nbytes)) {
+		free(*ret_mask);
+		*ret_mask = NULL;
+	}
+	return true;
 }

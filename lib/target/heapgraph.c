@@ -66,15 +66,11 @@ struct graph {
 #define TCACHE   4096u
 #define MAX_MASK (1u << 16)
 
-/* The pointer mask of the type at addr (abi.Type: Size_, PtrBytes, Hash, TFlag, Align_,
- * FieldAlign_, Kind_, Equal, GCData); NULL when it is a GC program (1.22, 1.23: Kind_
- * bit 0x40), built on demand (1.24+: TFlag 0x10) but not yet, or unreadable. */
+/* The pointer mask of the type at addr (ms_rtype_ptr_mask), cached. */
 static const struct tcache *type_mask(struct graph *g, uint64_t addr)
 {
 	struct tcache *c;
-	uint8_t head[64];
-	uint64_t gcdata, nbytes;
-	unsigned p = g->ptr;
+	uint8_t kind;
 
 	if (!g->types) {
 		g->types = calloc(TCACHE, sizeof(*g->types));
@@ -87,28 +83,8 @@ static const struct tcache *type_mask(struct graph *g, uint64_t addr)
 	free(c->mask);
 	memset(c, 0, sizeof(*c));
 	c->addr = addr;
-	if (!addr || !ms_source_try_read(g->t->mem, addr, head, 4 * p + 8))
-		return c;
-	c->size = ms_source_decode(g->t->mem, head, p);
-	c->ptrbytes = ms_source_decode(g->t->mem, head + p, p);
-	gcdata = ms_source_decode(g->t->mem, head + 3 * p + 8, p);
-	if ((head[2 * p + 7] & 0x40) && g->t->go.minor < 24)
-		return c;
-	/* built on demand: GCData points at the word where the runtime keeps the mask once
-	 * built (a GC has scanned such an object since it was made: it is there) */
-	if ((head[2 * p + 4] & 0x10) && g->t->go.minor >= 24 &&
-	    !ms_source_try_ptr(g->t->mem, gcdata, &gcdata))
-		return c;
-	if (!c->size || c->ptrbytes > c->size || !gcdata)
-		return c;
-	nbytes = (c->ptrbytes / p + 7) / 8;
-	if (nbytes > MAX_MASK)
-		return c;
-	c->mask = malloc(nbytes ? nbytes : 1);
-	if (c->mask && nbytes && !ms_source_try_read(g->t->mem, gcdata, c->mask, nbytes)) {
-		free(c->mask);
-		c->mask = NULL;
-	}
+	if (!ms_rtype_ptr_mask(g->t, addr, MAX_MASK, &c->size, &c->ptrbytes, &kind, &c->mask))
+		c->size = c->ptrbytes = 0;
 	return c;
 }
 
@@ -378,19 +354,6 @@ static bool read_alloc_bits(struct graph *g)
 	return true;
 }
 
-/* Green Tea GC (1.26+, 1.25 with GOEXPERIMENT=greenteagc): spans of objects of 16 to
- * ptr*ptr*8 bytes end with their mark bits (spanInlineMarkBits, 128 bytes), the heap bits
- * just before (runtime/mbitmap.go spanHeapBitsRange). */
-static uint64_t inline_mark_bits(const struct graph *g, const struct hspan *h)
-{
-	const char *v = g->t->exe->go_version_text ? g->t->exe->go_version_text : "";
-	bool on = g->t->go.minor >= 26 ? !strstr(v, "nogreenteagc")
-	                               : g->t->go.minor == 25 && strstr(v, "greenteagc") &&
-	                                     !strstr(v, "nogreenteagc");
-
-	return on && h->elemsize >= 16 ? 128 : 0;
-}
-
 /* The span's heap bits (1.22+, objects up to ptr*ptr*8 bytes, no header): one bit per
  * word of the span, at its end. NULL if not there. */
 static uint8_t *span_heap_bits(struct graph *g, const struct hspan *h)
@@ -402,7 +365,9 @@ static uint8_t *span_heap_bits(struct graph *g, const struct hspan *h)
 	    n > bytes)
 		return NULL;
 	bits = malloc(n);
-	if (bits && !ms_source_try_read(g->t->mem, h->end - n - inline_mark_bits(g, h), bits, n)) {
+	if (bits && !ms_source_try_read(g->t->mem,
+	                                h->end - n - ms_heap_inline_mark_bytes(g->t, h->elemsize),
+	                                bits, n)) {
 		free(bits);
 		bits = NULL;
 	}
@@ -421,52 +386,26 @@ static uint8_t *span_heap_bits(struct graph *g, const struct hspan *h)
 static int scan_arena_bits(struct graph *g, uint32_t id, uint64_t obj_start, uint64_t base,
                            uint64_t size, const uint8_t *buf)
 {
-	bool two_bits = g->t->go.minor <= 19;
-	uint64_t arena = 0, lo = 1, hi = 0, nomore_off = 0;
+	uint64_t nwords = size / g->ptr;
+	uint8_t small[512];
+	uint8_t *bits = nwords / 8 + 1 <= sizeof(small) ? small : malloc(nwords / 8 + 1);
 	uint32_t last = NONE;
-	uint8_t bits[512], more = 0;
-	uint64_t bits_word = UINT64_MAX; /* first word index bits[] holds */
+	int more;
 
-	for (uint64_t o = 0; o + g->ptr <= size; o += g->ptr) {
-		uint64_t a = base + o, w, idx;
-		bool ptr_bit;
-
-		if (a < lo || a >= hi) {
-			if (!ms_heap_arena(g->t, a, &arena, &lo, &hi))
-				return o > 0 ? 1 : -1;
-			nomore_off = (hi - lo) / g->ptr / 8; /* bitmap bytes (one bit per word) */
-			bits_word = UINT64_MAX;
-		}
-		w = (a - lo) / g->ptr;
-		if (bits_word == UINT64_MAX || w < bits_word ||
-		    w >= bits_word + sizeof(bits) * (two_bits ? 4 : 8)) {
-			uint64_t first = w / 64 * 64, byte = two_bits ? first / 4 : first / 8;
-
-			if (!ms_source_try_read(g->t->mem, arena + byte, bits, sizeof(bits)))
-				return o > 0 ? 1 : -1;
-			bits_word = first;
-		}
-		if (two_bits) {
-			uint8_t b = bits[(w - bits_word) / 4];
-
-			if (!(b & (1u << (4 + w % 4))))
-				return 0; /* dead: no more pointers */
-			ptr_bit = b & (1u << (w % 4));
-		} else {
-			idx = w / 64; /* the bitmap word */
-			if (w % 64 == 0 && a > obj_start) {
-				/* entering a new bitmap word: the previous one may say no more */
-				if (ms_source_try_read(
-				        g->t->mem, arena + nomore_off + (idx - 1) / 8, &more, 1) &&
-				    (more & (1u << ((idx - 1) % 8))))
-					return 0;
-			}
-			ptr_bit = bits[(w - bits_word) / 8] & (1u << (w % 8));
-		}
-		if (ptr_bit && !edge_to(g, ms_source_decode(g->t->mem, buf + o, g->ptr), id, &last))
-			return 0;
+	if (!bits) {
+		g->err = &ms_error_nomem;
+		return 0;
 	}
-	return 1;
+	more = ms_heap_arena_ptr_bits(g->t, obj_start, base, nwords, bits);
+	for (uint64_t i = 0; more >= 0 && i < nwords; i++)
+		if (bit(bits, i) &&
+		    !edge_to(g, ms_source_decode(g->t->mem, buf + i * g->ptr, g->ptr), id, &last)) {
+			more = 0;
+			break;
+		}
+	if (bits != small)
+		free(bits);
+	return more;
 }
 
 /* One object's edges: by the runtime's pointer bitmaps where it has them (1.22+), else

@@ -21,7 +21,8 @@ struct ms_heap_obj {
 	uint8_t spanclass; /* sizeclass*2 + noscan; class 0 = large object */
 	bool noscan;
 	bool allocated;
-	bool malloc_header; /* 1.22+: 8-byte type header before the data */
+	bool malloc_header;  /* 1.22+: 8-byte type header before the data */
+	uint64_t span_bytes; /* the span's size (npages * 8 KiB); 0 unknown */
 };
 
 struct ms_span_cache;
@@ -84,6 +85,34 @@ uint64_t ms_heap_large_type(struct ms_target *t, uint64_t addr);
 /* The runtime.heapArena of addr and the arena's range [lo, hi); false if none. */
 bool ms_heap_arena(struct ms_target *t, uint64_t addr, uint64_t *ret_arena, uint64_t *ret_lo,
                    uint64_t *ret_hi);
+/* Green Tea GC (1.26+, 1.25 with GOEXPERIMENT=greenteagc): bytes of mark bits at the end
+ * of a span of objects of elemsize (spanInlineMarkBits, 128 bytes), 0 where there are none. */
+uint64_t ms_heap_inline_mark_bytes(const struct ms_target *t, uint64_t elemsize);
+/*
+ * Go 1.19-1.21: the pointer bits of the nwords words from base (a piece of the object at
+ * obj_start) from the heap arenas' bitmaps into bits (bit i: word i holds a pointer;
+ * (nwords + 7) / 8 bytes, cleared first). 1: read, 0: read up to a word after which the
+ * object has no more pointers (the rest is clear), -1: the first word's bits cannot be read.
+ */
+int ms_heap_arena_ptr_bits(struct ms_target *t, uint64_t obj_start, uint64_t base, uint64_t nwords,
+                           uint8_t *bits);
+/*
+ * The pointer bits of the nwords words at addr, inside heap object o, as the GC sees them
+ * (bits as above): none for a pointer-free object, the arenas' bitmaps (1.19-1.21), a
+ * small object's span heap bits (1.22+). false where the runtime keeps no bits (an object
+ * with a malloc header or a large one: its recorded type has them) or they cannot be read.
+ */
+bool ms_heap_ptr_bits(struct ms_target *t, const struct ms_heap_obj *o, uint64_t addr,
+                      uint64_t nwords, uint8_t *bits);
+/*
+ * The runtime type descriptor at addr (abi.Type: Size_, PtrBytes, Hash, TFlag, Align_,
+ * FieldAlign_, Kind_, Equal, GCData): its size, pointer bytes, kind (Kind_ & 0x1f) and, if
+ * it has pointers, its pointer mask (one bit per word of the first ptrbytes; malloc'ed into
+ * *ret_mask, NULL when the mask is a GC program (1.22, 1.23), built on demand (1.24+) and
+ * not yet, or above max_bytes). false if the descriptor cannot be read or makes no sense.
+ */
+bool ms_rtype_ptr_mask(struct ms_target *t, uint64_t addr, uint64_t max_bytes, uint64_t *ret_size,
+                       uint64_t *ret_ptrbytes, uint8_t *ret_kind, uint8_t **ret_mask);
 /* Bytes in in-use heap spans (mSpanInUse), from mheap_.allspans. */
 struct ms_error *ms_heap_inuse(struct ms_target *t, uint64_t *ret_bytes);
 /* Visit every allocated object of every in-use span with the given spanclass>>1 size class. */

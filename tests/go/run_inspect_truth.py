@@ -460,13 +460,31 @@ def compare_stripped(mapsize, core, binary, doc):
     return problems, notes
 
 
-def compare_linker_stripped(truth, doc):
+# SHAPE_TYPED: maps of inspect_truth.go that the shape of their memory types exactly
+# without DWARF (lib/find/shapetype.c), where the layout alone fits several map types:
+# the GC's pointer bits of the buckets or groups, values that point at objects of the
+# pointee's size and pointer bits (gStr's *T, gRegistry's *Region), values that are map
+# headers (gNested's); inner maps then get their type from the typed walk of their
+# holder. Swiss groups tell fewer apart (gArr's map[string]bool slots have the pointer
+# bits of map[string]int's, gNested's int keys and map values those of
+# map[int32]unsafe.Pointer's): SHAPE_TYPED_CLASSIC holds only in classic buckets.
+# On 386 an int is an int32: gNested's maps are map[int32]int32's and
+# map[int32]unsafe.Pointer's alike (SHAPE_TYPED_64).
+SHAPE_TYPED = {"gRegistry"}
+SHAPE_TYPED_CLASSIC = {"gStr", "gSvc.cache.byID", "gArr[0]", "gArr[1]", "gRegistry[eu].sessions",
+                       "gRegistry[us].sessions", "gBigVal"}
+SHAPE_TYPED_64 = {"gNested", "gNested[0]", "gNested[1]", "gNested[2]"}
+
+
+def compare_linker_stripped(truth, doc, shape_typed=None):
     """A program linked with -ldflags=-s -w (no DWARF, no symbols) against its own truth:
     every map but the empty ones and those on goroutine stacks must be found with its
     len, implementation, structure and held bytes; its type must be the true one or among
-    the candidates, spelled exactly as DWARF spells it (the truth programs print %T of
-    types of main and of standard packages whose name is their path, which compare() holds
-    equal to DWARF's names). Returns (problems, held_misses, exempt)."""
+    the candidates (the true one for SHAPE_TYPED when shape_typed, the configuration's
+    arch, is given: inspect_truth.go),
+    spelled exactly as DWARF spells it (the truth programs print %T of types of main and
+    of standard packages whose name is their path, which compare() holds equal to DWARF's
+    names). Returns (problems, held_misses, exempt)."""
     problems, held_misses, exempt = [], [], []
     by_addr = {m["address"]: m for m in doc["maps"]}
     if doc.get("layout_source") != "runtime metadata":
@@ -485,6 +503,12 @@ def compare_linker_stripped(truth, doc):
         if m["type"] != want and want not in m.get("type_candidates", []):
             d.append(f"type {m['type']} (candidates {m.get('type_candidates')}), "
                      f"truth {t['type']}")
+        elif shape_typed and m["type"] != want and (
+                name in SHAPE_TYPED or (t["impl"] == "classic" and (
+                    name in SHAPE_TYPED_CLASSIC or
+                    (shape_typed != "386" and name in SHAPE_TYPED_64)))):
+            d.append(f"type {m['type']} (candidates {m.get('type_candidates')}), truth "
+                     f"{t['type']}: the shape of its memory tells it (SHAPE_TYPED)")
         if m["impl"].startswith("swiss") != (t["impl"] == "swiss"):
             d.append(f"impl {m['impl']}, truth {t['impl']}")
         if m["len"] != t["len"]:
@@ -523,7 +547,7 @@ def run_linker_stripped(mapsize, cfg, workdir):
         if err:
             log.append(f"attempt {attempt}: inspect failed: {err}")
             break
-        problems, held, exempt = compare_linker_stripped(truth, doc)
+        problems, held, exempt = compare_linker_stripped(truth, doc, shape_typed=arch)
         if problems:
             log += [f"attempt {attempt}: {p}" for p in problems]
             break
