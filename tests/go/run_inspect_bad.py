@@ -8,7 +8,7 @@ the Go runtime says (tests/go/progs/inspect_truth.go).
 Cases, on a classic (Go 1.23) and a Swiss (Go 1.24) kernel core:
 - cores truncated at several offsets, and a core with a zeroed segment;
 - the core with a different executable, a non-Go ELF, a stripped executable whose
-  runtime metadata is damaged;
+  runtime metadata is damaged, an executable whose build-ID note has no bytes;
 - map memory corrupted in the core: an absurd B, a cycle in an overflow
   chain, a bucket pointer outside the core, an overflow slice element outside
   the core, a directory of 2^40 entries, two
@@ -209,6 +209,23 @@ def section(path, name):
     return None
 
 
+def set_section_type(path, name, sh_type):
+    """Give an ELF64 file's section `name` another sh_type, in place."""
+    with open(path, "r+b") as f:
+        b = f.read()
+        shoff, = struct.unpack_from("<Q", b, 0x28)
+        shentsize, shnum, shstrndx = struct.unpack_from("<HHH", b, 0x3a)
+        strtab, = struct.unpack_from("<Q", b, shoff + shstrndx * shentsize + 0x18)
+        for i in range(shnum):
+            h = shoff + i * shentsize
+            at = strtab + struct.unpack_from("<I", b, h)[0]
+            if b[at:b.index(0, at)] == name.encode():
+                f.seek(h + 4)
+                f.write(struct.pack("<I", sh_type))
+                return
+    raise gocore.GoCoreError(f"no section {name} in {path}")
+
+
 def survives(mapsize, name, core, exe):
     """Hostile metadata: any answer but a crash, a sanitizer report or a runaway."""
     try:
@@ -348,6 +365,12 @@ def common_cases(mapsize, work, label, version, exe, core, truth):
     expect(mapsize, f"{label}: a stripped executable without its runtime metadata is refused",
            core, damaged_meta, 3, "runtime metadata")
     hostile_metadata(mapsize, work, label, stripped, core)
+    # a build-ID note without bytes (SHT_NOBITS): read as no build ID (its read error leaked)
+    nobits = os.path.join(work, "nobits-buildid")
+    shutil.copyfile(exe, nobits)
+    set_section_type(nobits, ".note.go.buildid", 8)
+    expect(mapsize, f"{label}: an executable whose build-ID note has no bytes is read without "
+           "it", core, nobits, 0, None, truth)
     expect(mapsize, f"{label}: the executable given as the core", exe, exe, 3, "not an ELF core")
     if shutil.which("valgrind") and not ASAN:
         r = subprocess.run(["valgrind", "-q", "--error-exitcode=99", "--leak-check=full",
