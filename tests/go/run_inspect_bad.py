@@ -19,7 +19,7 @@ Cases, on a classic (Go 1.23) and a Swiss (Go 1.24) kernel core:
   sanitizer report.
 
 TAP on stdout. Usage: run_inspect_bad.py --mapsize PATH
-  [--sweep go1.23,go1.26/386,... [--seeds 1-300] [--words 200,2000,20000]]
+  [--sweep go1.23,go1.26/386,... [--seeds 1-300] [--words 200,2000,20000] [--near-maps]]
 (--sweep: random damage alone, many seeds and sizes, for hunting a rare failure)
 """
 import argparse, json, os, random, resource, shutil, struct, subprocess, sys, tempfile
@@ -270,9 +270,25 @@ def hostile_metadata(mapsize, work, label, stripped, core):
                  "is handled (no crash)", core, path)
 
 
-def random_damage(mapsize, work, label, exe, core, seeds=(1, 2, 3), words=2000):
+def near_maps(core, truth):
+    """Where maps live in the core: each header, and the array its second word points to
+    (buckets, or a Swiss directory or group), as (file offset, bytes) windows of 4 KiB."""
+    c = Core.__new__(Core)
+    c.path, c.segs = core, gocore.load_segments(core)
+    out = []
+    for t in truth:
+        hdr = int(t["addr"], 16)
+        for a in (hdr, c.word(hdr + 16) if gocore.in_file_contents(c.segs, hdr + 16) else 0):
+            s = next((s for s in c.segs if s.vaddr <= a < s.vaddr + s.filesz), None)
+            if s and s.vaddr + s.filesz - a >= 8:
+                out.append((s.offset + a - s.vaddr, min(4096, s.vaddr + s.filesz - a)))
+    return out
+
+
+def random_damage(mapsize, work, label, exe, core, seeds=(1, 2, 3), words=2000, near=()):
     """Overwrite `words` random aligned words of the core's memory (seeded) and inspect
-    --retained: exit 0, 3 or 6, every stderr line mapsize's own, no sanitizer report."""
+    --retained: exit 0, 3 or 6, every stderr line mapsize's own, no sanitizer report.
+    near (near_maps): half of the words land there, in the maps' own memory."""
     # the program's writable memory: damage to its text and read-only data only makes
     # the core and the executable disagree (exit 3), which other cases cover
     ro = []
@@ -292,7 +308,11 @@ def random_damage(mapsize, work, label, exe, core, seeds=(1, 2, 3), words=2000):
                 value = rng.choice([0, rng.getrandbits(64), rng.getrandbits(16), (1 << 63) - 1,
                                     t.vaddr + rng.randrange(0, t.filesz - 7),
                                     t.vaddr + rng.randrange(0, t.filesz - 7, 8)])
-                f.seek(s.offset + rng.randrange(0, s.filesz // 8) * 8)
+                if near and rng.random() < 0.5:
+                    at, n = rng.choice(near)
+                    f.seek(at + rng.randrange(0, n // 8) * 8)
+                else:
+                    f.seek(s.offset + rng.randrange(0, s.filesz // 8) * 8)
                 f.write(struct.pack("<Q", value))
         code, out, err, rss = run(mapsize, c.path, exe, "--retained")
         lines = err.splitlines()
@@ -303,7 +323,8 @@ def random_damage(mapsize, work, label, exe, core, seeds=(1, 2, 3), words=2000):
             ok = "heap_graph" in doc["summary"]
             lines.append(f"heap graph: {doc['summary'].get('heap_graph')}")
         tap(ok, f"{label}: {words} random words overwritten (seed {seed}), --retained: "
-            f"exit {code}, a clear message", [f"peak RSS {rss:.0f} MiB"] +
+            f"exit {code}, a clear message" + (" (half near the maps)" if near else ""),
+            [f"peak RSS {rss:.0f} MiB"] +
             (lines[:30] if "Sanitizer" in err else lines[-6:]))
         os.unlink(c.path)
 
@@ -444,9 +465,10 @@ def seed_range(text):
     return range(int(lo), int(hi or lo) + 1)
 
 
-def sweep(mapsize, configs, seeds, words):
+def sweep(mapsize, configs, seeds, words, focus):
     """Random damage alone, for people hunting a rare failure (a sanitizer's leak report):
-    configs like go1.23, go1.26/386, go1.24/noswissmap; every seed at every damage size."""
+    configs like go1.23, go1.26/386, go1.24/noswissmap; every seed at every damage size
+    (focus: half of the words in the maps' headers and arrays)."""
     for config in configs:
         version, _, variant = config.removeprefix("go").partition("/")
         arch = "386" if variant == "386" else "amd64"
@@ -458,9 +480,10 @@ def sweep(mapsize, configs, seeds, words):
         try:
             exe = gocore.build(version, os.path.join(work, "truth"), arch=arch,
                                experiment=experiment)
-            _, core = gocore.kernel_core(exe, work)
+            truth, core = gocore.kernel_core(exe, work)
+            near = near_maps(core, truth) if focus else ()
             for n in words:
-                random_damage(mapsize, work, config, exe, core, seeds, n)
+                random_damage(mapsize, work, config, exe, core, seeds, n, near)
         except gocore.GoCoreError as e:
             tap(False, f"{config}: set up", str(e).splitlines()[-8:])
         finally:
@@ -477,6 +500,8 @@ def main():
                     help="with --sweep: a seed or a range (1-300); default 1-3")
     ap.add_argument("--words", default="2000",
                     help="with --sweep: words overwritten, comma-separated sizes")
+    ap.add_argument("--near-maps", action="store_true",
+                    help="with --sweep: half of the words in the maps' headers and arrays")
     args = ap.parse_args()
     global ASAN, MAX_RSS_MB
     mapsize = os.path.abspath(args.mapsize)
@@ -486,7 +511,7 @@ def main():
         MAX_RSS_MB *= 3
     if args.sweep:
         sweep(mapsize, args.sweep.split(","), args.seeds,
-              [int(n) for n in args.words.split(",")])
+              [int(n) for n in args.words.split(",")], args.near_maps)
         return finish()
     for label, version, cases in (("go1.23", "1.23", classic_cases),
                                   ("go1.24", "1.24", swiss_cases)):
