@@ -271,17 +271,26 @@ def hostile_metadata(mapsize, work, label, stripped, core):
 
 
 def near_maps(core, truth):
-    """Where maps live in the core: each header, and the array its second word points to
-    (buckets, or a Swiss directory or group), as (file offset, bytes) windows of 4 KiB."""
-    c = Core.__new__(Core)
-    c.path, c.segs = core, gocore.load_segments(core)
-    out = []
-    for t in truth:
-        hdr = int(t["addr"], 16)
-        for a in (hdr, c.word(hdr + 16) if gocore.in_file_contents(c.segs, hdr + 16) else 0):
-            s = next((s for s in c.segs if s.vaddr <= a < s.vaddr + s.filesz), None)
-            if s and s.vaddr + s.filesz - a >= 8:
-                out.append((s.offset + a - s.vaddr, min(4096, s.vaddr + s.filesz - a)))
+    """Where maps live in the core: each header and what its first words point to, three
+    pointers deep (buckets, mapextra, its overflow slice and that slice's array; a Swiss
+    directory, its tables and groups), as (file offset, bytes) windows of up to 4 KiB."""
+    segs = gocore.load_segments(core)
+    seen, out = set(), []
+    with open(core, "rb") as f:
+        todo = [(int(t["addr"], 16), 0) for t in truth]
+        while todo:
+            a, depth = todo.pop()
+            s = next((s for s in segs if s.vaddr <= a < s.vaddr + s.filesz), None)
+            if not s or a in seen or s.vaddr + s.filesz - a < 8:
+                continue
+            seen.add(a)
+            n = min(4096, s.vaddr + s.filesz - a)
+            out.append((s.offset + a - s.vaddr, n))
+            if depth < 3:
+                f.seek(s.offset + a - s.vaddr)
+                head = f.read(min(n, 64))
+                todo += [(int.from_bytes(head[i:i + 8], "little"), depth + 1)
+                         for i in range(0, len(head) - 7, 8)]
     return out
 
 
