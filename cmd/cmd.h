@@ -13,12 +13,12 @@
 
 #include "mapsize.h"
 
-struct ms_error *cmd_estimate(int argc, char **argv);
-struct ms_error *cmd_inspect(int argc, char **argv);
-struct ms_error *cmd_attach(int argc, char **argv);
-struct ms_error *cmd_record(int argc, char **argv);
-struct ms_error *cmd_replay(int argc, char **argv);
-struct ms_error *cmd_diff(int argc, char **argv);
-struct ms_error *cmd_simulate(int argc, char **argv);
+MS_MUST_CHECK struct ms_error *cmd_estimate(int argc, char **argv);
+MS_MUST_CHECK struct ms_error *cmd_inspect(int argc, char **argv);
+MS_MUST_CHECK struct ms_error *cmd_attach(int argc, char **argv);
+MS_MUST_CHECK struct ms_error *cmd_record(int argc, char **argv);
+MS_MUST_CHECK struct ms_error *cmd_replay(int argc, char **argv);
+MS_MUST_CHECK struct ms_error *cmd_diff(int argc, char **argv);
+MS_MUST_CHECK struct ms_error *cmd_simulate(int argc, char **argv);
 
 #endif

@@ -399,7 +399,7 @@ static struct ms_error *overflow_slice(struct bwalk *b, uint64_t sp, bool old)
 		if (!p || in_array(b, p, &idx))
 			continue;
 		/* not on any chain (e.g. after evacuation), yet kept alive by the slice */
-		if (ms_walk_read(w, p, bucket, b->bs, "overflow bucket") == NULL) {
+		if (ms_source_try_read(w->t->mem, p, bucket, b->bs)) {
 			h = ms_walk_hold(w, p, b->bs, NULL);
 			if (h == MS_HOLD_HEAP)
 				slots_of(b, p, bucket, h, true);

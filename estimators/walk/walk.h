@@ -72,11 +72,11 @@ void ms_walk_live_slot(struct ms_walk *w, enum ms_hold h, uint64_t addr, unsigne
 uint64_t ms_walk_indirect(struct ms_walk *w, uint64_t slot_addr, bool key);
 
 /* Read len bytes or fail with the map's address in the message. */
-struct ms_error *ms_walk_read(struct ms_walk *w, uint64_t addr, void *buf, size_t len,
-                              const char *what);
+MS_MUST_CHECK struct ms_error *ms_walk_read(struct ms_walk *w, uint64_t addr, void *buf, size_t len,
+                                            const char *what);
 
-struct ms_error *ms_walk_classic(struct ms_walk *w, uint64_t addr);
-struct ms_error *ms_walk_swiss(struct ms_walk *w, uint64_t addr);
+MS_MUST_CHECK struct ms_error *ms_walk_classic(struct ms_walk *w, uint64_t addr);
+MS_MUST_CHECK struct ms_error *ms_walk_swiss(struct ms_walk *w, uint64_t addr);
 
 /*
  * The sync.Map at addr (its struct, not a header) into w->r (w->g unused; w->r->sync
@@ -86,7 +86,7 @@ struct ms_error *ms_walk_swiss(struct ms_walk *w, uint64_t addr);
  * entry_cb (may be NULL) gets the addresses of each live entry's key and value
  * interfaces, for following them.
  */
-struct ms_error *
+MS_MUST_CHECK struct ms_error *
 ms_walk_syncmap(struct ms_walk *w, uint64_t addr, const struct ms_map_geom *inner,
                 uint64_t expunged,
                 void (*entry_cb)(void *arg, uint64_t key_iface, uint64_t value_iface), void *arg);

@@ -265,10 +265,14 @@ static void read_go_buildid(struct ms_binary *b)
 	const struct ms_section *s = ms_binary_section(b, ".note.go.buildid");
 	uint8_t buf[256];
 	uint32_t namesz, descsz;
+	struct ms_error *err;
 
 	/* namesz 4, descsz, type 4, "Go\0\0", id */
-	if (!s || s->size < 16 || s->size > sizeof(buf) ||
-	    ms_binary_section_read(b, s, 0, buf, (size_t)s->size))
+	if (!s || s->size < 16 || s->size > sizeof(buf))
+		return;
+	err = ms_binary_section_read(b, s, 0, buf, (size_t)s->size);
+	ms_error_destroy(err); /* a note that cannot be read: no build ID, like none at all */
+	if (err)
 		return;
 	namesz = (uint32_t)ms_source_decode(b->mem, buf, 4);
 	descsz = (uint32_t)ms_source_decode(b->mem, buf + 4, 4);

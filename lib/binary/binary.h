@@ -40,12 +40,13 @@ struct ms_binary {
  * not know or an ELF without Go build information ("not a Go executable").
  * Owned.
  */
-struct ms_error *ms_binary_open(const char *path, struct ms_binary **ret);
+MS_MUST_CHECK struct ms_error *ms_binary_open(const char *path, struct ms_binary **ret);
 /* The section called name, or NULL. Borrowed. */
 const struct ms_section *ms_binary_section(const struct ms_binary *b, const char *name);
 /* Read file bytes of a section at offset in it. MS_ERR_FORMAT if out of range. */
-struct ms_error *ms_binary_section_read(const struct ms_binary *b, const struct ms_section *s,
-                                        uint64_t off, void *buf, size_t len);
+MS_MUST_CHECK struct ms_error *ms_binary_section_read(const struct ms_binary *b,
+                                                      const struct ms_section *s, uint64_t off,
+                                                      void *buf, size_t len);
 /* A build setting from modinfo ("GOEXPERIMENT"), copied into buf; false if absent. */
 bool ms_binary_setting(const struct ms_binary *b, const char *key, char *buf, size_t len);
 /* What .gopclntab says about the function whose code holds a pc. */

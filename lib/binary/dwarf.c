@@ -98,6 +98,7 @@ static bool fail_dwarf(struct loader *ld, Dwarf_Error e, const char *what)
 
 	while (msg && *msg == ' ')
 		msg++;
+	ms_error_destroy(ld->err); /* replaced by libdwarf's own word: it must not leak */
 	ld->err = ms_error_create(MS_ERR_FORMAT, "'%s': bad DWARF (%s): %s", ld->path, what,
 	                          msg ? msg : "unknown libdwarf error");
 	if (e)
@@ -114,12 +115,14 @@ __attribute__((format(printf, 2, 3))) static bool fail_format(struct loader *ld,
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
+	ms_error_destroy(ld->err);
 	ld->err = ms_error_create(MS_ERR_FORMAT, "'%s': %s", ld->path, buf);
 	return false;
 }
 
 static bool fail_nomem(struct loader *ld)
 {
+	ms_error_destroy(ld->err);
 	ld->err = &ms_error_nomem;
 	return false;
 }

@@ -176,10 +176,10 @@ struct ms_dwarf {
  * MS_ERR_UNSUPPORTED when the file has no DWARF at all ("no DWARF (stripped?)").
  * Owned: free with ms_dwarf_destroy().
  */
-struct ms_error *ms_dwarf_load(const char *path, struct ms_dwarf **ret);
+MS_MUST_CHECK struct ms_error *ms_dwarf_load(const char *path, struct ms_dwarf **ret);
 /* Index the names of d's types and variables (once), for the by-name lookups below:
  * the DWARF loader does it; a type graph made elsewhere (rtmeta.c) calls it when done. */
-struct ms_error *ms_dwarf_index(struct ms_dwarf *d);
+MS_MUST_CHECK struct ms_error *ms_dwarf_index(struct ms_dwarf *d);
 /* The type whose DIE is at off; NULL if none. Borrowed. */
 const struct ms_dtype *ms_dwarf_type(const struct ms_dwarf *d, uint64_t off);
 /* A type by its DW_AT_name ("runtime.hmap"); the first one if several; NULL if none. */

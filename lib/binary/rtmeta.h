@@ -43,14 +43,15 @@ struct ms_rtmeta {
  * Go version and architecture; MS_ERR_FORMAT naming the executable when its
  * runtime metadata is damaged (no module data, no type region, no heap).
  */
-struct ms_error *ms_rtmeta_load(struct ms_rtmeta *t);
+MS_MUST_CHECK struct ms_error *ms_rtmeta_load(struct ms_rtmeta *t);
 
 /*
  * The module's data and bss ranges and the GC's pointer bitmaps of them
  * (moduledata.gcdatamask, gcbssmask: bit i says word i holds a pointer). Needs t's
  * mem, exe, go, arch and ptr. masks[k] is NULL (owned otherwise) when unreadable.
  */
-struct ms_error *ms_rtmeta_gc_masks(struct ms_rtmeta *t, uint64_t ranges[2][2], uint8_t *masks[2]);
+MS_MUST_CHECK struct ms_error *ms_rtmeta_gc_masks(struct ms_rtmeta *t, uint64_t ranges[2][2],
+                                                  uint8_t *masks[2]);
 
 /*
  * The type graph of the type region [types, etypes) of t->mem, as ms_rtmeta_load()
@@ -61,8 +62,8 @@ struct ms_error *ms_rtmeta_gc_masks(struct ms_rtmeta *t, uint64_t ranges[2][2], 
  * after an error). *ret_nmaps: the map types found. Any bytes may be in the region:
  * a fuzz target (fuzz/fuzz_rtmeta.c) feeds it random ones.
  */
-struct ms_error *ms_rtmeta_types(struct ms_rtmeta *t, uint64_t types, uint64_t etypes,
-                                 size_t *ret_nmaps);
+MS_MUST_CHECK struct ms_error *ms_rtmeta_types(struct ms_rtmeta *t, uint64_t types, uint64_t etypes,
+                                               size_t *ret_nmaps);
 
 /*
  * Geometry of a map type from its runtime type descriptor at addr (key and
@@ -70,6 +71,7 @@ struct ms_error *ms_rtmeta_types(struct ms_rtmeta *t, uint64_t types, uint64_t e
  * the fields of g that build_geom in gotype.c would take from DWARF. Needs
  * t's mem, go, ptr and classic_layout.
  */
-struct ms_error *ms_rtmeta_geom(const struct ms_rtmeta *t, uint64_t addr, struct ms_map_geom *g);
+MS_MUST_CHECK struct ms_error *ms_rtmeta_geom(const struct ms_rtmeta *t, uint64_t addr,
+                                              struct ms_map_geom *g);
 
 #endif

@@ -49,6 +49,6 @@ const struct ms_map_report **ms_emit_view_maps(const struct ms_inspect_report *r
                                                const struct ms_report_view *view, size_t *ret_n);
 
 /* The whole report as a recorded layout (kind "layout", every map, by address). */
-struct ms_error *ms_emit_layout_json(FILE *out, const struct ms_inspect_report *r);
+MS_MUST_CHECK struct ms_error *ms_emit_layout_json(FILE *out, const struct ms_inspect_report *r);
 
 #endif

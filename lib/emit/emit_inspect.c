@@ -984,8 +984,12 @@ static struct ms_error *inspect_ndjson(FILE *out, const struct ms_inspect_report
 	char ver[64];
 	int rc = 0;
 
-	for (size_t i = 0; i < n && rc == 0; i++)
-		rc |= ms_emit_ndjson_map(out, sel[i]) != NULL;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		struct ms_error *err = ms_emit_ndjson_map(out, sel[i]);
+
+		ms_error_destroy(err); /* the summary's error says it */
+		rc |= err != NULL;
+	}
 	ms_go_version_format(&r->go, ver, sizeof(ver));
 	set(sum, "schema_version", json_integer(MS_SCHEMA_VERSION));
 	set(sum, "kind", json_string("summary"));

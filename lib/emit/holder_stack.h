@@ -25,7 +25,8 @@ struct ms_holder_stack {
 };
 
 /* The stack of m. MS_ERR_NOMEM only. Free with ms_holder_stack_deinit(). */
-struct ms_error *ms_holder_stack(const struct ms_map_report *m, struct ms_holder_stack *ret);
+MS_MUST_CHECK struct ms_error *ms_holder_stack(const struct ms_map_report *m,
+                                               struct ms_holder_stack *ret);
 void ms_holder_stack_deinit(struct ms_holder_stack *s);
 
 #endif

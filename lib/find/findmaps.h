@@ -68,8 +68,8 @@ struct ms_found_map *ms_found_lookup(struct ms_found *fd, uint64_t addr);
  * memory. */
 struct ms_found_map *ms_found_add(struct ms_found *fd, uint64_t addr);
 /* Record the types that fit M (FITS[0] is its type); &ms_error_nomem or NULL. */
-struct ms_error *ms_found_candidates(struct ms_found_map *m, const struct ms_dtype *const *fits,
-                                     size_t nfits);
+MS_MUST_CHECK struct ms_error *
+ms_found_candidates(struct ms_found_map *m, const struct ms_dtype *const *fits, size_t nfits);
 /* Free one entry and what it owns (its report included). */
 void ms_found_map_free(struct ms_found_map *m);
 /* M has a report (walked and not handed to walked, or never walked but reported). */
@@ -98,7 +98,8 @@ struct ms_find_opts {
  * heap for headers nothing typed reached; found maps are walked as they are
  * found, and their entries followed.
  */
-struct ms_error *ms_find_maps(struct ms_target *t, struct ms_types *ty,
-                              const struct ms_find_opts *opts, struct ms_found *found);
+MS_MUST_CHECK struct ms_error *ms_find_maps(struct ms_target *t, struct ms_types *ty,
+                                            const struct ms_find_opts *opts,
+                                            struct ms_found *found);
 
 #endif

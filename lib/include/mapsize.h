@@ -50,11 +50,14 @@ enum ms_error_code {
 
 struct ms_error;
 
+/* On a function that returns an owned error: dropping the result unread leaks it */
+#define MS_MUST_CHECK __attribute__((warn_unused_result))
+
 /* The static out-of-memory error; allocates nothing, _destroy ignores it. */
 extern struct ms_error ms_error_nomem;
 
 /* Create an error with a printf-style message (lowercase, no full stop). Owned. */
-struct ms_error *ms_error_create(enum ms_error_code code, const char *fmt, ...)
+MS_MUST_CHECK struct ms_error *ms_error_create(enum ms_error_code code, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* Prefix the message with "PREFIX: " (e.g. the input's name). Returns err. */
 struct ms_error *ms_error_prefix(struct ms_error *err, const char *fmt, ...)
@@ -98,9 +101,9 @@ static inline bool ms_add_u64(uint64_t a, uint64_t b, uint64_t *ret)
  * FIFO or a socket (/dev/null, /dev/stdout) is written straight instead: a
  * rename would replace it. MS_ERR_IO naming path, or write()'s error.
  */
-struct ms_error *ms_file_write_atomic(const char *path,
-                                      struct ms_error *(*write)(FILE *f, const void *arg),
-                                      const void *arg);
+MS_MUST_CHECK struct ms_error *
+ms_file_write_atomic(const char *path, struct ms_error *(*write)(FILE *f, const void *arg),
+                     const void *arg);
 
 /* ---- Architectures -------------------------------------------------------- */
 
@@ -116,7 +119,7 @@ struct ms_arch_info {
 /* Borrowed, static. NULL if arch is out of range. */
 const struct ms_arch_info *ms_arch_info(enum ms_arch arch);
 /* Look up by GOARCH name; MS_ERR_UNSUPPORTED names the accepted ones. */
-struct ms_error *ms_arch_parse(const char *name, enum ms_arch *ret);
+MS_MUST_CHECK struct ms_error *ms_arch_parse(const char *name, enum ms_arch *ret);
 
 /* ---- Go versions ------------------------------------------------------------ */
 
@@ -147,7 +150,7 @@ struct ms_go_version {
  * listing the supported range; an experiment that does not exist in that
  * version also does.
  */
-struct ms_error *ms_go_version_parse(const char *text, struct ms_go_version *ret);
+MS_MUST_CHECK struct ms_error *ms_go_version_parse(const char *text, struct ms_go_version *ret);
 /* Write "go1.24" or "go1.24+noswissmap" into buf (always NUL-terminated). */
 void ms_go_version_format(const struct ms_go_version *v, char *buf, size_t len);
 /*
@@ -171,7 +174,7 @@ struct ms_type_layout {
 struct ms_typeenv;
 
 /* Create an empty environment (the predeclared types are always known). Owned. */
-struct ms_error *ms_typeenv_create(struct ms_typeenv **ret);
+MS_MUST_CHECK struct ms_error *ms_typeenv_create(struct ms_typeenv **ret);
 /*
  * Define NAME as the Go type expression EXPR ("struct{ID int64; Name string}")
  * or as an opaque type "opaque(SIZE[, ALIGN[, ptr]])" of known size, alignment
@@ -179,7 +182,8 @@ struct ms_error *ms_typeenv_create(struct ms_typeenv **ret);
  * pointerness. NAME may be qualified ("time.Time"). A later definition of the
  * same name replaces the earlier one. MS_ERR_TYPE on a malformed EXPR.
  */
-struct ms_error *ms_typeenv_define(struct ms_typeenv *env, const char *name, const char *expr);
+MS_MUST_CHECK struct ms_error *ms_typeenv_define(struct ms_typeenv *env, const char *name,
+                                                 const char *expr);
 void ms_typeenv_destroy(struct ms_typeenv *env);
 
 /* A parsed map type, resolved for one architecture. */
@@ -196,16 +200,17 @@ struct ms_map_type {
  * "column 5: unknown type 'strin'". A pointer to an unknown named type is
  * accepted (a pointer's size does not depend on its target).
  */
-struct ms_error *ms_map_type_parse(const char *text, const struct ms_typeenv *env,
-                                   enum ms_arch arch, struct ms_map_type *ret);
+MS_MUST_CHECK struct ms_error *ms_map_type_parse(const char *text, const struct ms_typeenv *env,
+                                                 enum ms_arch arch, struct ms_map_type *ret);
 void ms_map_type_deinit(struct ms_map_type *type);
 
 /*
  * Resolve any Go type expression (not only maps) on arch. For tests and for
  * --define checks. canonical may be NULL; if not, *canonical is owned.
  */
-struct ms_error *ms_type_parse(const char *text, const struct ms_typeenv *env, enum ms_arch arch,
-                               struct ms_type_layout *ret, char **ret_canonical);
+MS_MUST_CHECK struct ms_error *ms_type_parse(const char *text, const struct ms_typeenv *env,
+                                             enum ms_arch arch, struct ms_type_layout *ret,
+                                             char **ret_canonical);
 
 /* ---- The allocator -------------------------------------------------------- */
 
@@ -328,14 +333,17 @@ struct ms_estimate {
  * params->deleted of them, on Go version v and arch. Fills ret completely.
  * Errors: MS_ERR_USAGE for deleted > len or absurd sizes.
  */
-struct ms_error *ms_estimate(const struct ms_map_type *type, const struct ms_go_version *v,
-                             enum ms_arch arch, const struct ms_estimate_params *params,
-                             struct ms_estimate *ret);
+MS_MUST_CHECK struct ms_error *ms_estimate(const struct ms_map_type *type,
+                                           const struct ms_go_version *v, enum ms_arch arch,
+                                           const struct ms_estimate_params *params,
+                                           struct ms_estimate *ret);
 
 /* The number of entries whose expected total fits in budget_bytes (0 if none). */
-struct ms_error *ms_estimate_capacity(const struct ms_map_type *type, const struct ms_go_version *v,
-                                      enum ms_arch arch, const struct ms_estimate_params *params,
-                                      uint64_t budget_bytes, uint64_t *ret_len);
+MS_MUST_CHECK struct ms_error *ms_estimate_capacity(const struct ms_map_type *type,
+                                                    const struct ms_go_version *v,
+                                                    enum ms_arch arch,
+                                                    const struct ms_estimate_params *params,
+                                                    uint64_t budget_bytes, uint64_t *ret_len);
 
 /* ---- Simulation: an operation history replayed through each Go version ----- */
 
@@ -355,10 +363,10 @@ struct ms_sim_script;
  * in errors ("--ops", a file name): MS_ERR_USAGE, "ORIGIN: line L, column C:
  * WHAT". Owned result.
  */
-struct ms_error *ms_sim_script_parse(const char *text, size_t len, const char *origin,
-                                     struct ms_sim_script **ret);
-struct ms_error *ms_sim_trace_parse(const char *text, size_t len, const char *origin,
-                                    struct ms_sim_script **ret);
+MS_MUST_CHECK struct ms_error *ms_sim_script_parse(const char *text, size_t len, const char *origin,
+                                                   struct ms_sim_script **ret);
+MS_MUST_CHECK struct ms_error *ms_sim_trace_parse(const char *text, size_t len, const char *origin,
+                                                  struct ms_sim_script **ret);
 void ms_sim_script_destroy(struct ms_sim_script *s);
 /* Operations the script performs when run (each key of "insert N" counts one). */
 uint64_t ms_sim_script_ops(const struct ms_sim_script *s);
@@ -416,9 +424,11 @@ struct ms_sim_params {
 };
 
 /* Run script on Go version v and arch for map type type. ret is owned: _deinit it. */
-struct ms_error *ms_simulate(const struct ms_map_type *type, const struct ms_go_version *v,
-                             enum ms_arch arch, const struct ms_sim_script *script,
-                             const struct ms_sim_params *params, struct ms_sim_run *ret);
+MS_MUST_CHECK struct ms_error *ms_simulate(const struct ms_map_type *type,
+                                           const struct ms_go_version *v, enum ms_arch arch,
+                                           const struct ms_sim_script *script,
+                                           const struct ms_sim_params *params,
+                                           struct ms_sim_run *ret);
 void ms_sim_run_deinit(struct ms_sim_run *r);
 
 /* ---- Output ---------------------------------------------------------------- */
@@ -446,18 +456,22 @@ struct ms_emit_opts {
  * e.g. every Go version) for the same map type. Emitters only format: every
  * number comes from the estimate. MS_ERR_IO if writing fails.
  */
-struct ms_error *ms_emit_estimates(FILE *out, enum ms_format fmt, const struct ms_map_type *type,
-                                   const struct ms_estimate *ests, size_t n,
-                                   const struct ms_emit_opts *opts);
+MS_MUST_CHECK struct ms_error *ms_emit_estimates(FILE *out, enum ms_format fmt,
+                                                 const struct ms_map_type *type,
+                                                 const struct ms_estimate *ests, size_t n,
+                                                 const struct ms_emit_opts *opts);
 /* Write the answer to "how many entries fit in budget_bytes". */
-struct ms_error *ms_emit_capacity(FILE *out, enum ms_format fmt, const struct ms_map_type *type,
-                                  uint64_t budget_bytes, uint64_t max_len,
-                                  const struct ms_estimate *at_max,
-                                  const struct ms_emit_opts *opts);
+MS_MUST_CHECK struct ms_error *ms_emit_capacity(FILE *out, enum ms_format fmt,
+                                                const struct ms_map_type *type,
+                                                uint64_t budget_bytes, uint64_t max_len,
+                                                const struct ms_estimate *at_max,
+                                                const struct ms_emit_opts *opts);
 /* Write the runs of one script on several Go versions side by side (mapsize simulate). */
-struct ms_error *ms_emit_simulation(FILE *out, enum ms_format fmt, const struct ms_map_type *type,
-                                    const char *script_text, const struct ms_sim_run *runs,
-                                    size_t n, const struct ms_emit_opts *opts);
+MS_MUST_CHECK struct ms_error *ms_emit_simulation(FILE *out, enum ms_format fmt,
+                                                  const struct ms_map_type *type,
+                                                  const char *script_text,
+                                                  const struct ms_sim_run *runs, size_t n,
+                                                  const struct ms_emit_opts *opts);
 
 /* ---- Inspecting a process (core dump, live process, recorded layout) ------- */
 
@@ -781,9 +795,9 @@ struct ms_inspect_opts {
  * local to one map is reported in that map's error, not as a failure.
  * Owned: free with ms_inspect_report_destroy().
  */
-struct ms_error *ms_inspect_core(const char *core_path, const char *exe_path,
-                                 const struct ms_inspect_opts *opts,
-                                 struct ms_inspect_report **ret);
+MS_MUST_CHECK struct ms_error *ms_inspect_core(const char *core_path, const char *exe_path,
+                                               const struct ms_inspect_opts *opts,
+                                               struct ms_inspect_report **ret);
 /*
  * Inspect the running process pid (its executable is /proc/PID/exe unless
  * exe_path says otherwise). Every thread is stopped with PTRACE_SEIZE and
@@ -796,27 +810,28 @@ struct ms_error *ms_inspect_core(const char *core_path, const char *exe_path,
  * nothing is stopped and the report says it may be inconsistent. MS_ERR_TARGET when the process
  * cannot be attached to or exits during the read. Owned: ms_inspect_report_destroy().
  */
-struct ms_error *ms_inspect_live(int pid, const char *exe_path, const struct ms_inspect_opts *opts,
-                                 struct ms_inspect_report **ret);
+MS_MUST_CHECK struct ms_error *ms_inspect_live(int pid, const char *exe_path,
+                                               const struct ms_inspect_opts *opts,
+                                               struct ms_inspect_report **ret);
 void ms_inspect_report_destroy(struct ms_inspect_report *r);
 /*
  * NULL if the report is complete; else MS_ERR_INCOMPLETE saying why (maps
  * whose walk stopped on damaged memory, a truncated core). Owned.
  */
-struct ms_error *ms_inspect_report_complete(const struct ms_inspect_report *r);
+MS_MUST_CHECK struct ms_error *ms_inspect_report_complete(const struct ms_inspect_report *r);
 
 /*
  * Write r as a recorded layout (man/mapsize-layout.5) to path, atomically: a
  * temporary file beside it, renamed at the end, removed on error. MS_ERR_IO.
  */
-struct ms_error *ms_layout_write(const char *path, const struct ms_inspect_report *r);
+MS_MUST_CHECK struct ms_error *ms_layout_write(const char *path, const struct ms_inspect_report *r);
 /*
  * Read a recorded layout, or a JSON report of inspect or attach, back into a
  * report. MS_ERR_IO if it cannot be read; MS_ERR_FORMAT naming the file and
  * the field for anything else wrong; MS_ERR_UNSUPPORTED for another schema
  * version. Owned: ms_inspect_report_destroy().
  */
-struct ms_error *ms_layout_read(const char *path, struct ms_inspect_report **ret);
+MS_MUST_CHECK struct ms_error *ms_layout_read(const char *path, struct ms_inspect_report **ret);
 
 /* ---- Comparing two reports --------------------------------------------------- */
 
@@ -851,16 +866,17 @@ struct ms_diff {
  * order) and say what changed. The entries borrow from a and b, which must
  * outlive *ret. Free with ms_diff_deinit().
  */
-struct ms_error *ms_diff_reports(const struct ms_inspect_report *a,
-                                 const struct ms_inspect_report *b, struct ms_diff *ret);
+MS_MUST_CHECK struct ms_error *ms_diff_reports(const struct ms_inspect_report *a,
+                                               const struct ms_inspect_report *b,
+                                               struct ms_diff *ret);
 void ms_diff_deinit(struct ms_diff *d);
 /* Write a diff as text or JSON. */
-struct ms_error *ms_emit_diff(FILE *out, enum ms_format fmt, const struct ms_diff *d, size_t top,
-                              const struct ms_emit_opts *opts);
+MS_MUST_CHECK struct ms_error *ms_emit_diff(FILE *out, enum ms_format fmt, const struct ms_diff *d,
+                                            size_t top, const struct ms_emit_opts *opts);
 
 /* Sorting and filtering of a report before it is printed. */
 enum ms_sort_key { MS_SORT_HELD, MS_SORT_RECLAIMABLE, MS_SORT_LEN, MS_SORT_ADDR, MS_SORT_TYPE };
-struct ms_error *ms_sort_key_parse(const char *text, enum ms_sort_key *ret);
+MS_MUST_CHECK struct ms_error *ms_sort_key_parse(const char *text, enum ms_sort_key *ret);
 
 struct ms_report_view {
 	enum ms_sort_key sort;
@@ -882,14 +898,16 @@ bool ms_report_view_matches(const struct ms_report_view *v, const struct ms_map_
  * past (opts->on_map) is cut while streaming (opts->filter): the same filter
  * again does nothing, another one is MS_ERR_USAGE.
  */
-struct ms_error *ms_inspect_report_filter(struct ms_inspect_report *r, const char *filter);
+MS_MUST_CHECK struct ms_error *ms_inspect_report_filter(struct ms_inspect_report *r,
+                                                        const char *filter);
 /* One map as one NDJSON line ({"kind": "map", ...}), as --format ndjson writes it. */
-struct ms_error *ms_emit_ndjson_map(FILE *out, const struct ms_map_report *m);
+MS_MUST_CHECK struct ms_error *ms_emit_ndjson_map(FILE *out, const struct ms_map_report *m);
 
 /* Write an inspect report. Emitters only format. MS_ERR_IO if writing fails. */
-struct ms_error *ms_emit_inspect(FILE *out, enum ms_format fmt, const struct ms_inspect_report *r,
-                                 const struct ms_report_view *view,
-                                 const struct ms_emit_opts *opts);
+MS_MUST_CHECK struct ms_error *ms_emit_inspect(FILE *out, enum ms_format fmt,
+                                               const struct ms_inspect_report *r,
+                                               const struct ms_report_view *view,
+                                               const struct ms_emit_opts *opts);
 
 #ifdef __cplusplus
 }

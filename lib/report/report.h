@@ -10,11 +10,11 @@
 #include "mapsize.h"
 
 /* Fill the report's summary (totals, found_by, by type and package) from its maps. */
-struct ms_error *ms_report_summarize(struct ms_inspect_report *r);
+MS_MUST_CHECK struct ms_error *ms_report_summarize(struct ms_inspect_report *r);
 /* Does the map pass the view's filter? */
 bool ms_view_matches(const struct ms_report_view *v, const struct ms_map_report *r);
 /* lib/report/groups.c: fold repeats into r->groups (ms_report_summarize calls it). */
-struct ms_error *ms_report_group(struct ms_inspect_report *r);
+MS_MUST_CHECK struct ms_error *ms_report_group(struct ms_inspect_report *r);
 void ms_report_groups_free(struct ms_inspect_report *r);
 /* A map's group pattern: its path with indices and keys as [*], or where it lives. Owned. */
 char *ms_map_pattern(const struct ms_map_report *m);

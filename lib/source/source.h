@@ -53,8 +53,8 @@ struct ms_source {
 	uint64_t nreads, nread_bytes; /* statistics */
 };
 
-static inline struct ms_error *ms_source_read(struct ms_source *src, uint64_t addr, void *buf,
-                                              size_t len)
+MS_MUST_CHECK static inline struct ms_error *ms_source_read(struct ms_source *src, uint64_t addr,
+                                                            void *buf, size_t len)
 {
 	src->nreads++;
 	src->nread_bytes += len;
@@ -90,8 +90,8 @@ static inline uint64_t ms_source_decode(const struct ms_source *src, const void 
 }
 
 /* Read an unsigned integer of n bytes at addr. */
-static inline struct ms_error *ms_source_read_uint(struct ms_source *src, uint64_t addr, unsigned n,
-                                                   uint64_t *ret)
+MS_MUST_CHECK static inline struct ms_error *
+ms_source_read_uint(struct ms_source *src, uint64_t addr, unsigned n, uint64_t *ret)
 {
 	uint8_t buf[8];
 	struct ms_error *err = ms_source_read(src, addr, buf, n);
@@ -101,8 +101,8 @@ static inline struct ms_error *ms_source_read_uint(struct ms_source *src, uint64
 	return err;
 }
 
-static inline struct ms_error *ms_source_read_ptr(struct ms_source *src, uint64_t addr,
-                                                  uint64_t *ret)
+MS_MUST_CHECK static inline struct ms_error *ms_source_read_ptr(struct ms_source *src,
+                                                                uint64_t addr, uint64_t *ret)
 {
 	return ms_source_read_uint(src, addr, src->ptr_bytes, ret);
 }
@@ -159,7 +159,7 @@ struct ms_segment {
  * whose bytes lie past the end of a truncated file is kept only up to the
  * end; reads beyond give MS_ERR_FAULT. Owned.
  */
-struct ms_error *ms_source_core_create(const char *path, struct ms_source **ret);
+MS_MUST_CHECK struct ms_error *ms_source_core_create(const char *path, struct ms_source **ret);
 
 /* What a core says about the process, borrowed from the core source. */
 struct ms_core_info {
@@ -197,7 +197,8 @@ enum ms_live_method {
  * process exits before the snapshot is whole. Nothing is ever written to the
  * process (MS_LIVE_PRECOPY resets its soft-dirty bits). Owned.
  */
-struct ms_error *ms_source_live_create(int pid, enum ms_live_method method, struct ms_source **ret);
+MS_MUST_CHECK struct ms_error *ms_source_live_create(int pid, enum ms_live_method method,
+                                                     struct ms_source **ret);
 /* The method that ran: "no-stop", "stop and copy", "soft-dirty precopy". */
 const char *ms_source_live_method(struct ms_source *src);
 /* Bytes copied into the snapshot, and of those the ones copied while the process was stopped. */
@@ -220,7 +221,7 @@ struct ms_ptrace_facts {
 void ms_ptrace_facts_read(int pid, struct ms_ptrace_facts *f, char *user_buf, size_t user_size);
 void ms_ptrace_denied_message(const struct ms_ptrace_facts *f, char *buf, size_t size);
 /* MS_ERR_TARGET with that message for pid. */
-struct ms_error *ms_source_live_denied(int pid);
+MS_MUST_CHECK struct ms_error *ms_source_live_denied(int pid);
 
 /* Let the process run again (idempotent). */
 void ms_source_live_resume(struct ms_source *src);
@@ -234,6 +235,6 @@ uint64_t ms_source_live_syscalls(struct ms_source *src);
  * The loadable segments of an executable as a read-only memory source
  * (.rodata, .go.type, .data as initialised). Owned; the ELF stays open.
  */
-struct ms_error *ms_source_exe_create(const char *path, struct ms_source **ret);
+MS_MUST_CHECK struct ms_error *ms_source_exe_create(const char *path, struct ms_source **ret);
 
 #endif

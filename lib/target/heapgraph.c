@@ -359,15 +359,16 @@ static bool read_alloc_bits(struct graph *g)
 static uint8_t *span_heap_bits(struct graph *g, const struct hspan *h)
 {
 	uint64_t bytes = h->end - h->start, nbits = bytes / g->ptr, n = nbits / 8;
+	uint64_t at = h->end - n - ms_heap_inline_mark_bytes(g->t, h->elemsize);
 	uint8_t *bits;
 
+	/* a damaged span can be absurdly large: its bits must be in memory before they are
+	 * allocated (a 386 core's made one of 41 GB: ASan out of memory) */
 	if (!g->headers || h->noscan || h->elemsize > (uint64_t)g->ptr * g->ptr * 8 || h->large ||
-	    n > bytes)
+	    n > bytes || !ms_source_has(g->t->mem, at, n))
 		return NULL;
 	bits = malloc(n);
-	if (bits && !ms_source_try_read(g->t->mem,
-	                                h->end - n - ms_heap_inline_mark_bytes(g->t, h->elemsize),
-	                                bits, n)) {
+	if (bits && !ms_source_try_read(g->t->mem, at, bits, n)) {
 		free(bits);
 		bits = NULL;
 	}

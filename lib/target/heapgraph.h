@@ -47,8 +47,9 @@ struct ms_heapgraph_stats {
  * not in the heap (a stack) is a virtual node whose edges are its header's
  * pointer words (ptr_off). A map its root words do not reach is made a root.
  */
-struct ms_error *ms_heapgraph_measure(struct ms_target *t, struct ms_heapgraph_map *maps, size_t n,
-                                      struct ms_heapgraph_stats *ret_stats);
+MS_MUST_CHECK struct ms_error *ms_heapgraph_measure(struct ms_target *t,
+                                                    struct ms_heapgraph_map *maps, size_t n,
+                                                    struct ms_heapgraph_stats *ret_stats);
 
 /*
  * The dominator tree of the graph of n nodes whose edges out of v are

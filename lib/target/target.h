@@ -61,14 +61,15 @@ struct ms_target {
  * names (NT_FILE), which must exist and match the core, else MS_ERR_USAGE
  * naming that path. Owned: ms_target_destroy().
  */
-struct ms_error *ms_target_open_core(const char *core_path, const char *exe_path, unsigned flags,
-                                     struct ms_target **ret);
+MS_MUST_CHECK struct ms_error *ms_target_open_core(const char *core_path, const char *exe_path,
+                                                   unsigned flags, struct ms_target **ret);
 /* The same for a running process (see ms_source_live_create); exe_path may be NULL. */
-struct ms_error *ms_target_open_live(int pid, const char *exe_path, enum ms_live_method method,
-                                     unsigned flags, struct ms_target **ret);
+MS_MUST_CHECK struct ms_error *ms_target_open_live(int pid, const char *exe_path,
+                                                   enum ms_live_method method, unsigned flags,
+                                                   struct ms_target **ret);
 void ms_target_destroy(struct ms_target *t);
 /* Fill t->rt from t->dwarf (t->ptr and t->arch set); scripts/gen-rt-layouts uses it too. */
-struct ms_error *ms_target_layouts_from_dwarf(struct ms_target *t);
+MS_MUST_CHECK struct ms_error *ms_target_layouts_from_dwarf(struct ms_target *t);
 /* Add a warning to the target (formatted); out of memory drops it. */
 void ms_target_warn(struct ms_target *t, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
@@ -114,11 +115,11 @@ bool ms_heap_ptr_bits(struct ms_target *t, const struct ms_heap_obj *o, uint64_t
 bool ms_rtype_ptr_mask(struct ms_target *t, uint64_t addr, uint64_t max_bytes, uint64_t *ret_size,
                        uint64_t *ret_ptrbytes, uint8_t *ret_kind, uint8_t **ret_mask);
 /* Bytes in in-use heap spans (mSpanInUse), from mheap_.allspans. */
-struct ms_error *ms_heap_inuse(struct ms_target *t, uint64_t *ret_bytes);
+MS_MUST_CHECK struct ms_error *ms_heap_inuse(struct ms_target *t, uint64_t *ret_bytes);
 /* Visit every allocated object of every in-use span with the given spanclass>>1 size class. */
-struct ms_error *ms_heap_each_object(struct ms_target *t, uint64_t elemsize,
-                                     bool (*fn)(void *arg, const struct ms_heap_obj *obj),
-                                     void *arg);
+MS_MUST_CHECK struct ms_error *
+ms_heap_each_object(struct ms_target *t, uint64_t elemsize,
+                    bool (*fn)(void *arg, const struct ms_heap_obj *obj), void *arg);
 
 /* An in-use span of the heap, as mheap_.allspans lists it. */
 struct ms_heap_span {
@@ -126,8 +127,9 @@ struct ms_heap_span {
 	uint8_t spanclass; /* sizeclass*2 + noscan; class 0 = one large object */
 };
 /* Call fn for each in-use span (order of allspans) until it returns false. */
-struct ms_error *ms_heap_each_span(struct ms_target *t,
-                                   bool (*fn)(void *arg, const struct ms_heap_span *s), void *arg);
+MS_MUST_CHECK struct ms_error *
+ms_heap_each_span(struct ms_target *t, bool (*fn)(void *arg, const struct ms_heap_span *s),
+                  void *arg);
 
 /* Is [lo, hi) a goroutine stack? Filled by ms_target_stacks(). */
 struct ms_stack {
@@ -146,6 +148,7 @@ struct ms_stack {
 	bool on_system_stack;
 	bool pc_return; /* pc is a return address (the call is the instruction before it) */
 };
-struct ms_error *ms_target_stacks(struct ms_target *t, struct ms_stack **ret, size_t *ret_n);
+MS_MUST_CHECK struct ms_error *ms_target_stacks(struct ms_target *t, struct ms_stack **ret,
+                                                size_t *ret_n);
 
 #endif

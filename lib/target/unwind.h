@@ -38,9 +38,10 @@ bool ms_frame_live(const struct ms_frame *fr, uint64_t addr, uint64_t len, unsig
  * and for a goroutine without a saved pc. A running goroutine's saved pc is
  * stale: unwind it only once ms_target_thread_stacks() set on_thread.
  */
-struct ms_error *ms_target_unwind(struct ms_target *t, const struct ms_stack *st,
-                                  bool (*fn)(void *arg, const struct ms_frame *fr), void *arg,
-                                  unsigned *ret_frames, bool *ret_complete);
+MS_MUST_CHECK struct ms_error *ms_target_unwind(struct ms_target *t, const struct ms_stack *st,
+                                                bool (*fn)(void *arg, const struct ms_frame *fr),
+                                                void *arg, unsigned *ret_frames,
+                                                bool *ret_complete);
 
 /*
  * The goroutines running when the memory was read: for each thread of the

@@ -12,7 +12,7 @@
 struct ms_types;
 
 /* Index the target's DWARF types. Owned: ms_types_destroy(). */
-struct ms_error *ms_types_create(struct ms_target *t, struct ms_types **ret);
+MS_MUST_CHECK struct ms_error *ms_types_create(struct ms_target *t, struct ms_types **ret);
 void ms_types_destroy(struct ms_types *ty);
 
 /* Follow typedefs; bounded. NULL stays NULL. */
@@ -34,8 +34,8 @@ bool ms_types_is_map(const struct ms_dtype *d);
  * Geometry of the map typedef d (cached in ty; borrowed). MS_ERR_FORMAT when
  * the DWARF does not describe it the way Go writes it.
  */
-struct ms_error *ms_types_geom(struct ms_types *ty, const struct ms_dtype *d,
-                               const struct ms_map_geom **ret);
+MS_MUST_CHECK struct ms_error *ms_types_geom(struct ms_types *ty, const struct ms_dtype *d,
+                                             const struct ms_map_geom **ret);
 /* Every map typedef in the binary (for typing maps found without a typed path). */
 size_t ms_types_maps(const struct ms_types *ty, const struct ms_dtype *const **ret);
 /* The map typedef whose bucket or group runtime type is at addr; NULL if none. */

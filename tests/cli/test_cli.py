@@ -613,6 +613,13 @@ with open("/dev/full", "w") as full:
                        stderr=subprocess.PIPE, text=True)
 check(r.returncode == 3 and "standard output" in r.stderr, "writing to /dev/full fails with 3",
       r.stderr)
+# NDJSON of a replay: a map line that cannot be written ends it with one line (its error
+# leaked: LeakSanitizer)
+with open("/dev/full", "w") as full:
+    r = subprocess.run([mapsize, "replay", sample, "--format", "ndjson"], stdout=full,
+                       stderr=subprocess.PIPE, text=True)
+check(r.returncode == 3 and r.stderr == "mapsize: cannot write NDJSON output\n",
+      "replay --format ndjson to /dev/full fails with 3 and one line", r.stderr)
 
 # The JSON contract of issue #2 (more fields are allowed, these never change).
 r = run("estimate", "map[string]*User", "--len", "1e5", "--go", "1.23", "--format", "json")
