@@ -18,6 +18,7 @@
 #include <zlib.h>
 
 #include "godwarf.h"
+#include "grow.h"
 #include "mapsize.h"
 
 /*
@@ -125,28 +126,6 @@ static bool fail_nomem(struct loader *ld)
 	ms_error_destroy(ld->err);
 	ld->err = &ms_error_nomem;
 	return false;
-}
-
-/* ---- Memory ------------------------------------------------------------- */
-
-/* Make room for one more element in *arr of *cap elements holding n. */
-static bool grow(void **arr, size_t *cap, size_t n, size_t elem_bytes)
-{
-	size_t ncap;
-	uint64_t bytes;
-	void *p;
-
-	if (n < *cap)
-		return true;
-	ncap = *cap ? *cap * 2 : 16;
-	if (ncap <= *cap || !ms_mul_u64(ncap, elem_bytes, &bytes) || bytes > SIZE_MAX)
-		return false;
-	p = realloc(*arr, (size_t)bytes);
-	if (!p)
-		return false;
-	*arr = p;
-	*cap = ncap;
-	return true;
 }
 
 /* ---- Forms -------------------------------------------------------------- */
@@ -977,7 +956,7 @@ static bool add_member(struct loader *ld, struct ms_dtype *t, size_t *cap,
 {
 	struct ms_dmember *m;
 
-	if (!grow((void **)&t->members, cap, t->nmembers, sizeof(*t->members)))
+	if (!ms_grow((void **)&t->members, cap, t->nmembers, sizeof(*t->members)))
 		return fail_nomem(ld);
 	m = &t->members[t->nmembers];
 	m->name = strdup(a->name ? a->name : "");
@@ -1190,7 +1169,7 @@ static bool load_type(struct loader *ld, Dwarf_Die die, Dwarf_Half tag, Dwarf_Of
 
 	if (!read_attrs(ld, die, &a))
 		return false;
-	if (!grow((void **)&d->types, &ld->types_cap, d->ntypes, sizeof(*d->types)))
+	if (!ms_grow((void **)&d->types, &ld->types_cap, d->ntypes, sizeof(*d->types)))
 		return fail_nomem(ld);
 	t = &d->types[d->ntypes];
 	memset(t, 0, sizeof(*t));
@@ -1224,7 +1203,7 @@ static bool load_var(struct loader *ld, Dwarf_Die die)
 		return false;
 	if (!a.name || !a.has_addr)
 		return true;
-	if (!grow((void **)&d->vars, &ld->vars_cap, d->nvars, sizeof(*d->vars)))
+	if (!ms_grow((void **)&d->vars, &ld->vars_cap, d->nvars, sizeof(*d->vars)))
 		return fail_nomem(ld);
 	v = &d->vars[d->nvars];
 	v->name = strdup(a.name);
@@ -1245,10 +1224,10 @@ static bool add_local(struct loader *ld, struct ms_dfunc *f, size_t *cap, struct
 {
 	struct ms_dlocal *l;
 
-	if (!grow((void **)&f->locals, cap, f->nlocals, sizeof(*f->locals)))
+	if (!ms_grow((void **)&f->locals, cap, f->nlocals, sizeof(*f->locals)))
 		return fail_nomem(ld);
-	if (!grow((void **)&ld->local_inline, &ld->local_inline_cap, f->nlocals,
-	          sizeof(*ld->local_inline)))
+	if (!ms_grow((void **)&ld->local_inline, &ld->local_inline_cap, f->nlocals,
+	             sizeof(*ld->local_inline)))
 		return fail_nomem(ld);
 	ld->local_inline[f->nlocals] = inl;
 	l = &f->locals[f->nlocals];
@@ -1303,7 +1282,7 @@ static bool add_range(struct loader *ld, struct ms_dinline *in, size_t *cap, uin
 {
 	if (lo >= hi || in->nranges >= MAX_RANGES)
 		return true;
-	if (!grow((void **)&in->ranges, cap, in->nranges, sizeof(*in->ranges)))
+	if (!ms_grow((void **)&in->ranges, cap, in->nranges, sizeof(*in->ranges)))
 		return fail_nomem(ld);
 	in->ranges[in->nranges].lo = lo;
 	in->ranges[in->nranges].hi = hi;
@@ -1414,7 +1393,7 @@ static bool load_inline(struct loader *ld, Dwarf_Die die, struct ms_dfunc *f, si
 
 	if (f->ninlines >= MAX_LOCALS || !read_attrs(ld, die, &a) || !from_origin(ld, &a))
 		return !ld->err;
-	if (!grow((void **)&f->inlines, &ld->inlines_cap, f->ninlines, sizeof(*f->inlines)))
+	if (!ms_grow((void **)&f->inlines, &ld->inlines_cap, f->ninlines, sizeof(*f->inlines)))
 		return fail_nomem(ld);
 	in = &f->inlines[f->ninlines];
 	memset(in, 0, sizeof(*in));
@@ -1486,7 +1465,7 @@ static bool load_func(struct loader *ld, Dwarf_Die die)
 		return false;
 	if (!a.has_low_pc || !a.has_high_pc || !from_origin(ld, &a) || !a.name)
 		return !ld->err;
-	if (!grow((void **)&d->funcs, &ld->funcs_cap, d->nfuncs, sizeof(*d->funcs)))
+	if (!ms_grow((void **)&d->funcs, &ld->funcs_cap, d->nfuncs, sizeof(*d->funcs)))
 		return fail_nomem(ld);
 	f = &d->funcs[d->nfuncs];
 	memset(f, 0, sizeof(*f));

@@ -23,6 +23,7 @@
 #include <zlib.h>
 
 #include "emit.h"
+#include "grow.h"
 #include "holder_stack.h"
 #include "profile.pb-c.h"
 
@@ -114,23 +115,6 @@ static uint64_t hash_str(const char *s)
 	return h;
 }
 
-static bool grow(void **p, size_t *cap, size_t need, size_t size)
-{
-	size_t n = *cap ? *cap : 64;
-	void *q;
-
-	if (need <= *cap)
-		return true;
-	while (n < need)
-		n *= 2;
-	q = realloc(*p, n * size);
-	if (!q)
-		return false;
-	*p = q;
-	*cap = n;
-	return true;
-}
-
 static bool rehash(struct builder *b)
 {
 	size_t cap = b->hcap ? b->hcap * 2 : 1024;
@@ -163,7 +147,7 @@ static int64_t str(struct builder *b, const char *s)
 	for (k = hash_str(s) & (b->hcap - 1); b->hash[k]; k = (k + 1) & (b->hcap - 1))
 		if (strcmp(b->strs[b->hash[k] - 1], s) == 0)
 			return (int64_t)(b->hash[k] - 1);
-	if (!grow((void **)&b->strs, &b->capstrs, b->nstrs + 1, sizeof(*b->strs)))
+	if (!ms_grow((void **)&b->strs, &b->capstrs, b->nstrs, sizeof(*b->strs)))
 		goto nomem;
 	if (b->capstrs != cap) {
 		uint64_t *l = realloc(b->loc_of, b->capstrs * sizeof(*l));
@@ -194,7 +178,7 @@ static uint64_t location(struct builder *b, const char *name)
 		return 0;
 	if (b->loc_of[s])
 		return b->loc_of[s];
-	if (!grow((void **)&b->locs, &b->caplocs, b->nlocs + 1, sizeof(*b->locs)))
+	if (!ms_grow((void **)&b->locs, &b->caplocs, b->nlocs, sizeof(*b->locs)))
 		goto nomem;
 	if (b->caplocs != cap) {
 		Function *f = realloc(b->funcs, b->caplocs * sizeof(*f));
@@ -256,7 +240,7 @@ static struct ms_error *add_sample(struct builder *b, const struct ms_map_report
 	size_t i = b->nsamples, cap = b->capsamples, nl = 0;
 	Label *l;
 
-	if (!grow((void **)&b->samples, &b->capsamples, i + 1, sizeof(*b->samples)))
+	if (!ms_grow((void **)&b->samples, &b->capsamples, i, sizeof(*b->samples)))
 		return &ms_error_nomem;
 	if (b->capsamples != cap) {
 		int64_t *v = realloc(b->values, b->capsamples * NTYPES * sizeof(*v));

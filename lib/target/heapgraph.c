@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "gover.h"
+#include "grow.h"
 #include "unwind.h"
 
 #define PAGE_BYTES     8192u
@@ -636,22 +637,6 @@ struct frame_roots {
 	size_t nsptrs, sptrs_cap;
 };
 
-static bool grow(void **p, size_t *cap, size_t n, size_t size)
-{
-	void *q;
-	size_t c;
-
-	if (n < *cap)
-		return true;
-	c = *cap ? *cap * 2 : 64;
-	q = realloc(*p, c * size);
-	if (!q)
-		return false;
-	*p = q;
-	*cap = c;
-	return true;
-}
-
 /* A root word at a (live, or in a scanned stack object): into the heap, or into the
  * goroutine's own stack (a stack object to scan). */
 static void live_word(struct frame_roots *fw, uint64_t a)
@@ -664,7 +649,7 @@ static void live_word(struct frame_roots *fw, uint64_t a)
 		return;
 	v = ms_source_decode(g->t->mem, w, g->ptr);
 	if (v >= fw->slo && v < fw->shi) {
-		if (!grow((void **)&fw->sptrs, &fw->sptrs_cap, fw->nsptrs, sizeof(*fw->sptrs))) {
+		if (!ms_grow((void **)&fw->sptrs, &fw->sptrs_cap, fw->nsptrs, sizeof(*fw->sptrs))) {
 			g->err = &ms_error_nomem;
 			return;
 		}
@@ -689,7 +674,7 @@ static void frame_objects(struct frame_roots *fw, const struct ms_frame *fr)
 		if (!so.size || at < fr->sp || at < fw->slo || at >= fw->shi ||
 		    so.size > fw->shi - at)
 			continue;
-		if (!grow((void **)&fw->objs, &fw->objs_cap, fw->nobjs, sizeof(*fw->objs))) {
+		if (!ms_grow((void **)&fw->objs, &fw->objs_cap, fw->nobjs, sizeof(*fw->objs))) {
 			g->err = &ms_error_nomem;
 			return;
 		}
