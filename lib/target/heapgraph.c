@@ -824,7 +824,10 @@ static bool add_roots(struct graph *g, struct vrange *v, size_t nv, struct ms_he
 		                         .shi = stacks[i].hi};
 		bool in = stacks[i].sp > stacks[i].lo && stacks[i].sp < stacks[i].hi;
 		bool running = (stacks[i].status & ~0x1000u) == 2; /* _Grunning, maybe _Gscan */
-		bool saved = in && !running;
+		/* on its M's system stack: its own stack is at a call (g.sched), unwound as
+		 * a waiting one's, by its stack maps (word by word, dead words of
+		 * sysspin's frames kept m's groups alive) */
+		bool saved = in && (!running || stacks[i].on_system_stack);
 		unsigned nframes = 0;
 		bool complete = false;
 
