@@ -635,6 +635,9 @@ struct frame_roots {
 	size_t nobjs, objs_cap;
 	uint64_t *sptrs; /* live words pointing into the stack, to follow */
 	size_t nsptrs, sptrs_cap;
+	/* the next frame stopped at an arbitrary pc (a running goroutine's innermost, or
+	 * the one runtime.asyncPreempt interrupted): no stack map holds there */
+	bool conservative;
 };
 
 /* A root word at a (live, or in a scanned stack object): into the heap, or into the
@@ -688,9 +691,19 @@ static bool frame_word(void *arg, const struct ms_frame *fr)
 	struct graph *g = fw->g;
 	uint64_t hi = fr->argp + (uint64_t)fr->narg_words * g->ptr;
 
+	/* asyncPreempt's frame holds the registers of the frame it interrupted */
+	bool preempt = strcmp(fr->fn.name, "runtime.asyncPreempt") == 0;
+
 	if (hi < fr->fp)
 		hi = fr->fp;
-	if (!fr->maps_known) { /* no stack maps: every word of the frame */
+	if (fw->conservative || preempt) {
+		/* every word of its locals and arguments, as the GC's scanConservative does
+		 * (runtime/mgcmark.go scanframeworker); the frames above it are at calls */
+		uint64_t top = fr->argp + (fr->fn.args > 0 ? (uint64_t)fr->fn.args : 0);
+
+		for (uint64_t a = fr->sp; a < (top > fr->fp ? top : fr->fp) && !g->err; a += g->ptr)
+			live_word(fw, a);
+	} else if (!fr->maps_known) { /* no stack maps: every word of the frame */
 		root_range(g, fw->r, fw->v, fw->nv, fr->sp, fr->fp, fw->st);
 	} else {
 		for (uint64_t a = fr->sp; a < hi && !g->err; a += g->ptr)
@@ -698,6 +711,7 @@ static bool frame_word(void *arg, const struct ms_frame *fr)
 				live_word(fw, a);
 		frame_objects(fw, fr);
 	}
+	fw->conservative = preempt;
 	fw->low = fr->fp;
 	return !g->err;
 }
@@ -811,9 +825,9 @@ static bool add_roots(struct graph *g, struct vrange *v, size_t nv, struct ms_he
 	if (nstacks)
 		ms_target_thread_stacks(g->t, stacks, nstacks);
 	for (size_t i = 0; i < nstacks && !g->err; i++) {
-		/* a goroutine not running: its frames by their stack maps, from its saved sp
-		 * (what the unwinder cannot reach: every word); a running one: every word
-		 * from its thread's sp, or all of it when its thread is not known */
+		/* its frames by their stack maps, from its saved sp or its thread's (what
+		 * the unwinder cannot reach: every word); every word of a running one whose
+		 * thread is not known */
 		struct frame_roots fw = {.g = g,
 		                         .r = &r,
 		                         .v = v,
@@ -826,8 +840,12 @@ static bool add_roots(struct graph *g, struct vrange *v, size_t nv, struct ms_he
 		bool running = (stacks[i].status & ~0x1000u) == 2; /* _Grunning, maybe _Gscan */
 		/* on its M's system stack: its own stack is at a call (g.sched), unwound as
 		 * a waiting one's, by its stack maps (word by word, dead words of
-		 * sysspin's frames kept m's groups alive) */
-		bool saved = in && (!running || stacks[i].on_system_stack);
+		 * sysspin's frames kept m's groups alive); on its thread: from the thread's
+		 * pc and sp, its innermost frame word by word, the frames above it by their
+		 * stack maps at their calls (all words from the thread's sp kept a map's
+		 * groups alive through dead words of main.spin's frame) */
+		bool on_thread = running && stacks[i].on_thread && !stacks[i].on_system_stack;
+		bool saved = in && (!running || stacks[i].on_system_stack || on_thread);
 		unsigned nframes = 0;
 		bool complete = false;
 
@@ -835,6 +853,7 @@ static bool add_roots(struct graph *g, struct vrange *v, size_t nv, struct ms_he
 			struct ms_error *e;
 
 			fw.low = stacks[i].sp;
+			fw.conservative = on_thread;
 			e = ms_target_unwind(g->t, &stacks[i], frame_word, &fw, &nframes,
 			                     &complete);
 			if (e && ms_error_code(e) == MS_ERR_NOMEM)
@@ -848,10 +867,6 @@ static bool add_roots(struct graph *g, struct vrange *v, size_t nv, struct ms_he
 			free(fw.sptrs);
 		} else {
 			st->conservative_stacks++;
-			/* running on a thread: from the thread's sp (or where the goroutine left
-			 * its stack for the system stack); what lies below is dead */
-			if (running && stacks[i].on_thread && in)
-				fw.low = stacks[i].sp;
 		}
 		if (!complete && fw.low < stacks[i].hi)
 			root_range(g, &r, v, nv, fw.low, stacks[i].hi, st);
