@@ -315,6 +315,71 @@ struct ms_error *ms_heap_each_span(struct ms_target *t,
 	return each_span(t, pub_span, &e);
 }
 
+struct each_special {
+	struct ms_target *t;
+	bool (*fn)(void *arg, const struct ms_heap_special *s);
+	void *arg;
+	unsigned fin, weak, cleanup; /* the version's kinds */
+	bool stop;
+};
+
+static bool special_span(void *arg, const struct span *s)
+{
+	struct each_special *e = arg;
+	struct ms_target *t = e->t;
+	const struct ms_rt *rt = &t->rt;
+	uint64_t p = read_ptr_or0(t, s->addr + rt->span.specials);
+	uint64_t bytes = s->npages * PAGE_BYTES, nslots = s->elemsize ? bytes / s->elemsize : 0;
+	/* a slot has at most a few specials (one of each kind), a span at most 1024 slots:
+	 * more is a damaged list (a cycle) */
+	uint64_t limit = nslots && nslots < 2048 ? 8 * nslots : 8 * 2048;
+
+	for (uint64_t n = 0; p && n < limit && !e->stop; n++) {
+		struct ms_heap_special sp = {.addr = p, .noscan = s->spanclass & 1};
+		uint64_t off = 0, kind = 0;
+
+		if (!ms_source_try_uint(t->mem, p + rt->special.offset, rt->special.offset_bytes,
+		                        &off) ||
+		    !ms_source_try_uint(t->mem, p + rt->special.kind, 1, &kind) || !s->elemsize ||
+		    off >= bytes)
+			break;
+		sp.obj = s->start + off / s->elemsize * s->elemsize;
+		if (kind == e->fin && rt->special.finalizer_fn != UINT64_MAX) {
+			sp.kind = MS_SPECIAL_FINALIZER;
+			sp.words[sp.nwords++] = p + rt->special.finalizer_fn;
+			if (rt->special.finalizer_ot != UINT64_MAX)
+				sp.ot = read_ptr_or0(t, p + rt->special.finalizer_ot);
+		} else if (e->cleanup && kind == e->cleanup &&
+		           rt->special.cleanup_fn != UINT64_MAX) {
+			sp.kind = MS_SPECIAL_CLEANUP;
+			for (uint64_t w = 0; w < rt->special.cleanup_words && w < 3; w++)
+				sp.words[sp.nwords++] = p + rt->special.cleanup_fn + w * t->ptr;
+		} else if (e->weak && kind == e->weak && rt->special.weak_handle != UINT64_MAX) {
+			sp.kind = MS_SPECIAL_WEAK;
+			sp.words[sp.nwords++] = p + rt->special.weak_handle;
+		}
+		if (sp.nwords && !e->fn(e->arg, &sp))
+			e->stop = true;
+		p = read_ptr_or0(t, p + rt->special.next);
+	}
+	return !e->stop;
+}
+
+struct ms_error *ms_heap_each_special(struct ms_target *t,
+                                      bool (*fn)(void *arg, const struct ms_heap_special *s),
+                                      void *arg)
+{
+	struct each_special e = {t, fn, arg, 0, 0, 0, false};
+	const struct ms_rt *rt = &t->rt;
+
+	if (rt->span.specials == UINT64_MAX || rt->special.next == UINT64_MAX ||
+	    rt->special.offset == UINT64_MAX || rt->special.kind == UINT64_MAX ||
+	    !rt->special.offset_bytes || rt->special.offset_bytes > 8)
+		return ms_error_create(MS_ERR_UNSUPPORTED, "the layout of runtime.special is unknown");
+	ms_go_special_kinds(&t->go, &e.fin, &e.weak, &e.cleanup);
+	return each_span(t, special_span, &e);
+}
+
 struct each_obj {
 	struct ms_target *t;
 	uint64_t elemsize;

@@ -749,7 +749,41 @@ static void scan_stack_objects(struct frame_roots *fw)
 	}
 }
 
-/* The root's edges (data, bss, stacks) and the virtual nodes' edges. */
+/* The specials the GC takes for roots (runtime/mgcmark.go markrootSpans): a finalizer's
+ * funcval and what its object points to (not the object: it is what the finalizer waits
+ * for), a cleanup's funcval (1.26+: cleanupFn's call, fn and arg), a weak handle. */
+struct special_roots {
+	struct graph *g;
+	struct roots *r;
+	const struct vrange *v;
+	size_t nv;
+	struct ms_heapgraph_stats *st;
+};
+
+static bool special_root(void *arg, const struct ms_heap_special *sp)
+{
+	struct special_roots *sr = arg;
+	struct graph *g = sr->g;
+
+	for (unsigned k = 0; k < sp->nwords && !g->err; k++)
+		root_range(g, sr->r, sr->v, sr->nv, sp->words[k], sp->words[k] + g->ptr, sr->st);
+	if (sp->kind == MS_SPECIAL_FINALIZER && !sp->noscan && !g->err) {
+		uint32_t id = node_of(g, sp->obj);
+
+		/* its out edges, as scan_heap found them */
+		for (uint32_t e = id == NONE ? 0 : g->off[id]; id != NONE && e < g->off[id + 1];
+		     e++) {
+			if (!ms_grow((void **)&sr->r->ids, &sr->r->cap, sr->r->n, sizeof(*sr->r->ids))) {
+				g->err = &ms_error_nomem;
+				break;
+			}
+			sr->r->ids[sr->r->n++] = g->dst[e];
+		}
+	}
+	return !g->err;
+}
+
+/* The root's edges (data, bss, stacks, specials) and the virtual nodes' edges. */
 static bool add_roots(struct graph *g, struct vrange *v, size_t nv, struct ms_heapgraph_stats *st)
 {
 	struct roots r = {0};
@@ -857,6 +891,12 @@ static bool add_roots(struct graph *g, struct vrange *v, size_t nv, struct ms_he
 			root_range(g, &r, v, nv, fw.low, stacks[i].hi, st);
 	}
 	free(stacks);
+	if (!g->err) {
+		struct special_roots sr = {g, &r, v, nv, st};
+
+		err = ms_heap_each_special(g->t, special_root, &sr);
+		ms_error_destroy(err); /* no layout of the specials: none */
+	}
 	if (!g->err && r.n) {
 		size_t u = 0;
 
