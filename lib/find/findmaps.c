@@ -2412,8 +2412,13 @@ static void scan_specials(struct finder *f)
 			if (c && ms_types_reaches_map(f->ty, c)) {
 				snprintf(path, sizeof(path), "finalizer of 0x%llx (%s): ",
 				         (unsigned long long)sp->obj, c->name ? c->name : "?");
+				/* the package of the object's type */
+				if (c->name)
+					ms_go_symbol_package(c->name, f->root_pkg,
+					                     sizeof(f->root_pkg));
 				enqueue_ptr(f, sp->obj, c, strdup(path), 1);
 				drain(f);
+				f->root_pkg[0] = '\0';
 			} else if (!c) { /* no type: its words */
 				snprintf(path, sizeof(path), "finalizer of 0x%llx",
 				         (unsigned long long)sp->obj);
