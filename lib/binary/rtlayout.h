@@ -37,12 +37,12 @@ struct ms_rt {
 	 * (runtime/mgcmark.go markrootSpans) */
 	struct {
 		uint64_t next, offset, kind;
-		unsigned offset_bytes;       /* uint16 before 1.20?, uintptr after */
-		uint64_t finalizer_fn;       /* specialfinalizer.fn */
-		uint64_t finalizer_ot;       /* specialfinalizer.ot: *ptrtype of the object */
-		uint64_t cleanup_fn;         /* specialCleanup.fn (1.24, 1.25) or .cleanup (1.26+) */
-		uint64_t cleanup_words;      /* its pointer words: 1, or cleanupFn's 3 */
-		uint64_t weak_handle;        /* specialWeakHandle.handle (1.24+) */
+		unsigned offset_bytes;  /* uint16 before 1.20?, uintptr after */
+		uint64_t finalizer_fn;  /* specialfinalizer.fn */
+		uint64_t finalizer_ot;  /* specialfinalizer.ot: *ptrtype of the object */
+		uint64_t cleanup_fn;    /* specialCleanup.fn (1.24, 1.25) or .cleanup (1.26+) */
+		uint64_t cleanup_words; /* its pointer words: 1, or cleanupFn's 3 */
+		uint64_t weak_handle;   /* specialWeakHandle.handle (1.24+) */
 	} special;
 	struct {
 		uint64_t addr, arenas, allspans;

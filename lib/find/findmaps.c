@@ -2410,8 +2410,9 @@ static void scan_specials(struct finder *f)
 			c = ms_dwarf_type(f->t->dwarf, pt->type_off);
 		if (sp->kind == MS_SPECIAL_FINALIZER && !sp->noscan) {
 			if (c && ms_types_reaches_map(f->ty, c)) {
-				snprintf(path, sizeof(path), "finalizer of 0x%llx (%s): ",
-				         (unsigned long long)sp->obj, c->name ? c->name : "?");
+				snprintf(path, sizeof(path),
+				         "finalizer of 0x%llx (%s): ", (unsigned long long)sp->obj,
+				         c->name ? c->name : "?");
 				/* the package of the object's type */
 				if (c->name)
 					ms_go_symbol_package(c->name, f->root_pkg,
@@ -2434,8 +2435,10 @@ static void scan_specials(struct finder *f)
 			snprintf(path, sizeof(path), "%s of 0x%llx%s", what[sp->kind],
 			         (unsigned long long)sp->obj,
 			         sp->kind == MS_SPECIAL_WEAK ? ""
-			         : sp->nwords == 3      ? (k == 0 ? ".call" : k == 1 ? ".fn" : ".arg")
-			                                : ".fn");
+			         : sp->nwords == 3           ? (k == 0   ? ".call"
+			                                        : k == 1 ? ".fn"
+			                                                 : ".arg")
+			                                     : ".fn");
 			untyped_root(f, &uq, w, path);
 		}
 	}
