@@ -2377,6 +2377,25 @@ static bool collect_special(void *arg, const struct ms_heap_special *sp)
 	return true;
 }
 
+static const struct ms_dfunc *code_at(struct finder *f, uint64_t word);
+
+/* The function of the funcval at fv, if it is not the runtime's; else (depth 0) that of a
+ * funcval its closure holds: AddCleanup's own closure (1.24, 1.25) holds the user's. */
+static const struct ms_dfunc *user_func(struct finder *f, uint64_t fv, int depth)
+{
+	uint64_t code, w;
+	const struct ms_dfunc *fn;
+
+	if (!rd_ptr(f, fv, &code) || !(fn = code_at(f, code)) || !fn->name)
+		return NULL;
+	if (strncmp(fn->name, "runtime.", 8) != 0)
+		return fn;
+	for (unsigned k = 1; k <= 4 && depth == 0; k++)
+		if (rd_ptr(f, fv + k * f->t->ptr, &w) && w && (fn = user_func(f, w, 1)))
+			return fn;
+	return NULL;
+}
+
 /*
  * What the specials keep alive (runtime/mgcmark.go markrootSpans): a finalizer's object
  * is followed by its type (the finalizer's *ptrtype: "finalizer of 0xc000123000
@@ -2426,6 +2445,17 @@ static void scan_specials(struct finder *f)
 				untyped_root(f, &uq, sp->obj, path);
 			}
 		}
+		/* a cleanup's package: its function's (1.26+: cleanupFn.fn) */
+		if (sp->kind == MS_SPECIAL_CLEANUP) {
+			uint64_t fv;
+			const struct ms_dfunc *fn =
+			    rd_ptr(f, sp->words[sp->nwords == 3 ? 1 : 0], &fv) && fv
+			        ? user_func(f, fv, 0)
+			        : NULL;
+
+			if (fn)
+				ms_go_symbol_package(fn->name, f->root_pkg, sizeof(f->root_pkg));
+		}
 		for (unsigned k = 0; k < sp->nwords && !f->err; k++) {
 			uint64_t w;
 
@@ -2441,6 +2471,7 @@ static void scan_specials(struct finder *f)
 			                                     : ".fn");
 			untyped_root(f, &uq, w, path);
 		}
+		f->root_pkg[0] = '\0';
 	}
 	f->root_by = MS_FOUND_GLOBAL;
 	untyped_deinit(&uq);

@@ -302,13 +302,14 @@ def check_report(cfg_name, build, truth, doc):
         # no variable names: a frame holder's map must be reached from a live slot of
         # that function's frame (<fp-0x28>, steps by offset), a global's from a word of
         # the data or bss segments, a stack map found in that function's frame; a
-        # finalizer's object is typed by the finalizer's own *ptrtype, fields named
+        # finalizer's object is typed by the finalizer's own *ptrtype, fields named, a
+        # cleanup's words are followed as they are with DWARF
         bad = []
         for t in present:
             m = found[t["name"]]
             pats = []
             for h in t["holders"]:
-                if h.startswith("^finalizer of "):  # the runtime's type names it
+                if h.startswith(("^finalizer of ", "^cleanup of ")):  # no variable
                     pats.append(re.compile(h))
                     continue
                 fn = re.match(r"(\^\(goroutine \\d\+ \)\?.*?): ", h)
@@ -457,6 +458,12 @@ def selftest(truth, doc):
     return problems
 
 
+def prog_files(version):
+    """holders_truth.go and, from Go 1.24, holders_cleanup.go (runtime.AddCleanup)."""
+    extra = "holders_cleanup.go" if int(version.split(".")[1]) >= 24 else "holders_nocleanup.go"
+    return [PROG, os.path.join(HERE, "progs", extra)]
+
+
 def run_build(mapsize, cfg, workdir, keep, sw):
     name, version, arch, experiment = cfg
     binary = os.path.join(workdir, "holders-" + name.replace("/", "-").replace("+", "-") +
@@ -464,7 +471,7 @@ def run_build(mapsize, cfg, workdir, keep, sw):
     what = "holders_truth.go builds" + (" with -s -w" if sw else "")
     try:
         gocore.build(version, binary, arch=arch, experiment=experiment,
-                     ldflags="-s -w" if sw else None, prog=PROG)
+                     ldflags="-s -w" if sw else None, prog=prog_files(version))
     except gocore.GoCoreError as e:
         tap(False, f"{name}: {what}", str(e).splitlines()[-10:])
         return
@@ -653,7 +660,8 @@ def show_live(cfg, workdir):
     if experiment:
         env["GOEXPERIMENT"] = experiment
     r = subprocess.run([gocore.go_wrapper(version), "build", "-gcflags=-live", "-o",
-                        os.path.join(workdir, "live"), PROG], env=env, capture_output=True,
+                        os.path.join(workdir, "live"), *prog_files(version)], env=env,
+                       capture_output=True,
                        text=True, cwd=os.path.dirname(PROG))
     lines = sorted(set(l for l in r.stderr.splitlines() if "live at call to chanrecv" in l),
                    key=lambda l: int(l.split(":")[1]))

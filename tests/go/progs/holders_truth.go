@@ -766,6 +766,8 @@ func main() {
 
 	// a map held only by an object that has a finalizer
 	truth = append(truth, finalized())
+	// (Go 1.24+) a map held only by a cleanup's argument
+	truth = append(truth, cleaned()...)
 
 	// every header holds its len (a wrong address would show here)
 	for _, t := range truth {
