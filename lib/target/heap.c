@@ -343,6 +343,8 @@ static bool special_span(void *arg, const struct span *s)
 	 * more is a damaged list (a cycle) */
 	uint64_t limit = nslots && nslots < 2048 ? 8 * nslots : 8 * 2048;
 
+	uint64_t saved = 0, power = 1, lam = 0; /* Brent's cycle detection */
+
 	for (uint64_t n = 0; p && n < limit && !e->stop; n++) {
 		struct ms_heap_special sp = {.addr = p, .noscan = s->spanclass & 1};
 		uint64_t off = 0, kind = 0;
@@ -370,6 +372,13 @@ static bool special_span(void *arg, const struct span *s)
 		if (sp.nwords && !e->fn(e->arg, &sp))
 			e->stop = true;
 		p = read_ptr_or0(t, p + rt->special.next);
+		if (p == saved) /* a damaged list's cycle: seen once is enough */
+			break;
+		if (++lam == power) {
+			saved = p;
+			power *= 2;
+			lam = 0;
+		}
 	}
 	return !e->stop;
 }
