@@ -2379,20 +2379,23 @@ static bool collect_special(void *arg, const struct ms_heap_special *sp)
 
 static const struct ms_dfunc *code_at(struct finder *f, uint64_t word);
 
-/* The function of the funcval at fv, if it is not the runtime's; else (depth 0) that of a
- * funcval its closure holds: AddCleanup's own closure (1.24, 1.25) holds the user's. */
+/* The function of the funcval at fv, if it is not the runtime's; else that of a funcval
+ * its closure holds, up to 3 pointers away: AddCleanup's own closure (1.24, 1.25) holds
+ * the user's function through a variable it captured by reference. */
 static const struct ms_dfunc *user_func(struct finder *f, uint64_t fv, int depth)
 {
 	uint64_t code, w;
-	const struct ms_dfunc *fn;
+	const struct ms_dfunc *fn, *r;
 
-	if (!rd_ptr(f, fv, &code) || !(fn = code_at(f, code)) || !fn->name)
+	if (!rd_ptr(f, fv, &code))
 		return NULL;
-	if (strncmp(fn->name, "runtime.", 8) != 0)
+	fn = code_at(f, code);
+	if (fn && fn->name && strncmp(fn->name, "runtime.", 8) != 0)
 		return fn;
-	for (unsigned k = 1; k <= 4 && depth == 0; k++)
-		if (rd_ptr(f, fv + k * f->t->ptr, &w) && w && (fn = user_func(f, w, 1)))
-			return fn;
+	for (unsigned k = fn ? 1 : 0; k <= 4 && depth < 3; k++)
+		if (rd_ptr(f, fv + k * f->t->ptr, &w) && w && w != fv &&
+		    (r = user_func(f, w, depth + 1)))
+			return r;
 	return NULL;
 }
 
