@@ -780,6 +780,7 @@ struct special_roots {
 	const struct vrange *v;
 	size_t nv;
 	struct ms_heapgraph_stats *st;
+	uint8_t *done; /* objects whose edges were taken (a damaged list can repeat one) */
 };
 
 static bool special_root(void *arg, const struct ms_heap_special *sp)
@@ -797,9 +798,11 @@ static bool special_root(void *arg, const struct ms_heap_special *sp)
 	if (sp->kind == MS_SPECIAL_FINALIZER && !sp->noscan && !g->err) {
 		uint32_t id = node_of(g, sp->obj);
 
+		if (id == NONE || bit(sr->done, id))
+			return true;
+		sr->done[id / 8] |= (uint8_t)(1u << (id % 8));
 		/* its out edges, as scan_heap found them */
-		for (uint32_t e = id == NONE ? 0 : g->off[id]; id != NONE && e < g->off[id + 1];
-		     e++) {
+		for (uint32_t e = g->off[id]; e < g->off[id + 1]; e++) {
 			if (!ms_grow((void **)&sr->r->ids, &sr->r->cap, sr->r->n,
 			             sizeof(*sr->r->ids))) {
 				g->err = &ms_error_nomem;
@@ -920,10 +923,15 @@ static bool add_roots(struct graph *g, struct vrange *v, size_t nv, struct ms_he
 	}
 	free(stacks);
 	if (!g->err) {
-		struct special_roots sr = {g, &r, v, nv, st};
+		struct special_roots sr = {g, &r, v, nv, st, calloc((uint64_t)g->nobj / 8 + 1, 1)};
 
-		err = ms_heap_each_special(g->t, special_root, &sr);
-		ms_error_destroy(err); /* no layout of the specials: none */
+		if (!sr.done) {
+			g->err = &ms_error_nomem;
+		} else {
+			err = ms_heap_each_special(g->t, special_root, &sr);
+			ms_error_destroy(err); /* no layout of the specials: none */
+		}
+		free(sr.done);
 	}
 	if (!g->err && r.n) {
 		size_t u = 0;
