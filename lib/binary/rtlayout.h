@@ -31,7 +31,19 @@ struct ms_rt {
 		uint64_t size, start, npages, freeindex, nelems, alloc_bits, spanclass, state,
 		    elemsize, limit, large_type;
 		unsigned freeindex_bytes, nelems_bytes;
+		uint64_t specials; /* *special: finalizers, cleanups, weak handles... */
 	} span;
+	/* runtime.special (the list of a span's specials) and the kinds that hold roots
+	 * (runtime/mgcmark.go markrootSpans) */
+	struct {
+		uint64_t next, offset, kind;
+		unsigned offset_bytes;  /* uint16 before 1.20?, uintptr after */
+		uint64_t finalizer_fn;  /* specialfinalizer.fn */
+		uint64_t finalizer_ot;  /* specialfinalizer.ot: *ptrtype of the object */
+		uint64_t cleanup_fn;    /* specialCleanup.fn (1.24, 1.25) or .cleanup (1.26+) */
+		uint64_t cleanup_words; /* its pointer words: 1, or cleanupFn's 3 */
+		uint64_t weak_handle;   /* specialWeakHandle.handle (1.24+) */
+	} special;
 	struct {
 		uint64_t addr, arenas, allspans;
 		uint64_t l1_count, l2_count;

@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "gover.h"
+#include "grow.h"
 #include "report_pack.h"
 #include "shapetype.h"
 #include "unwind.h"
@@ -2356,6 +2357,130 @@ static void scan_global_words(struct finder *f)
 	free(buf);
 }
 
+/* ---- the specials the GC takes for roots (finalizers, cleanups, weak handles) ---- */
+
+struct specials {
+	struct ms_heap_special *s;
+	size_t n, cap;
+	bool nomem;
+};
+
+static bool collect_special(void *arg, const struct ms_heap_special *sp)
+{
+	struct specials *ss = arg;
+
+	if (!ms_grow((void **)&ss->s, &ss->cap, ss->n, sizeof(*ss->s))) {
+		ss->nomem = true;
+		return false;
+	}
+	ss->s[ss->n++] = *sp;
+	return true;
+}
+
+static const struct ms_dfunc *code_at(struct finder *f, uint64_t word);
+
+/* The function of the funcval at fv, if it is not the runtime's; else that of a funcval
+ * its closure holds, up to 3 pointers away: AddCleanup's own closure (1.24, 1.25) holds
+ * the user's function through a variable it captured by reference. */
+static const struct ms_dfunc *user_func(struct finder *f, uint64_t fv, int depth)
+{
+	uint64_t code, w;
+	const struct ms_dfunc *fn, *r;
+
+	if (!rd_ptr(f, fv, &code))
+		return NULL;
+	fn = code_at(f, code);
+	if (fn && fn->name && strncmp(fn->name, "runtime.", 8) != 0)
+		return fn;
+	for (unsigned k = fn ? 1 : 0; k <= 4 && depth < 3; k++)
+		if (rd_ptr(f, fv + k * f->t->ptr, &w) && w && w != fv &&
+		    (r = user_func(f, w, depth + 1)))
+			return r;
+	return NULL;
+}
+
+/*
+ * What the specials keep alive (runtime/mgcmark.go markrootSpans): a finalizer's object
+ * is followed by its type (the finalizer's *ptrtype: "finalizer of 0xc000123000
+ * (main.Conn): .cache"; the object itself is not kept, what it points to is), and its
+ * funcval; a cleanup's funcval (its closure holds AddCleanup's arg; 1.26+ also the arg)
+ * and a weak handle, untyped ("cleanup of 0xc000123000->+0x8").
+ */
+static void scan_specials(struct finder *f)
+{
+	struct specials ss = {0};
+	struct untyped_queue uq;
+	struct ms_error *err = ms_heap_each_special(f->t, collect_special, &ss);
+	static const char *const what[] = {"finalizer", "cleanup", "weak handle"};
+
+	ms_error_destroy(err); /* no layout of the specials: none */
+	if (ss.nomem || !untyped_init(f, &uq, MS_FOUND_HEAP)) {
+		free(ss.s);
+		f->err = &ms_error_nomem;
+		return;
+	}
+	f->root_by = MS_FOUND_HEAP;
+	for (size_t i = 0; i < ss.n && !f->err; i++) {
+		const struct ms_heap_special *sp = &ss.s[i];
+		const struct ms_dtype *pt = sp->ot ? ms_types_by_runtime(f->ty, sp->ot) : NULL;
+		const struct ms_dtype *c = NULL;
+		char path[MAX_PATH_BYTES];
+
+		while (pt && pt->tag == MS_DTAG_TYPEDEF)
+			pt = ms_dwarf_type(f->t->dwarf, pt->type_off);
+		if (pt && pt->tag == MS_DTAG_POINTER)
+			c = ms_dwarf_type(f->t->dwarf, pt->type_off);
+		if (sp->kind == MS_SPECIAL_FINALIZER && !sp->noscan) {
+			if (c && ms_types_reaches_map(f->ty, c)) {
+				snprintf(path, sizeof(path),
+				         "finalizer of 0x%llx (%s): ", (unsigned long long)sp->obj,
+				         c->name ? c->name : "?");
+				/* the package of the object's type */
+				if (c->name)
+					ms_go_symbol_package(c->name, f->root_pkg,
+					                     sizeof(f->root_pkg));
+				enqueue_ptr(f, sp->obj, c, strdup(path), 1);
+				drain(f);
+				f->root_pkg[0] = '\0';
+			} else if (!c) { /* no type: its words */
+				snprintf(path, sizeof(path), "finalizer of 0x%llx",
+				         (unsigned long long)sp->obj);
+				untyped_root(f, &uq, sp->obj, path);
+			}
+		}
+		/* a cleanup's package: its function's (1.26+: cleanupFn.fn) */
+		if (sp->kind == MS_SPECIAL_CLEANUP) {
+			uint64_t fv;
+			const struct ms_dfunc *fn =
+			    rd_ptr(f, sp->words[sp->nwords == 3 ? 1 : 0], &fv) && fv
+			        ? user_func(f, fv, 0)
+			        : NULL;
+
+			if (fn)
+				ms_go_symbol_package(fn->name, f->root_pkg, sizeof(f->root_pkg));
+		}
+		for (unsigned k = 0; k < sp->nwords && !f->err; k++) {
+			uint64_t w;
+
+			if (!rd_ptr(f, sp->words[k], &w) || !w)
+				continue;
+			/* the funcval's (1.26+ cleanupFn's call, fn, arg), the weak handle */
+			snprintf(path, sizeof(path), "%s of 0x%llx%s", what[sp->kind],
+			         (unsigned long long)sp->obj,
+			         sp->kind == MS_SPECIAL_WEAK ? ""
+			         : sp->nwords == 3           ? (k == 0   ? ".call"
+			                                        : k == 1 ? ".fn"
+			                                                 : ".arg")
+			                                     : ".fn");
+			untyped_root(f, &uq, w, path);
+		}
+		f->root_pkg[0] = '\0';
+	}
+	f->root_by = MS_FOUND_GLOBAL;
+	untyped_deinit(&uq);
+	free(ss.s);
+}
+
 /*
  * The ambiguous headers that untyped roots and the heap scan reached and no typed
  * path reached since, in the order they were met (those with a path first).
@@ -2444,6 +2569,8 @@ struct ms_error *ms_find_maps(struct ms_target *t, struct ms_types *ty,
 	}
 	if (t->dwarf->synthetic && !f.err && (opts->no_stacks || !f.globals_scanned))
 		scan_global_words(&f);
+	if (!f.err)
+		scan_specials(&f);
 	if (f.untyped_objects >= UNTYPED_OBJECTS && !f.err)
 		ms_target_warn(t,
 		               "stopped following untyped pointers after %u heap objects: maps "

@@ -310,6 +310,19 @@ uint32_t ms_go_gstatus_max(const struct ms_go_version *v)
 	return v->minor >= 26 ? 11 : 9;
 }
 
+void ms_go_special_kinds(const struct ms_go_version *v, unsigned *finalizer, unsigned *weak,
+                         unsigned *cleanup)
+{
+	/* 1.19-1.22: _KindSpecialFinalizer 1; 1.23: and _KindSpecialWeakHandle 2 (for
+	 * package unique); 1.24: and _KindSpecialCleanup 6; 1.25+: _KindSpecialTinyBlock 1
+	 * shifts them to 2, 3, 7 */
+	bool tiny = v->minor >= 25;
+
+	*finalizer = tiny ? 2 : 1;
+	*weak = v->minor >= 23 ? (tiny ? 3 : 2) : 0;
+	*cleanup = v->minor >= 24 ? (tiny ? 7 : 6) : 0;
+}
+
 bool ms_go_gstatus_dead(const struct ms_go_version *v, uint32_t status)
 {
 	status &= ~0x1000u; /* _Gscan */

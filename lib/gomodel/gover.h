@@ -51,6 +51,14 @@ bool ms_go_direct_iface_in_tflag(const struct ms_go_version *v);
 /* The highest goroutine status (runtime.g.atomicstatus without _Gscan): _Gpreempted (9),
  * _Gdeadextra (11) from 1.26. */
 uint32_t ms_go_gstatus_max(const struct ms_go_version *v);
+/* Size class sizeclass (1-67, the same in 1.19-1.27): its objects' bytes and its spans' pages
+ * (runtime class_to_size, class_to_allocnpages); false for 0 (large) or past the last. */
+bool ms_size_class_span(unsigned sizeclass, uint64_t *elemsize, uint64_t *npages);
+/* runtime._KindSpecial* of the specials the GC takes for roots (runtime/mheap.go): the
+ * finalizer's, the weak handle's and the cleanup's kind, 0 where the version has none (weak
+ * handles from 1.23, cleanups from 1.24; 1.25 put _KindSpecialTinyBlock first). */
+void ms_go_special_kinds(const struct ms_go_version *v, unsigned *finalizer, unsigned *weak,
+                         unsigned *cleanup);
 /* Is a goroutine of this status (with or without _Gscan) dead: _Gdead, or from 1.26 the
  * _Gdeadextra of a goroutine parked on an extra M for cgo callbacks? Its stack is not live. */
 bool ms_go_gstatus_dead(const struct ms_go_version *v, uint32_t status);

@@ -16,6 +16,13 @@ static const uint32_t class_bytes[] = {
     18432, 19072, 20480, 21760, 24576, 27264, 28672, 32768,
 };
 
+/* runtime class_to_allocnpages: the pages of a span of each class */
+static const uint8_t class_pages[] = {
+    0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,  1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 1, 2, 1, 2, 1, 3, 2,  3, 1, 3,
+    2, 3, 4, 5, 6, 1, 7, 6, 5, 4, 3, 5, 7, 2, 9, 7, 5, 8, 3, 10, 7, 4,
+};
+
 #define MAX_SMALL_BYTES  32768u
 #define PAGE_BYTES       8192u
 #define MALLOC_HDR_BYTES 8u
@@ -102,4 +109,13 @@ double ms_alloc_average(const struct ms_go_version *v, enum ms_arch arch, uint64
 		off = slot + req_bytes;
 	}
 	return (double)tiny_block / (double)per_block;
+}
+
+bool ms_size_class_span(unsigned sizeclass, uint64_t *elemsize, uint64_t *npages)
+{
+	if (!sizeclass || sizeclass >= NCLASSES)
+		return false;
+	*elemsize = class_bytes[sizeclass];
+	*npages = class_pages[sizeclass];
+	return true;
 }

@@ -13,9 +13,10 @@
  * holds the address of an allocated object is taken for a pointer
  * (conservative: it can only add paths: retained can only come out smaller,
  * payload larger). Roots: data and bss words the GC's bitmaps mark, frames'
- * live pointer slots by their stack maps. Dominators: Lengauer-Tarjan's semi-dominators with path
- * compression, the immediate dominators by the semi-NCA rule; all arrays are
- * uint32 by node.
+ * live pointer slots by their stack maps, the specials the GC scans (a finalizer's
+ * object's out edges and funcval, a cleanup's and a weak handle's words). Dominators:
+ * Lengauer-Tarjan's semi-dominators with path compression, the immediate dominators by the semi-NCA
+ * rule; all arrays are uint32 by node.
  */
 #include "heapgraph.h"
 
@@ -285,11 +286,30 @@ static bool scan_typed(struct graph *g, const uint8_t *buf, uint64_t addr, uint6
 	return true;
 }
 
+/* Spans do not overlap: of two that do, one is damaged (a large span whose npages was
+ * overwritten covers its neighbours); the smaller stays. Then no page is filled twice. */
+static void drop_overlaps(struct graph *g)
+{
+	size_t u = 0;
+
+	for (size_t i = 0; i < g->nspans; i++) {
+		if (u && g->spans[i].start < g->spans[u - 1].end) {
+			if (g->spans[i].end - g->spans[i].start <
+			    g->spans[u - 1].end - g->spans[u - 1].start)
+				g->spans[u - 1] = g->spans[i];
+			continue;
+		}
+		g->spans[u++] = g->spans[i];
+	}
+	g->nspans = u;
+}
+
 static bool number_nodes(struct graph *g)
 {
 	uint64_t total = 0;
 
 	qsort(g->spans, g->nspans, sizeof(*g->spans), cmp_span);
+	drop_overlaps(g);
 	for (size_t i = 0; i < g->nspans; i++) {
 		g->spans[i].first = (uint32_t)total;
 		total += g->spans[i].nslots;
@@ -566,6 +586,24 @@ struct roots {
 	size_t n, cap;
 };
 
+/* The root word w read at a: an edge of the root if it points to an allocated object (but
+ * for the words of the virtual headers). */
+static bool root_word(struct graph *g, struct roots *r, const struct vrange *v, size_t nv,
+                      uint64_t a, uint64_t w, struct ms_heapgraph_stats *st)
+{
+	uint32_t id;
+
+	if (w < g->lo || w >= g->hi || (id = node_of(g, w)) == NONE || in_vrange(v, nv, a))
+		return true;
+	if (!ms_grow((void **)&r->ids, &r->cap, r->n, sizeof(*r->ids))) {
+		g->err = &ms_error_nomem;
+		return false;
+	}
+	r->ids[r->n++] = id;
+	st->root_words++;
+	return true;
+}
+
 /* Root words of [lo, hi) of memory (conservative), but for the virtual headers'. */
 static bool root_range(struct graph *g, struct roots *r, const struct vrange *v, size_t nv,
                        uint64_t lo, uint64_t hi, struct ms_heapgraph_stats *st)
@@ -587,28 +625,12 @@ static bool root_range(struct graph *g, struct roots *r, const struct vrange *v,
 				if (!ms_source_try_read(g->t->mem, a + o, buf + o, g->ptr))
 					memset(buf + o, 0, g->ptr);
 		}
-		for (uint64_t o = 0; o + g->ptr <= n; o += g->ptr) {
-			uint64_t w = ms_source_decode(g->t->mem, buf + o, g->ptr);
-			uint32_t id;
-
-			if (w < g->lo || w >= g->hi || (id = node_of(g, w)) == NONE ||
-			    in_vrange(v, nv, a + o))
-				continue;
-			if (r->n == r->cap) {
-				size_t cap = r->cap ? r->cap * 2 : 4096;
-				uint32_t *p = realloc(r->ids, cap * sizeof(*p));
-
-				if (!p) {
-					free(buf);
-					g->err = &ms_error_nomem;
-					return false;
-				}
-				r->ids = p;
-				r->cap = cap;
+		for (uint64_t o = 0; o + g->ptr <= n; o += g->ptr)
+			if (!root_word(g, r, v, nv, a + o,
+			               ms_source_decode(g->t->mem, buf + o, g->ptr), st)) {
+				free(buf);
+				return false;
 			}
-			r->ids[r->n++] = id;
-			st->root_words++;
-		}
 	}
 	free(buf);
 	return true;
@@ -659,7 +681,7 @@ static void live_word(struct frame_roots *fw, uint64_t a)
 		fw->sptrs[fw->nsptrs++] = v;
 		return;
 	}
-	root_range(g, fw->r, fw->v, fw->nv, a, a + g->ptr, fw->st);
+	root_word(g, fw->r, fw->v, fw->nv, a, v, fw->st); /* the word read once */
 }
 
 static void frame_objects(struct frame_roots *fw, const struct ms_frame *fr)
@@ -763,7 +785,50 @@ static void scan_stack_objects(struct frame_roots *fw)
 	}
 }
 
-/* The root's edges (data, bss, stacks) and the virtual nodes' edges. */
+/* The specials the GC takes for roots (runtime/mgcmark.go markrootSpans): a finalizer's
+ * funcval and what its object points to (not the object: it is what the finalizer waits
+ * for), a cleanup's funcval (1.26+: cleanupFn's call, fn and arg), a weak handle. */
+struct special_roots {
+	struct graph *g;
+	struct roots *r;
+	const struct vrange *v;
+	size_t nv;
+	struct ms_heapgraph_stats *st;
+	uint8_t *done; /* objects whose edges were taken (a damaged list can repeat one) */
+};
+
+static bool special_root(void *arg, const struct ms_heap_special *sp)
+{
+	struct special_roots *sr = arg;
+	struct graph *g = sr->g;
+
+	for (unsigned k = 0; k < sp->nwords && !g->err; k++) {
+		uint8_t w[8];
+
+		if (ms_source_try_read(g->t->mem, sp->words[k], w, g->ptr))
+			root_word(g, sr->r, sr->v, sr->nv, sp->words[k],
+			          ms_source_decode(g->t->mem, w, g->ptr), sr->st);
+	}
+	if (sp->kind == MS_SPECIAL_FINALIZER && !sp->noscan && !g->err) {
+		uint32_t id = node_of(g, sp->obj);
+
+		if (id == NONE || bit(sr->done, id))
+			return true;
+		sr->done[id / 8] |= (uint8_t)(1u << (id % 8));
+		/* its out edges, as scan_heap found them */
+		for (uint32_t e = g->off[id]; e < g->off[id + 1]; e++) {
+			if (!ms_grow((void **)&sr->r->ids, &sr->r->cap, sr->r->n,
+			             sizeof(*sr->r->ids))) {
+				g->err = &ms_error_nomem;
+				break;
+			}
+			sr->r->ids[sr->r->n++] = g->dst[e];
+		}
+	}
+	return !g->err;
+}
+
+/* The root's edges (data, bss, stacks, specials) and the virtual nodes' edges. */
 static bool add_roots(struct graph *g, struct vrange *v, size_t nv, struct ms_heapgraph_stats *st)
 {
 	struct roots r = {0};
@@ -872,6 +937,17 @@ static bool add_roots(struct graph *g, struct vrange *v, size_t nv, struct ms_he
 			root_range(g, &r, v, nv, fw.low, stacks[i].hi, st);
 	}
 	free(stacks);
+	if (!g->err) {
+		struct special_roots sr = {g, &r, v, nv, st, calloc((uint64_t)g->nobj / 8 + 1, 1)};
+
+		if (!sr.done) {
+			g->err = &ms_error_nomem;
+		} else {
+			err = ms_heap_each_special(g->t, special_root, &sr);
+			ms_error_destroy(err); /* no layout of the specials: none */
+		}
+		free(sr.done);
+	}
 	if (!g->err && r.n) {
 		size_t u = 0;
 
@@ -1228,8 +1304,8 @@ struct ms_error *ms_heapgraph_measure(struct ms_target *t, struct ms_heapgraph_m
 	g.bytes += (uint64_t)g.nnodes * 20;
 	dfs_from(&g, &d, g.root, 0, d.idom, stk, pos);
 	st.reached = d.n - 1 - nv;
-	/* a map no root word reaches (a root mapsize does not know: a finalizer, a
-	 * register) is a root of its own */
+	/* a map no root word reaches (a root mapsize does not know: a register, the
+	 * finalizer queue) is a root of its own */
 	for (size_t i = 0; i < n; i++)
 		if (!d.num[node[i]]) {
 			extra[nextra++] = node[i];

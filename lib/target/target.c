@@ -150,7 +150,32 @@ struct ms_error *ms_target_layouts_from_dwarf(struct ms_target *t)
 		rt->span.elemsize = member_off(s, "elemsize");
 		rt->span.limit = member_off(s, "limit");
 		rt->span.large_type = member_off(s, "largeType");
+		rt->span.specials = member_off(s, "specials");
 	}
+	s = struct_named(d, "runtime.special");
+	if (s) {
+		rt->special.next = member_off(s, "next");
+		rt->special.offset = member_off(s, "offset");
+		rt->special.offset_bytes = member_size(d, s, "offset");
+		rt->special.kind = member_off(s, "kind");
+	}
+	s = struct_named(d, "runtime.specialfinalizer");
+	rt->special.finalizer_fn = member_off(s, "fn");
+	rt->special.finalizer_ot = member_off(s, "ot");
+	s = struct_named(d, "runtime.specialCleanup");
+	rt->special.cleanup_fn = member_off(s, "fn");
+	rt->special.cleanup_words = rt->special.cleanup_fn == UNKNOWN ? UNKNOWN : 1;
+	if (s && rt->special.cleanup_fn == UNKNOWN) { /* 1.26+: cleanup cleanupFn{call, fn, arg} */
+		const struct ms_dmember *m = ms_dtype_member(s, "cleanup");
+		const struct ms_dtype *c = m ? underlying(d, ms_dwarf_type(d, m->type_off)) : NULL;
+
+		if (m && c && c->size) {
+			rt->special.cleanup_fn = m->offset;
+			rt->special.cleanup_words = c->size / t->ptr;
+		}
+	}
+	s = struct_named(d, "runtime.specialWeakHandle");
+	rt->special.weak_handle = member_off(s, "handle");
 	v = ms_dwarf_var(d, "runtime.mheap_");
 	s = struct_named(d, "runtime.mheap");
 	if (v && s) {

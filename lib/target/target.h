@@ -131,6 +131,24 @@ MS_MUST_CHECK struct ms_error *
 ms_heap_each_span(struct ms_target *t, bool (*fn)(void *arg, const struct ms_heap_span *s),
                   void *arg);
 
+/* A special of a span that the GC takes for a root (runtime/mgcmark.go markrootSpans). */
+enum ms_special_kind { MS_SPECIAL_FINALIZER, MS_SPECIAL_CLEANUP, MS_SPECIAL_WEAK };
+struct ms_heap_special {
+	enum ms_special_kind kind;
+	uint64_t addr;     /* the special record (off the heap) */
+	uint64_t obj;      /* the object it is set on (its start) */
+	bool noscan;       /* its span has no pointers */
+	uint64_t words[3]; /* addresses of its root words: the finalizer's or cleanup's funcval
+	                      (1.26+: cleanupFn's call, fn, arg), the weak handle */
+	unsigned nwords;
+	uint64_t ot; /* a finalizer's *ptrtype of the object, else 0 */
+};
+/* Call fn for each special of every in-use span that holds roots, until it returns false.
+ * A damaged list ends at a cycle, a word not in memory, or 8 specials per slot. */
+MS_MUST_CHECK struct ms_error *
+ms_heap_each_special(struct ms_target *t, bool (*fn)(void *arg, const struct ms_heap_special *s),
+                     void *arg);
+
 /* Is [lo, hi) a goroutine stack? Filled by ms_target_stacks(). */
 struct ms_stack {
 	uint64_t lo, hi, goid;

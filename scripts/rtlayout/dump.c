@@ -96,6 +96,16 @@ int main(int argc, char **argv)
 	R(span.large_type);
 	R(span.freeindex_bytes);
 	R(span.nelems_bytes);
+	R(span.specials);
+	R(special.next);
+	R(special.offset);
+	R(special.kind);
+	R(special.offset_bytes);
+	R(special.finalizer_fn);
+	R(special.finalizer_ot);
+	R(special.cleanup_fn);
+	R(special.cleanup_words);
+	R(special.weak_handle);
 	R(mheap.arenas);
 	R(mheap.allspans);
 	R(mheap.l1_count);

@@ -61,7 +61,8 @@ def go_wrapper(go_version):
 
 def build(go_version, out, arch="amd64", experiment="", ldflags=None, prog=PROG):
     """Build prog (default: the truth program) into out; returns out. A directory (one
-    holding a go.mod, as tests/go/progs/typenames) is built in module mode."""
+    holding a go.mod, as tests/go/progs/typenames) is built in module mode; a list of
+    files is built as they are (the go command ignores their build constraints)."""
     out = os.path.abspath(out)
     env = dict(os.environ, GOTOOLCHAIN="local", CGO_ENABLED="0", GOARCH=arch)
     env.pop("GOEXPERIMENT", None)
@@ -74,7 +75,10 @@ def build(go_version, out, arch="amd64", experiment="", ldflags=None, prog=PROG)
     cmd = [go, "build", "-o", out]
     if ldflags is not None:
         cmd += ["-ldflags", ldflags]
-    if os.path.isdir(prog):
+    if isinstance(prog, (list, tuple)):  # files of package main, constraints not applied
+        cmd += [os.path.abspath(p) for p in prog]
+        cwd = os.path.dirname(os.path.abspath(prog[0]))
+    elif os.path.isdir(prog):
         env["GO111MODULE"] = "on"
         cmd.append(".")
         cwd = os.path.abspath(prog)

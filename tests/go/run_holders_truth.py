@@ -301,12 +301,17 @@ def check_report(cfg_name, build, truth, doc):
     else:
         # no variable names: a frame holder's map must be reached from a live slot of
         # that function's frame (<fp-0x28>, steps by offset), a global's from a word of
-        # the data or bss segments, a stack map found in that function's frame
+        # the data or bss segments, a stack map found in that function's frame; a
+        # finalizer's object is typed by the finalizer's own *ptrtype, fields named, a
+        # cleanup's words are followed as they are with DWARF
         bad = []
         for t in present:
             m = found[t["name"]]
             pats = []
             for h in t["holders"]:
+                if h.startswith(("^finalizer of ", "^cleanup of ")):  # no variable
+                    pats.append(re.compile(h))
+                    continue
                 fn = re.match(r"(\^\(goroutine \\d\+ \)\?.*?): ", h)
                 pats.append(re.compile(fn.group(1) + r": <fp[+-]0x[0-9a-f]+>") if fn else
                             re.compile(r"^<global 0x[0-9a-f]+>"))
@@ -402,8 +407,8 @@ def check_running(label, doc):
     ON_SYSTEM_STACK.append((label, g.get("running_on_system_stack", 0) if g else 0))
 
 
-def inspect(mapsize, core, exe):
-    doc, err = rit.inspect(mapsize, core, exe)
+def inspect(mapsize, core, exe, retained=False):
+    doc, err = rit.inspect(mapsize, core, exe, *(["--retained"] if retained else []))
     return doc, err
 
 
@@ -453,6 +458,12 @@ def selftest(truth, doc):
     return problems
 
 
+def prog_files(version):
+    """holders_truth.go and, from Go 1.24, holders_cleanup.go (runtime.AddCleanup)."""
+    extra = "holders_cleanup.go" if int(version.split(".")[1]) >= 24 else "holders_nocleanup.go"
+    return [PROG, os.path.join(HERE, "progs", extra)]
+
+
 def run_build(mapsize, cfg, workdir, keep, sw):
     name, version, arch, experiment = cfg
     binary = os.path.join(workdir, "holders-" + name.replace("/", "-").replace("+", "-") +
@@ -460,7 +471,7 @@ def run_build(mapsize, cfg, workdir, keep, sw):
     what = "holders_truth.go builds" + (" with -s -w" if sw else "")
     try:
         gocore.build(version, binary, arch=arch, experiment=experiment,
-                     ldflags="-s -w" if sw else None, prog=PROG)
+                     ldflags="-s -w" if sw else None, prog=prog_files(version))
     except gocore.GoCoreError as e:
         tap(False, f"{name}: {what}", str(e).splitlines()[-10:])
         return
@@ -481,7 +492,7 @@ def run_build(mapsize, cfg, workdir, keep, sw):
             if exe is None:
                 exe = binary + ".stripped"
                 subprocess.run(["strip", "-o", exe, binary], check=True)
-            doc, err = inspect(mapsize, core, exe)
+            doc, err = inspect(mapsize, core, exe, retained=build == "dwarf")
             if err:
                 tap(False, f"{name} {build}: mapsize inspect reads the core", [err])
                 continue
@@ -490,6 +501,8 @@ def run_build(mapsize, cfg, workdir, keep, sw):
                     [f"layout_source {doc.get('layout_source')}"])
             check_report(name, build, truth, doc)
             check_running(f"{name} {build}", doc)
+            if build == "dwarf":
+                check_shared(f"{name} {build}", truth, doc)
             if build == "dwarf" and SELFTEST:
                 p = selftest(truth, doc)
                 tap(not p, f"{name}: selftest: the report the feature should give passes "
@@ -544,6 +557,27 @@ def attach_build(mapsize, name, binary, workdir):
         check_running(f"{name} {build}", doc)
         if build == "attach":
             check_retained(f"{name} {build}", doc)
+            check_shared(f"{name} {build}", truth, doc)
+
+
+def check_shared(label, truth, doc):
+    """--retained of the maps whose truth says what of their payload is shared: a map held
+    only by an object with a finalizer (conn.cache) is alive (the finalizer's object is
+    scanned as a root, not marked), and retains its storage and its payload but the value
+    that the object also points to (runtime/mgcmark.go markrootSpans)."""
+    by_addr = {m["address"]: m for m in doc["maps"]}
+    bad, n = [], 0
+    for t in truth:
+        m = by_addr.get(t["addr"])
+        if "shared" not in t:
+            continue
+        n += 1
+        want = m and m["held_bytes"] + m["payload_bytes"] - t["shared"]
+        if not m or m.get("retained_bytes") != want:
+            bad.append(f"{t['name']}: " + (f"held {m['held_bytes']}, payload {m['payload_bytes']}, "
+                       f"retained {m.get('retained_bytes')}, wants {want}" if m else "not found"))
+    tap(not bad and n > 0, f"{label}: --retained: a map held by a finalizer's object retains "
+        "what only it keeps", bad)
 
 
 def check_retained(label, doc):
@@ -626,7 +660,8 @@ def show_live(cfg, workdir):
     if experiment:
         env["GOEXPERIMENT"] = experiment
     r = subprocess.run([gocore.go_wrapper(version), "build", "-gcflags=-live", "-o",
-                        os.path.join(workdir, "live"), PROG], env=env, capture_output=True,
+                        os.path.join(workdir, "live"), *prog_files(version)], env=env,
+                       capture_output=True,
                        text=True, cwd=os.path.dirname(PROG))
     lines = sorted(set(l for l in r.stderr.splitlines() if "live at call to chanrecv" in l),
                    key=lambda l: int(l.split(":")[1]))

@@ -97,10 +97,10 @@ def validator():
 VALIDATOR = None
 
 
-def inspect(mapsize, core, exe):
+def inspect(mapsize, core, exe, *extra):
     """The JSON report; exe None: without --exe (the executable the core names)."""
     r = subprocess.run([mapsize, "inspect", core, *(["--exe", exe] if exe else []),
-                        "--format", "json"],
+                        "--format", "json", *extra],
                        capture_output=True, text=True, timeout=limit(600))
     if r.returncode != 0:
         return None, f"exit {r.returncode}: {r.stderr.strip()}"

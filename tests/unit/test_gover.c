@@ -137,6 +137,46 @@ int main(void)
 		          !ms_go_gstatus_dead(&v25, 11) && !ms_go_gstatus_dead(&v27, 4),
 		      "_Gdead, and _Gdeadextra from 1.26, are dead");
 	}
+	/* runtime/mheap.go _KindSpecial*: weak handles from 1.23, cleanups from 1.24,
+	 * _KindSpecialTinyBlock first from 1.25 */
+	{
+		static const struct {
+			const char *v;
+			unsigned fin, weak, cleanup;
+		} kinds[] = {{"1.19", 1, 0, 0}, {"1.22", 1, 0, 0}, {"1.23", 1, 2, 0},
+		             {"1.24", 1, 2, 6}, {"1.25", 2, 3, 7}, {"1.27", 2, 3, 7}};
+
+		for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+			struct ms_go_version v;
+			unsigned fin, weak, cleanup;
+
+			ms_error_destroy(ms_go_version_parse(kinds[i].v, &v));
+			ms_go_special_kinds(&v, &fin, &weak, &cleanup);
+			CHECK(fin == kinds[i].fin && weak == kinds[i].weak &&
+			          cleanup == kinds[i].cleanup,
+			      "%s: special kinds %u %u %u", kinds[i].v, fin, weak, cleanup);
+		}
+	}
+	/* sizeclasses.go: a small span's object size and pages by class */
+	{
+		uint64_t size, pages, max_pages = 0, prev = 0;
+		bool rising = true;
+
+		for (unsigned c = 1; ms_size_class_span(c, &size, &pages); c++) {
+			rising &= size > prev;
+			prev = size;
+			max_pages = pages > max_pages ? pages : max_pages;
+		}
+		CHECK(rising && prev == 32768 && max_pages == 10,
+		      "classes rise to 32768 bytes, spans of at most 10 pages");
+		CHECK(ms_size_class_span(2, &size, &pages) && size == 16 && pages == 1,
+		      "class 2: 16 bytes, 1 page");
+		CHECK(ms_size_class_span(65, &size, &pages) && size == 27264 && pages == 10,
+		      "class 65: 27264 bytes, 10 pages");
+		CHECK(!ms_size_class_span(0, &size, &pages) &&
+		          !ms_size_class_span(68, &size, &pages),
+		      "class 0 (large) and 68 have none");
+	}
 	/* growslice: doubling below 256, then the smooth 1.25x formula */
 	CHECK_U64(ms_go_next_slice_cap(1, 0), 1, "append to nil");
 	CHECK_U64(ms_go_next_slice_cap(5, 4), 8, "doubles below 256");

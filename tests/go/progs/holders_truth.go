@@ -288,6 +288,36 @@ type Truth struct {
 	// before Go 1.22, only found (no recorded type leads to it: it is reached
 	// through an unsafe.Pointer or a misleading pointer only)
 	Recorded bool `json:"recorded,omitempty"`
+	// --retained: bytes of the map's payload that something else keeps alive too
+	// (retained_bytes must be held + payload - shared); absent: not checked
+	Shared int `json:"shared,omitempty"`
+}
+
+// Conn is held by nothing but its finalizer (runtime.SetFinalizer): the GC keeps what
+// it points to (runtime/mgcmark.go markrootSpans scans the object, and does not mark
+// it), so cache is alive, and pinned, one of cache's values, is kept by the finalizer's
+// object too: cache does not retain it.
+type Conn struct {
+	id     int
+	cache  map[int]*[4096]byte
+	pinned *[4096]byte
+}
+
+// finalized makes a Conn with a finalizer and drops it (GOGC=off: it is never collected,
+// the finalizer never runs): the truth of its cache.
+//
+//go:noinline
+func finalized() Truth {
+	c := &Conn{id: 7, cache: make(map[int]*[4096]byte)}
+	for i := 0; i < 4; i++ {
+		c.cache[i] = new([4096]byte)
+	}
+	c.pinned = c.cache[2]
+	runtime.SetFinalizer(c, func(c *Conn) { escapeSink = c })
+	return Truth{Name: "conn.cache", Addr: fmt.Sprintf("%#x", reflect.ValueOf(c.cache).Pointer()),
+		Type: reflect.TypeOf(c.cache).String(), Len: len(c.cache), Package: "main",
+		Holders: []string{`^finalizer of 0x[0-9a-f]+ \(main\.Conn\): \.cache$`},
+		Found:   "heap", Shared: 4096}
 }
 
 var (
@@ -733,6 +763,11 @@ func main() {
 	truth = append(truth, <-ready)
 	go sysspin(ready)
 	truth = append(truth, <-ready)
+
+	// a map held only by an object that has a finalizer
+	truth = append(truth, finalized())
+	// (Go 1.24+) a map held only by a cleanup's argument
+	truth = append(truth, cleaned()...)
 
 	// every header holds its len (a wrong address would show here)
 	for _, t := range truth {
