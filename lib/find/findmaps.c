@@ -14,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "coderefs.h"
 #include "gover.h"
 #include "report_pack.h"
 #include "shapetype.h"
@@ -33,6 +34,15 @@ struct item {
 };
 
 #define MAX_NEST 200 /* values inside values, see visit() */
+
+/*
+ * The functions whose code holds a map found untyped (code_narrow): a pc inside each
+ * (0: none): the frame's function whose live slot leads to it in at most two steps,
+ * and the function of a closure object holding it.
+ */
+struct code_ev {
+	uint64_t pc[2];
+};
 
 struct finder {
 	struct ms_target *t;
@@ -73,10 +83,13 @@ struct finder {
 		char *path; /* owned */
 		enum ms_found_by by;
 		char *package; /* owned: the root's, or NULL */
+		struct code_ev ev;
 	} * deferred;
 	size_t ndeferred, deferred_cap;
 	bool globals_scanned;
 	uint64_t any_hasher; /* sync.Map's keyHash without DWARF (any_any_hasher); 0 unknown yet */
+	struct ms_coderefs *coderefs; /* the map types each function's code loads; lazily */
+	bool coderefs_failed;
 	uint64_t ticks;
 	double last_progress;
 };
@@ -1171,6 +1184,8 @@ static int specificity(const struct ms_map_geom *g)
 
 static size_t shape_narrow(struct finder *f, uint64_t addr, const struct ms_dtype **fits,
                            size_t nfits);
+static size_t code_narrow(struct finder *f, const struct code_ev *ev, const struct ms_dtype **fits,
+                          size_t nfits, const char **src);
 
 static size_t type_by_layout(struct finder *f, uint64_t addr, uint64_t lo, uint64_t hi,
                              int store_noscan, bool need_entries, const struct ms_dtype **fits)
@@ -1255,10 +1270,10 @@ static size_t frames_below(struct finder *f, uint64_t addr, uint64_t sp, const u
  * is a func value) whose frame, by .gopclntab's stack-pointer table, reaches
  * above addr: on amd64 and 386 the call pushed it just below F's frame
  * [slot + ptr, slot + ptr + spdelta). Elsewhere (link-register machines) the
- * nearest return address is taken. NULL if none.
+ * nearest return address is taken (*ret_entry its entry). NULL if none.
  */
 static const char *pcln_frame_below(struct finder *f, uint64_t addr, uint64_t sp,
-                                    const uint8_t *stack, uint64_t lo)
+                                    const uint8_t *stack, uint64_t lo, uint64_t *ret_entry)
 {
 	unsigned ptr = f->t->ptr;
 	bool x86 = f->t->arch == MS_ARCH_AMD64 || f->t->arch == MS_ARCH_386;
@@ -1271,6 +1286,7 @@ static const char *pcln_frame_below(struct finder *f, uint64_t addr, uint64_t sp
 			continue;
 		if (x86 && (fa.spdelta < 0 || addr >= slot + ptr + (uint64_t)fa.spdelta))
 			continue;
+		*ret_entry = fa.entry;
 		return fa.name;
 	}
 	return NULL;
@@ -1293,6 +1309,8 @@ static void stack_candidate(struct finder *f, const struct ms_stack *st, uint64_
 {
 	const struct ms_dfunc *fn, *fns[64];
 	const struct ms_dtype *type = NULL, *fits[MS_MAX_TYPE_CANDIDATES];
+	const char *src = "layout", *func = NULL;
+	struct code_ev ev = {{0, 0}};
 	struct ms_found_map *m;
 	size_t nfits = 0, nfns;
 	bool is_new;
@@ -1324,9 +1342,14 @@ static void stack_candidate(struct finder *f, const struct ms_stack *st, uint64_
 		nfits = shape_narrow(f, addr, fits, nfits);
 	if (!nfits)
 		return;
+	/* without DWARF's frames: the function whose frame holds it */
+	if (!fn && !nfns)
+		func = pcln_frame_below(f, addr, sp, stack, st->lo, &ev.pc[0]);
+	if (nfits > 1 && !f->err)
+		nfits = code_narrow(f, &ev, fits, nfits, &src);
 	m = found_map(f, addr, fits[0], NULL, 0, MS_FOUND_STACK, &is_new);
 	if (m && is_new) {
-		m->type_source = type ? "dwarf" : "layout";
+		m->type_source = type ? "dwarf" : src;
 		if (ms_found_candidates(m, fits, nfits)) {
 			f->err = &ms_error_nomem;
 			return;
@@ -1335,11 +1358,7 @@ static void stack_candidate(struct finder *f, const struct ms_stack *st, uint64_
 			f->err = &ms_error_nomem;
 			return;
 		}
-		*m->stack =
-		    (struct ms_found_stack){st->lo, st->hi, st->goid,
-		                            fn     ? fn->name
-		                            : nfns ? NULL
-		                                   : pcln_frame_below(f, addr, sp, stack, st->lo)};
+		*m->stack = (struct ms_found_stack){st->lo, st->hi, st->goid, fn ? fn->name : func};
 		if (m->stack->func) {
 			char pkg[256];
 
@@ -1614,6 +1633,78 @@ static size_t shape_narrow(struct finder *f, uint64_t addr, const struct ms_dtyp
 	return ms_shape_narrow(f->t, f->ty, &c, fits, nfits);
 }
 
+/* The runtime type descriptor of map type t; 0 if it has none. */
+static uint64_t map_rtype(const struct finder *f, const struct ms_dtype *t)
+{
+	return t->runtime_type ? f->t->rt.types_base + t->runtime_type : 0;
+}
+
+static struct ms_coderefs *coderefs(struct finder *f)
+{
+	const struct ms_dtype *const *all;
+	size_t nall, n = 0;
+	uint64_t *addrs;
+	struct ms_error *err;
+
+	if (f->coderefs || f->coderefs_failed)
+		return f->coderefs;
+	f->coderefs_failed = true;
+	nall = ms_types_maps(f->ty, &all);
+	if (!(addrs = malloc((nall ? nall : 1) * sizeof(*addrs)))) {
+		f->err = &ms_error_nomem;
+		return NULL;
+	}
+	for (size_t i = 0; i < nall; i++)
+		if ((addrs[n] = map_rtype(f, all[i])) != 0)
+			n++;
+	err = ms_coderefs_create(f->t->exe, addrs, n, &f->coderefs);
+	free(addrs);
+	if (err)
+		f->err = err;
+	else
+		f->coderefs_failed = false;
+	return f->coderefs;
+}
+
+/*
+ * Of the map types fits[0 .. nfits) (more than one: all fit the map's memory), those
+ * that the code of the functions in ev (coderefs.h) loads to hand to the runtime's map
+ * calls: when exactly one, the code that holds the map uses that type and no other of
+ * them, and fits[0] is it (*src "code", 1 returned); else nfits, fits unchanged.
+ */
+static size_t code_narrow(struct finder *f, const struct code_ev *ev, const struct ms_dtype **fits,
+                          size_t nfits, const char **src)
+{
+	const struct ms_dtype *hit = NULL;
+	struct ms_coderefs *c;
+
+	if (!ev || nfits < 2 || f->err || (!ev->pc[0] && !ev->pc[1]) || !(c = coderefs(f)))
+		return nfits;
+	for (size_t k = 0; k < 2; k++) {
+		const uint64_t *refs;
+		size_t nrefs;
+		struct ms_error *err = NULL;
+
+		if (!ev->pc[k] || !ms_coderefs_func(c, ev->pc[k], &refs, &nrefs, &err)) {
+			if (err)
+				f->err = err;
+			continue;
+		}
+		for (size_t r = 0; r < nrefs; r++)
+			for (size_t i = 0; i < nfits; i++)
+				if (map_rtype(f, fits[i]) == refs[r] && fits[i] != hit) {
+					if (hit)
+						return nfits; /* the code loads two of them */
+					hit = fits[i];
+				}
+	}
+	if (!hit)
+		return nfits;
+	fits[0] = hit;
+	*src = "code";
+	return 1;
+}
+
 /*
  * The map m was reached through a typed path whose map type is not usable
  * (why: its geometry could not be built). That type is one reading of the
@@ -1663,7 +1754,7 @@ static struct ms_error *retype(struct finder *f, struct ms_found_map *m, struct 
 }
 
 static void defer_header(struct finder *f, const struct ms_heap_obj *o, const char *path,
-                         enum ms_found_by by)
+                         enum ms_found_by by, const struct code_ev *ev)
 {
 	if (f->ndeferred == f->deferred_cap) {
 		size_t cap = f->deferred_cap ? 2 * f->deferred_cap : 256;
@@ -1677,7 +1768,8 @@ static void defer_header(struct finder *f, const struct ms_heap_obj *o, const ch
 		f->deferred_cap = cap;
 	}
 	f->deferred[f->ndeferred] = (struct deferred){*o, strdup(path ? path : ""), by,
-	                                              f->root_pkg[0] ? strdup(f->root_pkg) : NULL};
+	                                              f->root_pkg[0] ? strdup(f->root_pkg) : NULL,
+	                                              ev ? *ev : (struct code_ev){{0, 0}}};
 	if (!f->deferred[f->ndeferred].path ||
 	    (f->root_pkg[0] && !f->deferred[f->ndeferred].package)) {
 		free(f->deferred[f->ndeferred].path);
@@ -1694,7 +1786,7 @@ static void defer_header(struct finder *f, const struct ms_heap_obj *o, const ch
  * some map type's layout walks it cleanly.
  */
 static void header_candidate(struct heap_scan *hs, const struct ms_heap_obj *o, const char *path,
-                             enum ms_found_by by)
+                             enum ms_found_by by, const struct code_ev *ev)
 {
 	struct finder *f = hs->f;
 	const struct ms_dtype *type, *fits[MS_MAX_TYPE_CANDIDATES];
@@ -1741,12 +1833,14 @@ static void header_candidate(struct heap_scan *hs, const struct ms_heap_obj *o, 
 	if (!nfits)
 		return;
 	if (nfits > 1 && hs->defer_ambiguous) {
-		defer_header(f, o, path, by);
+		defer_header(f, o, path, by, ev);
 		return;
 	}
 	/* after the typed paths (deferred): a type its shape gives is no typed path's */
 	if (nfits > 1)
 		nfits = shape_narrow(f, o->base, fits, nfits);
+	if (nfits > 1)
+		nfits = code_narrow(f, ev, fits, nfits, &src);
 	m = found_map(f, o->base, fits[0], path, 0, by, &is_new);
 	if (m && is_new) {
 		m->type_source = src;
@@ -1770,7 +1864,7 @@ static bool heap_candidate(void *arg, const struct ms_heap_obj *o)
 			    ms_error_create(MS_ERR_LIMIT, "stopped: the time limit was reached");
 		return false;
 	}
-	header_candidate(hs, o, NULL, MS_FOUND_HEAP);
+	header_candidate(hs, o, NULL, MS_FOUND_HEAP, NULL);
 	return !f->err;
 }
 
@@ -1814,6 +1908,7 @@ struct untyped_queue {
 	uint64_t hdr_elemsize;
 	enum ms_found_by by;   /* of the roots followed */
 	const char *root_path; /* the root being followed */
+	uint64_t root_pc;      /* a frame root: its function's entry (code_narrow); else 0 */
 	uint8_t *buf;          /* UNTYPED_BYTES */
 };
 
@@ -2128,6 +2223,26 @@ static void follow_unsafe(struct finder *f, uint64_t addr, const char *path, uns
 		enqueue(f, p, part, strdup(path), depth + 1, false);
 }
 
+/*
+ * The code that holds a header reached from queue entry parent (UINT32_MAX: the root
+ * itself): the root frame's function when the header is at most one object away from
+ * its slot, and the function of the parent object when that is a closure (its first
+ * word a function's entry: a funcval).
+ */
+static struct code_ev untyped_ev(struct finder *f, const struct untyped_queue *uq, uint32_t parent)
+{
+	struct code_ev ev = {{0, 0}};
+	struct ms_func_at fa;
+	uint64_t fn;
+
+	if (parent == UINT32_MAX || uq->q[parent].parent == UINT32_MAX)
+		ev.pc[0] = uq->root_pc;
+	if (parent != UINT32_MAX && ms_source_try_ptr(f->t->mem, uq->q[parent].addr, &fn) && fn &&
+	    ms_binary_func_at(f->t->exe, fn, &fa) && fa.entry == fn)
+		ev.pc[1] = fn;
+	return ev;
+}
+
 static void untyped_follow(struct finder *f, struct untyped_queue *uq, uint64_t p, uint32_t parent,
                            uint64_t off)
 {
@@ -2142,8 +2257,10 @@ static void untyped_follow(struct finder *f, struct untyped_queue *uq, uint64_t 
 		char path[MAX_PATH_BYTES];
 
 		if (!m) {
+			struct code_ev ev = untyped_ev(f, uq, parent);
+
 			untyped_path(uq, parent, off, path, sizeof(path));
-			header_candidate(&uq->hs, &o, path, uq->by);
+			header_candidate(&uq->hs, &o, path, uq->by, &ev);
 			m = ms_found_lookup(f->found, p);
 		}
 		/* a map of certain type: its walk follows its entries, typed */
@@ -2296,6 +2413,7 @@ static void frame_untyped_roots(struct finder *f, const struct ms_stack *st,
 			drain(f);
 			continue;
 		}
+		uq.root_pc = fr->fn.entry;
 		untyped_root(f, &uq, p, path);
 	}
 out:
@@ -2370,7 +2488,7 @@ static void add_deferred(struct finder *f)
 		if (!f->err && !ms_found_lookup(f->found, d->o.base)) {
 			snprintf(f->root_pkg, sizeof(f->root_pkg), "%s",
 			         d->package ? d->package : "");
-			header_candidate(&hs, &d->o, d->path[0] ? d->path : NULL, d->by);
+			header_candidate(&hs, &d->o, d->path[0] ? d->path : NULL, d->by, &d->ev);
 		}
 		free(d->path);
 		free(d->package);
@@ -2464,6 +2582,7 @@ struct ms_error *ms_find_maps(struct ms_target *t, struct ms_types *ty,
 	free(f.typed.addrs);
 	free(f.typed.types);
 	ms_addrset_deinit(&f.conflict_seen);
+	ms_coderefs_destroy(f.coderefs);
 	/* a map found but never walked (the budget ran out) is still reported, empty */
 	for (size_t i = 0; i < found->n && !f.err; i++)
 		if (!found->maps[i]->inner && !found->maps[i]->handed &&
