@@ -37,8 +37,8 @@ struct item {
 
 /*
  * The functions whose code holds a map found untyped (code_narrow): a pc inside each
- * (0: none): the frame's function whose live slot leads to it in at most two steps,
- * and the function of a closure object holding it.
+ * (0: none): the function whose frame holds it (untyped_ev, stack_candidate), and the
+ * function of a closure object holding it.
  */
 struct code_ev {
 	uint64_t pc[2];
@@ -1313,7 +1313,7 @@ static void stack_candidate(struct finder *f, const struct ms_stack *st, uint64_
 	struct code_ev ev = {{0, 0}};
 	struct ms_found_map *m;
 	size_t nfits = 0, nfns;
-	bool is_new;
+	bool is_new, all_fits;
 
 	m = ms_found_lookup(f->found, addr);
 	if (m) {
@@ -1338,6 +1338,8 @@ static void stack_candidate(struct finder *f, const struct ms_stack *st, uint64_
 		fits[nfits++] = type;
 	else
 		nfits = type_by_layout(f, addr, st->lo, st->hi, -1, true, fits);
+	/* every type that fits is among them (the true one too): code_narrow may choose */
+	all_fits = nfits < MS_MAX_TYPE_CANDIDATES;
 	if (nfits > 1 && !f->err)
 		nfits = shape_narrow(f, addr, fits, nfits);
 	if (!nfits)
@@ -1345,7 +1347,7 @@ static void stack_candidate(struct finder *f, const struct ms_stack *st, uint64_
 	/* without DWARF's frames: the function whose frame holds it */
 	if (!fn && !nfns)
 		func = pcln_frame_below(f, addr, sp, stack, st->lo, &ev.pc[0]);
-	if (nfits > 1 && !f->err)
+	if (nfits > 1 && all_fits && !f->err)
 		nfits = code_narrow(f, &ev, fits, nfits, &src);
 	m = found_map(f, addr, fits[0], NULL, 0, MS_FOUND_STACK, &is_new);
 	if (m && is_new) {
@@ -1796,7 +1798,7 @@ static void header_candidate(struct heap_scan *hs, const struct ms_heap_obj *o, 
 	uint8_t hdr[128];
 	uint64_t data;
 	size_t nfits = 0;
-	bool is_new, store_known;
+	bool is_new, store_known, all_fits;
 	struct ms_error *err;
 
 	if (o->noscan || hs->hdr_bytes > sizeof(hdr))
@@ -1832,6 +1834,8 @@ static void header_candidate(struct heap_scan *hs, const struct ms_heap_obj *o, 
 	}
 	if (!nfits)
 		return;
+	/* every type that fits is among them (the true one too): code_narrow may choose */
+	all_fits = nfits < MS_MAX_TYPE_CANDIDATES;
 	if (nfits > 1 && hs->defer_ambiguous) {
 		defer_header(f, o, path, by, ev);
 		return;
@@ -1839,7 +1843,7 @@ static void header_candidate(struct heap_scan *hs, const struct ms_heap_obj *o, 
 	/* after the typed paths (deferred): a type its shape gives is no typed path's */
 	if (nfits > 1)
 		nfits = shape_narrow(f, o->base, fits, nfits);
-	if (nfits > 1)
+	if (nfits > 1 && all_fits)
 		nfits = code_narrow(f, ev, fits, nfits, &src);
 	m = found_map(f, o->base, fits[0], path, 0, by, &is_new);
 	if (m && is_new) {
@@ -2225,17 +2229,22 @@ static void follow_unsafe(struct finder *f, uint64_t addr, const char *path, uns
 
 /*
  * The code that holds a header reached from queue entry parent (UINT32_MAX: the root
- * itself): the root frame's function when the header is at most one object away from
- * its slot, and the function of the parent object when that is a closure (its first
- * word a function's entry: a funcval).
+ * itself): the root frame's function when its slot points at the header, or at a heap
+ * cell of one word that holds it (a variable moved to the heap: a closure captured it by
+ * reference); and the function of the parent object when that is a closure (its first
+ * word a function's entry: a funcval). A bigger object between the frame and the map
+ * (a struct the function holds) may hold maps that other code uses: not taken.
  */
 static struct code_ev untyped_ev(struct finder *f, const struct untyped_queue *uq, uint32_t parent)
 {
 	struct code_ev ev = {{0, 0}};
+	struct ms_heap_obj cell;
 	struct ms_func_at fa;
 	uint64_t fn;
 
-	if (parent == UINT32_MAX || uq->q[parent].parent == UINT32_MAX)
+	if (parent == UINT32_MAX ||
+	    (uq->q[parent].parent == UINT32_MAX && ms_heap_find(f->t, uq->q[parent].addr, &cell) &&
+	     cell.elemsize <= 8))
 		ev.pc[0] = uq->root_pc;
 	if (parent != UINT32_MAX && ms_source_try_ptr(f->t->mem, uq->q[parent].addr, &fn) && fn &&
 	    ms_binary_func_at(f->t->exe, fn, &fa) && fa.entry == fn)
