@@ -1184,8 +1184,16 @@ static int specificity(const struct ms_map_geom *g)
 
 static size_t shape_narrow(struct finder *f, uint64_t addr, const struct ms_dtype **fits,
                            size_t nfits);
-static size_t code_narrow(struct finder *f, const struct code_ev *ev, const struct ms_dtype **fits,
-                          size_t nfits, const char **src);
+/* The header code_narrow types: at addr (in the stack [lo, hi), or 0, 0), its storage
+ * pointer-free or not (store_noscan, -1 unknown); all_fits: fits holds every map type
+ * whose layout walks it (fewer than MS_MAX_TYPE_CANDIDATES were found). */
+struct code_check {
+	uint64_t addr, lo, hi;
+	int store_noscan;
+	bool all_fits;
+};
+static size_t code_narrow(struct finder *f, const struct code_ev *ev, const struct code_check *c,
+                          const struct ms_dtype **fits, size_t nfits, const char **src);
 
 static size_t type_by_layout(struct finder *f, uint64_t addr, uint64_t lo, uint64_t hi,
                              int store_noscan, bool need_entries, const struct ms_dtype **fits)
@@ -1347,8 +1355,11 @@ static void stack_candidate(struct finder *f, const struct ms_stack *st, uint64_
 	/* without DWARF's frames: the function whose frame holds it */
 	if (!fn && !nfns)
 		func = pcln_frame_below(f, addr, sp, stack, st->lo, &ev.pc[0]);
-	if (nfits > 1 && all_fits && !f->err)
-		nfits = code_narrow(f, &ev, fits, nfits, &src);
+	if (nfits > 1 && !f->err) {
+		struct code_check c = {addr, st->lo, st->hi, -1, all_fits};
+
+		nfits = code_narrow(f, &ev, &c, fits, nfits, &src);
+	}
 	m = found_map(f, addr, fits[0], NULL, 0, MS_FOUND_STACK, &is_new);
 	if (m && is_new) {
 		m->type_source = type ? "dwarf" : src;
@@ -1669,20 +1680,16 @@ static struct ms_coderefs *coderefs(struct finder *f)
 }
 
 /*
- * Of the map types fits[0 .. nfits) (more than one: all fit the map's memory), those
- * that the code of the functions in ev (coderefs.h) loads to hand to the runtime's map
- * calls: when exactly one, the code that holds the map uses that type and no other of
- * them, and fits[0] is it (*src "code", 1 returned); else nfits, fits unchanged.
+ * The map types that the code of the functions in ev loads (coderefs.h), each once, into
+ * ret (at most max); NULL when none.
  */
-static size_t code_narrow(struct finder *f, const struct code_ev *ev, const struct ms_dtype **fits,
-                          size_t nfits, const char **src)
+static size_t code_types(struct finder *f, const struct code_ev *ev, const struct ms_dtype **ret,
+                         size_t max)
 {
-	const struct ms_dtype *hit = NULL;
-	struct ms_coderefs *c;
+	struct ms_coderefs *c = coderefs(f);
+	size_t n = 0;
 
-	if (!ev || nfits < 2 || f->err || (!ev->pc[0] && !ev->pc[1]) || !(c = coderefs(f)))
-		return nfits;
-	for (size_t k = 0; k < 2; k++) {
+	for (size_t k = 0; c && k < 2 && !f->err; k++) {
 		const uint64_t *refs;
 		size_t nrefs;
 		struct ms_error *err = NULL;
@@ -1692,15 +1699,64 @@ static size_t code_narrow(struct finder *f, const struct code_ev *ev, const stru
 				f->err = err;
 			continue;
 		}
-		for (size_t r = 0; r < nrefs; r++)
-			for (size_t i = 0; i < nfits; i++)
-				if (map_rtype(f, fits[i]) == refs[r] && fits[i] != hit) {
-					if (hit)
-						return nfits; /* the code loads two of them */
-					hit = fits[i];
-				}
+		for (size_t r = 0; r < nrefs && n < max; r++) {
+			const struct ms_dtype *t = ms_types_by_runtime(f->ty, refs[r]);
+			bool seen = !t || !ms_types_is_map(t);
+
+			for (size_t i = 0; i < n && !seen; i++)
+				seen = ret[i] == t;
+			if (!seen)
+				ret[n++] = t;
+		}
 	}
-	if (!hit)
+	return n;
+}
+
+/*
+ * Of the map types that fit the header (fits[0 .. nfits), more than one, narrowed by
+ * its memory's shape), those that the code of the functions in ev loads to hand to the
+ * runtime's map calls: when exactly one, the code that holds the map uses that type and
+ * no other that fits, and fits[0] is it (*src "code", 1 returned); else nfits, fits
+ * unchanged. When fits may lack some (c->all_fits false: the candidates kept ran out),
+ * the types the code loads are checked against the header themselves, as
+ * type_by_layout and shape_narrow check the others.
+ */
+static size_t code_narrow(struct finder *f, const struct code_ev *ev, const struct code_check *c,
+                          const struct ms_dtype **fits, size_t nfits, const char **src)
+{
+	const struct ms_dtype *used[MS_MAX_TYPE_CANDIDATES], *hit = NULL;
+	size_t nused, nhit = 0;
+
+	if (!ev || nfits < 2 || f->err || (!ev->pc[0] && !ev->pc[1]))
+		return nfits;
+	nused = code_types(f, ev, used, MS_MAX_TYPE_CANDIDATES);
+	if (c->all_fits) {
+		for (size_t r = 0; r < nused; r++)
+			for (size_t i = 0; i < nfits; i++)
+				if (map_rtype(f, fits[i]) == map_rtype(f, used[r]) && !nhit++)
+					hit = fits[i];
+	} else {
+		const struct ms_dtype *ok[MS_MAX_TYPE_CANDIDATES];
+		size_t nok = 0;
+
+		for (size_t r = 0; r < nused && !f->err; r++) {
+			const struct ms_map_geom *g;
+			struct ms_error *gerr = ms_types_geom(f->ty, used[r], &g);
+
+			if (gerr) {
+				ms_error_destroy(gerr);
+				continue;
+			}
+			if ((c->store_noscan < 0 || g->has_pointers != (c->store_noscan > 0)) &&
+			    validate(f, c->addr, used[r], c->lo, c->hi, true))
+				ok[nok++] = used[r];
+		}
+		if (nok > 1 && !f->err)
+			nok = shape_narrow(f, c->addr, ok, nok);
+		nhit = nok;
+		hit = nok ? ok[0] : NULL;
+	}
+	if (nhit != 1 || f->err)
 		return nfits;
 	fits[0] = hit;
 	*src = "code";
@@ -1843,8 +1899,11 @@ static void header_candidate(struct heap_scan *hs, const struct ms_heap_obj *o, 
 	/* after the typed paths (deferred): a type its shape gives is no typed path's */
 	if (nfits > 1)
 		nfits = shape_narrow(f, o->base, fits, nfits);
-	if (nfits > 1 && all_fits)
-		nfits = code_narrow(f, ev, fits, nfits, &src);
+	if (nfits > 1) {
+		struct code_check c = {o->base, 0, 0, store.noscan, all_fits};
+
+		nfits = code_narrow(f, ev, &c, fits, nfits, &src);
+	}
 	m = found_map(f, o->base, fits[0], path, 0, by, &is_new);
 	if (m && is_new) {
 		m->type_source = src;
