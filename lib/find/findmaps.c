@@ -1724,7 +1724,7 @@ static size_t code_types(struct finder *f, const struct code_ev *ev, const struc
 static size_t code_narrow(struct finder *f, const struct code_ev *ev, const struct code_check *c,
                           const struct ms_dtype **fits, size_t nfits, const char **src)
 {
-	const struct ms_dtype *used[MS_MAX_TYPE_CANDIDATES], *hit = NULL;
+	const struct ms_dtype *used[MS_MAX_TYPE_CANDIDATES] = {0}, *hit = NULL;
 	size_t nused, nhit = 0;
 
 	if (!ev || nfits < 2 || f->err || (!ev->pc[0] && !ev->pc[1]))
@@ -1736,8 +1736,7 @@ static size_t code_narrow(struct finder *f, const struct code_ev *ev, const stru
 				if (map_rtype(f, fits[i]) == map_rtype(f, used[r]) && !nhit++)
 					hit = fits[i];
 	} else {
-		const struct ms_dtype *ok[MS_MAX_TYPE_CANDIDATES];
-		size_t nok = 0;
+		size_t nok = 0; /* those that walk the header, kept at the front of used */
 
 		for (size_t r = 0; r < nused && !f->err; r++) {
 			const struct ms_map_geom *g;
@@ -1749,12 +1748,12 @@ static size_t code_narrow(struct finder *f, const struct code_ev *ev, const stru
 			}
 			if ((c->store_noscan < 0 || g->has_pointers != (c->store_noscan > 0)) &&
 			    validate(f, c->addr, used[r], c->lo, c->hi, true))
-				ok[nok++] = used[r];
+				used[nok++] = used[r];
 		}
 		if (nok > 1 && !f->err)
-			nok = shape_narrow(f, c->addr, ok, nok);
+			nok = shape_narrow(f, c->addr, used, nok);
 		nhit = nok;
-		hit = nok ? ok[0] : NULL;
+		hit = used[0];
 	}
 	if (nhit != 1 || f->err)
 		return nfits;
