@@ -596,8 +596,8 @@ static bool pcln_step(const struct pcln *c, uint64_t *pos, uint64_t *pc, int32_t
 
 /* A function's _func, found by pc (runtime.findfunc), its fields checked to lie in the table. */
 struct pcln_func {
-	const uint8_t *f; /* the _func header in tab */
-	uint64_t entry;
+	const uint8_t *f;    /* the _func header in tab */
+	uint64_t entry, end; /* its code: [entry, end), end the next function's entry */
 	uint32_t npcdata;
 	uint8_t nfuncdata;
 	const char *name;
@@ -633,6 +633,7 @@ static bool pcln_func(struct binary_priv *p, uint64_t pc, struct pcln_func *ret)
 			hi = mid;
 	}
 	ret->entry = c->text_start + pcln_word(b, c->tab + c->functab + 8 * lo, 4);
+	ret->end = c->text_start + pcln_word(b, c->tab + c->functab + 8 * (lo + 1), 4);
 	func = c->functab + pcln_word(b, c->tab + c->functab + 8 * lo + 4, 4);
 	if (func > c->len || c->len - func < c->func_bytes)
 		return false;
@@ -749,6 +750,7 @@ bool ms_binary_func_at(struct ms_binary *b, uint64_t pc, struct ms_func_at *ret)
 		return false;
 	ret->name = f.name;
 	ret->entry = f.entry;
+	ret->end = f.end > f.entry ? f.end : f.entry;
 	ret->spdelta = pcln_value(p, &f, func_u32(b, &f, FUNC_PCSP), pc);
 	return true;
 }

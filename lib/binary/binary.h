@@ -53,6 +53,7 @@ bool ms_binary_setting(const struct ms_binary *b, const char *key, char *buf, si
 struct ms_func_at {
 	const char *name; /* borrowed, valid while the binary is open */
 	uint64_t entry;
+	uint64_t end;    /* its code is [entry, end): the next function's entry (functab) */
 	int64_t spdelta; /* the stack pointer's offset from the frame's top at pc; -1 unknown */
 };
 /* false if pc is in no function or the table is damaged. */

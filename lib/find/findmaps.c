@@ -14,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "coderefs.h"
 #include "gover.h"
 #include "grow.h"
 #include "report_pack.h"
@@ -34,6 +35,15 @@ struct item {
 };
 
 #define MAX_NEST 200 /* values inside values, see visit() */
+
+/*
+ * The functions whose code holds a map found untyped (code_narrow): a pc inside each
+ * (0: none): the function whose frame holds it (untyped_ev, stack_candidate), and the
+ * function of a closure object holding it.
+ */
+struct code_ev {
+	uint64_t pc[2];
+};
 
 struct finder {
 	struct ms_target *t;
@@ -74,10 +84,13 @@ struct finder {
 		char *path; /* owned */
 		enum ms_found_by by;
 		char *package; /* owned: the root's, or NULL */
+		struct code_ev ev;
 	} * deferred;
 	size_t ndeferred, deferred_cap;
 	bool globals_scanned;
 	uint64_t any_hasher; /* sync.Map's keyHash without DWARF (any_any_hasher); 0 unknown yet */
+	struct ms_coderefs *coderefs; /* the map types each function's code loads; lazily */
+	bool coderefs_failed;
 	uint64_t ticks;
 	double last_progress;
 };
@@ -1172,6 +1185,16 @@ static int specificity(const struct ms_map_geom *g)
 
 static size_t shape_narrow(struct finder *f, uint64_t addr, const struct ms_dtype **fits,
                            size_t nfits);
+/* The header code_narrow types: at addr (in the stack [lo, hi), or 0, 0), its storage
+ * pointer-free or not (store_noscan, -1 unknown); all_fits: fits holds every map type
+ * whose layout walks it (fewer than MS_MAX_TYPE_CANDIDATES were found). */
+struct code_check {
+	uint64_t addr, lo, hi;
+	int store_noscan;
+	bool all_fits;
+};
+static size_t code_narrow(struct finder *f, const struct code_ev *ev, const struct code_check *c,
+                          const struct ms_dtype **fits, size_t nfits, const char **src);
 
 static size_t type_by_layout(struct finder *f, uint64_t addr, uint64_t lo, uint64_t hi,
                              int store_noscan, bool need_entries, const struct ms_dtype **fits)
@@ -1256,10 +1279,10 @@ static size_t frames_below(struct finder *f, uint64_t addr, uint64_t sp, const u
  * is a func value) whose frame, by .gopclntab's stack-pointer table, reaches
  * above addr: on amd64 and 386 the call pushed it just below F's frame
  * [slot + ptr, slot + ptr + spdelta). Elsewhere (link-register machines) the
- * nearest return address is taken. NULL if none.
+ * nearest return address is taken (*ret_entry its entry). NULL if none.
  */
 static const char *pcln_frame_below(struct finder *f, uint64_t addr, uint64_t sp,
-                                    const uint8_t *stack, uint64_t lo)
+                                    const uint8_t *stack, uint64_t lo, uint64_t *ret_entry)
 {
 	unsigned ptr = f->t->ptr;
 	bool x86 = f->t->arch == MS_ARCH_AMD64 || f->t->arch == MS_ARCH_386;
@@ -1272,6 +1295,7 @@ static const char *pcln_frame_below(struct finder *f, uint64_t addr, uint64_t sp
 			continue;
 		if (x86 && (fa.spdelta < 0 || addr >= slot + ptr + (uint64_t)fa.spdelta))
 			continue;
+		*ret_entry = fa.entry;
 		return fa.name;
 	}
 	return NULL;
@@ -1294,9 +1318,11 @@ static void stack_candidate(struct finder *f, const struct ms_stack *st, uint64_
 {
 	const struct ms_dfunc *fn, *fns[64];
 	const struct ms_dtype *type = NULL, *fits[MS_MAX_TYPE_CANDIDATES];
+	const char *src = "layout", *func = NULL;
+	struct code_ev ev = {{0, 0}};
 	struct ms_found_map *m;
 	size_t nfits = 0, nfns;
-	bool is_new;
+	bool is_new, all_fits;
 
 	m = ms_found_lookup(f->found, addr);
 	if (m) {
@@ -1321,13 +1347,23 @@ static void stack_candidate(struct finder *f, const struct ms_stack *st, uint64_
 		fits[nfits++] = type;
 	else
 		nfits = type_by_layout(f, addr, st->lo, st->hi, -1, true, fits);
+	/* every type that fits is among them (the true one too): code_narrow may choose */
+	all_fits = nfits < MS_MAX_TYPE_CANDIDATES;
 	if (nfits > 1 && !f->err)
 		nfits = shape_narrow(f, addr, fits, nfits);
 	if (!nfits)
 		return;
+	/* without DWARF's frames: the function whose frame holds it */
+	if (!fn && !nfns)
+		func = pcln_frame_below(f, addr, sp, stack, st->lo, &ev.pc[0]);
+	if (nfits > 1 && !f->err) {
+		struct code_check c = {addr, st->lo, st->hi, -1, all_fits};
+
+		nfits = code_narrow(f, &ev, &c, fits, nfits, &src);
+	}
 	m = found_map(f, addr, fits[0], NULL, 0, MS_FOUND_STACK, &is_new);
 	if (m && is_new) {
-		m->type_source = type ? "dwarf" : "layout";
+		m->type_source = type ? "dwarf" : src;
 		if (ms_found_candidates(m, fits, nfits)) {
 			f->err = &ms_error_nomem;
 			return;
@@ -1336,11 +1372,7 @@ static void stack_candidate(struct finder *f, const struct ms_stack *st, uint64_
 			f->err = &ms_error_nomem;
 			return;
 		}
-		*m->stack =
-		    (struct ms_found_stack){st->lo, st->hi, st->goid,
-		                            fn     ? fn->name
-		                            : nfns ? NULL
-		                                   : pcln_frame_below(f, addr, sp, stack, st->lo)};
+		*m->stack = (struct ms_found_stack){st->lo, st->hi, st->goid, fn ? fn->name : func};
 		if (m->stack->func) {
 			char pkg[256];
 
@@ -1615,6 +1647,122 @@ static size_t shape_narrow(struct finder *f, uint64_t addr, const struct ms_dtyp
 	return ms_shape_narrow(f->t, f->ty, &c, fits, nfits);
 }
 
+/* The runtime type descriptor of map type t; 0 if it has none. */
+static uint64_t map_rtype(const struct finder *f, const struct ms_dtype *t)
+{
+	return t->runtime_type ? f->t->rt.types_base + t->runtime_type : 0;
+}
+
+static struct ms_coderefs *coderefs(struct finder *f)
+{
+	const struct ms_dtype *const *all;
+	size_t nall, n = 0;
+	uint64_t *addrs;
+	struct ms_error *err;
+
+	if (f->coderefs || f->coderefs_failed)
+		return f->coderefs;
+	f->coderefs_failed = true;
+	nall = ms_types_maps(f->ty, &all);
+	if (!(addrs = malloc((nall ? nall : 1) * sizeof(*addrs)))) {
+		f->err = &ms_error_nomem;
+		return NULL;
+	}
+	for (size_t i = 0; i < nall; i++)
+		if ((addrs[n] = map_rtype(f, all[i])) != 0)
+			n++;
+	err = ms_coderefs_create(f->t->exe, addrs, n, &f->coderefs);
+	free(addrs);
+	if (err)
+		f->err = err;
+	else
+		f->coderefs_failed = false;
+	return f->coderefs;
+}
+
+/*
+ * The map types that the code of the functions in ev loads (coderefs.h), each once, into
+ * ret (at most max); NULL when none.
+ */
+static size_t code_types(struct finder *f, const struct code_ev *ev, const struct ms_dtype **ret,
+                         size_t max)
+{
+	struct ms_coderefs *c = coderefs(f);
+	size_t n = 0;
+
+	for (size_t k = 0; c && k < 2 && !f->err; k++) {
+		const uint64_t *refs;
+		size_t nrefs;
+		struct ms_error *err = NULL;
+
+		if (!ev->pc[k] || !ms_coderefs_func(c, ev->pc[k], &refs, &nrefs, &err)) {
+			if (err)
+				f->err = err;
+			continue;
+		}
+		for (size_t r = 0; r < nrefs && n < max; r++) {
+			const struct ms_dtype *t = ms_types_by_runtime(f->ty, refs[r]);
+			bool seen = !t || !ms_types_is_map(t);
+
+			for (size_t i = 0; i < n && !seen; i++)
+				seen = ret[i] == t;
+			if (!seen)
+				ret[n++] = t;
+		}
+	}
+	return n;
+}
+
+/*
+ * Of the map types that fit the header (fits[0 .. nfits), more than one, narrowed by
+ * its memory's shape), those that the code of the functions in ev loads to hand to the
+ * runtime's map calls: when exactly one, the code that holds the map uses that type and
+ * no other that fits, and fits[0] is it (*src "code", 1 returned); else nfits, fits
+ * unchanged. When fits may lack some (c->all_fits false: the candidates kept ran out),
+ * the types the code loads are checked against the header themselves, as
+ * type_by_layout and shape_narrow check the others.
+ */
+static size_t code_narrow(struct finder *f, const struct code_ev *ev, const struct code_check *c,
+                          const struct ms_dtype **fits, size_t nfits, const char **src)
+{
+	const struct ms_dtype *used[MS_MAX_TYPE_CANDIDATES] = {0}, *hit = NULL;
+	size_t nused, nhit = 0;
+
+	if (!ev || nfits < 2 || f->err || (!ev->pc[0] && !ev->pc[1]))
+		return nfits;
+	nused = code_types(f, ev, used, MS_MAX_TYPE_CANDIDATES);
+	if (c->all_fits) {
+		for (size_t r = 0; r < nused; r++)
+			for (size_t i = 0; i < nfits; i++)
+				if (map_rtype(f, fits[i]) == map_rtype(f, used[r]) && !nhit++)
+					hit = fits[i];
+	} else {
+		size_t nok = 0; /* those that walk the header, kept at the front of used */
+
+		for (size_t r = 0; r < nused && !f->err; r++) {
+			const struct ms_map_geom *g;
+			struct ms_error *gerr = ms_types_geom(f->ty, used[r], &g);
+
+			if (gerr) {
+				ms_error_destroy(gerr);
+				continue;
+			}
+			if ((c->store_noscan < 0 || g->has_pointers != (c->store_noscan > 0)) &&
+			    validate(f, c->addr, used[r], c->lo, c->hi, true))
+				used[nok++] = used[r];
+		}
+		if (nok > 1 && !f->err)
+			nok = shape_narrow(f, c->addr, used, nok);
+		nhit = nok;
+		hit = used[0];
+	}
+	if (nhit != 1 || f->err)
+		return nfits;
+	fits[0] = hit;
+	*src = "code";
+	return 1;
+}
+
 /*
  * The map m was reached through a typed path whose map type is not usable
  * (why: its geometry could not be built). That type is one reading of the
@@ -1664,7 +1812,7 @@ static struct ms_error *retype(struct finder *f, struct ms_found_map *m, struct 
 }
 
 static void defer_header(struct finder *f, const struct ms_heap_obj *o, const char *path,
-                         enum ms_found_by by)
+                         enum ms_found_by by, const struct code_ev *ev)
 {
 	if (f->ndeferred == f->deferred_cap) {
 		size_t cap = f->deferred_cap ? 2 * f->deferred_cap : 256;
@@ -1678,7 +1826,8 @@ static void defer_header(struct finder *f, const struct ms_heap_obj *o, const ch
 		f->deferred_cap = cap;
 	}
 	f->deferred[f->ndeferred] = (struct deferred){*o, strdup(path ? path : ""), by,
-	                                              f->root_pkg[0] ? strdup(f->root_pkg) : NULL};
+	                                              f->root_pkg[0] ? strdup(f->root_pkg) : NULL,
+	                                              ev ? *ev : (struct code_ev){{0, 0}}};
 	if (!f->deferred[f->ndeferred].path ||
 	    (f->root_pkg[0] && !f->deferred[f->ndeferred].package)) {
 		free(f->deferred[f->ndeferred].path);
@@ -1695,7 +1844,7 @@ static void defer_header(struct finder *f, const struct ms_heap_obj *o, const ch
  * some map type's layout walks it cleanly.
  */
 static void header_candidate(struct heap_scan *hs, const struct ms_heap_obj *o, const char *path,
-                             enum ms_found_by by)
+                             enum ms_found_by by, const struct code_ev *ev)
 {
 	struct finder *f = hs->f;
 	const struct ms_dtype *type, *fits[MS_MAX_TYPE_CANDIDATES];
@@ -1705,7 +1854,7 @@ static void header_candidate(struct heap_scan *hs, const struct ms_heap_obj *o, 
 	uint8_t hdr[128];
 	uint64_t data;
 	size_t nfits = 0;
-	bool is_new, store_known;
+	bool is_new, store_known, all_fits;
 	struct ms_error *err;
 
 	if (o->noscan || hs->hdr_bytes > sizeof(hdr))
@@ -1741,13 +1890,20 @@ static void header_candidate(struct heap_scan *hs, const struct ms_heap_obj *o, 
 	}
 	if (!nfits)
 		return;
+	/* every type that fits is among them (the true one too): code_narrow may choose */
+	all_fits = nfits < MS_MAX_TYPE_CANDIDATES;
 	if (nfits > 1 && hs->defer_ambiguous) {
-		defer_header(f, o, path, by);
+		defer_header(f, o, path, by, ev);
 		return;
 	}
 	/* after the typed paths (deferred): a type its shape gives is no typed path's */
 	if (nfits > 1)
 		nfits = shape_narrow(f, o->base, fits, nfits);
+	if (nfits > 1) {
+		struct code_check c = {o->base, 0, 0, store.noscan, all_fits};
+
+		nfits = code_narrow(f, ev, &c, fits, nfits, &src);
+	}
 	m = found_map(f, o->base, fits[0], path, 0, by, &is_new);
 	if (m && is_new) {
 		m->type_source = src;
@@ -1771,7 +1927,7 @@ static bool heap_candidate(void *arg, const struct ms_heap_obj *o)
 			    ms_error_create(MS_ERR_LIMIT, "stopped: the time limit was reached");
 		return false;
 	}
-	header_candidate(hs, o, NULL, MS_FOUND_HEAP);
+	header_candidate(hs, o, NULL, MS_FOUND_HEAP, NULL);
 	return !f->err;
 }
 
@@ -1815,6 +1971,7 @@ struct untyped_queue {
 	uint64_t hdr_elemsize;
 	enum ms_found_by by;   /* of the roots followed */
 	const char *root_path; /* the root being followed */
+	uint64_t root_pc;      /* a frame root: its function's entry (code_narrow); else 0 */
 	uint8_t *buf;          /* UNTYPED_BYTES */
 };
 
@@ -2129,6 +2286,31 @@ static void follow_unsafe(struct finder *f, uint64_t addr, const char *path, uns
 		enqueue(f, p, part, strdup(path), depth + 1, false);
 }
 
+/*
+ * The code that holds a header reached from queue entry parent (UINT32_MAX: the root
+ * itself): the root frame's function when its slot points at the header, or at a heap
+ * cell of one word that holds it (a variable moved to the heap: a closure captured it by
+ * reference); and the function of the parent object when that is a closure (its first
+ * word a function's entry: a funcval). A bigger object between the frame and the map
+ * (a struct the function holds) may hold maps that other code uses: not taken.
+ */
+static struct code_ev untyped_ev(struct finder *f, const struct untyped_queue *uq, uint32_t parent)
+{
+	struct code_ev ev = {{0, 0}};
+	struct ms_heap_obj cell;
+	struct ms_func_at fa;
+	uint64_t fn;
+
+	if (parent == UINT32_MAX ||
+	    (uq->q[parent].parent == UINT32_MAX && ms_heap_find(f->t, uq->q[parent].addr, &cell) &&
+	     cell.elemsize <= 8))
+		ev.pc[0] = uq->root_pc;
+	if (parent != UINT32_MAX && ms_source_try_ptr(f->t->mem, uq->q[parent].addr, &fn) && fn &&
+	    ms_binary_func_at(f->t->exe, fn, &fa) && fa.entry == fn)
+		ev.pc[1] = fn;
+	return ev;
+}
+
 static void untyped_follow(struct finder *f, struct untyped_queue *uq, uint64_t p, uint32_t parent,
                            uint64_t off)
 {
@@ -2143,8 +2325,10 @@ static void untyped_follow(struct finder *f, struct untyped_queue *uq, uint64_t 
 		char path[MAX_PATH_BYTES];
 
 		if (!m) {
+			struct code_ev ev = untyped_ev(f, uq, parent);
+
 			untyped_path(uq, parent, off, path, sizeof(path));
-			header_candidate(&uq->hs, &o, path, uq->by);
+			header_candidate(&uq->hs, &o, path, uq->by, &ev);
 			m = ms_found_lookup(f->found, p);
 		}
 		/* a map of certain type: its walk follows its entries, typed */
@@ -2297,6 +2481,7 @@ static void frame_untyped_roots(struct finder *f, const struct ms_stack *st,
 			drain(f);
 			continue;
 		}
+		uq.root_pc = fr->fn.entry;
 		untyped_root(f, &uq, p, path);
 	}
 out:
@@ -2495,7 +2680,7 @@ static void add_deferred(struct finder *f)
 		if (!f->err && !ms_found_lookup(f->found, d->o.base)) {
 			snprintf(f->root_pkg, sizeof(f->root_pkg), "%s",
 			         d->package ? d->package : "");
-			header_candidate(&hs, &d->o, d->path[0] ? d->path : NULL, d->by);
+			header_candidate(&hs, &d->o, d->path[0] ? d->path : NULL, d->by, &d->ev);
 		}
 		free(d->path);
 		free(d->package);
@@ -2591,6 +2776,7 @@ struct ms_error *ms_find_maps(struct ms_target *t, struct ms_types *ty,
 	free(f.typed.addrs);
 	free(f.typed.types);
 	ms_addrset_deinit(&f.conflict_seen);
+	ms_coderefs_destroy(f.coderefs);
 	/* a map found but never walked (the budget ran out) is still reported, empty */
 	for (size_t i = 0; i < found->n && !f.err; i++)
 		if (!found->maps[i]->inner && !found->maps[i]->handed &&

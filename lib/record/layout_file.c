@@ -180,8 +180,8 @@ static const char *found_name(int i)
 	return ms_found_by_name((enum ms_found_by)i);
 }
 
-static const char *const type_sources[] = {"dwarf", "malloc-header", "span-type", "layout",
-                                           "runtime-type"};
+static const char *const type_sources[] = {"dwarf",  "malloc-header", "span-type",
+                                           "layout", "runtime-type",  "code"};
 
 static const char *type_source_name(int i)
 {

@@ -81,36 +81,30 @@ CONFIGS = rit.CONFIGS
 # pointer bits of the buckets or groups against each type's, what pointer values
 # point at) is typed: tenants and its inner maps (values that are map headers),
 # index (values that point at 32-byte Sessions), closure.lazy's classic buckets
-# (int keys, string values) must have their exact type. What stays, memory that
-# several map types of the binary fit exactly (measured 2026-12-03, all
-# configurations, both stripped builds):
-#  - map[string]int64 / map[string]int: the same as map[string]uint64 (and, in
-#    Swiss groups, map[string]int32 and map[string]bool);
-#  - pointer-free: map[int64]int64 (also on a stack: scratch.m), map[uint16]float64
-#    like map[int16]complex64 in classic buckets (in Swiss groups complex64's
-#    4-byte alignment makes its slots smaller), like map[uint64]bool in groups.
-STRIPPED_TYPE_GAPS = {"closure.counts", "scratch.m", "spin.hot"}
+# (int keys, string values) must have their exact type. Memory that several map types
+# of the binary fit exactly (map[string]int64 like map[string]int and uint64;
+# map[int64]int64, also on a stack: scratch.m; map[uint16]float64 like
+# map[int16]complex64 or map[uint64]bool) is typed by the code that holds it
+# (type_source "code", lib/binary/coderefs.c): the map type descriptors that the
+# function of the frame holding it (its slot, or a one-word heap cell of a variable a
+# closure captured: closure.lazy), of the frame a stack header is in, or of a closure
+# object holding it, loads for the runtime's map calls; exactly one of those that fit.
+# Before that (measured 2026-12-03) closure.counts, scratch.m and spin.hot stayed
+# map[?]? in every configuration, blocked.held and sysspin.m except on 386, holder.m
+# except in 64-bit Swiss slots, closure.lazy in Swiss slots and on 386. What stays:
+STRIPPED_TYPE_GAPS = set()
 # ... and in some configurations only: (Go minor, the map layout) -> allowed; the layout
 # "classic", "swiss" (a group of slots, each a key and its value), "split" (1.27
 # mapsplitgroup: a group's keys, then its values) or "swiss386" (slots on 386)
 STRIPPED_TYPE_GAPS_IF = {
-    # map[string]int64 like map[string]int, but on 386 (a 4-byte int)
-    "blocked.held": lambda minor, layout: not layout.endswith("386"),
-    "sysspin.m": lambda minor, layout: not layout.endswith("386"),
-    # int16 keys and complex64 values like uint16 and float64, but in 64-bit Swiss slots
-    # (complex64's 4-byte alignment makes them 12 bytes, float64's 16)
-    "holder.m": lambda minor, layout: layout != "swiss",
     # map[uint8]string's buckets have the pointer bits of map[reflect.Type]bool's (an
-    # interface's type word is no pointer to the GC); from 1.22 its Catalog's span
-    # records its type
+    # interface's type word is no pointer to the GC), and its holder is a field of a
+    # large object main.main holds (other code may use what such an object holds: not
+    # typed by main.main's code); from 1.22 its Catalog's span records its type
     "cat.parts": lambda minor, layout: minor < 22,
-    # map[int]string's slots have the pointer bits of interface-keyed maps'
-    # (map[interface {}]struct {}: its second word a pointer); not so in split groups;
-    # on 386 an int is an int32, and outer.inner.tags is a map[int32]string
-    "closure.lazy": lambda minor, layout: layout == "swiss" or layout.endswith("386"),
     # reached only through an unsafe.Pointer field, an interior or a mistyped pointer
-    # (the typed-pointer checks): typed by the target's recorded type from 1.22; before,
-    # nothing records one
+    # (the typed-pointer checks), deeper than code_narrow looks: typed by the target's
+    # recorded type from 1.22; before, nothing records one
     **{n: (lambda minor, layout: minor < 22) for n in (
         "vault.keys", "outer.inner.tags", "ledger.lines", "purse.coins", "twin.a.m")},
 }
