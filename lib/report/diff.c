@@ -35,10 +35,10 @@ static int64_t delta(uint64_t a, uint64_t b)
 
 static uint64_t waste_of(const struct ms_map_report *m)
 {
-	struct ms_map_report scratch;
-	const struct ms_map_report *f = ms_map_report_full(m, &scratch);
+	struct ms_map_detail scratch;
+	const struct ms_map_detail *d = ms_map_report_detail(m, &scratch);
 
-	return f->impl == MS_IMPL_CLASSIC ? f->overflow_buckets : f->tombstones;
+	return m->impl == MS_IMPL_CLASSIC ? d->overflow_buckets : d->tombstones;
 }
 
 static struct ms_error *add(struct ms_diff *d, const struct ms_map_report *a,

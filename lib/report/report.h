@@ -19,5 +19,8 @@ void ms_report_groups_free(struct ms_inspect_report *r);
 /* A map's group pattern: its path with indices and keys as [*], or where it lives. Owned. */
 char *ms_map_pattern(const struct ms_map_report *m);
 void ms_map_report_destroy(struct ms_map_report *m);
+/* A draft (report_pack.h) and what it owns; NULL is nothing. */
+struct ms_map_draft;
+void ms_map_draft_destroy(struct ms_map_draft *dr);
 
 #endif
