@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "emit.h"
+#include "json_stream.h"
 #include "report.h"
 #include "report_pack.h"
 
@@ -586,60 +587,213 @@ static bool read_top(struct reader *rd, json_t *doc, struct ms_inspect_report *r
 	return true;
 }
 
+/*
+ * The error of a file the stream reader could not read as JSON: jansson's, on the whole
+ * file, as the reader always said it (the line and what is wrong); or, when jansson takes
+ * it, what the stream reader stopped at. Only damaged files get here.
+ */
+static struct ms_error *whole_file_error(struct reader *rd, bool nomem)
+{
+	json_error_t jerr;
+	json_t *doc;
+
+	if (nomem)
+		return &ms_error_nomem;
+	doc = json_load_file(rd->path, JSON_REJECT_DUPLICATES, &jerr);
+	if (!doc) {
+		if (access(rd->path, R_OK) != 0)
+			return ms_error_create(MS_ERR_IO, "'%s': %s", rd->path, strerror(errno));
+		return ms_error_create(MS_ERR_FORMAT, "'%s': not a mapsize layout: line %d: %s",
+		                       rd->path, jerr.line, jerr.text);
+	}
+	rd->where[0] = '\0';
+	if (!json_is_object(doc))
+		bad(rd, "not a mapsize layout (not a JSON object)");
+	else
+		bad(rd, "not a mapsize layout (unreadable)");
+	json_decref(doc);
+	return rd->err;
+}
+
+/* Pool a map's strings in the report's pool: one copy for all maps, as inspect keeps them. */
+static bool pool_map_strings(struct reader *rd, struct ms_inspect_report *r,
+                             struct ms_map_report *m)
+{
+	char **s[] = {&m->type, &m->key_type, &m->elem_type, &m->where, &m->package};
+
+	for (size_t i = 0; i < sizeof(s) / sizeof(s[0]); i++) {
+		char *p = *s[i] ? ms_report_pool_str(r, *s[i]) : NULL;
+
+		if (*s[i] && !p) {
+			rd->err = &ms_error_nomem;
+			return false;
+		}
+		free(*s[i]);
+		*s[i] = p;
+	}
+	m->pooled = true;
+	return true;
+}
+
+/* maps[i] into r->maps, its detail packed as inspect keeps it. */
+static bool add_map(struct reader *rd, json_t *o, size_t i, struct ms_inspect_report *r,
+                    size_t *cap)
+{
+	struct ms_map_draft *dr;
+
+	snprintf(rd->where, sizeof(rd->where), "maps[%zu]", i);
+	if (i >= MAX_MAPS) {
+		rd->where[0] = '\0';
+		return bad(rd, "'maps' is not an array");
+	}
+	if (r->nmaps == *cap) {
+		size_t ncap = *cap ? 2 * *cap : 64;
+		struct ms_map_report **n = realloc(r->maps, ncap * sizeof(*n));
+
+		if (!n) {
+			rd->err = &ms_error_nomem;
+			return false;
+		}
+		r->maps = n;
+		*cap = ncap;
+	}
+	if (!(dr = calloc(1, sizeof(*dr)))) {
+		rd->err = &ms_error_nomem;
+		return false;
+	}
+	if (read_map(rd, o, dr) && pool_map_strings(rd, r, &dr->r))
+		rd->err = ms_map_draft_seal(&dr, &r->maps[r->nmaps]);
+	ms_map_draft_destroy(dr); /* NULL once sealed */
+	if (rd->err)
+		return false;
+	r->nmaps++;
+	return true;
+}
+
+/* The members read_top reads; the others are checked and dropped. */
+static bool top_member(const char *key)
+{
+	static const char *const keys[] = {"schema_version", "kind",          "source",      "exe",
+	                                   "go_version",     "layout_source", "recorded_at", "pid",
+	                                   "truncated",      "consistent",    "impl",        "arch",
+	                                   "summary",        "warnings"};
+
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (strcmp(key, keys[i]) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * The document, its members in any order: every member but "maps" into TOP (those
+ * read_top reads) or checked and dropped; the maps one at a time into R. A damaged map
+ * stops the maps (*MAP_ERR) but not the reading: what jansson would refuse in the
+ * rest of the file, and then the top members, are named first, as when the whole file
+ * was one tree. False when the bytes are not one JSON object (JS->failed).
+ */
+static bool read_doc(struct reader *rd, struct ms_jstream *js, json_t *top, json_t *seen,
+                     struct ms_inspect_report *r, bool *maps_array, struct ms_error **map_err)
+{
+	size_t cap = 0;
+
+	if (!ms_jstream_take(js, '{'))
+		return false;
+	if (ms_jstream_take(js, '}'))
+		return ms_jstream_peek(js) < 0 && !js->failed;
+	do {
+		json_t *k = ms_jstream_value(js), *v;
+		const char *key = json_string_value(k);
+		bool ok;
+
+		if (!key || json_object_get(seen, key) || !ms_jstream_take(js, ':') ||
+		    json_object_set_new(seen, key, json_null())) {
+			json_decref(k);
+			js->failed = true;
+			return false;
+		}
+		if (strcmp(key, "maps") == 0 && ms_jstream_peek(js) == '[') {
+			size_t i = 0;
+
+			ms_jstream_take(js, '[');
+			*maps_array = true;
+			ok = ms_jstream_take(js, ']');
+			while (!ok && (v = ms_jstream_value(js))) {
+				if (!*map_err && !add_map(rd, v, i++, r, &cap)) {
+					*map_err = rd->err;
+					rd->err = NULL;
+				}
+				json_decref(v);
+				if (!ms_jstream_take(js, ',')) {
+					ok = ms_jstream_take(js, ']');
+					break;
+				}
+			}
+			if (!ok)
+				js->failed = true;
+		} else if (strcmp(key, "maps") == 0 || top_member(key)) {
+			v = ms_jstream_value(js);
+			ok = v && !json_object_set_new(top, key, v);
+		} else {
+			ok = ms_jstream_skip(js);
+		}
+		json_decref(k);
+		if (!ok) {
+			js->failed = true;
+			return false;
+		}
+	} while (ms_jstream_take(js, ','));
+	if (!ms_jstream_take(js, '}') || ms_jstream_peek(js) >= 0 || js->failed) {
+		js->failed = true;
+		return false;
+	}
+	return true;
+}
+
 struct ms_error *ms_layout_read(const char *path, struct ms_inspect_report **ret)
 {
 	struct reader rd = {.path = path};
 	struct ms_inspect_report *r = calloc(1, sizeof(*r));
-	json_error_t jerr;
-	json_t *doc, *maps, *m;
-	size_t i;
+	json_t *top = json_object(), *seen = json_object();
+	struct ms_error *map_err = NULL;
+	struct ms_jstream js;
+	bool maps_array = false;
+	FILE *f = fopen(path, "rb");
 
-	if (!r)
-		return &ms_error_nomem;
-	doc = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
-	if (!doc) {
+	if (!r || !top || !seen) {
 		free(r);
-		if (access(path, R_OK) != 0)
-			return ms_error_create(MS_ERR_IO, "'%s': %s", path, strerror(errno));
-		return ms_error_create(MS_ERR_FORMAT, "'%s': not a mapsize layout: line %d: %s",
-		                       path, jerr.line, jerr.text);
+		json_decref(top);
+		json_decref(seen);
+		if (f)
+			fclose(f);
+		return &ms_error_nomem;
 	}
-	if (!json_is_object(doc)) {
-		bad(&rd, "not a mapsize layout (not a JSON object)");
+	if (!f) {
+		rd.err = ms_error_create(MS_ERR_IO, "'%s': %s", path, strerror(errno));
 		goto out;
 	}
-	if (!read_top(&rd, doc, r))
-		goto out;
-	maps = json_object_get(doc, "maps");
-	if (!json_is_array(maps) || json_array_size(maps) > MAX_MAPS) {
-		bad(&rd, "'maps' is not an array");
-		goto out;
-	}
-	r->maps = calloc(json_array_size(maps) ? json_array_size(maps) : 1, sizeof(*r->maps));
-	if (!r->maps) {
-		rd.err = &ms_error_nomem;
-		goto out;
-	}
-	json_array_foreach(maps, i, m)
-	{
-		struct ms_map_draft *dr = calloc(1, sizeof(*dr));
-
-		snprintf(rd.where, sizeof(rd.where), "maps[%zu]", i);
-		if (!dr) {
-			rd.err = &ms_error_nomem;
-			goto out;
-		}
-		if (read_map(&rd, m, dr))
-			rd.err = ms_map_draft_seal(&dr, &r->maps[i]);
-		ms_map_draft_destroy(dr); /* NULL once sealed */
-		if (rd.err)
-			goto out;
-		r->nmaps = i + 1;
-	}
+	ms_jstream_init(&js, f);
+	if (!read_doc(&rd, &js, top, seen, r, &maps_array, &map_err))
+		rd.err = whole_file_error(&rd, js.nomem);
 	rd.where[0] = '\0';
-	rd.err = ms_report_summarize(r);
+	/* as when the file was one tree: the top members first, then the maps */
+	if (!rd.err && read_top(&rd, top, r)) {
+		if (map_err) {
+			rd.err = map_err;
+			map_err = NULL;
+		} else if (!maps_array) {
+			bad(&rd, "'maps' is not an array");
+		}
+	}
+	ms_jstream_deinit(&js);
+	fclose(f);
+	if (!rd.err) {
+		rd.where[0] = '\0';
+		rd.err = ms_report_summarize(r);
+	}
 out:
-	json_decref(doc);
+	ms_error_destroy(map_err);
+	json_decref(top);
+	json_decref(seen);
 	if (rd.err) {
 		ms_inspect_report_destroy(r);
 		return rd.err;

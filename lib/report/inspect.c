@@ -262,6 +262,11 @@ static char *pool_str(struct ms_strpool **pp, const char *s)
 	return p->slots[i];
 }
 
+char *ms_report_pool_str(struct ms_inspect_report *r, const char *s)
+{
+	return pool_str(&r->strings, s);
+}
+
 static void pool_free(struct ms_strpool *p)
 {
 	if (!p)

@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: MIT */
+#include "json_stream.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define CHUNK ((size_t)1 << 20) /* bytes read at a time */
+
+void ms_jstream_init(struct ms_jstream *js, FILE *f)
+{
+	memset(js, 0, sizeof(*js));
+	js->f = f;
+}
+
+void ms_jstream_deinit(struct ms_jstream *js)
+{
+	free(js->buf);
+	js->buf = NULL;
+}
+
+/* At least WANT bytes unread in buf, unless the file ends first. */
+static void fill(struct ms_jstream *js, size_t want)
+{
+	while (!js->eof && !js->failed && js->len - js->pos < want) {
+		size_t n;
+
+		if (js->pos) { /* what was read goes: the unread bytes to the front */
+			memmove(js->buf, js->buf + js->pos, js->len - js->pos);
+			js->len -= js->pos;
+			js->pos = 0;
+		}
+		if (js->cap - js->len < CHUNK / 2 || js->cap < want) {
+			size_t cap = js->cap ? 2 * js->cap : CHUNK;
+			char *b;
+
+			while (cap < want + CHUNK)
+				cap *= 2;
+			if (!(b = realloc(js->buf, cap))) {
+				js->failed = js->nomem = true;
+				return;
+			}
+			js->buf = b;
+			js->cap = cap;
+		}
+		n = fread(js->buf + js->len, 1, js->cap - js->len, js->f);
+		js->len += n;
+		if (n == 0) {
+			js->eof = true;
+			js->failed = ferror(js->f) != 0;
+		}
+	}
+}
+
+int ms_jstream_peek(struct ms_jstream *js)
+{
+	for (;;) {
+		fill(js, 1);
+		if (js->failed || js->pos == js->len)
+			return -1;
+		switch (js->buf[js->pos]) {
+		case ' ':
+		case '\t':
+		case '\n':
+		case '\r':
+			js->pos++;
+			continue;
+		default:
+			return (unsigned char)js->buf[js->pos];
+		}
+	}
+}
+
+bool ms_jstream_take(struct ms_jstream *js, char c)
+{
+	if (ms_jstream_peek(js) != (unsigned char)c)
+		return false;
+	js->pos++;
+	return true;
+}
+
+json_t *ms_jstream_value(struct ms_jstream *js)
+{
+	size_t want = 64 * 1024;
+
+	if (ms_jstream_peek(js) < 0) {
+		js->failed = true;
+		return NULL;
+	}
+	for (;;) {
+		json_error_t e;
+		size_t avail;
+		json_t *v;
+
+		fill(js, want);
+		if (js->failed)
+			return NULL;
+		avail = js->len - js->pos;
+		v = json_loadb(js->buf + js->pos, avail,
+		               JSON_DISABLE_EOF_CHECK | JSON_DECODE_ANY | JSON_REJECT_DUPLICATES,
+		               &e);
+		/* a value that ends where the bytes read so far end may go on (a number) */
+		if (v && e.position > 0 && ((size_t)e.position < avail || js->eof)) {
+			js->pos += (size_t)e.position;
+			return v;
+		}
+		json_decref(v);
+		/* not JSON well before the end of what was read: more bytes cannot help */
+		if (js->eof || (!v && e.position >= 0 && (size_t)e.position + 16 < avail)) {
+			js->failed = true;
+			js->nomem = !v && json_error_code(&e) == json_error_out_of_memory;
+			return NULL;
+		}
+		want = 2 * avail;
+	}
+}
+
+bool ms_jstream_skip(struct ms_jstream *js)
+{
+	json_t *v;
+
+	if (ms_jstream_take(js, '[')) {
+		if (ms_jstream_take(js, ']'))
+			return true;
+		do {
+			if (!(v = ms_jstream_value(js)))
+				return false;
+			json_decref(v);
+		} while (ms_jstream_take(js, ','));
+		if (ms_jstream_take(js, ']'))
+			return true;
+		js->failed = true;
+		return false;
+	}
+	if (!(v = ms_jstream_value(js)))
+		return false;
+	json_decref(v);
+	return true;
+}
