@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include "json_stream.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,9 +19,16 @@ void ms_jstream_deinit(struct ms_jstream *js)
 	js->buf = NULL;
 }
 
+static size_t chunk_of(const struct ms_jstream *js)
+{
+	return js->chunk ? js->chunk : CHUNK;
+}
+
 /* At least WANT bytes unread in buf, unless the file ends first. */
 static void fill(struct ms_jstream *js, size_t want)
 {
+	size_t chunk = chunk_of(js);
+
 	while (!js->eof && !js->failed && js->len - js->pos < want) {
 		size_t n;
 
@@ -29,11 +37,11 @@ static void fill(struct ms_jstream *js, size_t want)
 			js->len -= js->pos;
 			js->pos = 0;
 		}
-		if (js->cap - js->len < CHUNK / 2 || js->cap < want) {
-			size_t cap = js->cap ? 2 * js->cap : CHUNK;
+		if (js->cap - js->len < chunk || js->cap < want) {
+			size_t cap = js->cap ? 2 * js->cap : 2 * chunk;
 			char *b;
 
-			while (cap < want + CHUNK)
+			while (cap < want + chunk)
 				cap *= 2;
 			if (!(b = realloc(js->buf, cap))) {
 				js->failed = js->nomem = true;
@@ -42,7 +50,7 @@ static void fill(struct ms_jstream *js, size_t want)
 			js->buf = b;
 			js->cap = cap;
 		}
-		n = fread(js->buf + js->len, 1, js->cap - js->len, js->f);
+		n = fread(js->buf + js->len, 1, chunk, js->f);
 		js->len += n;
 		if (n == 0) {
 			js->eof = true;
@@ -80,7 +88,7 @@ bool ms_jstream_take(struct ms_jstream *js, char c)
 
 json_t *ms_jstream_value(struct ms_jstream *js)
 {
-	size_t want = 64 * 1024;
+	size_t want = chunk_of(js) < 64 * 1024 ? chunk_of(js) : 64 * 1024;
 
 	if (ms_jstream_peek(js) < 0) {
 		js->failed = true;
@@ -95,6 +103,10 @@ json_t *ms_jstream_value(struct ms_jstream *js)
 		if (js->failed)
 			return NULL;
 		avail = js->len - js->pos;
+		if (avail > INT_MAX / 2) { /* jansson's positions are ints */
+			js->failed = true;
+			return NULL;
+		}
 		v = json_loadb(js->buf + js->pos, avail,
 		               JSON_DISABLE_EOF_CHECK | JSON_DECODE_ANY | JSON_REJECT_DUPLICATES,
 		               &e);

@@ -15,6 +15,7 @@
 
 struct ms_jstream {
 	FILE *f;
+	size_t chunk; /* bytes read at a time (0: 1 MiB); a fuzz target makes it small */
 	char *buf;
 	size_t cap, len, pos; /* buf[pos..len) not read yet */
 	bool eof;             /* f has given everything */
