@@ -48,7 +48,8 @@ static json_t *stream_doc(struct ms_jstream *js)
 			json_t *k = ms_jstream_value(js), *v = NULL;
 			const char *key = json_string_value(k);
 			bool ok = key && !json_object_get(doc, key) && ms_jstream_take(js, ':') &&
-			          (v = stream_array_or_value(js)) && !json_object_set_new(doc, key, v);
+			          (v = stream_array_or_value(js)) &&
+			          !json_object_set_new(doc, key, v);
 
 			json_decref(k);
 			if (!ok) {
@@ -68,8 +69,7 @@ static json_t *stream_doc(struct ms_jstream *js)
 	return doc;
 }
 
-static void stream_against_jansson(const uint8_t *data, size_t size, const char *path,
-                                   size_t chunk)
+static void stream_against_jansson(const uint8_t *data, size_t size, const char *path, size_t chunk)
 {
 	json_error_t e;
 	json_t *whole = json_loadb((const char *)data, size, JSON_REJECT_DUPLICATES, &e), *doc;
