@@ -86,6 +86,27 @@ bool ms_jstream_take(struct ms_jstream *js, char c)
 	return true;
 }
 
+/*
+ * The bytes jansson read for POSITION: it does not count a NUL byte that follows a
+ * character it put back (the end of a number or a literal: its stream takes the NUL for
+ * an empty buffer and reads on), so each NUL in what it read is one byte more.
+ */
+static size_t bytes_read(const char *p, size_t avail, size_t position)
+{
+	size_t end = position;
+
+	for (;;) {
+		size_t nul = 0, next;
+
+		for (const char *q = p; (q = memchr(q, '\0', (size_t)(p + end - q))); q++)
+			nul++;
+		next = position + nul < avail ? position + nul : avail;
+		if (next == end)
+			return end;
+		end = next;
+	}
+}
+
 json_t *ms_jstream_value(struct ms_jstream *js)
 {
 	size_t want = chunk_of(js) < 64 * 1024 ? chunk_of(js) : 64 * 1024;
@@ -96,7 +117,7 @@ json_t *ms_jstream_value(struct ms_jstream *js)
 	}
 	for (;;) {
 		json_error_t e;
-		size_t avail;
+		size_t avail, end;
 		json_t *v;
 
 		fill(js, want);
@@ -110,14 +131,20 @@ json_t *ms_jstream_value(struct ms_jstream *js)
 		v = json_loadb(js->buf + js->pos, avail,
 		               JSON_DISABLE_EOF_CHECK | JSON_DECODE_ANY | JSON_REJECT_DUPLICATES,
 		               &e);
+		end = e.position > 0 ? bytes_read(js->buf + js->pos, avail, (size_t)e.position) : 0;
 		/* a value that ends where the bytes read so far end may go on (a number) */
-		if (v && e.position > 0 && ((size_t)e.position < avail || js->eof)) {
-			js->pos += (size_t)e.position;
+		if (v && end > 0 && (end < avail || js->eof)) {
+			js->pos += end;
+			/* the NUL jansson skips after a number or literal it put its end back from
+			 */
+			if (!json_is_object(v) && !json_is_array(v) && !json_is_string(v) &&
+			    js->pos < js->len && js->buf[js->pos] == '\0')
+				js->pos++;
 			return v;
 		}
 		json_decref(v);
 		/* not JSON well before the end of what was read: more bytes cannot help */
-		if (js->eof || (!v && e.position >= 0 && (size_t)e.position + 16 < avail)) {
+		if (js->eof || (!v && end + 16 < avail)) {
 			js->failed = true;
 			js->nomem = !v && json_error_code(&e) == json_error_out_of_memory;
 			return NULL;
