@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "report_pack.h"
 #include "walk.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -92,7 +93,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct buf_source src = {{&buf_ops, (char *)"fuzz", 8, false, NULL, 0, 0}, NULL, 0};
 	struct ms_target t;
 	struct ms_map_geom g;
-	struct ms_map_report r;
+	struct ms_map_draft r;
 	struct ms_walk w = {0};
 	struct ms_error *err;
 	uint64_t sum = 0;
@@ -164,7 +165,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(&r, 0, sizeof(r));
 	w.t = &t;
 	w.g = &g;
-	w.r = &r;
+	w.r = &r.r;
+	w.d = &r.d;
 	w.strict = (data[0] & 0x40) != 0;
 	if ((data[0] & 0x30) == 0x30) {
 		/* a sync.Map at BASE: 1.22 (read and dirty map[any]*entry, geometry 1) or 1.25
@@ -172,19 +174,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		t.go = (struct ms_go_version){.minor = (data[0] & 0x08) ? 25 : 22};
 		g.impl = MS_IMPL_CLASSIC;
 		err = ms_walk_syncmap(&w, BASE, &g, 0, NULL, NULL);
-		free(r.sync);
+		free(r.d.sync);
 	} else {
 		err =
 		    g.impl == MS_IMPL_CLASSIC ? ms_walk_classic(&w, BASE) : ms_walk_swiss(&w, BASE);
 	}
 	for (int i = 0; i < MS_HELD__COUNT; i++)
-		sum += r.held[i];
+		sum += r.d.held[i];
 	/* the accounting must be exact whatever the memory said */
-	if (sum != r.held_bytes)
+	if (sum != r.r.held_bytes)
 		abort();
 	ms_error_destroy(err);
-	free(r.error);
-	free(r.tables);
+	free(r.r.error);
+	free(r.d.tables);
 	ms_addrset_deinit(&w.seen);
 	free(t.spans);
 	return 0;

@@ -66,8 +66,8 @@ static unsigned slots_of(struct bwalk *b, uint64_t addr, const uint8_t *bucket, 
 		if (old) {
 			ms_walk_part(w, h, MS_HELD_GROWTH, (deleted + empty) * slot);
 		} else {
-			w->r->deleted_slots += deleted;
-			w->r->empty_slots += empty;
+			w->d->deleted_slots += deleted;
+			w->d->empty_slots += empty;
 			ms_walk_part(w, h, MS_HELD_DELETED, deleted * slot);
 			ms_walk_part(w, h, MS_HELD_EMPTY, empty * slot);
 		}
@@ -81,10 +81,10 @@ static unsigned slots_of(struct bwalk *b, uint64_t addr, const uint8_t *bucket, 
 		} else if (old) {
 			ms_walk_part(w, h, MS_HELD_GROWTH, slot);
 		} else if (top == EMPTY_ONE) {
-			w->r->deleted_slots++;
+			w->d->deleted_slots++;
 			ms_walk_part(w, h, MS_HELD_DELETED, slot);
 		} else {
-			w->r->empty_slots++;
+			w->d->empty_slots++;
 			ms_walk_part(w, h, MS_HELD_EMPTY, slot);
 		}
 	}
@@ -186,7 +186,7 @@ static struct ms_error *chain(struct bwalk *b, uint64_t ovf, bool old, uint64_t 
 				    MS_ERR_FORMAT, "overflow bucket 0x%llx is not a heap object",
 				    (unsigned long long)ovf);
 			if (!old)
-				w->r->overflow_alloc++;
+				w->d->overflow_alloc++;
 			live += slots_of(b, ovf, bk, h, old);
 		}
 		len++;
@@ -244,7 +244,7 @@ static struct ms_error *walk_array(struct bwalk *b, uint64_t arr, unsigned B, bo
                                    uint64_t *ret_live, uint64_t *ret_evacuated)
 {
 	struct ms_walk *w = b->w;
-	struct ms_map_report *r = w->r;
+	struct ms_map_detail *d = w->d;
 	uint64_t nmain = 1ull << B, nb = 0, live = 0, evacuated = 0, chunk = CHUNK_BYTES / b->bs;
 	struct ms_heap_obj obj;
 	bool heap;
@@ -263,7 +263,7 @@ static struct ms_error *walk_array(struct bwalk *b, uint64_t arr, unsigned B, bo
 		return &ms_error_nomem;
 	b->nnoted = 0;
 	if (!old)
-		r->buckets_alloc = nb;
+		d->buckets_alloc = nb;
 	if (nb < chunk)
 		chunk = nb; /* a buffer of the array's size: most maps are small */
 	h = ms_walk_hold(w, arr, nb * b->bs, NULL);
@@ -322,13 +322,13 @@ static struct ms_error *walk_array(struct bwalk *b, uint64_t arr, unsigned B, bo
 			return err;
 		if (!old) {
 			uint32_t *ch =
-			    &r->chain_hist[len < MS_CHAIN_HIST ? len : MS_CHAIN_HIST - 1];
+			    &d->chain_hist[len < MS_CHAIN_HIST ? len : MS_CHAIN_HIST - 1];
 
 			*ch += *ch < UINT32_MAX;
-			r->overflow_buckets += len;
-			r->buckets_with_overflow += len > 0;
-			if (len > r->max_chain)
-				r->max_chain = len;
+			d->overflow_buckets += len;
+			d->buckets_with_overflow += len > 0;
+			if (len > d->max_chain)
+				d->max_chain = len;
 		}
 		live += clive;
 	}
@@ -413,6 +413,7 @@ struct ms_error *ms_walk_classic(struct ms_walk *w, uint64_t addr)
 {
 	const struct ms_rt *rt = &w->t->rt;
 	struct ms_map_report *r = w->r;
+	struct ms_map_detail *d = w->d;
 	struct bwalk *b = calloc(1, sizeof(*b));
 	uint8_t hdr[128], extra[64];
 	uint64_t buckets, oldbuckets, extra_p = 0, live = 0, old_live = 0, evac = 0;
@@ -439,23 +440,23 @@ struct ms_error *ms_walk_classic(struct ms_walk *w, uint64_t addr)
 	ms_walk_part(w, h, MS_HELD_HEADERS, rt->hmap.size);
 	r->len = ms_source_decode(w->t->mem, hdr + rt->hmap.count, b->ptr);
 	flags = hdr[rt->hmap.flags];
-	r->B = hdr[rt->hmap.B];
-	r->noverflow = ms_source_decode(w->t->mem, hdr + rt->hmap.noverflow, 2);
+	d->B = hdr[rt->hmap.B];
+	d->noverflow = ms_source_decode(w->t->mem, hdr + rt->hmap.noverflow, 2);
 	buckets = ms_source_decode(w->t->mem, hdr + rt->hmap.buckets, b->ptr);
 	oldbuckets = ms_source_decode(w->t->mem, hdr + rt->hmap.oldbuckets, b->ptr);
-	r->nevacuate = ms_source_decode(w->t->mem, hdr + rt->hmap.nevacuate, b->ptr);
+	d->nevacuate = ms_source_decode(w->t->mem, hdr + rt->hmap.nevacuate, b->ptr);
 	if (rt->hmap.extra != UINT64_MAX)
 		extra_p = ms_source_decode(w->t->mem, hdr + rt->hmap.extra, b->ptr);
-	r->bucket_bytes = b->bs;
-	r->same_size_grow = flags & SAME_SIZE_GROW;
-	r->growing = oldbuckets != 0;
-	if (r->B > MAX_B || flags >= 16) {
+	d->bucket_bytes = b->bs;
+	d->same_size_grow = flags & SAME_SIZE_GROW;
+	d->growing = oldbuckets != 0;
+	if (d->B > MAX_B || flags >= 16) {
 		err =
-		    ms_error_create(MS_ERR_FORMAT, "absurd header (B=%u, flags=%#x)", r->B, flags);
+		    ms_error_create(MS_ERR_FORMAT, "absurd header (B=%u, flags=%#x)", d->B, flags);
 		goto out;
 	}
-	r->buckets = 1ull << r->B;
-	r->capacity = r->buckets * MS_BUCKET_SLOTS;
+	d->buckets = 1ull << d->B;
+	d->capacity = d->buckets * MS_BUCKET_SLOTS;
 	if (extra_p) {
 		err = ms_walk_read(w, extra_p, extra, rt->mapextra.size, "mapextra");
 		if (err)
@@ -467,28 +468,28 @@ struct ms_error *ms_walk_classic(struct ms_walk *w, uint64_t addr)
 		    ms_source_decode(w->t->mem, extra + rt->mapextra.oldoverflow, b->ptr);
 	}
 	if (buckets) {
-		err = walk_array(b, buckets, r->B, false, &live, &evac);
+		err = walk_array(b, buckets, d->B, false, &live, &evac);
 		if (!err && !w->g->has_pointers)
 			err = overflow_slice(b, ovf_slice, false);
 		if (err)
 			goto out;
 	}
 	if (oldbuckets) {
-		unsigned oldB = r->same_size_grow ? r->B : r->B - 1u;
+		unsigned oldB = d->same_size_grow ? d->B : d->B - 1u;
 
-		if (r->B == 0 && !r->same_size_grow) {
+		if (d->B == 0 && !d->same_size_grow) {
 			err = ms_error_create(MS_ERR_FORMAT, "growing with B=0");
 			goto out;
 		}
-		r->old_buckets = 1ull << oldB;
-		err = walk_array(b, oldbuckets, oldB, true, &old_live, &r->evacuated);
+		d->old_buckets = 1ull << oldB;
+		err = walk_array(b, oldbuckets, oldB, true, &old_live, &d->evacuated);
 		if (!err && !w->g->has_pointers)
 			err = overflow_slice(b, oldovf_slice, true);
 		if (err)
 			goto out;
 	}
-	r->old_entries = old_live;
-	r->occupied = live + old_live;
+	d->old_entries = old_live;
+	d->occupied = live + old_live;
 out:
 	if (b) {
 		free(b->visited);

@@ -37,15 +37,15 @@ static unsigned group_slots(struct ms_walk *w, uint64_t addr, const uint8_t *grp
 			ms_walk_live_slot(w, h, addr, i);
 		} else if (c == CTRL_DELETED) {
 			(*ret_tombstones)++;
-			w->r->deleted_slots++;
+			w->d->deleted_slots++;
 			ms_walk_part(w, h, MS_HELD_DELETED, slot);
 		} else {
-			w->r->empty_slots++;
+			w->d->empty_slots++;
 			ms_walk_part(w, h, MS_HELD_EMPTY, slot);
 		}
 	}
-	w->r->fill_hist[full] += w->r->fill_hist[full] < UINT32_MAX;
-	w->r->groups++;
+	w->d->fill_hist[full] += w->d->fill_hist[full] < UINT32_MAX;
+	w->d->groups++;
 	return full;
 }
 
@@ -90,14 +90,14 @@ static void count_groups(struct ms_walk *w, const uint8_t *p, uint64_t n, enum m
 	ms_walk_part(w, h, MS_HELD_LIVE, full * slot);
 	ms_walk_part(w, h, MS_HELD_DELETED, del * slot);
 	ms_walk_part(w, h, MS_HELD_EMPTY, empty * slot);
-	w->r->deleted_slots += del;
-	w->r->empty_slots += empty;
+	w->d->deleted_slots += del;
+	w->d->empty_slots += empty;
 	for (unsigned f = 0; f <= MS_GROUP_SLOTS; f++) {
-		uint64_t v = w->r->fill_hist[f] + hist[f];
+		uint64_t v = w->d->fill_hist[f] + hist[f];
 
-		w->r->fill_hist[f] = v < UINT32_MAX ? (uint32_t)v : UINT32_MAX;
+		w->d->fill_hist[f] = v < UINT32_MAX ? (uint32_t)v : UINT32_MAX;
 	}
-	w->r->groups += n;
+	w->d->groups += n;
 	*ret_full += full;
 	*ret_tombstones += del;
 }
@@ -212,10 +212,10 @@ static struct ms_error *walk_table(struct ms_walk *w, uint64_t taddr, struct ms_
 	if (err)
 		return err;
 	tr->tombstones = tomb;
-	w->r->tombstones += tomb;
-	w->r->growth_left += tr->growth_left;
-	w->r->capacity += tr->capacity;
-	w->r->occupied += full;
+	w->d->tombstones += tomb;
+	w->d->growth_left += tr->growth_left;
+	w->d->capacity += tr->capacity;
+	w->d->occupied += full;
 	if (full != tr->used && !w->r->error) {
 		char msg[160];
 		snprintf(msg, sizeof(msg), "table 0x%llx says %u used but holds %llu entries",
@@ -227,7 +227,7 @@ static struct ms_error *walk_table(struct ms_walk *w, uint64_t taddr, struct ms_
 
 static struct ms_error *walk_directory(struct ms_walk *w, uint64_t dir, uint64_t dir_len)
 {
-	struct ms_map_report *r = w->r;
+	struct ms_map_detail *d = w->d;
 	unsigned ptr = w->t->ptr;
 	struct ms_heap_obj obj;
 	struct ms_addrset tables = {0};
@@ -256,8 +256,8 @@ static struct ms_error *walk_directory(struct ms_walk *w, uint64_t dir, uint64_t
 		for (uint64_t k = 0; k < n && !err; k++) {
 			uint64_t tp = ms_source_decode(w->t->mem, buf + k * ptr, ptr);
 
-			if (tp == prev && r->ntables) {
-				r->tables[r->ntables - 1].dir_refs++;
+			if (tp == prev && d->ntables) {
+				d->tables[d->ntables - 1].dir_refs++;
 				continue;
 			}
 			prev = tp;
@@ -271,16 +271,16 @@ static struct ms_error *walk_directory(struct ms_walk *w, uint64_t dir, uint64_t
 				break;
 			}
 			struct ms_table_report *nt =
-			    realloc(r->tables, (r->ntables + 1) * sizeof(*r->tables));
+			    realloc(d->tables, (d->ntables + 1) * sizeof(*d->tables));
 			if (!nt) {
 				err = &ms_error_nomem;
 				break;
 			}
-			r->tables = nt;
-			memset(&nt[r->ntables], 0, sizeof(*nt));
-			nt[r->ntables].dir_refs = 1;
-			err = walk_table(w, tp, &nt[r->ntables]);
-			r->ntables++;
+			d->tables = nt;
+			memset(&nt[d->ntables], 0, sizeof(*nt));
+			nt[d->ntables].dir_refs = 1;
+			err = walk_table(w, tp, &nt[d->ntables]);
+			d->ntables++;
 		}
 	}
 	ms_addrset_deinit(&tables);
@@ -291,14 +291,15 @@ struct ms_error *ms_walk_swiss(struct ms_walk *w, uint64_t addr)
 {
 	const struct ms_rt *rt = &w->t->rt;
 	struct ms_map_report *r = w->r;
+	struct ms_map_detail *d = w->d;
 	struct ms_source *m = w->t->mem;
 	uint8_t hdr[128];
 	uint64_t dir, full = 0, tomb = 0;
 	enum ms_hold h;
 	struct ms_error *err;
 
-	r->group_bytes = w->g->unit_bytes;
-	r->slot_bytes = w->g->impl == MS_IMPL_SWISS ? w->g->key_stride : 0;
+	d->group_bytes = w->g->unit_bytes;
+	d->slot_bytes = w->g->impl == MS_IMPL_SWISS ? w->g->key_stride : 0;
 	if (rt->smap.size > sizeof(hdr) || rt->smap.dir_ptr == UINT64_MAX)
 		return ms_error_create(MS_ERR_UNSUPPORTED, "unknown Swiss map layout");
 	err = ms_walk_read(w, addr, hdr, rt->smap.size, "map header");
@@ -308,21 +309,21 @@ struct ms_error *ms_walk_swiss(struct ms_walk *w, uint64_t addr)
 	ms_walk_part(w, h, MS_HELD_HEADERS, rt->smap.size);
 	r->len = ms_source_decode(m, hdr + rt->smap.used, 8);
 	dir = ms_source_decode(m, hdr + rt->smap.dir_ptr, w->t->ptr);
-	r->dir_len = ms_source_decode(m, hdr + rt->smap.dir_len, w->t->ptr);
-	r->global_depth = hdr[rt->smap.global_depth];
-	if (r->dir_len == 0) {
-		r->small = true;
+	d->dir_len = ms_source_decode(m, hdr + rt->smap.dir_len, w->t->ptr);
+	d->global_depth = hdr[rt->smap.global_depth];
+	if (d->dir_len == 0) {
+		d->small = true;
 		if (!dir)
 			return NULL;
-		r->capacity = MS_GROUP_SLOTS;
+		d->capacity = MS_GROUP_SLOTS;
 		err = walk_groups(w, dir, 1, &full, &tomb);
-		r->occupied = full;
-		r->tombstones = tomb;
+		d->occupied = full;
+		d->tombstones = tomb;
 		return err;
 	}
-	if (r->global_depth >= 64 || (1ull << r->global_depth) != r->dir_len)
+	if (d->global_depth >= 64 || (1ull << d->global_depth) != d->dir_len)
 		return ms_error_create(MS_ERR_FORMAT,
 		                       "directory length %llu does not match global depth %u",
-		                       (unsigned long long)r->dir_len, r->global_depth);
-	return walk_directory(w, dir, r->dir_len);
+		                       (unsigned long long)d->dir_len, d->global_depth);
+	return walk_directory(w, dir, d->dir_len);
 }

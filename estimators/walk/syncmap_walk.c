@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "gover.h"
+#include "report_pack.h"
 #include "walk.h"
 
 struct sync_walk {
@@ -55,16 +56,16 @@ static void box(struct sync_walk *s, uint64_t addr, bool key)
 		return;
 	ms_walk_part(s->w, h, MS_HELD_BOXES, size);
 	if (key)
-		s->w->r->sync->boxed_keys++;
+		s->w->d->sync->boxed_keys++;
 	else
-		s->w->r->sync->boxed_values++;
+		s->w->d->sync->boxed_values++;
 }
 
 /* classic: one slot of the read or dirty map: key (an `any`), value (*entry) */
 static void on_entry(void *arg, uint64_t key_addr, uint64_t elem_addr)
 {
 	struct sync_walk *s = arg;
-	struct ms_sync_report *sr = s->w->r->sync;
+	struct ms_sync_report *sr = s->w->d->sync;
 	uint64_t e, p, type_word = 0;
 	enum ms_hold h;
 
@@ -99,12 +100,13 @@ static struct ms_error *inner_map(struct sync_walk *s, const struct ms_map_geom 
                                   uint64_t *ret_len)
 {
 	struct ms_walk *outer = s->w;
-	struct ms_map_report tmp = {.sync = outer->r->sync};
+	struct ms_map_draft tmp = {.d = {.sync = outer->d->sync}};
 	struct ms_walk iw = *outer; /* shares the objects already held (seen) */
 	struct ms_error *err;
 
 	iw.g = g;
-	iw.r = &tmp;
+	iw.r = &tmp.r;
+	iw.d = &tmp.d;
 	iw.slot = on_entry;
 	iw.arg = s;
 	iw.strict = false;
@@ -112,16 +114,16 @@ static struct ms_error *inner_map(struct sync_walk *s, const struct ms_map_geom 
 	err = ms_walk_classic(&iw, hmap);
 	s->w = outer;
 	outer->seen = iw.seen;
-	outer->r->held_bytes += tmp.held_bytes;
-	outer->r->nobjects += tmp.nobjects;
-	outer->r->stack_bytes += tmp.stack_bytes;
+	outer->r->held_bytes += tmp.r.held_bytes;
+	outer->d->nobjects += tmp.d.nobjects;
+	outer->d->stack_bytes += tmp.d.stack_bytes;
 	for (int i = 0; i < MS_HELD__COUNT; i++)
-		outer->r->held[i] += tmp.held[i];
-	*ret_len = tmp.len;
-	if (!outer->r->error && tmp.error)
-		outer->r->error = tmp.error;
+		outer->d->held[i] += tmp.d.held[i];
+	*ret_len = tmp.r.len;
+	if (!outer->r->error && tmp.r.error)
+		outer->r->error = tmp.r.error;
 	else
-		free(tmp.error);
+		free(tmp.r.error);
 	return err;
 }
 
@@ -129,7 +131,8 @@ static struct ms_error *walk_classic_sync(struct sync_walk *s, uint64_t addr,
                                           const struct ms_map_geom *g)
 {
 	struct ms_map_report *r = s->w->r;
-	struct ms_sync_report *sr = r->sync;
+	struct ms_map_detail *d = s->w->d;
+	struct ms_sync_report *sr = d->sync;
 	uint64_t ro = 0, dirty = 0;
 	struct ms_error *err = NULL;
 
@@ -168,7 +171,8 @@ static struct ms_error *walk_classic_sync(struct sync_walk *s, uint64_t addr,
 static void trie_node(struct sync_walk *s, uint64_t addr, unsigned depth)
 {
 	struct ms_map_report *r = s->w->r;
-	struct ms_sync_report *sr = r->sync;
+	struct ms_map_detail *d = s->w->d;
+	struct ms_sync_report *sr = d->sync;
 	const struct ms_go_syncmap *l = &s->l;
 	enum ms_hold h = ms_walk_hold(s->w, addr, l->ind_bytes, NULL);
 
@@ -236,11 +240,11 @@ ms_walk_syncmap(struct ms_walk *w, uint64_t addr, const struct ms_map_geom *inne
 	uint64_t root = 0;
 	struct ms_error *err = NULL;
 
-	if (!w->r->sync && !(w->r->sync = calloc(1, sizeof(*w->r->sync))))
+	if (!w->d->sync && !(w->d->sync = calloc(1, sizeof(*w->d->sync))))
 		return &ms_error_nomem;
 	ms_go_syncmap_layout(&w->t->go, w->t->arch, &s.l);
-	w->r->key_bytes = w->r->elem_bytes = 2 * w->t->ptr;
-	w->r->has_pointers = true;
+	w->d->key_bytes = w->d->elem_bytes = 2 * w->t->ptr;
+	w->d->has_pointers = true;
 	if (!s.l.hashtrie) {
 		err = walk_classic_sync(&s, addr, inner);
 	} else {
@@ -252,6 +256,6 @@ ms_walk_syncmap(struct ms_walk *w, uint64_t addr, const struct ms_map_geom *inne
 		else if (root)
 			trie_node(&s, root, 0);
 	}
-	w->r->len = w->r->occupied = s.live;
+	w->r->len = w->d->occupied = s.live;
 	return err;
 }

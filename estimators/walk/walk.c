@@ -85,7 +85,7 @@ enum ms_hold ms_walk_hold(struct ms_walk *w, uint64_t addr, uint64_t req_bytes,
 	bool nomem = false;
 
 	if (addr >= w->stack_lo && addr < w->stack_hi) {
-		w->r->stack_bytes += req_bytes;
+		w->d->stack_bytes += req_bytes;
 		return MS_HOLD_STACK;
 	}
 	if (!ms_heap_find(w->t, addr, &o))
@@ -96,16 +96,16 @@ enum ms_hold ms_walk_hold(struct ms_walk *w, uint64_t addr, uint64_t req_bytes,
 		return MS_HOLD_DUP;
 	hdr = o.malloc_header ? 8 : 0;
 	usable = o.elemsize - hdr;
-	w->r->nobjects++;
+	w->d->nobjects++;
 	w->r->held_bytes += o.elemsize;
-	w->r->held[MS_HELD_MALLOC_HDR] += hdr;
+	w->d->held[MS_HELD_MALLOC_HDR] += hdr;
 	/* a request larger than its object means the geometry is off: say so, stay exact */
 	if (req_bytes > usable) {
 		if (!w->r->error)
 			w->r->error = strdup("an object is smaller than its layout says");
-		w->r->held[MS_HELD_ROUNDING] -= req_bytes - usable;
+		w->d->held[MS_HELD_ROUNDING] -= req_bytes - usable;
 	} else {
-		w->r->held[MS_HELD_ROUNDING] += usable - req_bytes;
+		w->d->held[MS_HELD_ROUNDING] += usable - req_bytes;
 	}
 	return MS_HOLD_HEAP;
 }

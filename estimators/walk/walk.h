@@ -27,7 +27,8 @@ void ms_addrset_clear(struct ms_addrset *s, size_t max_cap);
 struct ms_walk {
 	struct ms_target *t;
 	const struct ms_map_geom *g;
-	struct ms_map_report *r;
+	struct ms_map_report *r; /* its core */
+	struct ms_map_detail *d; /* and its detail (a struct ms_map_draft's) */
 	/* Called for each occupied slot with the key's and value's addresses (the
 	 * objects themselves when stored out of line). May be NULL. */
 	void (*slot)(void *arg, uint64_t key_addr, uint64_t elem_addr);
@@ -61,7 +62,7 @@ static inline void ms_walk_part(struct ms_walk *w, enum ms_hold h, enum ms_held_
                                 uint64_t bytes)
 {
 	if (h == MS_HOLD_HEAP)
-		w->r->held[part] += bytes;
+		w->d->held[part] += bytes;
 }
 /*
  * An occupied slot i of the bucket or group at addr: count its bytes as live,
@@ -79,7 +80,7 @@ MS_MUST_CHECK struct ms_error *ms_walk_classic(struct ms_walk *w, uint64_t addr)
 MS_MUST_CHECK struct ms_error *ms_walk_swiss(struct ms_walk *w, uint64_t addr);
 
 /*
- * The sync.Map at addr (its struct, not a header) into w->r (w->g unused; w->r->sync
+ * The sync.Map at addr (its struct, not a header) into w->r (w->g unused; w->d->sync
  * allocated here, its impl set): see syncmap_walk.c. inner: the geometry of
  * map[interface {}]*sync.entry (Go <= 1.23; NULL when unknown). expunged: the value
  * of sync.expunged (0 when unknown: an entry whose cell holds nil is taken for it).

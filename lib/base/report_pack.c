@@ -4,13 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* the core of a report (read directly) and its detail (packed in a finished report) */
-#define CORE_BYTES   offsetof(struct ms_map_report, occupied)
-#define DETAIL_BYTES (sizeof(struct ms_map_report) - CORE_BYTES)
+#define DETAIL_BYTES sizeof(struct ms_map_detail)
 
-_Static_assert(offsetof(struct ms_map_report, occupied) % 8 == 0 &&
-                   sizeof(struct ms_map_report) % 8 == 0,
-               "a report's core and detail are whole numbers of 32-bit units");
+_Static_assert(sizeof(struct ms_map_detail) % 4 == 0 && sizeof(struct ms_map_draft) % 4 == 0,
+               "a report's detail and a draft are whole numbers of 32-bit units");
 
 size_t ms_pack_units(const void *src, size_t bytes, uint8_t *out)
 {
@@ -54,44 +51,66 @@ void ms_unpack_units(const uint8_t *in, void *dst, size_t bytes)
 	}
 }
 
-const struct ms_map_report *ms_map_report_full(const struct ms_map_report *m,
-                                               struct ms_map_report *scratch)
+const struct ms_map_detail *ms_map_report_detail(const struct ms_map_report *m,
+                                                 struct ms_map_detail *scratch)
 {
-	if (!m->packed_detail)
-		return m;
-	memcpy(scratch, m, CORE_BYTES);
-	scratch->packed_detail = NULL;
-	ms_unpack_units(m->packed_detail, (uint8_t *)scratch + CORE_BYTES, DETAIL_BYTES);
+	if (m->detail)
+		ms_unpack_units((const uint8_t *)(const void *)m->detail, scratch, DETAIL_BYTES);
+	else
+		memset(scratch, 0, sizeof(*scratch));
 	return scratch;
 }
 
-struct ms_error *ms_map_report_compact(struct ms_map_report **m)
+struct ms_error *ms_map_report_set_detail(struct ms_map_report *m, const struct ms_map_detail *d)
 {
 	uint8_t buf[MS_PACK_MAX(DETAIL_BYTES)];
-	size_t n = ms_pack_units((const uint8_t *)*m + CORE_BYTES, DETAIL_BYTES, buf);
-	/* the core alone: no member of the detail is read or written through it */
-	uint8_t *core = malloc(CORE_BYTES);
-	uint8_t *detail = malloc(n);
+	size_t n = ms_pack_units(d, DETAIL_BYTES, buf);
+	uint8_t *p = malloc(n);
 
-	if (!core || !detail) {
-		free(core);
-		free(detail);
+	if (!p)
 		return &ms_error_nomem;
-	}
-	memcpy(detail, buf, n);
-	(*m)->packed_detail = detail; /* a member of the core: copied along */
-	memcpy(core, *m, CORE_BYTES);
-	free(*m);
-	*m = (struct ms_map_report *)(void *)core;
+	memcpy(p, buf, n);
+	free(m->detail);
+	m->detail = (struct ms_map_detail_packed *)(void *)p;
 	return NULL;
+}
+
+struct ms_error *ms_map_draft_seal(struct ms_map_draft **draft, struct ms_map_report **ret)
+{
+	struct ms_map_report *r = malloc(sizeof(*r));
+	struct ms_error *err;
+
+	if (!r)
+		return &ms_error_nomem;
+	*r = (*draft)->r;
+	r->detail = NULL;
+	err = ms_map_report_set_detail(r, &(*draft)->d);
+	if (err) {
+		free(r);
+		return err;
+	}
+	free((*draft)->r.detail);
+	free(*draft);
+	*draft = NULL;
+	*ret = r;
+	return NULL;
+}
+
+void ms_map_detail_free(struct ms_map_detail *d)
+{
+	free(d->tables);
+	free(d->sync);
+	d->tables = NULL;
+	d->ntables = 0;
+	d->sync = NULL;
 }
 
 void ms_map_report_free_detail(struct ms_map_report *m)
 {
-	struct ms_map_report scratch;
-	const struct ms_map_report *full = ms_map_report_full(m, &scratch);
+	struct ms_map_detail d;
 
-	free(full->tables);
-	free(full->sync);
-	free(m->packed_detail);
+	ms_map_report_detail(m, &d);
+	ms_map_detail_free(&d);
+	free(m->detail);
+	m->detail = NULL;
 }

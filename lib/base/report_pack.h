@@ -3,9 +3,9 @@
  * Map reports kept compactly. Most of the 600 bytes of struct ms_map_report are
  * zero for a small map (the other implementation's block, the held parts that do
  * not apply, histogram bins): packed, a report takes about a sixth of that. The
- * finder packs a walked map's whole report until the inspect report takes it
- * (lib/find); a finished inspect report keeps each map's detail packed
- * (ms_map_report_compact; read it with ms_map_report_full, mapsize.h).
+ * finder packs a walked map's whole draft until the inspect report takes it
+ * (lib/find); every finished report keeps its detail packed (ms_map_report_set_detail;
+ * read it with ms_map_report_detail, mapsize.h).
  */
 #ifndef MS_REPORT_PACK_H
 #define MS_REPORT_PACK_H
@@ -28,12 +28,29 @@ size_t ms_pack_units(const void *src, size_t bytes, uint8_t *out);
 void ms_unpack_units(const uint8_t *in, void *dst, size_t bytes);
 
 /*
- * Replace the report *M (its detail in place, malloc'ed) by one allocated up to its
- * detail with the detail packed in packed_detail; what it owned moves along.
- * &ms_error_nomem (*M unchanged) or NULL.
+ * A map report being made (a walk, a layout file's reader): its detail in place beside
+ * its core (r.detail NULL). The finder keeps it packed whole between walks; it becomes a
+ * report with ms_map_draft_seal.
  */
-struct ms_error *ms_map_report_compact(struct ms_map_report **m);
-/* Free what M's detail owns (tables, sync; packed or in place) and its packed form. */
+struct ms_map_draft {
+	struct ms_map_report r;
+	struct ms_map_detail d;
+};
+
+/*
+ * Pack D as M's detail (what D's pointers own moves to M), replacing the packed form M
+ * had (not what that owned: the caller moved it into D or freed it). &ms_error_nomem
+ * (M unchanged) or NULL.
+ */
+struct ms_error *ms_map_report_set_detail(struct ms_map_report *m, const struct ms_map_detail *d);
+/*
+ * A report made of *DRAFT (malloc'ed): its core, its detail packed; what it owned moves
+ * along, *DRAFT is freed and set to NULL. &ms_error_nomem (*DRAFT unchanged) or NULL.
+ */
+struct ms_error *ms_map_draft_seal(struct ms_map_draft **draft, struct ms_map_report **ret);
+/* Free what D owns (tables, sync) and zero those members. */
+void ms_map_detail_free(struct ms_map_detail *d);
+/* Free what M's detail owns (tables, sync) and its packed form; M's detail is then none. */
 void ms_map_report_free_detail(struct ms_map_report *m);
 
 #endif

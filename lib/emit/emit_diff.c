@@ -8,16 +8,16 @@
 #include "emit.h"
 #include "format.h"
 
-static json_t *side_json(const struct ms_map_report *side)
+static json_t *side_json(const struct ms_map_report *m)
 {
-	struct ms_map_report scratch;
-	const struct ms_map_report *m;
+	struct ms_map_detail scratch;
+	const struct ms_map_detail *dt;
 	json_t *o;
 	char addr[32];
 
-	if (!side)
+	if (!m)
 		return json_null();
-	m = ms_map_report_full(side, &scratch); /* tombstones, overflow_buckets: the detail */
+	dt = ms_map_report_detail(m, &scratch); /* tombstones, overflow_buckets */
 	o = json_object();
 	snprintf(addr, sizeof(addr), "0x%" PRIx64, m->addr);
 	json_object_set_new(o, "address", json_string(addr));
@@ -32,9 +32,9 @@ static json_t *side_json(const struct ms_map_report *side)
 	json_object_set_new(o, "impl", json_string(ms_map_impl_name(m->impl)));
 	if (m->impl == MS_IMPL_CLASSIC)
 		json_object_set_new(o, "overflow_buckets",
-		                    json_integer((json_int_t)m->overflow_buckets));
+		                    json_integer((json_int_t)dt->overflow_buckets));
 	else
-		json_object_set_new(o, "tombstones", json_integer((json_int_t)m->tombstones));
+		json_object_set_new(o, "tombstones", json_integer((json_int_t)dt->tombstones));
 	return o;
 }
 

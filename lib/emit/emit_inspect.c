@@ -203,9 +203,10 @@ static const uint64_t *hist64(const uint32_t *h, size_t n, uint64_t *out)
 }
 
 /* A sync.Map's own counts ("sync_map"): classic or hashtriemap fields, by impl. */
-static void sync_write(struct ms_jw *w, const struct ms_map_report *m)
+static void sync_write(struct ms_jw *w, const struct ms_map_report *m,
+                       const struct ms_map_detail *dt)
 {
-	const struct ms_sync_report *s = m->sync;
+	const struct ms_sync_report *s = dt->sync;
 
 	ms_jw_object(w, "sync_map");
 	if (m->impl == MS_IMPL_HASHTRIE) {
@@ -240,7 +241,8 @@ static void sync_write(struct ms_jw *w, const struct ms_map_report *m)
 }
 
 /* One map's members, in schema order, into the object open in W (M's detail in place). */
-static void map_write_full(struct ms_jw *w, const struct ms_map_report *m)
+static void map_write_full(struct ms_jw *w, const struct ms_map_report *m,
+                           const struct ms_map_detail *dt)
 {
 	uint64_t h[MS_CHAIN_HIST > MS_FILL_HIST ? MS_CHAIN_HIST : MS_FILL_HIST];
 
@@ -267,54 +269,55 @@ static void map_write_full(struct ms_jw *w, const struct ms_map_report *m)
 	if (m->found_by == MS_FOUND_STACK || m->goid)
 		ms_jw_uint(w, "goroutine", m->goid);
 	ms_jw_uint(w, "len", m->len);
-	ms_jw_uint(w, "occupied", m->occupied);
-	ms_jw_uint(w, "capacity_slots", m->capacity);
-	ms_jw_real(w, "load", m->load);
-	ms_jw_uint(w, "empty_slots", m->empty_slots);
-	ms_jw_uint(w, "deleted_slots", m->deleted_slots);
-	ms_jw_uint(w, "key_slot_bytes", m->key_bytes);
-	ms_jw_uint(w, "value_slot_bytes", m->elem_bytes);
-	ms_jw_bool(w, "key_indirect", m->key_indirect);
-	ms_jw_bool(w, "value_indirect", m->elem_indirect);
-	ms_jw_bool(w, "has_pointers", m->has_pointers);
+	ms_jw_uint(w, "occupied", dt->occupied);
+	ms_jw_uint(w, "capacity_slots", dt->capacity);
+	ms_jw_real(w, "load", dt->load);
+	ms_jw_uint(w, "empty_slots", dt->empty_slots);
+	ms_jw_uint(w, "deleted_slots", dt->deleted_slots);
+	ms_jw_uint(w, "key_slot_bytes", dt->key_bytes);
+	ms_jw_uint(w, "value_slot_bytes", dt->elem_bytes);
+	ms_jw_bool(w, "key_indirect", dt->key_indirect);
+	ms_jw_bool(w, "value_indirect", dt->elem_indirect);
+	ms_jw_bool(w, "has_pointers", dt->has_pointers);
 	if (m->impl == MS_IMPL_CLASSIC) {
-		ms_jw_uint(w, "B", m->B);
-		ms_jw_uint(w, "buckets", m->buckets);
-		ms_jw_uint(w, "bucket_bytes", m->bucket_bytes);
-		ms_jw_uint(w, "buckets_allocated", m->buckets_alloc);
-		ms_jw_uint(w, "noverflow", m->noverflow);
-		ms_jw_uint(w, "overflow_buckets", m->overflow_buckets);
-		ms_jw_uint(w, "overflow_buckets_allocated", m->overflow_alloc);
+		ms_jw_uint(w, "B", dt->B);
+		ms_jw_uint(w, "buckets", dt->buckets);
+		ms_jw_uint(w, "bucket_bytes", dt->bucket_bytes);
+		ms_jw_uint(w, "buckets_allocated", dt->buckets_alloc);
+		ms_jw_uint(w, "noverflow", dt->noverflow);
+		ms_jw_uint(w, "overflow_buckets", dt->overflow_buckets);
+		ms_jw_uint(w, "overflow_buckets_allocated", dt->overflow_alloc);
 		ms_jw_real(w, "overflow_density",
-		           m->buckets ? (double)m->overflow_buckets / (double)m->buckets : 0);
-		ms_jw_uint(w, "buckets_with_overflow", m->buckets_with_overflow);
+		           dt->buckets ? (double)dt->overflow_buckets / (double)dt->buckets : 0);
+		ms_jw_uint(w, "buckets_with_overflow", dt->buckets_with_overflow);
 		ms_jw_real(w, "overflow_share",
-		           m->buckets ? (double)m->buckets_with_overflow / (double)m->buckets : 0);
-		hist_write(w, "chain_histogram", hist64(m->chain_hist, MS_CHAIN_HIST, h),
+		           dt->buckets ? (double)dt->buckets_with_overflow / (double)dt->buckets
+		                       : 0);
+		hist_write(w, "chain_histogram", hist64(dt->chain_hist, MS_CHAIN_HIST, h),
 		           MS_CHAIN_HIST);
-		ms_jw_uint(w, "max_chain", m->max_chain);
-		ms_jw_bool(w, "growing", m->growing);
-		ms_jw_bool(w, "same_size_grow", m->same_size_grow);
-		ms_jw_uint(w, "old_buckets", m->old_buckets);
-		ms_jw_uint(w, "evacuated", m->evacuated);
-		ms_jw_uint(w, "nevacuate", m->nevacuate);
-		ms_jw_uint(w, "old_entries", m->old_entries);
+		ms_jw_uint(w, "max_chain", dt->max_chain);
+		ms_jw_bool(w, "growing", dt->growing);
+		ms_jw_bool(w, "same_size_grow", dt->same_size_grow);
+		ms_jw_uint(w, "old_buckets", dt->old_buckets);
+		ms_jw_uint(w, "evacuated", dt->evacuated);
+		ms_jw_uint(w, "nevacuate", dt->nevacuate);
+		ms_jw_uint(w, "old_entries", dt->old_entries);
 	} else if (m->impl != MS_IMPL_HASHTRIE) {
-		ms_jw_bool(w, "small", m->small);
-		ms_jw_uint(w, "dir_len", m->dir_len);
-		ms_jw_uint(w, "global_depth", m->global_depth);
-		ms_jw_uint(w, "tables", m->ntables);
-		ms_jw_uint(w, "group_bytes", m->group_bytes);
+		ms_jw_bool(w, "small", dt->small);
+		ms_jw_uint(w, "dir_len", dt->dir_len);
+		ms_jw_uint(w, "global_depth", dt->global_depth);
+		ms_jw_uint(w, "tables", dt->ntables);
+		ms_jw_uint(w, "group_bytes", dt->group_bytes);
 		if (m->impl == MS_IMPL_SWISS)
-			ms_jw_uint(w, "slot_bytes", m->slot_bytes);
-		ms_jw_uint(w, "groups", m->groups);
-		ms_jw_uint(w, "tombstones", m->tombstones);
-		ms_jw_uint(w, "growth_left", m->growth_left);
-		hist_write(w, "group_fill_histogram", hist64(m->fill_hist, MS_FILL_HIST, h),
+			ms_jw_uint(w, "slot_bytes", dt->slot_bytes);
+		ms_jw_uint(w, "groups", dt->groups);
+		ms_jw_uint(w, "tombstones", dt->tombstones);
+		ms_jw_uint(w, "growth_left", dt->growth_left);
+		hist_write(w, "group_fill_histogram", hist64(dt->fill_hist, MS_FILL_HIST, h),
 		           MS_FILL_HIST);
 		ms_jw_array(w, "table_list");
-		for (size_t i = 0; i < m->ntables; i++) {
-			const struct ms_table_report *t = &m->tables[i];
+		for (size_t i = 0; i < dt->ntables; i++) {
+			const struct ms_table_report *t = &dt->tables[i];
 
 			ms_jw_object(w, NULL);
 			ms_jw_addr(w, "address", t->addr);
@@ -328,18 +331,18 @@ static void map_write_full(struct ms_jw *w, const struct ms_map_report *m)
 		}
 		ms_jw_end_array(w);
 	}
-	if (m->sync)
-		sync_write(w, m);
+	if (dt->sync)
+		sync_write(w, m, dt);
 	ms_jw_uint(w, "held_bytes", m->held_bytes);
 	ms_jw_object(w, "held");
 	for (int i = 0; i < MS_HELD__COUNT; i++)
-		ms_jw_uint(w, ms_held_part_id((enum ms_held_part)i), m->held[i]);
+		ms_jw_uint(w, ms_held_part_id((enum ms_held_part)i), dt->held[i]);
 	ms_jw_end_object(w);
-	ms_jw_uint(w, "heap_objects", m->nobjects);
-	ms_jw_uint(w, "stack_bytes", m->stack_bytes);
-	ms_jw_uint(w, "live_bytes", m->held[MS_HELD_LIVE]);
-	ms_jw_uint(w, "fresh_bytes", m->fresh_bytes);
-	ms_jw_uint(w, "fresh_high_bytes", m->fresh_high_bytes);
+	ms_jw_uint(w, "heap_objects", dt->nobjects);
+	ms_jw_uint(w, "stack_bytes", dt->stack_bytes);
+	ms_jw_uint(w, "live_bytes", dt->held[MS_HELD_LIVE]);
+	ms_jw_uint(w, "fresh_bytes", dt->fresh_bytes);
+	ms_jw_uint(w, "fresh_high_bytes", dt->fresh_high_bytes);
 	ms_jw_uint(w, "reclaimable_bytes", m->reclaimable_bytes);
 	if (m->graph) {
 		ms_jw_uint(w, "payload_bytes", m->payload_bytes);
@@ -351,9 +354,9 @@ static void map_write_full(struct ms_jw *w, const struct ms_map_report *m)
 
 static void map_write(struct ms_jw *w, const struct ms_map_report *m)
 {
-	struct ms_map_report scratch;
+	struct ms_map_detail scratch;
 
-	map_write_full(w, ms_map_report_full(m, &scratch));
+	map_write_full(w, m, ms_map_report_detail(m, &scratch));
 }
 
 static json_t *totals_json(const struct ms_type_total *t, size_t n)
@@ -671,9 +674,9 @@ static void hist_text(FILE *out, const char *label, const uint64_t *h, size_t n,
 }
 
 /* A sync.Map's own lines: its inner maps (classic) or its trie (hashtriemap). */
-static void sync_text(FILE *out, const struct ms_map_report *m)
+static void sync_text(FILE *out, const struct ms_map_report *m, const struct ms_map_detail *dt)
 {
-	const struct ms_sync_report *s = m->sync;
+	const struct ms_sync_report *s = dt->sync;
 
 	fprintf(out, "  len %" PRIu64 ", %" PRIu64 " boxed keys, %" PRIu64 " boxed values\n",
 	        m->len, s->boxed_keys, s->boxed_values);
@@ -695,13 +698,14 @@ static void sync_text(FILE *out, const struct ms_map_report *m)
 	        s->deleted_entries, s->expunged_entries);
 }
 
-static void map_text_full(FILE *out, const struct ms_map_report *m, const struct ms_emit_opts *o)
+static void map_text_full(FILE *out, const struct ms_map_report *m, const struct ms_map_detail *dt,
+                          const struct ms_emit_opts *o)
 {
 	char held[32], fresh[32], recl[32], b[32];
 	uint64_t h[MS_CHAIN_HIST > MS_FILL_HIST ? MS_CHAIN_HIST : MS_FILL_HIST];
 
 	human(held, sizeof(held), m->held_bytes, o);
-	human(fresh, sizeof(fresh), m->fresh_bytes, o);
+	human(fresh, sizeof(fresh), dt->fresh_bytes, o);
 	human(recl, sizeof(recl), m->reclaimable_bytes, o);
 	fprintf(out, "\n%s%s%s  %s  (0x%" PRIx64 ", %s, found by %s", BOLD(o),
 	        m->npaths ? m->paths[0] : m->where, RESET(o), m->type, m->addr,
@@ -713,57 +717,58 @@ static void map_text_full(FILE *out, const struct ms_map_report *m, const struct
 		fprintf(out, "  also %s\n", m->paths[i]);
 	if (m->error)
 		fprintf(out, "  %s! %s%s\n", RED(o), m->error, RESET(o));
-	if (m->sync) {
-		sync_text(out, m);
+	if (dt->sync) {
+		sync_text(out, m, dt);
 	} else {
 		fprintf(out,
 		        "  len %" PRIu64 ", capacity %" PRIu64 " slots, load %.2f, %" PRIu64
 		        " empty, %" PRIu64 " deleted\n",
-		        m->len, m->capacity, m->load, m->empty_slots, m->deleted_slots);
+		        m->len, dt->capacity, dt->load, dt->empty_slots, dt->deleted_slots);
 	}
-	if (m->sync) {
+	if (dt->sync) {
 		/* its lines are sync_text's */
 	} else if (m->impl == MS_IMPL_CLASSIC) {
 		fprintf(out,
 		        "  B=%u: %" PRIu64 " buckets of %" PRIu64 " B (%" PRIu64
 		        " allocated), overflow %" PRIu64 " (%.3f per bucket, %" PRIu64
 		        " buckets with any, max chain %" PRIu64 ", noverflow %" PRIu64 ")\n",
-		        m->B, m->buckets, m->bucket_bytes, m->buckets_alloc, m->overflow_buckets,
-		        m->buckets ? (double)m->overflow_buckets / (double)m->buckets : 0,
-		        m->buckets_with_overflow, m->max_chain, m->noverflow);
-		if (m->growing)
+		        dt->B, dt->buckets, dt->bucket_bytes, dt->buckets_alloc,
+		        dt->overflow_buckets,
+		        dt->buckets ? (double)dt->overflow_buckets / (double)dt->buckets : 0,
+		        dt->buckets_with_overflow, dt->max_chain, dt->noverflow);
+		if (dt->growing)
 			fprintf(out,
 			        "  growing%s: %" PRIu64 " of %" PRIu64
 			        " old buckets evacuated, %" PRIu64
 			        " entries still in the old array\n",
-			        m->same_size_grow ? " (same size)" : "", m->evacuated,
-			        m->old_buckets, m->old_entries);
-		if (m->overflow_buckets)
+			        dt->same_size_grow ? " (same size)" : "", dt->evacuated,
+			        dt->old_buckets, dt->old_entries);
+		if (dt->overflow_buckets)
 			hist_text(out, "chain lengths (overflow buckets per bucket)",
-			          hist64(m->chain_hist, MS_CHAIN_HIST, h), MS_CHAIN_HIST, true);
-	} else if (m->small) {
-		fprintf(out, "  small map: one group of %" PRIu64 " B\n", m->group_bytes);
+			          hist64(dt->chain_hist, MS_CHAIN_HIST, h), MS_CHAIN_HIST, true);
+	} else if (dt->small) {
+		fprintf(out, "  small map: one group of %" PRIu64 " B\n", dt->group_bytes);
 	} else {
 		fprintf(out,
 		        "  directory %" PRIu64 " (depth %u), %zu tables, %" PRIu64
 		        " groups of %" PRIu64 " B, %" PRIu64 " tombstones, growth left %" PRIu64
 		        "\n",
-		        m->dir_len, m->global_depth, m->ntables, m->groups, m->group_bytes,
-		        m->tombstones, m->growth_left);
+		        dt->dir_len, dt->global_depth, dt->ntables, dt->groups, dt->group_bytes,
+		        dt->tombstones, dt->growth_left);
 		hist_text(out, "group fill (full slots per group)",
-		          hist64(m->fill_hist, MS_FILL_HIST, h), MS_FILL_HIST, false);
+		          hist64(dt->fill_hist, MS_FILL_HIST, h), MS_FILL_HIST, false);
 	}
-	if (m->sync) /* estimate does not model a sync.Map: no fresh size */
+	if (dt->sync) /* estimate does not model a sync.Map: no fresh size */
 		fprintf(out, "  held %s in %" PRIu64 " objects (scanned by the GC)\n", held,
-		        m->nobjects);
+		        dt->nobjects);
 	else
 		fprintf(out,
 		        "  held %s in %" PRIu64
 		        " objects%s; a fresh map would hold %s; reclaimable %s\n",
-		        held, m->nobjects, m->has_pointers ? " (scanned by the GC)" : "", fresh,
+		        held, dt->nobjects, dt->has_pointers ? " (scanned by the GC)" : "", fresh,
 		        recl);
-	if (m->stack_bytes) {
-		human(b, sizeof(b), m->stack_bytes, o);
+	if (dt->stack_bytes) {
+		human(b, sizeof(b), dt->stack_bytes, o);
 		fprintf(out, "  plus %s in the goroutine's stack\n", b);
 	}
 	if (m->graph) {
@@ -776,19 +781,19 @@ static void map_text_full(FILE *out, const struct ms_map_report *m, const struct
 		        pay, b, m->nested ? " (inside what another map retains)" : "");
 	}
 	for (int i = 0; i < MS_HELD__COUNT; i++) {
-		if (!m->held[i])
+		if (!dt->held[i])
 			continue;
-		human(b, sizeof(b), m->held[i], o);
+		human(b, sizeof(b), dt->held[i], o);
 		fprintf(out, "    %-22s %12s  %5.1f%%\n", ms_held_part_id((enum ms_held_part)i), b,
-		        m->held_bytes ? 100.0 * (double)m->held[i] / (double)m->held_bytes : 0);
+		        m->held_bytes ? 100.0 * (double)dt->held[i] / (double)m->held_bytes : 0);
 	}
 }
 
 static void map_text(FILE *out, const struct ms_map_report *m, const struct ms_emit_opts *o)
 {
-	struct ms_map_report scratch;
+	struct ms_map_detail scratch;
 
-	map_text_full(out, ms_map_report_full(m, &scratch), o);
+	map_text_full(out, m, ms_map_report_detail(m, &scratch), o);
 }
 
 /* A totals table whose first column is as wide as its longest name (up to 72). */
@@ -1062,23 +1067,24 @@ static const struct prom_metric {
 
 static uint64_t prom_value(const struct ms_map_report *m, int field)
 {
-	struct ms_map_report scratch;
+	struct ms_map_detail scratch;
+	const struct ms_map_detail *dt = NULL;
 
 	if (field == 2 || field == 4 || field == 5) /* the detail's */
-		m = ms_map_report_full(m, &scratch);
+		dt = ms_map_report_detail(m, &scratch);
 	switch (field) {
 	case 0:
 		return m->held_bytes;
 	case 1:
 		return m->reclaimable_bytes;
 	case 2:
-		return m->held[MS_HELD_LIVE];
+		return dt->held[MS_HELD_LIVE];
 	case 3:
 		return m->len;
 	case 4: /* the union of the other impl reads 0 */
-		return m->impl == MS_IMPL_CLASSIC ? m->overflow_buckets : 0;
+		return m->impl == MS_IMPL_CLASSIC ? dt->overflow_buckets : 0;
 	case 5:
-		return m->impl == MS_IMPL_CLASSIC ? 0 : m->tombstones;
+		return m->impl == MS_IMPL_CLASSIC ? 0 : dt->tombstones;
 	default:
 		return 1;
 	}

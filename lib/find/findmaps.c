@@ -719,8 +719,8 @@ static void walk_ended(struct finder *f, struct ms_found_map *m, struct ms_error
 		if (ms_error_code(err) == MS_ERR_NOMEM)
 			f->err = err;
 		else {
-			free(m->report->error);
-			m->report->error = strdup(ms_error_message(err));
+			free(m->report->r.error);
+			m->report->r.error = strdup(ms_error_message(err));
 			ms_error_destroy(err);
 		}
 	}
@@ -765,7 +765,7 @@ static void claim_inner(struct finder *f, uint64_t hmap)
  * M's report, made when first needed (its walk): 300,000 maps found before they are
  * walked hold no report meanwhile. NULL (f->err set) when out of memory.
  */
-static struct ms_map_report *report_of(struct finder *f, struct ms_found_map *m)
+static struct ms_map_draft *report_of(struct finder *f, struct ms_found_map *m)
 {
 	struct ms_error *err = NULL;
 
@@ -777,14 +777,14 @@ static struct ms_map_report *report_of(struct finder *f, struct ms_found_map *m)
 		f->err = err;
 		return NULL;
 	}
-	m->report->addr = m->addr;
+	m->report->r.addr = m->addr;
 	return m->report;
 }
 
 /* After M's walk: its report kept packed (report_pack.h) until the inspect report takes it. */
 static void pack_report(struct finder *f, struct ms_found_map *m)
 {
-	uint8_t buf[MS_PACK_MAX(sizeof(struct ms_map_report))];
+	uint8_t buf[MS_PACK_MAX(sizeof(struct ms_map_draft))];
 	size_t n;
 	uint8_t *p;
 
@@ -823,16 +823,17 @@ static void walk_syncmap(struct finder *f, struct ms_found_map *m, const struct 
 	if (!report_of(f, m))
 		return;
 	w.t = f->t;
-	w.r = m->report;
+	w.r = &m->report->r;
+	w.d = &m->report->d;
 	w.stack_lo = m->stack ? m->stack->lo : 0;
 	w.stack_hi = m->stack ? m->stack->hi : 0;
 	f->cur_path = it->path;
 	f->cur_depth = it->depth;
 	err = ms_walk_syncmap(&w, it->addr, g, expunged, on_sync_entry, f);
 	walk_ended(f, m, err, &w);
-	if (m->report->sync) {
-		claim_inner(f, m->report->sync->read_map);
-		claim_inner(f, m->report->sync->dirty_map);
+	if (m->report->d.sync) {
+		claim_inner(f, m->report->d.sync->read_map);
+		claim_inner(f, m->report->d.sync->dirty_map);
 	}
 	if (!f->err && f->opts->walked) {
 		m->handed = true;
@@ -920,7 +921,7 @@ static bool syncmap_inner_ok(struct finder *f, const struct ms_dtype *inner, uin
                              uint64_t entry_bytes)
 {
 	const struct ms_map_geom *g;
-	struct ms_map_report r = {0};
+	struct ms_map_draft r = {0};
 	struct ms_walk w = {0};
 	struct entry_check c = {
 	    f, ms_alloc_object(&f->t->go, f->t->arch, entry_bytes, true).total_bytes, false};
@@ -936,14 +937,15 @@ static bool syncmap_inner_ok(struct finder *f, const struct ms_dtype *inner, uin
 	if (!err) {
 		w.t = f->t;
 		w.g = g;
-		w.r = &r;
+		w.r = &r.r;
+		w.d = &r.d;
 		w.slot = check_entry_slot;
 		w.arg = &c;
 		err = ms_walk_classic(&w, hmap);
 	}
 	ms_error_destroy(err);
-	free(r.error);
-	free(r.tables);
+	free(r.r.error);
+	free(r.d.tables);
 	ms_addrset_deinit(&w.seen);
 	return !err && !c.bad;
 }
@@ -1037,7 +1039,7 @@ static void walk_map_report(struct finder *f, const struct item *it)
 		if (ms_error_code(err) == MS_ERR_NOMEM)
 			f->err = err;
 		else {
-			m->report->error = strdup(ms_error_message(err));
+			m->report->r.error = strdup(ms_error_message(err));
 			ms_error_destroy(err);
 		}
 		return;
@@ -1045,7 +1047,8 @@ static void walk_map_report(struct finder *f, const struct item *it)
 	m->geom = g;
 	w.t = f->t;
 	w.g = g;
-	w.r = m->report;
+	w.r = &m->report->r;
+	w.d = &m->report->d;
 	w.stack_lo = m->stack ? m->stack->lo : 0;
 	w.stack_hi = m->stack ? m->stack->hi : 0;
 	/* entries are followed only when the map's type is certain */
@@ -1123,7 +1126,7 @@ static bool validate(struct finder *f, uint64_t addr, const struct ms_dtype *typ
                      uint64_t stack_lo, uint64_t stack_hi, bool need_entries)
 {
 	const struct ms_map_geom *g;
-	struct ms_map_report r;
+	struct ms_map_draft r;
 	struct ms_walk w = {0};
 	struct ms_error *err = ms_types_geom(f->ty, type, &g);
 	bool ok;
@@ -1137,20 +1140,21 @@ static bool validate(struct finder *f, uint64_t addr, const struct ms_dtype *typ
 	memset(&r, 0, sizeof(r));
 	w.t = f->t;
 	w.g = g;
-	w.r = &r;
+	w.r = &r.r;
+	w.d = &r.d;
 	w.stack_lo = stack_lo;
 	w.stack_hi = stack_hi;
 	w.strict = true;
 	w.seen = f->validate_seen;
 	err = g->impl == MS_IMPL_CLASSIC ? ms_walk_classic(&w, addr) : ms_walk_swiss(&w, addr);
-	ok = !err && !r.error && r.occupied == r.len && (r.len > 0 || !need_entries) &&
+	ok = !err && !r.r.error && r.d.occupied == r.r.len && (r.r.len > 0 || !need_entries) &&
 	     (g->impl == MS_IMPL_CLASSIC) == f->t->classic_layout;
 	if (err && ms_error_code(err) == MS_ERR_NOMEM)
 		f->err = err;
 	else
 		ms_error_destroy(err);
-	free(r.error);
-	free(r.tables);
+	free(r.r.error);
+	free(r.d.tables);
 	f->validate_seen = w.seen;
 	ms_addrset_clear(&f->validate_seen, 256);
 	return ok;
@@ -2877,18 +2881,16 @@ void ms_found_map_free(struct ms_found_map *m)
 	free(m->package);
 	free(m->candidates);
 	if (m->report) {
-		free(m->report->error);
-		free(m->report->tables);
-		free(m->report->sync);
+		free(m->report->r.error);
+		ms_map_detail_free(&m->report->d);
 		free(m->report);
 	}
 	if (m->packed) {
-		struct ms_map_report r;
+		struct ms_map_draft r;
 
 		ms_unpack_units(m->packed, &r, sizeof(r));
-		free(r.error);
-		free(r.tables);
-		free(r.sync);
+		free(r.r.error);
+		ms_map_detail_free(&r.d);
 		ms_slab_free(m->packed);
 	}
 	ms_slab_free(m);
@@ -2899,8 +2901,8 @@ bool ms_found_has_report(const struct ms_found_map *m)
 	return m->report || m->packed;
 }
 
-const struct ms_map_report *ms_found_peek_report(const struct ms_found_map *m,
-                                                 struct ms_map_report *scratch)
+const struct ms_map_draft *ms_found_peek_report(const struct ms_found_map *m,
+                                                struct ms_map_draft *scratch)
 {
 	if (m->report)
 		return m->report;
@@ -2910,7 +2912,7 @@ const struct ms_map_report *ms_found_peek_report(const struct ms_found_map *m,
 	return scratch;
 }
 
-struct ms_error *ms_found_take_report(struct ms_found_map *m, struct ms_map_report **ret)
+struct ms_error *ms_found_take_report(struct ms_found_map *m, struct ms_map_draft **ret)
 {
 	if (m->report) {
 		*ret = m->report;

@@ -4,6 +4,7 @@
 #define MS_FINDMAPS_H
 
 #include "gotype.h"
+#include "report_pack.h"
 #include "slab.h"
 
 /* Map types kept for a map whose memory fits several (reported as type_candidates). */
@@ -41,7 +42,7 @@ struct ms_found_map {
 	 * is kept packed (report_pack.h) in packed, and report is NULL. Every entry but an
 	 * inner map has one of the two when ms_find_maps returns, unless handed to walked:
 	 * read it with ms_found_peek_report, take it with ms_found_take_report */
-	struct ms_map_report *report;
+	struct ms_map_draft *report;
 	uint8_t *packed;
 };
 
@@ -76,10 +77,10 @@ void ms_found_map_free(struct ms_found_map *m);
 bool ms_found_has_report(const struct ms_found_map *m);
 /* M's report to read, unpacked into SCRATCH if kept packed (its pointers stay M's); NULL
  * when it has none. */
-const struct ms_map_report *ms_found_peek_report(const struct ms_found_map *m,
-                                                 struct ms_map_report *scratch);
+const struct ms_map_draft *ms_found_peek_report(const struct ms_found_map *m,
+                                                struct ms_map_draft *scratch);
 /* Hand M's report over to the caller (*ret NULL when it has none); &ms_error_nomem or NULL. */
-struct ms_error *ms_found_take_report(struct ms_found_map *m, struct ms_map_report **ret);
+struct ms_error *ms_found_take_report(struct ms_found_map *m, struct ms_map_draft **ret);
 void ms_found_deinit(struct ms_found *fd);
 
 struct ms_find_opts {

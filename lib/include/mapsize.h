@@ -559,15 +559,21 @@ struct ms_map_report {
 	uint64_t retained_bytes; /* heap objects only it keeps alive: storage and payload */
 
 	/*
-	 * The detail: every member from occupied (keep it the first) to the end. The
-	 * maps of a finished inspect report (ms_inspect_core, ms_inspect_live) keep it
-	 * packed in packed_detail and are allocated up to occupied only (the reports of
-	 * 300,000 maps were most of inspect's peak): read the detail of any report
-	 * through ms_map_report_full. NULL: the detail is in place (streamed maps,
-	 * replayed layout files, reports made by hand).
+	 * The detail (struct ms_map_detail): kept packed, read it with
+	 * ms_map_report_detail. Most of a report's bytes are zero for a small map: packed,
+	 * the reports of 300,000 maps stay a fraction of inspect's peak. NULL: no detail
+	 * (every member of it reads 0). Private: only report_pack.c reads or writes it.
 	 */
-	uint8_t *packed_detail; /* owned, with what the detail's pointers own */
+	struct ms_map_detail_packed *detail; /* owned, with what the detail's pointers own */
+};
 
+/*
+ * A map report's detail: what its walk counted, beside the core (struct
+ * ms_map_report), which the summary, groups and views read. Read it with
+ * ms_map_report_detail: a report keeps it packed, so no member of it can be
+ * reached from the report itself.
+ */
+struct ms_map_detail {
 	uint64_t occupied; /* full slots counted by walking */
 	uint64_t capacity; /* slots: 8 x buckets (2^B), or table capacities */
 	double load;       /* len / capacity */
@@ -625,11 +631,11 @@ struct ms_map_report {
 };
 
 /*
- * M with its detail in place: M itself when it is, else SCRATCH, a copy of M with
- * the detail unpacked (its pointers stay M's: valid while M is).
+ * M's detail, unpacked into SCRATCH (returned): zeroed when M has none. Its pointers
+ * (tables, sync) stay M's: valid while M is.
  */
-const struct ms_map_report *ms_map_report_full(const struct ms_map_report *m,
-                                               struct ms_map_report *scratch);
+const struct ms_map_detail *ms_map_report_detail(const struct ms_map_report *m,
+                                                 struct ms_map_detail *scratch);
 
 #define MS_TRIE_DEPTHS 17 /* HashTrieMap levels: 64-bit hash, 4 bits a level */
 

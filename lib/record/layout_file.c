@@ -18,7 +18,9 @@
 #include <unistd.h>
 
 #include "emit.h"
+#include "json_stream.h"
 #include "report.h"
+#include "report_pack.h"
 
 #define MAX_MAPS   (1u << 26)
 #define MAX_TABLES (1u << 26)
@@ -188,17 +190,17 @@ static const char *type_source_name(int i)
 	return type_sources[i];
 }
 
-/* Scalar map fields: JSON key, offset, width (8, 4 for unsigned, 1 for bool), block (the
- * union of struct ms_map_report they live in: read only for maps of that impl). */
+/* Scalar map fields: JSON key, offset in a draft, width (8, 4 for unsigned, 1 for bool), block
+ * (the union of struct ms_map_detail they live in: read only for maps of that impl). */
 static const struct {
 	const char *key;
 	size_t off;
 	unsigned width;
 	enum { ANY, CLASSIC, SWISS } block;
 } map_fields[] = {
-#define FIELD(k, f, width, block)                                  \
-	{                                                          \
-		k, offsetof(struct ms_map_report, f), width, block \
+#define FIELD(k, f, width, block)                                 \
+	{                                                         \
+		k, offsetof(struct ms_map_draft, f), width, block \
 	}
 #define U64(k, f)   FIELD(k, f, 8, ANY)
 #define BOOL(k, f)  FIELD(k, f, 1, ANY)
@@ -206,48 +208,48 @@ static const struct {
 #define CBOOL(k, f) FIELD(k, f, 1, CLASSIC)
 #define SU64(k, f)  FIELD(k, f, 8, SWISS)
 #define SBOOL(k, f) FIELD(k, f, 1, SWISS)
-    U64("refs", refs),
-    U64("len", len),
-    U64("occupied", occupied),
-    U64("capacity_slots", capacity),
-    U64("empty_slots", empty_slots),
-    U64("deleted_slots", deleted_slots),
-    U64("key_slot_bytes", key_bytes),
-    U64("value_slot_bytes", elem_bytes),
-    BOOL("key_indirect", key_indirect),
-    BOOL("value_indirect", elem_indirect),
-    BOOL("has_pointers", has_pointers),
-    CU64("buckets", buckets),
-    CU64("bucket_bytes", bucket_bytes),
-    CU64("buckets_allocated", buckets_alloc),
-    CU64("noverflow", noverflow),
-    CU64("overflow_buckets", overflow_buckets),
-    CU64("overflow_buckets_allocated", overflow_alloc),
-    CU64("buckets_with_overflow", buckets_with_overflow),
-    CU64("max_chain", max_chain),
-    CBOOL("growing", growing),
-    CBOOL("same_size_grow", same_size_grow),
-    CU64("old_buckets", old_buckets),
-    CU64("evacuated", evacuated),
-    CU64("nevacuate", nevacuate),
-    CU64("old_entries", old_entries),
-    SBOOL("small", small),
-    SU64("dir_len", dir_len),
-    SU64("group_bytes", group_bytes),
-    SU64("slot_bytes", slot_bytes),
-    SU64("groups", groups),
-    SU64("tombstones", tombstones),
-    SU64("growth_left", growth_left),
-    U64("held_bytes", held_bytes),
-    U64("heap_objects", nobjects),
-    U64("stack_bytes", stack_bytes),
-    U64("fresh_bytes", fresh_bytes),
-    U64("reclaimable_bytes", reclaimable_bytes),
-    U64("fresh_high_bytes", fresh_high_bytes),
-    U64("goroutine", goid),
-    U64("payload_bytes", payload_bytes),
-    U64("retained_bytes", retained_bytes),
-    BOOL("retained_nested", nested),
+    U64("refs", r.refs),
+    U64("len", r.len),
+    U64("occupied", d.occupied),
+    U64("capacity_slots", d.capacity),
+    U64("empty_slots", d.empty_slots),
+    U64("deleted_slots", d.deleted_slots),
+    U64("key_slot_bytes", d.key_bytes),
+    U64("value_slot_bytes", d.elem_bytes),
+    BOOL("key_indirect", d.key_indirect),
+    BOOL("value_indirect", d.elem_indirect),
+    BOOL("has_pointers", d.has_pointers),
+    CU64("buckets", d.buckets),
+    CU64("bucket_bytes", d.bucket_bytes),
+    CU64("buckets_allocated", d.buckets_alloc),
+    CU64("noverflow", d.noverflow),
+    CU64("overflow_buckets", d.overflow_buckets),
+    CU64("overflow_buckets_allocated", d.overflow_alloc),
+    CU64("buckets_with_overflow", d.buckets_with_overflow),
+    CU64("max_chain", d.max_chain),
+    CBOOL("growing", d.growing),
+    CBOOL("same_size_grow", d.same_size_grow),
+    CU64("old_buckets", d.old_buckets),
+    CU64("evacuated", d.evacuated),
+    CU64("nevacuate", d.nevacuate),
+    CU64("old_entries", d.old_entries),
+    SBOOL("small", d.small),
+    SU64("dir_len", d.dir_len),
+    SU64("group_bytes", d.group_bytes),
+    SU64("slot_bytes", d.slot_bytes),
+    SU64("groups", d.groups),
+    SU64("tombstones", d.tombstones),
+    SU64("growth_left", d.growth_left),
+    U64("held_bytes", r.held_bytes),
+    U64("heap_objects", d.nobjects),
+    U64("stack_bytes", d.stack_bytes),
+    U64("fresh_bytes", d.fresh_bytes),
+    U64("reclaimable_bytes", r.reclaimable_bytes),
+    U64("fresh_high_bytes", d.fresh_high_bytes),
+    U64("goroutine", r.goid),
+    U64("payload_bytes", r.payload_bytes),
+    U64("retained_bytes", r.retained_bytes),
+    BOOL("retained_nested", r.nested),
 #undef U64
 #undef CU64
 #undef CBOOL
@@ -272,7 +274,7 @@ static bool get_hist32(struct reader *rd, json_t *o, const char *key, uint32_t *
 	return true;
 }
 
-static bool read_tables(struct reader *rd, json_t *o, struct ms_map_report *m)
+static bool read_tables(struct reader *rd, json_t *o, struct ms_map_detail *d)
 {
 	json_t *a = json_object_get(o, "table_list"), *t;
 	size_t i;
@@ -283,14 +285,14 @@ static bool read_tables(struct reader *rd, json_t *o, struct ms_map_report *m)
 		return bad(rd, "'table_list' is not an array of tables");
 	if (!json_array_size(a))
 		return true;
-	m->tables = calloc(json_array_size(a), sizeof(*m->tables));
-	if (!m->tables) {
+	d->tables = calloc(json_array_size(a), sizeof(*d->tables));
+	if (!d->tables) {
 		rd->err = &ms_error_nomem;
 		return false;
 	}
 	json_array_foreach(a, i, t)
 	{
-		struct ms_table_report *tr = &m->tables[i];
+		struct ms_table_report *tr = &d->tables[i];
 		uint64_t cap = 0, used = 0, gl = 0, depth = 0;
 
 		if (!json_is_object(t) || !get_hex(rd, t, "address", &tr->addr) ||
@@ -307,7 +309,7 @@ static bool read_tables(struct reader *rd, json_t *o, struct ms_map_report *m)
 		tr->used = (uint16_t)used;
 		tr->growth_left = (uint16_t)gl;
 		tr->local_depth = (uint8_t)depth;
-		m->ntables = i + 1;
+		d->ntables = i + 1;
 	}
 	return true;
 }
@@ -342,7 +344,7 @@ static bool read_strings(struct reader *rd, json_t *o, const char *key, size_t m
 }
 
 /* "sync_map": present for a sync.Map (type "sync.Map") only */
-static bool read_sync(struct reader *rd, json_t *o, struct ms_map_report *m)
+static bool read_sync(struct reader *rd, json_t *o, struct ms_map_detail *d)
 {
 	static const struct {
 		const char *key;
@@ -366,7 +368,7 @@ static bool read_sync(struct reader *rd, json_t *o, struct ms_map_report *m)
 		return true;
 	if (!json_is_object(so))
 		return bad(rd, "'sync_map' is not an object");
-	s = m->sync = calloc(1, sizeof(*m->sync));
+	s = d->sync = calloc(1, sizeof(*d->sync));
 	if (!s) {
 		rd->err = &ms_error_nomem;
 		return false;
@@ -385,8 +387,10 @@ static bool read_sync(struct reader *rd, json_t *o, struct ms_map_report *m)
 	return true;
 }
 
-static bool read_map(struct reader *rd, json_t *o, struct ms_map_report *m)
+static bool read_map(struct reader *rd, json_t *o, struct ms_map_draft *dr)
 {
+	struct ms_map_report *m = &dr->r;
+	struct ms_map_detail *d = &dr->d;
 	json_t *held;
 	int impl = 0, by = 0, src = 0;
 	uint64_t B = 0, depth = 0;
@@ -415,11 +419,11 @@ static bool read_map(struct reader *rd, json_t *o, struct ms_map_report *m)
 	if (B > 63 || depth > 63)
 		return bad(rd, "'B' or 'global_depth' is out of range");
 	if (m->impl == MS_IMPL_CLASSIC)
-		m->B = (unsigned)B;
+		d->B = (unsigned)B;
 	else
-		m->global_depth = (unsigned)depth;
+		d->global_depth = (unsigned)depth;
 	for (size_t i = 0; i < sizeof(map_fields) / sizeof(map_fields[0]); i++) {
-		char *p = (char *)m + map_fields[i].off;
+		char *p = (char *)dr + map_fields[i].off;
 		bool required = strcmp(map_fields[i].key, "len") == 0 ||
 		                strcmp(map_fields[i].key, "held_bytes") == 0;
 
@@ -442,20 +446,20 @@ static bool read_map(struct reader *rd, json_t *o, struct ms_map_report *m)
 	/* the sync.Map parts are absent from files written before they existed */
 	for (int i = 0; i < MS_HELD__COUNT; i++)
 		if (!get_u64(rd, held, ms_held_part_id((enum ms_held_part)i),
-		             i < MS_HELD_SYNC_ENTRIES, &m->held[i]))
+		             i < MS_HELD_SYNC_ENTRIES, &d->held[i]))
 			return false;
-	if (!read_sync(rd, o, m))
+	if (!read_sync(rd, o, d))
 		return false;
 	if ((m->impl == MS_IMPL_CLASSIC
-	         ? !get_hist32(rd, o, "chain_histogram", m->chain_hist, MS_CHAIN_HIST)
-	         : !get_hist32(rd, o, "group_fill_histogram", m->fill_hist, MS_FILL_HIST)) ||
-	    !read_tables(rd, o, m))
+	         ? !get_hist32(rd, o, "chain_histogram", d->chain_hist, MS_CHAIN_HIST)
+	         : !get_hist32(rd, o, "group_fill_histogram", d->fill_hist, MS_FILL_HIST)) ||
+	    !read_tables(rd, o, d))
 		return false;
-	if (m->impl != MS_IMPL_CLASSIC && m->ntables == 0 && json_object_get(o, "tables") &&
+	if (m->impl != MS_IMPL_CLASSIC && d->ntables == 0 && json_object_get(o, "tables") &&
 	    json_integer_value(json_object_get(o, "tables")) != 0)
 		return bad(rd, "'tables' says %lld but 'table_list' is empty",
 		           (long long)json_integer_value(json_object_get(o, "tables")));
-	m->load = m->capacity ? (double)m->len / (double)m->capacity : 0;
+	d->load = d->capacity ? (double)m->len / (double)d->capacity : 0;
 	return true;
 }
 
@@ -583,56 +587,213 @@ static bool read_top(struct reader *rd, json_t *doc, struct ms_inspect_report *r
 	return true;
 }
 
+/*
+ * The error of a file the stream reader could not read as JSON: jansson's, on the whole
+ * file, as the reader always said it (the line and what is wrong); or, when jansson takes
+ * it, what the stream reader stopped at. Only damaged files get here.
+ */
+static struct ms_error *whole_file_error(struct reader *rd, bool nomem)
+{
+	json_error_t jerr;
+	json_t *doc;
+
+	if (nomem)
+		return &ms_error_nomem;
+	doc = json_load_file(rd->path, JSON_REJECT_DUPLICATES, &jerr);
+	if (!doc) {
+		if (access(rd->path, R_OK) != 0)
+			return ms_error_create(MS_ERR_IO, "'%s': %s", rd->path, strerror(errno));
+		return ms_error_create(MS_ERR_FORMAT, "'%s': not a mapsize layout: line %d: %s",
+		                       rd->path, jerr.line, jerr.text);
+	}
+	rd->where[0] = '\0';
+	if (!json_is_object(doc))
+		bad(rd, "not a mapsize layout (not a JSON object)");
+	else
+		bad(rd, "not a mapsize layout (unreadable)");
+	json_decref(doc);
+	return rd->err;
+}
+
+/* Pool a map's strings in the report's pool: one copy for all maps, as inspect keeps them. */
+static bool pool_map_strings(struct reader *rd, struct ms_inspect_report *r,
+                             struct ms_map_report *m)
+{
+	char **s[] = {&m->type, &m->key_type, &m->elem_type, &m->where, &m->package};
+
+	for (size_t i = 0; i < sizeof(s) / sizeof(s[0]); i++) {
+		char *p = *s[i] ? ms_report_pool_str(r, *s[i]) : NULL;
+
+		if (*s[i] && !p) {
+			rd->err = &ms_error_nomem;
+			return false;
+		}
+		free(*s[i]);
+		*s[i] = p;
+	}
+	m->pooled = true;
+	return true;
+}
+
+/* maps[i] into r->maps, its detail packed as inspect keeps it. */
+static bool add_map(struct reader *rd, json_t *o, size_t i, struct ms_inspect_report *r,
+                    size_t *cap)
+{
+	struct ms_map_draft *dr;
+
+	snprintf(rd->where, sizeof(rd->where), "maps[%zu]", i);
+	if (i >= MAX_MAPS) {
+		rd->where[0] = '\0';
+		return bad(rd, "'maps' is not an array");
+	}
+	if (r->nmaps == *cap) {
+		size_t ncap = *cap ? 2 * *cap : 64;
+		struct ms_map_report **n = realloc(r->maps, ncap * sizeof(*n));
+
+		if (!n) {
+			rd->err = &ms_error_nomem;
+			return false;
+		}
+		r->maps = n;
+		*cap = ncap;
+	}
+	if (!(dr = calloc(1, sizeof(*dr)))) {
+		rd->err = &ms_error_nomem;
+		return false;
+	}
+	if (read_map(rd, o, dr) && pool_map_strings(rd, r, &dr->r))
+		rd->err = ms_map_draft_seal(&dr, &r->maps[r->nmaps]);
+	ms_map_draft_destroy(dr); /* NULL once sealed */
+	if (rd->err)
+		return false;
+	r->nmaps++;
+	return true;
+}
+
+/* The members read_top reads; the others are checked and dropped. */
+static bool top_member(const char *key)
+{
+	static const char *const keys[] = {"schema_version", "kind",          "source",      "exe",
+	                                   "go_version",     "layout_source", "recorded_at", "pid",
+	                                   "truncated",      "consistent",    "impl",        "arch",
+	                                   "summary",        "warnings"};
+
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (strcmp(key, keys[i]) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * The document, its members in any order: every member but "maps" into TOP (those
+ * read_top reads) or checked and dropped; the maps one at a time into R. A damaged map
+ * stops the maps (*MAP_ERR) but not the reading: what jansson would refuse in the
+ * rest of the file, and then the top members, are named first, as when the whole file
+ * was one tree. False when the bytes are not one JSON object (JS->failed).
+ */
+static bool read_doc(struct reader *rd, struct ms_jstream *js, json_t *top, json_t *seen,
+                     struct ms_inspect_report *r, bool *maps_array, struct ms_error **map_err)
+{
+	size_t cap = 0;
+
+	if (!ms_jstream_take(js, '{'))
+		return false;
+	if (ms_jstream_take(js, '}'))
+		return ms_jstream_peek(js) < 0 && !js->failed;
+	do {
+		json_t *k = ms_jstream_value(js), *v;
+		const char *key = json_string_value(k);
+		bool ok;
+
+		if (!key || json_object_get(seen, key) || !ms_jstream_take(js, ':') ||
+		    json_object_set_new(seen, key, json_null())) {
+			json_decref(k);
+			js->failed = true;
+			return false;
+		}
+		if (strcmp(key, "maps") == 0 && ms_jstream_peek(js) == '[') {
+			size_t i = 0;
+
+			ms_jstream_take(js, '[');
+			*maps_array = true;
+			ok = ms_jstream_take(js, ']');
+			while (!ok && (v = ms_jstream_value(js))) {
+				if (!*map_err && !add_map(rd, v, i++, r, &cap)) {
+					*map_err = rd->err;
+					rd->err = NULL;
+				}
+				json_decref(v);
+				if (!ms_jstream_take(js, ',')) {
+					ok = ms_jstream_take(js, ']');
+					break;
+				}
+			}
+			if (!ok)
+				js->failed = true;
+		} else if (strcmp(key, "maps") == 0 || top_member(key)) {
+			v = ms_jstream_value(js);
+			ok = v && !json_object_set_new(top, key, v);
+		} else {
+			ok = ms_jstream_skip(js);
+		}
+		json_decref(k);
+		if (!ok) {
+			js->failed = true;
+			return false;
+		}
+	} while (ms_jstream_take(js, ','));
+	if (!ms_jstream_take(js, '}') || ms_jstream_peek(js) >= 0 || js->failed) {
+		js->failed = true;
+		return false;
+	}
+	return true;
+}
+
 struct ms_error *ms_layout_read(const char *path, struct ms_inspect_report **ret)
 {
 	struct reader rd = {.path = path};
 	struct ms_inspect_report *r = calloc(1, sizeof(*r));
-	json_error_t jerr;
-	json_t *doc, *maps, *m;
-	size_t i;
+	json_t *top = json_object(), *seen = json_object();
+	struct ms_error *map_err = NULL;
+	struct ms_jstream js;
+	bool maps_array = false;
+	FILE *f = fopen(path, "rb");
 
-	if (!r)
-		return &ms_error_nomem;
-	doc = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
-	if (!doc) {
+	if (!r || !top || !seen) {
 		free(r);
-		if (access(path, R_OK) != 0)
-			return ms_error_create(MS_ERR_IO, "'%s': %s", path, strerror(errno));
-		return ms_error_create(MS_ERR_FORMAT, "'%s': not a mapsize layout: line %d: %s",
-		                       path, jerr.line, jerr.text);
+		json_decref(top);
+		json_decref(seen);
+		if (f)
+			fclose(f);
+		return &ms_error_nomem;
 	}
-	if (!json_is_object(doc)) {
-		bad(&rd, "not a mapsize layout (not a JSON object)");
+	if (!f) {
+		rd.err = ms_error_create(MS_ERR_IO, "'%s': %s", path, strerror(errno));
 		goto out;
 	}
-	if (!read_top(&rd, doc, r))
-		goto out;
-	maps = json_object_get(doc, "maps");
-	if (!json_is_array(maps) || json_array_size(maps) > MAX_MAPS) {
-		bad(&rd, "'maps' is not an array");
-		goto out;
-	}
-	r->maps = calloc(json_array_size(maps) ? json_array_size(maps) : 1, sizeof(*r->maps));
-	if (!r->maps) {
-		rd.err = &ms_error_nomem;
-		goto out;
-	}
-	json_array_foreach(maps, i, m)
-	{
-		snprintf(rd.where, sizeof(rd.where), "maps[%zu]", i);
-		r->maps[i] = calloc(1, sizeof(*r->maps[i]));
-		if (!r->maps[i]) {
-			rd.err = &ms_error_nomem;
-			goto out;
-		}
-		r->nmaps = i + 1;
-		if (!read_map(&rd, m, r->maps[i]))
-			goto out;
-	}
+	ms_jstream_init(&js, f);
+	if (!read_doc(&rd, &js, top, seen, r, &maps_array, &map_err))
+		rd.err = whole_file_error(&rd, js.nomem);
 	rd.where[0] = '\0';
-	rd.err = ms_report_summarize(r);
+	/* as when the file was one tree: the top members first, then the maps */
+	if (!rd.err && read_top(&rd, top, r)) {
+		if (map_err) {
+			rd.err = map_err;
+			map_err = NULL;
+		} else if (!maps_array) {
+			bad(&rd, "'maps' is not an array");
+		}
+	}
+	ms_jstream_deinit(&js);
+	fclose(f);
+	if (!rd.err) {
+		rd.where[0] = '\0';
+		rd.err = ms_report_summarize(r);
+	}
 out:
-	json_decref(doc);
+	ms_error_destroy(map_err);
+	json_decref(top);
+	json_decref(seen);
 	if (rd.err) {
 		ms_inspect_report_destroy(r);
 		return rd.err;

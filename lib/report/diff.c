@@ -35,10 +35,10 @@ static int64_t delta(uint64_t a, uint64_t b)
 
 static uint64_t waste_of(const struct ms_map_report *m)
 {
-	struct ms_map_report scratch;
-	const struct ms_map_report *f = ms_map_report_full(m, &scratch);
+	struct ms_map_detail scratch;
+	const struct ms_map_detail *d = ms_map_report_detail(m, &scratch);
 
-	return f->impl == MS_IMPL_CLASSIC ? f->overflow_buckets : f->tombstones;
+	return m->impl == MS_IMPL_CLASSIC ? d->overflow_buckets : d->tombstones;
 }
 
 static struct ms_error *add(struct ms_diff *d, const struct ms_map_report *a,
@@ -90,6 +90,79 @@ static struct ms_error *add(struct ms_diff *d, const struct ms_map_report *a,
 	return NULL;
 }
 
+/* One of B's maps by its key (a path, or a type) and its index in B. */
+struct slot {
+	const char *k;
+	size_t j;
+};
+
+static int cmp_slot(const void *x, const void *y)
+{
+	const struct slot *p = x, *q = y;
+	int c = strcmp(p->k, q->k);
+
+	return c ? c : (p->j > q->j) - (p->j < q->j);
+}
+
+/*
+ * Pair each of A's maps left, in order, with the first of B's maps left with the same
+ * key: by path (BY_PATH: the maps that have one), or by type (the maps without a path).
+ * B's maps sorted by key and index, each key's run taken from its front: n log n, the
+ * pairs a scan of B for each of A's maps would make.
+ */
+static struct ms_error *match(struct ms_diff *d, const struct ms_inspect_report *a,
+                              const struct ms_inspect_report *b, bool *used_a, bool *used_b,
+                              bool by_path)
+{
+	struct slot *s = calloc(b->nmaps ? b->nmaps : 1, sizeof(*s));
+	size_t *next = calloc(b->nmaps ? b->nmaps : 1, sizeof(*next)), n = 0;
+	struct ms_error *err = NULL;
+
+	if (!s || !next) {
+		free(s);
+		free(next);
+		return &ms_error_nomem;
+	}
+	for (size_t j = 0; j < b->nmaps; j++) {
+		const char *k = key_of(b->maps[j]);
+
+		if (!used_b[j] && (by_path ? k != NULL : k == NULL))
+			s[n++] = (struct slot){by_path ? k : b->maps[j]->type, j};
+	}
+	if (n)
+		qsort(s, n, sizeof(*s), cmp_slot);
+	for (size_t p = 0; p < n; p++) /* each run's next untaken slot, kept at its start */
+		next[p] = p;
+	for (size_t i = 0; i < a->nmaps && !err; i++) {
+		const char *k = key_of(a->maps[i]);
+		size_t lo = 0, hi = n, p;
+
+		if (used_a[i] || (by_path ? k == NULL : k != NULL))
+			continue;
+		if (!by_path)
+			k = a->maps[i]->type;
+		while (lo < hi) { /* the start of k's run */
+			size_t mid = lo + (hi - lo) / 2;
+
+			if (strcmp(s[mid].k, k) < 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (lo == n || strcmp(s[lo].k, k) != 0)
+			continue;
+		p = next[lo];
+		if (p == n || strcmp(s[p].k, k) != 0)
+			continue; /* every map of the run taken */
+		next[lo] = p + 1;
+		used_a[i] = used_b[s[p].j] = true;
+		err = add(d, a->maps[i], b->maps[s[p].j]);
+	}
+	free(s);
+	free(next);
+	return err;
+}
+
 struct ms_error *ms_diff_reports(const struct ms_inspect_report *a,
                                  const struct ms_inspect_report *b, struct ms_diff *ret)
 {
@@ -110,29 +183,10 @@ struct ms_error *ms_diff_reports(const struct ms_inspect_report *a,
 		d.delta_total_retained = delta(a->total_retained_bytes, b->total_retained_bytes);
 	}
 	/* by path: a map keeps its shortest path across runs */
-	for (size_t i = 0; i < a->nmaps && !err; i++) {
-		const char *k = key_of(a->maps[i]);
-
-		for (size_t j = 0; k && j < b->nmaps; j++) {
-			const char *kb = key_of(b->maps[j]);
-
-			if (!used_b[j] && kb && strcmp(k, kb) == 0) {
-				used_a[i] = used_b[j] = true;
-				err = add(&d, a->maps[i], b->maps[j]);
-				break;
-			}
-		}
-	}
+	err = match(&d, a, b, used_a, used_b, true);
 	/* then by type, in address order, among the maps left */
-	for (size_t i = 0; i < a->nmaps && !err; i++) {
-		for (size_t j = 0; !used_a[i] && j < b->nmaps; j++) {
-			if (!used_b[j] && !key_of(a->maps[i]) && !key_of(b->maps[j]) &&
-			    strcmp(a->maps[i]->type, b->maps[j]->type) == 0) {
-				used_a[i] = used_b[j] = true;
-				err = add(&d, a->maps[i], b->maps[j]);
-			}
-		}
-	}
+	if (!err)
+		err = match(&d, a, b, used_a, used_b, false);
 	for (size_t i = 0; i < a->nmaps && !err; i++)
 		if (!used_a[i])
 			err = add(&d, a->maps[i], NULL);

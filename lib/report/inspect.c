@@ -124,7 +124,7 @@ static void fresh_remember(struct fresh_cache *c, const void *geom, uint64_t len
  * more overflow bucket, one more table split) gives nothing back when rebuilt.
  */
 static void fresh_estimate(struct ms_target *t, struct fresh_cache *c, const struct ms_found_map *m,
-                           struct ms_map_report *r)
+                           struct ms_map_report *r, struct ms_map_detail *d)
 {
 	struct ms_estimate_params p = {0};
 	struct ms_estimate *e;
@@ -137,8 +137,8 @@ static void fresh_estimate(struct ms_target *t, struct fresh_cache *c, const str
 	if (c->cap && c->e[fresh_slot(c, m->geom, p.len)].geom) {
 		const struct fresh_entry *f = &c->e[fresh_slot(c, m->geom, p.len)];
 
-		r->fresh_bytes = f->fresh;
-		r->fresh_high_bytes = f->high;
+		d->fresh_bytes = f->fresh;
+		d->fresh_high_bytes = f->high;
 	} else {
 		e = malloc(sizeof(*e));
 		if (!e)
@@ -150,10 +150,10 @@ static void fresh_estimate(struct ms_target *t, struct fresh_cache *c, const str
 		if (!failed) {
 			uint64_t high = e->total_max_bytes + 2 * e->total_sd_bytes;
 
-			r->fresh_bytes = e->total_bytes;
-			r->fresh_high_bytes =
+			d->fresh_bytes = e->total_bytes;
+			d->fresh_high_bytes =
 			    high > e->total_high_bytes ? high : e->total_high_bytes;
-			fresh_remember(c, m->geom, p.len, r->fresh_bytes, r->fresh_high_bytes);
+			fresh_remember(c, m->geom, p.len, d->fresh_bytes, d->fresh_high_bytes);
 		}
 		ms_error_destroy(err);
 		free(e);
@@ -161,7 +161,7 @@ static void fresh_estimate(struct ms_target *t, struct fresh_cache *c, const str
 			return;
 	}
 	r->reclaimable_bytes =
-	    r->held_bytes > r->fresh_high_bytes ? r->held_bytes - r->fresh_high_bytes : 0;
+	    r->held_bytes > d->fresh_high_bytes ? r->held_bytes - d->fresh_high_bytes : 0;
 }
 
 static struct ms_error *add_total(struct ms_type_total **arr, size_t *n, const char *name,
@@ -262,6 +262,11 @@ static char *pool_str(struct ms_strpool **pp, const char *s)
 	return p->slots[i];
 }
 
+char *ms_report_pool_str(struct ms_inspect_report *r, const char *s)
+{
+	return pool_str(&r->strings, s);
+}
+
 static void pool_free(struct ms_strpool *p)
 {
 	if (!p)
@@ -272,27 +277,22 @@ static void pool_free(struct ms_strpool *p)
 	free(p);
 }
 
-/* Move one found map's report into the report, with its strings (pooled in rep's). */
-static struct ms_error *take_map(struct ms_target *t, struct fresh_cache *fc,
+/* Fill a found map's draft R, D with its strings (pooled in rep's) and figures. */
+static struct ms_error *fill_map(struct ms_target *t, struct fresh_cache *fc,
                                  struct ms_inspect_report *rep, struct ms_found_map *m,
-                                 struct ms_map_report **ret)
+                                 struct ms_map_report *r, struct ms_map_detail *d)
 {
-	struct ms_map_report *r;
 	struct ms_strpool **pool = &rep->strings;
 	char buf[256];
-	struct ms_error *err = ms_found_take_report(m, &r);
 
-	if (err)
-		return err;
-	*ret = r;
 	r->pooled = true;
 	r->found_by = m->by;
 	r->refs = m->refs;
 	r->goid = m->stack ? m->stack->goid : 0;
-	if (!r->sync)
+	if (!d->sync)
 		r->impl =
 		    m->geom ? m->geom->impl : (t->classic_layout ? MS_IMPL_CLASSIC : MS_IMPL_SWISS);
-	if (r->sync) {
+	if (d->sync) {
 		/* a sync.Map's keys and values are `any`, whatever the program stores */
 		r->type = pool_str(pool, "sync.Map");
 		r->key_type = pool_str(pool, "any");
@@ -319,11 +319,11 @@ static struct ms_error *take_map(struct ms_target *t, struct fresh_cache *fc,
 		r->elem_type = pool_str(pool, m->geom->mtype.elem_name);
 	}
 	if (m->geom) {
-		r->key_bytes = m->geom->kslot;
-		r->elem_bytes = m->geom->vslot;
-		r->key_indirect = m->geom->key_indirect;
-		r->elem_indirect = m->geom->elem_indirect;
-		r->has_pointers = m->geom->has_pointers;
+		d->key_bytes = m->geom->kslot;
+		d->elem_bytes = m->geom->vslot;
+		d->key_indirect = m->geom->key_indirect;
+		d->elem_indirect = m->geom->elem_indirect;
+		d->has_pointers = m->geom->has_pointers;
 	}
 	r->type_source = m->type_source ? m->type_source : "dwarf";
 	if (m->stack && m->stack->hi)
@@ -347,14 +347,43 @@ static struct ms_error *take_map(struct ms_target *t, struct fresh_cache *fc,
 		return &ms_error_nomem;
 	free(m->package);
 	m->package = NULL;
-	r->load = r->capacity ? (double)r->len / (double)r->capacity : 0;
-	if (!r->error && r->occupied != r->len) {
+	d->load = d->capacity ? (double)r->len / (double)d->capacity : 0;
+	if (!r->error && d->occupied != r->len) {
 		snprintf(buf, sizeof(buf), "the header says len %llu but %llu slots are occupied",
-		         (unsigned long long)r->len, (unsigned long long)r->occupied);
+		         (unsigned long long)r->len, (unsigned long long)d->occupied);
 		r->error = strdup(buf);
 	}
-	fresh_estimate(t, fc, m, r);
+	fresh_estimate(t, fc, m, r, d);
 	return NULL;
+}
+
+void ms_map_draft_destroy(struct ms_map_draft *dr)
+{
+	if (!dr)
+		return;
+	ms_map_detail_free(&dr->d);
+	ms_map_report_destroy(&dr->r); /* the draft's first member: frees it */
+}
+
+/*
+ * Move one found map's report into *RET, its detail packed (only what the summary,
+ * groups and views read stays open). *RET NULL on an error.
+ */
+static struct ms_error *take_map(struct ms_target *t, struct fresh_cache *fc,
+                                 struct ms_inspect_report *rep, struct ms_found_map *m,
+                                 struct ms_map_report **ret)
+{
+	struct ms_map_draft *dr;
+	struct ms_error *err = ms_found_take_report(m, &dr);
+
+	*ret = NULL;
+	if (err)
+		return err;
+	err = fill_map(t, fc, rep, m, &dr->r, &dr->d);
+	if (!err)
+		err = ms_map_draft_seal(&dr, ret);
+	ms_map_draft_destroy(dr); /* NULL once sealed */
+	return err;
 }
 
 /* Count one map into the summary. */
@@ -500,8 +529,8 @@ static struct ms_error *measure_graph(struct ms_target *t, struct ms_found *foun
 	for (size_t i = 0; i < found->n; i++) {
 		const struct ms_found_map *m = found->maps[i];
 		bool classic = m->geom ? m->geom->impl == MS_IMPL_CLASSIC : t->classic_layout;
-		struct ms_map_report scratch;
-		const struct ms_map_report *r = ms_found_peek_report(m, &scratch);
+		struct ms_map_draft scratch;
+		const struct ms_map_draft *r = ms_found_peek_report(m, &scratch);
 
 		if (!r)
 			continue;
@@ -516,7 +545,7 @@ static struct ms_error *measure_graph(struct ms_target *t, struct ms_found *foun
 			hm[n].ptr_off[0] = t->rt.smap.dir_ptr;
 			hm[n].nptr = 1;
 		}
-		if (r->sync) { /* a sync.Map: its struct is the header */
+		if (r->d.sync) { /* a sync.Map: its struct is the header */
 			struct ms_go_syncmap sl;
 
 			ms_go_syncmap_layout(&t->go, t->arch, &sl);
@@ -533,7 +562,7 @@ static struct ms_error *measure_graph(struct ms_target *t, struct ms_found *foun
 		}
 		if (hm[n].hdr_bytes == UINT64_MAX || hm[n].hdr_bytes > 256)
 			hm[n].hdr_bytes = 0;
-		hm[n].held_bytes = r->held_bytes;
+		hm[n].held_bytes = r->r.held_bytes;
 		n++;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -674,9 +703,6 @@ static struct ms_error *inspect_target(struct ms_target *t, const struct ms_insp
 		err = take_map(t, &fc, rep, m, &rep->maps[rep->nmaps]);
 		if (!err && graph)
 			graph_apply(rep->maps[rep->nmaps], &graph[ngraph++]);
-		/* its detail packed: only what the summary, groups and views read stays open */
-		if (!err)
-			err = ms_map_report_compact(&rep->maps[rep->nmaps]);
 		rep->nmaps += rep->maps[rep->nmaps] != NULL;
 		/* the report owns what it took; free the rest now, not at the end */
 		ms_found_map_free(m);

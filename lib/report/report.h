@@ -19,5 +19,11 @@ void ms_report_groups_free(struct ms_inspect_report *r);
 /* A map's group pattern: its path with indices and keys as [*], or where it lives. Owned. */
 char *ms_map_pattern(const struct ms_map_report *m);
 void ms_map_report_destroy(struct ms_map_report *m);
+/* The copy of S in R's string pool (freed with R; a map using it is pooled); NULL when out
+ * of memory. */
+char *ms_report_pool_str(struct ms_inspect_report *r, const char *s);
+/* A draft (report_pack.h) and what it owns; NULL is nothing. */
+struct ms_map_draft;
+void ms_map_draft_destroy(struct ms_map_draft *dr);
 
 #endif

@@ -163,6 +163,10 @@ try:
         "kind.msl": (text.replace('"kind": "layout"', '"kind": "estimate"', 1), 3, "kind"),
         "empty.msl": ("", 3, "not a mapsize layout"),
         "array.msl": ("[]", 3, "not a JSON object"),
+        "dupmaps.msl": (text.replace('"maps": [', '"maps": [], "maps": [', 1), 3, "duplicate"),
+        "dupkind.msl": (text.replace('"maps": [', '"kind": "layout", "maps": [', 1), 3,
+                        "duplicate"),
+        "trailing.msl": (text + "{}", 3, "end of file expected"),
     }
     bad = json.loads(text)
     bad["maps"][0]["len"] = -5
@@ -254,6 +258,46 @@ try:
           "type_conflicts" not in r0["summary"],
           "replay of a layout with summary.type_conflicts prints them again (absent when none)",
           r.stderr + str(rep.get("summary", {}).get("type_conflicts")))
+    # the reader streams the document: its members in any order ("maps" first, "summary"
+    # before the rest) replay and diff as the file written in order does
+    order = json.loads(text)
+    keys = ["maps", "summary"] + [k for k in order if k not in ("maps", "summary")]
+    rpath = os.path.join(tmp, "reordered.msl")
+    with open(rpath, "w") as f:
+        json.dump({k: order[k] for k in keys}, f, indent=1)
+    for fmt in ("json", "text"):
+        r, r0 = run("replay", rpath, "--format", fmt), run("replay", sample, "--format", fmt)
+        check(r.returncode == 0 and r.stdout == r0.stdout.replace(sample, rpath) and r.stdout,
+              f"replay --format {fmt} of a layout whose maps come first prints what the "
+              "layout in order does", r.stderr)
+    r, r0 = run("diff", rpath, sample, "--format", "json"), run("diff", sample, sample,
+                                                                  "--format", "json")
+    check(r.returncode == 0 and r.stdout == r0.stdout.replace(sample, rpath, 1),
+          "diff of a reordered layout with the layout in order: as of the layout with itself",
+          r.stderr)
+    # a big layout is not one jansson tree: 1,000 maps with their table lists (18 MB) replay
+    # in an address space the old whole-file reader ran out of (it needed ~150 MiB)
+    import resource
+    big = json.loads(text)
+    widest = max(big["maps"], key=lambda m: len(m.get("table_list", [])))
+    big["maps"] = [dict(widest, address="0x%x" % (0xc000000000 + 0x10000 * i),
+                        paths=["main.shard%d" % i]) for i in range(1000)]
+    bpath = os.path.join(tmp, "big.msl")
+    with open(bpath, "w") as f:
+        json.dump(big, f)
+    as_limit = lambda: resource.setrlimit(resource.RLIMIT_AS, (64 << 20, 64 << 20))
+    probe = subprocess.run([mapsize, "--version"], capture_output=True, preexec_fn=as_limit)
+    if probe.returncode != 0:  # a sanitizer build cannot start in 64 MiB of address space
+        n += 1
+        print(f"ok {n} - replay of a big layout in 64 MiB of address space # SKIP sanitizer build")
+    else:
+        r = subprocess.run([mapsize, "replay", bpath, "--format", "json"], capture_output=True,
+                           text=True, preexec_fn=as_limit, timeout=limit(120))
+        rep = json.loads(r.stdout) if r.returncode == 0 else {}
+        check(rep.get("summary", {}).get("maps") == 1000 and
+              os.path.getsize(bpath) > 15 << 20,
+              "replay of a 1,000-map layout (%d MB) runs in 64 MiB of address space" %
+              (os.path.getsize(bpath) >> 20), f"exit {r.returncode}: {r.stderr}")
     # NDJSON: one line per map, then a summary; each map line is a map of the inspect schema
     r = run("replay", sample, "--format", "ndjson")
     lines = [json.loads(l) for l in r.stdout.splitlines()]

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Packed map reports (lib/base/report_pack.c): any bytes come back as they were,
- * and a compacted report reads, through ms_map_report_full, as the full one did.
+ * and a sealed report's detail reads, through ms_map_report_detail, as the draft's did.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -30,7 +30,7 @@ static uint32_t unit(void)
 int main(void)
 {
 	uint32_t src[150], dst[150];
-	uint8_t buf[MS_PACK_MAX(sizeof(src))];
+	uint8_t buf[MS_PACK_MAX(sizeof(src))], buf2[MS_PACK_MAX(sizeof(struct ms_map_detail))];
 	bool all_same = true;
 	size_t n, most = 0;
 
@@ -58,53 +58,69 @@ int main(void)
 	CHECK_U64(ms_pack_units(src, sizeof(src), buf), (150 + 7) / 8,
 	          "all zero: the bitmap alone");
 
-	/* a report compacted: its core in place, its detail (and what it owns) packed */
+	/* a draft sealed: its core in place, its detail (and what it owns) packed */
 	{
-		struct ms_map_report *r = calloc(1, sizeof(*r)), *orig = calloc(1, sizeof(*r));
-		struct ms_map_report scratch;
-		const struct ms_map_report *f;
+		struct ms_map_draft *dr = calloc(1, sizeof(*dr));
+		struct ms_map_detail orig, scratch;
+		struct ms_map_report *r = NULL;
+		const struct ms_map_detail *d;
 
-		r->addr = 0xc000123456;
-		r->len = 5;
-		r->held_bytes = 4096;
-		r->reclaimable_bytes = 1024;
-		r->graph = true;
-		r->retained_bytes = 9000;
-		r->occupied = 5;
-		r->capacity = 8;
-		r->load = 0.625;
-		r->small = true;
-		r->growth_left = 2;
-		r->fill_hist[5] = 1;
-		r->held[MS_HELD_LIVE] = 80;
-		r->held[MS_HELD_ROUNDING] = 3;
-		r->fresh_high_bytes = UINT64_MAX;
-		r->ntables = 1;
-		r->tables = calloc(1, sizeof(*r->tables));
-		r->tables[0].addr = 0xc000999000;
-		r->sync = calloc(1, sizeof(*r->sync));
-		r->sync->boxed_keys = 7;
-		memcpy(orig, r, sizeof(*r));
-		CHECK(ms_map_report_full(r, &scratch) == r, "detail in place: the report itself");
-		CHECK(ms_map_report_compact(&r) == NULL && r->packed_detail, "compacted");
-		CHECK(r->addr == orig->addr && r->len == 5 && r->held_bytes == 4096 &&
+		dr->r.addr = 0xc000123456;
+		dr->r.len = 5;
+		dr->r.held_bytes = 4096;
+		dr->r.reclaimable_bytes = 1024;
+		dr->r.graph = true;
+		dr->r.retained_bytes = 9000;
+		dr->d.occupied = 5;
+		dr->d.capacity = 8;
+		dr->d.load = 0.625;
+		dr->d.small = true;
+		dr->d.growth_left = 2;
+		dr->d.fill_hist[5] = 1;
+		dr->d.held[MS_HELD_LIVE] = 80;
+		dr->d.held[MS_HELD_ROUNDING] = 3;
+		dr->d.fresh_high_bytes = UINT64_MAX;
+		dr->d.ntables = 1;
+		dr->d.tables = calloc(1, sizeof(*dr->d.tables));
+		dr->d.tables[0].addr = 0xc000999000;
+		dr->d.sync = calloc(1, sizeof(*dr->d.sync));
+		dr->d.sync->boxed_keys = 7;
+		memcpy(&orig, &dr->d, sizeof(orig));
+		CHECK(ms_map_draft_seal(&dr, &r) == NULL && !dr, "sealed");
+		if (!r)
+			return tap_done();
+		CHECK(r->detail != NULL, "its detail packed");
+		CHECK(r->addr == 0xc000123456 && r->len == 5 && r->held_bytes == 4096 &&
 		          r->reclaimable_bytes == 1024 && r->graph && r->retained_bytes == 9000,
 		      "the core reads as it did");
-		f = ms_map_report_full(r, &scratch);
-		CHECK(f == &scratch && !f->packed_detail,
-		      "full: the scratch copy, detail in place");
-		CHECK(memcmp((const uint8_t *)f + offsetof(struct ms_map_report, occupied),
-		             (const uint8_t *)orig + offsetof(struct ms_map_report, occupied),
-		             sizeof(*r) - offsetof(struct ms_map_report, occupied)) == 0 &&
-		          f->addr == orig->addr && f->retained_bytes == orig->retained_bytes,
-		      "full: every byte of the detail as it was, the core too");
-		CHECK(f->tables == orig->tables && f->tables[0].addr == 0xc000999000 &&
-		          f->sync->boxed_keys == 7 && f->load == 0.625 &&
-		          f->fresh_high_bytes == UINT64_MAX,
-		      "full: its tables and sync.Map counts, owned by the packed detail");
+		memset(&scratch, 0xa5, sizeof(scratch));
+		d = ms_map_report_detail(r, &scratch);
+		CHECK(d == &scratch && memcmp(d, &orig, sizeof(orig)) == 0,
+		      "detail: every byte as it was, into the caller's scratch");
+		CHECK(d->tables == orig.tables && d->tables[0].addr == 0xc000999000 &&
+		          d->sync->boxed_keys == 7 && d->load == 0.625 &&
+		          d->fresh_high_bytes == UINT64_MAX,
+		      "detail: its tables and sync.Map counts, owned by the packed detail");
 		ms_map_report_free_detail(r); /* frees the tables, the sync counts, the packing */
+		CHECK(!r->detail, "freed: no detail");
+		memset(&scratch, 0xa5, sizeof(scratch));
+		d = ms_map_report_detail(r, &scratch);
+		CHECK(d->occupied == 0 && !d->tables && !d->sync && d->held[MS_HELD_LIVE] == 0,
+		      "no detail reads as zero");
 		free(r);
-		free(orig);
+	}
+	/* a report's packed detail: a fraction of the detail's own size for a small map */
+	{
+		struct ms_map_report r = {0};
+		struct ms_map_detail d = {0};
+
+		d.occupied = d.capacity = 8;
+		d.small = true;
+		d.held[MS_HELD_LIVE] = 128;
+		CHECK(ms_map_report_set_detail(&r, &d) == NULL && r.detail, "set");
+		n = ms_pack_units(&d, sizeof(d), buf2);
+		CHECK(n < sizeof(d) / 4, "a small map's detail packs to under a quarter");
+		ms_map_report_free_detail(&r);
 	}
 	return tap_done();
 }
