@@ -2,9 +2,12 @@
 /*
  * The DWARF of a Go executable through libdwarf (Debian 12's 20210528 API):
  * the type DIEs and package-level variables at unit level, copied into plain
- * arrays so that nothing of libdwarf outlives ms_dwarf_load(). The file is
- * hostile input: every libdwarf call is checked, DIE offsets must increase
- * (so every walk ends), and only struct and array DIEs are descended into.
+ * arrays, and the functions with their pcs. A function's locals are read only
+ * when asked for (ms_dwarf_func_locals: the frames of a core's goroutines are
+ * a few hundred functions of tens of thousands), so libdwarf stays open from
+ * ms_dwarf_load() to ms_dwarf_destroy(). The file is hostile input: every
+ * libdwarf call is checked, DIE offsets must increase (so every walk ends),
+ * and only struct and array DIEs are descended into at load.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -38,10 +41,19 @@ struct name_index {
 	size_t ntype_slots; /* a power of two */
 	size_t *var_slots;
 	size_t nvar_slots;
+	struct loader *ld; /* owned: the open DWARF, for the functions' locals; NULL if none */
+};
+
+/* What the locals of a unit's function need of their unit. */
+struct unit_info {
+	uint64_t low_pc; /* DW_AT_low_pc: DWARF 4 ranges' base */
+	unsigned version, addr_bytes;
 };
 
 struct loader {
-	const char *path;
+	const char *path; /* the caller's during ms_dwarf_load(), then path_copy */
+	char *path_copy;
+	int fd; /* owned once the loader is kept (-1 before) */
 	Dwarf_Debug dbg;
 	struct ms_dwarf *d;
 	struct ms_error *err; /* set by the helper that failed */
@@ -66,6 +78,8 @@ struct loader {
 	 * levels of DIEs are below it: its subtree is checked (see next_sibling) */
 	Dwarf_Off walked_off;
 	unsigned walked_height;
+	struct unit_info *units; /* owned: one per unit read, in order */
+	size_t nunits, units_cap;
 };
 
 /* The attributes mapsize reads, from any DIE. */
@@ -1454,12 +1468,11 @@ static bool load_locals(struct loader *ld, Dwarf_Die parent, struct ms_dfunc *f,
 	return each_child(ld, parent, locals_child, &lw);
 }
 
-static bool load_func(struct loader *ld, Dwarf_Die die)
+static bool load_func(struct loader *ld, Dwarf_Die die, Dwarf_Off off)
 {
 	struct ms_dwarf *d = ld->d;
 	struct ms_dfunc *f;
 	struct die_attrs a;
-	size_t cap = 0;
 
 	if (!read_attrs(ld, die, &a))
 		return false;
@@ -1474,22 +1487,45 @@ static bool load_func(struct loader *ld, Dwarf_Die die)
 		return fail_nomem(ld);
 	f->low_pc = a.low_pc;
 	f->high_pc = a.high_pc_is_offset ? a.low_pc + a.high_pc : a.high_pc;
+	f->die_off = off;
+	f->unit = (uint32_t)(ld->nunits - 1);
+	f->frame_base_cfa = a.frame_base_cfa;
 	d->nfuncs++;
-	ld->fbreg_is_cfa = a.frame_base_cfa;
+	return true;
+}
+
+/* The locals of f, whose DIE is at f->die_off (its unit's facts in ld->units). */
+static bool read_func_locals(struct loader *ld, struct ms_dfunc *f)
+{
+	const struct unit_info *u = &ld->units[f->unit];
+	Dwarf_Error e = NULL;
+	Dwarf_Die die;
+	size_t cap = 0;
+	bool ok;
+	int res;
+
+	ld->addr_bytes = u->addr_bytes;
+	ld->unit_version = u->version;
+	ld->unit_low_pc = u->low_pc;
+	ld->fbreg_is_cfa = f->frame_base_cfa;
 	ld->inlines_cap = 0;
-	if (!load_locals(ld, die, f, &cap, 0, -1))
-		return false;
+	res = dwarf_offdie_b(ld->dbg, f->die_off, true, &die, &e);
+	if (res == DW_DLV_ERROR)
+		return fail_dwarf(ld, e, "function DIE");
+	if (res != DW_DLV_OK)
+		return true;
+	ok = load_locals(ld, die, f, &cap, 0, -1);
+	dwarf_dealloc_die(die);
 	for (size_t i = 0; i < f->nlocals; i++)
 		if (ld->local_inline[i] >= 0)
 			f->locals[i].inlined = &f->inlines[ld->local_inline[i]];
-	/* 20k functions in a server: no spare room in each array */
 	if (f->nlocals && f->nlocals < cap) {
 		struct ms_dlocal *p = realloc(f->locals, f->nlocals * sizeof(*f->locals));
 
 		if (p)
 			f->locals = p;
 	}
-	return true;
+	return ok;
 }
 
 static bool load_die(struct loader *ld, Dwarf_Die die, Dwarf_Half tag, Dwarf_Off off, void *arg)
@@ -1503,7 +1539,7 @@ static bool load_die(struct loader *ld, Dwarf_Die die, Dwarf_Half tag, Dwarf_Off
 	if (tag == DW_TAG_variable)
 		return load_var(ld, die);
 	if (tag == DW_TAG_subprogram)
-		return load_func(ld, die);
+		return load_func(ld, die, off);
 	return true;
 }
 
@@ -1529,6 +1565,13 @@ static bool load_unit(struct loader *ld)
 		}
 		ld->unit_low_pc = a.has_low_pc ? a.low_pc : 0;
 	}
+	if (ld->nunits >= UINT32_MAX ||
+	    !ms_grow((void **)&ld->units, &ld->units_cap, ld->nunits, sizeof(*ld->units))) {
+		dwarf_dealloc_die(unit);
+		return fail_nomem(ld);
+	}
+	ld->units[ld->nunits++] = (struct unit_info){
+	    .low_pc = ld->unit_low_pc, .version = ld->unit_version, .addr_bytes = ld->addr_bytes};
 	ok = each_child(ld, unit, load_die, NULL);
 	dwarf_dealloc_die(unit);
 	return ok;
@@ -1920,9 +1963,57 @@ const struct ms_dfunc *ms_dwarf_func_at(const struct ms_dwarf *d, uint64_t pc)
 	return &d->funcs[lo - 1];
 }
 
+/* Close what the loader holds: libdwarf, the file, the inflated lists. */
+static void loader_close(struct loader *ld)
+{
+	Dwarf_Error e = NULL;
+
+	if (ld->dbg && dwarf_finish(ld->dbg, &e) == DW_DLV_ERROR)
+		dwarf_dealloc_error(NULL, e);
+	ld->dbg = NULL;
+	if (ld->fd >= 0)
+		close(ld->fd);
+	ld->fd = -1;
+	free(ld->loc);
+	free(ld->loclists);
+	free(ld->local_inline);
+	free(ld->units);
+	free(ld->path_copy);
+	ms_error_destroy(ld->err);
+}
+
+/* Keep ld open in d's index for ms_dwarf_func_locals(), if d has functions. */
+static struct ms_error *keep_loader(struct loader *ld)
+{
+	struct name_index *idx = ld->d->priv;
+	struct loader *kept;
+
+	if (!ld->d->nfuncs)
+		return NULL;
+	kept = malloc(sizeof(*kept));
+	if (!kept)
+		return &ms_error_nomem;
+	*kept = *ld;
+	kept->path_copy = strdup(ld->path);
+	if (!kept->path_copy) {
+		free(kept);
+		return &ms_error_nomem;
+	}
+	kept->path = kept->path_copy;
+	kept->walked_off = 0;
+	idx->ld = kept;
+	/* the kept loader owns them now */
+	ld->dbg = NULL;
+	ld->fd = -1;
+	ld->loc = ld->loclists = NULL;
+	ld->local_inline = NULL;
+	ld->units = NULL;
+	return NULL;
+}
+
 struct ms_error *ms_dwarf_load(const char *path, struct ms_dwarf **ret)
 {
-	struct loader ld = {.path = path};
+	struct loader ld = {.path = path, .fd = -1};
 	Dwarf_Error e = NULL;
 	struct ms_error *err;
 	int fd, res;
@@ -1948,25 +2039,30 @@ struct ms_error *ms_dwarf_load(const char *path, struct ms_dwarf **ret)
 		ld.dbg = NULL;
 		fail_dwarf(&ld, e, "opening");
 		err = ld.err;
+		ld.err = NULL;
 		goto out_close;
 	}
-	if (!load_units(&ld))
+	if (!load_units(&ld)) {
 		err = ld.err;
-	else if (!ld.saw_unit)
+		ld.err = NULL;
+	} else if (!ld.saw_unit) {
 		err = ms_error_create(MS_ERR_UNSUPPORTED,
 		                      "'%s': no DWARF (the executable was stripped)", path);
-	if (dwarf_finish(ld.dbg, &e) == DW_DLV_ERROR)
-		dwarf_dealloc_error(NULL, e);
+	}
 	if (!err)
 		err = build_index(ld.d);
 	if (!err)
 		if (ld.d->nfuncs)
 			qsort(ld.d->funcs, ld.d->nfuncs, sizeof(*ld.d->funcs), cmp_func);
+	if (!err) {
+		ld.fd = fd;
+		fd = -1;
+		err = keep_loader(&ld);
+	}
 out_close:
-	free(ld.loc);
-	free(ld.loclists);
-	free(ld.local_inline);
-	close(fd);
+	loader_close(&ld);
+	if (fd >= 0)
+		close(fd);
 	if (err) {
 		ms_dwarf_destroy(ld.d);
 		return err;
@@ -2025,6 +2121,24 @@ const struct ms_dvar *ms_dwarf_var(const struct ms_dwarf *d, const char *name)
 	size_t i = d && name ? find_name(d, name, true) : 0;
 
 	return i ? &d->vars[i - 1] : NULL;
+}
+
+struct ms_error *ms_dwarf_func_locals(struct ms_dwarf *d, const struct ms_dfunc *fn)
+{
+	struct name_index *idx = d ? d->priv : NULL;
+	struct loader *ld = idx ? idx->ld : NULL;
+	struct ms_dfunc *f;
+	struct ms_error *err;
+
+	if (!fn || fn->locals_read || !ld || fn < d->funcs || fn >= d->funcs + d->nfuncs)
+		return NULL;
+	f = d->funcs + (fn - d->funcs);
+	f->locals_read = true;
+	if (read_func_locals(ld, f))
+		return NULL;
+	err = ld->err;
+	ld->err = NULL;
+	return err ? err : &ms_error_nomem;
 }
 
 bool ms_dinline_has(const struct ms_dinline *in, uint64_t pc)
@@ -2091,6 +2205,10 @@ void ms_dwarf_destroy(struct ms_dwarf *d)
 	free(d->funcs);
 	idx = d->priv;
 	if (idx) {
+		if (idx->ld) {
+			loader_close(idx->ld);
+			free(idx->ld);
+		}
 		free(idx->type_slots);
 		free(idx->var_slots);
 		free(idx);
