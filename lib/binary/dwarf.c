@@ -48,6 +48,7 @@ struct name_index {
 struct unit_info {
 	uint64_t low_pc; /* DW_AT_low_pc: DWARF 4 ranges' base */
 	unsigned version, addr_bytes;
+	bool no_siblings; /* its abbreviations have no DW_AT_sibling (see abbrev_scan) */
 };
 
 struct loader {
@@ -80,6 +81,13 @@ struct loader {
 	unsigned walked_height;
 	struct unit_info *units; /* owned: one per unit read, in order */
 	size_t nunits, units_cap;
+	/* .debug_abbrev's table starts (owned, increasing) when no abbreviation in it has a
+	 * DW_AT_sibling (abbrev_scan); abbrevs counts the sections of that name */
+	uint64_t *abbrev_starts;
+	size_t nabbrev_starts, abbrev_starts_cap;
+	unsigned abbrevs;
+	bool abbrev_clean;
+	bool no_siblings; /* the current unit's */
 };
 
 /* The attributes mapsize reads, from any DIE. */
@@ -1091,6 +1099,12 @@ static int sibling_at_depth(struct loader *ld, Dwarf_Die die, Dwarf_Die *next, D
 static int next_sibling(struct loader *ld, Dwarf_Die die, Dwarf_Off off, Dwarf_Die *next,
                         Dwarf_Error *e, unsigned *ret_height)
 {
+	if (ld->no_siblings) {
+		/* no DIE of the unit can have a DW_AT_sibling: libdwarf walks the children to
+		 * skip them, without recursion, and nothing of mapsize descends unbounded */
+		*ret_height = 0;
+		return dwarf_siblingof_b(ld->dbg, die, true, next, e);
+	}
 	if (off && off == ld->walked_off) {
 		*ret_height = ld->walked_height;
 		if (sibling_backwards(ld, die) ||
@@ -1507,6 +1521,7 @@ static bool read_func_locals(struct loader *ld, struct ms_dfunc *f)
 	ld->addr_bytes = u->addr_bytes;
 	ld->unit_version = u->version;
 	ld->unit_low_pc = u->low_pc;
+	ld->no_siblings = u->no_siblings;
 	ld->fbreg_is_cfa = f->frame_base_cfa;
 	ld->inlines_cap = 0;
 	res = dwarf_offdie_b(ld->dbg, f->die_off, true, &die, &e);
@@ -1570,11 +1585,33 @@ static bool load_unit(struct loader *ld)
 		dwarf_dealloc_die(unit);
 		return fail_nomem(ld);
 	}
-	ld->units[ld->nunits++] = (struct unit_info){
-	    .low_pc = ld->unit_low_pc, .version = ld->unit_version, .addr_bytes = ld->addr_bytes};
+	ld->units[ld->nunits++] = (struct unit_info){.low_pc = ld->unit_low_pc,
+	                                             .version = ld->unit_version,
+	                                             .addr_bytes = ld->addr_bytes,
+	                                             .no_siblings = ld->no_siblings};
 	ok = each_child(ld, unit, load_die, NULL);
 	dwarf_dealloc_die(unit);
 	return ok;
+}
+
+/* Is the abbreviation table at off one abbrev_scan() found free of DW_AT_sibling? */
+static bool abbrev_table_clean(const struct loader *ld, uint64_t off)
+{
+	size_t lo = 0, hi = ld->nabbrev_starts;
+
+	if (!ld->abbrev_clean || ld->abbrevs != 1)
+		return false;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (ld->abbrev_starts[mid] == off)
+			return true;
+		if (ld->abbrev_starts[mid] < off)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return false;
 }
 
 static bool load_units(struct loader *ld)
@@ -1601,6 +1638,7 @@ static bool load_units(struct loader *ld)
 		ld->saw_unit = true;
 		ld->addr_bytes = addr_bytes;
 		ld->unit_version = version;
+		ld->no_siblings = abbrev_table_clean(ld, abbrev_offset);
 		if (!load_unit(ld))
 			return false;
 	}
@@ -1715,6 +1753,49 @@ bad:
  * The list table sections (list_headers_ok()) of the ELF file whose header is
  * h; .debug_loc and .debug_loclists are kept in ld (loc_list_ok()).
  */
+/*
+ * .debug_abbrev read in order, each table to its null entry: its table starts into
+ * ld->abbrev_starts, and ld->abbrev_clean when every abbreviation parses and none has a
+ * DW_AT_sibling. A unit whose table starts at one of those has no DIE with a sibling
+ * pointer, so skipping a DIE's children cannot loop (subtree_ok() need not walk them
+ * first: Go writes none). Codes past 16 bits (libdwarf keeps 16) leave it unclean.
+ */
+static void abbrev_scan(struct loader *ld, const uint8_t *p, uint64_t n)
+{
+	const uint8_t *q = p, *end = p + n;
+	bool start = true;
+
+	ld->abbrev_clean = false;
+	while (q < end) {
+		uint64_t code, tag, at, form;
+
+		if (start) {
+			if (!ms_grow((void **)&ld->abbrev_starts, &ld->abbrev_starts_cap,
+			             ld->nabbrev_starts, sizeof(*ld->abbrev_starts)))
+				return;
+			ld->abbrev_starts[ld->nabbrev_starts++] = (uint64_t)(q - p);
+		}
+		if (!read_uleb(&q, end, &code))
+			return;
+		start = code == 0;
+		if (start)
+			continue;
+		if (!read_uleb(&q, end, &tag) || tag > 0xffff || q >= end)
+			return;
+		q++; /* DW_CHILDREN_yes or no */
+		for (;;) {
+			if (!read_uleb(&q, end, &at) || !read_uleb(&q, end, &form) || at > 0xffff ||
+			    form > 0xffff || at == DW_AT_sibling)
+				return;
+			if (at == 0 && form == 0)
+				break;
+			if (form == 0x21 /* DW_FORM_implicit_const */ && !skip_sleb(&q, end))
+				return;
+		}
+	}
+	ld->abbrev_clean = true;
+}
+
 static struct ms_error *check_list_tables(int fd, const char *path, const uint8_t *h, bool is64,
                                           bool big, uint64_t shoff, uint64_t shnum,
                                           uint64_t shentsize, struct loader *ld)
@@ -1757,11 +1838,25 @@ static struct ms_error *check_list_tables(int fd, const char *path, const uint8_
 			if (strcmp(name, names[k]) == 0)
 				kind = (int)k;
 		}
-		if (kind < 0)
-			continue;
 		flags = is64 ? get_uint(sh + 8, 8, big) : get_uint(sh + 8, 4, big);
 		off = is64 ? get_uint(sh + 0x18, 8, big) : get_uint(sh + 0x10, 4, big);
 		size = is64 ? get_uint(sh + 0x20, 8, big) : get_uint(sh + 0x14, 4, big);
+		if (strncmp(name, ".debug_abbrev", 13) == 0 ||
+		    strncmp(name, ".zdebug_abbrev", 14) == 0) {
+			/* any second one (a .dwo's too) and the checks stay: which one libdwarf
+			 * reads is its choice; one that cannot be read is libdwarf's to refuse */
+			if (++ld->abbrevs == 1) {
+				err = section_contents(fd, path, name, off, size, flags, is64, big,
+				                       &bytes, &n);
+				if (!err)
+					abbrev_scan(ld, bytes, n);
+				ms_error_destroy(err);
+				free(bytes);
+			}
+			continue;
+		}
+		if (kind < 0)
+			continue;
 		err = section_contents(fd, path, name, off, size, flags, is64, big, &bytes, &n);
 		if (err)
 			return err;
@@ -1978,6 +2073,7 @@ static void loader_close(struct loader *ld)
 	free(ld->loclists);
 	free(ld->local_inline);
 	free(ld->units);
+	free(ld->abbrev_starts);
 	free(ld->path_copy);
 	ms_error_destroy(ld->err);
 }
@@ -2008,6 +2104,7 @@ static struct ms_error *keep_loader(struct loader *ld)
 	ld->loc = ld->loclists = NULL;
 	ld->local_inline = NULL;
 	ld->units = NULL;
+	ld->abbrev_starts = NULL;
 	return NULL;
 }
 
