@@ -58,6 +58,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (size_t i = 0; i < d->nfuncs; i++) {
 			const struct ms_dfunc *f = &d->funcs[i];
 
+			/* every function's locals, as inspect reads those of the frames' */
+			ms_error_destroy(ms_dwarf_func_locals(d, f));
+			ms_error_destroy(
+			    ms_dwarf_func_locals(d, f)); /* once: nothing the second time */
 			for (size_t j = 0; j < f->nlocals; j++) {
 				int64_t off;
 

@@ -2,9 +2,12 @@
 /*
  * The DWARF of a Go executable through libdwarf (Debian 12's 20210528 API):
  * the type DIEs and package-level variables at unit level, copied into plain
- * arrays so that nothing of libdwarf outlives ms_dwarf_load(). The file is
- * hostile input: every libdwarf call is checked, DIE offsets must increase
- * (so every walk ends), and only struct and array DIEs are descended into.
+ * arrays, and the functions with their pcs. A function's locals are read only
+ * when asked for (ms_dwarf_func_locals: the frames of a core's goroutines are
+ * a few hundred functions of tens of thousands), so libdwarf stays open from
+ * ms_dwarf_load() to ms_dwarf_destroy(). The file is hostile input: every
+ * libdwarf call is checked, DIE offsets must increase (so every walk ends),
+ * and only struct and array DIEs are descended into at load.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -38,10 +41,20 @@ struct name_index {
 	size_t ntype_slots; /* a power of two */
 	size_t *var_slots;
 	size_t nvar_slots;
+	struct loader *ld; /* owned: the open DWARF, for the functions' locals; NULL if none */
+};
+
+/* What the locals of a unit's function need of their unit. */
+struct unit_info {
+	uint64_t low_pc; /* DW_AT_low_pc: DWARF 4 ranges' base */
+	unsigned version, addr_bytes;
+	bool no_siblings; /* its abbreviations have no DW_AT_sibling (see abbrev_scan) */
 };
 
 struct loader {
-	const char *path;
+	const char *path; /* the caller's during ms_dwarf_load(), then path_copy */
+	char *path_copy;
+	int fd; /* owned once the loader is kept (-1 before) */
 	Dwarf_Debug dbg;
 	struct ms_dwarf *d;
 	struct ms_error *err; /* set by the helper that failed */
@@ -66,6 +79,15 @@ struct loader {
 	 * levels of DIEs are below it: its subtree is checked (see next_sibling) */
 	Dwarf_Off walked_off;
 	unsigned walked_height;
+	struct unit_info *units; /* owned: one per unit read, in order */
+	size_t nunits, units_cap;
+	/* .debug_abbrev's table starts (owned, increasing) when no abbreviation in it has a
+	 * DW_AT_sibling (abbrev_scan); abbrevs counts the sections of that name */
+	uint64_t *abbrev_starts;
+	size_t nabbrev_starts, abbrev_starts_cap;
+	unsigned abbrevs;
+	bool abbrev_clean;
+	bool no_siblings; /* the current unit's */
 };
 
 /* The attributes mapsize reads, from any DIE. */
@@ -1077,6 +1099,12 @@ static int sibling_at_depth(struct loader *ld, Dwarf_Die die, Dwarf_Die *next, D
 static int next_sibling(struct loader *ld, Dwarf_Die die, Dwarf_Off off, Dwarf_Die *next,
                         Dwarf_Error *e, unsigned *ret_height)
 {
+	if (ld->no_siblings) {
+		/* no DIE of the unit can have a DW_AT_sibling: libdwarf walks the children to
+		 * skip them, without recursion, and nothing of mapsize descends unbounded */
+		*ret_height = 0;
+		return dwarf_siblingof_b(ld->dbg, die, true, next, e);
+	}
 	if (off && off == ld->walked_off) {
 		*ret_height = ld->walked_height;
 		if (sibling_backwards(ld, die) ||
@@ -1454,12 +1482,11 @@ static bool load_locals(struct loader *ld, Dwarf_Die parent, struct ms_dfunc *f,
 	return each_child(ld, parent, locals_child, &lw);
 }
 
-static bool load_func(struct loader *ld, Dwarf_Die die)
+static bool load_func(struct loader *ld, Dwarf_Die die, Dwarf_Off off)
 {
 	struct ms_dwarf *d = ld->d;
 	struct ms_dfunc *f;
 	struct die_attrs a;
-	size_t cap = 0;
 
 	if (!read_attrs(ld, die, &a))
 		return false;
@@ -1474,22 +1501,46 @@ static bool load_func(struct loader *ld, Dwarf_Die die)
 		return fail_nomem(ld);
 	f->low_pc = a.low_pc;
 	f->high_pc = a.high_pc_is_offset ? a.low_pc + a.high_pc : a.high_pc;
+	f->die_off = off;
+	f->unit = (uint32_t)(ld->nunits - 1);
+	f->frame_base_cfa = a.frame_base_cfa;
 	d->nfuncs++;
-	ld->fbreg_is_cfa = a.frame_base_cfa;
+	return true;
+}
+
+/* The locals of f, whose DIE is at f->die_off (its unit's facts in ld->units). */
+static bool read_func_locals(struct loader *ld, struct ms_dfunc *f)
+{
+	const struct unit_info *u = &ld->units[f->unit];
+	Dwarf_Error e = NULL;
+	Dwarf_Die die;
+	size_t cap = 0;
+	bool ok;
+	int res;
+
+	ld->addr_bytes = u->addr_bytes;
+	ld->unit_version = u->version;
+	ld->unit_low_pc = u->low_pc;
+	ld->no_siblings = u->no_siblings;
+	ld->fbreg_is_cfa = f->frame_base_cfa;
 	ld->inlines_cap = 0;
-	if (!load_locals(ld, die, f, &cap, 0, -1))
-		return false;
+	res = dwarf_offdie_b(ld->dbg, f->die_off, true, &die, &e);
+	if (res == DW_DLV_ERROR)
+		return fail_dwarf(ld, e, "function DIE");
+	if (res != DW_DLV_OK)
+		return true;
+	ok = load_locals(ld, die, f, &cap, 0, -1);
+	dwarf_dealloc_die(die);
 	for (size_t i = 0; i < f->nlocals; i++)
 		if (ld->local_inline[i] >= 0)
 			f->locals[i].inlined = &f->inlines[ld->local_inline[i]];
-	/* 20k functions in a server: no spare room in each array */
 	if (f->nlocals && f->nlocals < cap) {
 		struct ms_dlocal *p = realloc(f->locals, f->nlocals * sizeof(*f->locals));
 
 		if (p)
 			f->locals = p;
 	}
-	return true;
+	return ok;
 }
 
 static bool load_die(struct loader *ld, Dwarf_Die die, Dwarf_Half tag, Dwarf_Off off, void *arg)
@@ -1503,7 +1554,7 @@ static bool load_die(struct loader *ld, Dwarf_Die die, Dwarf_Half tag, Dwarf_Off
 	if (tag == DW_TAG_variable)
 		return load_var(ld, die);
 	if (tag == DW_TAG_subprogram)
-		return load_func(ld, die);
+		return load_func(ld, die, off);
 	return true;
 }
 
@@ -1529,9 +1580,38 @@ static bool load_unit(struct loader *ld)
 		}
 		ld->unit_low_pc = a.has_low_pc ? a.low_pc : 0;
 	}
+	if (ld->nunits >= UINT32_MAX ||
+	    !ms_grow((void **)&ld->units, &ld->units_cap, ld->nunits, sizeof(*ld->units))) {
+		dwarf_dealloc_die(unit);
+		return fail_nomem(ld);
+	}
+	ld->units[ld->nunits++] = (struct unit_info){.low_pc = ld->unit_low_pc,
+	                                             .version = ld->unit_version,
+	                                             .addr_bytes = ld->addr_bytes,
+	                                             .no_siblings = ld->no_siblings};
 	ok = each_child(ld, unit, load_die, NULL);
 	dwarf_dealloc_die(unit);
 	return ok;
+}
+
+/* Is the abbreviation table at off one abbrev_scan() found free of DW_AT_sibling? */
+static bool abbrev_table_clean(const struct loader *ld, uint64_t off)
+{
+	size_t lo = 0, hi = ld->nabbrev_starts;
+
+	if (!ld->abbrev_clean || ld->abbrevs != 1)
+		return false;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (ld->abbrev_starts[mid] == off)
+			return true;
+		if (ld->abbrev_starts[mid] < off)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return false;
 }
 
 static bool load_units(struct loader *ld)
@@ -1558,6 +1638,7 @@ static bool load_units(struct loader *ld)
 		ld->saw_unit = true;
 		ld->addr_bytes = addr_bytes;
 		ld->unit_version = version;
+		ld->no_siblings = abbrev_table_clean(ld, abbrev_offset);
 		if (!load_unit(ld))
 			return false;
 	}
@@ -1672,6 +1753,49 @@ bad:
  * The list table sections (list_headers_ok()) of the ELF file whose header is
  * h; .debug_loc and .debug_loclists are kept in ld (loc_list_ok()).
  */
+/*
+ * .debug_abbrev read in order, each table to its null entry: its table starts into
+ * ld->abbrev_starts, and ld->abbrev_clean when every abbreviation parses and none has a
+ * DW_AT_sibling. A unit whose table starts at one of those has no DIE with a sibling
+ * pointer, so skipping a DIE's children cannot loop (subtree_ok() need not walk them
+ * first: Go writes none). Codes past 16 bits (libdwarf keeps 16) leave it unclean.
+ */
+static void abbrev_scan(struct loader *ld, const uint8_t *p, uint64_t n)
+{
+	const uint8_t *q = p, *end = p + n;
+	bool start = true;
+
+	ld->abbrev_clean = false;
+	while (q < end) {
+		uint64_t code, tag, at, form;
+
+		if (start) {
+			if (!ms_grow((void **)&ld->abbrev_starts, &ld->abbrev_starts_cap,
+			             ld->nabbrev_starts, sizeof(*ld->abbrev_starts)))
+				return;
+			ld->abbrev_starts[ld->nabbrev_starts++] = (uint64_t)(q - p);
+		}
+		if (!read_uleb(&q, end, &code))
+			return;
+		start = code == 0;
+		if (start)
+			continue;
+		if (!read_uleb(&q, end, &tag) || tag > 0xffff || q >= end)
+			return;
+		q++; /* DW_CHILDREN_yes or no */
+		for (;;) {
+			if (!read_uleb(&q, end, &at) || !read_uleb(&q, end, &form) || at > 0xffff ||
+			    form > 0xffff || at == DW_AT_sibling)
+				return;
+			if (at == 0 && form == 0)
+				break;
+			if (form == 0x21 /* DW_FORM_implicit_const */ && !skip_sleb(&q, end))
+				return;
+		}
+	}
+	ld->abbrev_clean = true;
+}
+
 static struct ms_error *check_list_tables(int fd, const char *path, const uint8_t *h, bool is64,
                                           bool big, uint64_t shoff, uint64_t shnum,
                                           uint64_t shentsize, struct loader *ld)
@@ -1714,11 +1838,25 @@ static struct ms_error *check_list_tables(int fd, const char *path, const uint8_
 			if (strcmp(name, names[k]) == 0)
 				kind = (int)k;
 		}
-		if (kind < 0)
-			continue;
 		flags = is64 ? get_uint(sh + 8, 8, big) : get_uint(sh + 8, 4, big);
 		off = is64 ? get_uint(sh + 0x18, 8, big) : get_uint(sh + 0x10, 4, big);
 		size = is64 ? get_uint(sh + 0x20, 8, big) : get_uint(sh + 0x14, 4, big);
+		if (strncmp(name, ".debug_abbrev", 13) == 0 ||
+		    strncmp(name, ".zdebug_abbrev", 14) == 0) {
+			/* any second one (a .dwo's too) and the checks stay: which one libdwarf
+			 * reads is its choice; one that cannot be read is libdwarf's to refuse */
+			if (++ld->abbrevs == 1) {
+				err = section_contents(fd, path, name, off, size, flags, is64, big,
+				                       &bytes, &n);
+				if (!err)
+					abbrev_scan(ld, bytes, n);
+				ms_error_destroy(err);
+				free(bytes);
+			}
+			continue;
+		}
+		if (kind < 0)
+			continue;
 		err = section_contents(fd, path, name, off, size, flags, is64, big, &bytes, &n);
 		if (err)
 			return err;
@@ -1920,9 +2058,59 @@ const struct ms_dfunc *ms_dwarf_func_at(const struct ms_dwarf *d, uint64_t pc)
 	return &d->funcs[lo - 1];
 }
 
+/* Close what the loader holds: libdwarf, the file, the inflated lists. */
+static void loader_close(struct loader *ld)
+{
+	Dwarf_Error e = NULL;
+
+	if (ld->dbg && dwarf_finish(ld->dbg, &e) == DW_DLV_ERROR)
+		dwarf_dealloc_error(NULL, e);
+	ld->dbg = NULL;
+	if (ld->fd >= 0)
+		close(ld->fd);
+	ld->fd = -1;
+	free(ld->loc);
+	free(ld->loclists);
+	free(ld->local_inline);
+	free(ld->units);
+	free(ld->abbrev_starts);
+	free(ld->path_copy);
+	ms_error_destroy(ld->err);
+}
+
+/* Keep ld open in d's index for ms_dwarf_func_locals(), if d has functions. */
+static struct ms_error *keep_loader(struct loader *ld)
+{
+	struct name_index *idx = ld->d->priv;
+	struct loader *kept;
+
+	if (!ld->d->nfuncs)
+		return NULL;
+	kept = malloc(sizeof(*kept));
+	if (!kept)
+		return &ms_error_nomem;
+	*kept = *ld;
+	kept->path_copy = strdup(ld->path);
+	if (!kept->path_copy) {
+		free(kept);
+		return &ms_error_nomem;
+	}
+	kept->path = kept->path_copy;
+	kept->walked_off = 0;
+	idx->ld = kept;
+	/* the kept loader owns them now */
+	ld->dbg = NULL;
+	ld->fd = -1;
+	ld->loc = ld->loclists = NULL;
+	ld->local_inline = NULL;
+	ld->units = NULL;
+	ld->abbrev_starts = NULL;
+	return NULL;
+}
+
 struct ms_error *ms_dwarf_load(const char *path, struct ms_dwarf **ret)
 {
-	struct loader ld = {.path = path};
+	struct loader ld = {.path = path, .fd = -1};
 	Dwarf_Error e = NULL;
 	struct ms_error *err;
 	int fd, res;
@@ -1948,25 +2136,30 @@ struct ms_error *ms_dwarf_load(const char *path, struct ms_dwarf **ret)
 		ld.dbg = NULL;
 		fail_dwarf(&ld, e, "opening");
 		err = ld.err;
+		ld.err = NULL;
 		goto out_close;
 	}
-	if (!load_units(&ld))
+	if (!load_units(&ld)) {
 		err = ld.err;
-	else if (!ld.saw_unit)
+		ld.err = NULL;
+	} else if (!ld.saw_unit) {
 		err = ms_error_create(MS_ERR_UNSUPPORTED,
 		                      "'%s': no DWARF (the executable was stripped)", path);
-	if (dwarf_finish(ld.dbg, &e) == DW_DLV_ERROR)
-		dwarf_dealloc_error(NULL, e);
+	}
 	if (!err)
 		err = build_index(ld.d);
 	if (!err)
 		if (ld.d->nfuncs)
 			qsort(ld.d->funcs, ld.d->nfuncs, sizeof(*ld.d->funcs), cmp_func);
+	if (!err) {
+		ld.fd = fd;
+		fd = -1;
+		err = keep_loader(&ld);
+	}
 out_close:
-	free(ld.loc);
-	free(ld.loclists);
-	free(ld.local_inline);
-	close(fd);
+	loader_close(&ld);
+	if (fd >= 0)
+		close(fd);
 	if (err) {
 		ms_dwarf_destroy(ld.d);
 		return err;
@@ -2025,6 +2218,24 @@ const struct ms_dvar *ms_dwarf_var(const struct ms_dwarf *d, const char *name)
 	size_t i = d && name ? find_name(d, name, true) : 0;
 
 	return i ? &d->vars[i - 1] : NULL;
+}
+
+struct ms_error *ms_dwarf_func_locals(struct ms_dwarf *d, const struct ms_dfunc *fn)
+{
+	struct name_index *idx = d ? d->priv : NULL;
+	struct loader *ld = idx ? idx->ld : NULL;
+	struct ms_dfunc *f;
+	struct ms_error *err;
+
+	if (!fn || fn->locals_read || !ld || fn < d->funcs || fn >= d->funcs + d->nfuncs)
+		return NULL;
+	f = d->funcs + (fn - d->funcs);
+	f->locals_read = true;
+	if (read_func_locals(ld, f))
+		return NULL;
+	err = ld->err;
+	ld->err = NULL;
+	return err ? err : &ms_error_nomem;
 }
 
 bool ms_dinline_has(const struct ms_dinline *in, uint64_t pc)
@@ -2091,6 +2302,10 @@ void ms_dwarf_destroy(struct ms_dwarf *d)
 	free(d->funcs);
 	idx = d->priv;
 	if (idx) {
+		if (idx->ld) {
+			loader_close(idx->ld);
+			free(idx->ld);
+		}
 		free(idx->type_slots);
 		free(idx->var_slots);
 		free(idx);

@@ -151,11 +151,17 @@ bool ms_dinline_has(const struct ms_dinline *in, uint64_t pc);
 struct ms_dfunc {
 	char *name; /* owned: "main.worker" */
 	uint64_t low_pc, high_pc;
+	/* locals[] and inlines[] are read on first use, by ms_dwarf_func_locals(): a program
+	 * has tens of thousands of functions, its goroutines' stacks a few hundred */
 	size_t nlocals;
 	struct ms_dlocal *locals; /* owned: variables and parameters, nested blocks and the
 	                             locals of inlined calls included */
 	size_t ninlines;
 	struct ms_dinline *inlines; /* owned */
+	/* dwarf.c's: where the locals are (DIE offset, unit), and whether they were read */
+	uint64_t die_off;
+	uint32_t unit;
+	bool frame_base_cfa, locals_read;
 };
 
 struct ms_dwarf {
@@ -186,8 +192,17 @@ const struct ms_dtype *ms_dwarf_type(const struct ms_dwarf *d, uint64_t off);
 const struct ms_dtype *ms_dwarf_type_by_name(const struct ms_dwarf *d, const char *name);
 /* A package-level variable by name ("runtime.mheap_"); NULL if none. */
 const struct ms_dvar *ms_dwarf_var(const struct ms_dwarf *d, const char *name);
-/* The function whose code holds pc; NULL if none. Borrowed. */
+/* The function whose code holds pc; NULL if none. Borrowed. Its locals may not be read
+ * yet: see ms_dwarf_func_locals(). */
 const struct ms_dfunc *ms_dwarf_func_at(const struct ms_dwarf *d, uint64_t pc);
+/*
+ * Read fn's locals and inlined calls (fn is one of d's functions) into fn->locals and
+ * fn->inlines, once: the DWARF stays open from ms_dwarf_load() until ms_dwarf_destroy()
+ * for this. NULL when they are there (none is fine); else the error, as ms_dwarf_load()
+ * would have said it (MS_ERR_FORMAT naming the file), given once: fn then keeps what was
+ * read before the error. A function of a type graph without DWARF has none.
+ */
+MS_MUST_CHECK struct ms_error *ms_dwarf_func_locals(struct ms_dwarf *d, const struct ms_dfunc *fn);
 /* The member called name of a struct type; NULL if none. */
 const struct ms_dmember *ms_dtype_member(const struct ms_dtype *t, const char *name);
 void ms_dwarf_destroy(struct ms_dwarf *d);

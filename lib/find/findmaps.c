@@ -1305,6 +1305,18 @@ static const char *pcln_frame_below(struct finder *f, uint64_t addr, uint64_t sp
 	return NULL;
 }
 
+/* fn's locals read (they are read on first use); false with f->err set if they cannot be. */
+static bool func_locals(struct finder *f, const struct ms_dfunc *fn)
+{
+	struct ms_error *err = ms_dwarf_func_locals(f->t->dwarf, fn);
+
+	if (err && !f->err)
+		f->err = err;
+	else
+		ms_error_destroy(err);
+	return !f->err;
+}
+
 static bool local_map_type(struct finder *f, const struct ms_dfunc *fn, size_t i,
                            const struct ms_dtype **ret)
 {
@@ -1336,7 +1348,9 @@ static void stack_candidate(struct finder *f, const struct ms_stack *st, uint64_
 	/* the map-typed locals of the functions below first, then any map type with entries */
 	nfns = frames_below(f, addr, sp, stack, st->lo, fns, 64);
 	fn = NULL;
-	for (size_t k = 0; k < nfns && !type; k++) {
+	for (size_t k = 0; k < nfns && !type && !f->err; k++) {
+		if (!func_locals(f, fns[k]))
+			break;
 		for (size_t i = 0; i < fns[k]->nlocals && !type; i++) {
 			const struct ms_dtype *t;
 
@@ -1444,7 +1458,7 @@ static bool frame_roots(void *arg, const struct ms_frame *fr)
 			frame_untyped_roots(f, fw->st, fr, fn);
 		return !f->err;
 	}
-	if (!fn)
+	if (!fn || !func_locals(f, fn))
 		return !f->err;
 	for (size_t i = 0; i < fn->nlocals && !f->err && f->budget; i++) {
 		const struct ms_dlocal *l = &fn->locals[i];
@@ -2413,7 +2427,9 @@ static void untyped_root(struct finder *f, struct untyped_queue *uq, uint64_t p,
 static bool covered_by_variable(struct finder *f, const struct ms_dfunc *fn,
                                 const struct ms_frame *fr, uint64_t slot)
 {
-	for (size_t i = 0; fn && i < fn->nlocals; i++) {
+	if (!fn || !func_locals(f, fn))
+		return false;
+	for (size_t i = 0; i < fn->nlocals; i++) {
 		const struct ms_dtype *type = ms_dwarf_type(f->t->dwarf, fn->locals[i].type_off);
 		int64_t off;
 		uint64_t addr;

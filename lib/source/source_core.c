@@ -6,7 +6,10 @@
  * space. Pages read are dropped from our resident set once RESIDENT_BYTES of
  * distinct 64 KiB windows have been mapped in (they stay in the page cache),
  * so memory stays bounded however big the core is, and a window read again
- * before that costs nothing more.
+ * before that costs nothing more. A walk that keeps coming back to windows it
+ * dropped (the maps of a server's objects, read in the order the objects lead
+ * to them, not by address) doubles that bound, up to RESIDENT_MAX_BYTES: each
+ * fault in again costs a page fault and, at the next drop, an unmapping.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -24,6 +27,9 @@
 #define RESIDENT_BYTES (16u << 20) /* counted exactly: about what 32 MiB estimated kept */
 #define MAX_THREADS    (1u << 20)
 
+/* 300,000 maps of a 217 MB core: 4.6 times fewer page faults than 16 MiB, 49 MB more RSS */
+#define RESIDENT_MAX_BYTES (64u << 20)
+
 struct core_source {
 	struct ms_source base;
 	int fd;
@@ -38,7 +44,12 @@ struct core_source {
 	uint64_t touched;   /* bytes mapped in since the pages were last dropped (estimated) */
 	uint64_t window;    /* the 64 KiB window of the mapping read last, plus one */
 	uint64_t *resident; /* bitmap of the windows mapped in since the last drop */
-	size_t nresident;   /* words in it */
+	size_t nresident;   /* words in it, and in seen */
+
+	/* bitmap of the windows ever mapped in; bytes of those mapped in again since the last
+	 * drop; the bound on touched: RESIDENT_BYTES, doubled by a walk that comes back */
+	uint64_t *seen;
+	uint64_t again, resident_bytes;
 };
 
 static const struct ms_source_ops core_ops;
@@ -113,6 +124,9 @@ static void count_windows(struct core_source *c, const uint8_t *p, uint64_t n)
 		if (!(c->resident[w / 64] & bit)) {
 			c->resident[w / 64] |= bit;
 			c->touched += 65536;
+			if (c->seen[w / 64] & bit)
+				c->again += 65536;
+			c->seen[w / 64] |= bit;
 		}
 	}
 	c->window = last + 1;
@@ -123,6 +137,10 @@ static void count_windows(struct core_source *c, const uint8_t *p, uint64_t n)
 static void drop_pages(struct core_source *c)
 {
 	madvise((void *)c->map, c->map_bytes, MADV_DONTNEED);
+	/* most of what was mapped in had been dropped before: keep more next time */
+	if (c->again > c->touched / 2 && c->resident_bytes < RESIDENT_MAX_BYTES)
+		c->resident_bytes *= 2;
+	c->again = 0;
 	c->touched = 0;
 	c->window = 0;
 	memset(c->resident, 0, c->nresident * sizeof(*c->resident));
@@ -152,7 +170,7 @@ static struct ms_error *core_read(struct ms_source *src, uint64_t addr, void *bu
 		left -= n;
 		count_windows(c, p, n);
 	}
-	if (c->touched > RESIDENT_BYTES)
+	if (c->touched > c->resident_bytes)
 		drop_pages(c);
 	return NULL;
 }
@@ -170,7 +188,7 @@ static const uint8_t *core_view(struct ms_source *src, uint64_t addr, size_t len
 	if (!c || !len || core_span(c, addr, len, &p) != len)
 		return NULL;
 	count_windows(c, p, len);
-	if (c->touched > RESIDENT_BYTES) {
+	if (c->touched > c->resident_bytes) {
 		drop_pages(c);
 		count_windows(c, p, len);
 	}
@@ -206,6 +224,7 @@ static void core_destroy(struct ms_source *src)
 		close(c->fd);
 	free(c->segments);
 	free(c->resident);
+	free(c->seen);
 	free(c->info.files);
 	free(c->file_names);
 	free(c->threads);
@@ -480,7 +499,9 @@ struct ms_error *ms_source_core_create(const char *path, struct ms_source **ret)
 	/* one bit a 64 KiB window of the mapping, one window more for its alignment */
 	c->nresident = (c->map_bytes >> 16) / 64 + 2;
 	c->resident = calloc(c->nresident, sizeof(*c->resident));
-	if (!c->resident) {
+	c->seen = calloc(c->nresident, sizeof(*c->seen));
+	c->resident_bytes = RESIDENT_BYTES;
+	if (!c->resident || !c->seen) {
 		err = &ms_error_nomem;
 		goto out;
 	}

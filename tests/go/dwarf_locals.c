@@ -63,6 +63,14 @@ int main(int argc, char **argv)
 		bool runs = strncmp(f->name, argv[2], strlen(argv[2])) == 0;
 
 		printf("F\t%s\t%" PRIx64 "\t%" PRIx64 "\n", f->name, f->low_pc, f->high_pc);
+		/* read on first use: every function's here, as inspect reads a frame's */
+		err = ms_dwarf_func_locals(d, f);
+		if (err) {
+			fprintf(stderr, "%s\n", ms_error_message(err));
+			ms_error_destroy(err);
+			ms_dwarf_destroy(d);
+			return 1;
+		}
 		for (size_t j = 0; j < f->nlocals; j++) {
 			const struct ms_dlocal *l = &f->locals[j];
 
