@@ -184,8 +184,12 @@ const struct ms_core_info *ms_source_core_info(struct ms_source *src);
 enum ms_live_method {
 	MS_LIVE_NO_STOP,   /* read on demand while it runs */
 	MS_LIVE_STOP_COPY, /* stop, copy the writable memory, resume */
-	MS_LIVE_PRECOPY,   /* copy while it runs, stop to re-read the soft-dirty pages
-	                    * (falls back to MS_LIVE_STOP_COPY without soft-dirty) */
+	MS_LIVE_PRECOPY,   /* copy while it runs, stop to re-read the pages written: the
+	                    * first of MS_LIVE_SOFT_DIRTY, MS_LIVE_UFFD_WP, MS_LIVE_STOP_COPY
+	                    * that works */
+	MS_LIVE_SOFT_DIRTY, /* precopy, writes found by soft-dirty bits (else stop and copy) */
+	MS_LIVE_UFFD_WP,    /* precopy, writes found by userfaultfd write-protect (else stop
+	                     * and copy) */
 };
 
 /*
@@ -199,7 +203,7 @@ enum ms_live_method {
  */
 MS_MUST_CHECK struct ms_error *ms_source_live_create(int pid, enum ms_live_method method,
                                                      struct ms_source **ret);
-/* The method that ran: "no-stop", "stop and copy", "soft-dirty precopy". */
+/* The method that ran: "no-stop", "stop and copy", "soft-dirty precopy", "uffd-wp precopy". */
 const char *ms_source_live_method(struct ms_source *src);
 /* Bytes copied into the snapshot, and of those the ones copied while the process was stopped. */
 void ms_source_live_copied(struct ms_source *src, uint64_t *copied, uint64_t *reread);
