@@ -149,7 +149,9 @@ static bool call(pid_t tid, const struct user_regs_struct *saved, uint64_t insn,
 			return false;
 		if (sig == SIGTRAP && (status >> 16) == 0 && now.rip == insn + 2) {
 			*ret = (long)now.rax;
-			return true;
+			/* the thread's own registers back at once: between the calls it
+			 * is as it was */
+			return ptrace(PTRACE_SETREGS, tid, NULL, saved) == 0;
 		}
 		/* a group stop or another interrupt: go on; a signal: hold it back */
 		if ((status >> 16) == 0 && h->n < MAX_HELD)
@@ -158,7 +160,7 @@ static bool call(pid_t tid, const struct user_regs_struct *saved, uint64_t insn,
 			return false;
 		if (now.rip == insn + 2) { /* ran already (the trap was taken first) */
 			*ret = (long)now.rax;
-			return true;
+			return ptrace(PTRACE_SETREGS, tid, NULL, saved) == 0;
 		}
 		if (ptrace(PTRACE_SINGLESTEP, tid, NULL, NULL) != 0)
 			return false;

@@ -16,8 +16,25 @@
  *    the soft-dirty bits of the whole process), the pages are copied while it
  *    runs, then it is stopped only to re-read the pages whose soft-dirty bit
  *    (pagemap bit 55) is set, that appeared, or that a new mapping holds;
- *  - stop and copy (no soft-dirty in the kernel, or --no-clear-refs): the
- *    process is stopped for the copy.
+ *  - uffd-wp precopy (no soft-dirty; x86-64, a 64-bit process, Linux >= 6.7):
+ *    the main thread is stopped and made to create a userfaultfd (two system
+ *    calls injected by ptrace, its registers restored exactly after; no byte
+ *    of memory written: live_uffd.c), which mapsize takes with pidfd_getfd;
+ *    the writable ranges are registered with it for asynchronous
+ *    write-protect and protected, the pages copied while the process runs,
+ *    then it is stopped only to re-read the pages PAGEMAP_SCAN says were
+ *    written (lost their protection), that map the zero page now, that
+ *    appeared, or that a new mapping holds. While it lasts, the process sees
+ *    one minor fault on the first write to each protected page (the kernel
+ *    lifts the protection itself; nothing waits for mapsize) and its
+ *    registered mappings split and marked in /proc/PID/maps and smaps. Once
+ *    it runs again the protection is lifted, the ranges unregistered, the
+ *    descriptor closed; if mapsize dies first, the descriptor closing with it
+ *    undoes all of it. Only a SIGKILL of mapsize while an injected call runs
+ *    (microseconds) leaves that thread at the injected instruction;
+ *  - stop and copy (neither, or --no-clear-refs, which changes nothing in the
+ *    kernel's view of the process): the process is stopped for the copy.
+ * --attach-method chooses one of the first two (else stop and copy).
  * Either way it runs again before any map is walked; the read-only mappings
  * are read from the process when needed (they cannot change). Without
  * stopping (--no-stop) memory is read on demand through a cache of 64 KiB
