@@ -777,7 +777,7 @@ struct ms_inspect_opts {
 	bool no_clear_refs; /* attach: stop and copy, never reset the soft-dirty bits nor register
 	                     * a userfaultfd (wins over attach_method) */
 	enum ms_attach_method attach_method;
-	bool no_heap_scan;  /* only typed roots and stacks */
+	bool no_heap_scan; /* only typed roots and stacks */
 	bool no_stacks;
 	bool no_dwarf;        /* ignore the executable's DWARF: types from the runtime's metadata */
 	uint64_t max_objects; /* bound on traversal work (0: default) */

@@ -19,6 +19,8 @@
  * vm.unprivileged_userfaultfd=0, tracks every write). PAGEMAP_SCAN then
  * says which pages lost their protection: written.
  */
+#include "live_uffd.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/fs.h>
@@ -34,8 +36,6 @@
 #include <sys/user.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include "live_uffd.h"
 
 /* Debian 12's uapi headers (Linux 6.1) predate these (Linux 6.4 and 6.7): from the kernel's
  * include/uapi/linux/userfaultfd.h and fs.h. */
@@ -71,7 +71,8 @@ struct pm_scan_arg {
 #define MAX_HELD 8 /* signals that arrive for the thread while it runs mapsize's system calls */
 
 #if defined(__x86_64__)
-/* The address of the bytes 0F 05 in the process's vdso, else in its first r-x mapping; 0 if none. */
+/* The address of the bytes 0F 05 in the process's vdso, else in its first r-x mapping; 0 if none.
+ */
 static uint64_t find_syscall(int pid)
 {
 	char path[64], line[512];
@@ -204,8 +205,8 @@ int ms_uffd_inject(int pid, pid_t tid, int *sig, char *why, size_t why_size)
 		snprintf(why, why_size, "userfaultfd() in the process: %s", strerror((int)-fd));
 	else if ((mine = (int)syscall(__NR_pidfd_getfd, pidfd, (int)fd, 0)) < 0)
 		snprintf(why, why_size, "pidfd_getfd: %s", strerror(errno));
-	if (fd >= 0 && (!call(tid, &saved, insn, __NR_close, (uint64_t)fd, 0, &closed, &h) ||
-	                closed != 0)) {
+	if (fd >= 0 &&
+	    (!call(tid, &saved, insn, __NR_close, (uint64_t)fd, 0, &closed, &h) || closed != 0)) {
 		snprintf(why, why_size, "cannot close the process's userfaultfd %ld", fd);
 		if (mine >= 0)
 			close(mine);
@@ -247,8 +248,8 @@ bool ms_uffd_protect(int uffd, uint64_t addr, uint64_t len)
 
 	if (ioctl(uffd, UFFDIO_REGISTER, &reg) != 0)
 		return false;
-	for (int tries = 0; (rc = ioctl(uffd, UFFDIO_WRITEPROTECT, &wp)) != 0 && errno == EAGAIN &&
-	                    tries < 100;
+	for (int tries = 0;
+	     (rc = ioctl(uffd, UFFDIO_WRITEPROTECT, &wp)) != 0 && errno == EAGAIN && tries < 100;
 	     tries++)
 		;
 	if (rc != 0) {

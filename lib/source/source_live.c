@@ -538,9 +538,6 @@ static void uffd_named(void *arg, const struct ms_uffd_run *r)
 
 	if (lo >= hi)
 		return;
-	if (getenv("DBGU"))
-		fprintf(stderr, "run %llx-%llx %d (%llu pages)\n", (unsigned long long)lo,
-		        (unsigned long long)hi, r->present, (unsigned long long)(hi - lo) / 4096);
 	uffd_unnamed(sc, (lo - p->st->vaddr) / sc->l->page);
 	if (!r->present) {
 		/* a run of zeros (the huge zero page can make it long): dropped from the
@@ -566,8 +563,8 @@ static void scan_pagemap(struct scan *sc, const struct piece *p, uint64_t *pm, e
 	for (uint64_t at = 0; at < npages; at += PM_CHUNK) {
 		uint64_t n = npages - at < PM_CHUNK ? npages - at : PM_CHUNK;
 		off_t ofs = (off_t)((p->seg.vaddr / l->page + at) * sizeof(*pm));
-		bool known = l->pagemap >= 0 &&
-		             pread(l->pagemap, pm, n * sizeof(*pm), ofs) == (ssize_t)(n * sizeof(*pm));
+		bool known = l->pagemap >= 0 && pread(l->pagemap, pm, n * sizeof(*pm), ofs) ==
+		                                    (ssize_t)(n * sizeof(*pm));
 
 		for (uint64_t j = 0; j < n; j++) {
 			uint64_t e = known ? pm[j] : PM_PRESENT | PM_SOFTDIRTY, pg = base + at + j;
@@ -576,8 +573,8 @@ static void scan_pagemap(struct scan *sc, const struct piece *p, uint64_t *pm, e
 			if ((e & (PM_PRESENT | PM_SWAPPED)) && sc->pass == PASS_PREFAULT) {
 				((volatile uint8_t *)p->st->data)[pg * l->page] = 0;
 			} else if (e & (PM_PRESENT | PM_SWAPPED)) {
-				if (!stopped || !valid || track != TRACK_SOFT_DIRTY || l->all_dirty ||
-				    (e & PM_SOFTDIRTY) || shared(e))
+				if (!stopped || !valid || track != TRACK_SOFT_DIRTY ||
+				    l->all_dirty || (e & PM_SOFTDIRTY) || shared(e))
 					want(sc, p->st, pg);
 			} else if (stopped) {
 				absent(l, p->st, pg);
@@ -605,7 +602,8 @@ static void *scan_pieces(void *arg)
 			sc->p = p;
 			sc->next = (p->seg.vaddr - p->st->vaddr) / l->page;
 			if (ms_uffd_scan(l->pagemap, p->seg.vaddr, p->seg.memsz, uffd_named, sc)) {
-				uffd_unnamed(sc, (p->seg.vaddr + p->seg.memsz - p->st->vaddr) / l->page);
+				uffd_unnamed(sc, (p->seg.vaddr + p->seg.memsz - p->st->vaddr) /
+				                     l->page);
 				continue;
 			}
 			sc->nruns = mark; /* the ioctl failed: every present page */
@@ -1266,8 +1264,8 @@ static bool uffd_begin(struct live_source *l)
 	hold_signals(l);
 	err = stop_thread(l, l->pid);
 	if (!err && l->ntids == 1 && !l->exited)
-		l->uffd = ms_uffd_inject(l->pid, l->tids[0], &sig, l->uffd_why,
-		                         sizeof(l->uffd_why));
+		l->uffd =
+		    ms_uffd_inject(l->pid, l->tids[0], &sig, l->uffd_why, sizeof(l->uffd_why));
 	else if (!l->uffd_why[0])
 		snprintf(l->uffd_why, sizeof(l->uffd_why), "%s",
 		         err ? ms_error_message(err) : "the main thread could not be stopped");
@@ -1285,9 +1283,7 @@ static bool uffd_begin(struct live_source *l)
 		if ((l->ranges[i].flags & PF_W) &&
 		    ms_uffd_protect(l->uffd, l->ranges[i].vaddr, l->ranges[i].memsz))
 			l->wp[l->nwp++] = l->ranges[i];
-		else if (getenv("DBGU") && (l->ranges[i].flags & PF_W))
-			fprintf(stderr, "refused %llx+%llx\n", (unsigned long long)l->ranges[i].vaddr,
-			        (unsigned long long)l->ranges[i].memsz);
+
 	if (!l->nwp) {
 		snprintf(l->uffd_why, sizeof(l->uffd_why),
 		         "the kernel refused to write-protect every writable range");
@@ -1330,21 +1326,13 @@ static struct ms_error *take_snapshot(struct live_source *l)
 	if (l->exited)
 		return ms_error_create(MS_ERR_TARGET, "pid %d exited during the read", l->pid);
 	err = stop(l);
-	uint64_t t1 = now_ns();
 	if (!err)
 		save_registers(l);
-	uint64_t t2 = now_ns();
 	if (!err)
 		err = rebuild_pieces(l);
-	uint64_t t3 = now_ns();
 	if (!err)
 		err = copy_pass(l, PASS_STOPPED, track);
-	uint64_t t4 = now_ns();
 	resume(l);
-	if (getenv("DBGT"))
-		fprintf(stderr, "stop %.2f regs %.2f rebuild %.2f copy %.2f resume %.2f ms\n",
-		        (t1 - l->stop_start_ns) / 1e6, (t2 - t1) / 1e6, (t3 - t2) / 1e6, (t4 - t3) / 1e6,
-		        (l->stop_start_ns + l->pause_ns - t4) / 1e6);
 	uffd_end(l);
 	if (!err && (l->exited || process_gone(l->pid)))
 		err = ms_error_create(MS_ERR_TARGET, "pid %d exited during the read", l->pid);
