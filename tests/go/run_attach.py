@@ -379,9 +379,9 @@ def busy_cases(mapsize, version, work):
                     "mappings differ: " + " | ".join(sorted(set(maps_after.splitlines()) ^
                                                             set(maps.splitlines())))[:500]
                     if maps != maps_after else "") if line] +
-                 f"{s.get('attach_method')}: pause {s.get('pause_ns', 0) / 1e6:.1f} ms, "
-                 f"{s.get('copied_bytes', 0) >> 20} MiB copied"] if not r.returncode else
-                [f"exit {r.returncode} {r.stderr.strip()}"])
+                ([f"{s.get('attach_method')}: pause {s.get('pause_ns', 0) / 1e6:.1f} ms, "
+                  f"{s.get('copied_bytes', 0) >> 20} MiB copied"] if not r.returncode else
+                 [f"exit {r.returncode} {r.stderr.strip()}"]))
 
         # stop and copy: the stop lasts the whole copy, long enough to be caught
         for sig in (signal.SIGKILL, signal.SIGINT, signal.SIGTERM):
