@@ -46,13 +46,14 @@
 #define UFFD_FEATURE_WP_ASYNC (1 << 15)
 #endif
 #ifndef PAGEMAP_SCAN
-#define PAGEMAP_SCAN      _IOWR('f', 16, struct pm_scan_arg)
-#define PAGE_IS_WPALLOWED (1 << 0)
-#define PAGE_IS_WRITTEN   (1 << 1)
-#define PAGE_IS_FILE      (1 << 2)
-#define PAGE_IS_PRESENT   (1 << 3)
-#define PAGE_IS_SWAPPED   (1 << 4)
-#define PAGE_IS_PFNZERO   (1 << 5)
+#define PAGEMAP_SCAN        _IOWR('f', 16, struct pm_scan_arg)
+#define PAGE_IS_WPALLOWED   (1 << 0)
+#define PAGE_IS_WRITTEN     (1 << 1)
+#define PAGE_IS_FILE        (1 << 2)
+#define PAGE_IS_PRESENT     (1 << 3)
+#define PAGE_IS_SWAPPED     (1 << 4)
+#define PAGE_IS_PFNZERO     (1 << 5)
+#define PM_SCAN_WP_MATCHING (1 << 0)
 struct page_region {
 	__u64 start, end, categories;
 };
@@ -268,7 +269,7 @@ void ms_uffd_release(int uffd, uint64_t addr, uint64_t len)
 	ioctl(uffd, UFFDIO_UNREGISTER, &range);
 }
 
-bool ms_uffd_scan(int pagemap, uint64_t addr, uint64_t len,
+bool ms_uffd_scan(int pagemap, uint64_t addr, uint64_t len, bool reprotect,
                   void (*fn)(void *arg, const struct ms_uffd_run *r), void *arg)
 {
 	struct page_region vec[512];
@@ -285,6 +286,15 @@ bool ms_uffd_scan(int pagemap, uint64_t addr, uint64_t len,
 	    .return_mask = PAGE_IS_PRESENT | PAGE_IS_SWAPPED | PAGE_IS_PFNZERO,
 	};
 
+	if (reprotect) { /* only the pages written, protected again (a mapping not registered is
+		          * passed over) */
+		a.flags = PM_SCAN_WP_MATCHING;
+		a.category_inverted = 0;
+		a.category_mask = PAGE_IS_WRITTEN;
+		a.category_anyof_mask = 0;
+		a.return_mask = PAGE_IS_WRITTEN;
+	}
+
 	while (a.start < a.end) {
 		int n = ioctl(pagemap, PAGEMAP_SCAN, &a);
 
@@ -293,8 +303,9 @@ bool ms_uffd_scan(int pagemap, uint64_t addr, uint64_t len,
 		for (int i = 0; i < n; i++) {
 			struct ms_uffd_run r = {
 			    vec[i].start, vec[i].end,
-			    !(vec[i].categories & PAGE_IS_PFNZERO) &&
-			        (vec[i].categories & (PAGE_IS_PRESENT | PAGE_IS_SWAPPED))};
+			    reprotect ||
+			        (!(vec[i].categories & PAGE_IS_PFNZERO) &&
+			         (vec[i].categories & (PAGE_IS_PRESENT | PAGE_IS_SWAPPED)))};
 
 			fn(arg, &r);
 		}

@@ -105,6 +105,9 @@ struct share {
 
 #define MAX_COPIERS 8u
 
+#define RECOPY_ROUNDS 3u         /* uffd-wp: rounds of copying again what was written, at most */
+#define RECOPY_ENOUGH (1u << 20) /* no more rounds after one that copied less */
+
 struct block {
 	uint64_t addr; /* block-aligned; 0 = empty */
 	uint8_t *data;
@@ -462,6 +465,8 @@ enum pass {
 	PASS_PRECOPY,  /* running: copy every page present */
 	PASS_PREFAULT, /* running: only fault in the snapshot's pages for the present ones, so that
 	                * the copy while stopped is a copy and not page faults of mapsize's own */
+	PASS_RECOPY,   /* running, uffd-wp: copy again the pages written since they were copied,
+	                * protecting them again (PAGEMAP_SCAN with PM_SCAN_WP_MATCHING) */
 	PASS_STOPPED,  /* stopped: copy the present pages not yet valid, or soft-dirty (every one
 	                * without soft-dirty); a valid page now absent reads as zero */
 };
@@ -524,7 +529,7 @@ static void absent(const struct live_source *l, struct store *st, uint64_t pg)
 static void uffd_unnamed(struct scan *sc, uint64_t to)
 {
 	for (; sc->next < to; sc->next++)
-		if (!page_valid(sc->p->st, sc->next))
+		if (sc->pass == PASS_STOPPED && !page_valid(sc->p->st, sc->next))
 			want(sc, sc->p->st, sc->next);
 }
 
@@ -598,15 +603,19 @@ static void *scan_pieces(void *arg)
 		const struct piece *p = &l->pieces[i];
 		size_t mark = sc->nruns;
 
-		if (sc->pass == PASS_STOPPED && sc->track == TRACK_UFFD && !l->all_dirty) {
+		if (sc->pass == PASS_RECOPY ||
+		    (sc->pass == PASS_STOPPED && sc->track == TRACK_UFFD && !l->all_dirty)) {
 			sc->p = p;
 			sc->next = (p->seg.vaddr - p->st->vaddr) / l->page;
-			if (ms_uffd_scan(l->pagemap, p->seg.vaddr, p->seg.memsz, uffd_named, sc)) {
+			if (ms_uffd_scan(l->pagemap, p->seg.vaddr, p->seg.memsz,
+			                 sc->pass == PASS_RECOPY, uffd_named, sc)) {
 				uffd_unnamed(sc, (p->seg.vaddr + p->seg.memsz - p->st->vaddr) /
 				                     l->page);
 				continue;
 			}
 			sc->nruns = mark; /* the ioctl failed: every present page */
+			if (sc->pass == PASS_RECOPY)
+				continue; /* (read while stopped) */
 		}
 		scan_pagemap(sc, p, pm, sc->pass == PASS_STOPPED ? sc->track : TRACK_NONE);
 	}
@@ -1321,6 +1330,16 @@ static struct ms_error *take_snapshot(struct live_source *l)
 	if (err)
 		return err;
 	err = copy_pass(l, track != TRACK_NONE ? PASS_PRECOPY : PASS_PREFAULT, track);
+	/* uffd-wp: the pages written during the copy, copied again while it runs (protected
+	 * again first), until a round copies little */
+	for (unsigned round = 0;
+	     !err && track == TRACK_UFFD && !l->all_dirty && round < RECOPY_ROUNDS; round++) {
+		uint64_t before = l->copied_bytes;
+
+		err = copy_pass(l, PASS_RECOPY, track);
+		if (l->copied_bytes - before < RECOPY_ENOUGH)
+			break;
+	}
 	if (err)
 		return err;
 	if (l->exited)
