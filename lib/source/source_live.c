@@ -1124,9 +1124,15 @@ static struct ms_error *wait_thread(struct live_source *l, pid_t tid)
 {
 	int status;
 
-	for (uint64_t start = now_ns();;) {
+	for (uint64_t start = now_ns(), polls = 0;; polls++) {
 		pid_t r = waitpid(tid, &status, __WALL | WNOHANG);
 
+		/* a process killed meanwhile: its leader's end is not reported before its other
+		 * threads (ours to reap, later) have gone */
+		if (r == 0 && polls % 16 == 15 && process_gone(l->pid)) {
+			l->exited = true;
+			return NULL;
+		}
 		if (r == 0) {
 			/* not stopped yet: a thread in uninterruptible sleep (a D-state
 			 * read of a hung file system) may never stop; an error then, and

@@ -211,7 +211,10 @@ def truth_cases(mapsize, name, version, work):
         problems += schema_errors(a, "inspect")
         if s.get("attach_method") != method:
             problems.append(f"attach_method {s.get('attach_method')!r}, expected {method!r}")
-        if not 0 < s.get("reread_bytes", 0) <= s.get("copied_bytes", 0):
+        # (uffd-wp precopy copies again while the process runs what it wrote meanwhile: an idle
+        # process can leave nothing to read while stopped)
+        if not (0 if method == "uffd-wp precopy" else 1) <= s.get("reread_bytes", 0) <= \
+                s.get("copied_bytes", 0):
             problems.append(f"reread_bytes {s.get('reread_bytes')} copied_bytes "
                             f"{s.get('copied_bytes')}")
         tap(d is None and not problems and not held,
