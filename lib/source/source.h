@@ -182,11 +182,11 @@ const struct ms_core_info *ms_source_core_info(struct ms_source *src);
 
 /* How a running process is read (see source_live.c). */
 enum ms_live_method {
-	MS_LIVE_NO_STOP,   /* read on demand while it runs */
-	MS_LIVE_STOP_COPY, /* stop, copy the writable memory, resume */
-	MS_LIVE_PRECOPY,   /* copy while it runs, stop to re-read the pages written: the
-	                    * first of MS_LIVE_SOFT_DIRTY, MS_LIVE_UFFD_WP, MS_LIVE_STOP_COPY
-	                    * that works */
+	MS_LIVE_NO_STOP,    /* read on demand while it runs */
+	MS_LIVE_STOP_COPY,  /* stop, copy the writable memory, resume */
+	MS_LIVE_PRECOPY,    /* copy while it runs, stop to re-read the pages written: the
+	                     * first of MS_LIVE_SOFT_DIRTY, MS_LIVE_UFFD_WP, MS_LIVE_STOP_COPY
+	                     * that works */
 	MS_LIVE_SOFT_DIRTY, /* precopy, writes found by soft-dirty bits (else stop and copy) */
 	MS_LIVE_UFFD_WP,    /* precopy, writes found by userfaultfd write-protect (else stop
 	                     * and copy) */
