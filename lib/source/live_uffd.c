@@ -69,7 +69,8 @@ struct pm_scan_arg {
 #define __NR_pidfd_getfd 438
 #endif
 
-#define MAX_HELD 8 /* signals that arrive for the thread while it runs mapsize's system calls */
+#define PROTECT_STEP (64ull << 20) /* bytes write-protected by one ioctl */
+#define MAX_HELD     8 /* signals that arrive for the thread while it runs mapsize's system calls */
 
 #if defined(__x86_64__)
 /* The address of the bytes 0F 05 in the process's vdso, else in its first r-x mapping; 0 if none.
@@ -245,14 +246,19 @@ bool ms_uffd_protect(int uffd, uint64_t addr, uint64_t len)
 {
 	struct uffdio_register reg = {.range = {addr, len}, .mode = UFFDIO_REGISTER_MODE_WP};
 	struct uffdio_writeprotect wp = {.range = {addr, len}, .mode = UFFDIO_WRITEPROTECT_MODE_WP};
-	int rc;
+	int rc = 0;
 
 	if (ioctl(uffd, UFFDIO_REGISTER, &reg) != 0)
 		return false;
-	for (int tries = 0;
-	     (rc = ioctl(uffd, UFFDIO_WRITEPROTECT, &wp)) != 0 && errno == EAGAIN && tries < 100;
-	     tries++)
-		;
+	/* in pieces of PROTECT_STEP: the process's page faults wait for none of them long */
+	for (uint64_t at = addr; rc == 0 && at < addr + len; at += PROTECT_STEP) {
+		wp.range.start = at;
+		wp.range.len = addr + len - at < PROTECT_STEP ? addr + len - at : PROTECT_STEP;
+		for (int tries = 0; (rc = ioctl(uffd, UFFDIO_WRITEPROTECT, &wp)) != 0 &&
+		                    errno == EAGAIN && tries < 100;
+		     tries++)
+			;
+	}
 	if (rc != 0) {
 		ioctl(uffd, UFFDIO_UNREGISTER, &reg.range);
 		return false;

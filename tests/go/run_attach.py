@@ -333,9 +333,18 @@ class Busy:
         return int(rounds), ok == "true"
 
     def files(self):
-        """The open files: fd -> what it is."""
+        """The open files: fd -> what it is (but the counter file, which it opens and closes
+        every 2 ms)."""
         d = f"/proc/{self.pid}/fd"
-        return {fd: os.readlink(os.path.join(d, fd)) for fd in os.listdir(d)}
+        out = {}
+        for fd in os.listdir(d):
+            try:
+                what = os.readlink(os.path.join(d, fd))
+            except FileNotFoundError:
+                continue  # closed meanwhile: the counter file's
+            if what != self.counter:
+                out[fd] = what
+        return out
 
     def maps(self):
         """/proc/PID/maps: a userfaultfd registration splits and marks mappings while it lasts."""
