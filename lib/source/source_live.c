@@ -22,7 +22,9 @@
  *    of memory written: live_uffd.c), which mapsize takes with pidfd_getfd;
  *    the writable ranges are registered with it for asynchronous
  *    write-protect and protected, the pages copied while the process runs,
- *    then it is stopped only to re-read the pages PAGEMAP_SCAN says were
+ *    those written meanwhile copied again (protected again by the
+ *    PAGEMAP_SCAN that finds them: up to RECOPY_ROUNDS rounds), then it is
+ *    stopped only to re-read the pages PAGEMAP_SCAN says were
  *    written (lost their protection), that map the zero page now, that
  *    appeared, or that a new mapping holds. While it lasts, the process sees
  *    one minor fault on the first write to each protected page (the kernel
