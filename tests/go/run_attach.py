@@ -32,7 +32,8 @@ With tests/go/progs/busy.go (a big map and a goroutine that keeps counting):
   error, both maps at a len they can have; the writer runs on after the
   attach and every check it makes of what it wrote holds;
 - no permission (an unprivileged user), a non-Go process and a missing pid
-  get their documented errors.
+  get their documented errors; an unprivileged user attaching to its own
+  process gets the default method.
 TAP on stdout. Usage: run_attach.py --mapsize PATH [--only go1.23,go1.27]
 """
 import argparse, json, os, shutil, signal, subprocess, sys, tempfile, time
@@ -292,9 +293,10 @@ def _holes(path):
 class Busy:
     """tests/go/progs/busy.go holding a big map; its counter file shows it runs."""
 
-    def __init__(self, exe, work, n, churn=False):
+    def __init__(self, exe, work, n, churn=False, prefix=()):
         self.counter = os.path.join(work, "counter")
-        self.p = subprocess.Popen([exe, str(n), self.counter] + (["churn"] if churn else []),
+        self.p = subprocess.Popen([*prefix, exe, str(n), self.counter] +
+                                  (["churn"] if churn else []),
                                   stdin=subprocess.PIPE,
                                   stdout=subprocess.PIPE, text=True)
         line = self.p.stdout.readline()
@@ -579,6 +581,34 @@ def busy_cases(mapsize, version, work):
             tap(True, "attach without permission", skip="needs root and setpriv")
     finally:
         b.close()
+
+    # a process of an unprivileged user, attached to by that user: the default method still
+    # runs (the injected userfaultfd is UFFD_USER_MODE_ONLY, allowed with
+    # vm.unprivileged_userfaultfd=0)
+    setpriv = shutil.which("setpriv")
+    if os.geteuid() == 0 and setpriv:
+        nobody = [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups"]
+        home = os.path.join(work, "nobody")
+        os.mkdir(home)
+        os.chmod(home, 0o777)
+        b = Busy(exe, home, 100_000, churn=True, prefix=nobody)
+        try:
+            files, rounds = b.files(), b.churn()[0]
+            r = subprocess.run([*nobody, mapsize, "attach", str(b.pid), "--format", "json"],
+                               capture_output=True, text=True, timeout=limit(300))
+            doc = json.loads(r.stdout) if r.returncode == 0 else {"maps": [], "summary": {}}
+            method = doc["summary"].get("attach_method")
+            rounds_after, whole = b.churn()
+            tap(r.returncode == 0 and method == DEFAULT_METHOD and files == b.files() and
+                rounds_after > rounds and whole and
+                any(m["len"] == 100_000 for m in doc["maps"]),
+                f"an unprivileged user attaches to its own process by the default method "
+                f"({DEFAULT_METHOD})",
+                [f"exit {r.returncode} {r.stderr.strip()}", f"method {method}"])
+        finally:
+            b.close()
+    else:
+        tap(True, "unprivileged attach by the default method", skip="needs root and setpriv")
     sleeper = subprocess.Popen(["sleep", "60"])
     try:
         r = subprocess.run([mapsize, "attach", str(sleeper.pid)], capture_output=True,
