@@ -199,7 +199,9 @@ enum ms_live_method {
  * long as the method needs and always resumed, also on error; reads then
  * come from the snapshot. MS_ERR_TARGET if a thread cannot be stopped or the
  * process exits before the snapshot is whole. Nothing is ever written to the
- * process (MS_LIVE_PRECOPY resets its soft-dirty bits). Owned.
+ * process's memory (MS_LIVE_SOFT_DIRTY resets its soft-dirty bits; MS_LIVE_UFFD_WP
+ * makes its main thread create a userfaultfd and write-protects its writable
+ * mappings with it until the snapshot is whole: source_live.c). Owned.
  */
 MS_MUST_CHECK struct ms_error *ms_source_live_create(int pid, enum ms_live_method method,
                                                      struct ms_source **ret);
