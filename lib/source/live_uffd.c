@@ -46,14 +46,13 @@
 #define UFFD_FEATURE_WP_ASYNC (1 << 15)
 #endif
 #ifndef PAGEMAP_SCAN
-#define PAGEMAP_SCAN        _IOWR('f', 16, struct pm_scan_arg)
-#define PAGE_IS_WPALLOWED   (1 << 0)
-#define PAGE_IS_WRITTEN     (1 << 1)
-#define PAGE_IS_FILE        (1 << 2)
-#define PAGE_IS_PRESENT     (1 << 3)
-#define PAGE_IS_SWAPPED     (1 << 4)
-#define PAGE_IS_PFNZERO     (1 << 5)
-#define PM_SCAN_WP_MATCHING (1 << 0)
+#define PAGEMAP_SCAN      _IOWR('f', 16, struct pm_scan_arg)
+#define PAGE_IS_WPALLOWED (1 << 0)
+#define PAGE_IS_WRITTEN   (1 << 1)
+#define PAGE_IS_FILE      (1 << 2)
+#define PAGE_IS_PRESENT   (1 << 3)
+#define PAGE_IS_SWAPPED   (1 << 4)
+#define PAGE_IS_PFNZERO   (1 << 5)
 struct page_region {
 	__u64 start, end, categories;
 };
@@ -275,9 +274,10 @@ void ms_uffd_release(int uffd, uint64_t addr, uint64_t len)
 	ioctl(uffd, UFFDIO_UNREGISTER, &range);
 }
 
-bool ms_uffd_scan(int pagemap, uint64_t addr, uint64_t len, bool reprotect,
+bool ms_uffd_scan(int pagemap, int uffd, uint64_t addr, uint64_t len,
                   void (*fn)(void *arg, const struct ms_uffd_run *r), void *arg)
 {
+	bool reprotect = uffd >= 0;
 	struct page_region vec[512];
 	struct pm_scan_arg a = {
 	    .size = sizeof(a),
@@ -292,9 +292,7 @@ bool ms_uffd_scan(int pagemap, uint64_t addr, uint64_t len, bool reprotect,
 	    .return_mask = PAGE_IS_PRESENT | PAGE_IS_SWAPPED | PAGE_IS_PFNZERO,
 	};
 
-	if (reprotect) { /* only the pages written, protected again (a mapping not registered is
-		          * passed over) */
-		a.flags = PM_SCAN_WP_MATCHING;
+	if (reprotect) { /* only the pages written */
 		a.category_inverted = 0;
 		a.category_mask = PAGE_IS_WRITTEN;
 		a.category_anyof_mask = 0;
@@ -312,8 +310,15 @@ bool ms_uffd_scan(int pagemap, uint64_t addr, uint64_t len, bool reprotect,
 			    reprotect ||
 			        (!(vec[i].categories & PAGE_IS_PFNZERO) &&
 			         (vec[i].categories & (PAGE_IS_PRESENT | PAGE_IS_SWAPPED)))};
+			/* protected again before they are copied, each run apart (not by
+			 * PM_SCAN_WP_MATCHING in the scan: a run the scan protected but could not
+			 * report, its vector full, would never be copied again); a run of a
+			 * mapping not registered is left to the pause */
+			struct uffdio_writeprotect wp = {.range = {r.start, r.end - r.start},
+			                                 .mode = UFFDIO_WRITEPROTECT_MODE_WP};
 
-			fn(arg, &r);
+			if (!reprotect || ioctl(uffd, UFFDIO_WRITEPROTECT, &wp) == 0)
+				fn(arg, &r);
 		}
 		if (a.walk_end <= a.start)
 			return false;

@@ -40,11 +40,11 @@ struct ms_uffd_run {
  * The pages of [addr, addr+len) of the process (pagemap: its /proc/PID/pagemap)
  * written since they were protected, mapping the zero page, or not present,
  * passed to fn in address order (a page the registration did not cover
- * counts as written). With reprotect, only the pages written (all present),
- * protected again by the same ioctl, those of mappings not registered left
- * out. false if the ioctl fails.
+ * counts as written). With uffd (else -1), only the pages written (all
+ * present), each run protected again with uffd before fn sees it, those of
+ * mappings not registered left out. false if the ioctl fails.
  */
-bool ms_uffd_scan(int pagemap, uint64_t addr, uint64_t len, bool reprotect,
+bool ms_uffd_scan(int pagemap, int uffd, uint64_t addr, uint64_t len,
                   void (*fn)(void *arg, const struct ms_uffd_run *r), void *arg);
 
 #endif

@@ -22,8 +22,8 @@
  *    of memory written: live_uffd.c), which mapsize takes with pidfd_getfd;
  *    the writable ranges are registered with it for asynchronous
  *    write-protect and protected, the pages copied while the process runs,
- *    those written meanwhile copied again (protected again by the
- *    PAGEMAP_SCAN that finds them: up to RECOPY_ROUNDS rounds), then it is
+ *    those written meanwhile (PAGEMAP_SCAN) protected and copied again (up
+ *    to RECOPY_ROUNDS rounds), then it is
  *    stopped only to re-read the pages PAGEMAP_SCAN says were
  *    written (lost their protection), that map the zero page now, that
  *    appeared, or that a new mapping holds. While it lasts, the process sees
@@ -468,7 +468,7 @@ enum pass {
 	PASS_PREFAULT, /* running: only fault in the snapshot's pages for the present ones, so that
 	                * the copy while stopped is a copy and not page faults of mapsize's own */
 	PASS_RECOPY,   /* running, uffd-wp: copy again the pages written since they were copied,
-	                * protecting them again (PAGEMAP_SCAN with PM_SCAN_WP_MATCHING) */
+	                * protecting them again first (PAGEMAP_SCAN, UFFDIO_WRITEPROTECT) */
 	PASS_STOPPED,  /* stopped: copy the present pages not yet valid, or soft-dirty (every one
 	                * without soft-dirty); a valid page now absent reads as zero */
 };
@@ -609,8 +609,8 @@ static void *scan_pieces(void *arg)
 		    (sc->pass == PASS_STOPPED && sc->track == TRACK_UFFD && !l->all_dirty)) {
 			sc->p = p;
 			sc->next = (p->seg.vaddr - p->st->vaddr) / l->page;
-			if (ms_uffd_scan(l->pagemap, p->seg.vaddr, p->seg.memsz,
-			                 sc->pass == PASS_RECOPY, uffd_named, sc)) {
+			if (ms_uffd_scan(l->pagemap, sc->pass == PASS_RECOPY ? l->uffd : -1,
+			                 p->seg.vaddr, p->seg.memsz, uffd_named, sc)) {
 				uffd_unnamed(sc, (p->seg.vaddr + p->seg.memsz - p->st->vaddr) /
 				                     l->page);
 				continue;

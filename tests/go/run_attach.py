@@ -604,7 +604,10 @@ def busy_cases(mapsize, version, work):
                 any(m["len"] == 100_000 for m in doc["maps"]),
                 f"an unprivileged user attaches to its own process by the default method "
                 f"({DEFAULT_METHOD})",
-                [f"exit {r.returncode} {r.stderr.strip()}", f"method {method}"])
+                [f"exit {r.returncode} {r.stderr.strip()}", f"method {method}",
+                 f"churn rounds {rounds} -> {rounds_after}, its checks held: {whole}",
+                 f"files before {files}, after {b.files()}",
+                 f"lens {sorted(m['len'] for m in doc['maps'] if m['len'] >= 1000)}"])
         finally:
             b.close()
     else:
