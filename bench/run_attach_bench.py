@@ -4,13 +4,16 @@
 each) under a steady light write load (2000 map writes a second).
 
 For each attach method (the default: soft-dirty precopy where the kernel keeps
-soft-dirty bits, else stop and copy; and --no-clear-refs: stop and copy) it
+soft-dirty bits, else uffd-wp precopy where it has asynchronous userfaultfd
+write-protect, else stop and copy; --attach-method=uffd-wp where the default
+is soft-dirty; and --no-clear-refs: stop and copy) it
 prints the pause over --runs attaches (median and max), as attach reports it
 (summary.pause_ns) and as the process itself saw it (the longest gap of its
 200 us heartbeat), the bytes copied and re-read while stopped, and mapsize's
 peak RSS. Then the same process's pause under gdb's gcore (its heartbeat gap:
 gcore stops it from attach to detach), and the size of a recorded layout
-against the core. Whether this kernel keeps soft-dirty bits is printed first.
+against the core. Whether this kernel keeps soft-dirty bits, and has userfaultfd
+write-protect, is printed first.
 Figures only; nothing is asserted on time.
 
 Usage: bench/run_attach_bench.py [--mapsize build/cmd/mapsize] [--go 1.24] [--runs 5]
@@ -21,7 +24,7 @@ import argparse, json, os, shutil, statistics, subprocess, sys, tempfile, time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "go"))
 import gocore  # noqa: E402
-from run_attach import soft_dirty_kernel  # noqa: E402
+from run_attach import soft_dirty_kernel, uffd_wp_kernel  # noqa: E402
 
 
 class Target:
@@ -77,9 +80,11 @@ def main():
     ap.add_argument("--writes", type=int, default=2000)
     a = ap.parse_args()
     mapsize = os.path.abspath(a.mapsize)
-    sd = soft_dirty_kernel()
+    sd, uffd = soft_dirty_kernel(), uffd_wp_kernel()
     print(f"kernel {os.uname().release}: soft-dirty bits "
-          f"{'work' if sd else 'do NOT work (no CONFIG_MEM_SOFT_DIRTY): the default method falls back to stop and copy'}")
+          f"{'work' if sd else 'do NOT work (no CONFIG_MEM_SOFT_DIRTY)'}; asynchronous "
+          f"userfaultfd write-protect {'works' if uffd else 'does NOT work'}: the default "
+          f"method is {'soft-dirty precopy' if sd else 'uffd-wp precopy' if uffd else 'stop and copy'}")
     work = tempfile.mkdtemp(prefix="mapsize-attach-bench-", dir="/tmp")
     try:
         exe = gocore.build(a.go, os.path.join(work, "bench"),
@@ -93,7 +98,9 @@ def main():
             t.gap_ms()
             time.sleep(2)
             print(f"heartbeat noise (longest gap over 2 s, nobody attached): {t.gap_ms():.1f} ms")
-            methods = [("default", [])] + ([("--no-clear-refs", ["--no-clear-refs"])])
+            methods = [("default", [])] + ([("--attach-method=uffd-wp",
+                                             ["--attach-method=uffd-wp"])] if sd and uffd else
+                                           []) + [("--no-clear-refs", ["--no-clear-refs"])]
             for name, args in methods:
                 pauses, gaps, rsss = [], [], []
                 for run in range(a.runs):

@@ -179,6 +179,26 @@ struct ms_error *ms_opt_report_format(const char *text, enum ms_format *ret)
 	return ms_opt_format_of(MS_FORMATS_REPORT, text, ret);
 }
 
+struct ms_error *ms_opt_attach_method(const char *text, enum ms_attach_method *ret)
+{
+	static const char *const names[] = {
+	    [MS_ATTACH_AUTO] = "auto",
+	    [MS_ATTACH_SOFT_DIRTY] = "soft-dirty",
+	    [MS_ATTACH_UFFD_WP] = "uffd-wp",
+	    [MS_ATTACH_STOP_COPY] = "stop-and-copy",
+	};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(*names); i++)
+		if (strcmp(text, names[i]) == 0) {
+			*ret = (enum ms_attach_method)i;
+			return NULL;
+		}
+	return ms_error_create(MS_ERR_USAGE,
+	                       "--attach-method: '%s' is not auto, soft-dirty, uffd-wp or "
+	                       "stop-and-copy",
+	                       text);
+}
+
 static bool is_short(int val)
 {
 	return (val >= 'a' && val <= 'z') || (val >= 'A' && val <= 'Z');

@@ -66,6 +66,8 @@ MS_MUST_CHECK struct ms_error *ms_opt_bytes(const char *opt, const char *text, u
 /* estimate's formats ("text" or "json"), and a report's (ms_opt_format_of). */
 MS_MUST_CHECK struct ms_error *ms_opt_format(const char *text, enum ms_format *ret);
 MS_MUST_CHECK struct ms_error *ms_opt_report_format(const char *text, enum ms_format *ret);
+/* --attach-method: auto, soft-dirty, uffd-wp or stop-and-copy; else MS_ERR_USAGE. */
+MS_MUST_CHECK struct ms_error *ms_opt_attach_method(const char *text, enum ms_attach_method *ret);
 /* Write a report with emit(FILE, arg): to path whole or not at all (--output), else stdout. */
 MS_MUST_CHECK struct ms_error *
 ms_opt_write_report(const char *path, struct ms_error *(*emit)(FILE *out, const void *arg),

@@ -63,7 +63,8 @@ enum {
 	OPT_NODWARF,
 	OPT_NOCLEARREFS,
 	OPT_ALL,
-	OPT_RETAINED
+	OPT_RETAINED,
+	OPT_METHOD
 };
 
 /* The options of all four commands; takes says which command takes which. */
@@ -83,7 +84,12 @@ static const struct ms_optdoc optdocs[] = {
      "also payload_bytes and retained_bytes per map, from the heap graph's dominator tree",
      TAKES_WALK},
     {"no-clear-refs", no_argument, OPT_NOCLEARREFS, NULL,
-     "stop and copy: leave the process's soft-dirty bits alone (no clear_refs)", TAKES_NOSTOP},
+     "stop and copy: leave the process's soft-dirty bits alone (no clear_refs) and register no "
+     "userfaultfd",
+     TAKES_NOSTOP},
+    {"attach-method", required_argument, OPT_METHOD, "METHOD",
+     "auto (default), soft-dirty, uffd-wp or stop-and-copy: how the process is copied",
+     TAKES_NOSTOP},
     MS_OPTDOC_FORMAT(OPT_FORMAT, TAKES_VIEW),
     {"top", required_argument, OPT_TOP, "N",
      "only the first N rows in sort order (a group of repeats is one row)", TAKES_VIEW},
@@ -184,6 +190,9 @@ static struct ms_error *parse_args(int argc, char **argv, struct report_opts *o,
 			break;
 		case OPT_NOCLEARREFS:
 			o->insp.no_clear_refs = true;
+			break;
+		case OPT_METHOD:
+			err = ms_opt_attach_method(optarg, &o->insp.attach_method);
 			break;
 		case OPT_NODWARF:
 			o->insp.no_dwarf = true;

@@ -23,6 +23,7 @@ _mapsize()
 		esac
 		return ;;
 	--sort) COMPREPLY=($(compgen -W "held reclaimable len addr type" -- "$cur")); return ;;
+	--attach-method) COMPREPLY=($(compgen -W "auto soft-dirty uffd-wp stop-and-copy" -- "$cur")); return ;;
 	--model) COMPREPLY=($(compgen -W "auto simulated analytic" -- "$cur")); return ;;
 	--go) COMPREPLY=($(compgen -W "1.19 1.20 1.21 1.22 1.23 1.24 1.24+noswissmap 1.25 1.25+noswissmap 1.26 1.27 1.27+mapsplitgroup all" -- "$cur")); return ;;
 	--arch) COMPREPLY=($(compgen -W "amd64 arm64 386 arm" -- "$cur")); return ;;
@@ -35,8 +36,8 @@ _mapsize()
 	case $cmd in
 	estimate) opts="--len --hint --deleted --go --arch --define --budget --key-payload --value-payload --seed --seeds --model --exact --bytes --format --help" ;;
 	inspect) opts="--exe --no-dwarf --retained --format --output --top --all --sort --filter --bytes --max-values --record --timeout --max-memory --help" ;;
-	attach) opts="--exe --no-dwarf --retained --no-stop --no-clear-refs --format --output --top --all --sort --filter --bytes --max-values --record --timeout --max-memory --help" ;;
-	record) opts="--exe --no-dwarf --retained --pid --no-stop --no-clear-refs --output --max-values --timeout --max-memory --help" ;;
+	attach) opts="--exe --no-dwarf --retained --no-stop --no-clear-refs --attach-method --format --output --top --all --sort --filter --bytes --max-values --record --timeout --max-memory --help" ;;
+	record) opts="--exe --no-dwarf --retained --pid --no-stop --no-clear-refs --attach-method --output --max-values --timeout --max-memory --help" ;;
 	replay) opts="--format --output --top --all --sort --filter --bytes --help" ;;
 	diff) opts="--format --output --top --bytes --help" ;;
 	simulate) opts="--ops --trace --go --arch --define --seed --seeds --timeout --bytes --format --help" ;;

@@ -770,10 +770,20 @@ struct ms_inspect_report {
 	struct ms_strpool *strings; /* owned, private: the strings its maps share (pooled) */
 };
 
+/* How attach copies a running process (see ms_inspect_live). */
+enum ms_attach_method {
+	MS_ATTACH_AUTO,       /* soft-dirty precopy, else uffd-wp precopy, else stop and copy */
+	MS_ATTACH_SOFT_DIRTY, /* soft-dirty precopy, else stop and copy */
+	MS_ATTACH_UFFD_WP,    /* uffd-wp precopy, else stop and copy */
+	MS_ATTACH_STOP_COPY,  /* stop and copy: the same as no_clear_refs */
+};
+
 struct ms_inspect_opts {
 	bool no_stop;       /* attach: read without stopping the process */
-	bool no_clear_refs; /* attach: stop and copy, never reset the soft-dirty bits */
-	bool no_heap_scan;  /* only typed roots and stacks */
+	bool no_clear_refs; /* attach: stop and copy, never reset the soft-dirty bits nor register
+	                     * a userfaultfd (wins over attach_method) */
+	enum ms_attach_method attach_method;
+	bool no_heap_scan; /* only typed roots and stacks */
 	bool no_stacks;
 	bool no_dwarf;        /* ignore the executable's DWARF: types from the runtime's metadata */
 	uint64_t max_objects; /* bound on traversal work (0: default) */
@@ -811,8 +821,10 @@ MS_MUST_CHECK struct ms_error *ms_inspect_core(const char *core_path, const char
  * resumed, also on error; nothing is ever written to the process. Its
  * writable memory is copied into a snapshot first, while it runs, and it is
  * stopped only to re-read the pages written since (soft-dirty bits, reset
- * through /proc/PID/clear_refs); without soft-dirty, or with
- * opts->no_clear_refs, it is stopped for the copy. With opts->no_stop
+ * through /proc/PID/clear_refs; without soft-dirty, userfaultfd write-protect
+ * in its asynchronous mode, found by PAGEMAP_SCAN); without either, or with
+ * opts->no_clear_refs, it is stopped for the copy (opts->attach_method
+ * chooses). With opts->no_stop
  * nothing is stopped and the report says it may be inconsistent. MS_ERR_TARGET when the process
  * cannot be attached to or exits during the read. Owned: ms_inspect_report_destroy().
  */

@@ -784,7 +784,21 @@ static enum ms_live_method live_method(const struct ms_inspect_opts *opts)
 {
 	if (opts && opts->no_stop)
 		return MS_LIVE_NO_STOP;
-	return opts && opts->no_clear_refs ? MS_LIVE_STOP_COPY : MS_LIVE_PRECOPY;
+	if (!opts)
+		return MS_LIVE_PRECOPY;
+	if (opts->no_clear_refs)
+		return MS_LIVE_STOP_COPY;
+	switch (opts->attach_method) {
+	case MS_ATTACH_SOFT_DIRTY:
+		return MS_LIVE_SOFT_DIRTY;
+	case MS_ATTACH_UFFD_WP:
+		return MS_LIVE_UFFD_WP;
+	case MS_ATTACH_STOP_COPY:
+		return MS_LIVE_STOP_COPY;
+	case MS_ATTACH_AUTO:
+	default:
+		return MS_LIVE_PRECOPY;
+	}
 }
 
 struct ms_error *ms_inspect_live(int pid, const char *exe_path, const struct ms_inspect_opts *opts,

@@ -182,10 +182,14 @@ const struct ms_core_info *ms_source_core_info(struct ms_source *src);
 
 /* How a running process is read (see source_live.c). */
 enum ms_live_method {
-	MS_LIVE_NO_STOP,   /* read on demand while it runs */
-	MS_LIVE_STOP_COPY, /* stop, copy the writable memory, resume */
-	MS_LIVE_PRECOPY,   /* copy while it runs, stop to re-read the soft-dirty pages
-	                    * (falls back to MS_LIVE_STOP_COPY without soft-dirty) */
+	MS_LIVE_NO_STOP,    /* read on demand while it runs */
+	MS_LIVE_STOP_COPY,  /* stop, copy the writable memory, resume */
+	MS_LIVE_PRECOPY,    /* copy while it runs, stop to re-read the pages written: the
+	                     * first of MS_LIVE_SOFT_DIRTY, MS_LIVE_UFFD_WP, MS_LIVE_STOP_COPY
+	                     * that works */
+	MS_LIVE_SOFT_DIRTY, /* precopy, writes found by soft-dirty bits (else stop and copy) */
+	MS_LIVE_UFFD_WP,    /* precopy, writes found by userfaultfd write-protect (else stop
+	                     * and copy) */
 };
 
 /*
@@ -195,11 +199,13 @@ enum ms_live_method {
  * long as the method needs and always resumed, also on error; reads then
  * come from the snapshot. MS_ERR_TARGET if a thread cannot be stopped or the
  * process exits before the snapshot is whole. Nothing is ever written to the
- * process (MS_LIVE_PRECOPY resets its soft-dirty bits). Owned.
+ * process's memory (MS_LIVE_SOFT_DIRTY resets its soft-dirty bits; MS_LIVE_UFFD_WP
+ * makes its main thread create a userfaultfd and write-protects its writable
+ * mappings with it until the snapshot is whole: source_live.c). Owned.
  */
 MS_MUST_CHECK struct ms_error *ms_source_live_create(int pid, enum ms_live_method method,
                                                      struct ms_source **ret);
-/* The method that ran: "no-stop", "stop and copy", "soft-dirty precopy". */
+/* The method that ran: "no-stop", "stop and copy", "soft-dirty precopy", "uffd-wp precopy". */
 const char *ms_source_live_method(struct ms_source *src);
 /* Bytes copied into the snapshot, and of those the ones copied while the process was stopped. */
 void ms_source_live_copied(struct ms_source *src, uint64_t *copied, uint64_t *reread);

@@ -16,8 +16,27 @@
  *    the soft-dirty bits of the whole process), the pages are copied while it
  *    runs, then it is stopped only to re-read the pages whose soft-dirty bit
  *    (pagemap bit 55) is set, that appeared, or that a new mapping holds;
- *  - stop and copy (no soft-dirty in the kernel, or --no-clear-refs): the
- *    process is stopped for the copy.
+ *  - uffd-wp precopy (no soft-dirty; x86-64, a 64-bit process, Linux >= 6.7):
+ *    the main thread is stopped and made to create a userfaultfd (two system
+ *    calls injected by ptrace, its registers restored exactly after; no byte
+ *    of memory written: live_uffd.c), which mapsize takes with pidfd_getfd;
+ *    the writable ranges are registered with it for asynchronous
+ *    write-protect and protected, the pages copied while the process runs,
+ *    those written meanwhile (PAGEMAP_SCAN) protected and copied again (up
+ *    to RECOPY_ROUNDS rounds), then it is
+ *    stopped only to re-read the pages PAGEMAP_SCAN says were
+ *    written (lost their protection), that map the zero page now, that
+ *    appeared, or that a new mapping holds. While it lasts, the process sees
+ *    one minor fault on the first write to each protected page (the kernel
+ *    lifts the protection itself; nothing waits for mapsize) and its
+ *    registered mappings split and marked in /proc/PID/maps and smaps. Once
+ *    it runs again the protection is lifted, the ranges unregistered, the
+ *    descriptor closed; if mapsize dies first, the descriptor closing with it
+ *    undoes all of it. Only a SIGKILL of mapsize while an injected call runs
+ *    (microseconds) leaves that thread at the injected instruction;
+ *  - stop and copy (neither, or --no-clear-refs, which changes nothing in the
+ *    kernel's view of the process): the process is stopped for the copy.
+ * --attach-method chooses one of the first two (else stop and copy).
  * Either way it runs again before any map is walked; the read-only mappings
  * are read from the process when needed (they cannot change). Without
  * stopping (--no-stop) memory is read on demand through a cache of 64 KiB
@@ -40,6 +59,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "live_uffd.h"
 #include "source.h"
 
 #define BLOCK_BYTES  (64u << 10)
@@ -87,6 +107,9 @@ struct share {
 
 #define MAX_COPIERS 8u
 
+#define RECOPY_ROUNDS 3u         /* uffd-wp: rounds of copying again what was written, at most */
+#define RECOPY_ENOUGH (1u << 20) /* no more rounds after one that copied less */
+
 struct block {
 	uint64_t addr; /* block-aligned; 0 = empty */
 	uint8_t *data;
@@ -120,10 +143,17 @@ struct live_source {
 	bool all_dirty; /* test knob: every present page counts as dirty */
 	struct run *runs;
 	size_t nruns, cap_runs;
+	/* uffd-wp precopy: the process's userfaultfd, and the ranges it write-protects */
+	int uffd;
+	struct ms_segment *wp;
+	size_t nwp;
+	char uffd_why[160]; /* why it could not be used */
 };
 
 static const struct ms_source_ops live_ops;
 static bool process_gone(int pid);
+static void hold_signals(struct live_source *l);
+static void uffd_end(struct live_source *l);
 
 static uint64_t now_ns(void)
 {
@@ -437,8 +467,17 @@ enum pass {
 	PASS_PRECOPY,  /* running: copy every page present */
 	PASS_PREFAULT, /* running: only fault in the snapshot's pages for the present ones, so that
 	                * the copy while stopped is a copy and not page faults of mapsize's own */
+	PASS_RECOPY,   /* running, uffd-wp: copy again the pages written since they were copied,
+	                * protecting them again first (PAGEMAP_SCAN, UFFDIO_WRITEPROTECT) */
 	PASS_STOPPED,  /* stopped: copy the present pages not yet valid, or soft-dirty (every one
 	                * without soft-dirty); a valid page now absent reads as zero */
+};
+
+/* How the writes since the precopy are found while stopped. */
+enum track {
+	TRACK_NONE,       /* not at all: every present page is read again */
+	TRACK_SOFT_DIRTY, /* pagemap bit 55 */
+	TRACK_UFFD,       /* PAGEMAP_SCAN: pages no longer write-protected (live_uffd.c) */
 };
 
 /* What one thread of a pass over the pieces [from, to) found to copy. */
@@ -446,9 +485,13 @@ struct scan {
 	struct live_source *l;
 	size_t from, to;
 	enum pass pass;
-	bool soft_dirty, nomem;
+	enum track track;
+	bool nomem;
 	struct run *runs;
 	size_t nruns, cap;
+	/* TRACK_UFFD: the piece being scanned, and its first page not yet seen */
+	const struct piece *p;
+	uint64_t next;
 };
 
 /* Add page pg of st to the runs to copy, joined to the last run if it follows it. */
@@ -475,13 +518,83 @@ static void want(struct scan *sc, struct store *st, uint64_t pg)
 	sc->runs[sc->nruns++] = (struct run){st, pg, 1, false};
 }
 
-/* One pass over the pieces. */
+/* A page known absent while stopped: it reads as zero. */
+static void absent(const struct live_source *l, struct store *st, uint64_t pg)
+{
+	if (page_valid(st, pg))
+		memset(st->data + pg * l->page, 0, l->page);
+	mark_pages(st, pg, 1, true);
+}
+
+/* The pages of sc->p before page `to` (of its store) that PAGEMAP_SCAN did not name: present
+ * and not written since the precopy, so only the ones it did not copy are copied. */
+static void uffd_unnamed(struct scan *sc, uint64_t to)
+{
+	for (; sc->next < to; sc->next++)
+		if (sc->pass == PASS_STOPPED && !page_valid(sc->p->st, sc->next))
+			want(sc, sc->p->st, sc->next);
+}
+
+/* A run PAGEMAP_SCAN named: written (or the zero page): read again; absent: zero. */
+static void uffd_named(void *arg, const struct ms_uffd_run *r)
+{
+	struct scan *sc = arg;
+	const struct piece *p = sc->p;
+	uint64_t lo = r->start > p->seg.vaddr ? r->start : p->seg.vaddr,
+	         hi = r->end < p->seg.vaddr + p->seg.memsz ? r->end : p->seg.vaddr + p->seg.memsz;
+
+	if (lo >= hi)
+		return;
+	uffd_unnamed(sc, (lo - p->st->vaddr) / sc->l->page);
+	if (!r->present) {
+		/* a run of zeros (the huge zero page can make it long): dropped from the
+		 * snapshot's mapping rather than cleared page by page */
+		uint64_t n = (hi - p->st->vaddr) / sc->l->page - sc->next;
+
+		madvise(p->st->data + sc->next * sc->l->page, n * sc->l->page, MADV_DONTNEED);
+		mark_pages(p->st, sc->next, n, true);
+		sc->next += n;
+		return;
+	}
+	for (; sc->next < (hi - p->st->vaddr) / sc->l->page; sc->next++)
+		want(sc, p->st, sc->next);
+}
+
+/* One piece by pagemap entries; track says which present pages need no copy while stopped. */
+static void scan_pagemap(struct scan *sc, const struct piece *p, uint64_t *pm, enum track track)
+{
+	struct live_source *l = sc->l;
+	bool stopped = sc->pass == PASS_STOPPED;
+	uint64_t npages = p->seg.memsz / l->page, base = (p->seg.vaddr - p->st->vaddr) / l->page;
+
+	for (uint64_t at = 0; at < npages; at += PM_CHUNK) {
+		uint64_t n = npages - at < PM_CHUNK ? npages - at : PM_CHUNK;
+		off_t ofs = (off_t)((p->seg.vaddr / l->page + at) * sizeof(*pm));
+		bool known = l->pagemap >= 0 && pread(l->pagemap, pm, n * sizeof(*pm), ofs) ==
+		                                    (ssize_t)(n * sizeof(*pm));
+
+		for (uint64_t j = 0; j < n; j++) {
+			uint64_t e = known ? pm[j] : PM_PRESENT | PM_SOFTDIRTY, pg = base + at + j;
+			bool valid = page_valid(p->st, pg);
+
+			if ((e & (PM_PRESENT | PM_SWAPPED)) && sc->pass == PASS_PREFAULT) {
+				((volatile uint8_t *)p->st->data)[pg * l->page] = 0;
+			} else if (e & (PM_PRESENT | PM_SWAPPED)) {
+				if (!stopped || !valid || track != TRACK_SOFT_DIRTY ||
+				    l->all_dirty || (e & PM_SOFTDIRTY) || shared(e))
+					want(sc, p->st, pg);
+			} else if (stopped) {
+				absent(l, p->st, pg);
+			}
+		}
+	}
+}
+
 /* One thread's share of a pass: the pieces [from, to). */
 static void *scan_pieces(void *arg)
 {
 	struct scan *sc = arg;
 	struct live_source *l = sc->l;
-	bool stopped = sc->pass == PASS_STOPPED;
 	uint64_t *pm = malloc(PM_CHUNK * sizeof(*pm));
 
 	if (!pm) {
@@ -490,33 +603,23 @@ static void *scan_pieces(void *arg)
 	}
 	for (size_t i = sc->from; i < sc->to && !sc->nomem; i++) {
 		const struct piece *p = &l->pieces[i];
-		uint64_t npages = p->seg.memsz / l->page,
-		         base = (p->seg.vaddr - p->st->vaddr) / l->page;
+		size_t mark = sc->nruns;
 
-		for (uint64_t at = 0; at < npages; at += PM_CHUNK) {
-			uint64_t n = npages - at < PM_CHUNK ? npages - at : PM_CHUNK;
-			off_t ofs = (off_t)((p->seg.vaddr / l->page + at) * sizeof(*pm));
-			bool known = l->pagemap >= 0 && pread(l->pagemap, pm, n * sizeof(*pm),
-			                                      ofs) == (ssize_t)(n * sizeof(*pm));
-
-			for (uint64_t j = 0; j < n; j++) {
-				uint64_t e = known ? pm[j] : PM_PRESENT | PM_SOFTDIRTY,
-				         pg = base + at + j;
-				bool valid = page_valid(p->st, pg);
-
-				if ((e & (PM_PRESENT | PM_SWAPPED)) && sc->pass == PASS_PREFAULT) {
-					((volatile uint8_t *)p->st->data)[pg * l->page] = 0;
-				} else if (e & (PM_PRESENT | PM_SWAPPED)) {
-					if (!stopped || !valid || !sc->soft_dirty || l->all_dirty ||
-					    (e & PM_SOFTDIRTY) || shared(e))
-						want(sc, p->st, pg);
-				} else if (stopped) {
-					if (valid)
-						memset(p->st->data + pg * l->page, 0, l->page);
-					mark_pages(p->st, pg, 1, true);
-				}
+		if (sc->pass == PASS_RECOPY ||
+		    (sc->pass == PASS_STOPPED && sc->track == TRACK_UFFD && !l->all_dirty)) {
+			sc->p = p;
+			sc->next = (p->seg.vaddr - p->st->vaddr) / l->page;
+			if (ms_uffd_scan(l->pagemap, sc->pass == PASS_RECOPY ? l->uffd : -1,
+			                 p->seg.vaddr, p->seg.memsz, uffd_named, sc)) {
+				uffd_unnamed(sc, (p->seg.vaddr + p->seg.memsz - p->st->vaddr) /
+				                     l->page);
+				continue;
 			}
+			sc->nruns = mark; /* the ioctl failed: every present page */
+			if (sc->pass == PASS_RECOPY)
+				continue; /* (read while stopped) */
 		}
+		scan_pagemap(sc, p, pm, sc->pass == PASS_STOPPED ? sc->track : TRACK_NONE);
 	}
 	free(pm);
 	return NULL;
@@ -526,7 +629,7 @@ static void *scan_pieces(void *arg)
  * One pass over the pieces; while the process is stopped, in one thread per
  * processor (at most MAX_COPIERS, one per 64 Ki pages), then the copy.
  */
-static struct ms_error *copy_pass(struct live_source *l, enum pass pass, bool soft_dirty)
+static struct ms_error *copy_pass(struct live_source *l, enum pass pass, enum track track)
 {
 	struct scan sc[MAX_COPIERS] = {{0}};
 	pthread_t th[MAX_COPIERS];
@@ -543,7 +646,7 @@ static struct ms_error *copy_pass(struct live_source *l, enum pass pass, bool so
 
 		while (at < l->npieces && (t == nsc - 1 || done < share))
 			done += l->pieces[at++].seg.memsz / l->page;
-		sc[t] = (struct scan){l, from, at, pass, soft_dirty, false, NULL, 0, 0};
+		sc[t] = (struct scan){l, from, at, pass, track, false, NULL, 0, 0, NULL, 0};
 		if (t > 0)
 			started[t] = pthread_create(&th[t], NULL, scan_pieces, &sc[t]) == 0;
 	}
@@ -786,6 +889,7 @@ static void live_destroy(struct ms_source *src)
 	if (!l)
 		return;
 	resume(l);
+	uffd_end(l);
 	free_snapshot(l);
 	for (size_t i = 0; i < CACHE_BLOCKS; i++)
 		free(l->cache[i].data);
@@ -985,11 +1089,10 @@ static bool seized(const struct live_source *l, pid_t tid)
  * unless the kernel cannot deliver the stop: uninterruptible sleep). */
 #define STOP_WAIT_NS (30ull * 1000000000)
 
-/* Seize and interrupt one thread and wait until it has stopped. */
-static struct ms_error *stop_thread(struct live_source *l, pid_t tid)
+/* Seize and interrupt one thread (interrupted: false if it ended meanwhile). */
+static struct ms_error *interrupt_thread(struct live_source *l, pid_t tid, bool *interrupted)
 {
-	int status;
-
+	*interrupted = false;
 	if (ptrace(PTRACE_SEIZE, tid, NULL, NULL) != 0) {
 		if (errno == ESRCH)
 			return NULL; /* the thread ended meanwhile */
@@ -1014,14 +1117,29 @@ static struct ms_error *stop_thread(struct live_source *l, pid_t tid)
 		return errno == ESRCH ? NULL
 		                      : ms_error_create(MS_ERR_TARGET, "cannot stop thread %d: %s",
 		                                        tid, strerror(errno));
-	for (uint64_t start = now_ns();;) {
+	*interrupted = true;
+	return NULL;
+}
+
+/* Wait until an interrupted thread has stopped. */
+static struct ms_error *wait_thread(struct live_source *l, pid_t tid)
+{
+	int status;
+
+	for (uint64_t start = now_ns(), polls = 0;; polls++) {
 		pid_t r = waitpid(tid, &status, __WALL | WNOHANG);
 
+		/* a process killed meanwhile: its leader's end is not reported before its other
+		 * threads (ours to reap, later) have gone */
+		if (r == 0 && polls % 16 == 15 && process_gone(l->pid)) {
+			l->exited = true;
+			return NULL;
+		}
 		if (r == 0) {
 			/* not stopped yet: a thread in uninterruptible sleep (a D-state
 			 * read of a hung file system) may never stop; an error then, and
 			 * resume() lets the others go, rather than a hang */
-			struct timespec ts = {0, 200000};
+			struct timespec ts = {0, 50000};
 
 			if (now_ns() - start > STOP_WAIT_NS)
 				return ms_error_create(
@@ -1054,7 +1172,17 @@ static struct ms_error *stop_thread(struct live_source *l, pid_t tid)
 	}
 }
 
-/* Stop every thread, again until no new one appeared while we were at it. */
+/* Seize and interrupt one thread and wait until it has stopped. */
+static struct ms_error *stop_thread(struct live_source *l, pid_t tid)
+{
+	bool interrupted;
+	struct ms_error *err = interrupt_thread(l, tid, &interrupted);
+
+	return err || !interrupted ? err : wait_thread(l, tid);
+}
+
+/* Stop every thread, again until no new one appeared while we were at it: all the threads
+ * found are interrupted first, then waited for, so that they stop together. */
 static struct ms_error *stop_all(struct live_source *l)
 {
 	char path[64];
@@ -1064,24 +1192,26 @@ static struct ms_error *stop_all(struct live_source *l)
 	for (int round = 0; found_new && round < 100; round++) {
 		DIR *d = opendir(path);
 		struct dirent *e;
+		size_t first = l->ntids;
+		struct ms_error *err = NULL;
 
 		if (!d)
 			return ms_error_create(MS_ERR_TARGET, "pid %d: no such process", l->pid);
 		found_new = false;
-		while ((e = readdir(d)) != NULL) {
+		while (!err && (e = readdir(d)) != NULL) {
 			pid_t tid = (pid_t)atoi(e->d_name);
-			struct ms_error *err;
+			bool interrupted;
 
 			if (tid <= 0 || seized(l, tid))
 				continue;
 			found_new = true;
-			err = stop_thread(l, tid);
-			if (err) {
-				closedir(d);
-				return err;
-			}
+			err = interrupt_thread(l, tid, &interrupted);
 		}
 		closedir(d);
+		for (size_t i = first; !err && i < l->ntids; i++)
+			err = wait_thread(l, l->tids[i]);
+		if (err)
+			return err;
 	}
 	if (l->exited)
 		return ms_error_create(MS_ERR_TARGET, "pid %d exited while being stopped", l->pid);
@@ -1091,15 +1221,9 @@ static struct ms_error *stop_all(struct live_source *l)
 /* Stop every thread, holding back SIGINT, SIGTERM and SIGHUP until resume(). */
 static struct ms_error *stop(struct live_source *l)
 {
-	sigset_t hold;
 	struct ms_error *err;
 
-	sigemptyset(&hold);
-	sigaddset(&hold, SIGINT);
-	sigaddset(&hold, SIGTERM);
-	sigaddset(&hold, SIGHUP);
-	sigprocmask(SIG_BLOCK, &hold, &l->old_mask);
-	l->signals_held = true;
+	hold_signals(l);
 	l->stop_start_ns = now_ns();
 	l->stopped = true;
 	err = stop_all(l);
@@ -1113,30 +1237,117 @@ static struct ms_error *stop(struct live_source *l)
 	return err;
 }
 
+/* Hold back SIGINT, SIGTERM and SIGHUP until resume(). */
+static void hold_signals(struct live_source *l)
+{
+	sigset_t hold;
+
+	sigemptyset(&hold);
+	sigaddset(&hold, SIGINT);
+	sigaddset(&hold, SIGTERM);
+	sigaddset(&hold, SIGHUP);
+	sigprocmask(SIG_BLOCK, &hold, &l->old_mask);
+	l->signals_held = true;
+}
+
+/* Undo the write-protection and the registration, and close the userfaultfd. */
+static void uffd_end(struct live_source *l)
+{
+	for (size_t i = 0; l->uffd >= 0 && i < l->nwp; i++)
+		ms_uffd_release(l->uffd, l->wp[i].vaddr, l->wp[i].memsz);
+	if (l->uffd >= 0)
+		close(l->uffd);
+	l->uffd = -1;
+	free(l->wp);
+	l->wp = NULL;
+	l->nwp = 0;
+}
+
+/*
+ * Get a userfaultfd of the process (its main thread stopped only for the two system calls
+ * injected: live_uffd.c) and write-protect its writable ranges with it; false (and
+ * l->uffd_why) if any step fails, the process as it was.
+ */
+static bool uffd_begin(struct live_source *l)
+{
+	struct ms_error *err;
+	int sig = 0;
+
+	if (l->pagemap < 0) {
+		snprintf(l->uffd_why, sizeof(l->uffd_why), "/proc/%d/pagemap cannot be read",
+		         l->pid);
+		return false;
+	}
+	hold_signals(l);
+	err = stop_thread(l, l->pid);
+	if (!err && l->ntids == 1 && !l->exited)
+		l->uffd =
+		    ms_uffd_inject(l->pid, l->tids[0], &sig, l->uffd_why, sizeof(l->uffd_why));
+	else if (!l->uffd_why[0])
+		snprintf(l->uffd_why, sizeof(l->uffd_why), "%s",
+		         err ? ms_error_message(err) : "the main thread could not be stopped");
+	ms_error_destroy(err);
+	if (l->ntids == 1)
+		ptrace(PTRACE_DETACH, l->tids[0], NULL, (void *)(uintptr_t)sig);
+	l->ntids = 0;
+	resume(l);
+	if (l->uffd < 0 || !ms_uffd_api(l->uffd, l->uffd_why, sizeof(l->uffd_why))) {
+		uffd_end(l);
+		return false;
+	}
+	l->wp = calloc(l->nranges ? l->nranges : 1, sizeof(*l->wp));
+	for (size_t i = 0; l->wp && i < l->nranges; i++)
+		if ((l->ranges[i].flags & PF_W) &&
+		    ms_uffd_protect(l->uffd, l->ranges[i].vaddr, l->ranges[i].memsz))
+			l->wp[l->nwp++] = l->ranges[i];
+
+	if (!l->nwp) {
+		snprintf(l->uffd_why, sizeof(l->uffd_why),
+		         "the kernel refused to write-protect every writable range");
+		uffd_end(l);
+		return false;
+	}
+	return true;
+}
+
 /* Copy the writable memory into the snapshot, stopping the process as the method says. */
 static struct ms_error *take_snapshot(struct live_source *l)
 {
 	char path[64];
 	struct ms_error *err;
-	bool soft_dirty = false;
+	enum track track = TRACK_NONE;
+	const char *knob = getenv("MAPSIZE_TEST_ALL_DIRTY");
 
 	l->page = (uint64_t)sysconf(_SC_PAGESIZE);
+	l->all_dirty = knob && strcmp(knob, "1") == 0;
 	snprintf(path, sizeof(path), "/proc/%d/pagemap", l->pid);
 	l->pagemap = open(path, O_RDONLY | O_CLOEXEC);
-	if (l->method == MS_LIVE_PRECOPY) {
-		const char *knob = getenv("MAPSIZE_TEST_ALL_DIRTY");
-
-		l->all_dirty = knob && strcmp(knob, "1") == 0;
+	if (l->method == MS_LIVE_PRECOPY || l->method == MS_LIVE_SOFT_DIRTY) {
 		snprintf(path, sizeof(path), "/proc/%d/clear_refs", l->pid);
-		soft_dirty = l->pagemap >= 0 && (l->all_dirty || soft_dirty_works()) &&
-		             write_clear_refs(path);
-		if (!soft_dirty)
-			l->method = MS_LIVE_STOP_COPY;
+		if (l->pagemap >= 0 && (l->all_dirty || soft_dirty_works()) &&
+		    write_clear_refs(path))
+			track = TRACK_SOFT_DIRTY;
 	}
+	if (track == TRACK_NONE && (l->method == MS_LIVE_PRECOPY || l->method == MS_LIVE_UFFD_WP) &&
+	    uffd_begin(l))
+		track = TRACK_UFFD;
+	l->method = track == TRACK_SOFT_DIRTY ? MS_LIVE_SOFT_DIRTY
+	            : track == TRACK_UFFD     ? MS_LIVE_UFFD_WP
+	                                      : MS_LIVE_STOP_COPY;
 	err = rebuild_pieces(l);
 	if (err)
 		return err;
-	err = copy_pass(l, soft_dirty ? PASS_PRECOPY : PASS_PREFAULT, soft_dirty);
+	err = copy_pass(l, track != TRACK_NONE ? PASS_PRECOPY : PASS_PREFAULT, track);
+	/* uffd-wp: the pages written during the copy, copied again while it runs (protected
+	 * again first), until a round copies little */
+	for (unsigned round = 0;
+	     !err && track == TRACK_UFFD && !l->all_dirty && round < RECOPY_ROUNDS; round++) {
+		uint64_t before = l->copied_bytes;
+
+		err = copy_pass(l, PASS_RECOPY, track);
+		if (l->copied_bytes - before < RECOPY_ENOUGH)
+			break;
+	}
 	if (err)
 		return err;
 	if (l->exited)
@@ -1147,8 +1358,9 @@ static struct ms_error *take_snapshot(struct live_source *l)
 	if (!err)
 		err = rebuild_pieces(l);
 	if (!err)
-		err = copy_pass(l, PASS_STOPPED, soft_dirty);
+		err = copy_pass(l, PASS_STOPPED, track);
 	resume(l);
+	uffd_end(l);
 	if (!err && (l->exited || process_gone(l->pid)))
 		err = ms_error_create(MS_ERR_TARGET, "pid %d exited during the read", l->pid);
 	l->snap = true;
@@ -1164,6 +1376,7 @@ struct ms_error *ms_source_live_create(int pid, enum ms_live_method method, stru
 	if (!l)
 		return &ms_error_nomem;
 	l->pagemap = -1;
+	l->uffd = -1;
 	l->method = method;
 	snprintf(name, sizeof(name), "pid %d", pid);
 	l->base.ops = &live_ops;
@@ -1259,7 +1472,9 @@ const char *ms_source_live_method(struct ms_source *src)
 	static const char *const names[] = {
 	    [MS_LIVE_NO_STOP] = "no-stop",
 	    [MS_LIVE_STOP_COPY] = "stop and copy",
-	    [MS_LIVE_PRECOPY] = "soft-dirty precopy",
+	    [MS_LIVE_PRECOPY] = "precopy", /* never left after the snapshot */
+	    [MS_LIVE_SOFT_DIRTY] = "soft-dirty precopy",
+	    [MS_LIVE_UFFD_WP] = "uffd-wp precopy",
 	};
 	struct live_source *l = live_of(src);
 

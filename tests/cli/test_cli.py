@@ -88,6 +88,8 @@ BAD = [
     (["inspect", "core.1", "--exe", "x", "--sort", "size"], 2, "--sort"),
     (["inspect", "core.1", "--exe", "x", "--format", "xml"], 2, "xml"),
     (["inspect", "core.1", "--exe", "x", "--top", "-1"], 2, "--top"),
+    (["attach", "1", "--attach-method", "fast"], 2, "--attach-method: 'fast'"),
+    (["inspect", "core.1", "--attach-method", "uffd-wp"], 2, "--attach-method"),
     (["inspect", "core.1", "--exe", "/nonexistent/app"], 3, "/nonexistent/app"),
     (["inspect", "core.1", "--exe", "/etc/passwd"], 3, "not an ELF"),
     (["inspect", "core.1", "--exe", "/bin/true"], 4, "not a Go executable"),

@@ -6,10 +6,12 @@ tests/go/progs/inspect_truth.go:
 - attach's report equals inspect's report on a gcore core taken at the same
   moment (the program holds still: it waits on stdin), map for map, and both
   agree with the program's own truth: by the default method (soft-dirty
-  precopy where the kernel keeps soft-dirty bits, else stop and copy: the
-  report must name the one this kernel allows), by --no-clear-refs (stop and
-  copy), and by the precopy path with every page counted dirty
-  (MAPSIZE_TEST_ALL_DIRTY=1, so that it runs on kernels without soft-dirty);
+  precopy where the kernel keeps soft-dirty bits, else uffd-wp precopy where
+  an amd64 kernel >= 6.7 has asynchronous userfaultfd write-protect, else stop
+  and copy: the report must name the one this kernel allows), by
+  --attach-method=uffd-wp, by --no-clear-refs (stop and copy), and by the
+  precopy path with every page counted dirty (MAPSIZE_TEST_ALL_DIRTY=1, so
+  that it runs on kernels without soft-dirty);
   attach --format pprof, read by the toolchain's `go tool pprof -raw`, has one
   sample per map and the same held bytes;
 - replay(record(core)) prints exactly what inspect printed, byte for byte, and
@@ -18,14 +20,20 @@ tests/go/progs/inspect_truth.go:
 With tests/go/progs/busy.go (a big map and a goroutine that keeps counting):
 - SIGKILL, SIGINT or SIGTERM to mapsize while the target is stopped leaves the
   target running (its counter advances), never stopped;
-- attach writes nothing: the target's checksum of its map is unchanged;
+- attach writes nothing: the target's checksum of its map is unchanged, its
+  open files and its mappings (/proc/PID/fd, /proc/PID/maps) are as before
+  (the uffd-wp method's injected userfaultfd is closed, its registration
+  undone); a 386 target falls back to stop and copy (soft-dirty precopy where
+  the kernel keeps soft-dirty bits) and is left the same;
 - a target that dies during the read ends attach with exit 5 and a clear line;
 - --no-stop never stops the target and says the report may be inconsistent;
 - under a write load (busy.go churn: a map whose len is always 50,000 or
   50,001 keeps being written), every method's report is whole: no map walk
-  error, both maps at a len they can have;
+  error, both maps at a len they can have; the writer runs on after the
+  attach and every check it makes of what it wrote holds;
 - no permission (an unprivileged user), a non-Go process and a missing pid
-  get their documented errors.
+  get their documented errors; an unprivileged user attaching to its own
+  process gets the default method.
 TAP on stdout. Usage: run_attach.py --mapsize PATH [--only go1.23,go1.27]
 """
 import argparse, json, os, shutil, signal, subprocess, sys, tempfile, time
@@ -64,9 +72,32 @@ def soft_dirty_kernel():
         return False
 
 
-DEFAULT_METHOD = "soft-dirty precopy" if soft_dirty_kernel() else "stop and copy"
+def uffd_wp_kernel():
+    """Can an amd64 process make a userfaultfd with asynchronous write-protect (Linux >= 6.7),
+    as mapsize makes the target do: userfaultfd(O_CLOEXEC|O_NONBLOCK|UFFD_USER_MODE_ONLY),
+    UFFDIO_API with UFFD_FEATURE_WP_ASYNC|UFFD_FEATURE_WP_UNPOPULATED?"""
+    import ctypes, platform
+    if platform.machine() != "x86_64":
+        return False
+    libc = ctypes.CDLL(None, use_errno=True)
+    fd = libc.syscall(323, os.O_CLOEXEC | os.O_NONBLOCK | 1)  # __NR_userfaultfd
+    if fd < 0:
+        return False
+    try:
+        api = (ctypes.c_uint64 * 3)(0xAA, (1 << 15) | (1 << 13), 0)
+        return libc.ioctl(fd, ctypes.c_ulong(0xC018AA3F), api) == 0  # UFFDIO_API
+    finally:
+        os.close(fd)
+
+
+SOFT_DIRTY = soft_dirty_kernel()
+UFFD_WP = uffd_wp_kernel()
+DEFAULT_METHOD = ("soft-dirty precopy" if SOFT_DIRTY else
+                  "uffd-wp precopy" if UFFD_WP else "stop and copy")
 METHODS = [([], DEFAULT_METHOD, None), (["--no-clear-refs"], "stop and copy", None),
-           ([], "soft-dirty precopy", ALL_DIRTY)]
+           ([], "soft-dirty precopy", ALL_DIRTY),
+           (["--attach-method=uffd-wp"], "uffd-wp precopy" if UFFD_WP else "stop and copy",
+            None)]
 
 
 def method_name(args, env):
@@ -181,7 +212,10 @@ def truth_cases(mapsize, name, version, work):
         problems += schema_errors(a, "inspect")
         if s.get("attach_method") != method:
             problems.append(f"attach_method {s.get('attach_method')!r}, expected {method!r}")
-        if not 0 < s.get("reread_bytes", 0) <= s.get("copied_bytes", 0):
+        # (uffd-wp precopy copies again while the process runs what it wrote meanwhile: an idle
+        # process can leave nothing to read while stopped)
+        if not (0 if method == "uffd-wp precopy" else 1) <= s.get("reread_bytes", 0) <= \
+                s.get("copied_bytes", 0):
             problems.append(f"reread_bytes {s.get('reread_bytes')} copied_bytes "
                             f"{s.get('copied_bytes')}")
         tap(d is None and not problems and not held,
@@ -259,9 +293,10 @@ def _holes(path):
 class Busy:
     """tests/go/progs/busy.go holding a big map; its counter file shows it runs."""
 
-    def __init__(self, exe, work, n, churn=False):
+    def __init__(self, exe, work, n, churn=False, prefix=()):
         self.counter = os.path.join(work, "counter")
-        self.p = subprocess.Popen([exe, str(n), self.counter] + (["churn"] if churn else []),
+        self.p = subprocess.Popen([*prefix, exe, str(n), self.counter] +
+                                  (["churn"] if churn else []),
                                   stdin=subprocess.PIPE,
                                   stdout=subprocess.PIPE, text=True)
         line = self.p.stdout.readline()
@@ -286,10 +321,53 @@ class Busy:
                 return True
         return False
 
-    def checksum(self):
-        self.p.stdin.write("sum\n")
+    def ask(self, what):
+        self.p.stdin.write(what + "\n")
         self.p.stdin.flush()
         return self.p.stdout.readline().strip()
+
+    def checksum(self):
+        return self.ask("sum")
+
+    def churn(self):
+        """(rounds the churn goroutine made, whether every check of its own writes held)"""
+        _, rounds, ok = self.ask("churn").split()
+        return int(rounds), ok == "true"
+
+    def files(self):
+        """The open files: fd -> what it is (but the counter file, which it opens and closes
+        every 2 ms)."""
+        d = f"/proc/{self.pid}/fd"
+        out = {}
+        for fd in os.listdir(d):
+            try:
+                what = os.readlink(os.path.join(d, fd))
+            except FileNotFoundError:
+                continue  # closed meanwhile: the counter file's
+            if what != self.counter:
+                out[fd] = what
+        return out
+
+    def maps(self):
+        """What a userfaultfd registration leaves in /proc/PID/smaps if it is not undone: the
+        mappings registered (VmFlags "uw"), and boundaries between anonymous mappings of the
+        same permissions, which the kernel merges once no registration splits them (the Go
+        heap growing meanwhile changes neither)."""
+        with open(f"/proc/{self.pid}/smaps") as f:
+            text = f.read()
+        registered, split, prev = [], [], None
+        for line in text.splitlines():
+            fields = line.split()
+            if line.startswith("VmFlags:") and "uw" in fields[1:]:
+                registered.append(prev[0])
+            elif len(fields) == 5 and "-" in fields[0] and fields[4] == "0":
+                lo, hi = fields[0].split("-")
+                if prev and prev[1] == lo and prev[2] == fields[1] and prev[3]:
+                    split.append(lo)
+                prev = (fields[0], hi, fields[1], True)
+            elif len(fields) >= 5 and "-" in fields[0] and ":" in fields[3]:
+                prev = (fields[0], fields[0].split("-")[1], fields[1], False)
+        return {"registered": registered, "split": split}
 
     def close(self):
         if self.p.poll() is None:
@@ -313,21 +391,28 @@ def busy_cases(mapsize, version, work):
                        prog=os.path.join(HERE, "progs", "busy.go"))
     b = Busy(exe, work, 4_000_000)
     try:
-        for args, method, env in METHODS[:2]:
-            before = b.checksum()
+        for args, method, env in [m for m in METHODS if m[2] is None]:
+            before, files, maps = b.checksum(), b.files(), b.maps()
             r = subprocess.run([mapsize, "attach", str(b.pid), "--format", "json", *args],
                                capture_output=True, text=True, timeout=limit(300), env=env)
-            after = b.checksum()
+            after, files_after, maps_after = b.checksum(), b.files(), b.maps()
             doc = json.loads(r.stdout) if r.returncode == 0 else {}
             s = doc.get("summary", {})
             tap(r.returncode == 0 and before == after and b.runs() and
-                s.get("attach_method") == method and
-                any(m["len"] == 4_000_000 for m in doc.get("maps", [])),
+                s.get("attach_method") == method and files == files_after and
+                not maps_after["registered"] and set(maps_after["split"]) <= set(maps["split"])
+                and any(m["len"] == 4_000_000 for m in doc.get("maps", [])),
                 f"attach ({method_name(args, env)}) writes nothing to the target (its checksum "
-                f"is unchanged) and lets it go",
-                [f"exit {r.returncode} {r.stderr.strip()}", f"{before} / {after}",
-                 f"{s.get('attach_method')}: pause {s.get('pause_ns', 0) / 1e6:.1f} ms, "
-                 f"{s.get('copied_bytes', 0) >> 20} MiB copied"])
+                f"is unchanged), leaves it no open file, no mapping registered or split, and lets "
+                f"it go",
+                [line for line in (
+                    f"{before} / {after}",
+                    f"files before {files}, after {files_after}" if files != files_after else "",
+                    f"mappings before {maps}, after {maps_after}" if maps_after["registered"]
+                    or not set(maps_after["split"]) <= set(maps["split"]) else "") if line] +
+                ([f"{s.get('attach_method')}: pause {s.get('pause_ns', 0) / 1e6:.1f} ms, "
+                  f"{s.get('copied_bytes', 0) >> 20} MiB copied"] if not r.returncode else
+                 [f"exit {r.returncode} {r.stderr.strip()}"]))
 
         # stop and copy: the stop lasts the whole copy, long enough to be caught
         for sig in (signal.SIGKILL, signal.SIGINT, signal.SIGTERM):
@@ -354,6 +439,9 @@ def busy_cases(mapsize, version, work):
 
         # the same at every point of an attach: before the stop (loading DWARF), during it,
         # and after it (building the report)
+        # (and, where the default is uffd-wp precopy, the target keeps no userfaultfd and its
+        # main thread, which the injected calls ran on, serves its stdin as before)
+        files, before = b.files(), b.checksum()
         for sig in (signal.SIGKILL, signal.SIGINT, signal.SIGTERM):
             bad = []
             for delay in (0.0, 0.002, 0.01, 0.03, 0.06, 0.1, 0.2, 0.4):
@@ -366,6 +454,9 @@ def busy_cases(mapsize, version, work):
                 st = state(b.pid)
                 if st in ("t", "T") or not b.runs():
                     bad.append(f"after {delay * 1e3:.0f} ms: state {st}")
+                if b.files() != files or b.checksum() != before:
+                    bad.append(f"after {delay * 1e3:.0f} ms: files {b.files()}, "
+                               f"{b.checksum()} (was {before})")
             tap(not bad, f"{signal.Signals(sig).name} at 8 points of an attach never leaves the "
                 f"target stopped", bad)
 
@@ -384,6 +475,8 @@ def busy_cases(mapsize, version, work):
     b = Busy(exe, work, 200_000, churn=True)
     try:
         for args, method, env in METHODS:
+            rounds, _ = b.churn()
+            files = b.files()
             r = subprocess.run([mapsize, "attach", str(b.pid), "--format", "json", *args],
                                capture_output=True, text=True, timeout=limit(300), env=env)
             doc = json.loads(r.stdout) if r.returncode == 0 else {"maps": [], "summary": {}}
@@ -391,15 +484,41 @@ def busy_cases(mapsize, version, work):
             lens = sorted(m["len"] for m in doc["maps"] if m["len"] >= 1000)
             errors = [f"{m['type']} at {m['address']}: {m['error']}" for m in doc["maps"]
                       if m.get("error")]
+            runs = b.runs()
+            rounds_after, whole = b.churn()
             tap(r.returncode == 0 and not errors and s.get("attach_method") == method and
                 len(lens) == 2 and lens[0] in (50_000, 50_001) and lens[1] == 200_000 and
-                b.runs(),
+                runs and rounds_after > rounds and whole and b.files() == files,
                 f"attach ({method_name(args, env)}) to a process writing a map: every map "
-                f"whole, at a len it can have",
-                [f"exit {r.returncode} {r.stderr.strip()}", f"lens {lens}"] + errors[:3] +
+                f"whole, at a len it can have; the writer runs on, unharmed",
+                [f"exit {r.returncode} {r.stderr.strip()}", f"lens {lens}",
+                 f"churn rounds {rounds} -> {rounds_after}, its checks held: {whole}"] +
+                errors[:3] +
                 [f"{s.get('attach_method')}: pause {s.get('pause_ns', 0) / 1e6:.1f} ms, "
                  f"{s.get('copied_bytes', 0) >> 20} MiB copied, "
                  f"{s.get('reread_bytes', 0) >> 20} MiB while stopped"])
+    finally:
+        b.close()
+
+    # a 386 process: no userfaultfd injection (amd64 only), a clean fallback
+    exe386 = gocore.build(version, os.path.join(work, "busy386"), arch="386",
+                          prog=os.path.join(HERE, "progs", "busy.go"))
+    b = Busy(exe386, work, 100_000, churn=True)
+    try:
+        want = "soft-dirty precopy" if SOFT_DIRTY else "stop and copy"
+        before, files, rounds = b.checksum(), b.files(), b.churn()[0]
+        r = subprocess.run([mapsize, "attach", str(b.pid), "--format", "json"],
+                           capture_output=True, text=True, timeout=limit(300))
+        doc = json.loads(r.stdout) if r.returncode == 0 else {"maps": [], "summary": {}}
+        s = doc["summary"]
+        lens = sorted(m["len"] for m in doc["maps"] if m["len"] >= 1000)
+        rounds_after, whole = b.churn()
+        tap(r.returncode == 0 and r.stderr == "" and s.get("attach_method") == want and
+            lens[-1:] == [100_000] and before == b.checksum() and files == b.files() and
+            rounds_after > rounds and whole,
+            f"attach to a 386 process falls back to {want}, quietly, and leaves it the same",
+            [f"exit {r.returncode} {r.stderr.strip()}", f"method {s.get('attach_method')}",
+             f"lens {lens}"])
     finally:
         b.close()
 
@@ -462,6 +581,37 @@ def busy_cases(mapsize, version, work):
             tap(True, "attach without permission", skip="needs root and setpriv")
     finally:
         b.close()
+
+    # a process of an unprivileged user, attached to by that user: the default method still
+    # runs (the injected userfaultfd is UFFD_USER_MODE_ONLY, allowed with
+    # vm.unprivileged_userfaultfd=0)
+    setpriv = shutil.which("setpriv")
+    if os.geteuid() == 0 and setpriv:
+        nobody = [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups"]
+        home = os.path.join(work, "nobody")
+        os.mkdir(home)
+        os.chmod(home, 0o777)
+        b = Busy(exe, home, 100_000, churn=True, prefix=nobody)
+        try:
+            files, rounds = b.files(), b.churn()[0]
+            r = subprocess.run([*nobody, mapsize, "attach", str(b.pid), "--format", "json"],
+                               capture_output=True, text=True, timeout=limit(300))
+            doc = json.loads(r.stdout) if r.returncode == 0 else {"maps": [], "summary": {}}
+            method = doc["summary"].get("attach_method")
+            rounds_after, whole = b.churn()
+            tap(r.returncode == 0 and method == DEFAULT_METHOD and files == b.files() and
+                rounds_after > rounds and whole and
+                any(m["len"] == 100_000 for m in doc["maps"]),
+                f"an unprivileged user attaches to its own process by the default method "
+                f"({DEFAULT_METHOD})",
+                [f"exit {r.returncode} {r.stderr.strip()}", f"method {method}",
+                 f"churn rounds {rounds} -> {rounds_after}, its checks held: {whole}",
+                 f"files before {files}, after {b.files()}",
+                 f"lens {sorted(m['len'] for m in doc['maps'] if m['len'] >= 1000)}"])
+        finally:
+            b.close()
+    else:
+        tap(True, "unprivileged attach by the default method", skip="needs root and setpriv")
     sleeper = subprocess.Popen(["sleep", "60"])
     try:
         r = subprocess.run([mapsize, "attach", str(sleeper.pid)], capture_output=True,

@@ -4,7 +4,11 @@
 // test can show that attaching to it changed nothing and that it kept running.
 // With "churn" a goroutine also keeps writing to gChurn: it inserts one key
 // and deletes the oldest, so that len(gChurn) is always CHURN or CHURN+1 and
-// its values are fresh 32-byte slices (the heap keeps being written).
+// its values are fresh 32-byte slices (the heap keeps being written). The
+// goroutine checks what it wrote as it goes (the map's len, the oldest value
+// whole and zero); on a line "churn" main prints "CHURN ROUNDS OK": how many
+// rounds it made, and whether every check held (so a test can show that the
+// writer ran on, unharmed, after an attach that write-protected its memory).
 //
 //	busy N COUNTERFILE [churn]    (N entries in map[int64]int64)
 package main
@@ -23,11 +27,19 @@ var gChurn map[int64][]byte
 
 const churnLen = 50000
 
+var churnRounds atomic.Int64
+var churnBad atomic.Bool
+
 func churn() {
 	for i := int64(churnLen); ; i++ {
 		gChurn[i] = make([]byte, 32)
 		delete(gChurn, i-churnLen)
 		if i%64 == 0 {
+			old := gChurn[i-churnLen+1]
+			if len(gChurn) != churnLen || len(old) != 32 || old[0] != 0 || old[31] != 0 {
+				churnBad.Store(true)
+			}
+			churnRounds.Add(1)
 			time.Sleep(10 * time.Microsecond)
 		}
 	}
@@ -66,8 +78,11 @@ func main() {
 	fmt.Printf("READY %d\n", os.Getpid())
 	in := bufio.NewScanner(os.Stdin)
 	for in.Scan() {
-		if in.Text() == "sum" {
+		switch in.Text() {
+		case "sum":
 			fmt.Printf("SUM %d %d\n", sum(), len(gBig))
+		case "churn":
+			fmt.Printf("CHURN %d %t\n", churnRounds.Load(), !churnBad.Load())
 		}
 	}
 }
