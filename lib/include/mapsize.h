@@ -529,7 +529,10 @@ struct ms_map_report {
 	char *key_type, *elem_type; /* owned; may be NULL */
 	enum ms_map_impl impl;
 	enum ms_found_by found_by;
-	const char *type_source; /* static: "dwarf", "malloc-header", "span-type", "layout" */
+	/* static: "dwarf", "runtime-type" (the runtime's type descriptors, no DWARF),
+	 * "malloc-header", "span-type", "layout", "code" (of the types that fit, the only
+	 * one the code holding the map loads) */
+	const char *type_source;
 	/* type_source "layout": the map types whose layout fits (type is "map[?]?" when
 	 * more than one does; every number is the same for all of them) */
 	char **type_candidates; /* owned */
