@@ -17,6 +17,7 @@
 #define EVACUATED_EMPTY 4
 #define MIN_TOPHASH     5
 #define SAME_SIZE_GROW  8
+#define HASH_WRITING    4  /* a write in progress (runtime/map.go hashWriting) */
 #define MAX_B           48 /* 2^48 buckets cannot exist in any address space */
 #define MAX_CHAIN_STEPS (1ull << 32)
 #define CHUNK_BYTES     (512u << 10)
@@ -449,6 +450,7 @@ struct ms_error *ms_walk_classic(struct ms_walk *w, uint64_t addr)
 		extra_p = ms_source_decode(w->t->mem, hdr + rt->hmap.extra, b->ptr);
 	d->bucket_bytes = b->bs;
 	d->same_size_grow = flags & SAME_SIZE_GROW;
+	d->writing = flags & HASH_WRITING;
 	d->growing = oldbuckets != 0;
 	if (d->B > MAX_B || flags >= 16) {
 		err =

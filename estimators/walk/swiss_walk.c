@@ -216,7 +216,9 @@ static struct ms_error *walk_table(struct ms_walk *w, uint64_t taddr, struct ms_
 	w->d->growth_left += tr->growth_left;
 	w->d->capacity += tr->capacity;
 	w->d->occupied += full;
-	if (full != tr->used && !w->r->error) {
+	/* a table's used and its control bytes agree but inside a write (putSlot sets the
+	 * control byte, then counts it), when a process was stopped in one */
+	if (full != tr->used && !w->d->writing && !w->r->error) {
 		char msg[160];
 		snprintf(msg, sizeof(msg), "table 0x%llx says %u used but holds %llu entries",
 		         (unsigned long long)taddr, tr->used, (unsigned long long)full);
@@ -311,6 +313,9 @@ struct ms_error *ms_walk_swiss(struct ms_walk *w, uint64_t addr)
 	dir = ms_source_decode(m, hdr + rt->smap.dir_ptr, w->t->ptr);
 	d->dir_len = ms_source_decode(m, hdr + rt->smap.dir_len, w->t->ptr);
 	d->global_depth = hdr[rt->smap.global_depth];
+	/* toggled at a write's start and end (internal/runtime/maps): odd inside one */
+	d->writing = rt->smap.writing != UINT64_MAX && rt->smap.writing < rt->smap.size &&
+	             (hdr[rt->smap.writing] & 1);
 	if (d->dir_len == 0) {
 		d->small = true;
 		if (!dir)

@@ -21,7 +21,7 @@ struct ms_rt {
 		uint64_t size, overflow, oldoverflow, next_overflow;
 	} mapextra;
 	struct {
-		uint64_t size, used, seed, dir_ptr, dir_len, global_depth, global_shift;
+		uint64_t size, used, seed, dir_ptr, dir_len, global_depth, global_shift, writing;
 	} smap;
 	struct {
 		uint64_t size, used, capacity, growth_left, local_depth, index, groups_data,

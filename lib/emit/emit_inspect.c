@@ -279,6 +279,8 @@ static void map_write_full(struct ms_jw *w, const struct ms_map_report *m,
 	ms_jw_bool(w, "key_indirect", dt->key_indirect);
 	ms_jw_bool(w, "value_indirect", dt->elem_indirect);
 	ms_jw_bool(w, "has_pointers", dt->has_pointers);
+	if (dt->writing) /* only then: reports of maps at rest stay as they were */
+		ms_jw_bool(w, "write_in_progress", true);
 	if (m->impl == MS_IMPL_CLASSIC) {
 		ms_jw_uint(w, "B", dt->B);
 		ms_jw_uint(w, "buckets", dt->buckets);

@@ -584,6 +584,10 @@ struct ms_map_detail {
 	uint64_t key_bytes, elem_bytes; /* K' and V' in a slot */
 	bool key_indirect, elem_indirect;
 	bool has_pointers; /* the GC scans its buckets or groups */
+	/* the header says a goroutine was inside a write to the map when its memory was read
+	 * (classic hashWriting, Swiss Map.writing): what the write had done so far is seen, so
+	 * len may differ from the entries counted by those in flight */
+	bool writing;
 
 	/*
 	 * The classic-only and the Swiss-only fields share their memory (the reports

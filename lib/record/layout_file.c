@@ -219,6 +219,7 @@ static const struct {
     BOOL("key_indirect", d.key_indirect),
     BOOL("value_indirect", d.elem_indirect),
     BOOL("has_pointers", d.has_pointers),
+    BOOL("write_in_progress", d.writing),
     CU64("buckets", d.buckets),
     CU64("bucket_bytes", d.bucket_bytes),
     CU64("buckets_allocated", d.buckets_alloc),

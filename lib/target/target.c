@@ -111,6 +111,7 @@ struct ms_error *ms_target_layouts_from_dwarf(struct ms_target *t)
 		rt->smap.dir_len = member_off(s, "dirLen");
 		rt->smap.global_depth = member_off(s, "globalDepth");
 		rt->smap.global_shift = member_off(s, "globalShift");
+		rt->smap.writing = member_off(s, "writing");
 		s = struct_named(d, "internal/runtime/maps.table");
 		if (s) {
 			const struct ms_dmember *g = ms_dtype_member(s, "groups");

@@ -75,6 +75,7 @@ int main(int argc, char **argv)
 	R(smap.dir_len);
 	R(smap.global_depth);
 	R(smap.global_shift);
+	R(smap.writing);
 	R(table.size);
 	R(table.used);
 	R(table.capacity);

@@ -102,6 +102,7 @@ var (
 	gAny       any
 	gIfaceBox  any
 	gGrowing   map[int64]int64
+	gWriting   map[int64]int64
 	gDeleted   map[int64]int64
 	gBig       map[int64]int64
 	gBigVal    map[int64][200]byte
@@ -164,6 +165,8 @@ type Result struct {
 	// Fresh: built by inserts alone into a make() without hint, nothing deleted: a
 	// rebuild gives nothing back, so its reclaimable bytes must be 0 (issue 18)
 	Fresh bool `json:"fresh,omitempty"`
+	// a write in progress as the header says (gWriting)
+	WriteInProgress bool `json:"write_in_progress,omitempty"`
 	// payload and retained truth (maps of sessions.go); absent for the other maps
 	PayloadBytes  *int64 `json:"payload_bytes,omitempty"`
 	RetainedBytes *int64 `json:"retained_bytes,omitempty"`
@@ -486,6 +489,36 @@ func add(name, path, found string, m any, held *int64) {
 		fail("%s: header count %d, len %d", name, r.Len, reflect.ValueOf(m).Len())
 	}
 	results = append(results, r)
+}
+
+// caughtWriting makes gWriting look as a map does to a process stopped inside an
+// insert: the header's write flag set (classic hmap.flags hashWriting; Swiss
+// Map.writing, toggled at a write's start and end) and, Swiss, the new entry's control
+// byte set but not yet counted by its table's used and the map's (putSlot's order).
+// Nothing writes it afterwards (the runtime would throw "concurrent map writes").
+func caughtWriting() {
+	gWriting = make(map[int64]int64)
+	for i := int64(0); i < 300; i++ {
+		gWriting[i] = i
+	}
+	add("gWriting", "main.gWriting", "global", gWriting, nil)
+	r := results[len(results)-1]
+	h := *(*unsafe.Pointer)(unsafe.Pointer(&gWriting))
+	r.WriteInProgress = true
+	if isClassic {
+		*(*uint8)(at(h, ptr)) |= 4 // flags: count int, then flags uint8
+		return
+	}
+	// used uint64, seed, dirPtr, dirLen, globalDepth, globalShift, writing uint8
+	writing := 8 + 3*ptr + 2
+	dirPtr, dirLen := pointer(h, 8+ptr), word(h, 8+2*ptr)
+	if dirLen == 0 || *(*uint8)(at(h, writing)) != 0 {
+		fail("gWriting: no directory (%d) or a write flag set already", dirLen)
+	}
+	*(*uint8)(at(h, writing)) ^= 1
+	*(*uint64)(h)--
+	*(*uint16)(pointer(dirPtr, 0))-- // the first table's used (uint16 at 0)
+	r.Len--
 }
 
 // ---- measuring ----
@@ -860,6 +893,7 @@ func main() {
 	if isClassic && !results[len(results)-1].Growing {
 		fail("gGrowing finished growing")
 	}
+	caughtWriting()
 
 	// 90% deleted
 	base = begin()
