@@ -55,7 +55,11 @@ def main():
     ap.add_argument("--keep", action="store_true")
     ap.add_argument("--retained", action="store_true",
                     help="time inspect --retained too (the heap graph), on the same cores")
+    ap.add_argument("--payload-mib", type=int, default=0,
+                    help="the messages' bytes in all (1500: a core of about 1.7 GB, issue 16)")
     a = ap.parse_args()
+    if a.payload_mib:
+        os.environ["SERVER_BENCH_PAYLOAD_MIB"] = str(a.payload_mib)
     work = tempfile.mkdtemp(prefix="mapsize-holders-bench-")
     try:
         for label, ldflags in (("dwarf", None), ("-s -w", "-s -w")):

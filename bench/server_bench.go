@@ -1,7 +1,9 @@
 // server_bench is shaped like a message server (issue 14's and 16's benchmark):
 // about 300,000 maps of mixed types, all held by a *Server made in main() and
 // by worker goroutines, none by package-level variables. Prints READY and
-// waits for stdin to close (or for the core signal).
+// waits for stdin to close (or for the core signal). SERVER_BENCH_PAYLOAD_MIB
+// makes the unacknowledged messages that many MiB in all (a NATS-sized core of
+// about 1.7 GB: 1500), instead of 64 bytes each.
 package main
 
 import (
@@ -9,6 +11,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"strconv"
 )
 
 type Sub struct {
@@ -70,6 +73,14 @@ func main() {
 		}
 		srv.routes[fmt.Sprintf("verb-%d", i)] = r
 	}
+	msg := 64
+	if mib, err := strconv.Atoi(os.Getenv("SERVER_BENCH_PAYLOAD_MIB")); err == nil && mib > 0 {
+		npending := 0
+		for id := 0; id < workers*connsPer; id++ {
+			npending += id % 3
+		}
+		msg = mib << 20 / npending
+	}
 	ready := make(chan int)
 	ws := make([]*worker, 0, workers)
 	for w := 0; w < workers; w++ {
@@ -83,7 +94,7 @@ func main() {
 				conn.subs[subj] = &Sub{subject: subj, sid: int64(s)}
 			}
 			for p := 0; p < id%3; p++ {
-				conn.pending[int64(p)] = make([]byte, 64)
+				conn.pending[int64(p)] = make([]byte, msg)
 			}
 			wk.conns = append(wk.conns, conn)
 		}
