@@ -42,6 +42,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (size_t i = 0; i < n; i++)
 			if (!bsearch(&out[i], targets, nt, sizeof(*targets), cmp))
 				abort();
+		n = ms_code_uses(arch, code, size, base, targets, nt, out, 64);
+		for (size_t i = 0; i < n; i++)
+			if (!bsearch(&out[i], targets, nt, sizeof(*targets), cmp))
+				abort();
 	}
 	free(code);
 	return 0;

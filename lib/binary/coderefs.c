@@ -30,22 +30,37 @@ static bool is_target(const uint64_t *targets, size_t n, uint64_t a)
 	return false;
 }
 
-/* The operand of an encoding at code[i] (len - i bytes left), or 0 if none starts there. */
+/*
+ * The operand of an encoding at code[i] (len - i bytes left), or 0 if none starts there.
+ * data: also the loads and stores of a word at an address (coderefs.h, the users of a
+ * global), not only the address taken.
+ */
 static uint64_t operand_at(enum ms_arch arch, const uint8_t *code, size_t len, size_t i,
-                           uint64_t base)
+                           uint64_t base, bool data)
 {
 	const uint8_t *p = code + i;
 	size_t left = len - i;
 
 	if (arch == MS_ARCH_AMD64) {
-		/* REX.W [R] 8D /r, mod 00 rm 101: RIP-relative from the next instruction */
-		if (left >= 7 && (p[0] & 0xf8) == 0x48 && p[1] == 0x8d && (p[2] & 0xc7) == 0x05)
+		/* REX.W [R] op /r, mod 00 rm 101: RIP-relative from the next instruction */
+		if (left < 7 || (p[0] & 0xf8) != 0x48 || (p[2] & 0xc7) != 0x05)
+			return 0;
+		if (p[1] == 0x8d || (data && (p[1] == 0x8b || p[1] == 0x89)))
 			return base + i + 7 + (uint64_t)(int64_t)(int32_t)le32(p + 3);
+		if (data && p[1] == 0x83 && (p[2] & 0x38) == 0x38 && left >= 8) /* CMPQ $i8, m */
+			return base + i + 8 + (uint64_t)(int64_t)(int32_t)le32(p + 3);
+		if (data && p[1] == 0xc7 && (p[2] & 0x38) == 0 && left >= 11) /* MOVQ $i32, m */
+			return base + i + 11 + (uint64_t)(int64_t)(int32_t)le32(p + 3);
 		return 0;
 	}
 	if (arch != MS_ARCH_386)
 		return 0;
-	if (left >= 6 && p[0] == 0x8d && (p[1] & 0xc7) == 0x05) /* LEAL sym, reg */
+	if (left >= 6 && (p[0] == 0x8d || (data && (p[0] == 0x8b || p[0] == 0x89))) &&
+	    (p[1] & 0xc7) == 0x05) /* LEAL sym, reg; MOVL sym, reg; MOVL reg, sym */
+		return le32(p + 2);
+	if (data && left >= 5 && (p[0] == 0xa1 || p[0] == 0xa3)) /* MOVL sym, AX; MOVL AX, sym */
+		return le32(p + 1);
+	if (data && left >= 7 && p[0] == 0x83 && p[1] == 0x3d) /* CMPL sym, $i8 */
 		return le32(p + 2);
 	if (left >= 5 && p[0] >= 0xb8 && p[0] <= 0xbf) /* MOVL $imm32, reg */
 		return le32(p + 1);
@@ -56,15 +71,16 @@ static uint64_t operand_at(enum ms_arch arch, const uint8_t *code, size_t len, s
 	return 0;
 }
 
-size_t ms_code_refs(enum ms_arch arch, const uint8_t *code, size_t len, uint64_t base,
-                    const uint64_t *targets, size_t ntargets, uint64_t *out, size_t max)
+static size_t scan_refs(enum ms_arch arch, const uint8_t *code, size_t len, uint64_t base,
+                        const uint64_t *targets, size_t ntargets, uint64_t *out, size_t max,
+                        bool data)
 {
 	size_t n = 0;
 
 	if (!code || !ntargets)
 		return 0;
 	for (size_t i = 0; i < len && n < max; i++) {
-		uint64_t a = operand_at(arch, code, len, i, base);
+		uint64_t a = operand_at(arch, code, len, i, base, data);
 		bool seen = false;
 
 		if (!a || !is_target(targets, ntargets, a))
@@ -77,6 +93,18 @@ size_t ms_code_refs(enum ms_arch arch, const uint8_t *code, size_t len, uint64_t
 	return n;
 }
 
+size_t ms_code_refs(enum ms_arch arch, const uint8_t *code, size_t len, uint64_t base,
+                    const uint64_t *targets, size_t ntargets, uint64_t *out, size_t max)
+{
+	return scan_refs(arch, code, len, base, targets, ntargets, out, max, false);
+}
+
+size_t ms_code_uses(enum ms_arch arch, const uint8_t *code, size_t len, uint64_t base,
+                    const uint64_t *targets, size_t ntargets, uint64_t *out, size_t max)
+{
+	return scan_refs(arch, code, len, base, targets, ntargets, out, max, true);
+}
+
 /* ---- per function, cached ---- */
 
 struct func_refs {
@@ -84,6 +112,10 @@ struct func_refs {
 	uint64_t *refs; /* owned; NULL when none */
 	size_t n;
 	bool ok; /* the code was read */
+};
+
+struct user {
+	uint64_t addr, entry;
 };
 
 struct ms_coderefs {
@@ -94,6 +126,8 @@ struct ms_coderefs {
 	size_t cap, used;
 	uint8_t *buf; /* a function's code */
 	size_t buf_cap;
+	struct user *users; /* ms_coderefs_index_users: by address, then entry */
+	size_t nusers;
 };
 
 static int cmp_u64(const void *a, const void *b)
@@ -132,6 +166,7 @@ void ms_coderefs_destroy(struct ms_coderefs *c)
 	free(c->slots);
 	free(c->targets);
 	free(c->buf);
+	free(c->users);
 	free(c);
 }
 
@@ -222,4 +257,110 @@ bool ms_coderefs_func(struct ms_coderefs *c, uint64_t pc, const uint64_t **ret, 
 	*ret = fr->refs;
 	*ret_n = fr->n;
 	return fr->ok;
+}
+
+/* ---- the functions that use a global ---- */
+
+static int cmp_user(const void *a, const void *b)
+{
+	const struct user *x = a, *y = b;
+
+	if (x->addr != y->addr)
+		return (x->addr > y->addr) - (x->addr < y->addr);
+	return (x->entry > y->entry) - (x->entry < y->entry);
+}
+
+#define TEXT_WINDOW  (1u << 20)
+#define TEXT_OVERLAP 16u /* the longest encoding scanned, rounded up */
+
+struct ms_error *ms_coderefs_index_users(struct ms_coderefs *c, const uint64_t *addrs, size_t n)
+{
+	const struct ms_section *text = ms_binary_section(c->b, ".text");
+	uint64_t *sorted;
+	size_t cap = 0, nsorted = 0;
+	uint8_t *win;
+
+	free(c->users);
+	c->users = NULL;
+	c->nusers = 0;
+	if (!n || !text || !text->size)
+		return NULL;
+	sorted = malloc(n * sizeof(*sorted));
+	win = malloc(TEXT_WINDOW + TEXT_OVERLAP);
+	if (!sorted || !win) {
+		free(sorted);
+		free(win);
+		return &ms_error_nomem;
+	}
+	memcpy(sorted, addrs, n * sizeof(*addrs));
+	qsort(sorted, n, sizeof(*sorted), cmp_u64);
+	for (size_t i = 0; i < n; i++)
+		if (!nsorted || sorted[nsorted - 1] != sorted[i])
+			sorted[nsorted++] = sorted[i];
+	for (uint64_t at = 0; at < text->size; at += TEXT_WINDOW) {
+		uint64_t want = text->size - at, last_entry = 0, last_addr = 0;
+		size_t len, scan;
+
+		want = want > TEXT_WINDOW + TEXT_OVERLAP ? TEXT_WINDOW + TEXT_OVERLAP : want;
+		len = (size_t)want;
+		if (!ms_source_try_read(c->b->mem, text->addr + at, win, len))
+			continue;
+		/* an encoding starting in the overlap is the next window's */
+		scan = len > TEXT_WINDOW ? TEXT_WINDOW : len;
+		for (size_t i = 0; i < scan; i++) {
+			uint64_t a = operand_at(c->b->arch, win, len, i, text->addr + at, true);
+			struct ms_func_at fa;
+
+			if (!a || !is_target(sorted, nsorted, a) ||
+			    !ms_binary_func_at(c->b, text->addr + at + i, &fa) || !fa.entry ||
+			    (fa.entry == last_entry && a == last_addr))
+				continue;
+			if (c->nusers == cap) {
+				size_t ncap = cap ? 2 * cap : 256;
+				struct user *nu = realloc(c->users, ncap * sizeof(*nu));
+
+				if (!nu) {
+					free(sorted);
+					free(win);
+					return &ms_error_nomem;
+				}
+				c->users = nu;
+				cap = ncap;
+			}
+			c->users[c->nusers++] = (struct user){a, fa.entry};
+			last_entry = fa.entry;
+			last_addr = a;
+		}
+	}
+	free(sorted);
+	free(win);
+	qsort(c->users, c->nusers, sizeof(*c->users), cmp_user);
+	{
+		size_t k = 0;
+
+		for (size_t i = 0; i < c->nusers; i++)
+			if (!k || c->users[k - 1].addr != c->users[i].addr ||
+			    c->users[k - 1].entry != c->users[i].entry)
+				c->users[k++] = c->users[i];
+		c->nusers = k;
+	}
+	return NULL;
+}
+
+size_t ms_coderefs_users(const struct ms_coderefs *c, uint64_t addr, uint64_t *ret, size_t max)
+{
+	size_t lo = 0, hi = c->nusers, n = 0;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (c->users[mid].addr < addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < c->nusers && c->users[lo].addr == addr; lo++, n++)
+		if (n < max)
+			ret[n] = c->users[lo].entry;
+	return n;
 }

@@ -27,6 +27,16 @@
 size_t ms_code_refs(enum ms_arch arch, const uint8_t *code, size_t len, uint64_t base,
                     const uint64_t *targets, size_t ntargets, uint64_t *out, size_t max);
 
+/*
+ * ms_code_refs with the loads and stores of a word too (the users of a global):
+ * amd64 REX.W 8B/89 /r (MOVQ sym(SB), reg and reg, sym(SB)), REX.W 83 /7 ib (CMPQ
+ * sym(SB), $i8) and REX.W C7 /0 id (MOVQ $i32, sym(SB)), RIP-relative from the next
+ * instruction; 386 8B/89 /r with an absolute disp32, A1/A3 moffs32 (MOVL sym, AX and
+ * AX, sym) and 83 /7 ib (CMPL sym, $i8).
+ */
+size_t ms_code_uses(enum ms_arch arch, const uint8_t *code, size_t len, uint64_t base,
+                    const uint64_t *targets, size_t ntargets, uint64_t *out, size_t max);
+
 /* Per-function results, computed when first asked for and kept. */
 struct ms_coderefs;
 
@@ -42,5 +52,17 @@ void ms_coderefs_destroy(struct ms_coderefs *c);
  */
 bool ms_coderefs_func(struct ms_coderefs *c, uint64_t pc, const uint64_t **ret, size_t *ret_n,
                       struct ms_error **err);
+
+/*
+ * The users of globals: the functions whose code refers to one of the data addresses
+ * addrs[0 .. n) (any order) by the encodings of ms_code_uses, found by one pass over
+ * .text.
+ * Replaces any earlier index. MS_ERR_NOMEM only.
+ */
+MS_MUST_CHECK struct ms_error *ms_coderefs_index_users(struct ms_coderefs *c, const uint64_t *addrs,
+                                                       size_t n);
+/* The entries of the functions that use addr (of those indexed), ascending, at most max
+ * into ret; how many there are (more than max: only the first max were stored). */
+size_t ms_coderefs_users(const struct ms_coderefs *c, uint64_t addr, uint64_t *ret, size_t max);
 
 #endif

@@ -43,6 +43,7 @@ struct item {
  */
 struct code_ev {
 	uint64_t pc[2];
+	uint64_t global; /* a data word holding the header: the functions that use it vote */
 };
 
 struct finder {
@@ -1204,6 +1205,16 @@ struct code_check {
 static size_t code_narrow(struct finder *f, const struct code_ev *ev, const struct code_check *c,
                           const struct ms_dtype **fits, size_t nfits, const char **src);
 
+/*
+ * A generic function's shape type (DWARF's go.shape.map[…]; the runtime's descriptors
+ * spell its package path go%2eshape) is never a value's runtime type: a generic
+ * function's dictionary hands the runtime the real one.
+ */
+static bool shape_type(const struct ms_dtype *t)
+{
+	return t->name && (strstr(t->name, "go.shape.") || strstr(t->name, "go%2eshape."));
+}
+
 static size_t type_by_layout(struct finder *f, uint64_t addr, uint64_t lo, uint64_t hi,
                              int store_noscan, bool need_entries, const struct ms_dtype **fits)
 {
@@ -1227,7 +1238,7 @@ static size_t type_by_layout(struct finder *f, uint64_t addr, uint64_t lo, uint6
 				continue;
 			}
 			if ((store_noscan >= 0 && g->has_pointers == (store_noscan > 0)) ||
-			    specificity(g) != level)
+			    specificity(g) != level || shape_type(all[i]))
 				continue;
 			for (size_t k = 0; k < nseen && !known; k++)
 				if (same_geometry(seen[k].g, g)) {
@@ -1339,7 +1350,7 @@ static void stack_candidate(struct finder *f, const struct ms_stack *st, uint64_
 	const struct ms_dfunc *fn, *fns[64];
 	const struct ms_dtype *type = NULL, *fits[MS_MAX_TYPE_CANDIDATES];
 	const char *src = "layout", *func = NULL;
-	struct code_ev ev = {{0, 0}};
+	struct code_ev ev = {{0, 0}, 0};
 	struct ms_found_map *m;
 	size_t nfits = 0, nfns;
 	bool is_new, all_fits;
@@ -1744,8 +1755,9 @@ static size_t code_types(struct finder *f, const struct code_ev *ev, const struc
  * the types the code loads are checked against the header themselves, as
  * type_by_layout and shape_narrow check the others.
  */
-static size_t code_narrow(struct finder *f, const struct code_ev *ev, const struct code_check *c,
-                          const struct ms_dtype **fits, size_t nfits, const char **src)
+static size_t code_narrow_funcs(struct finder *f, const struct code_ev *ev,
+                                const struct code_check *c, const struct ms_dtype **fits,
+                                size_t nfits, const char **src)
 {
 	const struct ms_dtype *used[MS_MAX_TYPE_CANDIDATES] = {0}, *hit = NULL;
 	size_t nused, nhit = 0;
@@ -1783,6 +1795,74 @@ static size_t code_narrow(struct finder *f, const struct code_ev *ev, const stru
 	fits[0] = hit;
 	*src = "code";
 	return 1;
+}
+
+/* More functions use one global than this: their votes are not counted. */
+#define MAX_GLOBAL_USERS 256
+
+/*
+ * code_narrow_funcs for the functions in ev; and for a header a data word holds
+ * (ev->global, no DWARF), a vote of every function whose code uses that word
+ * (ms_coderefs_users: it loads or stores it, or takes its address): each that loads
+ * exactly one of the types that fit votes for it, one that loads none or several
+ * abstains. Typed when at least one votes and all votes agree; never when more
+ * functions use the word than are counted.
+ */
+static size_t code_narrow(struct finder *f, const struct code_ev *ev, const struct code_check *c,
+                          const struct ms_dtype **fits, size_t nfits, const char **src)
+{
+	uint64_t users[MAX_GLOBAL_USERS];
+	const struct ms_dtype *vote = NULL;
+	size_t nusers;
+
+	if (!ev || !ev->global || nfits < 2 || f->err || !coderefs(f))
+		return code_narrow_funcs(f, ev, c, fits, nfits, src);
+	nusers = ms_coderefs_users(f->coderefs, ev->global, users, MAX_GLOBAL_USERS);
+	if (nusers > MAX_GLOBAL_USERS)
+		return nfits;
+	for (size_t u = 0; u < nusers && !f->err; u++) {
+		const struct ms_dtype *one[MS_MAX_TYPE_CANDIDATES];
+		struct code_ev fev = {{users[u], 0}, 0};
+		const char *s = NULL;
+
+		memcpy(one, fits, nfits * sizeof(*fits));
+		if (code_narrow_funcs(f, &fev, c, one, nfits, &s) != 1)
+			continue;
+		if (vote && map_rtype(f, vote) != map_rtype(f, one[0]))
+			return nfits;
+		vote = one[0];
+	}
+	if (!vote || f->err)
+		return nfits;
+	fits[0] = vote;
+	*src = "code";
+	return 1;
+}
+
+/* The users of the data words that hold the deferred headers (code_narrow), indexed in
+ * one pass over the code. */
+static void index_global_users(struct finder *f)
+{
+	uint64_t *addrs;
+	size_t n = 0;
+	struct ms_error *err;
+
+	for (size_t i = 0; i < f->ndeferred; i++)
+		n += f->deferred[i].ev.global != 0;
+	if (!n || !coderefs(f))
+		return;
+	if (!(addrs = malloc(n * sizeof(*addrs)))) {
+		f->err = &ms_error_nomem;
+		return;
+	}
+	n = 0;
+	for (size_t i = 0; i < f->ndeferred; i++)
+		if (f->deferred[i].ev.global)
+			addrs[n++] = f->deferred[i].ev.global;
+	err = ms_coderefs_index_users(f->coderefs, addrs, n);
+	free(addrs);
+	if (err)
+		f->err = err;
 }
 
 /*
@@ -1849,7 +1929,7 @@ static void defer_header(struct finder *f, const struct ms_heap_obj *o, const ch
 	}
 	f->deferred[f->ndeferred] = (struct deferred){*o, strdup(path ? path : ""), by,
 	                                              f->root_pkg[0] ? strdup(f->root_pkg) : NULL,
-	                                              ev ? *ev : (struct code_ev){{0, 0}}};
+	                                              ev ? *ev : (struct code_ev){{0, 0}, 0}};
 	if (!f->deferred[f->ndeferred].path ||
 	    (f->root_pkg[0] && !f->deferred[f->ndeferred].package)) {
 		free(f->deferred[f->ndeferred].path);
@@ -1994,6 +2074,7 @@ struct untyped_queue {
 	enum ms_found_by by;   /* of the roots followed */
 	const char *root_path; /* the root being followed */
 	uint64_t root_pc;      /* a frame root: its function's entry (code_narrow); else 0 */
+	uint64_t root_global;  /* a data word root: its address (code_narrow); else 0 */
 	uint8_t *buf;          /* UNTYPED_BYTES */
 };
 
@@ -2318,7 +2399,7 @@ static void follow_unsafe(struct finder *f, uint64_t addr, const char *path, uns
  */
 static struct code_ev untyped_ev(struct finder *f, const struct untyped_queue *uq, uint32_t parent)
 {
-	struct code_ev ev = {{0, 0}};
+	struct code_ev ev = {{0, 0}, 0};
 	struct ms_heap_obj cell;
 	struct ms_func_at fa;
 	uint64_t fn;
@@ -2327,6 +2408,8 @@ static struct code_ev untyped_ev(struct finder *f, const struct untyped_queue *u
 	    (uq->q[parent].parent == UINT32_MAX && ms_heap_find(f->t, uq->q[parent].addr, &cell) &&
 	     cell.elemsize <= 8))
 		ev.pc[0] = uq->root_pc;
+	if (parent == UINT32_MAX)
+		ev.global = uq->root_global;
 	if (parent != UINT32_MAX && ms_source_try_ptr(f->t->mem, uq->q[parent].addr, &fn) && fn &&
 	    ms_binary_func_at(f->t->exe, fn, &fa) && fa.entry == fn)
 		ev.pc[1] = fn;
@@ -2551,6 +2634,7 @@ static void scan_global_words(struct finder *f)
 				snprintf(path, sizeof(path), "<global 0x%llx>",
 				         (unsigned long long)(a + i));
 				f->root_by = MS_FOUND_GLOBAL;
+				uq.root_global = a + i;
 				if (shape_syncmap(f, a + i, w, &sm)) {
 					char spath[48];
 
@@ -2698,6 +2782,7 @@ static void add_deferred(struct finder *f)
 {
 	struct heap_scan hs = heap_scan_init(f);
 
+	index_global_users(f);
 	for (size_t i = 0; i < f->ndeferred; i++) {
 		struct deferred *d = &f->deferred[i];
 

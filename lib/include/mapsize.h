@@ -531,7 +531,8 @@ struct ms_map_report {
 	enum ms_found_by found_by;
 	/* static: "dwarf", "runtime-type" (the runtime's type descriptors, no DWARF),
 	 * "malloc-header", "span-type", "layout", "code" (of the types that fit, the only
-	 * one the code holding the map loads) */
+	 * one the code holding the map loads; for a global word holding it, the one the
+	 * functions using that word agree on) */
 	const char *type_source;
 	/* type_source "layout": the map types whose layout fits (type is "map[?]?" when
 	 * more than one does; every number is the same for all of them) */

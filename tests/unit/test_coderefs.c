@@ -153,8 +153,84 @@ static void random_code(void)
 	          "no code, no targets: none");
 }
 
+/* The users of a global (ms_code_uses): the loads, stores and compares of its word, as
+ * Go's compilers emit them for a package-level map variable. */
+static void uses(void)
+{
+	/* amd64 at 0x4b3000, the global at 0x5a1f28: MOVQ main.quota(SB), AX (48 8b 05);
+	 * MOVQ AX, main.quota(SB) (48 89 05); CMPQ main.quota(SB), $0 (48 83 3d .. 00);
+	 * MOVQ $0, main.quota(SB) (48 c7 05 .. imm32); LEAQ main.quota(SB), DI (48 8d 3d);
+	 * MOVQ main.quota(SB), R9 (4c 8b 0d); MOVL main.quota(SB), AX (8b 05: 32 bits, no
+	 * REX.W: no use of a pointer word) */
+	const uint64_t base = 0x4b3000, g = 0x5a1f28;
+	uint8_t code[] = {0x48, 0x8b, 0x05, 0, 0, 0, 0,                /* 0 */
+	                  0x48, 0x89, 0x05, 0, 0, 0, 0,                /* 7 */
+	                  0x48, 0x83, 0x3d, 0, 0, 0, 0, 0x00,          /* 14 */
+	                  0x48, 0xc7, 0x05, 0, 0, 0, 0, 0,    0, 0, 0, /* 22 */
+	                  0x48, 0x8d, 0x3d, 0, 0, 0, 0,                /* 33 */
+	                  0x4c, 0x8b, 0x0d, 0, 0, 0, 0,                /* 40 */
+	                  0x8b, 0x05, 0,    0, 0, 0};                  /* 47 */
+	const size_t at[] = {0, 7, 14, 22, 33, 40}, next[] = {7, 14, 22, 33, 40, 47};
+	uint64_t targets[] = {g}, out[8];
+	uint8_t *b;
+	size_t n, total = 0;
+
+	for (size_t k = 0; k < 6; k++) {
+		int32_t d = (int32_t)(g - (base + next[k]));
+
+		memcpy(code + at[k] + 3, &d, 4);
+	}
+	{
+		int32_t d = (int32_t)(g - (base + 53));
+
+		memcpy(code + 49, &d, 4);
+	}
+	for (size_t k = 0; k < 6; k++) {
+		b = exact(code + at[k], next[k] - at[k]);
+		n = ms_code_uses(MS_ARCH_AMD64, b, next[k] - at[k], base + at[k], targets, 1, out,
+		                 8);
+		CHECK(n == 1 && out[0] == g, "amd64 use at +%zu: the global's word", at[k]);
+		total += n;
+		free(b);
+	}
+	CHECK_U64(total, 6, "amd64: loads, stores, compares and the address of the word");
+	b = exact(code + 47, 6);
+	CHECK_U64(ms_code_uses(MS_ARCH_AMD64, b, 6, base + 47, targets, 1, out, 8), 0,
+	          "amd64: a 32-bit load is no use of a pointer word");
+	free(b);
+	b = exact(code, 7);
+	CHECK_U64(ms_code_refs(MS_ARCH_AMD64, b, 7, base, targets, 1, out, 8), 0,
+	          "amd64: a load is a use, not an address taken (ms_code_refs)");
+	free(b);
+	{
+		/* 386, the global at 0x8154a20: MOVL main.quota, CX (8b 0d); MOVL AX, main.quota
+		 * (a3); MOVL main.quota, AX (a1); MOVL DX, main.quota (89 15); CMPL main.quota,
+		 * $0 (83 3d .. 00) */
+		const uint8_t c386[] = {0x8b, 0x0d, 0x20, 0x4a, 0x15, 0x08, 0xa3, 0x20, 0x4a, 0x15,
+		                        0x08, 0xa1, 0x20, 0x4a, 0x15, 0x08, 0x89, 0x15, 0x20, 0x4a,
+		                        0x15, 0x08, 0x83, 0x3d, 0x20, 0x4a, 0x15, 0x08, 0x00};
+		const size_t at386[] = {0, 6, 11, 16, 22, 29};
+		uint64_t t386[] = {0x8154a20};
+
+		for (size_t k = 0; k < 5; k++) {
+			size_t len = at386[k + 1] - at386[k];
+
+			b = exact(c386 + at386[k], len);
+			n = ms_code_uses(MS_ARCH_386, b, len, 0x80fe191, t386, 1, out, 8);
+			CHECK(n == 1 && out[0] == 0x8154a20, "386 use at +%zu: the global's word",
+			      at386[k]);
+			free(b);
+			b = exact(c386 + at386[k], len - 1);
+			CHECK_U64(ms_code_uses(MS_ARCH_386, b, len - 1, 0x80fe191, t386, 1, out, 8),
+			          0, "386 use at +%zu cut short: none", at386[k]);
+			free(b);
+		}
+	}
+}
+
 int main(void)
 {
+	uses();
 	amd64();
 	i386();
 	random_code();

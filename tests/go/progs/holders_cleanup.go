@@ -25,8 +25,21 @@ func cleaned() []Truth {
 		m[[3]int32{i, -i, 7}] = [7]int16{int16(i)}
 	}
 	runtime.AddCleanup(owner, func(n int) { sinkInt = len(m) + n }, 1)
+	// a map handed to the cleanup as its argument: the GC keeps the copy of the argument
+	// (a closure's variable in 1.24 and 1.25, cleanupFn's arg from 1.26); the generic
+	// AddCleanup's shape type go.shape.map[…] fits its layout too, and is no candidate
+	other := &Conn{id: 10}
+	arg := make(map[[3]uint8][9]uint16)
+	for i := uint8(0); i < 30; i++ {
+		arg[[3]uint8{i, 2 * i}] = [9]uint16{uint16(i)}
+	}
+	runtime.AddCleanup(other, func(a map[[3]uint8][9]uint16) { sinkInt = len(a) }, arg)
 	return []Truth{{Name: "cleanup.closure", Addr: fmt.Sprintf("%#x", reflect.ValueOf(m).Pointer()),
 		Type: reflect.TypeOf(m).String(), Len: len(m), Package: "main",
 		Holders: []string{`^cleanup of 0x[0-9a-f]+\.fn(->\+0x[0-9a-f]+)+$`},
-		Found:   "heap"}}
+		Found:   "heap"},
+		{Name: "cleanup.arg", Addr: fmt.Sprintf("%#x", reflect.ValueOf(arg).Pointer()),
+			Type: reflect.TypeOf(arg).String(), Len: len(arg), Package: "main",
+			Holders: []string{`^cleanup of 0x[0-9a-f]+`},
+			Found:   "heap"}}
 }

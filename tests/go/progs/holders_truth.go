@@ -73,8 +73,14 @@
 //	                 g0 stack nearly always (the runtime walks the stack there):
 //	                 its frames come from g.sched (systemstack_switch), not from
 //	                 the thread's registers.
-//	main.tenants     the one global: a map of maps whose keys hold '/' and
-//	                 '.', so a package taken from path text would be wrong.
+//	main.tenants     a global map of maps whose keys hold '/' and '.', so a
+//	                 package taken from path text would be wrong.
+//	main.quota,      small global maps (one bucket or group: no malloc header)
+//	main.limits      whose memory fits several map types of the program
+//	                 (string keys, 8-byte values: map[string]int64 like
+//	                 map[string]int): without DWARF typed by the code that uses
+//	                 their words (fillQuota, fillLimits: each loads one of those
+//	                 types; main, which loads both, abstains).
 //
 // DWARF's location lists are no liveness: at main's block point they still
 // place counts and &lazy (dead there) in stack slots, which still hold the
@@ -270,8 +276,33 @@ func mislead() (*Wrong, *Ledger, *Purse) {
 	return &Wrong{decoy: (*Decoy)(unsafe.Pointer(l)), sham: (*Decoy)(unsafe.Pointer(p))}, l, p
 }
 
-// the one package-level map (a map of maps; keys with '/' and '.')
+// a package-level map of maps (keys with '/' and '.')
 var tenants map[string]map[string]int
+
+// package-level maps typed without DWARF by the code that uses them
+var quota map[string]int64
+
+var limits struct {
+	hits   int
+	byUser map[string]int
+}
+
+//go:noinline
+func fillQuota(n int) {
+	quota = make(map[string]int64)
+	for i := 0; i < n; i++ {
+		quota[fmt.Sprintf("user-%d", i)] = int64(i) << 20
+	}
+}
+
+//go:noinline
+func fillLimits(n int) {
+	limits.byUser = make(map[string]int)
+	for i := 0; i < n; i++ {
+		limits.byUser[fmt.Sprintf("user-%d", i)] = 10 * i
+	}
+	limits.hits = n
+}
 
 type Truth struct {
 	Name    string   `json:"name"`
@@ -598,6 +629,11 @@ func main() {
 	for _, k := range []string{"region-0/t0.x", "region-1/t1.y"} {
 		add(fmt.Sprintf("tenants[%q]", k), tenants[k], "global", global(fmt.Sprintf("main.tenants[%q]", k)))
 	}
+
+	fillQuota(5)
+	fillLimits(6)
+	add("quota", quota, "global", global("main.quota"))
+	add("limits.byUser", limits.byUser, "global", global("main.limits.byUser"))
 
 	srv := newServer()
 	add("srv.sessions", srv.sessions, "heap",
