@@ -2034,6 +2034,132 @@ struct ms_error *ms_dwarf_index(struct ms_dwarf *d)
 	return d->priv ? NULL : build_index(d);
 }
 
+/* ---- Types DWARF lacks, from the runtime's descriptors ----------------------- */
+
+/* Offsets of the types merged in: above any .debug_info offset, and below 2^63 with
+ * rtmeta.c's own synthetic offsets (2^62 + n) added. */
+#define MERGED_OFF (1ull << 61)
+
+struct rt_off {
+	uint64_t rt, off;
+};
+
+static int cmp_rt_off(const void *a, const void *b)
+{
+	const struct rt_off *x = a, *y = b;
+
+	return (x->rt > y->rt) - (x->rt < y->rt);
+}
+
+/* The offset of d's type with runtime offset rt, of rts[0 .. n) sorted; 0 if none. */
+static uint64_t off_by_rt(const struct rt_off *rts, size_t n, uint64_t rt)
+{
+	struct rt_off key = {rt, 0};
+	const struct rt_off *hit = n ? bsearch(&key, rts, n, sizeof(*rts), cmp_rt_off) : NULL;
+
+	return hit ? hit->off : 0;
+}
+
+/* The offset in d that add's type at off stands for (map[i] for add->types[i]). */
+static uint64_t merged_off(const struct ms_dwarf *add, const uint64_t *map, uint64_t off)
+{
+	const struct ms_dtype *t = off ? ms_dwarf_type(add, off) : NULL;
+
+	return t ? map[t - add->types] : 0;
+}
+
+struct ms_error *ms_dwarf_merge(struct ms_dwarf *d, const struct ms_dwarf *add, int64_t rt_delta,
+                                size_t *ret_added)
+{
+	struct name_index *idx = d->priv;
+	struct rt_off *rts = calloc(d->ntypes ? d->ntypes : 1, sizeof(*rts));
+	uint64_t *map = calloc(add->ntypes ? add->ntypes : 1, sizeof(*map));
+	struct ms_dtype *grown;
+	size_t nrts = 0, nnew = 0, at;
+
+	*ret_added = 0;
+	if (!rts || !map || !idx || (d->ntypes && d->types[d->ntypes - 1].off >= MERGED_OFF)) {
+		free(rts);
+		free(map);
+		return rts && map && idx ? NULL : &ms_error_nomem;
+	}
+	for (size_t i = 0; i < d->ntypes; i++)
+		if (d->types[i].runtime_type)
+			rts[nrts++] = (struct rt_off){d->types[i].runtime_type, d->types[i].off};
+	qsort(rts, nrts, sizeof(*rts), cmp_rt_off);
+	/* a type DWARF has (the same descriptor, else the same name) stays DWARF's */
+	for (size_t i = 0; i < add->ntypes; i++) {
+		const struct ms_dtype *t = &add->types[i];
+		const struct ms_dtype *same;
+		uint64_t rt = t->runtime_type ? (uint64_t)((int64_t)t->runtime_type + rt_delta) : 0;
+
+		if (rt && (map[i] = off_by_rt(rts, nrts, rt)) != 0)
+			continue;
+		if (t->name && (same = ms_dwarf_type_by_name(d, t->name)) != NULL) {
+			map[i] = same->off;
+			continue;
+		}
+		map[i] = MERGED_OFF + t->off;
+		nnew++;
+	}
+	free(rts);
+	if (!nnew) {
+		free(map);
+		return NULL;
+	}
+	grown = realloc(d->types, (d->ntypes + nnew) * sizeof(*grown));
+	if (!grown) {
+		free(map);
+		return &ms_error_nomem;
+	}
+	d->types = grown;
+	at = d->ntypes;
+	for (size_t i = 0; i < add->ntypes; i++) {
+		const struct ms_dtype *t = &add->types[i];
+		struct ms_dtype *n;
+
+		if (map[i] < MERGED_OFF)
+			continue;
+		n = &d->types[at++];
+		*n = *t;
+		n->off = map[i];
+		n->runtime_type =
+		    t->runtime_type ? (uint64_t)((int64_t)t->runtime_type + rt_delta) : 0;
+		n->type_off = merged_off(add, map, t->type_off);
+		n->key_off = merged_off(add, map, t->key_off);
+		n->elem_off = merged_off(add, map, t->elem_off);
+		n->name = NULL;
+		n->members = NULL;
+		n->nmembers = 0;
+		/* what is copied so far stays whole: ms_dwarf_destroy can free it */
+		d->ntypes = at;
+		if ((t->name && !(n->name = strdup(t->name))) ||
+		    (t->nmembers && !(n->members = calloc(t->nmembers, sizeof(*n->members))))) {
+			free(map);
+			return &ms_error_nomem;
+		}
+		for (size_t m = 0; m < t->nmembers; m++) {
+			n->members[m] = t->members[m];
+			n->members[m].type_off = merged_off(add, map, t->members[m].type_off);
+			if (!(n->members[m].name =
+			          strdup(t->members[m].name ? t->members[m].name : ""))) {
+				free(map);
+				return &ms_error_nomem;
+			}
+			n->nmembers = m + 1;
+		}
+	}
+	free(map);
+	d->ntypes = at;
+	*ret_added = nnew;
+	/* the name index holds indices into d->types: built again */
+	free(idx->type_slots);
+	idx->type_slots = NULL;
+	if (!index_build(&idx->type_slots, &idx->ntype_slots, d->ntypes, type_name, d))
+		return &ms_error_nomem;
+	return NULL;
+}
+
 static int cmp_func(const void *a, const void *b)
 {
 	const struct ms_dfunc *x = a, *y = b;
