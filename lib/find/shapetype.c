@@ -8,11 +8,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define KIND_MAP     21   /* abi.Map */
-#define KIND_POINTER 22   /* abi.Pointer */
-#define MAX_WORDS    512u /* words of a unit or a pointee compared */
-#define MAX_SLOTS    8u   /* pointer keys or values looked at per candidate */
-#define MAX_UNITS    16u  /* buckets or groups looked at for them */
+#define KIND_BOOL      1    /* abi.Bool */
+#define KIND_INTERFACE 20   /* abi.Interface */
+#define KIND_LAST      26   /* abi.UnsafePointer: the last kind */
+#define KIND_MAP       21   /* abi.Map */
+#define KIND_POINTER   22   /* abi.Pointer */
+#define MAX_WORDS      512u /* words of a unit or a pointee compared */
+#define MAX_SLOTS      8u   /* pointer keys or values looked at per candidate */
+#define MAX_UNITS      16u  /* buckets or groups looked at for them */
 
 /* abi.MapType: the abi.Type prefix, then Key, Elem and the bucket or group type. */
 static uint64_t type_bytes(const struct ms_target *t)
@@ -150,6 +153,81 @@ static bool pointees_disprove(struct ms_target *t, const struct ms_shape_check *
 	return false;
 }
 
+/*
+ * Is the word w, the first of an interface in memory, not one? nil (an empty interface, or
+ * one being written: the runtime sets a slot's tophash before a fast assign or an
+ * evacuation copies the key), else the address of what it must be: for an empty interface
+ * a type descriptor (the kind in its Kind_ byte a real one), for one with methods an itab
+ * whose first word (inter) points at an interface type's descriptor. Type descriptors and
+ * itabs live in the binary's data or in memory the runtime allocated (reflect, getitab's
+ * persistentalloc): readable either way; a scalar that the other layout keeps in this
+ * word (a length, packed small keys) is none of these.
+ */
+static bool not_iface_word(struct ms_target *t, uint64_t w, bool empty)
+{
+	uint64_t inter;
+	uint8_t kind;
+
+	if (!w)
+		return false;
+	if (w % t->ptr)
+		return true;
+	if (!empty) {
+		if (!rd_ptr(t, w, &inter) || !inter || inter % t->ptr)
+			return true;
+		w = inter;
+	}
+	if (!ms_source_try_read(t->mem, w + 2ull * t->ptr + 7, &kind, 1))
+		return true;
+	kind &= 0x1f;
+	return empty ? kind == 0 || kind > KIND_LAST : kind != KIND_INTERFACE;
+}
+
+/*
+ * Do the keys (or values) of type rtype, read in the first occupied slots, disprove the
+ * candidate by words that no value of the type holds? A bool is 0 or 1 (an occupied
+ * slot's is 0 until its value is stored: the runtime clears a deleted slot's value, new
+ * storage is zeroed); an interface's first word is what not_iface_word wants. Scalars
+ * that another candidate keeps there (int8s of 2, string lengths) are not.
+ */
+static bool scalars_disprove(struct ms_target *t, const struct ms_shape_check *c,
+                             const struct ms_heap_obj *store, const struct ms_map_geom *g,
+                             bool elem, uint64_t rtype)
+{
+	struct slots s;
+	uint64_t size, ptrbytes, empty_iface = 0;
+	uint8_t kind, *mask = NULL;
+
+	if (!rtype || (elem ? g->elem_indirect : g->key_indirect) ||
+	    !ms_rtype_ptr_mask(t, rtype, 0, &size, &ptrbytes, &kind, &mask))
+		return false;
+	free(mask);
+	if (kind == KIND_INTERFACE) {
+		/* abi.InterfaceType: the abi.Type, PkgPath, then its methods (a slice): none
+		 * for the empty interface, whose first word is a type, not an itab */
+		uint64_t methods_len;
+
+		if (size != 2ull * t->ptr ||
+		    !rd_ptr(t, rtype + type_bytes(t) + 2ull * t->ptr, &methods_len))
+			return false;
+		empty_iface = methods_len == 0;
+	} else if (kind != KIND_BOOL || size != 1) {
+		return false;
+	}
+	first_slots(t, g, c->data, store, elem, &s);
+	for (size_t i = 0; i < s.n; i++) {
+		uint64_t w;
+		uint8_t b;
+
+		if (kind == KIND_BOOL && ms_source_try_read(t->mem, s.at[i], &b, 1) && b > 1)
+			return true;
+		if (kind == KIND_INTERFACE && rd_ptr(t, s.at[i], &w) &&
+		    not_iface_word(t, w, empty_iface))
+			return true;
+	}
+	return false;
+}
+
 /* Do the pointer bits of the map's storage object disprove the map type (descriptor mt)? */
 static bool storage_disproves(struct ms_target *t, const struct membits *store, uint64_t mt)
 {
@@ -192,7 +270,9 @@ size_t ms_shape_narrow(struct ms_target *t, struct ms_types *ty, const struct ms
 			continue;
 		out[i] = (store_known && storage_disproves(t, &store_bits, mt)) ||
 		         (store_known && (pointees_disprove(t, c, &store, g, false, key) ||
-		                          pointees_disprove(t, c, &store, g, true, elem)));
+		                          pointees_disprove(t, c, &store, g, true, elem) ||
+		                          scalars_disprove(t, c, &store, g, false, key) ||
+		                          scalars_disprove(t, c, &store, g, true, elem)));
 	}
 	for (size_t i = 0; i < nfits; i++)
 		n += !out[i];

@@ -146,10 +146,15 @@ type Registry struct {
 }
 
 // Catalog is bigger than 32 KB, a large object: from Go 1.22 its span records
-// its type.
+// its type. parts and seen have buckets of the same pointer bits (before 1.22,
+// without DWARF, nothing records their types): what their slots hold tells
+// parts (uint8 keys and string lengths where seen's keys have itab words) from
+// seen, never seen from parts (its itab words are nothing a map[uint8]string
+// disproves): seen must stay map[?]? with its type among the candidates.
 type Catalog struct {
 	pad   [4200]int64
 	parts map[uint8]string
+	seen  map[reflect.Type]bool
 }
 
 // Typed pointers whose static type is not, or is only part of, what they
@@ -629,12 +634,14 @@ func main() {
 
 	// objects whose type the runtime records (Go 1.22+), held by main only
 	reg := &Registry{byName: map[string]int32{"a": 1, "b": 2, "c": 3, "d": 4}}
-	cat := &Catalog{parts: map[uint8]string{1: "x", 2: "y"}}
+	cat := &Catalog{parts: map[uint8]string{1: "x", 2: "y"},
+		seen: map[reflect.Type]bool{reflect.TypeOf(0): true, reflect.TypeOf(""): false}}
 	escapeSink = reg // on the heap, not in main's frame
 	escapeSink = cat
 	escapeSink = nil
 	add("reg.byName", reg.byName, "heap", frame(fnMain, "reg.byName"))
 	add("cat.parts", cat.parts, "heap", frame(fnMain, "cat.parts"))
+	add("cat.seen", cat.seen, "heap", frame(fnMain, "cat.seen"))
 
 	// typed pointers that are not what they point at (Vault, Outer, Ledger)
 	locker := &Locker{door: lock(&Vault{keys: map[string]uint16{"front": 1, "back": 2}})}
