@@ -10,9 +10,9 @@
 
 #define KIND_BOOL      1    /* abi.Bool */
 #define KIND_INTERFACE 20   /* abi.Interface */
-#define KIND_LAST      26   /* abi.UnsafePointer: the last kind */
 #define KIND_MAP       21   /* abi.Map */
 #define KIND_POINTER   22   /* abi.Pointer */
+#define KIND_LAST      26   /* abi.UnsafePointer: the last kind */
 #define MAX_WORDS      512u /* words of a unit or a pointee compared */
 #define MAX_SLOTS      8u   /* pointer keys or values looked at per candidate */
 #define MAX_UNITS      16u  /* buckets or groups looked at for them */
@@ -195,8 +195,9 @@ static bool scalars_disprove(struct ms_target *t, const struct ms_shape_check *c
                              bool elem, uint64_t rtype)
 {
 	struct slots s;
-	uint64_t size, ptrbytes, empty_iface = 0;
+	uint64_t size, ptrbytes;
 	uint8_t kind, *mask = NULL;
+	bool empty_iface = false;
 
 	if (!rtype || (elem ? g->elem_indirect : g->key_indirect) ||
 	    !ms_rtype_ptr_mask(t, rtype, 0, &size, &ptrbytes, &kind, &mask))
