@@ -100,8 +100,10 @@ STRIPPED_TYPE_GAPS_IF = {
     # Before 1.22 nothing records the type of what main.main holds (Catalog, Locker,
     # Outer, Wrong, Twin and what they point at); without DWARF their maps are typed
     # by what their memory shows, or not at all (other code may have made and use what
-    # such an object holds: main.main's code does not type them). Typed: vault.keys,
+    # such an object holds: main.main's code does not type them). Typed:
     # outer.inner.tags, ledger.lines (one map type of the binary fits each layout);
+    # vault.keys (map[string]uint16 like map[string]main.Opt, a struct of a bool and an
+    # int8: its value 2 would be a bool of 2);
     # cat.parts (map[uint8]string: its buckets have the pointer bits of
     # map[reflect.Type]bool's, an interface's first word being no pointer to the GC,
     # but where that type keeps its keys' itab words this one keeps its packed uint8

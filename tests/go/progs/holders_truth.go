@@ -188,6 +188,25 @@ type Vault struct {
 	keys map[string]uint16
 }
 
+// Opt is a 2-byte value as uint16 is: map[string]Opt (in the binary, see
+// optSink) has the layout and pointer bits of vault.keys's map[string]uint16.
+// Without DWARF before 1.22, vault.keys is told from it by its value 2 (0x0002):
+// Opt.on would be 2, which no bool is.
+type Opt struct {
+	on  bool
+	lvl int8
+}
+
+// optSink keeps map[string]Opt's type in the binary: never made (no program
+// argument asks for it), only its type is wanted.
+//
+//go:noinline
+func optSink() {
+	if len(os.Args) > 99 {
+		escapeSink = map[string]Opt{"never": {on: true}}
+	}
+}
+
 type Locker struct {
 	pad  [66]int64
 	door unsafe.Pointer
@@ -644,6 +663,7 @@ func main() {
 	add("cat.seen", cat.seen, "heap", frame(fnMain, "cat.seen"))
 
 	// typed pointers that are not what they point at (Vault, Outer, Ledger)
+	optSink()
 	locker := &Locker{door: lock(&Vault{keys: map[string]uint16{"front": 1, "back": 2}})}
 	outer := &Outer{inner: Inner{n: 1, tags: map[int32]string{7: "seven", 8: "eight", 9: "nine"}}}
 	ref := &Ref{in: &outer.inner, view: (*InnerView)(&outer.inner)}
