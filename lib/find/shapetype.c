@@ -8,11 +8,20 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define KIND_MAP     21   /* abi.Map */
-#define KIND_POINTER 22   /* abi.Pointer */
-#define MAX_WORDS    512u /* words of a unit or a pointee compared */
-#define MAX_SLOTS    8u   /* pointer keys or values looked at per candidate */
-#define MAX_UNITS    16u  /* buckets or groups looked at for them */
+#define KIND_BOOL      1    /* abi.Bool */
+#define KIND_ARRAY     17   /* abi.Array */
+#define KIND_INTERFACE 20   /* abi.Interface */
+#define KIND_MAP       21   /* abi.Map */
+#define KIND_POINTER   22   /* abi.Pointer */
+#define KIND_STRUCT    25   /* abi.Struct */
+#define KIND_LAST      26   /* abi.UnsafePointer: the last kind */
+#define MAX_WORDS      512u /* words of a unit or a pointee compared */
+#define MAX_SLOTS      8u   /* pointer keys or values looked at per candidate */
+#define MAX_UNITS      16u  /* buckets or groups looked at for them */
+#define MAX_DEPTH      3u   /* structs and arrays in a key or value looked into */
+#define MAX_FIELDS     32u  /* fields of a struct looked at */
+#define MAX_ELEMS      8u   /* elements of an array looked at */
+#define MAX_VALUES     64u  /* values (fields, elements) looked at per key or value */
 
 /* abi.MapType: the abi.Type prefix, then Key, Elem and the bucket or group type. */
 static uint64_t type_bytes(const struct ms_target *t)
@@ -150,6 +159,121 @@ static bool pointees_disprove(struct ms_target *t, const struct ms_shape_check *
 	return false;
 }
 
+/*
+ * Is the word w, the first of an interface in memory, not one? nil (an empty interface, or
+ * one being written: the runtime sets a slot's tophash before a fast assign or an
+ * evacuation copies the key), else the address of what it must be: for an empty interface
+ * a type descriptor (the kind in its Kind_ byte a real one), for one with methods an itab
+ * whose first word (inter) points at an interface type's descriptor. Type descriptors and
+ * itabs live in the binary's data or in memory the runtime allocated (reflect, getitab's
+ * persistentalloc): readable either way; a scalar that the other layout keeps in this
+ * word (a length, packed small keys) is none of these.
+ */
+static bool not_iface_word(struct ms_target *t, uint64_t w, bool empty)
+{
+	uint64_t inter;
+	uint8_t kind;
+
+	if (!w)
+		return false;
+	if (w % t->ptr)
+		return true;
+	if (!empty) {
+		if (!rd_ptr(t, w, &inter) || !inter || inter % t->ptr)
+			return true;
+		w = inter;
+	}
+	if (!ms_source_try_read(t->mem, w + 2ull * t->ptr + 7, &kind, 1))
+		return true;
+	kind &= 0x1f;
+	return empty ? kind == 0 || kind > KIND_LAST : kind != KIND_INTERFACE;
+}
+
+/*
+ * Does the value of the type at rtype at addr hold a word that no such value holds? A bool
+ * is 0 or 1; an interface's first word is what not_iface_word wants; the fields of a
+ * struct and the first elements of an array are looked at alike (depth levels down, at
+ * most *budget values in all). A
+ * value being stored is no worry: each byte, each aligned word (the runtime's memmove
+ * copies those whole) is either the old value's or the new one's.
+ */
+static bool value_disproved(struct ms_target *t, uint64_t rtype, uint64_t addr, unsigned depth,
+                            unsigned *budget)
+{
+	uint64_t size, ptrbytes, w, n, at;
+	uint8_t kind, b, *mask = NULL;
+	uint64_t ext = rtype + type_bytes(t); /* what follows the abi.Type */
+
+	if (!rtype || !*budget || !ms_rtype_ptr_mask(t, rtype, 0, &size, &ptrbytes, &kind, &mask))
+		return false;
+	free(mask);
+	--*budget;
+	switch (kind) {
+	case KIND_BOOL:
+		return size == 1 && ms_source_try_read(t->mem, addr, &b, 1) && b > 1;
+	case KIND_INTERFACE:
+		/* abi.InterfaceType: PkgPath, then its methods (a slice): none for the empty
+		 * interface, whose first word is a type, not an itab */
+		return size == 2ull * t->ptr && rd_ptr(t, ext + 2ull * t->ptr, &n) &&
+		       rd_ptr(t, addr, &w) && not_iface_word(t, w, n == 0);
+	case KIND_STRUCT:
+		/* abi.StructType: PkgPath, then Fields, a slice of {Name, Typ, Offset} */
+		if (!depth || !rd_ptr(t, ext + t->ptr, &at) || !rd_ptr(t, ext + 2ull * t->ptr, &n))
+			return false;
+		for (uint64_t i = 0; i < n && i < MAX_FIELDS; i++) {
+			uint64_t f = at + i * 3ull * t->ptr, ftype, off;
+
+			if (rd_ptr(t, f + t->ptr, &ftype) && rd_ptr(t, f + 2ull * t->ptr, &off) &&
+			    off < size && value_disproved(t, ftype, addr + off, depth - 1, budget))
+				return true;
+		}
+		return false;
+	case KIND_ARRAY: {
+		/* abi.ArrayType: Elem, Slice, Len */
+		uint64_t esize, eptrbytes;
+		uint8_t ekind;
+
+		if (!depth || !rd_ptr(t, ext, &at) || !rd_ptr(t, ext + 2ull * t->ptr, &n) ||
+		    !ms_rtype_ptr_mask(t, at, 0, &esize, &eptrbytes, &ekind, &mask))
+			return false;
+		free(mask);
+		for (uint64_t i = 0; i < n && i < MAX_ELEMS && (i + 1) * esize <= size; i++)
+			if (value_disproved(t, at, addr + i * esize, depth - 1, budget))
+				return true;
+		return false;
+	}
+	default:
+		return false;
+	}
+}
+
+/*
+ * Do the keys (or values) of type rtype, read in the first occupied slots, disprove the
+ * candidate by words that no value of the type holds (value_disproved)? An occupied
+ * slot's bytes are the value's, or zero until it is stored: the runtime clears a deleted
+ * slot's key (if it has pointers) and value, new storage is zeroed, and it stores a key
+ * before the slot's tophash or control byte, or (a fast assign, an evacuation) right after
+ * it, into zeroed bytes. Scalars that another candidate keeps there (int8s of 2, string
+ * lengths) are none.
+ */
+static bool scalars_disprove(struct ms_target *t, const struct ms_shape_check *c,
+                             const struct ms_heap_obj *store, const struct ms_map_geom *g,
+                             bool elem, uint64_t rtype)
+{
+	struct slots s;
+
+	if (!rtype || (elem ? g->elem_indirect : g->key_indirect))
+		return false;
+	first_slots(t, g, c->data, store, elem, &s);
+	for (size_t i = 0; i < s.n; i++) {
+		unsigned budget = MAX_VALUES;
+
+		if (value_disproved(t, rtype, s.at[i], MAX_DEPTH, &budget))
+			return true;
+	}
+	return false;
+}
+
 /* Do the pointer bits of the map's storage object disprove the map type (descriptor mt)? */
 static bool storage_disproves(struct ms_target *t, const struct membits *store, uint64_t mt)
 {
@@ -192,7 +316,9 @@ size_t ms_shape_narrow(struct ms_target *t, struct ms_types *ty, const struct ms
 			continue;
 		out[i] = (store_known && storage_disproves(t, &store_bits, mt)) ||
 		         (store_known && (pointees_disprove(t, c, &store, g, false, key) ||
-		                          pointees_disprove(t, c, &store, g, true, elem)));
+		                          pointees_disprove(t, c, &store, g, true, elem) ||
+		                          scalars_disprove(t, c, &store, g, false, key) ||
+		                          scalars_disprove(t, c, &store, g, true, elem)));
 	}
 	for (size_t i = 0; i < nfits; i++)
 		n += !out[i];

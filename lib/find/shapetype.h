@@ -8,7 +8,12 @@
  *    descriptor's pointer mask;
  *  - its first pointer keys and values (at most 8, in its first 16 buckets or groups,
  *    read in place): a *T must point at memory where a T fits and whose pointer bits
- *    are T's, a map value at a header its map type walks.
+ *    are T's, a map value at a header its map type walks;
+ *  - the bools and interfaces of their first keys and values (themselves, or fields of
+ *    structs, elements of arrays): a bool is 0 or 1, an interface's first word nil or a
+ *    type descriptor (empty interface) or an itab's address. These
+ *    tell apart layouts whose pointer bits agree (map[uint8]string's buckets and
+ *    map[reflect.Type]bool's, map[string]int8's and map[string]bool's).
  * A candidate is dropped only when memory disproves it; what stays is every type the
  * memory agrees with (never a guess between them).
  */

@@ -97,16 +97,30 @@ STRIPPED_TYPE_GAPS = set()
 # "classic", "swiss" (a group of slots, each a key and its value), "split" (1.27
 # mapsplitgroup: a group's keys, then its values) or "swiss386" (slots on 386)
 STRIPPED_TYPE_GAPS_IF = {
-    # map[uint8]string's buckets have the pointer bits of map[reflect.Type]bool's (an
-    # interface's type word is no pointer to the GC), and its holder is a field of a
-    # large object main.main holds (other code may use what such an object holds: not
-    # typed by main.main's code); from 1.22 its Catalog's span records its type
-    "cat.parts": lambda minor, layout: minor < 22,
-    # reached only through an unsafe.Pointer field, an interior or a mistyped pointer
-    # (the typed-pointer checks), deeper than code_narrow looks: typed by the target's
-    # recorded type from 1.22; before, nothing records one
-    **{n: (lambda minor, layout: minor < 22) for n in (
-        "vault.keys", "outer.inner.tags", "ledger.lines", "purse.coins", "twin.a.m")},
+    # Before 1.22 nothing records the type of what main.main holds (Catalog, Locker,
+    # Outer, Wrong, Twin and what they point at); without DWARF their maps are typed
+    # by what their memory shows, or not at all (other code may have made and use what
+    # such an object holds: main.main's code does not type them). Typed:
+    # outer.inner.tags, ledger.lines (one map type of the binary fits each layout);
+    # vault.keys (map[string]uint16 like map[string]main.Opt, a struct of a bool and an
+    # int8: its value 2 would be a bool of 2);
+    # cat.parts (map[uint8]string: its buckets have the pointer bits of
+    # map[reflect.Type]bool's, an interface's first word being no pointer to the GC,
+    # but where that type keeps its keys' itab words this one keeps its packed uint8
+    # keys and its strings' lengths, no itab's address); twin.a.m (map[string]int8: a
+    # value 2, which no map[string]bool holds). What stays:
+    # cat.seen: map[reflect.Type]bool (kept as map[?]? in the same buckets: the check
+    # of itab words keeps a real one). Read as map[uint8]string its itab words are
+    # packed uint8 keys and string lengths, which any values are: only a string's length
+    # against the object its pointer is in could disprove it, and a value is stored
+    # after the runtime's map call returns: one being overwritten can be caught torn (a
+    # new pointer, the old length) in a core; no honest disproof
+    "cat.seen": lambda minor, layout: minor < 22,
+    # purse.coins: map[uint16]int64, whose buckets fit map[int16]complex64's and
+    # map[uint16]float64's exactly: no pointers, 2-byte keys hashed alike (memhash16:
+    # the same tophash), and every bit pattern of its values is an int64, a float64
+    # and a complex64; from 1.22 its Purse's malloc header records its type
+    "purse.coins": lambda minor, layout: minor < 22,
 }
 
 

@@ -152,10 +152,15 @@ type Registry struct {
 }
 
 // Catalog is bigger than 32 KB, a large object: from Go 1.22 its span records
-// its type.
+// its type. parts and seen have buckets of the same pointer bits (before 1.22,
+// without DWARF, nothing records their types): what their slots hold tells
+// parts (uint8 keys and string lengths where seen's keys have itab words) from
+// seen, never seen from parts (its itab words are nothing a map[uint8]string
+// disproves): seen must stay map[?]? with its type among the candidates.
 type Catalog struct {
 	pad   [4200]int64
 	parts map[uint8]string
+	seen  map[reflect.Type]bool
 }
 
 // Typed pointers whose static type is not, or is only part of, what they
@@ -187,6 +192,25 @@ type Catalog struct {
 type Vault struct {
 	pad  [72]int64
 	keys map[string]uint16
+}
+
+// Opt is a 2-byte value as uint16 is: map[string]Opt (in the binary, see
+// optSink) has the layout and pointer bits of vault.keys's map[string]uint16.
+// Without DWARF before 1.22, vault.keys is told from it by its value 2 (0x0002):
+// Opt.on would be 2, which no bool is.
+type Opt struct {
+	on  bool
+	lvl int8
+}
+
+// optSink keeps map[string]Opt's type in the binary: never made (no program
+// argument asks for it), only its type is wanted.
+//
+//go:noinline
+func optSink() {
+	if len(os.Args) > 99 {
+		escapeSink = map[string]Opt{"never": {on: true}}
+	}
 }
 
 type Locker struct {
@@ -661,14 +685,17 @@ func main() {
 
 	// objects whose type the runtime records (Go 1.22+), held by main only
 	reg := &Registry{byName: map[string]int32{"a": 1, "b": 2, "c": 3, "d": 4}}
-	cat := &Catalog{parts: map[uint8]string{1: "x", 2: "y"}}
+	cat := &Catalog{parts: map[uint8]string{1: "x", 2: "y"},
+		seen: map[reflect.Type]bool{reflect.TypeOf(0): true, reflect.TypeOf(""): false}}
 	escapeSink = reg // on the heap, not in main's frame
 	escapeSink = cat
 	escapeSink = nil
 	add("reg.byName", reg.byName, "heap", frame(fnMain, "reg.byName"))
 	add("cat.parts", cat.parts, "heap", frame(fnMain, "cat.parts"))
+	add("cat.seen", cat.seen, "heap", frame(fnMain, "cat.seen"))
 
 	// typed pointers that are not what they point at (Vault, Outer, Ledger)
+	optSink()
 	locker := &Locker{door: unsafe.Pointer(&Vault{keys: map[string]uint16{"front": 1, "back": 2}})}
 	outer := &Outer{inner: Inner{n: 1, tags: map[int32]string{7: "seven", 8: "eight", 9: "nine"}}}
 	ref := &Ref{in: &outer.inner, view: (*InnerView)(&outer.inner)}
