@@ -149,10 +149,49 @@ static bool arch_of(uint16_t machine, enum ms_arch *ret)
 
 const struct ms_section *ms_binary_section(const struct ms_binary *b, const char *name)
 {
+	static const char relro[] = ".data.rel.ro";
+
 	for (size_t i = 0; i < b->nsections; i++)
 		if (strcmp(b->sections[i].name, name) == 0)
 			return &b->sections[i];
+	/* -buildmode=pie: .gopclntab, .typelink, .itablink are relocated, in .data.rel.ro.* */
+	for (size_t i = 0; b->pie && name[0] == '.' && i < b->nsections; i++)
+		if (strncmp(b->sections[i].name, relro, sizeof(relro) - 1) == 0 &&
+		    strcmp(b->sections[i].name + sizeof(relro) - 1, name) == 0)
+			return &b->sections[i];
 	return NULL;
+}
+
+uint64_t ms_binary_bias_for_entry(const struct ms_binary *b, uint64_t at_entry)
+{
+	return b->pie && at_entry ? at_entry - b->entry : 0;
+}
+
+uint64_t ms_binary_bias_for_mapping(const struct ms_binary *b, uint64_t start)
+{
+	return b->pie && start ? start - b->load_vaddr : 0;
+}
+
+void ms_binary_relocate(struct ms_binary *b, uint64_t bias)
+{
+	struct binary_priv *p = (struct binary_priv *)b;
+	struct exe_source *e = (struct exe_source *)b->mem;
+	uint64_t delta = bias - b->bias;
+
+	if (!b->pie || delta == 0)
+		return;
+	for (size_t i = 0; i < b->nsections; i++)
+		if (b->sections[i].flags & SHF_ALLOC)
+			b->sections[i].addr += delta;
+	for (size_t i = 0; e && i < e->nsegments; i++)
+		e->segments[i].vaddr += delta;
+	if (b->buildinfo_addr)
+		b->buildinfo_addr += delta;
+	if (b->go_buildid_addr)
+		b->go_buildid_addr += delta;
+	b->bias = bias;
+	p->pcln.loaded = false; /* its text start is read again, moved */
+	p->pcln.ok = false;
 }
 
 struct ms_error *ms_binary_section_read(const struct ms_binary *b, const struct ms_section *s,
@@ -359,6 +398,8 @@ static struct ms_error *load_segments(struct binary_priv *p, Elf *elf)
 			                       "(truncated?)",
 			                       p->pub.path, i);
 		struct ms_segment *s = &e->segments[e->nsegments++];
+		if (e->nsegments == 1 || (ph.p_vaddr & ~0xfffull) < p->pub.load_vaddr)
+			p->pub.load_vaddr = ph.p_vaddr & ~0xfffull;
 		s->vaddr = ph.p_vaddr;
 		s->memsz = ph.p_memsz;
 		s->filesz = ph.p_filesz < ph.p_memsz ? ph.p_filesz : ph.p_memsz;
@@ -414,6 +455,7 @@ struct ms_error *ms_binary_open(const char *path, struct ms_binary **ret)
 	}
 	b->e_machine = eh.e_machine;
 	b->entry = eh.e_entry;
+	b->pie = eh.e_type == ET_DYN;
 	b->ptr_bytes = gelf_getclass(elf) == ELFCLASS64 ? 8 : 4;
 	b->big_endian = eh.e_ident[EI_DATA] == ELFDATA2MSB;
 	if (!arch_of(eh.e_machine, &b->arch)) {
@@ -520,7 +562,9 @@ static void pcln_load(struct binary_priv *p)
 	c->ptr = w;
 	c->nfunc = pcln_word(b, c->tab + 8, w);
 	c->text_start = pcln_word(b, c->tab + 8 + 2 * w, w);
-	if (c->text_start == 0) {
+	if (c->text_start) /* the file's word, as linked (a PIE's is relocated at start-up) */
+		c->text_start = ms_binary_runtime_addr(b, c->text_start);
+	else {
 		/* Go 1.26+ leave pcHeader.textStart 0: moduledata.text, else .text's start */
 		const struct ms_section *text = ms_binary_section(b, ".text");
 
