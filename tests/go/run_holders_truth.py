@@ -464,8 +464,7 @@ def run_build(mapsize, cfg, workdir, keep, sw):
                           ("-sw" if sw else ""))
     what = "holders_truth.go builds" + (" with -s -w" if sw else "")
     try:
-        gocore.build(version, binary, arch=arch, experiment=experiment,
-                     ldflags="-s -w" if sw else None, prog=prog_files(version))
+        rit.build(cfg, binary, ldflags="-s -w" if sw else None, prog=prog_files(version))
     except gocore.GoCoreError as e:
         tap(False, f"{name}: {what}", str(e).splitlines()[-10:])
         return

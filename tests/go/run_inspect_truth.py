@@ -82,7 +82,19 @@ CONFIGS += [("go1.24+noswissmap", "1.24", "amd64", "noswissmap"),
             ("go1.25+noswissmap+nosynchashtriemap", "1.25", "amd64", "noswissmap,nosynchashtriemap"),
             ("go1.27+mapsplitgroup", "1.27", "amd64", "mapsplitgroup"),
             ("go1.22/386", "1.22", "386", ""),
-            ("go1.26/386", "1.26", "386", "")]
+            ("go1.26/386", "1.26", "386", ""),
+            # -buildmode=pie (ET_DYN, loaded at a random bias): every check of the
+            # configuration, the holders' and an attach's too (run_holders_truth.py)
+            ("go1.19+pie", "1.19", "amd64", ""),
+            ("go1.24+pie", "1.24", "amd64", "")]
+
+
+def build(cfg, out, **kw):
+    """Build the configuration's program (gocore.build's keywords) into out: its GOARCH,
+    GOEXPERIMENT and, for a name ending in "+pie", -buildmode=pie."""
+    _, version, arch, experiment = cfg
+    return gocore.build(version, out, arch=arch, experiment=experiment,
+                        buildmode="pie" if cfg[0].endswith("+pie") else None, **kw)
 
 def validator():
     try:
@@ -532,8 +544,7 @@ def run_linker_stripped(mapsize, cfg, workdir):
     name, version, arch, experiment = cfg
     binary = os.path.join(workdir, name.replace("/", "-").replace("+", "-") + "-sw")
     try:
-        gocore.build(version, binary, arch=arch, experiment=experiment, ldflags="-s -w",
-                     prog=PROG)
+        build(cfg, binary, ldflags="-s -w", prog=PROG)
     except gocore.GoCoreError as e:
         tap(False, f"{name}: inspect_truth.go builds with -s -w", str(e).splitlines()[-10:])
         return
@@ -573,8 +584,7 @@ def run_deep_types(mapsize, cfg, workdir):
     what = (f"{name}: deep_types.go (-ldflags=-s -w): no map damaged, every map at its len, "
             "exact types through the typed path")
     try:
-        gocore.build(version, binary, arch=arch, experiment=experiment, ldflags="-s -w",
-                     prog=DEEP_PROG)
+        build(cfg, binary, ldflags="-s -w", prog=DEEP_PROG)
         truth, core = gocore.kernel_core(binary, workdir)
     except Exception as e:
         tap(False, what, str(e).splitlines()[-10:])
@@ -619,7 +629,7 @@ def run_type_names(mapsize, cfg, workdir):
     binary = os.path.join(workdir, name.replace("/", "-").replace("+", "-") + "-names")
     what = f"{name}: typenames: without DWARF every type is spelled exactly as DWARF spells it"
     try:
-        gocore.build(version, binary, arch=arch, experiment=experiment, prog=NAMES_PROG)
+        build(cfg, binary, prog=NAMES_PROG)
         truth, core = gocore.kernel_core(binary, workdir)
     except Exception as e:
         tap(False, what, str(e).splitlines()[-10:])
@@ -741,7 +751,7 @@ def run_config(mapsize, cfg, workdir, keep):
         return
     binary = os.path.join(workdir, name.replace("/", "-").replace("+", "-"))
     try:
-        gocore.build(version, binary, arch=arch, experiment=experiment, prog=PROG)
+        build(cfg, binary, prog=PROG)
     except gocore.GoCoreError as e:
         tap(False, f"{name}: inspect_truth.go builds", str(e).splitlines()[-10:])
         return
