@@ -683,8 +683,10 @@ def main():
                     help="print the compiler's liveness at the block points and exit")
     args = ap.parse_args()
     configs = [c for c in CONFIGS if not args.only or c[0] in args.only.split(",")]
+    configs += [c for c in rit.EXTRA_CONFIGS if c[0] in args.only.split(",")]
     if args.only and len(configs) != len(args.only.split(",")):
-        ap.error(f"--only: known configurations are {', '.join(c[0] for c in CONFIGS)}")
+        ap.error("--only: known configurations are "
+                 f"{', '.join(c[0] for c in CONFIGS + rit.EXTRA_CONFIGS)}")
     builds = args.builds.split(",")
     global SELFTEST
     SELFTEST = args.selftest

@@ -87,6 +87,10 @@ CONFIGS += [("go1.24+noswissmap", "1.24", "amd64", "noswissmap"),
             # configuration, the holders' and an attach's too (run_holders_truth.py)
             ("go1.19+pie", "1.19", "amd64", ""),
             ("go1.24+pie", "1.24", "amd64", "")]
+# not run by default (test time), only when --only names them (both runners): PIE
+# builds of the other versions
+EXTRA_CONFIGS = [(f"go1.{v}+pie", f"1.{v}", "amd64", "") for v in (21, 22, 23, 25, 26, 27)]
+EXTRA_CONFIGS += [("go1.27+mapsplitgroup+pie", "1.27", "amd64", "mapsplitgroup")]
 
 
 def build(cfg, out, **kw):
@@ -915,6 +919,7 @@ def main():
     args = ap.parse_args()
     VALIDATOR = validator()
     configs = [c for c in CONFIGS if not args.only or c[0] in args.only.split(",")]
+    configs += [c for c in EXTRA_CONFIGS if c[0] in args.only.split(",")]
     workdir = tempfile.mkdtemp(prefix="mapsize-inspect-")
     try:
         if VALIDATOR is None:
