@@ -7,8 +7,10 @@ comment for the fields.
 
     go_wrapper(go_version) -> path or None
     build(go_version, out, arch="amd64", experiment="", ldflags=None, prog=PROG,
-          buildmode=None) -> out   (prog: a .go file, or a module's directory;
-          buildmode: "pie" for a position-independent executable)
+          buildmode=None, cgo=False, linkmode=None) -> out
+        (prog: a .go file, or a module's directory; buildmode: "pie" for a
+        position-independent executable; cgo: CGO_ENABLED=1; linkmode: "external"
+        for the system linker)
     with TruthProcess(binary, workdir) as p: p.pid, p.maps
     gcore(pid, out_path) -> out_path            (gdb; the process keeps running)
     kernel_core(binary, workdir) -> (maps, core_path)   (SIGQUIT + GOTRACEBACK=crash)
@@ -61,12 +63,12 @@ def go_wrapper(go_version):
 
 
 def build(go_version, out, arch="amd64", experiment="", ldflags=None, prog=PROG,
-          buildmode=None):
+          buildmode=None, cgo=False, linkmode=None):
     """Build prog (default: the truth program) into out; returns out. A directory (one
     holding a go.mod, as tests/go/progs/typenames) is built in module mode; a list of
     files is built as they are (the go command ignores their build constraints)."""
     out = os.path.abspath(out)
-    env = dict(os.environ, GOTOOLCHAIN="local", CGO_ENABLED="0", GOARCH=arch)
+    env = dict(os.environ, GOTOOLCHAIN="local", CGO_ENABLED="1" if cgo else "0", GOARCH=arch)
     env.pop("GOEXPERIMENT", None)
     if experiment:
         env["GOEXPERIMENT"] = experiment
@@ -77,6 +79,8 @@ def build(go_version, out, arch="amd64", experiment="", ldflags=None, prog=PROG,
     cmd = [go, "build", "-o", out]
     if buildmode:
         cmd.append(f"-buildmode={buildmode}")
+    if linkmode:
+        ldflags = " ".join(x for x in (ldflags, f"-linkmode={linkmode}") if x)
     if ldflags is not None:
         cmd += ["-ldflags", ldflags]
     if isinstance(prog, (list, tuple)):  # files of package main, constraints not applied
@@ -92,7 +96,8 @@ def build(go_version, out, arch="amd64", experiment="", ldflags=None, prog=PROG,
     r = subprocess.run(cmd, env=env, cwd=cwd, capture_output=True, text=True)
     if r.returncode != 0:
         raise GoCoreError(f"go{go_version} build (GOARCH={arch} GOEXPERIMENT={experiment}"
-                          f"{' -buildmode=' + buildmode if buildmode else ''}) "
+                          f"{' -buildmode=' + buildmode if buildmode else ''}"
+                          f"{' CGO_ENABLED=1' if cgo else ''}) "
                           f"failed:\n{r.stderr}{r.stdout}")
     return out
 

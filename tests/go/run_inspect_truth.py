@@ -84,21 +84,27 @@ CONFIGS += [("go1.24+noswissmap", "1.24", "amd64", "noswissmap"),
             ("go1.22/386", "1.22", "386", ""),
             ("go1.26/386", "1.26", "386", ""),
             # -buildmode=pie (ET_DYN, loaded at a random bias): every check of the
-            # configuration, the holders' and an attach's too (run_holders_truth.py)
-            ("go1.19+pie", "1.19", "amd64", ""),
-            ("go1.24+pie", "1.24", "amd64", "")]
+            # configuration, the holders' and an attach's too (run_holders_truth.py);
+            # "+pie-ext": with cgo, linked by the system linker (which merges Go's
+            # .data.rel.ro.gopclntab into .data.rel.ro), as distributions build servers
+            ("go1.24+pie", "1.24", "amd64", ""),
+            ("go1.19+pie-ext", "1.19", "amd64", "")]
 # not run by default (test time), only when --only names them (both runners): PIE
 # builds of the other versions
-EXTRA_CONFIGS = [(f"go1.{v}+pie", f"1.{v}", "amd64", "") for v in (21, 22, 23, 25, 26, 27)]
+EXTRA_CONFIGS = [(f"go1.{v}+pie{x}", f"1.{v}", "amd64", "")
+                 for v in (19, 21, 22, 23, 24, 25, 26, 27) for x in ("", "-ext")
+                 if (f"go1.{v}+pie{x}") not in ("go1.24+pie", "go1.19+pie-ext")]
 EXTRA_CONFIGS += [("go1.27+mapsplitgroup+pie", "1.27", "amd64", "mapsplitgroup")]
+PIE_FLAVOURS = {"+pie": {"buildmode": "pie"},
+                "+pie-ext": {"buildmode": "pie", "cgo": True, "linkmode": "external"}}
 
 
 def build(cfg, out, **kw):
     """Build the configuration's program (gocore.build's keywords) into out: its GOARCH,
-    GOEXPERIMENT and, for a name ending in "+pie", -buildmode=pie."""
+    GOEXPERIMENT and, for a name ending in one of PIE_FLAVOURS, its flags."""
     _, version, arch, experiment = cfg
-    return gocore.build(version, out, arch=arch, experiment=experiment,
-                        buildmode="pie" if cfg[0].endswith("+pie") else None, **kw)
+    flavour = next((f for k, f in PIE_FLAVOURS.items() if cfg[0].endswith(k)), {})
+    return gocore.build(version, out, arch=arch, experiment=experiment, **flavour, **kw)
 
 def validator():
     try:
