@@ -459,7 +459,8 @@ static bool use_dwarf(const struct ms_target *t, unsigned flags)
 }
 
 /* A field of runtime.firstmoduledata (gofunc: the base of .gopclntab's funcdata offsets;
- * types: of type descriptor offsets); 0 if unknown. */
+ * types: of type descriptor offsets; text: of its function entries from 1.26); 0 if
+ * unknown. */
 static uint64_t moduledata_from_dwarf(struct ms_target *t, const char *field)
 {
 	const struct ms_dvar *v = ms_dwarf_var(t->dwarf, "runtime.firstmoduledata");
@@ -514,6 +515,9 @@ static struct ms_error *load_layouts(struct ms_target *t, const char *exe_path, 
 	}
 	ms_binary_set_gofunc(t->exe, moduledata_from_dwarf(t, "gofunc"));
 	ms_binary_set_rodata(t->exe, moduledata_from_dwarf(t, "rodata"));
+	/* Go 1.26+ leave pcHeader.textStart 0: runtime.text, not .text's start (the system
+	 * linker puts C start-up code first) */
+	ms_binary_set_text(t->exe, moduledata_from_dwarf(t, "text"));
 	return NULL;
 }
 
