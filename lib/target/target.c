@@ -368,7 +368,13 @@ static void place_exe(struct ms_target *t, uint64_t at_entry)
 			bias = ms_binary_bias_for_mapping(t->exe, ci->files[i].start);
 			found = true;
 		}
-	if (t->exe->pie && !found)
+	if (found && (bias & 0xfff)) { /* a loader maps whole pages: a damaged note */
+		ms_target_warn(t,
+		               "'%s' is position-independent, but the load bias found "
+		               "(0x%llx) is not page-aligned: its addresses are taken as linked",
+		               t->exe->path, (unsigned long long)bias);
+		bias = 0;
+	} else if (t->exe->pie && !found)
 		ms_target_warn(t,
 		               "'%s' is position-independent, but where it was loaded is not "
 		               "known (no auxiliary vector, no mapping of it): its addresses are "
