@@ -18,7 +18,7 @@ struct ms_binary {
 	enum ms_arch arch;
 	unsigned ptr_bytes;
 	bool big_endian;
-	uint64_t entry;
+	uint64_t entry; /* e_entry, as linked (a file address, also after ms_binary_relocate) */
 	struct ms_section *sections;
 	size_t nsections;
 	char *shstrtab;        /* owned copy */
