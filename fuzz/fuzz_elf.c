@@ -19,6 +19,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int fd = fuzz_memfile(data, size, path, sizeof(path));
 	struct ms_binary *b = NULL;
 	struct ms_dwarf *d = NULL;
+	uint64_t bias = size ? data[0] : 0;
 
 	if (fd < 0)
 		return 0;
@@ -28,10 +29,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		char buf[64];
 		uint8_t bytes[16];
 
+		uint64_t entry;
+
 		(void)ms_binary_setting(b, "GOEXPERIMENT", buf, sizeof(buf));
+		/* a PIE moved as a process would have it (any bias: the file's bytes choose) */
+		ms_binary_relocate(b, ms_binary_bias_for_entry(b, b->entry + (bias << 40)));
+		entry = ms_binary_runtime_addr(b, b->entry);
 		/* any base for the funcdata offsets: the stack maps are read through it */
-		ms_binary_set_gofunc(b, b->entry);
-		for (uint64_t pc = b->entry - 64; pc < b->entry + 64; pc += 8) {
+		ms_binary_set_gofunc(b, entry);
+		for (uint64_t pc = entry - 64; pc < entry + 64; pc += 8) {
 			struct ms_func_at fa;
 			struct ms_func_info fi;
 			uint8_t bits[64];
@@ -44,8 +50,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			                         sizeof(bits), &nbit);
 			(void)ms_binary_stackmap(b, fi.args_map, 0, bits, sizeof(bits), &nbit);
 		}
-		(void)ms_binary_stackmap(b, b->entry, 1, bytes, sizeof(bytes), &(uint32_t){0});
-		ms_error_destroy(ms_source_read(b->mem, b->entry, bytes, sizeof(bytes)));
+		(void)ms_binary_stackmap(b, entry, 1, bytes, sizeof(bytes), &(uint32_t){0});
+		ms_error_destroy(ms_source_read(b->mem, entry, bytes, sizeof(bytes)));
 		ms_binary_destroy(b);
 	}
 	ms_error_destroy(err);
@@ -54,6 +60,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (size_t i = 0; i < d->nvars; i++)
 			(void)ms_dwarf_type(d, d->vars[i].type_off);
 		(void)ms_dwarf_type_by_name(d, "runtime.hmap");
+		ms_dwarf_relocate(d, bias << 40); /* the locals read below are moved as read */
 		(void)ms_dwarf_func_at(d, 0x401000);
 		for (size_t i = 0; i < d->nfuncs; i++) {
 			const struct ms_dfunc *f = &d->funcs[i];
@@ -71,6 +78,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 					                   &off);
 			}
 		}
+		ms_dwarf_relocate(d, 0); /* and back, those read too */
 		ms_dwarf_destroy(d);
 	}
 	ms_error_destroy(err);

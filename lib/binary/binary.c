@@ -149,10 +149,49 @@ static bool arch_of(uint16_t machine, enum ms_arch *ret)
 
 const struct ms_section *ms_binary_section(const struct ms_binary *b, const char *name)
 {
+	static const char relro[] = ".data.rel.ro";
+
 	for (size_t i = 0; i < b->nsections; i++)
 		if (strcmp(b->sections[i].name, name) == 0)
 			return &b->sections[i];
+	/* -buildmode=pie: .gopclntab, .typelink, .itablink are relocated, in .data.rel.ro.* */
+	for (size_t i = 0; b->pie && name[0] == '.' && i < b->nsections; i++)
+		if (strncmp(b->sections[i].name, relro, sizeof(relro) - 1) == 0 &&
+		    strcmp(b->sections[i].name + sizeof(relro) - 1, name) == 0)
+			return &b->sections[i];
 	return NULL;
+}
+
+uint64_t ms_binary_bias_for_entry(const struct ms_binary *b, uint64_t at_entry)
+{
+	return b->pie && at_entry ? at_entry - b->entry : 0;
+}
+
+uint64_t ms_binary_bias_for_mapping(const struct ms_binary *b, uint64_t start)
+{
+	return b->pie && start ? start - b->load_vaddr : 0;
+}
+
+void ms_binary_relocate(struct ms_binary *b, uint64_t bias)
+{
+	struct binary_priv *p = (struct binary_priv *)b;
+	struct exe_source *e = (struct exe_source *)b->mem;
+	uint64_t delta = bias - b->bias;
+
+	if (!b->pie || delta == 0)
+		return;
+	for (size_t i = 0; i < b->nsections; i++)
+		if (b->sections[i].flags & SHF_ALLOC)
+			b->sections[i].addr += delta;
+	for (size_t i = 0; e && i < e->nsegments; i++)
+		e->segments[i].vaddr += delta;
+	if (b->buildinfo_addr)
+		b->buildinfo_addr += delta;
+	if (b->go_buildid_addr)
+		b->go_buildid_addr += delta;
+	b->bias = bias;
+	p->pcln.loaded = false; /* its text start is read again, moved */
+	p->pcln.ok = false;
 }
 
 struct ms_error *ms_binary_section_read(const struct ms_binary *b, const struct ms_section *s,
@@ -359,11 +398,75 @@ static struct ms_error *load_segments(struct binary_priv *p, Elf *elf)
 			                       "(truncated?)",
 			                       p->pub.path, i);
 		struct ms_segment *s = &e->segments[e->nsegments++];
+		if (e->nsegments == 1 || (ph.p_vaddr & ~0xfffull) < p->pub.load_vaddr)
+			p->pub.load_vaddr = ph.p_vaddr & ~0xfffull;
 		s->vaddr = ph.p_vaddr;
 		s->memsz = ph.p_memsz;
 		s->filesz = ph.p_filesz < ph.p_memsz ? ph.p_filesz : ph.p_memsz;
 		s->offset = ph.p_offset;
 		s->flags = ph.p_flags;
+	}
+	return NULL;
+}
+
+#define PCLN_MAGIC_118 0xfffffff0u /* Go 1.19: _func without startLine */
+#define PCLN_MAGIC_120 0xfffffff1u /* Go 1.21-1.27 */
+
+static uint64_t pcln_word(const struct ms_binary *b, const uint8_t *p, unsigned n)
+{
+	uint64_t v = 0;
+
+	for (unsigned i = 0; i < n; i++)
+		v |= (uint64_t)p[b->big_endian ? n - 1 - i : i] << (8 * i);
+	return v;
+}
+
+/*
+ * An externally linked PIE (-buildmode=pie -linkmode=external, cgo) has no .gopclntab:
+ * the system linker merges Go's .data.rel.ro.gopclntab into .data.rel.ro. Find its
+ * pcHeader there (magic, zero pad, instruction quantum 1, 2 or 4, pointer size, a
+ * function count and five table offsets that fit, a text start in .text or 0) and
+ * give it as a section ".gopclntab" reaching to the end of the section it is in.
+ */
+static struct ms_error *find_merged_pclntab(struct binary_priv *p)
+{
+	struct ms_binary *b = &p->pub;
+	const struct ms_section *in = ms_binary_section(b, ".data.rel.ro");
+	const struct ms_section *text = ms_binary_section(b, ".text");
+	unsigned w = b->ptr_bytes;
+	struct ms_section *grown;
+
+	if (!b->pie || ms_binary_section(b, ".gopclntab") || !in || in->type == SHT_NOBITS ||
+	    in->offset > p->map_bytes || in->size > p->map_bytes - in->offset)
+		return NULL;
+	for (uint64_t at = 0; at + 8 + 8 * (uint64_t)w <= in->size; at += w) {
+		const uint8_t *h = p->map + in->offset + at;
+		uint64_t magic = pcln_word(b, h, 4), left = in->size - at, nfunc, start;
+		bool fits = true;
+
+		if ((magic != PCLN_MAGIC_118 && magic != PCLN_MAGIC_120) || h[4] || h[5] ||
+		    (h[6] != 1 && h[6] != 2 && h[6] != 4) || h[7] != w)
+			continue;
+		nfunc = pcln_word(b, h + 8, w);
+		start = pcln_word(b, h + 8 + 2 * w, w);
+		for (unsigned i = 0; i < 5 && fits; i++)
+			fits = pcln_word(b, h + 8 + (3 + i) * (uint64_t)w, w) < left;
+		if (!fits || nfunc == 0 || nfunc > left / 8 ||
+		    (start && (!text || start < text->addr || start >= text->addr + text->size)))
+			continue;
+		grown = realloc(b->sections, (b->nsections + 1) * sizeof(*b->sections));
+		if (!grown)
+			return &ms_error_nomem;
+		b->sections = grown;
+		b->sections[b->nsections++] = (struct ms_section){
+		    .name = ".gopclntab",
+		    .addr = in->addr + at,
+		    .size = left,
+		    .offset = in->offset + at,
+		    .type = SHT_PROGBITS,
+		    .flags = in->flags,
+		};
+		return NULL;
 	}
 	return NULL;
 }
@@ -414,6 +517,7 @@ struct ms_error *ms_binary_open(const char *path, struct ms_binary **ret)
 	}
 	b->e_machine = eh.e_machine;
 	b->entry = eh.e_entry;
+	b->pie = eh.e_type == ET_DYN;
 	b->ptr_bytes = gelf_getclass(elf) == ELFCLASS64 ? 8 : 4;
 	b->big_endian = eh.e_ident[EI_DATA] == ELFDATA2MSB;
 	if (!arch_of(eh.e_machine, &b->arch)) {
@@ -426,6 +530,8 @@ struct ms_error *ms_binary_open(const char *path, struct ms_binary **ret)
 	err = load_segments(p, elf);
 	if (!err)
 		err = load_sections(p, elf);
+	if (!err)
+		err = find_merged_pclntab(p);
 	if (!err)
 		err = read_buildinfo(b);
 	if (err)
@@ -459,16 +565,14 @@ out:
  *   from moduledata.gofunc (^0: none): symtab.go pcdatastart, funcdata.
  */
 
-#define PCLN_MAGIC_118 0xfffffff0u /* Go 1.19: _func without startLine */
-#define PCLN_MAGIC_120 0xfffffff1u /* Go 1.21-1.27 */
-#define FUNC_ARGS      8           /* _func.args */
-#define FUNC_PCSP      16
-#define FUNC_PCFILE    20
-#define FUNC_PCLN      24
-#define FUNC_NPCDATA   28
-#define FUNC_CUOFFSET  32
-#define FUNC_TAIL      4 /* funcID, flag, pad, nfuncdata: the header's last 4 bytes */
-#define NO_FUNCDATA    0xffffffffu
+#define FUNC_ARGS     8 /* _func.args */
+#define FUNC_PCSP     16
+#define FUNC_PCFILE   20
+#define FUNC_PCLN     24
+#define FUNC_NPCDATA  28
+#define FUNC_CUOFFSET 32
+#define FUNC_TAIL     4 /* funcID, flag, pad, nfuncdata: the header's last 4 bytes */
+#define NO_FUNCDATA   0xffffffffu
 /* runtime/symtab.go (1.19: _PCDATA_StackMapIndex, _FUNCDATA_*), internal/abi/symtab.go
  * (1.21, 1.24, 1.27): the same numbers in every version */
 #define PCDATA_STACKMAP   1
@@ -476,15 +580,6 @@ out:
 #define FUNCDATA_LOCALS   1
 #define FUNCDATA_STACKOBJ 2
 #define MAX_PCVALUE_STEP  (1u << 20)
-
-static uint64_t pcln_word(const struct ms_binary *b, const uint8_t *p, unsigned n)
-{
-	uint64_t v = 0;
-
-	for (unsigned i = 0; i < n; i++)
-		v |= (uint64_t)p[b->big_endian ? n - 1 - i : i] << (8 * i);
-	return v;
-}
 
 /* Where the table starting at off ends: at the next table pcHeader names, or the section's end. */
 static uint64_t pcln_table_end(const uint64_t *offs, size_t n, uint64_t off, uint64_t len)
@@ -520,7 +615,9 @@ static void pcln_load(struct binary_priv *p)
 	c->ptr = w;
 	c->nfunc = pcln_word(b, c->tab + 8, w);
 	c->text_start = pcln_word(b, c->tab + 8 + 2 * w, w);
-	if (c->text_start == 0) {
+	if (c->text_start) /* the file's word, as linked (a PIE's is relocated at start-up) */
+		c->text_start = ms_binary_runtime_addr(b, c->text_start);
+	else {
 		/* Go 1.26+ leave pcHeader.textStart 0: moduledata.text, else .text's start */
 		const struct ms_section *text = ms_binary_section(b, ".text");
 

@@ -18,7 +18,7 @@ struct ms_binary {
 	enum ms_arch arch;
 	unsigned ptr_bytes;
 	bool big_endian;
-	uint64_t entry;
+	uint64_t entry; /* e_entry, as linked (a file address, also after ms_binary_relocate) */
 	struct ms_section *sections;
 	size_t nsections;
 	char *shstrtab;        /* owned copy */
@@ -32,6 +32,11 @@ struct ms_binary {
 	char go_buildid[128];     /* .note.go.buildid, "" if absent */
 	uint64_t go_buildid_addr; /* address of the note's descriptor */
 	bool has_dwarf, has_symtab;
+	/* Position-independent (ET_DYN, -buildmode=pie): the loader chose where it runs. */
+	bool pie;
+	uint64_t load_vaddr; /* the lowest PT_LOAD's page, as linked (a file address) */
+	/* The load bias: runtime address - file address, 0 for ET_EXEC (ms_binary_relocate). */
+	uint64_t bias;
 };
 
 /*
@@ -41,7 +46,31 @@ struct ms_binary {
  * Owned.
  */
 MS_MUST_CHECK struct ms_error *ms_binary_open(const char *path, struct ms_binary **ret);
-/* The section called name, or NULL. Borrowed. */
+/*
+ * The load bias of b in a process whose auxiliary vector says AT_ENTRY at_entry:
+ * at_entry - e_entry for a position-independent (ET_DYN) executable, 0 for ET_EXEC
+ * or when at_entry is 0 (unknown).
+ */
+uint64_t ms_binary_bias_for_entry(const struct ms_binary *b, uint64_t at_entry);
+/*
+ * The same from where the process mapped the file's start (the mapping at file offset 0).
+ */
+uint64_t ms_binary_bias_for_mapping(const struct ms_binary *b, uint64_t start);
+/*
+ * Move b to where the process has it: from then on every address b gives or takes
+ * (sections, b->mem's segments, build info and build ID, .gopclntab's functions and
+ * pcs) is a runtime address. The translation of file addresses (ELF, DWARF: see
+ * ms_dwarf_relocate, .gopclntab, code operands) to runtime ones is this, nowhere else.
+ * Does nothing for ET_EXEC.
+ */
+void ms_binary_relocate(struct ms_binary *b, uint64_t bias);
+/* A file address of b (as linked) as the process has it. */
+static inline uint64_t ms_binary_runtime_addr(const struct ms_binary *b, uint64_t file_addr)
+{
+	return file_addr + b->bias;
+}
+/* The section called name, or NULL. Borrowed. A PIE's read-only metadata sections are
+ * ".data.rel.ro.NAME" (.data.rel.ro.gopclntab): asked for by NAME, they are found too. */
 const struct ms_section *ms_binary_section(const struct ms_binary *b, const char *name);
 /* Read file bytes of a section at offset in it. MS_ERR_FORMAT if out of range. */
 MS_MUST_CHECK struct ms_error *ms_binary_section_read(const struct ms_binary *b,

@@ -2346,18 +2346,58 @@ const struct ms_dvar *ms_dwarf_var(const struct ms_dwarf *d, const char *name)
 	return i ? &d->vars[i - 1] : NULL;
 }
 
+/* Move f's locals' and inlined calls' pc ranges by delta; a location for every pc
+ * ([0, all ones): a single expression) stays. */
+static void shift_func_locals(struct ms_dfunc *f, uint64_t delta)
+{
+	for (size_t i = 0; i < f->nlocals; i++)
+		for (size_t k = 0; k < f->locals[i].nlocs; k++) {
+			struct ms_dloc *l = &f->locals[i].locs[k];
+
+			if (l->lo == 0 && (l->hi == UINT64_MAX || l->hi == UINT32_MAX))
+				continue;
+			l->lo += delta;
+			l->hi += delta;
+		}
+	for (size_t i = 0; i < f->ninlines; i++)
+		for (size_t k = 0; k < f->inlines[i].nranges; k++) {
+			f->inlines[i].ranges[k].lo += delta;
+			f->inlines[i].ranges[k].hi += delta;
+		}
+}
+
+void ms_dwarf_relocate(struct ms_dwarf *d, uint64_t bias)
+{
+	uint64_t delta = d ? bias - d->bias : 0;
+
+	if (!d || d->synthetic || delta == 0)
+		return;
+	for (size_t i = 0; i < d->nvars; i++)
+		d->vars[i].addr += delta;
+	for (size_t i = 0; i < d->nfuncs; i++) {
+		d->funcs[i].low_pc += delta;
+		d->funcs[i].high_pc += delta;
+		if (d->funcs[i].locals_read)
+			shift_func_locals(&d->funcs[i], delta);
+	}
+	d->bias = bias;
+}
+
 struct ms_error *ms_dwarf_func_locals(struct ms_dwarf *d, const struct ms_dfunc *fn)
 {
 	struct name_index *idx = d ? d->priv : NULL;
 	struct loader *ld = idx ? idx->ld : NULL;
 	struct ms_dfunc *f;
 	struct ms_error *err;
+	bool ok;
 
 	if (!fn || fn->locals_read || !ld || fn < d->funcs || fn >= d->funcs + d->nfuncs)
 		return NULL;
 	f = d->funcs + (fn - d->funcs);
 	f->locals_read = true;
-	if (read_func_locals(ld, f))
+	ok = read_func_locals(ld, f);
+	shift_func_locals(f, d->bias); /* what was read, also when not all of it */
+	if (ok)
 		return NULL;
 	err = ld->err;
 	ld->err = NULL;

@@ -173,6 +173,7 @@ struct ms_dwarf {
 	size_t nfuncs;
 	unsigned version; /* DWARF version of the first unit (4 or 5) */
 	bool synthetic;   /* no DWARF: types from runtime type descriptors (rtmeta.c) */
+	uint64_t bias;    /* added to every address DWARF gives (ms_dwarf_relocate) */
 	void *priv;       /* dwarf.c's name index */
 };
 
@@ -215,6 +216,12 @@ const struct ms_dfunc *ms_dwarf_func_at(const struct ms_dwarf *d, uint64_t pc);
  * read before the error. A function of a type graph without DWARF has none.
  */
 MS_MUST_CHECK struct ms_error *ms_dwarf_func_locals(struct ms_dwarf *d, const struct ms_dfunc *fn);
+/*
+ * Move d's addresses (variables, functions' pcs, and their locals' and inlined calls'
+ * pc ranges, also those read later) by the executable's load bias (ms_binary_relocate):
+ * runtime addresses from then on. Only for DWARF read from the file (not synthetic).
+ */
+void ms_dwarf_relocate(struct ms_dwarf *d, uint64_t bias);
 /* The member called name of a struct type; NULL if none. */
 const struct ms_dmember *ms_dtype_member(const struct ms_dtype *t, const char *name);
 void ms_dwarf_destroy(struct ms_dwarf *d);

@@ -229,6 +229,10 @@ void ms_ptrace_denied_message(const struct ms_ptrace_facts *f, char *buf, size_t
 /* MS_ERR_TARGET with that message for pid. */
 MS_MUST_CHECK struct ms_error *ms_source_live_denied(int pid);
 
+/* AT_ENTRY of process pid (/proc/PID/auxv, words of ptr_bytes): where its executable's
+ * entry point is loaded; 0 if it cannot be read. */
+uint64_t ms_live_auxv_entry(int pid, unsigned ptr_bytes);
+
 /* Let the process run again (idempotent). */
 void ms_source_live_resume(struct ms_source *src);
 /* Did the process exit (or die) while we read it? */

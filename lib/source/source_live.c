@@ -1502,3 +1502,33 @@ uint64_t ms_source_live_syscalls(struct ms_source *src)
 
 	return l ? l->nsyscalls : 0;
 }
+
+uint64_t ms_live_auxv_entry(int pid, unsigned ptr_bytes)
+{
+	char path[64];
+	uint8_t buf[4096];
+	uint64_t entry = 0;
+	ssize_t n;
+	int fd;
+
+	if (ptr_bytes != 4 && ptr_bytes != 8)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%d/auxv", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf));
+	close(fd);
+	/* (type, value) pairs of native words, to AT_NULL; this host's byte order */
+	for (ssize_t i = 0; n > 0 && i + 2 * (ssize_t)ptr_bytes <= n; i += 2 * ptr_bytes) {
+		uint64_t type = 0, val = 0;
+
+		memcpy(&type, buf + i, ptr_bytes);
+		memcpy(&val, buf + i + ptr_bytes, ptr_bytes);
+		if (type == AT_NULL)
+			break;
+		if (type == AT_ENTRY)
+			entry = val;
+	}
+	return entry;
+}

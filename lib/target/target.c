@@ -341,6 +341,49 @@ static struct ms_error *open_exe(struct ms_target *t, const char *exe_path)
 	return NULL;
 }
 
+/* The last part of a path. */
+static const char *base_name(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash ? slash + 1 : path;
+}
+
+/*
+ * Put the executable where the process has it: a position-independent one
+ * (-buildmode=pie) at its load bias, from AT_ENTRY (at_entry: the core's NT_AUXV,
+ * /proc/PID/auxv) less e_entry, else (a core without auxv) from the NT_FILE mapping
+ * of the file's start; every address of the executable and its DWARF is a runtime
+ * address from then on (ms_binary_relocate, ms_dwarf_relocate). ET_EXEC: nothing.
+ */
+static void place_exe(struct ms_target *t, uint64_t at_entry)
+{
+	const struct ms_core_info *ci = at_entry ? NULL : ms_source_core_info(t->mem);
+	uint64_t bias = ms_binary_bias_for_entry(t->exe, at_entry);
+	bool found = at_entry != 0;
+
+	for (size_t i = 0; t->exe->pie && ci && !found && i < ci->nfiles; i++)
+		if (ci->files[i].file_ofs == 0 &&
+		    strcmp(base_name(ci->files[i].name), base_name(t->exe->path)) == 0) {
+			bias = ms_binary_bias_for_mapping(t->exe, ci->files[i].start);
+			found = true;
+		}
+	if (found && (bias & 0xfff)) { /* a loader maps whole pages: a damaged note */
+		ms_target_warn(t,
+		               "'%s' is position-independent, but the load bias found "
+		               "(0x%llx) is not page-aligned: its addresses are taken as linked",
+		               t->exe->path, (unsigned long long)bias);
+		bias = 0;
+	} else if (t->exe->pie && !found)
+		ms_target_warn(t,
+		               "'%s' is position-independent, but where it was loaded is not "
+		               "known (no auxiliary vector, no mapping of it): its addresses are "
+		               "taken as linked",
+		               t->exe->path);
+	ms_binary_relocate(t->exe, bias);
+	ms_dwarf_relocate(t->dwarf, t->exe->bias);
+}
+
 /*
  * The executable a core names: the NT_FILE mapping at file offset 0 that holds
  * the program headers (AT_PHDR) or the entry point (AT_ENTRY), else the first
@@ -386,6 +429,7 @@ static struct ms_error *open_named_exe(struct ms_target *t, const char *core_pat
 		                       core_path, named, strerror(errno));
 	err = open_exe(t, named);
 	if (!err) {
+		place_exe(t, ms_source_core_info(t->mem)->auxv_entry);
 		t->mem->fallback = t->exe->mem;
 		err = check_match(t, core_path, &compared);
 		if (!err && compared == 0)
@@ -421,7 +465,8 @@ static bool use_dwarf(const struct ms_target *t, unsigned flags)
 }
 
 /* A field of runtime.firstmoduledata (gofunc: the base of .gopclntab's funcdata offsets;
- * types: of type descriptor offsets); 0 if unknown. */
+ * types: of type descriptor offsets; text: of its function entries from 1.26); 0 if
+ * unknown. */
 static uint64_t moduledata_from_dwarf(struct ms_target *t, const char *field)
 {
 	const struct ms_dvar *v = ms_dwarf_var(t->dwarf, "runtime.firstmoduledata");
@@ -489,7 +534,11 @@ static struct ms_error *load_layouts(struct ms_target *t, const char *exe_path, 
 		ms_binary_set_rodata(t->exe, rm.rodata);
 		return err;
 	}
-	err = t->dwarf ? NULL : ms_dwarf_load(exe_path, &t->dwarf);
+	err = NULL;
+	if (!t->dwarf) {
+		err = ms_dwarf_load(exe_path, &t->dwarf);
+		ms_dwarf_relocate(t->dwarf, t->exe->bias);
+	}
 	if (!err)
 		err = ms_target_layouts_from_dwarf(t);
 	if (err)
@@ -506,6 +555,9 @@ static struct ms_error *load_layouts(struct ms_target *t, const char *exe_path, 
 	}
 	ms_binary_set_gofunc(t->exe, moduledata_from_dwarf(t, "gofunc"));
 	ms_binary_set_rodata(t->exe, moduledata_from_dwarf(t, "rodata"));
+	/* Go 1.26+ leave pcHeader.textStart 0: runtime.text, not .text's start (the system
+	 * linker puts C start-up code first) */
+	ms_binary_set_text(t->exe, moduledata_from_dwarf(t, "text"));
 	return merge_runtime_types(t);
 }
 
@@ -539,6 +591,7 @@ struct ms_error *ms_target_open_live(int pid, const char *exe_path, enum ms_live
 		goto out;
 	t->mem->ptr_bytes = t->ptr;
 	t->mem->big_endian = t->exe->big_endian;
+	place_exe(t, ms_live_auxv_entry(pid, t->ptr));
 	t->mem->fallback = t->exe->mem;
 	err = check_match(t, name, NULL);
 	if (!err)
@@ -579,6 +632,7 @@ struct ms_error *ms_target_open_core(const char *core_path, const char *exe_path
 		err = ms_source_core_create(core_path, &t->mem);
 		if (err)
 			goto out;
+		place_exe(t, ms_source_core_info(t->mem)->auxv_entry);
 		t->mem->fallback = t->exe->mem;
 		err = check_match(t, core_path, NULL);
 		if (err)

@@ -6,8 +6,11 @@ Standard library only. The truth program prints one JSON object per map, then
 comment for the fields.
 
     go_wrapper(go_version) -> path or None
-    build(go_version, out, arch="amd64", experiment="", ldflags=None, prog=PROG) -> out
-        (prog: a .go file, or a module's directory)
+    build(go_version, out, arch="amd64", experiment="", ldflags=None, prog=PROG,
+          buildmode=None, cgo=False, linkmode=None) -> out
+        (prog: a .go file, or a module's directory; buildmode: "pie" for a
+        position-independent executable; cgo: CGO_ENABLED=1; linkmode: "external"
+        for the system linker)
     with TruthProcess(binary, workdir) as p: p.pid, p.maps
     gcore(pid, out_path) -> out_path            (gdb; the process keeps running)
     kernel_core(binary, workdir) -> (maps, core_path)   (SIGQUIT + GOTRACEBACK=crash)
@@ -59,12 +62,13 @@ def go_wrapper(go_version):
     return path if os.access(path, os.X_OK) else None
 
 
-def build(go_version, out, arch="amd64", experiment="", ldflags=None, prog=PROG):
+def build(go_version, out, arch="amd64", experiment="", ldflags=None, prog=PROG,
+          buildmode=None, cgo=False, linkmode=None):
     """Build prog (default: the truth program) into out; returns out. A directory (one
     holding a go.mod, as tests/go/progs/typenames) is built in module mode; a list of
     files is built as they are (the go command ignores their build constraints)."""
     out = os.path.abspath(out)
-    env = dict(os.environ, GOTOOLCHAIN="local", CGO_ENABLED="0", GOARCH=arch)
+    env = dict(os.environ, GOTOOLCHAIN="local", CGO_ENABLED="1" if cgo else "0", GOARCH=arch)
     env.pop("GOEXPERIMENT", None)
     if experiment:
         env["GOEXPERIMENT"] = experiment
@@ -73,6 +77,10 @@ def build(go_version, out, arch="amd64", experiment="", ldflags=None, prog=PROG)
         raise GoCoreError(f"no Go toolchain wrapper {_wrapper_path(go_version)} "
                           "(scripts/install-go-toolchains)")
     cmd = [go, "build", "-o", out]
+    if buildmode:
+        cmd.append(f"-buildmode={buildmode}")
+    if linkmode:
+        ldflags = " ".join(x for x in (ldflags, f"-linkmode={linkmode}") if x)
     if ldflags is not None:
         cmd += ["-ldflags", ldflags]
     if isinstance(prog, (list, tuple)):  # files of package main, constraints not applied
@@ -87,7 +95,9 @@ def build(go_version, out, arch="amd64", experiment="", ldflags=None, prog=PROG)
         cwd = os.path.dirname(os.path.abspath(prog))
     r = subprocess.run(cmd, env=env, cwd=cwd, capture_output=True, text=True)
     if r.returncode != 0:
-        raise GoCoreError(f"go{go_version} build (GOARCH={arch} GOEXPERIMENT={experiment}) "
+        raise GoCoreError(f"go{go_version} build (GOARCH={arch} GOEXPERIMENT={experiment}"
+                          f"{' -buildmode=' + buildmode if buildmode else ''}"
+                          f"{' CGO_ENABLED=1' if cgo else ''}) "
                           f"failed:\n{r.stderr}{r.stdout}")
     return out
 

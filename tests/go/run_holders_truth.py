@@ -10,8 +10,8 @@ holders (`main.main: srv.sessions`, `goroutine 7 main.(*Server).serve:
 s.shards[2].items`, `main.tenants["region-0/t0.x"]`).
 
 For every configuration of run_inspect_truth.py (Go 1.19, 1.21-1.27, the
-noswissmap and mapsplitgroup experiments, 386) this builds the program twice
-(plainly and with -ldflags=-s -w), takes one kernel core of each
+noswissmap and mapsplitgroup experiments, 386, -buildmode=pie) this builds the program
+twice (plainly and with -ldflags=-s -w; a PIE plainly only), takes one kernel core of each
 (tests/go/gocore.py; GODEBUG=asyncpreemptoff=1, so that main.spin is still
 running in it), and reads the plain build's core also with a `strip`ped copy
 of the executable; on amd64 it also runs the plain build once more and reads
@@ -478,8 +478,7 @@ def run_build(mapsize, cfg, workdir, keep, sw):
                           ("-sw" if sw else ""))
     what = "holders_truth.go builds" + (" with -s -w" if sw else "")
     try:
-        gocore.build(version, binary, arch=arch, experiment=experiment,
-                     ldflags="-s -w" if sw else None, prog=prog_files(version))
+        rit.build(cfg, binary, ldflags="-s -w" if sw else None, prog=prog_files(version))
     except gocore.GoCoreError as e:
         tap(False, f"{name}: {what}", str(e).splitlines()[-10:])
         return
@@ -698,8 +697,10 @@ def main():
                     help="print the compiler's liveness at the block points and exit")
     args = ap.parse_args()
     configs = [c for c in CONFIGS if not args.only or c[0] in args.only.split(",")]
+    configs += [c for c in rit.EXTRA_CONFIGS if c[0] in args.only.split(",")]
     if args.only and len(configs) != len(args.only.split(",")):
-        ap.error(f"--only: known configurations are {', '.join(c[0] for c in CONFIGS)}")
+        ap.error("--only: known configurations are "
+                 f"{', '.join(c[0] for c in CONFIGS + rit.EXTRA_CONFIGS)}")
     builds = args.builds.split(",")
     global SELFTEST
     SELFTEST = args.selftest
@@ -721,7 +722,9 @@ def main():
                 continue
             if "dwarf" in builds:
                 run_build(args.mapsize, cfg, workdir, args.keep, sw=False)
-            if "sw" in builds:
+            # a PIE's -s -w build: judged by run_inspect_truth.py; its `strip`ped copy
+            # here (no symbols either) already types by code (test time)
+            if "sw" in builds and "+pie" not in cfg[0]:
                 run_build(args.mapsize, cfg, workdir, args.keep, sw=True)
         # main.sysspin's thread is on its M's g0 stack nearly all the time, so an attach
         # (every thread stopped where it was) finds it there; a kernel core's crash

@@ -41,6 +41,9 @@ the truth about each of its maps, read from the inside (unsafe, MemStats);
   hashtriemap (1.24+), len from Range, held bytes exactly the HeapAlloc the
   program charged to it; a classic one's read and dirty maps are not reported
   apart; without DWARF they are found by their shape (SYNC_STRIPPED);
+- -buildmode=pie (CONFIGS named +pie: linked by Go; +pie-ext: by the system linker,
+  with cgo): every check, and on the kernel core the same report without --exe and
+  from a copy of the core without its NT_AUXV note (compare_pie);
 - on the kernel core, a stripped copy of the executable (no DWARF: types and
   layouts from the runtime's metadata) finds every map with storage that
   DWARF finds off the stacks, with identical len and structure, and nothing
@@ -82,7 +85,31 @@ CONFIGS += [("go1.24+noswissmap", "1.24", "amd64", "noswissmap"),
             ("go1.25+noswissmap+nosynchashtriemap", "1.25", "amd64", "noswissmap,nosynchashtriemap"),
             ("go1.27+mapsplitgroup", "1.27", "amd64", "mapsplitgroup"),
             ("go1.22/386", "1.22", "386", ""),
-            ("go1.26/386", "1.26", "386", "")]
+            ("go1.26/386", "1.26", "386", ""),
+            # -buildmode=pie (ET_DYN, loaded at a random bias): every check of the
+            # configuration, the holders' and an attach's too (run_holders_truth.py);
+            # "+pie-ext": with cgo, linked by the system linker (which merges Go's
+            # .data.rel.ro.gopclntab into .data.rel.ro), as distributions build servers
+            ("go1.24+pie", "1.24", "amd64", ""),
+            ("go1.19+pie-ext", "1.19", "amd64", "")]
+# not run by default (test time), only when --only names them (both runners): PIE
+# builds of the other versions
+EXTRA_CONFIGS = [(f"go1.{v}+pie{x}", f"1.{v}", "amd64", "")
+                 for v in (19, 21, 22, 23, 24, 25, 26, 27) for x in ("", "-ext")
+                 if (f"go1.{v}+pie{x}") not in ("go1.24+pie", "go1.19+pie-ext")]
+EXTRA_CONFIGS += [("go1.27+mapsplitgroup+pie", "1.27", "amd64", "mapsplitgroup"),
+                  ("go1.27+ext", "1.27", "amd64", "")]  # not PIE, the system linker
+FLAVOURS = {"+pie": {"buildmode": "pie"},
+            "+pie-ext": {"buildmode": "pie", "cgo": True, "linkmode": "external"},
+            "+ext": {"cgo": True, "linkmode": "external"}}
+
+
+def build(cfg, out, **kw):
+    """Build the configuration's program (gocore.build's keywords) into out: its GOARCH,
+    GOEXPERIMENT and, for a name ending in one of FLAVOURS, its flags."""
+    _, version, arch, experiment = cfg
+    flavour = next((f for k, f in FLAVOURS.items() if cfg[0].endswith(k)), {})
+    return gocore.build(version, out, arch=arch, experiment=experiment, **flavour, **kw)
 
 def validator():
     try:
@@ -532,8 +559,7 @@ def run_linker_stripped(mapsize, cfg, workdir):
     name, version, arch, experiment = cfg
     binary = os.path.join(workdir, name.replace("/", "-").replace("+", "-") + "-sw")
     try:
-        gocore.build(version, binary, arch=arch, experiment=experiment, ldflags="-s -w",
-                     prog=PROG)
+        build(cfg, binary, ldflags="-s -w", prog=PROG)
     except gocore.GoCoreError as e:
         tap(False, f"{name}: inspect_truth.go builds with -s -w", str(e).splitlines()[-10:])
         return
@@ -573,8 +599,7 @@ def run_deep_types(mapsize, cfg, workdir):
     what = (f"{name}: deep_types.go (-ldflags=-s -w): no map damaged, every map at its len, "
             "exact types through the typed path")
     try:
-        gocore.build(version, binary, arch=arch, experiment=experiment, ldflags="-s -w",
-                     prog=DEEP_PROG)
+        build(cfg, binary, ldflags="-s -w", prog=DEEP_PROG)
         truth, core = gocore.kernel_core(binary, workdir)
     except Exception as e:
         tap(False, what, str(e).splitlines()[-10:])
@@ -619,7 +644,7 @@ def run_type_names(mapsize, cfg, workdir):
     binary = os.path.join(workdir, name.replace("/", "-").replace("+", "-") + "-names")
     what = f"{name}: typenames: without DWARF every type is spelled exactly as DWARF spells it"
     try:
-        gocore.build(version, binary, arch=arch, experiment=experiment, prog=NAMES_PROG)
+        build(cfg, binary, prog=NAMES_PROG)
         truth, core = gocore.kernel_core(binary, workdir)
     except Exception as e:
         tap(False, what, str(e).splitlines()[-10:])
@@ -682,6 +707,60 @@ def compare_named_exe(mapsize, core, binary, doc):
         return ["without --exe: the maps differ from those with --exe"]
     return []
 
+def core_notes(path):
+    """(file offset of its type word, n_type) of every note of an ELF core (64 or 32-bit)."""
+    import struct
+    out = []
+    with open(path, "rb") as f:
+        eh = f.read(64)
+        wide = eh[4] == 2
+        phoff, phentsize, phnum = (struct.unpack_from("<Q", eh, 32)[0], *struct.unpack_from(
+            "<HH", eh, 54)) if wide else (struct.unpack_from("<I", eh, 28)[0],
+                                          *struct.unpack_from("<HH", eh, 42))
+        f.seek(phoff)
+        phs = f.read(phentsize * phnum)
+        for i in range(phnum):
+            ph = phs[i * phentsize:(i + 1) * phentsize]
+            if struct.unpack_from("<I", ph, 0)[0] != 4:  # PT_NOTE
+                continue
+            off, size = (struct.unpack_from("<QQ", ph, 8)[0], struct.unpack_from("<Q", ph, 32)[0]) \
+                if wide else (struct.unpack_from("<I", ph, 4)[0], struct.unpack_from("<I", ph, 16)[0])
+            f.seek(off)
+            data, pos = f.read(size), 0
+            while pos + 12 <= len(data):
+                namesz, descsz, ntype = struct.unpack_from("<III", data, pos)
+                out.append((off + pos + 8, ntype))
+                pos += 12 + (namesz + 3) // 4 * 4 + (descsz + 3) // 4 * 4
+    return out
+
+
+def compare_pie(mapsize, core, binary, doc, workdir):
+    """A PIE's load bias found every way: without --exe (the executable the core's NT_FILE
+    note names, at its bias), and in a copy of the core whose NT_AUXV note is gone (no
+    AT_ENTRY: the bias from where NT_FILE maps the executable's start), the same maps."""
+    import struct
+    out = compare_named_exe(mapsize, core, binary, doc)
+    auxv = [off for off, t in core_notes(core) if t == 6]
+    if not auxv:
+        return out + ["PIE: the kernel core has no NT_AUXV note"]
+    copy = os.path.join(workdir, "no-auxv.core")
+    try:
+        shutil.copyfile(core, copy)
+        with open(copy, "r+b") as f:
+            f.seek(auxv[0])
+            f.write(struct.pack("<I", 0x4e4f4e45))  # a note type nobody reads
+        ndoc, err = inspect(mapsize, copy, binary)
+    finally:
+        if os.path.exists(copy):
+            os.unlink(copy)
+    if err:
+        return out + [f"PIE, core without NT_AUXV: {err}"]
+    if ndoc["maps"] != doc["maps"] or ndoc.get("warnings") != doc.get("warnings"):
+        out.append(f"PIE, core without NT_AUXV: {len(ndoc['maps'])} maps, warnings "
+                   f"{ndoc.get('warnings')}; not the report with it")
+    return out
+
+
 # gdb's gcore (a live process's core: other notes, no crash; ~15 s and 1.2 GB written
 # each) on one configuration of each kind, those of the sanitizer build (tests/meson.build);
 # every configuration's kernel core judges its maps
@@ -741,7 +820,7 @@ def run_config(mapsize, cfg, workdir, keep):
         return
     binary = os.path.join(workdir, name.replace("/", "-").replace("+", "-"))
     try:
-        gocore.build(version, binary, arch=arch, experiment=experiment, prog=PROG)
+        build(cfg, binary, prog=PROG)
     except gocore.GoCoreError as e:
         tap(False, f"{name}: inspect_truth.go builds", str(e).splitlines()[-10:])
         return
@@ -782,6 +861,8 @@ def run_config(mapsize, cfg, workdir, keep):
                     log += notes
                 if doc and kind == "gcore" and cfg == CONFIGS[0]:
                     problems += compare_named_exe(mapsize, core, binary, doc)
+                if doc and kind == "kernel" and "+pie" in name:
+                    problems += compare_pie(mapsize, core, binary, doc, workdir)
                 if doc and kind == "kernel":
                     gp, gmiss, gnotes = compare_graph(
                         mapsize, core, binary, truth,
@@ -905,6 +986,7 @@ def main():
     args = ap.parse_args()
     VALIDATOR = validator()
     configs = [c for c in CONFIGS if not args.only or c[0] in args.only.split(",")]
+    configs += [c for c in EXTRA_CONFIGS if c[0] in args.only.split(",")]
     workdir = tempfile.mkdtemp(prefix="mapsize-inspect-")
     try:
         if VALIDATOR is None:
