@@ -23,8 +23,10 @@ mapsize inspect with the packaged executable (runtime metadata, by itself):
 - the head's postings index (index.MemPostings.m, POSTINGS): one entry per label name,
   /api/v1/labels, plus the all-postings key "", and under each name one entry per value,
   /api/v1/label/NAME/values: every one found at its exact len, typed exactly;
-- typing quality: of the maps reached from a root (with a path), at least MIN_TYPED are
-  typed (not map[?]?).
+- the scrape loop's series cache (scrape.scrapeCache.series) holds every series of the head:
+  with one target, all came in through it, the target's report series (up, ...) too;
+- typing quality: of the maps reached from a root (with a path), at least MIN_TYPED_ALL are
+  typed (not map[?]?), and MIN_TYPED_OTHER of those other than the head's stripes.
 
 The last lines are a table of figures. Skipped when the package cannot be downloaded,
 failed when MAPSIZE_REQUIRE_GO is set. Nothing else is written outside a temporary
