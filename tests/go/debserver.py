@@ -150,3 +150,11 @@ def goroutine_problems(doc):
     """The goroutine stacks must have been scanned (runtime.allgs found)."""
     return [f"goroutine stacks not scanned: {w}" for w in doc.get("warnings", [])
             if "not scanned" in w or "goroutine stacks not found" in w or "allgs" in w]
+
+
+def end_workdir(workdir, keep):
+    """Remove the runner's work directory, or say where it is kept (--keep)."""
+    if keep:
+        print(f"# kept {workdir}")
+    else:
+        shutil.rmtree(workdir, ignore_errors=True)

@@ -820,10 +820,7 @@ def main():
             print(f"# {row[0]:<34} {row[1]:>6} {row[2]:>9} {row[3]:>12} {row[4]:>12}")
         print(f"# {time.monotonic() - t0:.1f} s in all")
     finally:
-        if args.keep:
-            print(f"# kept {workdir}")
-        else:
-            shutil.rmtree(workdir, ignore_errors=True)
+        debserver.end_workdir(workdir, args.keep)
     return finish()
 
 

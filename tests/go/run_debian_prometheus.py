@@ -37,7 +37,6 @@ import http.server
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -242,10 +241,7 @@ def main():
         for k, v in table:
             print(f"# {k:<28} {v:>20}")
     finally:
-        if args.keep:
-            print(f"# kept {workdir}")
-        else:
-            shutil.rmtree(workdir, ignore_errors=True)
+        debserver.end_workdir(workdir, args.keep)
     return finish()
 
 
