@@ -147,8 +147,11 @@ def drive(port, target):
         if n == last and seen >= 2:
             break
         last = n
-        # wait for one more scrape, and a little for its commit
-        while target.scrapes <= seen + (1 if last is None else 0):
+        # Wait for one more scrape. A scrape loop is sequential: when it asks for the next
+        # body, the previous scrape's series are all in the head (numSeries counts them as
+        # they are created, during the append), so two equal reads with a request between
+        # them are the full, settled set (the count only grows).
+        while target.scrapes <= seen:
             if time.monotonic() > deadline:
                 raise RuntimeError(f"{target.scrapes} scrapes, {n} series after {TIMEOUT} s")
             time.sleep(0.05)
