@@ -61,12 +61,13 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+import debserver  # noqa: E402
 import gocore  # noqa: E402
+from debserver import free_port, goroutine_problems, inspect, name_of  # noqa: E402
 from run_inspect_truth import descriptor_spelling  # noqa: E402
 from tap import finish, tap  # noqa: E402
 from timescale import limit  # noqa: E402
@@ -76,8 +77,8 @@ REQUIRE = bool(os.environ.get("MAPSIZE_REQUIRE_GO"))
 # downloaded and unpacked into the cache, so no nats-server service is ever set up.
 PACKAGES = ["golang-github-nats-io-nats-server-dev"]
 BINARY_PACKAGE = "nats-server"
-CACHE = os.path.join(os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"),
-                     "mapsize", "debian", BINARY_PACKAGE)
+BINARY_PATH = "usr/sbin/nats-server"
+CACHE = debserver.cache_dir(BINARY_PACKAGE)
 GOCODE = "/usr/share/gocode"
 IMPORT = "github.com/nats-io/nats-server"
 SRC = os.path.join(GOCODE, "src", IMPORT)
@@ -100,29 +101,12 @@ TIMEOUT = limit(120)
 
 
 def debian_binary():
-    p = os.path.join(CACHE, "usr", "sbin", "nats-server")
-    return p if os.access(p, os.X_OK) else None
+    return debserver.packaged(BINARY_PACKAGE, BINARY_PATH)
 
 
 def unpack_binary():
     """apt-get download the packaged nats-server and dpkg -x it into CACHE (no root)."""
-    if debian_binary():
-        return None
-    work = tempfile.mkdtemp(prefix="mapsize-deb-")
-    try:
-        r = subprocess.run(["apt-get", "download", "-q", BINARY_PACKAGE], cwd=work,
-                           capture_output=True, text=True, timeout=limit(600))
-        debs = [f for f in os.listdir(work) if f.endswith(".deb")]
-        if r.returncode != 0 or not debs:
-            return f"apt-get download {BINARY_PACKAGE} failed: {r.stderr.strip()[-200:]}"
-        os.makedirs(CACHE, exist_ok=True)
-        r = subprocess.run(["dpkg", "-x", os.path.join(work, debs[0]), CACHE],
-                           capture_output=True, text=True, timeout=limit(600))
-        if r.returncode != 0 or not debian_binary():
-            return f"dpkg -x {debs[0]} failed: {r.stderr.strip()[-200:]}"
-        return None
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+    return debserver.unpack(BINARY_PACKAGE, BINARY_PATH)
 
 
 def newest_binary():
@@ -250,12 +234,6 @@ def build(workdir, variant, ldflags=None, version="1.19"):
         raise gocore.GoCoreError(f"go build {IMPORT} failed (exit {r.returncode}):\n"
                                  f"{r.stderr[-3000:]}{r.stdout[-1000:]}")
     return out
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Nats:
@@ -406,82 +384,11 @@ def workload(port):
 
 
 def take_core(binary, rundir, port, storedir):
-    """Run binary on 127.0.0.1:port, drive the workload, take one kernel core.
-
-    gocore.kernel_core runs a program without arguments and waits for "READY <pid>" on
-    its stdout: the program here is a shell script that records its pid and execs the
-    server (same pid), and the line is written into the server's stdout pipe (nats-server
-    logs to stderr) once the workload is done, while its connections are still open.
-    Returns (core path, facts)."""
-    os.makedirs(rundir, exist_ok=True)
-    pidfile = os.path.join(rundir, "pid")
-    wrapper = os.path.join(rundir, "nats-server")
-    with open(wrapper, "w") as f:
-        f.write(f"#!/bin/sh\necho $$ > '{pidfile}'\n"
-                f"exec '{binary}' -a 127.0.0.1 -p {port} -js -sd '{storedir}'\n")
-    os.chmod(wrapper, 0o755)
-    result = {}
-
-    def run():
-        try:
-            result["core"] = gocore.kernel_core(wrapper, rundir, timeout=TIMEOUT)[1]
-        except BaseException as e:  # noqa: B902 - reported by the caller
-            result["error"] = e
-
-    t = threading.Thread(target=run, daemon=True)
-    t.start()
-    conns = []
-    try:
-        deadline = time.monotonic() + TIMEOUT
-        while True:
-            if "error" in result:
-                raise result["error"]
-            try:
-                with open(pidfile) as f:
-                    pid = int(f.read())
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except (OSError, ValueError):
-                if time.monotonic() > deadline:
-                    raise gocore.GoCoreError(f"{binary} does not listen on {port}")
-                time.sleep(0.05)
-        conns, facts = workload(port)
-        facts["pid"] = pid
-        with open(f"/proc/{pid}/fd/1", "w") as out:
-            out.write(f"READY {pid}\n")
-        t.join(TIMEOUT * 2)
-        if "error" in result:
-            raise result["error"]
-        if "core" not in result:
-            raise gocore.GoCoreError("no core after SIGQUIT")
-        return result["core"], facts
-    finally:
-        for c in conns:
-            c.close()
-        if t.is_alive():  # the workload failed: end the server so kernel_core returns
-            try:
-                with open(pidfile) as f:
-                    os.kill(int(f.read()), 9)
-            except (OSError, ValueError):
-                pass
-            t.join(30)
-
-
-def inspect(mapsize, core, exe, *extra):
-    t = time.monotonic()
-    r = subprocess.run([mapsize, "inspect", core, "--exe", exe, "--format", "json", *extra],
-                       capture_output=True, text=True, timeout=limit(900))
-    if r.returncode != 0:
-        opts = "".join(x + " " for x in extra)
-        raise RuntimeError(f"mapsize inspect {opts}with {exe}: exit {r.returncode}: "
-                           f"{r.stderr.strip()[-2000:]}")
-    doc = json.loads(r.stdout)
-    doc["_seconds"] = time.monotonic() - t
-    return doc
-
-
-def name_of(m):
-    return (m["paths"] or [m["address"]])[0]
+    """Run binary on 127.0.0.1:port, drive the workload, take one kernel core
+    (debserver.server_core). Returns (core path, facts)."""
+    return debserver.server_core(binary, ["-a", "127.0.0.1", "-p", str(port), "-js", "-sd",
+                                          storedir], rundir, port, lambda pid: workload(port),
+                                 TIMEOUT)
 
 
 MAX_CANDIDATES = 32  # type_candidates keeps at most this many (lib/find/findmaps.h)
@@ -802,12 +709,6 @@ def check_rebuilt(mapsize, workdir, variant, ldflags, keep, table, version="1.19
             os.unlink(core)
 
 
-def goroutine_problems(doc):
-    """The goroutine stacks must have been scanned (runtime.allgs found)."""
-    return [f"goroutine stacks not scanned: {w}" for w in doc.get("warnings", [])
-            if "not scanned" in w or "goroutine stacks not found" in w or "allgs" in w]
-
-
 def check_packaged(mapsize, workdir, keep, table, packaged, label, fss_map=True):
     """A Debian packaged (stripped) executable under the same workload: inspect exits 0,
     runtime metadata, the workload's maps at their exact len, goroutine stacks scanned."""
@@ -919,10 +820,7 @@ def main():
             print(f"# {row[0]:<34} {row[1]:>6} {row[2]:>9} {row[3]:>12} {row[4]:>12}")
         print(f"# {time.monotonic() - t0:.1f} s in all")
     finally:
-        if args.keep:
-            print(f"# kept {workdir}")
-        else:
-            shutil.rmtree(workdir, ignore_errors=True)
+        debserver.end_workdir(workdir, args.keep)
     return finish()
 
 
