@@ -645,6 +645,93 @@ bool ms_heap_ptr_bits(struct ms_target *t, const struct ms_heap_obj *o, uint64_t
 	return true;
 }
 
+#define KIND_ARRAY  17u /* abi.Array */
+#define KIND_STRUCT 25u /* abi.Struct */
+
+/*
+ * The pointer bits of the type at addr, ORed into mask (nbits bits) from bit off, as
+ * runtime/type.go buildGCMask makes them for a type whose mask is built on demand
+ * (TFlagGCMaskOnDemand, 1.24+: arrays and structs; their parts have masks of their
+ * own, or are built the same way). *budget bounds the types visited. false when a
+ * descriptor cannot be read or does not fit.
+ */
+static bool build_gc_mask(struct ms_target *t, uint64_t addr, uint8_t *mask, uint64_t nbits,
+                          uint64_t off, unsigned depth, uint64_t *budget)
+{
+	unsigned p = t->ptr;
+	uint64_t tsize = 4ull * p + 16; /* sizeof(abi.Type) */
+	uint8_t head[64], bytes[64];
+	uint64_t size, ptrbytes, gcdata, words;
+	uint8_t tflag, kind;
+
+	if (depth > 64 || !*budget || !ms_source_try_read(t->mem, addr, head, 4 * p + 8))
+		return false;
+	(*budget)--;
+	size = ms_source_decode(t->mem, head, p);
+	ptrbytes = ms_source_decode(t->mem, head + p, p);
+	tflag = head[2 * p + 4];
+	kind = head[2 * p + 7] & 0x1f;
+	gcdata = ms_source_decode(t->mem, head + 3 * p + 8, p);
+	if (!ptrbytes)
+		return true;
+	words = ptrbytes / p;
+	if (ptrbytes > size || off > nbits || words > nbits - off)
+		return false;
+	if (!(tflag & 0x10)) { /* its own mask: copy it */
+		for (uint64_t w = 0; w < words; w += 8 * sizeof(bytes)) {
+			uint64_t n = words - w < 8 * sizeof(bytes) ? words - w : 8 * sizeof(bytes);
+
+			if (!gcdata ||
+			    !ms_source_try_read(t->mem, gcdata + w / 8, bytes, (n + 7) / 8))
+				return false;
+			for (uint64_t i = 0; i < n; i++)
+				if (bytes[i / 8] & (1u << (i % 8)))
+					mask[(off + w + i) / 8] |=
+					    (uint8_t)(1u << ((off + w + i) % 8));
+		}
+		return true;
+	}
+	if (kind == KIND_ARRAY) { /* abi.ArrayType: Type; Elem, Slice *Type; Len uintptr */
+		uint64_t elem, len, esize;
+		uint8_t eh[16];
+
+		if (!ms_source_try_ptr(t->mem, addr + tsize, &elem) ||
+		    !ms_source_try_uint(t->mem, addr + tsize + 2ull * p, p, &len) ||
+		    !ms_source_try_read(t->mem, elem, eh, 2 * p))
+			return false;
+		esize = ms_source_decode(t->mem, eh, p);
+		if (!esize || esize % p || len > size / esize)
+			return false;
+		if (!ms_source_decode(t->mem, eh + p, p))
+			return true;
+		for (uint64_t i = 0; i < len; i++)
+			if (!build_gc_mask(t, elem, mask, nbits, off + i * (esize / p), depth + 1,
+			                   budget))
+				return false;
+		return true;
+	}
+	if (kind == KIND_STRUCT) { /* abi.StructType: Type; PkgPath Name; Fields []StructField */
+		uint64_t fields, nfields;
+
+		if (!ms_source_try_ptr(t->mem, addr + tsize + p, &fields) ||
+		    !ms_source_try_uint(t->mem, addr + tsize + 2ull * p, p, &nfields) ||
+		    nfields > size)
+			return false;
+		for (uint64_t i = 0; i < nfields; i++) { /* StructField: Name; Typ *Type; Offset */
+			uint64_t ft, foff, at = fields + i * 3ull * p;
+
+			if (!ms_source_try_ptr(t->mem, at + p, &ft) ||
+			    !ms_source_try_uint(t->mem, at + 2ull * p, p, &foff) || foff % p ||
+			    foff > size)
+				return false;
+			if (!build_gc_mask(t, ft, mask, nbits, off + foff / p, depth + 1, budget))
+				return false;
+		}
+		return true;
+	}
+	return false;
+}
+
 bool ms_rtype_ptr_mask(struct ms_target *t, uint64_t addr, uint64_t max_bytes, uint64_t *ret_size,
                        uint64_t *ret_ptrbytes, uint8_t *ret_kind, uint8_t **ret_mask)
 {
@@ -665,12 +752,25 @@ bool ms_rtype_ptr_mask(struct ms_target *t, uint64_t addr, uint64_t max_bytes, u
 	*ret_kind = head[2 * p + 7] & 0x1f;
 	if ((head[2 * p + 7] & 0x40) && t->go.minor < 24)
 		return true; /* a GC program */
-	/* built on demand: GCData points at the word where the runtime keeps the mask once
-	 * built (a GC has scanned such an object since it was made: it is there) */
-	if ((head[2 * p + 4] & 0x10) && t->go.minor >= 24 &&
-	    !ms_source_try_ptr(t->mem, gcdata, &gcdata))
-		return true;
 	nbytes = (ptrbytes / p + 7) / 8;
+	/* built on demand: GCData points at the word where the runtime keeps the mask once
+	 * built (a GC has scanned such an object since it was made: it is there); else it
+	 * is built here as the runtime would (no GC ran yet: GOGC=off) */
+	if ((head[2 * p + 4] & 0x10) && t->go.minor >= 24) {
+		uint64_t budget = 1u << 16;
+
+		if (!ms_source_try_ptr(t->mem, gcdata, &gcdata))
+			return true;
+		if (!gcdata && nbytes <= max_bytes) {
+			*ret_mask = calloc(nbytes ? nbytes : 1, 1);
+			if (*ret_mask &&
+			    !build_gc_mask(t, addr, *ret_mask, ptrbytes / p, 0, 0, &budget)) {
+				free(*ret_mask);
+				*ret_mask = NULL;
+			}
+			return true;
+		}
+	}
 	if (!gcdata || nbytes > max_bytes)
 		return true;
 	*ret_mask = malloc(nbytes ? nbytes : 1);

@@ -39,6 +39,11 @@ struct hspan {
 	bool noscan, large; /* large: size class 0, one object */
 };
 
+struct roots {
+	uint32_t *ids;
+	size_t n, cap;
+};
+
 struct graph {
 	struct ms_target *t;
 	unsigned ptr;
@@ -63,6 +68,11 @@ struct graph {
 		uint8_t *mask; /* NULL: unknown (conservative) */
 	} * types;
 	uint64_t precise, conservative; /* objects scanned each way */
+	/* root words read conservatively (a running goroutine's innermost frame, the
+	 * registers asyncPreempt saved, a stack the unwinder could not walk, data without
+	 * a GC bitmap): what they point to, roots only for what nothing else reaches */
+	bool weak_mode;
+	struct roots weak;
 };
 
 #define TCACHE   4096u
@@ -581,11 +591,6 @@ static bool in_vrange(const struct vrange *v, size_t n, uint64_t a)
 	return lo < n && a >= v[lo].lo;
 }
 
-struct roots {
-	uint32_t *ids;
-	size_t n, cap;
-};
-
 /* The root word w read at a: an edge of the root if it points to an allocated object (but
  * for the words of the virtual headers). */
 static bool root_word(struct graph *g, struct roots *r, const struct vrange *v, size_t nv,
@@ -595,6 +600,8 @@ static bool root_word(struct graph *g, struct roots *r, const struct vrange *v, 
 
 	if (w < g->lo || w >= g->hi || (id = node_of(g, w)) == NONE || in_vrange(v, nv, a))
 		return true;
+	if (g->weak_mode)
+		r = &g->weak;
 	if (!ms_grow((void **)&r->ids, &r->cap, r->n, sizeof(*r->ids))) {
 		g->err = &ms_error_nomem;
 		return false;
@@ -723,10 +730,14 @@ static bool frame_word(void *arg, const struct ms_frame *fr)
 		 * (runtime/mgcmark.go scanframeworker); the frames above it are at calls */
 		uint64_t top = fr->argp + (fr->fn.args > 0 ? (uint64_t)fr->fn.args : 0);
 
+		g->weak_mode = true;
 		for (uint64_t a = fr->sp; a < (top > fr->fp ? top : fr->fp) && !g->err; a += g->ptr)
 			live_word(fw, a);
+		g->weak_mode = false;
 	} else if (!fr->maps_known) { /* no stack maps: every word of the frame */
+		g->weak_mode = true;
 		root_range(g, fw->r, fw->v, fw->nv, fr->sp, fr->fp, fw->st);
+		g->weak_mode = false;
 	} else {
 		for (uint64_t a = fr->sp; a < hi && !g->err; a += g->ptr)
 			if (ms_frame_live(fr, a, g->ptr, g->ptr))
@@ -863,7 +874,9 @@ static bool add_roots(struct graph *g, struct vrange *v, size_t nv, struct ms_he
 			continue;
 		if (!masks[k]) { /* no bitmap: every word */
 			st->conservative_globals = true;
+			g->weak_mode = true;
 			root_range(g, &r, v, nv, ranges[k][0], ranges[k][1], st);
+			g->weak_mode = false;
 			continue;
 		}
 		for (uint64_t a = ranges[k][0]; a + g->ptr <= ranges[k][1] && !g->err;) {
@@ -933,8 +946,11 @@ static bool add_roots(struct graph *g, struct vrange *v, size_t nv, struct ms_he
 		} else {
 			st->conservative_stacks++;
 		}
-		if (!complete && fw.low < stacks[i].hi)
+		if (!complete && fw.low < stacks[i].hi) {
+			g->weak_mode = true;
 			root_range(g, &r, v, nv, fw.low, stacks[i].hi, st);
+			g->weak_mode = false;
+		}
 	}
 	free(stacks);
 	if (!g->err) {
@@ -1022,6 +1038,66 @@ static void dfs_from(const struct graph *g, struct dom *d, uint32_t start, uint3
 			pos[top++] = g->off[w];
 		}
 	}
+}
+
+/*
+ * The objects only conservative words reach (g->weak), once the precise roots' are
+ * numbered: a stale register or a dead slot read conservatively is no holder of what
+ * a precise root reaches too, or the retained size of a map whose storage such a word
+ * still points at would shrink to its header (an asyncPreempt frame's registers held
+ * the groups of a map its goroutine had ranged over). Of those, the ones no other such
+ * object reaches become roots of their own (into extra; the count), in the order met,
+ * then whatever a cycle among them left. stk and pos are dfs_from's work space; the
+ * marks of the first pass are d->idom's, which dfs_from overwrites after.
+ */
+static size_t weak_sources(const struct graph *g, struct dom *d, uint32_t *extra, uint32_t *stk,
+                           uint32_t *pos)
+{
+	uint8_t *mark = calloc((uint64_t)g->nnodes / 8 + 1, 1);
+	size_t nextra = 0;
+
+	if (!mark) { /* no marks: each unreached one is a root, as met */
+		for (size_t k = 0; k < g->weak.n; k++)
+			if (!d->num[g->weak.ids[k]]) {
+				extra[nextra++] = g->weak.ids[k];
+				dfs_from(g, d, g->weak.ids[k], 0, d->idom, stk, pos);
+			}
+		return nextra;
+	}
+	/* mark what the unreached ones reach through at least one edge */
+	for (size_t k = 0; k < g->weak.n; k++) {
+		size_t top = 0;
+
+		if (d->num[g->weak.ids[k]])
+			continue;
+		stk[top] = g->weak.ids[k];
+		pos[top++] = g->off[g->weak.ids[k]];
+		while (top) {
+			uint32_t v = stk[top - 1], w;
+
+			if (pos[top - 1] == g->off[v + 1]) {
+				top--;
+				continue;
+			}
+			w = g->dst[pos[top - 1]++];
+			if (d->num[w] || bit(mark, w))
+				continue;
+			mark[w / 8] |= (uint8_t)(1u << (w % 8));
+			stk[top] = w;
+			pos[top++] = g->off[w];
+		}
+	}
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t k = 0; k < g->weak.n; k++) {
+			uint32_t w = g->weak.ids[k];
+
+			if (d->num[w] || (pass == 0 && bit(mark, w)))
+				continue;
+			extra[nextra++] = w;
+			dfs_from(g, d, w, 0, d->idom, stk, pos);
+		}
+	free(mark);
+	return nextra;
 }
 
 /* Lengauer-Tarjan's eval: the node of least semi-dominator on v's path to the root of
@@ -1296,13 +1372,14 @@ struct ms_error *ms_heapgraph_measure(struct ms_target *t, struct ms_heapgraph_m
 	d.idom = malloc((uint64_t)g.nnodes * sizeof(*d.idom));
 	stk = malloc((uint64_t)g.nnodes * sizeof(*stk));
 	pos = malloc((uint64_t)g.nnodes * sizeof(*pos));
-	extra = malloc((n ? n : 1) * sizeof(*extra));
+	extra = malloc((n + g.weak.n ? n + g.weak.n : 1) * sizeof(*extra));
 	if (!d.num || !d.vertex || !d.idom || !stk || !pos || !extra) {
 		g.err = &ms_error_nomem;
 		goto out;
 	}
 	g.bytes += (uint64_t)g.nnodes * 20;
 	dfs_from(&g, &d, g.root, 0, d.idom, stk, pos);
+	nextra = weak_sources(&g, &d, extra, stk, pos);
 	st.reached = d.n - 1 - nv;
 	/* a map no root word reaches (a root mapsize does not know: a register, the
 	 * finalizer queue) is a root of its own */
@@ -1356,6 +1433,7 @@ out:
 	free(stk);
 	free(pos);
 	free(extra);
+	free(g.weak.ids);
 	free(sz);
 	free(under);
 	free(d.num);
