@@ -187,18 +187,6 @@ MS_MUST_CHECK struct ms_error *ms_dwarf_load(const char *path, struct ms_dwarf *
 /* Index the names of d's types and variables (once), for the by-name lookups below:
  * the DWARF loader does it; a type graph made elsewhere (rtmeta.c) calls it when done. */
 MS_MUST_CHECK struct ms_error *ms_dwarf_index(struct ms_dwarf *d);
-/*
- * Add to d (loaded from DWARF, indexed) the types of add (a graph built from the
- * runtime's type descriptors, rtmeta.c) that d has no DIE for: a type DWARF describes
- * (the same descriptor, else the same name) stays DWARF's, and the types added refer
- * to it. add's runtime_type + rt_delta is d's runtime_type of the same descriptor
- * (their bases differ). Go 1.27's DWARF has no DIE for a type that no variable,
- * parameter or field names; a heap object may still record it. Borrowed pointers
- * into d->types are invalid after. *ret_added: how many. MS_ERR_NOMEM only (d stays
- * usable: what was added is whole).
- */
-MS_MUST_CHECK struct ms_error *ms_dwarf_merge(struct ms_dwarf *d, const struct ms_dwarf *add,
-                                              int64_t rt_delta, size_t *ret_added);
 /* The type whose DIE is at off; NULL if none. Borrowed. */
 const struct ms_dtype *ms_dwarf_type(const struct ms_dwarf *d, uint64_t off);
 /* A type by its DW_AT_name ("runtime.hmap"); the first one if several; NULL if none. */

@@ -478,40 +478,6 @@ static uint64_t moduledata_from_dwarf(struct ms_target *t, const char *field)
 	return value;
 }
 
-/*
- * The types DWARF has no DIE for (Go 1.27 describes only types something names), from
- * the runtime's descriptors of the module's type region: a heap object's recorded type
- * or an interface's dynamic type is then known with DWARF as it is without. Nothing
- * is lost when this fails: a warning says what.
- */
-static struct ms_error *merge_runtime_types(struct ms_target *t)
-{
-	uint64_t types = moduledata_from_dwarf(t, "types"),
-	         etypes = moduledata_from_dwarf(t, "etypes");
-	struct ms_rtmeta rm;
-	struct ms_error *err;
-	size_t nmaps = 0, added = 0;
-
-	if (!types || etypes <= types || !t->rt.types_base)
-		return NULL;
-	ms_target_rtmeta(t, &rm);
-	rm.dwarf = NULL;
-	err = ms_rtmeta_types(&rm, types, etypes, &nmaps);
-	if (!err)
-		err = ms_dwarf_merge(t->dwarf, rm.dwarf,
-		                     (int64_t)(rm.rt.types_base - t->rt.types_base), &added);
-	ms_dwarf_destroy(rm.dwarf);
-	if (err && ms_error_code(err) != MS_ERR_NOMEM) {
-		ms_target_warn(t,
-		               "types DWARF does not describe were not read from the runtime's "
-		               "descriptors: %s",
-		               ms_error_message(err));
-		ms_error_destroy(err);
-		return NULL;
-	}
-	return err;
-}
-
 /* Layouts and types from DWARF or the runtime's metadata, once memory is there. */
 static struct ms_error *load_layouts(struct ms_target *t, const char *exe_path, unsigned flags)
 {
@@ -558,7 +524,7 @@ static struct ms_error *load_layouts(struct ms_target *t, const char *exe_path, 
 	/* Go 1.26+ leave pcHeader.textStart 0: runtime.text, not .text's start (the system
 	 * linker puts C start-up code first) */
 	ms_binary_set_text(t->exe, moduledata_from_dwarf(t, "text"));
-	return merge_runtime_types(t);
+	return NULL;
 }
 
 struct ms_error *ms_target_open_live(int pid, const char *exe_path, enum ms_live_method method,

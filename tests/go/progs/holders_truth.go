@@ -282,10 +282,14 @@ type Conflict struct {
 	Field    string `json:"field"`    // the conflicting pointer's field
 }
 
-// main.Vault is made by a composite literal and only converted to unsafe.Pointer: Go
-// 1.27's DWARF has no DIE for a type that no variable, parameter or field names (1.22-1.26
-// had one), so with DWARF its malloc header's type is known from the runtime's type
-// descriptor only (lib/binary/rtmeta.c, merged into the DWARF types).
+// lock returns v as an unsafe.Pointer. Its parameter keeps main.Vault in DWARF:
+// Go 1.27's DWARF has no DIE for a type that no variable, parameter or field
+// names (main.Vault, made by a composite literal and only converted to
+// unsafe.Pointer, had none there; 1.22-1.26 had one), and with DWARF a heap
+// object whose recorded type DWARF does not describe is not followed typed.
+//
+//go:noinline
+func lock(v *Vault) unsafe.Pointer { return unsafe.Pointer(v) }
 
 // mislead returns a Wrong whose decoy and sham fields claim a Decoy where a
 // Ledger and a Purse are: nothing else keeps them.
@@ -700,7 +704,7 @@ func main() {
 
 	// typed pointers that are not what they point at (Vault, Outer, Ledger)
 	optSink()
-	locker := &Locker{door: unsafe.Pointer(&Vault{keys: map[string]uint16{"front": 1, "back": 2}})}
+	locker := &Locker{door: lock(&Vault{keys: map[string]uint16{"front": 1, "back": 2}})}
 	outer := &Outer{inner: Inner{n: 1, tags: map[int32]string{7: "seven", 8: "eight", 9: "nine"}}}
 	ref := &Ref{in: &outer.inner, view: (*InnerView)(&outer.inner)}
 	wrong, ledger, purse := mislead()
