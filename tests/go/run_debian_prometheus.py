@@ -133,6 +133,9 @@ def drive(port, target):
     deadline = time.monotonic() + TIMEOUT
     while True:
         try:
+            # /metrics answers before the TSDB is open; its API answers 503 until /-/ready
+            # does (seen under an ASan build's load): ready first (HTTPError is an OSError)
+            get(port, "/-/ready")
             target.snapshot = get(port, "/metrics")
             break
         except OSError:
